@@ -1,0 +1,42 @@
+/* Threshold expressions: `METRIC: "OP VALUE[UNIT]"`, the CI gates of a scenario.
+ *
+ *   request.p95: "< 200ms"       any timing statistic: p50 p90 p95 p99 p999 max min mean
+ *   tr_login.p99: "< 500ms"        (values with a duration unit)
+ *   request.rate: "> 1000/s"     rate of a statistic's count (per second over the run)
+ *   request.count: ">= 1000"     count of a timing statistic or a counter
+ *   errors.rate: "< 1%"          errors / requests (errors.count: absolute)
+ *   http_5xx.count: "== 0"       status codes: http_NNN or a class http_Nxx
+ *   error_timeout.count: "< 5"   any counter
+ *
+ * Parsing lives here (the controller validates a scenario with it; reports evaluate with it). */
+#ifndef BARRAGE_THRESHOLD_H
+#define BARRAGE_THRESHOLD_H
+
+#include <stdbool.h>
+
+enum threshold_op { THRESHOLD_LT, THRESHOLD_LE, THRESHOLD_GT, THRESHOLD_GE, THRESHOLD_EQ,
+		    THRESHOLD_NE };
+
+enum threshold_unit {
+	THRESHOLD_UNIT_MS,      /* timing fields; value in milliseconds */
+	THRESHOLD_UNIT_PER_S,   /* .rate of a statistic; value per second */
+	THRESHOLD_UNIT_RATIO,   /* errors.rate; value as a fraction (1% = 0.01) */
+	THRESHOLD_UNIT_COUNT,   /* .count */
+};
+
+struct threshold {
+	char stat[128];   /* "request", "tr_login", "errors", "http_5xx", "error_timeout" */
+	char field[16];   /* "p95", "rate", "count", "mean", ... */
+	enum threshold_op op;
+	double value;     /* in the unit below */
+	enum threshold_unit unit;
+};
+
+/* Parse metric ("request.p95") and condition ("< 200ms"). Errors say which part is wrong and
+ * what was expected; *err_col (if not NULL) is the 0-based offset in the condition. */
+int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
+		    int *err_col);
+bool threshold_holds(const struct threshold *t, double measured);
+const char *threshold_op_str(enum threshold_op op);
+
+#endif

@@ -1,0 +1,35 @@
+/* Templates: text with {{ expression }} holes (the language is in expr.h).
+ *
+ * Compiled once, rendered per request into a caller's buffer with no allocation. A template
+ * with no holes renders by a single copy; tmpl_constant() tells callers they may render it once
+ * and keep the result. */
+#ifndef BARRAGE_TMPL_H
+#define BARRAGE_TMPL_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/buf.h"
+#include "common/expr.h"
+
+enum tmpl_escape {
+	TMPL_ESCAPE_NONE = 0,
+	TMPL_ESCAPE_JSON, /* values are inserted JSON-string-escaped (for json: bodies) */
+	TMPL_ESCAPE_URL,  /* values are percent-encoded (form fields) */
+};
+
+struct tmpl;
+
+/* On error returns -1, *err says what, *err_col is the 0-based offset in src. */
+int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err,
+		 size_t *err_col);
+void tmpl_free(struct tmpl *t);
+bool tmpl_constant(const struct tmpl *t);
+/* Append the rendering to out. scratch is for expression evaluation. */
+int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch,
+		struct buf *out, char **err);
+
+size_t tmpl_var_count(const struct tmpl *t);
+const char *tmpl_var_name(const struct tmpl *t, size_t i);
+
+#endif
