@@ -1,0 +1,36 @@
+/* Reading a scenario: YAML file -> validated struct plan (common/plan.h).
+ *
+ * Everything the brief lists is checked here, before any load is sent: unknown keys (with the
+ * closest valid key), types, units, ranges, templates and expressions (they are compiled),
+ * regexes and JSONPaths, data files (present, header row, no ragged rows), thresholds (common/
+ * threshold.h), hosts files. Errors read "FILE:LINE:COL: what is wrong". */
+#ifndef BARRAGE_SCENARIO_H
+#define BARRAGE_SCENARIO_H
+
+#include <stdio.h>
+
+#include "common/plan.h"
+
+/* Overrides from `--set key=value` (dotted paths into the YAML: "load.users=50",
+ * "target=http://127.0.0.1:8080"), applied before validation. */
+struct scenario_override {
+	const char *path;
+	const char *value;
+};
+
+/* Load and check. Relative data and hosts file paths are resolved against the scenario's
+ * folder. On error returns -1 with *err ("FILE:LINE:COL: ..."; several problems are listed one
+ * per line, most important first). */
+int scenario_load(const char *path, const struct scenario_override *ov, size_t nov,
+		  struct plan **out, char **err);
+
+/* The same from a string (tests); `name` stands in for the file name in messages. */
+int scenario_load_string(const char *name, const char *yaml, size_t len,
+			 const struct scenario_override *ov, size_t nov, struct plan **out,
+			 char **err);
+
+/* `barrage check`: print the plan a human reads — load model and phases with expected users and
+ * requests, sessions with their steps, data files with row counts, thresholds, agents. */
+void scenario_print_plan(const struct plan *p, FILE *out);
+
+#endif

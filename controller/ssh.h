@@ -1,0 +1,52 @@
+/* Remote agents over SSH (libssh2, non-blocking, driven by the controller's libevent loop).
+ *
+ * One SSH session per host; each agent on the host is an exec channel running
+ * `barrage-agent` in the run's remote directory, its stdin/stdout carrying the wire protocol
+ * and its stderr the agent's log. Host keys are checked strictly against known_hosts. */
+#ifndef BARRAGE_SSH_H
+#define BARRAGE_SSH_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "common/plan.h"
+#include "controller/link.h"
+
+struct event_base;
+
+struct ssh_options {
+	const char *known_hosts;   /* NULL = ~/.ssh/known_hosts */
+	const char *identity;      /* key file; NULL = ssh-agent, then ~/.ssh/id_ed25519, id_rsa */
+	bool accept_new_host_keys; /* record unknown hosts' keys instead of refusing them */
+	bool push_agent;           /* upload this barrage-agent binary */
+	bool keep_remote;          /* leave the per-run remote directory in place */
+	const char *remote_agent;  /* agent path on the hosts; NULL = "barrage-agent" on PATH */
+	int connect_timeout_ms;    /* default 5000 */
+};
+
+struct ssh_fleet;
+
+/* Connect to every host in parallel, authenticate, check the agent (present, same version),
+ * create a per-run remote directory and upload `files` (local paths; each lands in the remote
+ * directory under its base name). Returns -1 with a message listing every host that failed and
+ * why (DNS, refused, timeout, host key mismatch — named as a possible attack —, auth, agent
+ * missing or wrong version). Blocks, running base until done. */
+int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_t nhosts,
+		   const struct ssh_options *opt, const char *const *files, size_t nfiles,
+		   struct ssh_fleet **out, char **err);
+/* The remote path an uploaded local file was given (for rewriting plan data paths). */
+const char *ssh_fleet_remote_path(struct ssh_fleet *f, size_t host, const char *local);
+/* Start agent number `slot` on host `host` and return its link (the caller sets callbacks
+ * before returning to the event loop). */
+int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot,
+			  struct agent_link **out, char **err);
+/* Close every channel and session, remove remote files unless keep_remote. Accepts NULL. */
+void ssh_fleet_close(struct ssh_fleet *f);
+
+/* Hosts files: one "user@host[:port] [agents=N] [weight=W]" per line, # comments. */
+int hosts_file_read(const char *path, struct plan_host **hosts, size_t *nhosts, char **err);
+
+/* `barrage hosts check FILE [--json]`: the whole command. Returns the exit code. */
+int hosts_check_main(int argc, char **argv);
+
+#endif
