@@ -216,13 +216,13 @@ int main(int argc, char **argv)
 			if (journal_sync_parse(val, &s.sync, &err) < 0)
 				goto usage_err;
 		} else if (strcmp(name, "threads") == 0) {
-			long n;
+			long n = 1;
 
 			if (parse_int("--threads", val, 1, 256, &n, &err) < 0)
 				goto usage_err;
 			s.threads = (int)n;
 		} else if (strcmp(name, "max-body") == 0) {
-			uint64_t n;
+			uint64_t n = 0;
 
 			if (parse_size(val, &n) < 0 || n < 1 || n > ((uint64_t)1 << 30)) {
 				err_set(&err, "--max-body: must be from 1 byte to 1GiB");
