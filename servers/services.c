@@ -5,9 +5,11 @@
 #include "servers/http.h"
 
 extern const struct srv_service srv_target_service;
+extern const struct srv_service srv_wallet_service;
 
 const struct srv_service *const srv_services[] = {
 	&srv_target_service,
+	&srv_wallet_service,
 	NULL,
 };
 
