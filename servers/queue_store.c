@@ -646,7 +646,8 @@ static int emit(struct qstore *s, char **err)
 {
 	if (!s->cfg.emit)
 		return 0;
-	if (s->cfg.emit(s->cfg.emit_ctx, s->rec.data, s->rec.len) < 0)
+	if (s->cfg.emit(s->cfg.emit_ctx, (uint8_t)s->rec.data[0], s->rec.data + 1, s->rec.len - 1) <
+	    0)
 		return err_set(err, "journal append failed");
 	return 0;
 }
@@ -713,28 +714,31 @@ static int seen_test(const struct qstore *s, uint64_t counter)
 	       (s->seen_after[bit / 8] & (1u << (bit % 8)));
 }
 
-int qstore_replay(struct qstore *s, const void *rec, size_t len, char **err)
+int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len, char **err)
 {
-	const uint8_t *p = rec;
+	/* Lengths below count the type byte, as in the records this file builds; payload offsets
+	 * do not. */
+	const uint8_t *p = data;
 
 	if (s->finished)
 		return err_set(err, "replay after recovery finished");
-	if (len < 1)
-		return err_set(err, "empty queue record");
+	if (type > 255)
+		return err_set(err, "unknown queue record type %u", type);
+	len += 1;
 	s->m.recovered_records++;
-	switch (p[0]) {
+	switch (type) {
 	case QSTORE_REC_START:
 	case QSTORE_REC_CHECKPOINT: {
 		uint32_t restart;
 		uint64_t counter;
 
 		if (len != 13)
-			return err_set(err, "queue record '%c': length %zu, expected 13", p[0], len);
-		restart = get_u32(p + 1);
-		counter = get_u64(p + 5);
+			return err_set(err, "queue record '%c': length %zu, expected 12", type, len - 1);
+		restart = get_u32(p);
+		counter = get_u64(p + 4);
 		if (restart > s->restart)
 			s->restart = restart;
-		if (p[0] == QSTORE_REC_CHECKPOINT && counter >= s->ckpt) {
+		if (type == QSTORE_REC_CHECKPOINT && counter >= s->ckpt) {
 			/* Counters seen before the checkpoint no longer matter to the walk. */
 			free(s->seen_after);
 			s->seen_after = NULL;
@@ -754,18 +758,18 @@ int qstore_replay(struct qstore *s, const void *rec, size_t len, char **err)
 
 		if (len < 26)
 			return err_set(err, "enqueue record truncated (%zu bytes)", len);
-		restart = get_u32(p + 1);
-		counter = get_u64(p + 5);
-		date = get_u32(p + 13);
-		nb = (int64_t)get_u64(p + 17);
-		qlen = p[25];
+		restart = get_u32(p);
+		counter = get_u64(p + 4);
+		date = get_u32(p + 12);
+		nb = (int64_t)get_u64(p + 16);
+		qlen = p[24];
 		if (len < 26 + qlen + 4)
 			return err_set(err, "enqueue record %" PRIu64 " truncated", counter);
-		blen = get_u32(p + 26 + qlen);
+		blen = get_u32(p + 25 + qlen);
 		if (len != 26 + qlen + 4 + blen || blen > QSTORE_MAX_BODY ||
-		    !qstore_valid_name((const char *)p + 26, qlen, QSTORE_MAX_NAME))
+		    !qstore_valid_name((const char *)p + 25, qlen, QSTORE_MAX_NAME))
 			return err_set(err, "enqueue record %" PRIu64 " malformed", counter);
-		q = queue_find(s, (const char *)p + 26, qlen, 1);
+		q = queue_find(s, (const char *)p + 25, qlen, 1);
 		if (!q)
 			return err_set(err, "too many queues");
 		if (restart > s->restart)
@@ -774,7 +778,7 @@ int qstore_replay(struct qstore *s, const void *rec, size_t len, char **err)
 			s->max_seen = counter;
 		seen_mark(s, counter);
 		s->m.enqueued++;
-		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 30 + qlen, blen,
+		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen, blen,
 				  qstore_wall_ms(), err);
 	}
 	case QSTORE_REC_ACK: {
@@ -782,11 +786,11 @@ int qstore_replay(struct qstore *s, const void *rec, size_t len, char **err)
 
 		if (len < 5)
 			return err_set(err, "ack record truncated");
-		n = get_u32(p + 1);
+		n = get_u32(p);
 		if (n > QSTORE_MAX_ACK || len != 5 + (size_t)n * 8)
 			return err_set(err, "ack record malformed (%u keys in %zu bytes)", n, len);
 		for (i = 0; i < n; i++) {
-			struct msg *m = msg_find(s, get_u64(p + 5 + (size_t)i * 8));
+			struct msg *m = msg_find(s, get_u64(p + 4 + (size_t)i * 8));
 
 			if (m)
 				msg_delete(s, m);
@@ -794,7 +798,7 @@ int qstore_replay(struct qstore *s, const void *rec, size_t len, char **err)
 		return 0;
 	}
 	default:
-		return err_set(err, "unknown queue record type 0x%02x", p[0]);
+		return err_set(err, "unknown queue record type 0x%02x", type);
 	}
 }
 
@@ -1099,9 +1103,9 @@ int qstore_snapshot(struct qstore *s, qstore_emit_fn fn, void *ctx, char **err)
 
 	buf_init(&b, 0);
 	if (rec_counter(&b, QSTORE_REC_START, s->restart, s->counter) < 0 ||
-	    fn(ctx, b.data, b.len) < 0 ||
+	    fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0 ||
 	    rec_counter(&b, QSTORE_REC_CHECKPOINT, s->restart, s->counter) < 0 ||
-	    fn(ctx, b.data, b.len) < 0)
+	    fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
 		goto fail;
 	/* In counter order, so replay rebuilds the same FIFO order. Walking the counter range is
 	 * bounded by live messages found; a sparse range falls back to a table scan. */
@@ -1114,7 +1118,7 @@ int qstore_snapshot(struct qstore *s, qstore_emit_fn fn, void *ctx, char **err)
 				continue;
 			left--;
 			body = body_of(s, m);
-			if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, b.data, b.len) < 0)
+			if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
 				goto fail;
 		}
 	} else {
@@ -1126,7 +1130,7 @@ int qstore_snapshot(struct qstore *s, qstore_emit_fn fn, void *ctx, char **err)
 			for (m = s->tab[i]; m; m = m->hnext) {
 				const char *body = body_of(s, m);
 
-				if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, b.data, b.len) < 0)
+				if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
 					goto fail;
 			}
 		}

@@ -40,9 +40,10 @@ enum qstore_rec {
 	QSTORE_REC_CHECKPOINT = 'C', /* the counter, every QSTORE_CHECKPOINT_EVERY messages */
 };
 
-/* Called with each journal record an operation produces, in order. Returns 0, or -1 to fail
- * the operation (which is then reported to the client as a server error). */
-typedef int (*qstore_emit_fn)(void *ctx, const void *rec, size_t len);
+/* Called with each journal record an operation produces, in order: its type (enum qstore_rec)
+ * and payload. Returns 0, or -1 to fail the operation (reported to the client as a server
+ * error). */
+typedef int (*qstore_emit_fn)(void *ctx, unsigned type, const void *data, size_t len);
 
 struct qstore_config {
 	const char *node;            /* key prefix; NULL means "n1" */
@@ -95,7 +96,7 @@ void qstore_free(struct qstore *s);
 /* Apply one committed journal record (recovery). A record that does not decode is an error
  * naming what is wrong; the caller decides whether to stop (it should: the journal's CRC
  * already said the bytes are what was written). */
-int qstore_replay(struct qstore *s, const void *rec, size_t len, char **err);
+int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len, char **err);
 
 /* End of recovery: walk the keys from the last checkpoint forward to find the counter, begin
  * a new incarnation (restart_count grows by one) and emit its START record. Logs one line with

@@ -22,14 +22,16 @@ struct journal {
 	int fail;
 };
 
-static int jemit(void *ctx, const void *rec, size_t len)
+/* Kept as the type byte followed by the payload. */
+static int jemit(void *ctx, unsigned type, const void *rec, size_t len)
 {
 	struct journal *j = ctx;
 
 	if (j->fail || j->n == sizeof(j->recs) / sizeof(j->recs[0]))
 		return -1;
 	buf_init(&j->recs[j->n], 0);
-	if (buf_append(&j->recs[j->n], rec, len) < 0)
+	if (buf_append_byte(&j->recs[j->n], (uint8_t)type) < 0 ||
+	    buf_append(&j->recs[j->n], rec, len) < 0)
 		return -1;
 	j->n++;
 	return 0;
@@ -72,9 +74,12 @@ static struct qstore *reopen(struct journal *j, size_t n, struct journal *next)
 	size_t i;
 
 	for (i = 0; i < n; i++) {
-		assert_int_equal(qstore_replay(s, j->recs[i].data, j->recs[i].len, &err), 0);
+		const struct buf *r = &j->recs[i];
+
+		assert_int_equal(qstore_replay(s, (uint8_t)r->data[0], r->data + 1, r->len - 1, &err),
+				 0);
 		if (next)
-			jemit(next, j->recs[i].data, j->recs[i].len);
+			jemit(next, (uint8_t)r->data[0], r->data + 1, r->len - 1);
 	}
 	assert_int_equal(qstore_recover_finish(s, &err), 0);
 	return s;
@@ -363,9 +368,10 @@ static void test_bad_records(void **state)
 					  { 'A', 0, 0, 0, 2, 0 } };
 	size_t i;
 
-	assert_int_equal(qstore_replay(s, "", 0, &err), -1);
+	assert_int_equal(qstore_replay(s, 'S', "", 0, &err), -1);
+	assert_int_equal(qstore_replay(s, 300, "", 0, &err), -1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(qstore_replay(s, bad[i], sizeof(bad[i]), &err), -1);
+		assert_int_equal(qstore_replay(s, bad[i][0], bad[i] + 1, sizeof(bad[i]) - 1, &err), -1);
 		assert_non_null(err);
 	}
 	free(err);
