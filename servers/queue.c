@@ -293,12 +293,15 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 
 	len = srv_query_get(rq->query, "max", v, sizeof(v));
 	if (len >= 0 || strstr(rq->query, "max=")) {
-		char *end;
-		unsigned long x;
+		unsigned long x = 0;
+		int i, ok = len > 0 && len <= 4;
 
-		errno = 0;
-		x = len > 0 && v[0] != '-' && v[0] != '+' ? strtoul(v, &end, 10) : 0;
-		if (len <= 0 || errno || *end || x < 1 || x > QSTORE_MAX_CLAIM) {
+		/* Digits only: strtoul would take "-3", " 3" and "+3". */
+		for (i = 0; ok && i < len; i++) {
+			ok = v[i] >= '0' && v[i] <= '9';
+			x = x * 10 + (unsigned long)(v[i] - '0');
+		}
+		if (!ok || x < 1 || x > QSTORE_MAX_CLAIM) {
 			srv_reply_error(rs, 400, "max '%.20s': expected a whole number from 1 to %d",
 					len >= 0 ? v : "(too long)", QSTORE_MAX_CLAIM);
 			return;
