@@ -134,40 +134,6 @@ static int make_path(char *out, size_t size, const char *dir, const char *name, 
 	return 0;
 }
 
-static int queue_init(struct srv *s, char **err)
-{
-	struct queue_state *st = state_of(s);
-	char jpath[QUEUE_PATH_MAX], spath[QUEUE_PATH_MAX];
-	struct qstore_config cfg;
-	struct journal_recovery rec;
-
-	if (!st)
-		return err_set(err, "out of memory");
-	if (mkdir(s->data_dir, 0700) < 0 && errno != EEXIST)
-		return err_set(err, "--data-dir %s: %s", s->data_dir, strerror(errno));
-	if (make_path(jpath, sizeof(jpath), s->data_dir, "queue.journal", err) < 0 ||
-	    make_path(spath, sizeof(spath), s->data_dir, "queue.spill", err) < 0)
-		return -1;
-	st->body = malloc(QSTORE_MAX_BODY + 1);
-	if (!st->body)
-		return err_set(err, "out of memory");
-	memset(&cfg, 0, sizeof(cfg));
-	cfg.node = st->node;
-	cfg.spill_path = st->max_memory ? spath : NULL;
-	cfg.max_memory_messages = st->max_memory;
-	cfg.emit = queue_emit;
-	cfg.emit_ctx = st;
-	st->store = qstore_new(&cfg, err);
-	if (!st->store)
-		return -1;
-	if (journal_open(&st->journal, jpath, s->sync, queue_replay, st, &rec, err) < 0)
-		return err_prefix(err, "queue journal %s", jpath);
-	if (qstore_recover_finish(st->store, err) < 0 || journal_commit(st->journal, err) < 0)
-		return -1;
-	s->journal = st->journal;
-	return 0;
-}
-
 static void queue_fini(struct srv *s)
 {
 	struct queue_state *st = s->state;
@@ -180,6 +146,50 @@ static void queue_fini(struct srv *s)
 	free(st->body);
 	free(st);
 	s->state = NULL;
+}
+
+/* On failure everything is freed here (fini is then a no-op), whatever the caller does next. */
+static int queue_init(struct srv *s, char **err)
+{
+	struct queue_state *st = state_of(s);
+	char jpath[QUEUE_PATH_MAX], spath[QUEUE_PATH_MAX];
+	struct qstore_config cfg;
+	struct journal_recovery rec;
+
+	if (!st)
+		return err_set(err, "out of memory");
+	if (mkdir(s->data_dir, 0700) < 0 && errno != EEXIST) {
+		err_set(err, "--data-dir %s: %s", s->data_dir, strerror(errno));
+		goto fail;
+	}
+	if (make_path(jpath, sizeof(jpath), s->data_dir, "queue.journal", err) < 0 ||
+	    make_path(spath, sizeof(spath), s->data_dir, "queue.spill", err) < 0)
+		goto fail;
+	st->body = malloc(QSTORE_MAX_BODY + 1);
+	if (!st->body) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	memset(&cfg, 0, sizeof(cfg));
+	cfg.node = st->node;
+	cfg.spill_path = st->max_memory ? spath : NULL;
+	cfg.max_memory_messages = st->max_memory;
+	cfg.emit = queue_emit;
+	cfg.emit_ctx = st;
+	st->store = qstore_new(&cfg, err);
+	if (!st->store)
+		goto fail;
+	if (journal_open(&st->journal, jpath, s->sync, queue_replay, st, &rec, err) < 0) {
+		st->journal = NULL;
+		goto fail;
+	}
+	if (qstore_recover_finish(st->store, err) < 0 || journal_commit(st->journal, err) < 0)
+		goto fail;
+	s->journal = st->journal;
+	return 0;
+fail:
+	queue_fini(s);
+	return -1;
 }
 
 /* Rewrite the journal as the live state when history has grown well past it, so replay time
