@@ -481,7 +481,7 @@ static void queue_metrics(struct srv *s, struct buf *out)
 		   m.walked_keys, st->compactions_failed);
 }
 
-const struct srv_service queue_service = {
+const struct srv_service srv_queue_service = {
 	.name = "queue",
 	.summary = "durable message queue: enqueue, scheduled delivery, claim with lease, ack",
 	.options = queue_options,

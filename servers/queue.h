@@ -4,6 +4,6 @@
 
 #include "servers/http.h"
 
-extern const struct srv_service queue_service;
+extern const struct srv_service srv_queue_service;
 
 #endif

@@ -37,7 +37,7 @@ static void stop(void)
 {
 	if (!ready)
 		return;
-	queue_service.fini(&srv);
+	srv_queue_service.fini(&srv);
 	ready = 0;
 }
 
@@ -53,8 +53,8 @@ static void start(void)
 {
 	char *err = NULL;
 
-	if (queue_service.option(&srv, "max-memory-messages", "16", &err) < 0 ||
-	    queue_service.init(&srv, &err) < 0) {
+	if (srv_queue_service.option(&srv, "max-memory-messages", "16", &err) < 0 ||
+	    srv_queue_service.init(&srv, &err) < 0) {
 		fprintf(stderr, "fuzz_queue: init: %s\n", err ? err : "?");
 		abort();
 	}
@@ -67,7 +67,7 @@ static void setup(void)
 	if (!mkdtemp(dir))
 		abort();
 	log_level = LOG_ERROR;
-	srv.service = &queue_service;
+	srv.service = &srv_queue_service;
 	srv.data_dir = dir;
 	srv.sync = JOURNAL_SYNC_NONE;
 	srv.threads = 1;
