@@ -29,7 +29,7 @@ const char *reports_fmt_ms(char *buf, size_t size, double ms)
 		snprintf(buf, size, "%.3f ms", ms);
 	else if (ms < 100)
 		snprintf(buf, size, "%.2f ms", ms);
-	else if (ms < 10000)
+	else if (ms < 1000)
 		snprintf(buf, size, "%.1f ms", ms);
 	else
 		snprintf(buf, size, "%.2f s", ms / 1000.0);
