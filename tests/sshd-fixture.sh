@@ -143,3 +143,21 @@ netns_make() {
     NS_VETH[$i]=$veth
   done
 }
+
+# The program that runs `hosts check` and the link tests: `barrage` once its main dispatches
+# `hosts check`, else the test driver built with the unit tests (tests/unit/test_ssh.c).
+ssh_driver() {
+  local d
+  for d in "$BARRAGE_BIN/../tests" "$TESTS_SRC/../build/asan/tests" "$TESTS_SRC/../build/release/tests"; do
+    [ -x "$d/test_ssh" ] && { echo "$d/test_ssh"; return; }
+  done
+  skip "SKIP: tests/unit/test_ssh is not built (make VARIANT=asan unit)"
+}
+SSH_DRIVER=$(ssh_driver)
+hosts_check() {
+  if [ -x "$BARRAGE" ] && "$BARRAGE" hosts check --help >/dev/null 2>&1; then
+    "$BARRAGE" hosts check "$@"
+  else
+    "$SSH_DRIVER" hosts check "$@"
+  fi
+}
