@@ -21,11 +21,13 @@
 #include "common/buf.h"
 #include "common/expr.h"
 #include "common/hist.h"
+#include "common/jsonpath.h"
 #include "common/plan.h"
 #include "common/stats.h"
 #include "common/tmpl.h"
 
 struct event;
+struct csv;
 struct event_base;
 
 /* ---- statistics a worker records (indexes into wstats arrays) ---- */
@@ -96,7 +98,7 @@ struct ccapture {
 	int sym;
 	int err_ctr;
 	void *re;       /* pcre2_code * (regex) */
-	void *jp;       /* struct jsonpath * */
+	struct jsonpath *jp;
 };
 
 struct chdr {
@@ -153,10 +155,9 @@ struct csession {
 /* A data file loaded into memory: rows of this agent's slice, each an array of columns. */
 struct dataset {
 	const struct plan_data *src;
-	char *text;            /* all values, NUL-terminated, back to back */
-	const char **cells;    /* [nrows * ncols] */
-	size_t *lens;
-	size_t nrows, ncols;
+	struct csv *csv;
+	long *colmap;          /* plan column i -> CSV column */
+	size_t nrows;
 	atomic_uint_fast64_t next; /* sequential and unique orders */
 };
 
@@ -213,6 +214,14 @@ void data_free(struct prog *g);
 size_t data_pick(struct dataset *d, uint64_t *rng);
 
 /* ---- runtime ---- */
+
+/* Called with each interval's merged snapshot (final is the last one). */
+typedef void (*agent_emit_fn)(void *arg, struct stats_snapshot *s, bool final);
+
+struct agent_emit {
+	agent_emit_fn fn;
+	void *arg;
+};
 
 struct health_cpu {
 	int64_t wall_us;
@@ -323,13 +332,6 @@ struct agent {
 
 /* engine.c: the agent's load as the main thread sees it. */
 
-/* Called with each interval's merged snapshot (final is the last one). */
-typedef void (*agent_emit_fn)(void *arg, struct stats_snapshot *s, bool final);
-
-struct agent_emit {
-	agent_emit_fn fn;
-	void *arg;
-};
 
 /* Take ownership of plan, compile it, load data, create the workers (not yet running).
  * base is the main thread's event_base. */

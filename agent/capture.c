@@ -12,7 +12,6 @@
 #include <string.h>
 
 #include "agent/agent.h"
-#include "agent/jpath.h"
 
 struct collect {
 	struct user *u;
@@ -23,6 +22,13 @@ struct collect {
 
 /* One match: `first` keeps the first, `all` keeps each, `random` keeps the k-th with
  * probability 1/k (reservoir sampling, so the list is walked once). */
+static int take(void *arg, const char *text, size_t len);
+
+static void take_json(void *arg, const char *text, size_t len)
+{
+	(void)take(arg, text, len);
+}
+
 static int take(void *arg, const char *text, size_t len)
 {
 	struct collect *c = arg;
@@ -106,8 +112,11 @@ int capture_run(struct user *u, const struct creq *r, long status)
 				doc = json_loadb(body, u->resp.len, JSON_DECODE_ANY, NULL);
 				parsed = true;
 			}
-			if (doc)
-				jpath_eval(cap->jp, doc, take, &c);
+			if (doc) {
+				buf_reset(&u->tmp);
+				jsonpath_eval_ex(cap->jp, doc, pc->pick == PLAN_PICK_FIRST ? 1 : 0,
+						 &u->tmp, take_json, &c);
+			}
 			break;
 		case PLAN_CAPTURE_REGEX:
 			capture_regex(&c, cap->re, body, u->resp.len);

@@ -6,6 +6,7 @@
  *
  * Exit codes: 0 done, 2 bad plan or protocol error, 3 no START in time, 4 internal error. */
 #include <curl/curl.h>
+#include <event2/event.h>
 #include <event2/thread.h>
 #include <getopt.h>
 #include <stdio.h>

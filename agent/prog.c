@@ -14,7 +14,6 @@
 #include <strings.h>
 
 #include "agent/agent.h"
-#include "agent/jpath.h"
 #include "common/err.h"
 
 static const char *const fixed_hists[H_FIXED] = {
@@ -189,13 +188,6 @@ static void *compile_regex(struct prog *g, const char *src, struct plan_pos pos,
 		g->max_groups = groups + 1;
 	g->need_match_data = true;
 	return re;
-}
-
-static bool header_named(const char *line, const char *name)
-{
-	size_t n = strlen(name);
-
-	return strncasecmp(line, name, n) == 0 && line[n] == ':';
 }
 
 static int add_header(struct prog *g, struct creq *r, const struct plan_kv *kv, char **err)
@@ -373,7 +365,7 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 		switch (pc->kind) {
 		case PLAN_CAPTURE_JSON:
 			r->need_body = true;
-			if (jpath_compile(pc->expr ? pc->expr : "", (struct jpath **)&c->jp, &e) < 0) {
+			if (jsonpath_compile(pc->expr ? pc->expr : "", &c->jp, &e, NULL) < 0) {
 				where(g, pc->pos, err, "bad JSONPath in", "capture", e);
 				free(e);
 				return -1;
@@ -623,7 +615,7 @@ static void free_req(struct creq *r)
 	free(r->body_const);
 	for (size_t i = 0; i < r->ncaps; i++) {
 		pcre2_code_free(r->caps[i].re);
-		jpath_free(r->caps[i].jp);
+		jsonpath_free(r->caps[i].jp);
 	}
 	free(r->caps);
 	pcre2_code_free(r->expect_re);

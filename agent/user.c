@@ -18,6 +18,7 @@
 #include <event2/event.h>
 
 #include "agent/agent.h"
+#include "common/csv.h"
 #include "common/units.h"
 
 #define USER_BUDGET 1000
@@ -77,10 +78,9 @@ int user_expr_lookup(void *ctx, const char *name, size_t len, const char **val, 
 		return -1;
 	if (g->syms[s].kind == SYM_DATA) {
 		const struct dataset *d = &g->data[g->syms[s].data];
-		size_t cell = u->rows[g->syms[s].data] * d->ncols + (size_t)g->syms[s].column;
 
-		*val = d->cells[cell];
-		*vlen = d->lens[cell];
+		*val = csv_cell(d->csv, u->rows[g->syms[s].data],
+				(size_t)d->colmap[g->syms[s].column], vlen);
 		if (count)
 			*count = 1;
 		return 0;
