@@ -291,6 +291,8 @@ static void local_free(struct agent_link *l)
 
 	if (!ll)
 		return;
+	/* Whatever the agent managed to say before the end still reaches its log. */
+	drain_stderr(ll);
 	free_event(&ll->ev_out);
 	free_event(&ll->ev_err);
 	free_event(&ll->ev_in);
