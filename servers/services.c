@@ -6,10 +6,12 @@
 
 extern const struct srv_service srv_target_service;
 extern const struct srv_service srv_wallet_service;
+extern const struct srv_service srv_voting_service;
 
 const struct srv_service *const srv_services[] = {
 	&srv_target_service,
 	&srv_wallet_service,
+	&srv_voting_service,
 	NULL,
 };
 

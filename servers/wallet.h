@@ -57,6 +57,7 @@ struct wallet_store {
 	struct wallet **tab; /* open addressing by id */
 	size_t cap, count;
 	uint64_t live_txns; /* sum of nrecent, for the compaction heuristic */
+	int64_t initial;    /* balance of a wallet created on first use (voting's seed credits) */
 	uint64_t credits, debits, rejected, replays, folds;
 };
 

@@ -240,8 +240,8 @@ int wallet_apply(struct wallet_store *ws, struct journal *j, const char *id, siz
 	int64_t after;
 
 	memset(res, 0, sizeof(*res));
-	w = amount < 0 ? wallet_find(ws, id, idlen) : wallet_get(ws, id, idlen, 0);
-	if (!w && amount > 0)
+	w = wallet_find(ws, id, idlen);
+	if (!w && (amount > 0 || ws->initial > 0) && !(w = wallet_get(ws, id, idlen, ws->initial)))
 		return err_set(err, "out of memory");
 	if (w && (seen = hash_find(w, txn, txnlen))) {
 		res->amount = seen->amount;
@@ -307,7 +307,7 @@ int wallet_replay_txn(struct wallet_store *ws, struct journal_reader *r, char **
 
 	if (r->bad || !wallet_id_ok(id, idlen) || !wallet_txn_ok(txn, txnlen) || amount == 0)
 		return err_set(err, "malformed wallet transaction record");
-	w = wallet_get(ws, id, idlen, 0);
+	w = wallet_get(ws, id, idlen, ws->initial);
 	if (!w)
 		return err_set(err, "out of memory");
 	if (w->balance + amount != after)
