@@ -1249,9 +1249,6 @@ int run_main(const struct run_options *o)
 		code = r->exit_code;
 		if (code == 0 && res.thresholds_failed > 0)
 			code = 1;
-		if (r->nlost > 0)
-			fprintf(stderr, "barrage: %u of %zu agents lost during the run (see stats.log)\n",
-				r->nlost, r->n);
 		if (strcmp(r->reason, "interrupted") == 0)
 			fprintf(stderr, "barrage: run interrupted; partial results in %s\n", r->dir->path);
 		else if (strcmp(r->reason, "agents_lost") == 0)
