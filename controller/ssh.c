@@ -162,6 +162,7 @@ struct ssh_host {
 	/* facts for hosts check */
 	bool reachable, auth_ok;
 	char *uname, *agent_version, *agent_problem;
+	char *pending_error; /* fail with this once the cleanup steps ran */
 	long cpus, nofile;
 	double clock_offset_ms, rtt_ms;
 	bool have_clock;
@@ -1131,6 +1132,13 @@ static int step_result(struct ssh_host *h, enum step s)
 			h->agent_problem = problem; /* a fact to report, keep gathering */
 			return 0;
 		}
+		if (h->remote_dir && !f->opt.keep_remote) {
+			/* Remove what we uploaded before failing. */
+			h->pending_error = problem;
+			h->steps[h->pi + 1] = STEP_RMDIR;
+			h->nsteps = h->pi + 2;
+			return 0;
+		}
 		host_fail(h, "%s", problem);
 		free(problem);
 		return -1;
@@ -1593,12 +1601,17 @@ static void host_steps_plan(struct ssh_host *h)
 		h->steps[h->nsteps++] = STEP_CLOCK;
 		return;
 	}
+	/* An installed agent is checked before anything is created on the host; a pushed one
+	 * can only be checked once it is there. */
 	if (f->opt.push_agent)
 		h->steps[h->nsteps++] = STEP_UNAME;
+	else
+		h->steps[h->nsteps++] = STEP_VERSION;
 	h->steps[h->nsteps++] = STEP_MKTEMP;
 	if (f->nfiles)
 		h->steps[h->nsteps++] = STEP_UPLOAD;
-	h->steps[h->nsteps++] = STEP_VERSION;
+	if (f->opt.push_agent)
+		h->steps[h->nsteps++] = STEP_VERSION;
 }
 
 static void host_run(struct ssh_host *h)
@@ -1664,6 +1677,10 @@ static void host_run(struct ssh_host *h)
 			break;
 		case HS_STEPS:
 		case HS_CLEANUP:
+			if (h->pi >= h->nsteps && h->pending_error) {
+				host_fail(h, "%s", h->pending_error);
+				goto out;
+			}
 			if (h->pi >= h->nsteps) {
 				host_done(h, h->st == HS_CLEANUP ? HS_CLOSED : HS_READY);
 				h->last_rx_ms = mono_ms();
@@ -1757,6 +1774,7 @@ static void host_clear(struct ssh_host *h)
 	free(h->uname);
 	free(h->agent_version);
 	free(h->agent_problem);
+	free(h->pending_error);
 }
 
 static void fleet_free(struct ssh_fleet *f)

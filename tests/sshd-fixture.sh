@@ -2,7 +2,8 @@
 #
 # sshd_keys DIR          generates into DIR a user key (DIR/id_ed25519), its authorized_keys,
 #                        and a stub barrage-agent in DIR/bin (prints BARRAGE_VERSION for
-#                        --version; otherwise execs $SSH_STUB_AGENT_EXEC if set, else `cat`).
+#                        --version; otherwise appends "PID SSH_CONNECTION" to DIR/agents.log
+#                        and execs $SSH_STUB_AGENT_EXEC if set, else `cat`).
 # sshd_start NAME DIR ADDR [NETNS]
 #                        starts Debian's /usr/sbin/sshd (-D -e, config in DIR/NAME) on ADDR
 #                        with its own ed25519 host key, on a free port (port 22 inside a
@@ -54,6 +55,7 @@ sshd_keys() {
 #!/bin/sh
 # Stub agent for the SSH tests: the real one (branch agent) replaces it when present.
 if [ "\${1:-}" = --version ]; then echo "$v"; exit 0; fi
+echo "\$\$ \${SSH_CONNECTION:-}" >>"$dir/agents.log"
 if [ -n "\${SSH_STUB_AGENT_EXEC:-}" ]; then exec \$SSH_STUB_AGENT_EXEC; fi
 exec cat
 EOF
@@ -95,6 +97,9 @@ Subsystem sftp internal-sftp
 SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin SHLVL=1
 LogLevel ERROR
 MaxSessions 64
+# A client that vanishes is dropped after ~3 s, so its agents see stdin EOF.
+ClientAliveInterval 1
+ClientAliveCountMax 3
 MaxStartups 100
 EOF
   local run=()
@@ -142,4 +147,22 @@ netns_make() {
     NS_ADDR[$i]=10.$tag.$i.2
     NS_VETH[$i]=$veth
   done
+}
+
+# The program that runs `hosts check` and the link tests: `barrage` once its main dispatches
+# `hosts check`, else the test driver built with the unit tests (tests/unit/test_ssh.c).
+ssh_driver() {
+  local d
+  for d in "$BARRAGE_BIN/../tests" "$TESTS_SRC/../build/asan/tests" "$TESTS_SRC/../build/release/tests"; do
+    [ -x "$d/test_ssh" ] && { echo "$d/test_ssh"; return; }
+  done
+  skip "SKIP: tests/unit/test_ssh is not built (make VARIANT=asan unit)"
+}
+SSH_DRIVER=$(ssh_driver)
+hosts_check() {
+  if [ -x "$BARRAGE" ] && "$BARRAGE" hosts check --help >/dev/null 2>&1; then
+    "$BARRAGE" hosts check "$@"
+  else
+    "$SSH_DRIVER" hosts check "$@"
+  fi
 }

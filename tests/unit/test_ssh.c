@@ -8,6 +8,7 @@
  *   test_ssh hosts check FILE [...]          the `barrage hosts check` command itself
  *   test_ssh links HOSTS KEY KNOWN_HOSTS     echo bytes through the remote agent (a cat),
  *                                            exit status, signal, stderr lines, uploads
+ *   test_ssh push HOSTS KEY KNOWN_HOSTS AGENT  --push-agent with AGENT as the local binary
  *   test_ssh hold HOSTS KEY KNOWN_HOSTS SECS start one agent per host and print each link's
  *                                            close reason as it comes (link-cut tests) */
 #include <setjmp.h>
@@ -207,6 +208,43 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	return 0;
 }
 
+/* --push-agent: the local "agent" (a script) is uploaded and run instead of the one on PATH;
+ * it prints a marker, then echoes. */
+static int drive_push(const char *hostsfile, const char *key, const char *known,
+		      const char *local_agent)
+{
+	struct event_base *base = event_base_new();
+	struct plan_host *hosts;
+	size_t nhosts;
+	struct ssh_options opt = {.known_hosts = known, .identity = key, .push_agent = true,
+				  .local_agent = local_agent, .connect_timeout_ms = 5000};
+	struct ssh_fleet *f = NULL;
+	struct agent_link *l;
+	struct probe p;
+	char *err = NULL;
+
+	CHECK(hosts_file_read(hostsfile, &hosts, &nhosts, &err) == 0, "%s", err);
+	if (ssh_fleet_open(base, hosts, nhosts, &opt, NULL, 0, &f, &err) < 0) {
+		printf("open failed: %s\n", err);
+		free(err);
+		hosts_free(hosts, nhosts);
+		event_base_free(base);
+		return 3;
+	}
+	CHECK(ssh_fleet_start_agent(f, 0, 1, &l, &err) == 0, "start_agent: %s", err);
+	probe_init(&p, l);
+	l->ops->write(l, "hello\n", 6);
+	l->ops->shutdown(l);
+	CHECK(run_until(base, &p, 1, 20000), "pushed agent did not finish");
+	CHECK(p.why == NULL, "pushed agent closed with %s", p.why);
+	printf("%.*s", (int)p.out.len, p.out.data ? p.out.data : "");
+	probe_free(&p);
+	ssh_fleet_close(f);
+	hosts_free(hosts, nhosts);
+	event_base_free(base);
+	return 0;
+}
+
 /* Starts one agent per host and reports closes as they come, for `secs` seconds or until all
  * links closed. The test cuts a link or kills an agent meanwhile and reads our output. */
 static int drive_hold(const char *hostsfile, const char *key, const char *known, int secs)
@@ -300,6 +338,8 @@ int main(int argc, char **argv)
 		return hosts_check_main(argc - 2, argv + 2);
 	if (argc == 5 && strcmp(argv[1], "links") == 0)
 		return drive_links(argv[2], argv[3], argv[4]);
+	if (argc == 6 && strcmp(argv[1], "push") == 0)
+		return drive_push(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 6 && strcmp(argv[1], "hold") == 0)
 		return drive_hold(argv[2], argv[3], argv[4], (int)strtol(argv[5], NULL, 10));
 
