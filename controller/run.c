@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include "common/buf.h"
+#include "common/threshold.h"
 #include "common/err.h"
 #include "common/units.h"
 #include "common/version.h"
@@ -97,6 +98,10 @@ struct run {
 	int exit_code;           /* 0 or 3 so far; thresholds come after */
 	const char *reason;      /* end record: completed, interrupted, agents_lost, error */
 	char *fail;              /* setup failure message */
+	struct stats_snapshot *total; /* every interval so far, for abort_on_fail thresholds */
+	struct threshold *aborts;     /* the abort_on_fail thresholds, parsed */
+	size_t *abort_idx;            /* their index in plan->thresholds */
+	size_t naborts;
 	bool header_written;
 };
 
@@ -231,6 +236,37 @@ static void agent_lost(struct run_agent *a, const char *why)
 
 /* ---- merged intervals ---- */
 
+/* abort_on_fail thresholds: evaluated on the running total after each merged interval (once
+ * their delay has passed); the first one that fails stops the run. */
+static void check_aborts(struct run *r, const struct stats_snapshot *s)
+{
+	double covered, value = 0;
+	size_t i;
+
+	if (r->naborts == 0 || !r->total)
+		return;
+	if (stats_accumulate(r->total, s) < 0)
+		return;
+	if (r->phase != PHASE_RUNNING)
+		return;
+	covered = (double)(s->interval + 1) * (double)r->plan->interval_us / 1e6;
+	for (i = 0; i < r->naborts; i++) {
+		const struct plan_threshold *pt = &r->plan->thresholds[r->abort_idx[i]];
+		char detail[512];
+
+		if (covered * 1e6 < (double)pt->delay_us)
+			continue;
+		if (reports_threshold_check(&r->aborts[i], r->total, covered, &value))
+			continue;
+		snprintf(detail, sizeof(detail), "%s %s failed (measured %g after %.0fs)",
+			 pt->metric, pt->condition, value, covered);
+		rundir_write_event(r->dir, elapsed_s(r), NULL, "threshold_abort", detail);
+		fprintf(stderr, "barrage: threshold %s: stopping the run (abort_on_fail)\n", detail);
+		stop_all(r, "threshold_abort", 1);
+		return;
+	}
+}
+
 static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 {
 	struct run *r = arg;
@@ -264,10 +300,10 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 		if (r->o->verbose && !r->o->quiet)
 			live_event(stderr, elapsed_s(r), "late statistics for interval %u merged",
 				   s->interval);
-		return;
-	}
-	if (!r->o->quiet)
+	} else if (!r->o->quiet) {
 		live_print(stderr, r->plan, s, (unsigned)(r->n - r->nlost), (unsigned)r->n);
+	}
+	check_aborts(r, s);
 }
 
 /* ---- frames from an agent ---- */
@@ -951,13 +987,8 @@ static int pick_agents(struct run *r, struct plan_host **hosts_out, size_t *nhos
 	}
 	rc = 0;
 out:
-	if (own_hosts && hosts) {
-		for (i = 0; i < nhosts; i++) {
-			free(hosts[i].user);
-			free(hosts[i].host);
-		}
-		free(hosts);
-	}
+	if (own_hosts && hosts)
+		hosts_free(hosts, nhosts);
 	return rc;
 }
 
@@ -1016,6 +1047,7 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		so.push_agent = r->o->push_agent;
 		so.keep_remote = r->o->keep_remote;
 		so.connect_timeout_ms = 5000;
+		so.quiet = r->o->quiet;
 		for (i = 0; i < p->ndata && nfiles < 60; i++)
 			files[nfiles++] = p->data[i].file;
 		if (p->http.tls_ca)
@@ -1056,6 +1088,30 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 				       a->id);
 		if (nhosts == 0)
 			agent_log(a, "started barrage-agent, pid %ld", (long)local_agent_pid(a->link));
+	}
+	return 0;
+}
+
+static int setup_aborts(struct run *r, char **err)
+{
+	const struct plan *p = r->plan;
+	size_t i;
+
+	for (i = 0; i < p->nthresholds; i++) {
+		if (!p->thresholds[i].abort_on_fail)
+			continue;
+		if (!r->aborts) {
+			r->aborts = calloc(p->nthresholds, sizeof(*r->aborts));
+			r->abort_idx = calloc(p->nthresholds, sizeof(*r->abort_idx));
+			r->total = stats_new();
+			if (!r->aborts || !r->abort_idx || !r->total)
+				return err_set(err, "out of memory");
+		}
+		if (threshold_parse(p->thresholds[i].metric, p->thresholds[i].condition,
+				    &r->aborts[r->naborts], err, NULL) < 0)
+			return err_prefix(err, "%s:%d:%d", p->source ? p->source : r->o->scenario,
+					  p->thresholds[i].pos.line, p->thresholds[i].pos.col);
+		r->abort_idx[r->naborts++] = i;
 	}
 	return 0;
 }
@@ -1102,6 +1158,11 @@ int run_main(const struct run_options *o)
 
 	if (scenario_load(o->scenario, o->ov, o->nov, &r->plan, &err) < 0) {
 		fprintf(stderr, "barrage: %s\n", err ? err : "cannot load the scenario");
+		code = 2;
+		goto out;
+	}
+	if (setup_aborts(r, &err) < 0) {
+		fprintf(stderr, "barrage: %s\n", err ? err : "out of memory");
 		code = 2;
 		goto out;
 	}
@@ -1273,13 +1334,7 @@ out:
 	free(plans);
 	free(r->agents);
 	ssh_fleet_close(r->fleet);
-	if (own_hosts) {
-		for (i = 0; i < nhosts; i++) {
-			free(own_hosts[i].user);
-			free(own_hosts[i].host);
-		}
-		free(own_hosts);
-	}
+	hosts_free(own_hosts, nhosts);
 	if (r->tick)
 		event_free(r->tick);
 	if (r->sigint)
@@ -1289,6 +1344,9 @@ out:
 	if (r->base)
 		event_base_free(r->base);
 	merge_free(r->merge);
+	stats_free(r->total);
+	free(r->aborts);
+	free(r->abort_idx);
 	rundir_close(r->dir);
 	plan_free(r->plan);
 	free(r->fail);
