@@ -276,6 +276,14 @@ static void test_good_fixtures_print(void **state)
 		fclose(f);
 		assert_non_null(strstr(text, "sessions\n"));
 		assert_non_null(strstr(text, "agents\n"));
+		if (strcmp(good_fixtures[i], "brief.yaml") == 0) {
+			assert_non_null(strstr(text, "phase 2: 2m at 50/s ramping to 500/s, ~33000 users\n"));
+			assert_non_null(strstr(text, "~34500 users and ~134550 requests expected"));
+			assert_non_null(strstr(text, "voter (weight 9, 90.0% of users, 4 requests"));
+			assert_non_null(strstr(text, "accounts: " GOOD "data/accounts.csv, 3 rows"));
+			assert_non_null(strstr(text, "    think 1s..3s (uniform)\n"));
+			assert_non_null(strstr(text, "  2 local agents\n"));
+		}
 		free(text);
 		plan_free(p);
 	}
