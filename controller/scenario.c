@@ -515,8 +515,14 @@ static void list_names(struct buf *b, const char *const *names)
 static void unknown_key(struct sc *sc, const struct ynode *key, const char *where,
 			const char *const *valid)
 {
-	const char *near = closest(key->str, valid);
+	const char *near;
 	struct buf b;
+
+	if (sc->nerr >= SC_MAX_ERRORS) {
+		sc->nerr++;
+		return;
+	}
+	near = closest(key->str, valid);
 
 	if (near) {
 		sc_err(sc, key, 0, "unknown key '%s' in %s; did you mean '%s'?", key->str, where,
@@ -2105,6 +2111,8 @@ static void check_uses(struct sc *sc, const struct plan *p)
 
 		if (str_in(sc->defs, sc->ndefs, name))
 			continue;
+		if (sc->nerr >= SC_MAX_ERRORS) /* nothing more is reported: spare the search */
+			return;
 		if (dot && sc->data_unknown)
 			continue;
 		if (dot) {
