@@ -3,7 +3,8 @@
 # `barrage check` over the scenario fixtures, as a user runs it: every good fixture (and the
 # bundled smoke scenario) exits 0 and prints the plan; every bad fixture exits 2 with exactly
 # one "barrage: FILE:..." line on stderr, no crash, no sanitizer report; and a scenario cut at
-# every 97th byte (the unit tests try every prefix in-process) either checks or exits 2, never anything else.
+# every 97th byte either checks or exits 2, never anything else (the unit tests try every
+# prefix in-process; this is the same through the real binary).
 source "$(dirname "$0")/../lib.sh"
 
 cd "$TESTS_SRC/.."
