@@ -29,8 +29,8 @@
 
 /* Hard limits on what a decoded plan may hold: a plan is written by a person, so these are far
  * above anything real, and they keep a hostile or corrupt frame from eating the agent. */
-#define PLAN_MAX_ARRAY 100000
-#define PLAN_MAX_DEPTH 32
+#define PLAN_MAX_ARRAY	100000
+#define PLAN_MAX_DEPTH	32
 #define PLAN_MAX_STRING (1u << 20)
 
 /* ---- allocation ---- */
@@ -179,16 +179,15 @@ int64_t plan_load_duration_us(const struct plan *p)
 
 /* ---- names of enums on the wire ---- */
 
-static const char *const model_names[] = { "open", "closed", "rate" };
-static const char *const order_names[] = { "sequential", "random", "unique" };
-static const char *const step_names[] = { "request", "think",   "transaction",
-					  "if",      "repeat",  "while",
-					  "foreach", "set",     "abort" };
-static const char *const capture_names[] = { "json", "regex", "header", "cookie", "status" };
-static const char *const pick_names[] = { "first", "random", "all" };
-static const char *const on_fail_names[] = { "abort", "continue", "restart" };
-static const char *const body_names[] = { "none", "raw", "json", "form" };
-static const char *const think_names[] = { "fixed", "uniform", "exponential" };
+static const char *const model_names[] = {"open", "closed", "rate"};
+static const char *const order_names[] = {"sequential", "random", "unique"};
+static const char *const step_names[] = {"request", "think",   "transaction", "if",   "repeat",
+					 "while",   "foreach", "set",	      "abort"};
+static const char *const capture_names[] = {"json", "regex", "header", "cookie", "status"};
+static const char *const pick_names[] = {"first", "random", "all"};
+static const char *const on_fail_names[] = {"abort", "continue", "restart"};
+static const char *const body_names[] = {"none", "raw", "json", "form"};
+static const char *const think_names[] = {"fixed", "uniform", "exponential"};
 
 #define NELEM(a) (sizeof(a) / sizeof((a)[0]))
 
@@ -303,14 +302,14 @@ static json_t *enc_request(struct enc *e, const struct plan_request *r)
 		if (xo) {
 			st = json_array();
 			for (i = 0; st && i < x->nstatus; i++)
-				append(e, st,
-				       json_pack("[ii]", x->status[i].lo, x->status[i].hi));
+				append(e, st, json_pack("[ii]", x->status[i].lo, x->status[i].hi));
 			put(e, xo, "status", st);
 			put_str(e, xo, "body_contains", x->body_contains);
 			put_str(e, xo, "body_regex", x->body_regex);
 			put(e, xo, "headers", enc_kvs(e, x->headers, x->nheaders));
 			put(e, xo, "on_fail",
-			    json_string(enum_name(on_fail_names, NELEM(on_fail_names), x->on_fail)));
+			    json_string(
+				enum_name(on_fail_names, NELEM(on_fail_names), x->on_fail)));
 			put_pos(e, xo, x->pos);
 		}
 		put(e, o, "expect", xo);
@@ -423,7 +422,8 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 	if (o) {
 		const struct plan_load *l = &p->load;
 
-		put(e, o, "model", json_string(enum_name(model_names, NELEM(model_names), l->model)));
+		put(e, o, "model",
+		    json_string(enum_name(model_names, NELEM(model_names), l->model)));
 		a = json_array();
 		for (i = 0; a && i < l->nphases; i++) {
 			json_t *ph = json_object();
@@ -549,7 +549,7 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 
 int plan_encode(const struct plan *p, struct buf *out)
 {
-	struct enc e = { 0 };
+	struct enc e = {0};
 	json_t *root = enc_plan(&e, p);
 	char *text = NULL;
 	int rc = -1;
@@ -579,12 +579,12 @@ struct dec {
 static size_t push_key(struct dec *d, const char *key)
 {
 	size_t save = d->plen;
-	int n = snprintf(d->path + d->plen, sizeof(d->path) - d->plen, "%s%s", d->plen ? "." : "",
-			 key);
+	int n =
+	    snprintf(d->path + d->plen, sizeof(d->path) - d->plen, "%s%s", d->plen ? "." : "", key);
 
 	if (n > 0)
 		d->plen = d->plen + (size_t)n < sizeof(d->path) ? d->plen + (size_t)n
-							  : sizeof(d->path) - 1;
+								: sizeof(d->path) - 1;
 	return save;
 }
 
@@ -595,7 +595,7 @@ static size_t push_idx(struct dec *d, size_t i)
 
 	if (n > 0)
 		d->plen = d->plen + (size_t)n < sizeof(d->path) ? d->plen + (size_t)n
-							  : sizeof(d->path) - 1;
+								: sizeof(d->path) - 1;
 	return save;
 }
 
@@ -718,8 +718,8 @@ static int get_i64(struct dec *d, json_t *o, const char *key, int flags, int64_t
 	return 0;
 }
 
-static int get_u64(struct dec *d, json_t *o, const char *key, int flags, uint64_t min,
-		   uint64_t max, uint64_t *out)
+static int get_u64(struct dec *d, json_t *o, const char *key, int flags, uint64_t min, uint64_t max,
+		   uint64_t *out)
 {
 	int64_t v = (int64_t)*out;
 
@@ -729,8 +729,8 @@ static int get_u64(struct dec *d, json_t *o, const char *key, int flags, uint64_
 	return 0;
 }
 
-static int get_u32(struct dec *d, json_t *o, const char *key, int flags, uint32_t min,
-		   uint32_t max, uint32_t *out)
+static int get_u32(struct dec *d, json_t *o, const char *key, int flags, uint32_t min, uint32_t max,
+		   uint32_t *out)
 {
 	int64_t v = *out;
 
@@ -740,8 +740,7 @@ static int get_u32(struct dec *d, json_t *o, const char *key, int flags, uint32_
 	return 0;
 }
 
-static int get_int(struct dec *d, json_t *o, const char *key, int flags, int min, int max,
-		   int *out)
+static int get_int(struct dec *d, json_t *o, const char *key, int flags, int min, int max, int *out)
 {
 	int64_t v = *out;
 
@@ -820,8 +819,8 @@ static int get_u64_str(struct dec *d, json_t *o, const char *key, uint64_t *out)
 	return 0;
 }
 
-static int get_enum(struct dec *d, json_t *o, const char *key, int flags,
-		    const char *const *names, size_t n, int *out)
+static int get_enum(struct dec *d, json_t *o, const char *key, int flags, const char *const *names,
+		    size_t n, int *out)
 {
 	json_t *v = json_object_get(o, key);
 	size_t save = push_key(d, key);
@@ -846,8 +845,7 @@ static int get_enum(struct dec *d, json_t *o, const char *key, int flags,
 
 /* The array at key (or NULL when absent and optional); the path is left pointing at the key
  * on success when the array exists, so callers push indices under it and pop `*save`. */
-static int get_arr(struct dec *d, json_t *o, const char *key, int flags, json_t **out,
-		   size_t *save)
+static int get_arr(struct dec *d, json_t *o, const char *key, int flags, json_t **out, size_t *save)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -877,8 +875,7 @@ static int want_obj(struct dec *d, json_t *v)
 }
 
 /* The object at key, checked for type; NULL when absent. Path handling as get_arr. */
-static int get_obj(struct dec *d, json_t *o, const char *key, int flags, json_t **out,
-		   size_t *save)
+static int get_obj(struct dec *d, json_t *o, const char *key, int flags, json_t **out, size_t *save)
 {
 	json_t *v = json_object_get(o, key);
 
@@ -991,7 +988,7 @@ static void *alloc_array(struct dec *d, size_t n, size_t size)
 static int dec_kvs(struct dec *d, json_t *o, const char *key, int flags, int esc,
 		   struct plan_kv **out, size_t *nout)
 {
-	static const char *const keys[] = { "name", "value", "line", "col", NULL };
+	static const char *const keys[] = {"name", "value", "line", "col", NULL};
 	json_t *a;
 	size_t save, i;
 
@@ -1031,18 +1028,17 @@ static bool is_token(const char *s)
 	return true;
 }
 
-static int dec_steps(struct dec *d, json_t *o, const char *key, int flags,
-		     struct plan_steps *out);
+static int dec_steps(struct dec *d, json_t *o, const char *key, int flags, struct plan_steps *out);
 
 static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 {
-	static const char *const keys[] = { "method",  "url",	   "name",     "headers",
-					    "body_kind", "body",   "form",     "timeout_us",
-					    "captures", "expect", NULL };
-	static const char *const ckeys[] = { "var", "kind", "expr", "pick", "default",
-					     "line", "col", NULL };
-	static const char *const xkeys[] = { "status",  "body_contains", "body_regex", "headers",
-					     "on_fail", "line",	 "col",	 NULL };
+	static const char *const keys[] = {"method",	"url",	  "name", "headers",
+					   "body_kind", "body",	  "form", "timeout_us",
+					   "captures",	"expect", NULL};
+	static const char *const ckeys[] = {"var",     "kind", "expr", "pick",
+					    "default", "line", "col",  NULL};
+	static const char *const xkeys[] = {"status",  "body_contains", "body_regex", "headers",
+					    "on_fail", "line",		"col",	      NULL};
 	json_t *a, *x;
 	size_t save, i;
 	int kind;
@@ -1073,8 +1069,9 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 		return fail(d, "missing (body_kind is %s)", body_names[kind]);
 	}
 	if (chk_tmpl(d, "body", r->body,
-		     kind == PLAN_BODY_JSON ? TMPL_ESCAPE_JSON
-					    : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE : NO_TMPL) != 0)
+		     kind == PLAN_BODY_JSON  ? TMPL_ESCAPE_JSON
+		     : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE
+					     : NO_TMPL) != 0)
 		return -1;
 	if ((kind == PLAN_BODY_NONE || kind == PLAN_BODY_FORM) && r->body) {
 		push_key(d, "body");
@@ -1106,7 +1103,7 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 			if (want_obj(d, c) != 0 || check_keys(d, c, ckeys) != 0 ||
 			    get_str(d, c, "var", REQ | NONEMPTY, &pc->var) != 0 ||
 			    get_enum(d, c, "kind", REQ, capture_names, NELEM(capture_names), &ck) !=
-				    0 ||
+				0 ||
 			    get_str(d, c, "expr", OPT, &pc->expr) != 0 ||
 			    get_enum(d, c, "pick", OPT, pick_names, NELEM(pick_names), &pk) != 0 ||
 			    get_str(d, c, "default", OPT, &pc->default_value) != 0 ||
@@ -1116,7 +1113,8 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 			pc->pick = (enum plan_pick)pk;
 			if (ck != PLAN_CAPTURE_STATUS && (!pc->expr || !pc->expr[0])) {
 				push_key(d, "expr");
-				return fail(d, "missing (a %s capture needs one)", capture_names[ck]);
+				return fail(d, "missing (a %s capture needs one)",
+					    capture_names[ck]);
 			}
 			if ((ck == PLAN_CAPTURE_JSON && chk_jsonpath(d, "expr", pc->expr) != 0) ||
 			    (ck == PLAN_CAPTURE_REGEX && chk_regex(d, "expr", pc->expr) != 0))
@@ -1174,8 +1172,7 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 
 static int dec_think(struct dec *d, json_t *t, struct plan_think *th)
 {
-	static const char *const keys[] = { "kind", "value_us", "min_us", "max_us", "mean_us",
-					    NULL };
+	static const char *const keys[] = {"kind", "value_us", "min_us", "max_us", "mean_us", NULL};
 	int k = 0;
 
 	if (want_obj(d, t) != 0 || check_keys(d, t, keys) != 0 ||
@@ -1200,17 +1197,17 @@ static int dec_step(struct dec *d, json_t *o, struct plan_step *s)
 {
 	/* Keys each kind may carry besides kind/line/col. */
 	static const char *const kind_keys[][6] = {
-		[PLAN_STEP_REQUEST] = { "request" },
-		[PLAN_STEP_THINK] = { "think" },
-		[PLAN_STEP_TRANSACTION] = { "name", "steps" },
-		[PLAN_STEP_IF] = { "cond", "steps", "else" },
-		[PLAN_STEP_REPEAT] = { "count", "steps" },
-		[PLAN_STEP_WHILE] = { "cond", "count", "steps" },
-		[PLAN_STEP_FOREACH] = { "list_var", "item_var", "steps" },
-		[PLAN_STEP_SET] = { "set" },
-		[PLAN_STEP_ABORT] = { "reason" },
+	    [PLAN_STEP_REQUEST] = {"request"},
+	    [PLAN_STEP_THINK] = {"think"},
+	    [PLAN_STEP_TRANSACTION] = {"name", "steps"},
+	    [PLAN_STEP_IF] = {"cond", "steps", "else"},
+	    [PLAN_STEP_REPEAT] = {"count", "steps"},
+	    [PLAN_STEP_WHILE] = {"cond", "count", "steps"},
+	    [PLAN_STEP_FOREACH] = {"list_var", "item_var", "steps"},
+	    [PLAN_STEP_SET] = {"set"},
+	    [PLAN_STEP_ABORT] = {"reason"},
 	};
-	const char *keys[10] = { "kind", "line", "col" };
+	const char *keys[10] = {"kind", "line", "col"};
 	json_t *v;
 	size_t save, i;
 	int k = 0;
@@ -1273,8 +1270,7 @@ static int dec_step(struct dec *d, json_t *o, struct plan_step *s)
 	return dec_steps(d, o, "steps", s->kind == PLAN_STEP_IF ? OPT : REQ, &s->body);
 }
 
-static int dec_steps(struct dec *d, json_t *o, const char *key, int flags,
-		     struct plan_steps *out)
+static int dec_steps(struct dec *d, json_t *o, const char *key, int flags, struct plan_steps *out)
 {
 	json_t *a;
 	size_t save, i;
@@ -1303,11 +1299,19 @@ static int dec_steps(struct dec *d, json_t *o, const char *key, int flags,
 
 static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 {
-	static const char *const keys[] = {
-		"timeout_us", "connect_timeout_us", "keepalive", "version",
-		"tls_verify", "tls_ca",		    "tls_cert",	 "tls_key",
-		"tls_ciphers", "headers",	    "share_connections", "max_body", NULL
-	};
+	static const char *const keys[] = {"timeout_us",
+					   "connect_timeout_us",
+					   "keepalive",
+					   "version",
+					   "tls_verify",
+					   "tls_ca",
+					   "tls_cert",
+					   "tls_key",
+					   "tls_ciphers",
+					   "headers",
+					   "share_connections",
+					   "max_body",
+					   NULL};
 
 	if (check_keys(d, o, keys) != 0 ||
 	    get_i64(d, o, "timeout_us", OPT, 1, INT64_MAX, &h->timeout_us) != 0 ||
@@ -1333,10 +1337,10 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 
 static int dec_load(struct dec *d, json_t *o, struct plan_load *l)
 {
-	static const char *const keys[] = { "model",	  "phases",	"max_users", "users",
-					    "duration_us", "ramp_up_us", "request_rate", NULL };
-	static const char *const pkeys[] = { "name", "duration_us", "arrival_rate", "ramp_to",
-					     "line", "col", NULL };
+	static const char *const keys[] = {"model",	  "phases",	"max_users",	"users",
+					   "duration_us", "ramp_up_us", "request_rate", NULL};
+	static const char *const pkeys[] = {
+	    "name", "duration_us", "arrival_rate", "ramp_to", "line", "col", NULL};
 	json_t *a;
 	size_t save, i;
 	int m = 0;
@@ -1364,7 +1368,7 @@ static int dec_load(struct dec *d, json_t *o, struct plan_load *l)
 			if (want_obj(d, ph) != 0 || check_keys(d, ph, pkeys) != 0 ||
 			    get_str(d, ph, "name", OPT, &pp->name) != 0 ||
 			    get_i64(d, ph, "duration_us", REQ, 1, INT64_MAX, &pp->duration_us) !=
-				    0 ||
+				0 ||
 			    get_dbl(d, ph, "arrival_rate", REQ, 0, 1e9, &pp->arrival_rate) != 0 ||
 			    get_dbl(d, ph, "ramp_to", OPT, 0, 1e9, &pp->ramp_to) != 0 ||
 			    get_pos(d, ph, &pp->pos) != 0)
@@ -1396,8 +1400,8 @@ static int dec_load(struct dec *d, json_t *o, struct plan_load *l)
 
 static int dec_data(struct dec *d, json_t *o, struct plan *p)
 {
-	static const char *const keys[] = { "name", "file",	  "order",	"columns", "rows",
-					    "part_index", "part_count", "line", "col", NULL };
+	static const char *const keys[] = {"name",	 "file",       "order", "columns", "rows",
+					   "part_index", "part_count", "line",	"col",	   NULL};
 	json_t *a;
 	size_t save, i, j;
 
@@ -1462,7 +1466,7 @@ static int dec_data(struct dec *d, json_t *o, struct plan *p)
 
 static int dec_sessions(struct dec *d, json_t *o, struct plan *p)
 {
-	static const char *const keys[] = { "name", "weight", "steps", "line", "col", NULL };
+	static const char *const keys[] = {"name", "weight", "steps", "line", "col", NULL};
 	json_t *a;
 	size_t save, i;
 
@@ -1496,8 +1500,8 @@ static int dec_sessions(struct dec *d, json_t *o, struct plan *p)
 
 static int dec_thresholds(struct dec *d, json_t *o, struct plan *p)
 {
-	static const char *const keys[] = { "metric", "condition", "abort_on_fail", "delay_us",
-					    "line",   "col",	   NULL };
+	static const char *const keys[] = {
+	    "metric", "condition", "abort_on_fail", "delay_us", "line", "col", NULL};
 	json_t *a;
 	size_t save, i;
 
@@ -1529,10 +1533,10 @@ static int dec_thresholds(struct dec *d, json_t *o, struct plan *p)
 
 static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 {
-	static const char *const keys[] = { "local", "hosts", "hosts_file", "max_lost", "threads",
-					    NULL };
-	static const char *const hkeys[] = { "user", "host", "port", "agents", "weight",
-					     "line", "col",  NULL };
+	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
+					   "max_lost", "threads", NULL};
+	static const char *const hkeys[] = {"user",   "host", "port", "agents",
+					    "weight", "line", "col",  NULL};
 	json_t *a;
 	size_t save, i;
 
@@ -1578,8 +1582,8 @@ static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 
 static int dec_share(struct dec *d, json_t *o, struct plan_share *s)
 {
-	static const char *const keys[] = { "agent_id", "index", "count", "fraction", "seed",
-					    "user_id_base", NULL };
+	static const char *const keys[] = {"agent_id", "index",	       "count", "fraction",
+					   "seed",     "user_id_base", NULL};
 
 	if (check_keys(d, o, keys) != 0 ||
 	    get_str(d, o, "agent_id", OPT | NONEMPTY, &s->agent_id) != 0 ||
@@ -1594,10 +1598,10 @@ static int dec_share(struct dec *d, json_t *o, struct plan_share *s)
 
 static int dec_plan(struct dec *d, json_t *root, struct plan *p)
 {
-	static const char *const keys[] = { "version",	 "name",       "source",   "target",
-					    "http",	 "load",       "data",	   "variables",
-					    "sessions",	 "thresholds", "agents",   "interval_us",
-					    "grace_us",	 "share",      NULL };
+	static const char *const keys[] = {"version",  "name",	     "source", "target",
+					   "http",     "load",	     "data",   "variables",
+					   "sessions", "thresholds", "agents", "interval_us",
+					   "grace_us", "share",	     NULL};
 	json_t *o;
 	size_t save;
 
@@ -1622,7 +1626,8 @@ static int dec_plan(struct dec *d, json_t *root, struct plan *p)
 		return -1;
 	pop(d, save);
 	if (dec_data(d, root, p) != 0 ||
-	    dec_kvs(d, root, "variables", OPT, TMPL_ESCAPE_NONE, &p->variables, &p->nvariables) != 0 ||
+	    dec_kvs(d, root, "variables", OPT, TMPL_ESCAPE_NONE, &p->variables, &p->nvariables) !=
+		0 ||
 	    dec_sessions(d, root, p) != 0 || dec_thresholds(d, root, p) != 0)
 		return -1;
 	if (get_obj(d, root, "agents", OPT, &o, &save) != 0 ||
@@ -1632,7 +1637,8 @@ static int dec_plan(struct dec *d, json_t *root, struct plan *p)
 	if (get_i64(d, root, "interval_us", OPT, 1000, INT64_MAX, &p->interval_us) != 0 ||
 	    get_i64(d, root, "grace_us", OPT, 0, INT64_MAX, &p->grace_us) != 0)
 		return -1;
-	if (get_obj(d, root, "share", OPT, &o, &save) != 0 || (o && dec_share(d, o, &p->share) != 0))
+	if (get_obj(d, root, "share", OPT, &o, &save) != 0 ||
+	    (o && dec_share(d, o, &p->share) != 0))
 		return -1;
 	pop(d, save);
 	return 0;
@@ -1640,7 +1646,7 @@ static int dec_plan(struct dec *d, json_t *root, struct plan *p)
 
 int plan_decode(const char *json, size_t len, struct plan **out, char **err)
 {
-	struct dec d = { .err = err };
+	struct dec d = {.err = err};
 	json_error_t jerr;
 	json_t *root;
 	struct plan *p = NULL;
@@ -1739,8 +1745,8 @@ static void dup_step(struct plan_step *s, bool *ok)
 		r->captures = c;
 	} else
 		r->captures = NULL;
-	r->expect.status = dup_mem(r->expect.status, r->expect.nstatus, sizeof(*r->expect.status),
-				   ok);
+	r->expect.status =
+	    dup_mem(r->expect.status, r->expect.nstatus, sizeof(*r->expect.status), ok);
 	if (!r->expect.status)
 		r->expect.nstatus = 0;
 	r->expect.body_contains = dup_str(r->expect.body_contains, ok);
@@ -1818,8 +1824,8 @@ struct plan *plan_clone(const struct plan *src)
 		p->thresholds[i].metric = dup_str(p->thresholds[i].metric, &ok);
 		p->thresholds[i].condition = dup_str(p->thresholds[i].condition, &ok);
 	}
-	p->agents.hosts = dup_mem(src->agents.hosts, src->agents.nhosts, sizeof(*p->agents.hosts),
-				  &ok);
+	p->agents.hosts =
+	    dup_mem(src->agents.hosts, src->agents.nhosts, sizeof(*p->agents.hosts), &ok);
 	if (!p->agents.hosts)
 		p->agents.nhosts = 0;
 	for (i = 0; i < p->agents.nhosts; i++) {

@@ -35,9 +35,9 @@
 #include "common/units.h"
 #include "controller/ssh.h"
 
-#define SC_MAX_FILE (16u << 20)
-#define SC_MAX_DEPTH 64
-#define SC_MAX_NODES 1000000
+#define SC_MAX_FILE   (16u << 20)
+#define SC_MAX_DEPTH  64
+#define SC_MAX_NODES  1000000
 #define SC_MAX_ERRORS 20
 
 /* ---- the node tree ---- */
@@ -46,13 +46,13 @@ enum ynode_kind { YN_SCALAR, YN_MAP, YN_SEQ };
 
 struct ynode {
 	enum ynode_kind kind;
-	int line, col;      /* 1-based, where the node starts */
+	int line, col;	    /* 1-based, where the node starts */
 	const char *origin; /* set for nodes from --set: named in messages instead of line:col */
-	char *str;          /* scalar text, NUL-terminated */
+	char *str;	    /* scalar text, NUL-terminated */
 	size_t len;
-	bool plain;         /* a plain (unquoted, untagged) scalar: typed by its look */
-	bool multiline;     /* literal or folded block scalar */
-	int qoff;           /* columns from the node's mark to its text (1 for quoted) */
+	bool plain;	     /* a plain (unquoted, untagged) scalar: typed by its look */
+	bool multiline;	     /* literal or folded block scalar */
+	int qoff;	     /* columns from the node's mark to its text (1 for quoted) */
 	struct ynode **kids; /* SEQ: items; MAP: key, value, key, value, ... */
 	size_t n, cap;
 };
@@ -63,25 +63,25 @@ struct use {
 };
 
 struct sc {
-	const char *name;    /* file name in messages */
-	char *dir;           /* folder for relative paths ("" for the current one) */
+	const char *name; /* file name in messages */
+	char *dir;	  /* folder for relative paths ("" for the current one) */
 	struct buf errs;
 	int nerr;
 	size_t nodes;
 	bool oom;
-	char **origins;      /* strings owned for --set nodes */
+	char **origins; /* strings owned for --set nodes */
 	size_t norigins, corigins;
 	/* Names a template may read, and the reads to check against them at the end. */
 	char **defs;
 	size_t ndefs, cdefs;
 	struct use *uses;
 	size_t nuses, cuses;
-	char **lists;        /* variables captured with pick: all (foreach may walk them) */
+	char **lists; /* variables captured with pick: all (foreach may walk them) */
 	size_t nlists, clists;
-	char **groups;       /* statistics a threshold may name: tr_NAME, req_NAME */
+	char **groups; /* statistics a threshold may name: tr_NAME, req_NAME */
 	size_t ngroups, cgroups;
-	bool data_unknown;   /* a data file could not be read: its columns are not known */
-	const char *src;     /* the scenario's text, for block scalars' positions */
+	bool data_unknown; /* a data file could not be read: its columns are not known */
+	const char *src;   /* the scenario's text, for block scalars' positions */
 	size_t srclen;
 };
 
@@ -132,7 +132,7 @@ static int source_indent(const struct sc *sc, int line)
 
 /* Record a problem at node n, col_off columns into its text. */
 static void sc_err(struct sc *sc, const struct ynode *n, size_t col_off, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 static void sc_err(struct sc *sc, const struct ynode *n, size_t col_off, const char *fmt, ...)
 {
 	va_list ap;
@@ -157,7 +157,8 @@ static void sc_err(struct sc *sc, const struct ynode *n, size_t col_off, const c
 			size_t i, start = 0;
 
 			if (col_off == n->len && col_off > 0 && n->str[col_off - 1] == '\n')
-				col_off--; /* "end of expression": point at the end of the last line */
+				col_off--; /* "end of expression": point at the end of the last line
+					    */
 			line++;
 			for (i = 0; i < col_off; i++)
 				if (n->str[i] == '\n') {
@@ -293,8 +294,8 @@ static void check_duplicates(struct sc *sc, const struct ynode *m)
 	qsort(keys, np, sizeof(*keys), cmp_key);
 	for (i = 1; i < np; i++)
 		if (strcmp(keys[i - 1]->str, keys[i]->str) == 0)
-			sc_err(sc, keys[i], 0, "duplicate key '%s' (first at line %d)", keys[i]->str,
-			       keys[i - 1]->line);
+			sc_err(sc, keys[i], 0, "duplicate key '%s' (first at line %d)",
+			       keys[i]->str, keys[i - 1]->line);
 	free(keys);
 }
 
@@ -321,9 +322,9 @@ static int yaml_build(struct sc *sc, const char *text, size_t len, const char *o
 		yaml_mark_t mark;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
-			struct ynode at = { .line = (int)parser.problem_mark.line + 1,
-					    .col = (int)parser.problem_mark.column + 1,
-					    .origin = origin };
+			struct ynode at = {.line = (int)parser.problem_mark.line + 1,
+					   .col = (int)parser.problem_mark.column + 1,
+					   .origin = origin};
 
 			sc_err(sc, &at, 0, "invalid YAML: %s%s%s",
 			       parser.problem ? parser.problem : "syntax error",
@@ -334,11 +335,12 @@ static int yaml_build(struct sc *sc, const char *text, size_t len, const char *o
 		switch (ev.type) {
 		case YAML_DOCUMENT_START_EVENT:
 			if (++docs > 1) {
-				struct ynode at = { .line = (int)mark.line + 1,
-						    .col = (int)mark.column + 1,
-						    .origin = origin };
+				struct ynode at = {.line = (int)mark.line + 1,
+						   .col = (int)mark.column + 1,
+						   .origin = origin};
 
-				sc_err(sc, &at, 0, "a scenario is one YAML document; found another");
+				sc_err(sc, &at, 0,
+				       "a scenario is one YAML document; found another");
 				yaml_event_delete(&ev);
 				goto out;
 			}
@@ -347,8 +349,9 @@ static int yaml_build(struct sc *sc, const char *text, size_t len, const char *o
 			done = true;
 			break;
 		case YAML_ALIAS_EVENT: {
-			struct ynode at = { .line = (int)mark.line + 1, .col = (int)mark.column + 1,
-					    .origin = origin };
+			struct ynode at = {.line = (int)mark.line + 1,
+					   .col = (int)mark.column + 1,
+					   .origin = origin};
 
 			sc_err(sc, &at, 0, "aliases (*%s) are not supported; write the value out",
 			       (const char *)ev.data.alias.anchor);
@@ -369,8 +372,8 @@ static int yaml_build(struct sc *sc, const char *text, size_t len, const char *o
 			}
 			memcpy(n->str, ev.data.scalar.value, n->len);
 			n->str[n->len] = '\0';
-			n->plain = ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
-				   !ev.data.scalar.tag;
+			n->plain =
+			    ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev.data.scalar.tag;
 			if (ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
 			    ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
 				n->qoff = 1;
@@ -396,9 +399,9 @@ static int yaml_build(struct sc *sc, const char *text, size_t len, const char *o
 		if ((ev.type == YAML_SCALAR_EVENT || ev.type == YAML_SEQUENCE_START_EVENT ||
 		     ev.type == YAML_MAPPING_START_EVENT)) {
 			if (!n) {
-				struct ynode at = { .line = (int)mark.line + 1,
-						    .col = (int)mark.column + 1,
-						    .origin = origin };
+				struct ynode at = {.line = (int)mark.line + 1,
+						   .col = (int)mark.column + 1,
+						   .origin = origin};
 
 				if (!sc->oom)
 					sc_err(sc, &at, 0, "more than %d YAML nodes", SC_MAX_NODES);
@@ -467,10 +470,10 @@ static size_t edit_distance(const char *a, const char *b)
 		d[0][j] = j;
 	for (i = 1; i <= la; i++)
 		for (j = 1; j <= lb; j++) {
-			size_t cost = tolower((unsigned char)a[i - 1]) ==
-						      tolower((unsigned char)b[j - 1])
-					      ? 0
-					      : 1;
+			size_t cost =
+			    tolower((unsigned char)a[i - 1]) == tolower((unsigned char)b[j - 1])
+				? 0
+				: 1;
 			size_t v = d[i - 1][j] + 1;
 
 			if (d[i][j - 1] + 1 < v)
@@ -581,7 +584,7 @@ static const struct ynode *map_key(const struct ynode *m, const char *key)
  * error would only repeat the unknown-key one. */
 static bool has_typo_of(const struct ynode *m, const char *key)
 {
-	const char *one[2] = { key, NULL };
+	const char *one[2] = {key, NULL};
 	size_t i;
 
 	for (i = 0; m && m->kind == YN_MAP && i + 1 < m->n; i += 2)
@@ -599,8 +602,7 @@ static bool is_null(const struct ynode *n)
 		strcmp(n->str, "Null") == 0 || strcmp(n->str, "NULL") == 0);
 }
 
-static int want_kind(struct sc *sc, const struct ynode *n, enum ynode_kind kind,
-		     const char *what)
+static int want_kind(struct sc *sc, const struct ynode *n, enum ynode_kind kind, const char *what)
 {
 	if (n->kind == kind)
 		return 0;
@@ -609,7 +611,9 @@ static int want_kind(struct sc *sc, const struct ynode *n, enum ynode_kind kind,
 		       kind == YN_MAP ? "a mapping" : "a list", n->str);
 	else
 		sc_err(sc, n, 0, "%s: expected %s, got %s", what,
-		       kind == YN_MAP ? "a mapping" : kind == YN_SEQ ? "a list" : "a scalar",
+		       kind == YN_MAP	? "a mapping"
+		       : kind == YN_SEQ ? "a list"
+					: "a scalar",
 		       kind_word(n));
 	return -1;
 }
@@ -728,8 +732,8 @@ static int get_number(struct sc *sc, const struct ynode *n, const char *what, do
 
 static int get_bool(struct sc *sc, const struct ynode *n, const char *what, bool *out)
 {
-	static const char *const yes[] = { "true", "True", "TRUE", "yes", "Yes", "on", NULL };
-	static const char *const no[] = { "false", "False", "FALSE", "no", "No", "off", NULL };
+	static const char *const yes[] = {"true", "True", "TRUE", "yes", "Yes", "on", NULL};
+	static const char *const no[] = {"false", "False", "FALSE", "no", "No", "off", NULL};
 	size_t i;
 
 	if (want_scalar(sc, n, what) != 0)
@@ -1155,19 +1159,19 @@ static void add_group(struct sc *sc, const char *prefix, const char *name)
 		push_str(sc, &sc->groups, &sc->ngroups, &sc->cgroups, g);
 }
 
-static const char *const step_kinds[] = { "request", "think", "transaction", "if", "repeat",
-					  "while", "foreach", "set", "abort", NULL };
+static const char *const step_kinds[] = {"request", "think",   "transaction", "if",    "repeat",
+					 "while",   "foreach", "set",	      "abort", NULL};
 /* Keys a step of each kind may hold beside its kind key. */
 static const char *const step_siblings[][3] = {
-	[PLAN_STEP_REQUEST] = { "expect", "capture" },
-	[PLAN_STEP_THINK] = { NULL },
-	[PLAN_STEP_TRANSACTION] = { "steps" },
-	[PLAN_STEP_IF] = { "then", "else" },
-	[PLAN_STEP_REPEAT] = { "steps" },
-	[PLAN_STEP_WHILE] = { "max", "steps" },
-	[PLAN_STEP_FOREACH] = { "as", "steps" },
-	[PLAN_STEP_SET] = { NULL },
-	[PLAN_STEP_ABORT] = { NULL },
+    [PLAN_STEP_REQUEST] = {"expect", "capture"},
+    [PLAN_STEP_THINK] = {NULL},
+    [PLAN_STEP_TRANSACTION] = {"steps"},
+    [PLAN_STEP_IF] = {"then", "else"},
+    [PLAN_STEP_REPEAT] = {"steps"},
+    [PLAN_STEP_WHILE] = {"max", "steps"},
+    [PLAN_STEP_FOREACH] = {"as", "steps"},
+    [PLAN_STEP_SET] = {NULL},
+    [PLAN_STEP_ABORT] = {NULL},
 };
 
 static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, bool nonempty,
@@ -1176,11 +1180,10 @@ static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, 
 static void parse_request(struct sc *sc, const struct ynode *n, struct plan_request *r)
 {
 	/* expect and capture are here only to be reported as misplaced, once, below. */
-	static const char *const keys[] = { "method", "url",     "headers", "body",   "json",
-					    "form",   "timeout", "name",    "expect", "capture",
-					    NULL };
+	static const char *const keys[] = {"method",  "url",  "headers", "body",    "json", "form",
+					   "timeout", "name", "expect",	 "capture", NULL};
 	const struct ynode *v, *body = NULL;
-	const char *bodies[] = { "body", "json", "form" };
+	const char *bodies[] = {"body", "json", "form"};
 	size_t i;
 	int nbodies = 0;
 
@@ -1208,7 +1211,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 			char *c;
 
 			for (c = r->method; *c; c++) {
-				if (!(isalnum((unsigned char)*c) || strchr("!#$%&'*+-.^_`|~", *c))) {
+				if (!(isalnum((unsigned char)*c) ||
+				      strchr("!#$%&'*+-.^_`|~", *c))) {
 					sc_err(sc, v, 0, "'%s' is not an HTTP method", v->str);
 					break;
 				}
@@ -1286,9 +1290,9 @@ static int parse_status_one(struct sc *sc, const struct ynode *n, struct plan_st
 
 static void parse_expect(struct sc *sc, const struct ynode *n, struct plan_expect *x)
 {
-	static const char *const keys[] = { "status", "body", "header", "headers", "on_fail", NULL };
-	static const char *const bkeys[] = { "contains", "regex", NULL };
-	static const char *const on_fail[] = { "abort", "continue", "restart", NULL };
+	static const char *const keys[] = {"status", "body", "header", "headers", "on_fail", NULL};
+	static const char *const bkeys[] = {"contains", "regex", NULL};
+	static const char *const on_fail[] = {"abort", "continue", "restart", NULL};
 	const struct ynode *v, *b;
 	size_t i;
 	int of;
@@ -1349,10 +1353,10 @@ static void parse_expect(struct sc *sc, const struct ynode *n, struct plan_expec
 
 static void parse_captures(struct sc *sc, const struct ynode *n, struct plan_request *r)
 {
-	static const char *const keys[] = { "json", "regex", "header", "cookie", "status",
-					    "pick", "default", NULL };
-	static const char *const kinds[] = { "json", "regex", "header", "cookie", "status", NULL };
-	static const char *const picks[] = { "first", "random", "all", NULL };
+	static const char *const keys[] = {"json",   "regex", "header",	 "cookie",
+					   "status", "pick",  "default", NULL};
+	static const char *const kinds[] = {"json", "regex", "header", "cookie", "status", NULL};
+	static const char *const picks[] = {"first", "random", "all", NULL};
 	size_t i, k;
 
 	if (want_kind(sc, n, YN_MAP, "capture") != 0)
@@ -1375,10 +1379,11 @@ static void parse_captures(struct sc *sc, const struct ynode *n, struct plan_req
 		for (k = 0; kinds[k]; k++)
 			if ((v = map_get(spec, kinds[k]))) {
 				if (found++) {
-					sc_err(sc, map_key(spec, kinds[k]), 0,
-					       "a capture takes one of json, regex, header, cookie or "
-					       "status; '%s' is a second",
-					       kinds[k]);
+					sc_err(
+					    sc, map_key(spec, kinds[k]), 0,
+					    "a capture takes one of json, regex, header, cookie or "
+					    "status; '%s' is a second",
+					    kinds[k]);
 					continue;
 				}
 				c->kind = (enum plan_capture_kind)k;
@@ -1410,8 +1415,8 @@ static void parse_captures(struct sc *sc, const struct ynode *n, struct plan_req
 
 static void parse_think(struct sc *sc, const struct ynode *n, struct plan_think *t)
 {
-	static const char *const keys[] = { "min", "max", "mean", "distribution", NULL };
-	static const char *const dists[] = { "fixed", "uniform", "exponential", NULL };
+	static const char *const keys[] = {"min", "max", "mean", "distribution", NULL};
+	static const char *const dists[] = {"fixed", "uniform", "exponential", NULL};
 	const struct ynode *mn, *mx, *mean, *dist;
 	int d = -1;
 
@@ -1463,9 +1468,10 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		if (!step_kinds[k])
 			continue;
 		if (kind >= 0) {
-			sc_err(sc, n->kids[i], 0,
-			       "a step has one kind; this one is both '%s' and '%s' (make two steps)",
-			       kk->str, n->kids[i]->str);
+			sc_err(
+			    sc, n->kids[i], 0,
+			    "a step has one kind; this one is both '%s' and '%s' (make two steps)",
+			    kk->str, n->kids[i]->str);
 			return;
 		}
 		kind = (int)k;
@@ -1478,12 +1484,13 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		for (i = 0; i + 1 < n->n && !near; i += 2)
 			if ((near = closest(n->kids[i]->str, step_kinds)))
 				sc_err(sc, n->kids[i], 0,
-				       "unknown key '%s' in step; did you mean '%s'?", n->kids[i]->str,
-				       near);
+				       "unknown key '%s' in step; did you mean '%s'?",
+				       n->kids[i]->str, near);
 		if (!near)
-			sc_err(sc, n, 0,
-			       "a step needs one of request, think, transaction, if, repeat, while, "
-			       "foreach, set or abort");
+			sc_err(
+			    sc, n, 0,
+			    "a step needs one of request, think, transaction, if, repeat, while, "
+			    "foreach, set or abort");
 		return;
 	}
 	s->kind = (enum plan_step_kind)kind;
@@ -1521,9 +1528,9 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		get_expr(sc, kv, "if condition", &s->cond);
 		if (!(v = map_get(n, "then"))) {
 			if (!has_typo_of(n, "then"))
-				sc_err(sc, kk, 0, "if needs then: (the steps to run when it holds)");
-		}
-		else
+				sc_err(sc, kk, 0,
+				       "if needs then: (the steps to run when it holds)");
+		} else
 			parse_steps(sc, v, "then", !map_get(n, "else"), &s->body);
 		if ((v = map_get(n, "else")))
 			parse_steps(sc, v, "else", true, &s->else_body);
@@ -1535,9 +1542,10 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		get_expr(sc, kv, "while condition", &s->cond);
 		if (!(v = map_get(n, "max"))) {
 			if (!has_typo_of(n, "max"))
-				sc_err(sc, kk, 0,
-				       "while needs a bound: add max: N (the most times the loop may "
-				       "run)");
+				sc_err(
+				    sc, kk, 0,
+				    "while needs a bound: add max: N (the most times the loop may "
+				    "run)");
 		} else
 			get_count(sc, v, "while max", 1, INT64_MAX, &s->count);
 		break;
@@ -1600,8 +1608,7 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 	if (!(v = map_get(n, "steps"))) {
 		if (!has_typo_of(n, "steps"))
 			sc_err(sc, kk, 0, "%s needs steps:", step_kinds[kind]);
-	}
-	else
+	} else
 		parse_steps(sc, v, "steps", true, &s->body);
 }
 
@@ -1631,10 +1638,10 @@ static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, 
 
 static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h)
 {
-	static const char *const keys[] = { "timeout", "connect_timeout", "keepalive", "version",
-					    "tls",     "headers", "share_connections", "max_body",
-					    NULL };
-	static const char *const tkeys[] = { "verify", "ca", "cert", "key", "ciphers", NULL };
+	static const char *const keys[] = {
+	    "timeout", "connect_timeout",   "keepalive", "version", "tls",
+	    "headers", "share_connections", "max_body",	 NULL};
+	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
 	const struct ynode *v, *t;
 
 	if (want_kind(sc, n, YN_MAP, "http") != 0)
@@ -1654,8 +1661,9 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 		if (want_scalar(sc, v, "max_body") == 0 &&
 		    (units_parse_size(v->str, &h->max_body, &e) != 0 ||
 		     h->max_body > ((uint64_t)1 << 32))) {
-			sc_err(sc, v, 0, "max_body: expected a size like 64k or 1MiB (at most 4GiB), "
-					 "got '%.60s'",
+			sc_err(sc, v, 0,
+			       "max_body: expected a size like 64k or 1MiB (at most 4GiB), "
+			       "got '%.60s'",
 			       v->str);
 		}
 		free(e);
@@ -1691,9 +1699,9 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 static void parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n,
 		       struct plan_load *l, int64_t *grace_us)
 {
-	static const char *const keys[] = { "phases",	"max_users", "users", "duration",
-					    "ramp_up",	"request_rate", "grace", NULL };
-	static const char *const pkeys[] = { "duration", "arrival_rate", "ramp_to", "name", NULL };
+	static const char *const keys[] = {"phases",  "max_users",    "users", "duration",
+					   "ramp_up", "request_rate", "grace", NULL};
+	static const char *const pkeys[] = {"duration", "arrival_rate", "ramp_to", "name", NULL};
 	const struct ynode *phases, *users, *rate, *v;
 	size_t i;
 	int models;
@@ -1755,14 +1763,13 @@ static void parse_load(struct sc *sc, const struct ynode *key, const struct ynod
 			if (!(v = map_get(ph, "duration"))) {
 				if (!has_typo_of(ph, "duration"))
 					sc_err(sc, ph, 0, "phase needs a duration");
-			}
-			else
+			} else
 				get_duration(sc, v, "phase duration", 1000, &pp->duration_us);
 			if (!(v = map_get(ph, "arrival_rate"))) {
 				if (!has_typo_of(ph, "arrival_rate"))
-					sc_err(sc, ph, 0, "phase needs an arrival_rate (e.g. 50/s)");
-			}
-			else
+					sc_err(sc, ph, 0,
+					       "phase needs an arrival_rate (e.g. 50/s)");
+			} else
 				get_rate(sc, v, "arrival_rate", &pp->arrival_rate);
 			if ((v = map_get(ph, "ramp_to")))
 				get_rate(sc, v, "ramp_to", &pp->ramp_to);
@@ -1793,8 +1800,8 @@ static void parse_load(struct sc *sc, const struct ynode *key, const struct ynod
 
 static void parse_data(struct sc *sc, const struct ynode *n, struct plan *p)
 {
-	static const char *const keys[] = { "file", "order", NULL };
-	static const char *const orders[] = { "sequential", "random", "unique", NULL };
+	static const char *const keys[] = {"file", "order", NULL};
+	static const char *const orders[] = {"sequential", "random", "unique", NULL};
 	size_t i, j;
 
 	if (want_kind(sc, n, YN_MAP, "data") != 0)
@@ -1819,7 +1826,8 @@ static void parse_data(struct sc *sc, const struct ynode *n, struct plan *p)
 			if (want_kind(sc, v, YN_MAP, "data file") != 0)
 				continue;
 			check_keys(sc, v, "data file", keys);
-			if ((f = map_get(v, "order")) && get_enum(sc, f, "order", orders, &ord) == 0)
+			if ((f = map_get(v, "order")) &&
+			    get_enum(sc, f, "order", orders, &ord) == 0)
 				d->order = (enum plan_order)ord;
 			if (!(f = map_get(v, "file"))) {
 				sc_err(sc, k, 0, "data '%s' needs a file", k->str);
@@ -1863,7 +1871,7 @@ static void parse_data(struct sc *sc, const struct ynode *n, struct plan *p)
 
 static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *p)
 {
-	static const char *const keys[] = { "condition", "abort_on_fail", "delay", NULL };
+	static const char *const keys[] = {"condition", "abort_on_fail", "delay", NULL};
 	size_t i;
 
 	if (want_kind(sc, n, YN_MAP, "thresholds") != 0)
@@ -1890,15 +1898,16 @@ static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *
 			if ((x = map_get(v, "delay")))
 				get_duration(sc, x, "delay", 0, &t->delay_us);
 			if (!(c = map_get(v, "condition"))) {
-				sc_err(sc, v, 0, "threshold '%s' needs a condition like \"< 200ms\"",
-				       k->str);
+				sc_err(sc, v, 0,
+				       "threshold '%s' needs a condition like \"< 200ms\"", k->str);
 				continue;
 			}
 		}
 		if (get_string(sc, c, "threshold condition", true, &t->condition) != 0)
 			continue;
 		if (threshold_parse(t->metric, t->condition, &th, &e, &col) == 0) {
-			/* A transaction or named request must exist, or the gate never sees data. */
+			/* A transaction or named request must exist, or the gate never sees data.
+			 */
 			if ((strncmp(th.stat, "tr_", 3) == 0 || strncmp(th.stat, "req_", 4) == 0) &&
 			    !str_in(sc->groups, sc->ngroups, th.stat)) {
 				const char **cands = calloc(sc->ngroups + 1, sizeof(*cands));
@@ -1910,17 +1919,21 @@ static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *
 				if (cands)
 					near = closest(th.stat, cands);
 				if (near)
-					sc_err(sc, k, 0, "threshold on '%s', which no %s defines; did you "
-							 "mean '%s'?",
-					       th.stat, th.stat[0] == 't' ? "transaction" : "request name",
+					sc_err(sc, k, 0,
+					       "threshold on '%s', which no %s defines; did you "
+					       "mean '%s'?",
+					       th.stat,
+					       th.stat[0] == 't' ? "transaction" : "request name",
 					       near);
 				else
-					sc_err(sc, k, 0, "threshold on '%s', which no %s defines", th.stat,
+					sc_err(sc, k, 0, "threshold on '%s', which no %s defines",
+					       th.stat,
 					       th.stat[0] == 't' ? "transaction" : "request name");
 				free(cands);
 			}
 		} else {
-			/* Problems with the metric point at the key, the rest into the condition. */
+			/* Problems with the metric point at the key, the rest into the condition.
+			 */
 			if (e && strncmp(e, "threshold metric", 16) == 0)
 				sc_err(sc, k, 0, "%s", e);
 			else
@@ -1962,9 +1975,9 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 
 static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agents *ag)
 {
-	static const char *const keys[] = { "local", "hosts", "hosts_file", "max_lost", "threads",
-					    NULL };
-	static const char *const hkeys[] = { "host", "user", "port", "agents", "weight", NULL };
+	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
+					   "max_lost", "threads", NULL};
+	static const char *const hkeys[] = {"host", "user", "port", "agents", "weight", NULL};
 	const struct ynode *v, *hosts;
 	size_t i;
 
@@ -2031,13 +2044,14 @@ static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agent
 		       "agents: local and hosts/hosts_file are exclusive (local agents are the "
 		       "default when no hosts are given)");
 	if (hosts && map_get(n, "hosts_file"))
-		sc_err(sc, map_key(n, "hosts_file"), 0, "agents: give hosts or hosts_file, not both");
+		sc_err(sc, map_key(n, "hosts_file"), 0,
+		       "agents: give hosts or hosts_file, not both");
 }
 
 static void parse_sessions(struct sc *sc, const struct ynode *key, const struct ynode *n,
 			   struct plan *p)
 {
-	static const char *const keys[] = { "name", "weight", "steps", NULL };
+	static const char *const keys[] = {"name", "weight", "steps", NULL};
 	size_t i, j;
 
 	if (want_kind(sc, n, YN_SEQ, "sessions") != 0)
@@ -2062,19 +2076,19 @@ static void parse_sessions(struct sc *sc, const struct ynode *key, const struct 
 		if (!(v = map_get(sn, "name"))) {
 			if (!has_typo_of(sn, "name"))
 				sc_err(sc, sn, 0, "session needs a name");
-		}
-		else if (get_string(sc, v, "session name", true, &s->name) == 0)
+		} else if (get_string(sc, v, "session name", true, &s->name) == 0)
 			for (j = 0; j < i; j++)
-				if (p->sessions[j].name && strcmp(p->sessions[j].name, s->name) == 0)
-					sc_err(sc, v, 0, "session name '%s' is used twice", s->name);
+				if (p->sessions[j].name &&
+				    strcmp(p->sessions[j].name, s->name) == 0)
+					sc_err(sc, v, 0, "session name '%s' is used twice",
+					       s->name);
 		if ((v = map_get(sn, "weight")) && get_number(sc, v, "weight", &s->weight) == 0 &&
 		    s->weight <= 0)
 			sc_err(sc, v, 0, "weight must be > 0, got %s", v->str);
 		if (!(v = map_get(sn, "steps"))) {
 			if (!has_typo_of(sn, "steps"))
 				sc_err(sc, sn, 0, "session needs steps:");
-		}
-		else
+		} else
 			parse_steps(sc, v, "steps", true, &s->steps);
 	}
 }
@@ -2086,8 +2100,8 @@ static size_t name_off(const struct ynode *n, const char *name)
 	const char *p = n->str;
 
 	while (n->str && (p = strstr(p, name))) {
-		bool left = p == n->str || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
-					     p[-1] == '.');
+		bool left =
+		    p == n->str || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' || p[-1] == '.');
 		bool right = !(isalnum((unsigned char)p[len]) || p[len] == '_' || p[len] == '.');
 
 		if (left && right)
@@ -2119,7 +2133,8 @@ static void check_uses(struct sc *sc, const struct plan *p)
 			bool known = false;
 
 			for (j = 0; j < p->ndata; j++)
-				if (p->data[j].name && strlen(p->data[j].name) == (size_t)(dot - name) &&
+				if (p->data[j].name &&
+				    strlen(p->data[j].name) == (size_t)(dot - name) &&
 				    strncmp(p->data[j].name, name, (size_t)(dot - name)) == 0)
 					known = true;
 			if (known) {
@@ -2159,7 +2174,7 @@ static void check_foreach(struct sc *sc, const struct plan_steps *s, const struc
 		if (st->kind == PLAN_STEP_FOREACH && st->list_var &&
 		    str_in(sc->defs, sc->ndefs, st->list_var) &&
 		    !str_in(sc->lists, sc->nlists, st->list_var)) {
-			struct ynode at = { .line = st->pos.line, .col = st->pos.col };
+			struct ynode at = {.line = st->pos.line, .col = st->pos.col};
 
 			sc_err(sc, &at, 0,
 			       "foreach walks a list; '%s' is never captured with pick: all",
@@ -2203,10 +2218,10 @@ static bool any_path_url(const struct plan_steps *s)
 
 static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 {
-	static const char *const keys[] = { "name",	 "target",     "http",	 "load",
-					    "data",	 "variables",  "sessions", "thresholds",
-					    "agents",	 "report",     NULL };
-	static const char *const rkeys[] = { "interval", NULL };
+	static const char *const keys[] = {"name",   "target",	  "http",     "load",
+					   "data",   "variables", "sessions", "thresholds",
+					   "agents", "report",	  NULL};
+	static const char *const rkeys[] = {"interval", NULL};
 	const struct ynode *v, *k;
 	size_t i;
 
@@ -2226,15 +2241,15 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 			       "names the run directory)",
 			       p->name);
 	}
-	if ((v = map_get(root, "target")) &&
-	    get_string(sc, v, "target", true, &p->target) == 0)
+	if ((v = map_get(root, "target")) && get_string(sc, v, "target", true, &p->target) == 0)
 		check_target(sc, v, p->target);
 	if ((v = map_get(root, "http")))
 		parse_http(sc, v, &p->http);
 	if (!(v = map_get(root, "load"))) {
 		if (!has_typo_of(root, "load"))
-			sc_err(sc, NULL, 0, "the scenario has no load: section (phases, users or "
-				    "request_rate)");
+			sc_err(sc, NULL, 0,
+			       "the scenario has no load: section (phases, users or "
+			       "request_rate)");
 	} else
 		parse_load(sc, map_key(root, "load"), v, &p->load, &p->grace_us);
 	if ((v = map_get(root, "data")))
@@ -2246,15 +2261,15 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 				define(sc, p->variables[i].name);
 	for (i = 0; i < p->ndata; i++)
 		if (p->data[i].name && str_in(sc->defs, sc->ndefs, p->data[i].name)) {
-			struct ynode at = { .line = p->data[i].pos.line, .col = p->data[i].pos.col };
+			struct ynode at = {.line = p->data[i].pos.line, .col = p->data[i].pos.col};
 
-			sc_err(sc, &at, 0, "'%s' is both a data file and a variable", p->data[i].name);
+			sc_err(sc, &at, 0, "'%s' is both a data file and a variable",
+			       p->data[i].name);
 		}
 	if (!(v = map_get(root, "sessions"))) {
 		if (!has_typo_of(root, "sessions"))
 			sc_err(sc, NULL, 0, "the scenario has no sessions:");
-	}
-	else
+	} else
 		parse_sessions(sc, map_key(root, "sessions"), v, p);
 	if ((v = map_get(root, "thresholds")))
 		parse_thresholds(sc, v, p);
@@ -2294,7 +2309,7 @@ static struct ynode *map_get_mut(struct ynode *m, const char *key, size_t *idx)
 
 static struct ynode *scalar_new(struct sc *sc, const char *s, const char *origin)
 {
-	yaml_mark_t m = { 0 };
+	yaml_mark_t m = {0};
 	struct ynode *n = node_new(sc, YN_SCALAR, &m, origin);
 
 	if (!n)
@@ -2354,7 +2369,7 @@ static int apply_override(struct sc *sc, struct ynode **rootp, const struct scen
 		}
 	}
 	if (!*rootp) {
-		yaml_mark_t m = { 0 };
+		yaml_mark_t m = {0};
 
 		*rootp = node_new(sc, YN_MAP, &m, origin);
 		if (!*rootp)
@@ -2379,8 +2394,9 @@ static int apply_override(struct sc *sc, struct ynode **rootp, const struct scen
 				*dot = '\0';
 			k = strtoul(seg, &end, 10);
 			if (*end || end == seg || k >= cur->n) {
-				sc_err(sc, NULL, 0, "%s: '%s' is not an index of the list (0 to %zu)",
-				       origin, seg, cur->n ? cur->n - 1 : 0);
+				sc_err(sc, NULL, 0,
+				       "%s: '%s' is not an index of the list (0 to %zu)", origin,
+				       seg, cur->n ? cur->n - 1 : 0);
 				goto fail;
 			}
 			if (!dot) {
@@ -2429,7 +2445,7 @@ static int apply_override(struct sc *sc, struct ynode **rootp, const struct scen
 		if (!kn)
 			goto fail;
 		if (dot) {
-			yaml_mark_t m = { 0 };
+			yaml_mark_t m = {0};
 
 			nv = node_new(sc, YN_MAP, &m, origin);
 		} else
@@ -2487,7 +2503,7 @@ static void sc_free(struct sc *sc)
 static int load(const char *name, const char *dir, const char *yaml, size_t len,
 		const struct scenario_override *ov, size_t nov, struct plan **out, char **err)
 {
-	struct sc sc = { .name = name };
+	struct sc sc = {.name = name};
 	struct ynode *root = NULL;
 	struct plan *p = NULL;
 	size_t i;
@@ -2528,7 +2544,8 @@ static int load(const char *name, const char *dir, const char *yaml, size_t len,
 
 		base = base ? base + 1 : name;
 		dotp = strrchr(base, '.');
-		p->name = strndup(base, dotp && dotp != base ? (size_t)(dotp - base) : strlen(base));
+		p->name =
+		    strndup(base, dotp && dotp != base ? (size_t)(dotp - base) : strlen(base));
 	}
 	if (!sc.nerr && !sc.oom) {
 		*out = p;
@@ -2609,9 +2626,9 @@ static void print_steps(FILE *out, const struct plan_steps *s, int depth);
 
 static void print_request(FILE *out, const struct plan_request *r, int depth)
 {
-	static const char *const cap[] = { "json", "regex", "header", "cookie", "status" };
-	static const char *const pick[] = { "first", "random", "all" };
-	static const char *const of[] = { "abort", "continue", "restart" };
+	static const char *const cap[] = {"json", "regex", "header", "cookie", "status"};
+	static const char *const pick[] = {"first", "random", "all"};
+	static const char *const of[] = {"abort", "continue", "restart"};
 	char b[32];
 	size_t i;
 
@@ -2626,7 +2643,8 @@ static void print_request(FILE *out, const struct plan_request *r, int depth)
 	else if (r->body_kind == PLAN_BODY_FORM)
 		fprintf(out, "  form (%zu fields)", r->nform);
 	if (r->timeout_us)
-		fprintf(out, "  timeout %s", units_fmt_duration(b, sizeof(b), (double)r->timeout_us));
+		fprintf(out, "  timeout %s",
+			units_fmt_duration(b, sizeof(b), (double)r->timeout_us));
 	fputc('\n', out);
 	for (i = 0; i < r->nheaders; i++) {
 		print_indent(out, depth + 1);
@@ -2682,15 +2700,17 @@ static void print_steps(FILE *out, const struct plan_steps *s, int depth)
 		switch (st->kind) {
 		case PLAN_STEP_THINK:
 			if (st->think.kind == PLAN_THINK_FIXED)
-				fprintf(out, "think %s\n",
-					units_fmt_duration(a, sizeof(a), (double)st->think.value_us));
+				fprintf(
+				    out, "think %s\n",
+				    units_fmt_duration(a, sizeof(a), (double)st->think.value_us));
 			else if (st->think.kind == PLAN_THINK_UNIFORM)
 				fprintf(out, "think %s..%s (uniform)\n",
 					units_fmt_duration(a, sizeof(a), (double)st->think.min_us),
 					units_fmt_duration(b, sizeof(b), (double)st->think.max_us));
 			else
-				fprintf(out, "think mean %s (exponential)\n",
-					units_fmt_duration(a, sizeof(a), (double)st->think.mean_us));
+				fprintf(
+				    out, "think mean %s (exponential)\n",
+				    units_fmt_duration(a, sizeof(a), (double)st->think.mean_us));
 			break;
 		case PLAN_STEP_TRANSACTION:
 			fprintf(out, "transaction %s (tr_%s)\n", st->name, st->name);
@@ -2777,7 +2797,7 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 {
 	double per_user = 0;
 	bool loops = false;
-	static const char *const orders[] = { "sequential", "random", "unique" };
+	static const char *const orders[] = {"sequential", "random", "unique"};
 	const struct plan_load *l = &p->load;
 	char a[32], b[32], c[32];
 	double total_w = 0, users = 0;
@@ -2825,7 +2845,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 				units_fmt_duration(a, sizeof(a), (double)ph->duration_us),
 				units_fmt_rate(b, sizeof(b), ph->arrival_rate));
 			if (ph->ramp_to >= 0)
-				fprintf(out, " ramping to %s", units_fmt_rate(c, sizeof(c), ph->ramp_to));
+				fprintf(out, " ramping to %s",
+					units_fmt_rate(c, sizeof(c), ph->ramp_to));
 			fprintf(out, ", ~%.0f users\n", n);
 			users += n;
 		}
@@ -2843,7 +2864,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		fputc('\n', out);
 		break;
 	case PLAN_MODEL_RATE:
-		fprintf(out, "  constant rate: %s requests from %llu users for %s, ~%.0f requests\n",
+		fprintf(out,
+			"  constant rate: %s requests from %llu users for %s, ~%.0f requests\n",
 			units_fmt_rate(a, sizeof(a), l->request_rate), (unsigned long long)l->users,
 			units_fmt_duration(b, sizeof(b), (double)l->duration_us),
 			l->request_rate * (double)l->duration_us / 1e6);
@@ -2877,14 +2899,15 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 
 		fprintf(out, "  %s (weight %g, %.1f%% of users, %.0f%s request%s per session)\n",
 			p->sessions[i].name, p->sessions[i].weight,
-			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0, n,
-			sl ? "+" : "", n == 1 && !sl ? "" : "s");
+			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0, n, sl ? "+" : "",
+			n == 1 && !sl ? "" : "s");
 		print_steps(out, &p->sessions[i].steps, 0);
 	}
 	if (p->nthresholds) {
 		fputs("thresholds\n", out);
 		for (i = 0; i < p->nthresholds; i++) {
-			fprintf(out, "  %s %s", p->thresholds[i].metric, p->thresholds[i].condition);
+			fprintf(out, "  %s %s", p->thresholds[i].metric,
+				p->thresholds[i].condition);
 			if (p->thresholds[i].abort_on_fail)
 				fprintf(out, " (aborts the run, after %s)",
 					units_fmt_duration(a, sizeof(a),
@@ -2904,7 +2927,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 				h->agents == 1 ? "" : "s", h->weight);
 		}
 	} else if (p->agents.local)
-		fprintf(out, "  %u local agent%s\n", p->agents.local, p->agents.local == 1 ? "" : "s");
+		fprintf(out, "  %u local agent%s\n", p->agents.local,
+			p->agents.local == 1 ? "" : "s");
 	else
 		fputs("  local agents, one per core\n", out);
 	fprintf(out, "  %u worker thread%s per agent; the run stops if more than %u agent%s lost\n",

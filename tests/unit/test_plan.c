@@ -79,14 +79,13 @@ static struct plan *full_plan(void)
 	p->load.phases = calloc(2, sizeof(*p->load.phases));
 	assert_non_null(p->load.phases);
 	p->load.nphases = 2;
-	p->load.phases[0] = (struct plan_phase){ .name = xstrdup("warm"),
-						 .duration_us = 30000000,
-						 .arrival_rate = 50.5,
-						 .ramp_to = -1,
-						 .pos = { 7, 7 } };
+	p->load.phases[0] = (struct plan_phase){.name = xstrdup("warm"),
+						.duration_us = 30000000,
+						.arrival_rate = 50.5,
+						.ramp_to = -1,
+						.pos = {7, 7}};
 	p->load.phases[1] = (struct plan_phase){
-		.duration_us = 120000000, .arrival_rate = 50, .ramp_to = 0.1 + 0.2, .pos = { 8, 7 }
-	};
+	    .duration_us = 120000000, .arrival_rate = 50, .ramp_to = 0.1 + 0.2, .pos = {8, 7}};
 	p->load.max_users = 100000;
 	p->load.users = 3;
 	p->load.duration_us = 60000000;
@@ -107,7 +106,7 @@ static struct plan *full_plan(void)
 	p->data[0].rows = 1000;
 	p->data[0].part_index = 2;
 	p->data[0].part_count = 4;
-	p->data[0].pos = (struct plan_pos){ 12, 3 };
+	p->data[0].pos = (struct plan_pos){12, 3};
 	p->variables = kvs(1, "var");
 	p->nvariables = 1;
 
@@ -116,7 +115,7 @@ static struct plan *full_plan(void)
 	p->nsessions = 2;
 	p->sessions[0].name = xstrdup("voter");
 	p->sessions[0].weight = 9;
-	p->sessions[0].pos = (struct plan_pos){ 20, 5 };
+	p->sessions[0].pos = (struct plan_pos){20, 5};
 	st = steps_alloc(9);
 	p->sessions[0].steps.v = st;
 	p->sessions[0].steps.n = 9;
@@ -124,12 +123,12 @@ static struct plan *full_plan(void)
 	/* 0: transaction holding a request with every request field */
 	st[0].kind = PLAN_STEP_TRANSACTION;
 	st[0].name = xstrdup("login");
-	st[0].pos = (struct plan_pos){ 22, 9 };
+	st[0].pos = (struct plan_pos){22, 9};
 	inner = steps_alloc(2);
 	st[0].body.v = inner;
 	st[0].body.n = 2;
 	inner[0].kind = PLAN_STEP_REQUEST;
-	inner[0].pos = (struct plan_pos){ 24, 13 };
+	inner[0].pos = (struct plan_pos){24, 13};
 	r = &inner[0].request;
 	r->method = xstrdup("POST");
 	r->url = xstrdup("/login");
@@ -142,36 +141,33 @@ static struct plan *full_plan(void)
 	r->captures = calloc(5, sizeof(*r->captures));
 	assert_non_null(r->captures);
 	r->ncaptures = 5;
-	r->captures[0] = (struct plan_capture){ .var = xstrdup("token"),
-						.kind = PLAN_CAPTURE_JSON,
-						.expr = xstrdup("$.token"),
-						.pick = PLAN_PICK_RANDOM,
-						.default_value = xstrdup("none"),
-						.pos = { 26, 20 } };
-	r->captures[1] = (struct plan_capture){ .var = xstrdup("bal"),
-						.kind = PLAN_CAPTURE_REGEX,
-						.expr = xstrdup("\"balance\":(\\d+)"),
-						.pick = PLAN_PICK_ALL };
+	r->captures[0] = (struct plan_capture){.var = xstrdup("token"),
+					       .kind = PLAN_CAPTURE_JSON,
+					       .expr = xstrdup("$.token"),
+					       .pick = PLAN_PICK_RANDOM,
+					       .default_value = xstrdup("none"),
+					       .pos = {26, 20}};
+	r->captures[1] = (struct plan_capture){.var = xstrdup("bal"),
+					       .kind = PLAN_CAPTURE_REGEX,
+					       .expr = xstrdup("\"balance\":(\\d+)"),
+					       .pick = PLAN_PICK_ALL};
 	r->captures[2] = (struct plan_capture){
-		.var = xstrdup("ct"), .kind = PLAN_CAPTURE_HEADER, .expr = xstrdup("Content-Type")
-	};
-	r->captures[3] = (struct plan_capture){ .var = xstrdup("sid"),
-						.kind = PLAN_CAPTURE_COOKIE,
-						.expr = xstrdup("sid") };
-	r->captures[4] = (struct plan_capture){ .var = xstrdup("code"),
-						.kind = PLAN_CAPTURE_STATUS };
+	    .var = xstrdup("ct"), .kind = PLAN_CAPTURE_HEADER, .expr = xstrdup("Content-Type")};
+	r->captures[3] = (struct plan_capture){
+	    .var = xstrdup("sid"), .kind = PLAN_CAPTURE_COOKIE, .expr = xstrdup("sid")};
+	r->captures[4] = (struct plan_capture){.var = xstrdup("code"), .kind = PLAN_CAPTURE_STATUS};
 	r->has_expect = true;
 	r->expect.status = calloc(2, sizeof(*r->expect.status));
 	assert_non_null(r->expect.status);
-	r->expect.status[0] = (struct plan_status_range){ 200, 200 };
-	r->expect.status[1] = (struct plan_status_range){ 300, 399 };
+	r->expect.status[0] = (struct plan_status_range){200, 200};
+	r->expect.status[1] = (struct plan_status_range){300, 399};
 	r->expect.nstatus = 2;
 	r->expect.body_contains = xstrdup("\"ok\":true");
 	r->expect.body_regex = xstrdup("ok|fine");
 	r->expect.headers = kvs(1, "xh");
 	r->expect.nheaders = 1;
 	r->expect.on_fail = PLAN_ON_FAIL_RESTART;
-	r->expect.pos = (struct plan_pos){ 25, 13 };
+	r->expect.pos = (struct plan_pos){25, 13};
 	inner[1].kind = PLAN_STEP_REQUEST;
 	r = &inner[1].request;
 	r->method = xstrdup("PUT");
@@ -182,16 +178,16 @@ static struct plan *full_plan(void)
 
 	/* 1..8: one of each other kind */
 	st[1].kind = PLAN_STEP_THINK;
-	st[1].think = (struct plan_think){ .kind = PLAN_THINK_UNIFORM, .min_us = 1000000,
-					   .max_us = 3000000 };
+	st[1].think =
+	    (struct plan_think){.kind = PLAN_THINK_UNIFORM, .min_us = 1000000, .max_us = 3000000};
 	st[2].kind = PLAN_STEP_THINK;
-	st[2].think = (struct plan_think){ .kind = PLAN_THINK_EXPONENTIAL, .mean_us = 2000000 };
+	st[2].think = (struct plan_think){.kind = PLAN_THINK_EXPONENTIAL, .mean_us = 2000000};
 	st[3].kind = PLAN_STEP_IF;
 	st[3].cond = xstrdup("balance > 0");
 	st[3].body.v = steps_alloc(1);
 	st[3].body.n = 1;
 	st[3].body.v[0].kind = PLAN_STEP_THINK;
-	st[3].body.v[0].think = (struct plan_think){ .kind = PLAN_THINK_FIXED, .value_us = 5 };
+	st[3].body.v[0].think = (struct plan_think){.kind = PLAN_THINK_FIXED, .value_us = 5};
 	st[3].else_body.v = steps_alloc(1);
 	st[3].else_body.n = 1;
 	st[3].else_body.v[0].kind = PLAN_STEP_ABORT;
@@ -231,27 +227,26 @@ static struct plan *full_plan(void)
 	p->thresholds = calloc(2, sizeof(*p->thresholds));
 	assert_non_null(p->thresholds);
 	p->nthresholds = 2;
-	p->thresholds[0] = (struct plan_threshold){ .metric = xstrdup("request.p95"),
-						    .condition = xstrdup("< 200ms"),
-						    .abort_on_fail = true,
-						    .delay_us = 10000000,
-						    .pos = { 40, 3 } };
-	p->thresholds[1] = (struct plan_threshold){ .metric = xstrdup("errors.rate"),
-						    .condition = xstrdup("< 1%") };
+	p->thresholds[0] = (struct plan_threshold){.metric = xstrdup("request.p95"),
+						   .condition = xstrdup("< 200ms"),
+						   .abort_on_fail = true,
+						   .delay_us = 10000000,
+						   .pos = {40, 3}};
+	p->thresholds[1] =
+	    (struct plan_threshold){.metric = xstrdup("errors.rate"), .condition = xstrdup("< 1%")};
 
 	p->agents.local = 2;
 	p->agents.hosts = calloc(2, sizeof(*p->agents.hosts));
 	assert_non_null(p->agents.hosts);
 	p->agents.nhosts = 2;
-	p->agents.hosts[0] = (struct plan_host){ .user = xstrdup("load"),
-						 .host = xstrdup("10.0.0.5"),
-						 .port = 2222,
-						 .agents = 4,
-						 .weight = 2,
-						 .pos = { 50, 5 } };
-	p->agents.hosts[1] = (struct plan_host){
-		.host = xstrdup("10.0.0.6"), .port = 22, .agents = 1, .weight = 1
-	};
+	p->agents.hosts[0] = (struct plan_host){.user = xstrdup("load"),
+						.host = xstrdup("10.0.0.5"),
+						.port = 2222,
+						.agents = 4,
+						.weight = 2,
+						.pos = {50, 5}};
+	p->agents.hosts[1] =
+	    (struct plan_host){.host = xstrdup("10.0.0.6"), .port = 22, .agents = 1, .weight = 1};
 	p->agents.hosts_file = xstrdup("fleet.txt");
 	p->agents.max_lost = 1;
 	p->agents.threads = 2;
@@ -374,12 +369,12 @@ static void test_load_duration(void **state)
 
 /* The smallest valid plan; the error table edits it. */
 static const char minimal[] =
-	"{\"version\":1,\"target\":\"http://127.0.0.1:8090\","
-	"\"load\":{\"model\":\"open\",\"phases\":[{\"duration_us\":1000000,\"arrival_rate\":5}]},"
-	"\"sessions\":[{\"name\":\"s\",\"steps\":["
-	"{\"kind\":\"think\",\"think\":{\"kind\":\"fixed\",\"value_us\":1}},"
-	"{\"kind\":\"think\",\"think\":{\"kind\":\"fixed\",\"value_us\":1}},"
-	"{\"kind\":\"request\",\"request\":{\"method\":\"GET\",\"url\":\"/\"}}]}]}";
+    "{\"version\":1,\"target\":\"http://127.0.0.1:8090\","
+    "\"load\":{\"model\":\"open\",\"phases\":[{\"duration_us\":1000000,\"arrival_rate\":5}]},"
+    "\"sessions\":[{\"name\":\"s\",\"steps\":["
+    "{\"kind\":\"think\",\"think\":{\"kind\":\"fixed\",\"value_us\":1}},"
+    "{\"kind\":\"think\",\"think\":{\"kind\":\"fixed\",\"value_us\":1}},"
+    "{\"kind\":\"request\",\"request\":{\"method\":\"GET\",\"url\":\"/\"}}]}]}";
 
 static void test_minimal(void **state)
 {
@@ -403,94 +398,95 @@ struct bad_case {
 };
 
 static const struct bad_case bad_cases[] = {
-	{ "version", "2", "plan: version: plan version 2, this build speaks 1" },
-	{ "version", NULL, "plan: version: missing" },
-	{ "version", "\"1\"", "plan: version: expected an integer, got a string" },
-	{ "bogus", "1", "plan: bogus: unknown key" },
-	{ "target", "5", "plan: target: expected a string, got an integer" },
-	{ "load", NULL, "plan: load: missing" },
-	{ "load", "[]", "plan: load: expected an object, got an array" },
-	{ "load/model", "\"closed-ish\"", "plan: load.model: unknown value 'closed-ish'" },
-	{ "load/phases", "[]", "plan: load.phases: must not be empty" },
-	{ "load/phases/0/duration_us", "0",
-	  "plan: load.phases[0].duration_us: 0 is out of range [1, 9223372036854775807]" },
-	{ "load/phases/0/arrival_rate", "-1",
-	  "plan: load.phases[0].arrival_rate: -1 is out of range [0, 1e+09]" },
-	{ "load/phases/0/arrival_rate", "\"5/s\"",
-	  "plan: load.phases[0].arrival_rate: expected a number, got a string" },
-	{ "load/model", "\"closed\"", "plan: load.phases: phases belong to the open model only" },
-	{ "sessions", "[]", "plan: sessions: must not be empty" },
-	{ "sessions", NULL, "plan: sessions: missing" },
-	{ "sessions/0/weight", "0", "plan: sessions[0].weight: must be > 0" },
-	{ "sessions/0/name", "\"\"", "plan: sessions[0].name: must not be empty" },
-	{ "sessions/0/steps", "[]", "plan: sessions[0].steps: must not be empty" },
-	{ "sessions/0/steps/2/request/url", "7",
-	  "plan: sessions[0].steps[2].request.url: expected a string, got an integer" },
-	{ "sessions/0/steps/2/request/url", NULL,
-	  "plan: sessions[0].steps[2].request.url: missing" },
-	{ "sessions/0/steps/2/request/method", "\"GE T\"",
-	  "plan: sessions[0].steps[2].request.method: 'GE T' is not an HTTP method" },
-	{ "sessions/0/steps/2/kind", "\"teleport\"",
-	  "plan: sessions[0].steps[2].kind: unknown value 'teleport'" },
-	{ "sessions/0/steps/2/kind", "\"think\"", "plan: sessions[0].steps[2].request: unknown key" },
-	{ "sessions/0/steps/2/request/body_kind", "\"json\"",
-	  "plan: sessions[0].steps[2].request.body: missing (body_kind is json)" },
-	{ "sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"json\"}]",
-	  "plan: sessions[0].steps[2].request.captures[0].expr: missing (a json capture needs one)" },
-	{ "sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"status\",\"pick\":\"some\"}]",
-	  "plan: sessions[0].steps[2].request.captures[0].pick: unknown value 'some'" },
-	{ "sessions/0/steps/2/request/expect", "{\"status\":[[200,700]]}",
-	  "plan: sessions[0].steps[2].request.expect.status[0]: status range out of 100..599 or "
-	  "reversed" },
-	{ "sessions/0/steps/2/request/expect", "{\"on_fail\":\"explode\"}",
-	  "plan: sessions[0].steps[2].request.expect.on_fail: unknown value 'explode'" },
-	{ "sessions/0/steps/1", "{\"kind\":\"while\",\"cond\":\"x\",\"steps\":[]}",
-	  "plan: sessions[0].steps[1].count: missing" },
-	{ "sessions/0/steps/1", "{\"kind\":\"while\",\"cond\":\"x\",\"count\":0,\"steps\":[]}",
-	  "plan: sessions[0].steps[1].count: 0 is out of range [1, 9223372036854775807]" },
-	{ "sessions/0/steps/1", "{\"kind\":\"foreach\",\"steps\":[]}",
-	  "plan: sessions[0].steps[1].list_var: missing" },
-	{ "sessions/0/steps/1", "{\"kind\":\"set\",\"set\":[]}",
-	  "plan: sessions[0].steps[1].set: must not be empty" },
-	{ "sessions/0/steps/1", "{\"kind\":\"set\",\"set\":[{\"name\":\"a\"}]}",
-	  "plan: sessions[0].steps[1].set[0].value: missing" },
-	{ "sessions/0/steps/1/think", "{\"kind\":\"uniform\",\"min_us\":5,\"max_us\":4}",
-	  "plan: sessions[0].steps[1].think.max_us: 4 is out of range [5, 9223372036854775807]" },
-	{ "sessions/0/steps/1/think", "{\"kind\":\"exponential\"}",
-	  "plan: sessions[0].steps[1].think.mean_us: missing" },
-	{ "sessions/0/steps/1", "[1]", "plan: sessions[0].steps[1]: expected an object, got an array" },
-	{ "target", NULL, "plan: sessions[0].steps[2].request.url: a path needs the plan's target" },
-	{ "http", "{\"version\":3}", "plan: http.version: 3 is not 11 (HTTP/1.1) or 2 (HTTP/2)" },
-	{ "http", "{\"keepalive\":1}", "plan: http.keepalive: expected a boolean, got an integer" },
-	{ "http", "{\"headers\":[{\"value\":\"x\"}]}", "plan: http.headers[0].name: missing" },
-	{ "data", "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[]}]",
-	  "plan: data[0].columns: must not be empty" },
-	{ "data", "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\"],\"order\":\"shuffled\"}]",
-	  "plan: data[0].order: unknown value 'shuffled'" },
-	{ "data", "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\",\"x\"]}]",
-	  "plan: data[0].columns[1]: duplicate column 'x'" },
-	{ "data",
-	  "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\"],\"part_count\":2,\"part_index\":2}]",
-	  "plan: data[0].part_index: 2 is out of range [0, 1]" },
-	{ "thresholds", "[{\"metric\":\"request.p95\"}]", "plan: thresholds[0].condition: missing" },
-	{ "agents", "{\"hosts\":[{\"host\":\"h\",\"port\":70000}]}",
-	  "plan: agents.hosts[0].port: 70000 is out of range [1, 65535]" },
-	{ "agents", "{\"hosts\":[{\"port\":22}]}", "plan: agents.hosts[0].host: missing" },
-	{ "interval_us", "0", "plan: interval_us: 0 is out of range [1000, 9223372036854775807]" },
-	{ "share", "{\"count\":2,\"index\":2}", "plan: share.index: 2 is out of range [0, 1]" },
-	{ "share", "{\"seed\":\"-1\"}", "plan: share.seed: '-1' is not an unsigned 64-bit integer" },
-	{ "share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]" },
-	{ "sessions/0/steps/2/request/url", "\"/{{ nope(1) }}\"",
-	  "plan: sessions[0].steps[2].request.url: bad template at offset 4: unknown function "
-	  "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len)" },
-	{ "sessions/0/steps/1", "{\"kind\":\"if\",\"cond\":\"a >\",\"steps\":[]}",
-	  "plan: sessions[0].steps[1].cond: bad expression at offset 3: unexpected end of "
-	  "expression: expected a value" },
-	{ "sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"regex\",\"expr\":\"(\"}]",
-	  "plan: sessions[0].steps[2].request.captures[0].expr: bad regex at offset 1: missing "
-	  "closing parenthesis" },
-	{ "sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"json\",\"expr\":\"a.b\"}]",
-	  "plan: sessions[0].steps[2].request.captures[0].expr: bad JSONPath at offset 0: a JSONPath starts with '$' (like $.token)" },
+    {"version", "2", "plan: version: plan version 2, this build speaks 1"},
+    {"version", NULL, "plan: version: missing"},
+    {"version", "\"1\"", "plan: version: expected an integer, got a string"},
+    {"bogus", "1", "plan: bogus: unknown key"},
+    {"target", "5", "plan: target: expected a string, got an integer"},
+    {"load", NULL, "plan: load: missing"},
+    {"load", "[]", "plan: load: expected an object, got an array"},
+    {"load/model", "\"closed-ish\"", "plan: load.model: unknown value 'closed-ish'"},
+    {"load/phases", "[]", "plan: load.phases: must not be empty"},
+    {"load/phases/0/duration_us", "0",
+     "plan: load.phases[0].duration_us: 0 is out of range [1, 9223372036854775807]"},
+    {"load/phases/0/arrival_rate", "-1",
+     "plan: load.phases[0].arrival_rate: -1 is out of range [0, 1e+09]"},
+    {"load/phases/0/arrival_rate", "\"5/s\"",
+     "plan: load.phases[0].arrival_rate: expected a number, got a string"},
+    {"load/model", "\"closed\"", "plan: load.phases: phases belong to the open model only"},
+    {"sessions", "[]", "plan: sessions: must not be empty"},
+    {"sessions", NULL, "plan: sessions: missing"},
+    {"sessions/0/weight", "0", "plan: sessions[0].weight: must be > 0"},
+    {"sessions/0/name", "\"\"", "plan: sessions[0].name: must not be empty"},
+    {"sessions/0/steps", "[]", "plan: sessions[0].steps: must not be empty"},
+    {"sessions/0/steps/2/request/url", "7",
+     "plan: sessions[0].steps[2].request.url: expected a string, got an integer"},
+    {"sessions/0/steps/2/request/url", NULL, "plan: sessions[0].steps[2].request.url: missing"},
+    {"sessions/0/steps/2/request/method", "\"GE T\"",
+     "plan: sessions[0].steps[2].request.method: 'GE T' is not an HTTP method"},
+    {"sessions/0/steps/2/kind", "\"teleport\"",
+     "plan: sessions[0].steps[2].kind: unknown value 'teleport'"},
+    {"sessions/0/steps/2/kind", "\"think\"", "plan: sessions[0].steps[2].request: unknown key"},
+    {"sessions/0/steps/2/request/body_kind", "\"json\"",
+     "plan: sessions[0].steps[2].request.body: missing (body_kind is json)"},
+    {"sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"json\"}]",
+     "plan: sessions[0].steps[2].request.captures[0].expr: missing (a json capture needs one)"},
+    {"sessions/0/steps/2/request/captures",
+     "[{\"var\":\"x\",\"kind\":\"status\",\"pick\":\"some\"}]",
+     "plan: sessions[0].steps[2].request.captures[0].pick: unknown value 'some'"},
+    {"sessions/0/steps/2/request/expect", "{\"status\":[[200,700]]}",
+     "plan: sessions[0].steps[2].request.expect.status[0]: status range out of 100..599 or "
+     "reversed"},
+    {"sessions/0/steps/2/request/expect", "{\"on_fail\":\"explode\"}",
+     "plan: sessions[0].steps[2].request.expect.on_fail: unknown value 'explode'"},
+    {"sessions/0/steps/1", "{\"kind\":\"while\",\"cond\":\"x\",\"steps\":[]}",
+     "plan: sessions[0].steps[1].count: missing"},
+    {"sessions/0/steps/1", "{\"kind\":\"while\",\"cond\":\"x\",\"count\":0,\"steps\":[]}",
+     "plan: sessions[0].steps[1].count: 0 is out of range [1, 9223372036854775807]"},
+    {"sessions/0/steps/1", "{\"kind\":\"foreach\",\"steps\":[]}",
+     "plan: sessions[0].steps[1].list_var: missing"},
+    {"sessions/0/steps/1", "{\"kind\":\"set\",\"set\":[]}",
+     "plan: sessions[0].steps[1].set: must not be empty"},
+    {"sessions/0/steps/1", "{\"kind\":\"set\",\"set\":[{\"name\":\"a\"}]}",
+     "plan: sessions[0].steps[1].set[0].value: missing"},
+    {"sessions/0/steps/1/think", "{\"kind\":\"uniform\",\"min_us\":5,\"max_us\":4}",
+     "plan: sessions[0].steps[1].think.max_us: 4 is out of range [5, 9223372036854775807]"},
+    {"sessions/0/steps/1/think", "{\"kind\":\"exponential\"}",
+     "plan: sessions[0].steps[1].think.mean_us: missing"},
+    {"sessions/0/steps/1", "[1]", "plan: sessions[0].steps[1]: expected an object, got an array"},
+    {"target", NULL, "plan: sessions[0].steps[2].request.url: a path needs the plan's target"},
+    {"http", "{\"version\":3}", "plan: http.version: 3 is not 11 (HTTP/1.1) or 2 (HTTP/2)"},
+    {"http", "{\"keepalive\":1}", "plan: http.keepalive: expected a boolean, got an integer"},
+    {"http", "{\"headers\":[{\"value\":\"x\"}]}", "plan: http.headers[0].name: missing"},
+    {"data", "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[]}]",
+     "plan: data[0].columns: must not be empty"},
+    {"data", "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\"],\"order\":\"shuffled\"}]",
+     "plan: data[0].order: unknown value 'shuffled'"},
+    {"data", "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\",\"x\"]}]",
+     "plan: data[0].columns[1]: duplicate column 'x'"},
+    {"data",
+     "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\"],\"part_count\":2,\"part_index\":2}]",
+     "plan: data[0].part_index: 2 is out of range [0, 1]"},
+    {"thresholds", "[{\"metric\":\"request.p95\"}]", "plan: thresholds[0].condition: missing"},
+    {"agents", "{\"hosts\":[{\"host\":\"h\",\"port\":70000}]}",
+     "plan: agents.hosts[0].port: 70000 is out of range [1, 65535]"},
+    {"agents", "{\"hosts\":[{\"port\":22}]}", "plan: agents.hosts[0].host: missing"},
+    {"interval_us", "0", "plan: interval_us: 0 is out of range [1000, 9223372036854775807]"},
+    {"share", "{\"count\":2,\"index\":2}", "plan: share.index: 2 is out of range [0, 1]"},
+    {"share", "{\"seed\":\"-1\"}", "plan: share.seed: '-1' is not an unsigned 64-bit integer"},
+    {"share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]"},
+    {"sessions/0/steps/2/request/url", "\"/{{ nope(1) }}\"",
+     "plan: sessions[0].steps[2].request.url: bad template at offset 4: unknown function "
+     "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len)"},
+    {"sessions/0/steps/1", "{\"kind\":\"if\",\"cond\":\"a >\",\"steps\":[]}",
+     "plan: sessions[0].steps[1].cond: bad expression at offset 3: unexpected end of "
+     "expression: expected a value"},
+    {"sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"regex\",\"expr\":\"(\"}]",
+     "plan: sessions[0].steps[2].request.captures[0].expr: bad regex at offset 1: missing "
+     "closing parenthesis"},
+    {"sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"json\",\"expr\":\"a.b\"}]",
+     "plan: sessions[0].steps[2].request.captures[0].expr: bad JSONPath at offset 0: a JSONPath "
+     "starts with '$' (like $.token)"},
 };
 
 static json_t *walk(json_t *root, const char *path, const char **last)
@@ -533,7 +529,7 @@ static void test_bad(void **state)
 			assert_non_null(v);
 			if (json_is_array(parent))
 				assert_int_equal(
-					json_array_set_new(parent, strtoul(last, NULL, 10), v), 0);
+				    json_array_set_new(parent, strtoul(last, NULL, 10), v), 0);
 			else
 				assert_int_equal(json_object_set_new(parent, last, v), 0);
 		} else
@@ -547,8 +543,8 @@ static void test_bad(void **state)
 		assert_null(p);
 		assert_non_null(err);
 		if (strcmp(err, c->message) != 0) {
-			print_error("case %zu (%s)\n  want: %s\n  got:  %s\n", i, c->path, c->message,
-				    err);
+			print_error("case %zu (%s)\n  want: %s\n  got:  %s\n", i, c->path,
+				    c->message, err);
 			fail();
 		}
 		free(err);
@@ -559,8 +555,8 @@ static void test_bad(void **state)
 
 static void test_bad_json(void **state)
 {
-	static const char *const inputs[] = { "", "{", "[]", "null", "{\"version\":1,\"version\":1}",
-					      "{\"version\":1}\x01" };
+	static const char *const inputs[] = {
+	    "", "{", "[]", "null", "{\"version\":1,\"version\":1}", "{\"version\":1}\x01"};
 	size_t i;
 
 	(void)state;
@@ -586,8 +582,9 @@ static void test_deep_nesting(void **state)
 
 	(void)state;
 	buf_init(&b, 0);
-	buf_append_str(&b, "{\"version\":1,\"load\":{\"model\":\"open\",\"phases\":[{\"duration_us\":1,"
-			   "\"arrival_rate\":1}]},\"sessions\":[{\"name\":\"s\",\"steps\":");
+	buf_append_str(&b,
+		       "{\"version\":1,\"load\":{\"model\":\"open\",\"phases\":[{\"duration_us\":1,"
+		       "\"arrival_rate\":1}]},\"sessions\":[{\"name\":\"s\",\"steps\":");
 	for (i = 0; i < 40; i++)
 		buf_append_str(&b, "[{\"kind\":\"repeat\",\"count\":1,\"steps\":");
 	buf_append_str(&b, "[{\"kind\":\"abort\"}]");
@@ -622,10 +619,10 @@ static void test_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_defaults),     cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_load_duration), cmocka_unit_test(test_minimal),
-		cmocka_unit_test(test_bad),	     cmocka_unit_test(test_bad_json),
-		cmocka_unit_test(test_deep_nesting), cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_defaults),	  cmocka_unit_test(test_round_trip),
+	    cmocka_unit_test(test_load_duration), cmocka_unit_test(test_minimal),
+	    cmocka_unit_test(test_bad),		  cmocka_unit_test(test_bad_json),
+	    cmocka_unit_test(test_deep_nesting),  cmocka_unit_test(test_truncated),
 	};
 
 	return cmocka_run_group_tests_name("plan", tests, NULL, NULL);

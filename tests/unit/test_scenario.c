@@ -18,7 +18,7 @@
 #include "controller/scenario.h"
 
 #define GOOD "tests/fixtures/scenarios/good/"
-#define BAD "tests/fixtures/scenarios/bad/"
+#define BAD  "tests/fixtures/scenarios/bad/"
 
 /* Load, then check the plan survives the wire: encode, decode (the agent's strict decoder),
  * encode again to the same text. */
@@ -71,126 +71,120 @@ struct bad_fixture {
 };
 
 static const struct bad_fixture bad_fixtures[] = {
-	{ "agents-local-and-hosts.yaml",
-	  "^agents-local-and-hosts.yaml:10:3: agents: local and hosts/hosts_file are exclusive (local agents are the default when no hosts are given)" },
-	{ "alias.yaml",
-	  "^alias.yaml:9:25: aliases (*u) are not supported; write the value out" },
-	{ "bool-bad.yaml",
-	  "^bool-bad.yaml:10:14: keepalive: expected true or false, got 'maybe'" },
-	{ "capture-pick-bad.yaml",
-	  "^capture-pick-bad.yaml:9:44: unknown pick 'any'; did you mean 'all'?" },
-	{ "capture-two-kinds.yaml",
-	  "^capture-two-kinds.yaml:9:38: a capture takes one of json, regex, header, cookie or status; 'regex' is a second" },
-	{ "closed-no-duration.yaml",
-	  "^closed-no-duration.yaml:2:1: the closed model needs a duration (e.g. duration: 1m)" },
-	{ "data-missing.yaml",
-	  "^data-missing.yaml:10:21: data 'accounts': ^data/missing.csv: No such file or directory" },
-	{ "data-no-rows.yaml",
-	  "^data-no-rows.yaml:10:21: data 'accounts': ^data/header-only.csv has a header but no data rows" },
-	{ "data-order-bad.yaml",
-	  "^data-order-bad.yaml:10:41: unknown order 'shuffle'; expected sequential, random or unique" },
-	{ "data-ragged.yaml",
-	  "^data-ragged.yaml:10:21: data 'accounts': ^data/ragged.csv:3: 1 field, the header has 2" },
-	{ "duplicate-key.yaml",
-	  "^duplicate-key.yaml:9:1: duplicate key 'target' (first at line 1)" },
-	{ "duration-no-unit.yaml",
-	  "^duration-no-unit.yaml:10:12: timeout: expected a duration with units like 30s, got '30'" },
-	{ "empty-sessions.yaml",
-	  "^empty-sessions.yaml:3:1: sessions: the list is empty; a scenario needs at least one" },
-	{ "empty.yaml",
-	  "^empty.yaml: the scenario is empty" },
-	{ "expect-inside-request.yaml",
-	  "^expect-inside-request.yaml:9:29: 'expect' goes beside 'request:' in the step, not inside it" },
-	{ "expr-syntax.yaml",
-	  "^expr-syntax.yaml:9:17: expected a value, found '>'" },
-	{ "foreach-not-list.yaml",
-	  "^foreach-not-list.yaml:10:9: foreach walks a list; 'ids' is never captured with pick: all" },
-	{ "foreach-not-variable.yaml",
-	  "^foreach-not-variable.yaml:9:19: foreach walks a list variable (captured with pick: all); '{{ a + b }}' is not a variable name" },
-	{ "host-port.yaml",
-	  "^host-port.yaml:10:28: bad port in host 'load@127.0.0.1:99999'" },
-	{ "http-version.yaml",
-	  "^http-version.yaml:10:13: http version must be \"1.1\" or \"2\", got '3'" },
-	{ "jsonpath-bad.yaml",
-	  "^jsonpath-bad.yaml:9:36: bad JSONPath: expected a number, '*' or a quoted name after '[', found end of path" },
-	{ "load-no-model.yaml",
-	  "^load-no-model.yaml:2:1: load needs exactly one model: phases (open), users with duration (closed) or request_rate with duration (constant rate)" },
-	{ "load-two-models.yaml",
-	  "^load-two-models.yaml:3:3: load has exactly one model: phases (open) cannot be combined with users" },
-	{ "method-bad.yaml",
-	  "^method-bad.yaml:9:29: 'GE T' is not an HTTP method" },
-	{ "missing-load.yaml",
-	  "^missing-load.yaml: the scenario has no load: section (phases, users or request_rate)" },
-	{ "on-fail-bad.yaml",
-	  "^on-fail-bad.yaml:9:41: unknown on_fail 'contine'; did you mean 'continue'?" },
-	{ "paths-without-target.yaml",
-	  "^paths-without-target.yaml: requests use paths (url: /...) but the scenario has no target: (a base URL like http://127.0.0.1:8080)" },
-	{ "rate-bad.yaml",
-	  "^rate-bad.yaml:4:38: arrival_rate: expected a rate like 50/s, 10k/s or 600/m, got 'fast'" },
-	{ "regex-bad.yaml",
-	  "^regex-bad.yaml:9:37: capture regex: bad regex: missing closing parenthesis" },
-	{ "repeat-no-steps.yaml",
-	  "^repeat-no-steps.yaml:9:9: repeat needs steps:" },
-	{ "report-interval.yaml",
-	  "^report-interval.yaml:10:13: report interval must be at least 100ms, got '10ms'" },
-	{ "request-two-bodies.yaml",
-	  "^request-two-bodies.yaml:9:54: a request has one of body, json or form; this one also has 'json'" },
-	{ "root-list.yaml",
-	  "^root-list.yaml:1:1: scenario: expected a mapping, got a list" },
-	{ "set-bad-name.yaml",
-	  "^set-bad-name.yaml:9:16: variable name '1x' is not a valid name (letters, digits and _, not starting with a digit)" },
-	{ "status-bad.yaml",
-	  "^status-bad.yaml:9:28: expected a status like 200, [200, 201] or \"2xx\", got '2xy'" },
-	{ "status-range.yaml",
-	  "^status-range.yaml:9:33: expected a status like 200, [200, 201] or \"2xx\", got '700'" },
-	{ "step-no-kind.yaml",
-	  "^step-no-kind.yaml:9:9: unknown key 'requst' in step; did you mean 'request'?" },
-	{ "step-two-kinds.yaml",
-	  "^step-two-kinds.yaml:10:9: a step has one kind; this one is both 'request' and 'think' (make two steps)" },
-	{ "target-not-url.yaml",
-	  "^target-not-url.yaml:1:9: target must be an http:// or https:// URL, got '127.0.0.1:8090'" },
-	{ "template-unterminated.yaml",
-	  "^template-unterminated.yaml:9:32: unterminated '{{' (no closing '}}')" },
-	{ "think-bad-form.yaml",
-	  "^think-bad-form.yaml:9:16: think takes a duration (2s), { min, max } (uniform) or { mean, distribution: exponential }" },
-	{ "think-max-below-min.yaml",
-	  "^think-max-below-min.yaml:9:32: think max (1s) is below min (3s)" },
-	{ "threshold-condition.yaml",
-	  "^threshold-condition.yaml:10:18: threshold request.p95: expected a duration like 30s, 250ms or 2m, got '< 200ms'" },
-	{ "threshold-metric.yaml",
-	  "^threshold-metric.yaml:10:3: threshold metric 'request.p96': unknown field 'p96' (use p50, p90, p95, p99, p999, min, max, mean, stddev, rate or count)" },
-	{ "tls-file-missing.yaml",
-	  "^tls-file-missing.yaml:10:14: tls ca '^nope.pem': No such file or directory" },
-	{ "transaction-name.yaml",
-	  "^transaction-name.yaml:9:23: transaction name 'log in' may hold only letters, digits, '_', '-' and '.' (it names a statistic)" },
-	{ "two-documents.yaml",
-	  "^two-documents.yaml:9:1: a scenario is one YAML document; found another" },
-	{ "unknown-column.yaml",
-	  "^unknown-column.yaml:9:32: data 'accounts' has no column 'usr'" },
-	{ "unknown-function.yaml",
-	  "^unknown-function.yaml:9:35: unknown function 'random_intt' (known: random_int, random_string, uuid, user_id, now_ms, len)" },
-	{ "unknown-key-phase.yaml",
-	  "^unknown-key-phase.yaml:4:24: unknown key 'arival_rate' in phase; did you mean 'arrival_rate'?" },
-	{ "unknown-key-request.yaml",
-	  "^unknown-key-request.yaml:9:29: unknown key 'heders' in request; did you mean 'headers'?" },
-	{ "unknown-key-top.yaml",
-	  "^unknown-key-top.yaml:5:1: unknown key 'sesions' in scenario; did you mean 'sessions'?" },
-	{ "unknown-variable.yaml",
-	  "^unknown-variable.yaml:10:66: unknown variable 'tokn'; did you mean 'token'?" },
-	{ "weight-negative.yaml",
-	  "^weight-negative.yaml:7:13: weight must be > 0, got -2" },
-	{ "weight-zero.yaml",
-	  "^weight-zero.yaml:7:13: weight must be > 0, got 0" },
-	{ "while-no-max.yaml",
-	  "^while-no-max.yaml:9:9: while needs a bound: add max: N (the most times the loop may run)" },
-	{ "yaml-syntax.yaml",
-	  "^yaml-syntax.yaml:5:4: invalid YAML: did not find expected key while parsing a block mapping" },
-	{ "threshold-unknown-transaction.yaml",
-	  "^threshold-unknown-transaction.yaml:12:3: threshold on 'tr_lgin', which no transaction defines; did you mean 'tr_login'?" },
-	{ "name-unsafe.yaml",
-	  "^name-unsafe.yaml:9:8: name '../etc' may hold only letters, digits, '-', '_' and '.' (it names the run directory)" },
-	{ "hosts-file-bad.yaml",
-	  "^hosts-file-bad.yaml:10:15: hosts_file: ^data/fleet-bad.txt:1:23: bad agents 'x' (expected 1 to 4096)" },
+    {"agents-local-and-hosts.yaml",
+     "^agents-local-and-hosts.yaml:10:3: agents: local and hosts/hosts_file are exclusive (local "
+     "agents are the default when no hosts are given)"},
+    {"alias.yaml", "^alias.yaml:9:25: aliases (*u) are not supported; write the value out"},
+    {"bool-bad.yaml", "^bool-bad.yaml:10:14: keepalive: expected true or false, got 'maybe'"},
+    {"capture-pick-bad.yaml",
+     "^capture-pick-bad.yaml:9:44: unknown pick 'any'; did you mean 'all'?"},
+    {"capture-two-kinds.yaml", "^capture-two-kinds.yaml:9:38: a capture takes one of json, regex, "
+			       "header, cookie or status; 'regex' is a second"},
+    {"closed-no-duration.yaml",
+     "^closed-no-duration.yaml:2:1: the closed model needs a duration (e.g. duration: 1m)"},
+    {"data-missing.yaml",
+     "^data-missing.yaml:10:21: data 'accounts': ^data/missing.csv: No such file or directory"},
+    {"data-no-rows.yaml", "^data-no-rows.yaml:10:21: data 'accounts': ^data/header-only.csv has a "
+			  "header but no data rows"},
+    {"data-order-bad.yaml",
+     "^data-order-bad.yaml:10:41: unknown order 'shuffle'; expected sequential, random or unique"},
+    {"data-ragged.yaml",
+     "^data-ragged.yaml:10:21: data 'accounts': ^data/ragged.csv:3: 1 field, the header has 2"},
+    {"duplicate-key.yaml", "^duplicate-key.yaml:9:1: duplicate key 'target' (first at line 1)"},
+    {"duration-no-unit.yaml",
+     "^duration-no-unit.yaml:10:12: timeout: expected a duration with units like 30s, got '30'"},
+    {"empty-sessions.yaml",
+     "^empty-sessions.yaml:3:1: sessions: the list is empty; a scenario needs at least one"},
+    {"empty.yaml", "^empty.yaml: the scenario is empty"},
+    {"expect-inside-request.yaml", "^expect-inside-request.yaml:9:29: 'expect' goes beside "
+				   "'request:' in the step, not inside it"},
+    {"expr-syntax.yaml", "^expr-syntax.yaml:9:17: expected a value, found '>'"},
+    {"foreach-not-list.yaml",
+     "^foreach-not-list.yaml:10:9: foreach walks a list; 'ids' is never captured with pick: all"},
+    {"foreach-not-variable.yaml",
+     "^foreach-not-variable.yaml:9:19: foreach walks a list variable (captured with pick: all); "
+     "'{{ a + b }}' is not a variable name"},
+    {"host-port.yaml", "^host-port.yaml:10:28: bad port in host 'load@127.0.0.1:99999'"},
+    {"http-version.yaml",
+     "^http-version.yaml:10:13: http version must be \"1.1\" or \"2\", got '3'"},
+    {"jsonpath-bad.yaml", "^jsonpath-bad.yaml:9:36: bad JSONPath: expected a number, '*' or a "
+			  "quoted name after '[', found end of path"},
+    {"load-no-model.yaml",
+     "^load-no-model.yaml:2:1: load needs exactly one model: phases (open), users with duration "
+     "(closed) or request_rate with duration (constant rate)"},
+    {"load-two-models.yaml", "^load-two-models.yaml:3:3: load has exactly one model: phases (open) "
+			     "cannot be combined with users"},
+    {"method-bad.yaml", "^method-bad.yaml:9:29: 'GE T' is not an HTTP method"},
+    {"missing-load.yaml",
+     "^missing-load.yaml: the scenario has no load: section (phases, users or request_rate)"},
+    {"on-fail-bad.yaml",
+     "^on-fail-bad.yaml:9:41: unknown on_fail 'contine'; did you mean 'continue'?"},
+    {"paths-without-target.yaml",
+     "^paths-without-target.yaml: requests use paths (url: /...) but the scenario has no target: "
+     "(a base URL like http://127.0.0.1:8080)"},
+    {"rate-bad.yaml",
+     "^rate-bad.yaml:4:38: arrival_rate: expected a rate like 50/s, 10k/s or 600/m, got 'fast'"},
+    {"regex-bad.yaml",
+     "^regex-bad.yaml:9:37: capture regex: bad regex: missing closing parenthesis"},
+    {"repeat-no-steps.yaml", "^repeat-no-steps.yaml:9:9: repeat needs steps:"},
+    {"report-interval.yaml",
+     "^report-interval.yaml:10:13: report interval must be at least 100ms, got '10ms'"},
+    {"request-two-bodies.yaml", "^request-two-bodies.yaml:9:54: a request has one of body, json or "
+				"form; this one also has 'json'"},
+    {"root-list.yaml", "^root-list.yaml:1:1: scenario: expected a mapping, got a list"},
+    {"set-bad-name.yaml", "^set-bad-name.yaml:9:16: variable name '1x' is not a valid name "
+			  "(letters, digits and _, not starting with a digit)"},
+    {"status-bad.yaml",
+     "^status-bad.yaml:9:28: expected a status like 200, [200, 201] or \"2xx\", got '2xy'"},
+    {"status-range.yaml",
+     "^status-range.yaml:9:33: expected a status like 200, [200, 201] or \"2xx\", got '700'"},
+    {"step-no-kind.yaml",
+     "^step-no-kind.yaml:9:9: unknown key 'requst' in step; did you mean 'request'?"},
+    {"step-two-kinds.yaml", "^step-two-kinds.yaml:10:9: a step has one kind; this one is both "
+			    "'request' and 'think' (make two steps)"},
+    {"target-not-url.yaml",
+     "^target-not-url.yaml:1:9: target must be an http:// or https:// URL, got '127.0.0.1:8090'"},
+    {"template-unterminated.yaml",
+     "^template-unterminated.yaml:9:32: unterminated '{{' (no closing '}}')"},
+    {"think-bad-form.yaml", "^think-bad-form.yaml:9:16: think takes a duration (2s), { min, max } "
+			    "(uniform) or { mean, distribution: exponential }"},
+    {"think-max-below-min.yaml",
+     "^think-max-below-min.yaml:9:32: think max (1s) is below min (3s)"},
+    {"threshold-condition.yaml", "^threshold-condition.yaml:10:18: threshold request.p95: expected "
+				 "a duration like 30s, 250ms or 2m, got '< 200ms'"},
+    {"threshold-metric.yaml",
+     "^threshold-metric.yaml:10:3: threshold metric 'request.p96': unknown field 'p96' (use p50, "
+     "p90, p95, p99, p999, min, max, mean, stddev, rate or count)"},
+    {"tls-file-missing.yaml",
+     "^tls-file-missing.yaml:10:14: tls ca '^nope.pem': No such file or directory"},
+    {"transaction-name.yaml", "^transaction-name.yaml:9:23: transaction name 'log in' may hold "
+			      "only letters, digits, '_', '-' and '.' (it names a statistic)"},
+    {"two-documents.yaml",
+     "^two-documents.yaml:9:1: a scenario is one YAML document; found another"},
+    {"unknown-column.yaml", "^unknown-column.yaml:9:32: data 'accounts' has no column 'usr'"},
+    {"unknown-function.yaml", "^unknown-function.yaml:9:35: unknown function 'random_intt' (known: "
+			      "random_int, random_string, uuid, user_id, now_ms, len)"},
+    {"unknown-key-phase.yaml", "^unknown-key-phase.yaml:4:24: unknown key 'arival_rate' in phase; "
+			       "did you mean 'arrival_rate'?"},
+    {"unknown-key-request.yaml",
+     "^unknown-key-request.yaml:9:29: unknown key 'heders' in request; did you mean 'headers'?"},
+    {"unknown-key-top.yaml",
+     "^unknown-key-top.yaml:5:1: unknown key 'sesions' in scenario; did you mean 'sessions'?"},
+    {"unknown-variable.yaml",
+     "^unknown-variable.yaml:10:66: unknown variable 'tokn'; did you mean 'token'?"},
+    {"weight-negative.yaml", "^weight-negative.yaml:7:13: weight must be > 0, got -2"},
+    {"weight-zero.yaml", "^weight-zero.yaml:7:13: weight must be > 0, got 0"},
+    {"while-no-max.yaml",
+     "^while-no-max.yaml:9:9: while needs a bound: add max: N (the most times the loop may run)"},
+    {"yaml-syntax.yaml", "^yaml-syntax.yaml:5:4: invalid YAML: did not find expected key while "
+			 "parsing a block mapping"},
+    {"threshold-unknown-transaction.yaml",
+     "^threshold-unknown-transaction.yaml:12:3: threshold on 'tr_lgin', which no transaction "
+     "defines; did you mean 'tr_login'?"},
+    {"name-unsafe.yaml", "^name-unsafe.yaml:9:8: name '../etc' may hold only letters, digits, '-', "
+			 "'_' and '.' (it names the run directory)"},
+    {"hosts-file-bad.yaml", "^hosts-file-bad.yaml:10:15: hosts_file: ^data/fleet-bad.txt:1:23: bad "
+			    "agents 'x' (expected 1 to 4096)"},
 };
 
 static char *expand(const char *msg)
@@ -252,9 +246,9 @@ static void test_bad_fixtures(void **state)
 /* ---- good fixtures ---- */
 
 static const char *const good_fixtures[] = {
-	"brief.yaml",	"closed.yaml",	 "rate.yaml",	 "rate-default-users.yaml",
-	"think.yaml",	"expect.yaml",	 "capture.yaml", "control.yaml",
-	"request.yaml", "data.yaml",	 "agents.yaml",	 "hosts-file.yaml",
+    "brief.yaml",   "closed.yaml", "rate.yaml",	   "rate-default-users.yaml",
+    "think.yaml",   "expect.yaml", "capture.yaml", "control.yaml",
+    "request.yaml", "data.yaml",   "agents.yaml",  "hosts-file.yaml",
 };
 
 static void test_good_fixtures_print(void **state)
@@ -277,10 +271,13 @@ static void test_good_fixtures_print(void **state)
 		assert_non_null(strstr(text, "sessions\n"));
 		assert_non_null(strstr(text, "agents\n"));
 		if (strcmp(good_fixtures[i], "brief.yaml") == 0) {
-			assert_non_null(strstr(text, "phase 2: 2m at 50/s ramping to 500/s, ~33000 users\n"));
+			assert_non_null(
+			    strstr(text, "phase 2: 2m at 50/s ramping to 500/s, ~33000 users\n"));
 			assert_non_null(strstr(text, "~34500 users and ~134550 requests expected"));
-			assert_non_null(strstr(text, "voter (weight 9, 90.0% of users, 4 requests"));
-			assert_non_null(strstr(text, "accounts: " GOOD "data/accounts.csv, 3 rows"));
+			assert_non_null(
+			    strstr(text, "voter (weight 9, 90.0% of users, 4 requests"));
+			assert_non_null(
+			    strstr(text, "accounts: " GOOD "data/accounts.csv, 3 rows"));
 			assert_non_null(strstr(text, "    think 1s..3s (uniform)\n"));
 			assert_non_null(strstr(text, "  2 local agents\n"));
 		}
@@ -603,15 +600,15 @@ static void test_data_agents(void **state)
 static void test_overrides(void **state)
 {
 	const struct scenario_override ov[] = {
-		{ "load.phases.0.arrival_rate", "10/s" },
-		{ "load.max_users", "7" },
-		{ "thresholds.request.p95", "< 1s" },
-		{ "thresholds.request.p99", "< 2s" },
-		{ "target", "http://127.0.0.1:9999" },
-		{ "sessions.1.weight", "3" },
-		{ "report", "{ interval: 5s }" },
-		{ "http.tls.verify", "true" },
-		{ "name", "renamed" },
+	    {"load.phases.0.arrival_rate", "10/s"},
+	    {"load.max_users", "7"},
+	    {"thresholds.request.p95", "< 1s"},
+	    {"thresholds.request.p99", "< 2s"},
+	    {"target", "http://127.0.0.1:9999"},
+	    {"sessions.1.weight", "3"},
+	    {"report", "{ interval: 5s }"},
+	    {"http.tls.verify", "true"},
+	    {"name", "renamed"},
 	};
 	struct plan *p = load_ok(GOOD "brief.yaml", ov, sizeof(ov) / sizeof(ov[0]));
 	char *err;
@@ -630,7 +627,7 @@ static void test_overrides(void **state)
 	plan_free(p);
 
 	{
-		const struct scenario_override bad[] = { { "load.phases.0.arrival_rate", "fast" } };
+		const struct scenario_override bad[] = {{"load.phases.0.arrival_rate", "fast"}};
 
 		err = load_err(GOOD "brief.yaml", bad, 1);
 		assert_string_equal(err, GOOD "brief.yaml: --set load.phases.0.arrival_rate=fast: "
@@ -639,7 +636,7 @@ static void test_overrides(void **state)
 		free(err);
 	}
 	{
-		const struct scenario_override bad[] = { { "load.phases.5.duration", "1s" } };
+		const struct scenario_override bad[] = {{"load.phases.5.duration", "1s"}};
 
 		err = load_err(GOOD "brief.yaml", bad, 1);
 		assert_string_equal(err, GOOD "brief.yaml: --set load.phases.5.duration=1s: '5' is "
@@ -647,7 +644,7 @@ static void test_overrides(void **state)
 		free(err);
 	}
 	{
-		const struct scenario_override bad[] = { { "name.first", "x" } };
+		const struct scenario_override bad[] = {{"name.first", "x"}};
 
 		err = load_err(GOOD "brief.yaml", bad, 1);
 		assert_string_equal(err, GOOD "brief.yaml: --set name.first=x: cannot set 'first' "
@@ -655,11 +652,12 @@ static void test_overrides(void **state)
 		free(err);
 	}
 	{
-		const struct scenario_override bad[] = { { "lod.users", "5" } };
+		const struct scenario_override bad[] = {{"lod.users", "5"}};
 
 		err = load_err(GOOD "closed.yaml", bad, 1);
-		assert_string_equal(err, GOOD "closed.yaml: --set lod.users=5: unknown key 'lod' in "
-					      "scenario; did you mean 'load'?");
+		assert_string_equal(err,
+				    GOOD "closed.yaml: --set lod.users=5: unknown key 'lod' in "
+					 "scenario; did you mean 'load'?");
 		free(err);
 	}
 }
@@ -672,23 +670,23 @@ struct str_case {
 };
 
 static const struct str_case str_cases[] = {
-	{ "", "t.yaml: the scenario is empty" },
-	{ "# only a comment\n", "t.yaml: the scenario is empty" },
-	{ "a: [1, 2\n", "t.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a "
-			"flow sequence" },
-	{ "{ load: 1, sessions: 2 }",
-	  "t.yaml:1:9: load: expected a mapping, got '1'\nt.yaml:1:22: sessions: expected a list, "
-	  "got '2'" },
-	{ "? [a]\n: 1\n", "t.yaml:1:3: a key must be a plain string, not a list" },
-	{ "target: http://127.0.0.1:1\nload: { users: 1, duration: 1s }\nsessions:\n"
-	  "  - name: s\n    steps:\n      - request: { url: /, timeout: 5 }\n",
-	  "t.yaml:6:37: timeout: expected a duration with units like 30s, got '5'" },
-	{ "target: http://127.0.0.1:1\nload: { users: 1, duration: 1s }\nsessions:\n"
-	  "  - name: s\n    steps:\n      - think: 1s\n  - name: s\n    steps:\n      - think: 1s\n",
-	  "t.yaml:7:11: session name 's' is used twice" },
-	{ "target: http://127.0.0.1:1\nload: { users: 1, duration: 1s }\nsessions:\n"
-	  "  - name: s\n    steps:\n      - if: |\n          a >\n        then: [ { think: 1s } ]\n",
-	  "t.yaml:7:14: unexpected end of expression: expected a value" },
+    {"", "t.yaml: the scenario is empty"},
+    {"# only a comment\n", "t.yaml: the scenario is empty"},
+    {"a: [1, 2\n", "t.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a "
+		   "flow sequence"},
+    {"{ load: 1, sessions: 2 }",
+     "t.yaml:1:9: load: expected a mapping, got '1'\nt.yaml:1:22: sessions: expected a list, "
+     "got '2'"},
+    {"? [a]\n: 1\n", "t.yaml:1:3: a key must be a plain string, not a list"},
+    {"target: http://127.0.0.1:1\nload: { users: 1, duration: 1s }\nsessions:\n"
+     "  - name: s\n    steps:\n      - request: { url: /, timeout: 5 }\n",
+     "t.yaml:6:37: timeout: expected a duration with units like 30s, got '5'"},
+    {"target: http://127.0.0.1:1\nload: { users: 1, duration: 1s }\nsessions:\n"
+     "  - name: s\n    steps:\n      - think: 1s\n  - name: s\n    steps:\n      - think: 1s\n",
+     "t.yaml:7:11: session name 's' is used twice"},
+    {"target: http://127.0.0.1:1\nload: { users: 1, duration: 1s }\nsessions:\n"
+     "  - name: s\n    steps:\n      - if: |\n          a >\n        then: [ { think: 1s } ]\n",
+     "t.yaml:7:14: unexpected end of expression: expected a value"},
 };
 
 static void test_strings(void **state)
@@ -700,8 +698,8 @@ static void test_strings(void **state)
 		struct plan *p = NULL;
 		char *err = NULL;
 
-		if (scenario_load_string("t.yaml", str_cases[i].yaml, strlen(str_cases[i].yaml), NULL,
-					 0, &p, &err) == 0) {
+		if (scenario_load_string("t.yaml", str_cases[i].yaml, strlen(str_cases[i].yaml),
+					 NULL, 0, &p, &err) == 0) {
 			print_error("case %zu loaded\n", i);
 			fail();
 		}
@@ -744,8 +742,8 @@ static void test_many_errors(void **state)
 		lines++;
 		last = line;
 		if (lines == 1)
-			assert_true(strncmp(line, "t.yaml:1:1: unknown key 'key0' in scenario", 42) ==
-				    0);
+			assert_true(
+			    strncmp(line, "t.yaml:1:1: unknown key 'key0' in scenario", 42) == 0);
 	}
 	assert_int_equal(lines, 20);
 	assert_string_equal(last, "t.yaml: too many problems; stopping here");
@@ -777,8 +775,8 @@ static char *slurp(const char *path, size_t *len)
 
 static void test_truncated(void **state)
 {
-	static const char *const files[] = { GOOD "brief.yaml", GOOD "request.yaml",
-					     GOOD "capture.yaml", GOOD "control.yaml" };
+	static const char *const files[] = {GOOD "brief.yaml", GOOD "request.yaml",
+					    GOOD "capture.yaml", GOOD "control.yaml"};
 	size_t f;
 
 	(void)state;
@@ -813,14 +811,14 @@ static void test_truncated(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_bad_fixtures), cmocka_unit_test(test_good_fixtures_print),
-		cmocka_unit_test(test_brief),	     cmocka_unit_test(test_models),
-		cmocka_unit_test(test_think),	     cmocka_unit_test(test_expect),
-		cmocka_unit_test(test_capture),	     cmocka_unit_test(test_control),
-		cmocka_unit_test(test_request),	     cmocka_unit_test(test_data_agents),
-		cmocka_unit_test(test_overrides),    cmocka_unit_test(test_strings),
-		cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_truncated),
-		cmocka_unit_test(test_many_errors),
+	    cmocka_unit_test(test_bad_fixtures), cmocka_unit_test(test_good_fixtures_print),
+	    cmocka_unit_test(test_brief),	 cmocka_unit_test(test_models),
+	    cmocka_unit_test(test_think),	 cmocka_unit_test(test_expect),
+	    cmocka_unit_test(test_capture),	 cmocka_unit_test(test_control),
+	    cmocka_unit_test(test_request),	 cmocka_unit_test(test_data_agents),
+	    cmocka_unit_test(test_overrides),	 cmocka_unit_test(test_strings),
+	    cmocka_unit_test(test_nul_byte),	 cmocka_unit_test(test_truncated),
+	    cmocka_unit_test(test_many_errors),
 	};
 
 	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
