@@ -25,15 +25,16 @@ struct expr;
 
 /* What an expression can read. Supplied by the runner (the agent's user) per evaluation. */
 struct expr_env {
-	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and *vlen
-	 * (valid until the user's variables change), or -1 when unset. For a list variable the
-	 * value is its first element, and *count (if not NULL) is set to the number of items. */
+	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and
+	 * *vlen (valid until the user's variables change), or -1 when unset. For a list variable
+	 * the value is its first element, and *count (if not NULL) is set to the number of items.
+	 */
 	int (*lookup)(void *ctx, const char *name, size_t name_len, const char **val, size_t *vlen,
 		      size_t *count);
 	void *ctx;
-	uint64_t *rng;    /* xorshift64* state for random_int, random_string, uuid */
+	uint64_t *rng;	  /* xorshift64* state for random_int, random_string, uuid */
 	uint64_t user_id; /* user_id() */
-	int64_t now_ms;   /* now_ms(); the caller sets it once per step */
+	int64_t now_ms;	  /* now_ms(); the caller sets it once per step */
 };
 
 struct expr_value {

@@ -21,7 +21,7 @@ enum seg_kind { SEG_LIT, SEG_HOLE };
 struct seg {
 	enum seg_kind kind;
 	size_t off, len; /* SEG_LIT: text in the pool */
-	struct expr *e;  /* SEG_HOLE */
+	struct expr *e;	 /* SEG_HOLE */
 	const char *var; /* SEG_HOLE that is one variable: its name (in e), for a faster path */
 	size_t var_len;
 };
@@ -37,11 +37,11 @@ struct tmpl {
 
 /* Bytes that need escaping: bit 0 in JSON strings, bit 1 in percent-encoding. */
 static const uint8_t needs_escape[256] = {
-	[0 ... 0x1f] = 3,
-	[' '] = 2, ['!'] = 2, ['"'] = 3, ['#'] = 2, ['$'] = 2, ['%'] = 2, ['&'] = 2, ['\''] = 2,
-	['('] = 2, [')'] = 2, ['*'] = 2, ['+'] = 2, [','] = 2, ['/'] = 2, [':'] = 2, [';'] = 2,
-	['<'] = 2, ['='] = 2, ['>'] = 2, ['?'] = 2, ['@'] = 2, ['['] = 2, ['\\'] = 3, [']'] = 2,
-	['^'] = 2, ['`'] = 2, ['{'] = 2, ['|'] = 2, ['}'] = 2, [0x7f ... 0xff] = 2,
+    [0 ... 0x1f] = 3, [' '] = 2,  ['!'] = 2,	       ['"'] = 3, ['#'] = 2, ['$'] = 2, ['%'] = 2,
+    ['&'] = 2,	      ['\''] = 2, ['('] = 2,	       [')'] = 2, ['*'] = 2, ['+'] = 2, [','] = 2,
+    ['/'] = 2,	      [':'] = 2,  [';'] = 2,	       ['<'] = 2, ['='] = 2, ['>'] = 2, ['?'] = 2,
+    ['@'] = 2,	      ['['] = 2,  ['\\'] = 3,	       [']'] = 2, ['^'] = 2, ['`'] = 2, ['{'] = 2,
+    ['|'] = 2,	      ['}'] = 2,  [0x7f ... 0xff] = 2,
 };
 
 int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, size_t len)
@@ -73,12 +73,19 @@ int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, si
 			e[0] = '\\';
 			n = 2;
 			switch (c) {
-			case '\n': e[1] = 'n'; break;
-			case '\r': e[1] = 'r'; break;
-			case '\t': e[1] = 't'; break;
+			case '\n':
+				e[1] = 'n';
+				break;
+			case '\r':
+				e[1] = 'r';
+				break;
+			case '\t':
+				e[1] = 't';
+				break;
 			default:
 				memcpy(e, "\\u00", 4);
-				e[4] = (char)(hex[c >> 4] | 0x20); /* lower case, as JSON encoders write it */
+				e[4] = (char)(hex[c >> 4] |
+					      0x20); /* lower case, as JSON encoders write it */
 				e[5] = (char)(hex[c & 15] | 0x20);
 				n = 6;
 			}
@@ -162,7 +169,8 @@ static long hole_end(const char *src, size_t i)
 	return -1;
 }
 
-int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err, size_t *err_col)
+int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err,
+		 size_t *err_col)
 {
 	struct tmpl *t = calloc(1, sizeof(*t));
 	struct buf pool, scratch;
@@ -180,7 +188,7 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 	while (src[i]) {
 		const char *open = strstr(src + i, "{{");
 		size_t lit_end = open ? (size_t)(open - src) : i + strlen(src + i);
-		struct seg s = { .kind = SEG_LIT, .off = pool.len, .len = lit_end - i };
+		struct seg s = {.kind = SEG_LIT, .off = pool.len, .len = lit_end - i};
 		struct expr *e = NULL;
 		size_t ecol = 0;
 		long close;
@@ -198,17 +206,19 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 			col = lit_end;
 			goto out;
 		}
-		if (expr_compile(src + lit_end + 2, (size_t)close - lit_end - 2, &e, err, &ecol) < 0) {
+		if (expr_compile(src + lit_end + 2, (size_t)close - lit_end - 2, &e, err, &ecol) <
+		    0) {
 			col = lit_end + 2 + ecol;
 			goto out;
 		}
 		if (expr_constant(e)) {
-			struct expr_env env = { 0 };
+			struct expr_env env = {0};
 			struct expr_value v;
 
 			buf_reset(&scratch);
-			s = (struct seg){ .kind = SEG_LIT, .off = pool.len };
-			if (expr_eval(e, &env, &scratch, &v, err) < 0 || append_value(&pool, esc, &v) < 0) {
+			s = (struct seg){.kind = SEG_LIT, .off = pool.len};
+			if (expr_eval(e, &env, &scratch, &v, err) < 0 ||
+			    append_value(&pool, esc, &v) < 0) {
 				expr_free(e);
 				col = lit_end;
 				goto out;
@@ -220,7 +230,7 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 				goto out;
 			}
 		} else {
-			s = (struct seg){ .kind = SEG_HOLE, .e = e };
+			s = (struct seg){.kind = SEG_HOLE, .e = e};
 			s.var = expr_single_var(e, &s.var_len);
 			if (add_seg(t, &cap, &s) < 0 || add_vars(t, e) < 0) {
 				if (t->nsegs == 0 || t->segs[t->nsegs - 1].e != e)
@@ -273,7 +283,8 @@ const char *tmpl_constant_text(const struct tmpl *t, size_t *len)
 	return t->nsegs ? t->pool + t->segs[0].off : "";
 }
 
-int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch, struct buf *out, char **err)
+int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch,
+		struct buf *out, char **err)
 {
 	size_t i;
 
@@ -290,7 +301,8 @@ int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *sc
 			const char *val;
 			size_t vlen;
 
-			if (!env->lookup || env->lookup(env->ctx, s->var, s->var_len, &val, &vlen, NULL) < 0)
+			if (!env->lookup ||
+			    env->lookup(env->ctx, s->var, s->var_len, &val, &vlen, NULL) < 0)
 				continue; /* unset renders as nothing, as in expressions */
 			if (tmpl_append_escaped(out, t->esc, val, vlen) < 0)
 				return err_set(err, "template result too long");
