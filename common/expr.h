@@ -7,7 +7,9 @@
  *
  * Values are numbers or strings; a comparison is numeric when both sides read as numbers, else
  * by bytes. Truthiness: false, 0, "" and an unset variable are false. `+` adds numbers and
- * concatenates otherwise.
+ * concatenates otherwise. Variables hold text; text that reads as a number counts as one
+ * ("5" + 1 is 6, "0" is false). An unset variable is "". true, false and the results of
+ * comparisons and logic are the strings "true" and "false". docs/expressions.md has it all.
  *
  * Compile once (controller, to report errors at the scenario's line:col; agent, when it decodes
  * the plan); evaluate many times on the hot path without allocating: results go into a caller's
@@ -28,7 +30,7 @@ struct expr_env {
 	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and
 	 * *vlen (valid until the user's variables change), or -1 when unset. For a list variable
 	 * the value is its first element, and *count (if not NULL) is set to the number of items.
-	 */
+	 * For a plain variable leave *count alone: len() then gives its length in bytes. */
 	int (*lookup)(void *ctx, const char *name, size_t name_len, const char **val, size_t *vlen,
 		      size_t *count);
 	void *ctx;
