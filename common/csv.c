@@ -19,6 +19,7 @@
 #define CSV_MAX_FIELD	((size_t)1 << 20)
 #define CSV_MAX_DATA	((size_t)1 << 30)
 #define CSV_MAX_COLUMNS 4096
+#define CSV_MAX_CELLS	((size_t)1 << 26)
 
 struct csv {
 	char **names;
@@ -66,6 +67,8 @@ static int perr(struct parser *p, size_t line, const char *fmt, ...)
 
 static int push_off(struct parser *p, size_t off)
 {
+	if (p->noffs >= CSV_MAX_CELLS)
+		return perr(p, p->row_line, "more than %zu cells", CSV_MAX_CELLS);
 	if (p->noffs == p->offs_cap) {
 		size_t cap = p->offs_cap ? p->offs_cap * 2 : 64;
 		size_t *n = realloc(p->offs, cap * sizeof(*n));

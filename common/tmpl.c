@@ -102,8 +102,14 @@ int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, si
 
 static int append_value(struct buf *out, enum tmpl_escape esc, const struct expr_value *v)
 {
-	if (v->is_num) /* digits, '.', '-', '+', 'e': nothing to escape */
-		return expr_value_append(v, out);
+	if (v->is_num) {
+		char tmp[40];
+		int n = expr_format_number(v->num, tmp, sizeof(tmp));
+
+		/* Only URL escaping touches number text: the '+' of 1e+300. */
+		return tmpl_append_escaped(out, esc == TMPL_ESCAPE_URL ? esc : TMPL_ESCAPE_NONE,
+					   tmp, (size_t)n);
+	}
 	return tmpl_append_escaped(out, esc, v->str, v->len);
 }
 

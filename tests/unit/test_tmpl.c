@@ -69,6 +69,9 @@ static void test_render(void **state)
 	    {"q={{ q }}", TMPL_ESCAPE_URL, "q=a%20b%26c%3Dd%2F%C3%A9", false},
 	    {"{{ 'A-z_0.9~' }}", TMPL_ESCAPE_URL, "A-z_0.9~", true},
 	    {"{{ n * 1.5 }}", TMPL_ESCAPE_URL, "7.5", false},
+	    {"{{ n * 1e300 }}", TMPL_ESCAPE_URL, "5e%2B300", false},
+	    {"{{ n * 1e300 }}", TMPL_ESCAPE_JSON, "5e+300", false},
+	    {"{{ '{{' }} x }}", TMPL_ESCAPE_NONE, "{{ x }}", true},
 	    {"{{ n == 5 }}", TMPL_ESCAPE_NONE, "true", false},
 	};
 	struct buf out, scratch;
