@@ -1130,9 +1130,8 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 				st[sp++] =
 				    (struct val){.kind = V_STR, .p = val ? val : "", .len = vlen};
 			else
-				st[sp++] =
-				    (struct val){.kind = V_NUM,
-						 .num = (double)(count == SIZE_MAX ? vlen : count)};
+				st[sp++] = (struct val){
+				    .kind = V_NUM, .num = (double)(count == SIZE_MAX ? 1 : count)};
 			break;
 		}
 		case OP_CALL: {

@@ -30,7 +30,7 @@ struct expr_env {
 	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and
 	 * *vlen (valid until the user's variables change), or -1 when unset. For a list variable
 	 * the value is its first element, and *count (if not NULL) is set to the number of items.
-	 * For a plain variable leave *count alone: len() then gives its length in bytes. */
+	 * For a plain variable *count may be set to 1 or left alone; len() counts it as 1. */
 	int (*lookup)(void *ctx, const char *name, size_t name_len, const char **val, size_t *vlen,
 		      size_t *count);
 	void *ctx;

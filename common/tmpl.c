@@ -4,7 +4,7 @@
  * holding a compiled expression — so rendering is a walk over an array: copy, evaluate, escape,
  * with no scanning of the source and no allocation. A hole whose expression is constant
  * (`{{ 1 + 2 }}`, `{{ 'x' }}`) is evaluated at compile time and folded into the literal text,
- * so a template with only such holes is constant and renders by a single copy.
+ * so a template with only such holes renders by a single copy (tmpl_constant_text).
  *
  * Only the values of holes are escaped: the literal text is whatever the author wrote (in a
  * json: body, already JSON). */
@@ -31,6 +31,7 @@ struct tmpl {
 	size_t nsegs;
 	char *pool;
 	enum tmpl_escape esc;
+	bool has_holes;	   /* in the source, folded or not */
 	const char **vars; /* point into the holes' expressions */
 	size_t nvars;
 };
@@ -209,6 +210,7 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 		}
 		if (!open)
 			break;
+		t->has_holes = true;
 		close = hole_end(src, lit_end + 2);
 		if (close < 0) {
 			err_set(err, "unterminated '{{' (no closing '}}')");
@@ -280,12 +282,12 @@ void tmpl_free(struct tmpl *t)
 
 bool tmpl_constant(const struct tmpl *t)
 {
-	return t->nsegs == 0 || (t->nsegs == 1 && t->segs[0].kind == SEG_LIT);
+	return !t->has_holes;
 }
 
 const char *tmpl_constant_text(const struct tmpl *t, size_t *len)
 {
-	if (!tmpl_constant(t))
+	if (t->nsegs > 1 || (t->nsegs == 1 && t->segs[0].kind != SEG_LIT))
 		return NULL;
 	if (len)
 		*len = t->nsegs ? t->segs[0].len : 0;
