@@ -92,7 +92,7 @@ static struct reports_agent *agent_get(struct reports_run *run, const char *id)
 	return a;
 }
 
-static int read_header(struct reports_run *run, json_t *h, char **err)
+static int read_header(struct reports_run *run, json_t *h, const char *path, char **err)
 {
 	json_t *v, *item;
 	size_t i;
@@ -105,8 +105,8 @@ static int read_header(struct reports_run *run, json_t *h, char **err)
 	run->start_unix_ms = (int64_t)json_num(h, "start_unix_ms", 0);
 	run->interval_s = json_num(h, "interval_s", 0);
 	if (!(run->interval_s > 0) || run->interval_s > 86400)
-		return err_set(err, "line 1: header: \"interval_s\" must be a number of seconds "
-				    "between 0 and 86400");
+		return err_set(err, "%s:1: header: \"interval_s\" must be a number of seconds "
+				    "between 0 and 86400", path);
 	if (!run->name)
 		run->name = strdup("unnamed");
 	v = json_object_get(h, "load");
@@ -120,8 +120,8 @@ static int read_header(struct reports_run *run, json_t *h, char **err)
 		const char *c = json_string_value(json_object_get(item, "condition"));
 
 		if (!m || !c)
-			return err_set(err, "line 1: header: thresholds[%zu] needs \"metric\" and "
-					    "\"condition\" strings", i);
+			return err_set(err, "%s:1: header: thresholds[%zu] needs \"metric\" and "
+					    "\"condition\" strings", path, i);
 		t = realloc(run->thresholds, (run->nthresholds + 1) * sizeof(*t));
 		if (!t)
 			return err_set(err, "out of memory");
@@ -350,18 +350,19 @@ static int take_interval(struct reports_run *run, size_t i, const struct stats_s
 }
 
 /* Decode an interval line into s (an empty snapshot). */
-static int decode_line(const char *line, long lineno, struct stats_snapshot *s, char **err)
+static int decode_line(const char *path, const char *line, long lineno,
+		       struct stats_snapshot *s, char **err)
 {
 	json_error_t jerr;
 	json_t *o = json_loads(line, 0, &jerr);
 	int rc;
 
 	if (!o)
-		return err_set(err, "line %ld:%d: %s", lineno, jerr.column, jerr.text);
+		return err_set(err, "%s:%ld:%d: %s", path, lineno, jerr.column, jerr.text);
 	rc = stats_from_json(o, s, err);
 	json_decref(o);
 	if (rc < 0)
-		return err_prefix(err, "line %ld", lineno);
+		return err_prefix(err, "%s:%ld", path, lineno);
 	return 0;
 }
 
@@ -397,7 +398,7 @@ static void tsung_figures(const struct reports_run *run, const double *n, const 
 	*mean_rate = k ? sum_rate / (double)k : 0;
 }
 
-static int second_pass(struct reports_run *run, struct raw_iv *raw, char **err)
+static int second_pass(struct reports_run *run, struct raw_iv *raw, const char *path, char **err)
 {
 	struct stats_snapshot *s = NULL, *late = NULL;
 	int rc = -1;
@@ -414,11 +415,11 @@ static int second_pass(struct reports_run *run, struct raw_iv *raw, char **err)
 			continue;
 		}
 		s = stats_new();
-		if (!s || decode_line(r->lines[0], r->lineno[0], s, err) < 0)
+		if (!s || decode_line(path, r->lines[0], r->lineno[0], s, err) < 0)
 			goto out;
 		for (size_t k = 1; k < r->n; k++) {
 			late = stats_new();
-			if (!late || decode_line(r->lines[k], r->lineno[k], late, err) < 0 ||
+			if (!late || decode_line(path, r->lines[k], r->lineno[k], late, err) < 0 ||
 			    stats_merge(s, late) < 0)
 				goto out;
 			stats_free(late);
@@ -548,9 +549,9 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 			goto out;
 		}
 		if (!have_header && strcmp(type, "header") != 0) {
-			json_decref(o);
 			err_set(err, "%s:%ld: the first record must be the header, not \"%s\"", path,
 				lineno, type);
+			json_decref(o);
 			goto out;
 		}
 		if (strcmp(type, "header") == 0) {
@@ -560,9 +561,8 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 				goto out;
 			}
 			have_header = true;
-			if (read_header(run, o, err) < 0) {
+			if (read_header(run, o, path, err) < 0) {
 				json_decref(o);
-				err_prefix(err, "%s", path);
 				goto out;
 			}
 		} else if (strcmp(type, "interval") == 0 || strcmp(type, "late") == 0) {
@@ -626,10 +626,8 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if (second_pass(run, raw, err) < 0) {
-		err_prefix(err, "%s", path);
+	if (second_pass(run, raw, path, err) < 0)
 		goto out;
-	}
 	finish(run);
 	reports_thresholds_eval_run(run);
 	*out = run;
