@@ -199,6 +199,24 @@ static void td_name(struct buf *b, const char *name)
 	buf_append_str(b, "</td>");
 }
 
+/* 0: Tsung's Main Statistics (connect, page, request, session); 1: transactions; 2: the
+ * timings Tsung lacks (tls, ttfb, request_service, req_NAME). */
+static int hist_kind(const char *n)
+{
+	if (strcmp(n, "connect") == 0 || strcmp(n, "page") == 0 || strcmp(n, "request") == 0 ||
+	    strcmp(n, "session") == 0)
+		return 0;
+	return strncmp(n, "tr_", 3) == 0 ? 1 : 2;
+}
+
+static bool has_kind(const struct reports_run *run, int kind)
+{
+	for (size_t k = 0; k < run->nhists; k++)
+		if (hist_kind(run->hists[k].name) == kind && run->hists[k].total->count)
+			return true;
+	return false;
+}
+
 /* Main Statistics, Transactions Statistics and other timings share these columns. */
 static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 {
@@ -208,10 +226,7 @@ static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 	for (size_t k = 0; k < run->nhists; k++) {
 		const struct reports_hist *h = &run->hists[k];
 		const char *n = h->name;
-		int hk = strcmp(n, "connect") == 0 || strcmp(n, "page") == 0 ||
-				 strcmp(n, "request") == 0 || strcmp(n, "session") == 0
-			 ? 0
-			 : strncmp(n, "tr_", 3) == 0 ? 1 : 2;
+		int hk = hist_kind(n);
 		char v[64];
 
 		if (hk != kind || h->total->count == 0)
@@ -613,8 +628,8 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	kv(&b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
 	snprintf(v, sizeof(v), "%.1f s", run->duration_s);
 	kv(&b, "Duration", v);
-	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gaps)", run->interval_s, run->niv,
-		 run->ngaps);
+	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gap%s)", run->interval_s, run->niv,
+		 run->ngaps, run->ngaps == 1 ? "" : "s");
 	kv(&b, "Stats interval", v);
 	kv(&b, "End reason", run->has_end ? run->end_reason : "truncated");
 	kv(&b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
@@ -625,8 +640,10 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	timing_table(&b, run, 0);
 	buf_append_str(&b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
 	timing_table(&b, run, 1);
-	buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
-	timing_table(&b, run, 2);
+	if (has_kind(run, 2)) {
+		buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
+		timing_table(&b, run, 2);
+	}
 	counters_tables(&b, run);
 	buf_append_str(&b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
 			   "Mean, Count) are computed as tsung_stats.pl computes them; the "
