@@ -186,9 +186,10 @@ static void check_limit(struct limit *l, json_t *base, json_t *cand)
 		 l->field, b, c, latency_field(l->field) ? "up" : "down", l->change_pct, l->pct);
 }
 
-/* One comparison row: text and HTML. */
+/* One comparison row: text (unless quiet) and HTML. */
 struct out {
 	struct buf html;
+	bool quiet;
 };
 
 static void row(struct out *o, const char *metric, const char *unit, bool hb, double b, bool hc,
@@ -206,7 +207,8 @@ static void row(struct out *o, const char *metric, const char *unit, bool hb, do
 		snprintf(sp, sizeof(sp), "%+.1f%%", p);
 	else
 		snprintf(sp, sizeof(sp), "%s", "");
-	printf("%-34.34s %14s %14s %14s %9s\n", metric, sb, sc, sd, sp);
+	if (!o->quiet)
+		printf("%-34.34s %14s %14s %14s %9s\n", metric, sb, sc, sd, sp);
 	if (hb && hc && d != 0)
 		cls = (d > 0) == higher_worse ? " class=\"worse\"" : " class=\"better\"";
 	buf_append_str(&o->html, "<tr><td>");
@@ -269,6 +271,7 @@ int reports_compare_main(int argc, char **argv)
 	json_t *v;
 
 	buf_init(&o.html, 0);
+	o.quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "m:o:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -279,7 +282,7 @@ int reports_compare_main(int argc, char **argv)
 			}
 			break;
 		case 'o': outpath = optarg; break;
-		case 'q': break;
+		case 'q': o.quiet = true; break;
 		case 'h': usage(stdout); rc = 0; goto out;
 		default: usage(stderr); goto out;
 		}
@@ -334,7 +337,9 @@ int reports_compare_main(int argc, char **argv)
 		buf_append_str(&o.html, "</table></section>\n");
 	}
 
-	printf("\n%-34s %14s %14s %14s %9s\n", "metric", "base", "new", "change", "change%");
+	if (!o.quiet)
+		printf("\n%-34s %14s %14s %14s %9s\n", "metric", "base", "new", "change",
+		       "change%");
 	buf_append_str(&o.html, "<section><h2>Statistics</h2><table><tr><th>Metric</th><th>Base"
 				"</th><th>New</th><th>Change</th><th>Change %</th></tr>\n");
 	{

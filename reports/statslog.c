@@ -443,8 +443,10 @@ out:
 
 static void finish(struct reports_run *run)
 {
-	qsort(run->hists, run->nhists, sizeof(*run->hists), cmp_hist);
-	qsort(run->counters, run->ncounters, sizeof(*run->counters), cmp_counter);
+	if (run->nhists)
+		qsort(run->hists, run->nhists, sizeof(*run->hists), cmp_hist);
+	if (run->ncounters)
+		qsort(run->counters, run->ncounters, sizeof(*run->counters), cmp_counter);
 	for (size_t k = 0; k < run->nhists; k++) {
 		struct reports_hist *h = &run->hists[k];
 		const struct hist *t = stats_find_hist(run->total, h->name);
