@@ -471,7 +471,7 @@ static void thresholds_table(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</tr>\n");
 	for (size_t i = 0; i < run->nthresholds; i++) {
 		const struct reports_threshold *t = &run->thresholds[i];
-		char v[64];
+		char v[256];
 
 		if (!t->has_value)
 			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");

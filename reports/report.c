@@ -56,7 +56,7 @@ static void print_verdicts(const struct reports_run *run)
 {
 	for (size_t i = 0; i < run->nthresholds; i++) {
 		const struct reports_threshold *t = &run->thresholds[i];
-		char v[64];
+		char v[256];
 
 		if (!t->has_value)
 			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");

@@ -52,4 +52,25 @@ grep -q 'The scenario sets no thresholds' "$run/report.html" || fail "report say
 # Without gnuplot the report still renders, with a note instead of charts.
 grep -q 'Charts are missing' "$run/report.html" || fail "no note about missing gnuplot"
 grep -q 'Main Statistics' "$run/report.html" || fail "tables missing without gnuplot"
+
+# A malformed threshold in a scenario is a scenario error (exit 2) naming file:line:col, before
+# any load is sent.
+cat >"$TEST_DIR/bad.yaml" <<'YAML'
+name: bad-threshold
+target: http://127.0.0.1:9
+load: { users: 1, duration: 1s }
+sessions:
+  - name: s
+    steps:
+      - request: { url: / }
+thresholds:
+  request.p95: "<< 50ms"
+YAML
+sed 's/request.p95: "<< 50ms"/request.p97: "< 50ms"/' "$TEST_DIR/bad.yaml" >"$TEST_DIR/bad2.yaml"
+for f in bad bad2; do
+  set +e; "$BARRAGE" check "$TEST_DIR/$f.yaml" >/dev/null 2>"$TEST_DIR/$f.err"; rc=$?; set -e
+  cat "$TEST_DIR/$f.err"
+  assert_eq "$rc" 2 "$f.yaml: malformed threshold exit code"
+  grep -qE "$f\.yaml:9:[0-9]+: threshold" "$TEST_DIR/$f.err" || fail "$f.yaml: no file:line:col"
+done
 echo ok
