@@ -22,7 +22,7 @@
 #include "reports/reports.h"
 #include "reports/run.h"
 
-#define NIV 6
+#define NIV	6
 #define NAGENTS 3
 
 static uint64_t rng_state = 88172645463325252ULL;
@@ -47,11 +47,11 @@ static void write_text(const char *path, const char *text, size_t len)
 }
 
 static const char *header_line =
-	"{\"type\":\"header\",\"version\":1,\"name\":\"unit\",\"started_at\":\"2026-11-22T14:00:00Z\","
-	"\"start_unix_ms\":1795356000000,\"interval_s\":10.0,"
-	"\"thresholds\":[{\"metric\":\"request.p99\",\"condition\":\"< 1s\"}],"
-	"\"agents\":[{\"id\":\"a0\",\"host\":\"h\"},{\"id\":\"a1\",\"host\":\"h\"},"
-	"{\"id\":\"a2\",\"host\":\"h\"}]}\n";
+    "{\"type\":\"header\",\"version\":1,\"name\":\"unit\",\"started_at\":\"2026-11-22T14:00:00Z\","
+    "\"start_unix_ms\":1795356000000,\"interval_s\":10.0,"
+    "\"thresholds\":[{\"metric\":\"request.p99\",\"condition\":\"< 1s\"}],"
+    "\"agents\":[{\"id\":\"a0\",\"host\":\"h\"},{\"id\":\"a1\",\"host\":\"h\"},"
+    "{\"id\":\"a2\",\"host\":\"h\"}]}\n";
 
 /* A run of NIV intervals from NAGENTS agents with random request times; interval 3 has no
  * requests at all. ref gets every value, per_iv the per-interval merged histograms. */
@@ -66,7 +66,7 @@ static void make_run(struct buf *out, struct hist *ref, struct hist **per_iv)
 		merged->interval_us = 10000000;
 		for (int a = 0; a < NAGENTS; a++) {
 			struct stats_snapshot *s = stats_new();
-			struct stats_health h = { 0 };
+			struct stats_health h = {0};
 			char id[16];
 			int n = i == 3 ? 0 : 50 + (int)(rnd() % 200);
 
@@ -98,8 +98,9 @@ static void make_run(struct buf *out, struct hist *ref, struct hist **per_iv)
 		buf_append_str(out, "\n");
 		stats_free(merged);
 	}
-	buf_append_str(out, "{\"type\":\"end\",\"ended_at\":\"2026-11-22T14:01:00Z\",\"duration_s\":60,"
-			    "\"reason\":\"completed\",\"exit_code\":0}\n");
+	buf_append_str(out,
+		       "{\"type\":\"end\",\"ended_at\":\"2026-11-22T14:01:00Z\",\"duration_s\":60,"
+		       "\"reason\":\"completed\",\"exit_code\":0}\n");
 }
 
 static void test_exact_merge(void **state)
@@ -140,7 +141,8 @@ static void test_exact_merge(void **state)
 		double mean = hist_mean(per_iv[i]) / 1000.0;
 
 		assert_true(fabs(rh->n[i] - (double)per_iv[i]->count) < 1e-9);
-		assert_true(fabs(rh->p95_ms[i] - (double)hist_percentile(per_iv[i], 95) / 1000.0) < 1e-9);
+		assert_true(fabs(rh->p95_ms[i] - (double)hist_percentile(per_iv[i], 95) / 1000.0) <
+			    1e-9);
 		if (rate > maxrate)
 			maxrate = rate;
 		sumrate += rate;
@@ -215,19 +217,20 @@ static void test_truncated_prefixes(void **state)
 static void test_malformed(void **state)
 {
 	static const char *const bad[] = {
-		"",
-		"{}\n",
-		"[1,2]\n",
-		"{\"type\":\"interval\",\"i\":0}\n",
-		"HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"hists\":{\"x\":{\"n\":1}}}\n{}\n",
-		"HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"hists\":{\"x\":{\"n\":1,\"sum\":"
-		"1,\"min\":1,\"max\":1,\"b\":[999999999,1]}}}\n",
-		"HDR{\"type\":\"interval\",\"i\":1e3}\n",
-		"HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"counters\":{\"x\":\"y\"}}\n",
-		"HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"gauges\":{\"u\":[1]}}\n",
-		"HDRnot json\n{\"type\":\"end\"}\n",
-		"{\"type\":\"header\",\"interval_s\":-1}\n",
-		"{\"type\":\"header\",\"interval_s\":10,\"thresholds\":[{\"metric\":1}]}\n",
+	    "",
+	    "{}\n",
+	    "[1,2]\n",
+	    "{\"type\":\"interval\",\"i\":0}\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"hists\":{\"x\":{\"n\":1}}}\n{}"
+	    "\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"hists\":{\"x\":{\"n\":1,\"sum\":"
+	    "1,\"min\":1,\"max\":1,\"b\":[999999999,1]}}}\n",
+	    "HDR{\"type\":\"interval\",\"i\":1e3}\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"counters\":{\"x\":\"y\"}}\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"gauges\":{\"u\":[1]}}\n",
+	    "HDRnot json\n{\"type\":\"end\"}\n",
+	    "{\"type\":\"header\",\"interval_s\":-1}\n",
+	    "{\"type\":\"header\",\"interval_s\":10,\"thresholds\":[{\"metric\":1}]}\n",
 	};
 	char path[128];
 
@@ -338,10 +341,10 @@ static void test_build_and_compare(void **state)
 	char path[128], *err = NULL;
 	json_t *sum;
 	json_error_t jerr;
-	char *ok_argv[] = { "compare", tmpdir, tmpdir, "--max-regression", "p95=1%,rate=1%", "-q",
-			    NULL };
-	char *bad_argv[] = { "compare", tmpdir, tmpdir, "--max-regression", "p95=1", NULL };
-	char *rep_argv[] = { "report", "-q", tmpdir, NULL };
+	char *ok_argv[] = {"compare",	     tmpdir, tmpdir, "--max-regression",
+			   "p95=1%,rate=1%", "-q",   NULL};
+	char *bad_argv[] = {"compare", tmpdir, tmpdir, "--max-regression", "p95=1", NULL};
+	char *rep_argv[] = {"report", "-q", tmpdir, NULL};
 
 	(void)state;
 	for (int i = 0; i < NIV; i++)
@@ -361,7 +364,7 @@ static void test_build_and_compare(void **state)
 	assert_non_null(sum);
 	assert_int_equal(json_integer_value(json_object_get(sum, "version")), 1);
 	assert_int_equal(json_integer_value(json_object_get(
-				 json_object_get(json_object_get(sum, "stats"), "request"), "count")),
+			     json_object_get(json_object_get(sum, "stats"), "request"), "count")),
 			 (json_int_t)ref->count);
 	json_decref(sum);
 	snprintf(path, sizeof(path), "%s/junit.xml", tmpdir);
@@ -396,12 +399,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_exact_merge),
-		cmocka_unit_test(test_truncated_prefixes),
-		cmocka_unit_test(test_malformed),
-		cmocka_unit_test(test_threshold_measure),
-		cmocka_unit_test(test_formats),
-		cmocka_unit_test(test_build_and_compare),
+	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
+	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
+	    cmocka_unit_test(test_formats),	cmocka_unit_test(test_build_and_compare),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
