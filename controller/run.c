@@ -49,11 +49,11 @@
 #include "controller/ssh.h"
 #include "reports/reports.h"
 
-#define RUN_TICK_US 200000
-#define RUN_PINGS 3
-#define RUN_START_MARGIN_US 200000  /* START reaches every agent before the common instant */
-#define RUN_STOP_GRACE_US 5000000   /* after STOP: time for the last STATS and DONE */
-#define RUN_END_SLACK_US 5000000    /* past duration + grace before the controller sends STOP */
+#define RUN_TICK_US	     200000
+#define RUN_PINGS	     3
+#define RUN_START_MARGIN_US  200000  /* START reaches every agent before the common instant */
+#define RUN_STOP_GRACE_US    5000000 /* after STOP: time for the last STATS and DONE */
+#define RUN_END_SLACK_US     5000000 /* past duration + grace before the controller sends STOP */
 #define RUN_SILENCE_SLACK_US 1000000
 #define RUN_DEFAULT_READY_US 30000000
 
@@ -64,11 +64,11 @@ struct run_agent {
 	size_t index;
 	struct agent_link *link;
 	struct wire_reader rd;
-	struct plan *plan;          /* this agent's share */
-	struct split_agent sa;      /* id, host, weight (strings owned by ids/hosts below) */
+	struct plan *plan;     /* this agent's share */
+	struct split_agent sa; /* id, host, weight (strings owned by ids/hosts below) */
 	char *id, *host;
-	size_t host_index;          /* SSH: which host */
-	unsigned slot;              /* SSH: agent number on that host */
+	size_t host_index; /* SSH: which host */
+	unsigned slot;	   /* SSH: agent number on that host */
 	bool hello, ready, started, done, closed, lost, stop_sent, saturated;
 	int cpus;
 	int pings;
@@ -89,18 +89,18 @@ struct run {
 	struct event *tick, *sigint, *sigterm;
 	enum run_phase phase;
 	int64_t setup_deadline_us;
-	int64_t start_us;        /* monotonic instant the load starts */
+	int64_t start_us; /* monotonic instant the load starts */
 	int64_t start_wall_ms;
-	int64_t end_due_us;      /* start + duration + grace + slack: STOP goes out */
+	int64_t end_due_us; /* start + duration + grace + slack: STOP goes out */
 	int64_t stop_deadline_us;
 	unsigned nlost, nready;
 	int interrupts;
-	int exit_code;           /* 0 or 3 so far; thresholds come after */
-	const char *reason;      /* end record: completed, interrupted, agents_lost, error */
-	char *fail;              /* setup failure message */
+	int exit_code;		      /* 0 or 3 so far; thresholds come after */
+	const char *reason;	      /* end record: completed, interrupted, agents_lost, error */
+	char *fail;		      /* setup failure message */
 	struct stats_snapshot *total; /* every interval so far, for abort_on_fail thresholds */
 	struct threshold *aborts;     /* the abort_on_fail thresholds, parsed */
-	size_t *abort_idx;            /* their index in plan->thresholds */
+	size_t *abort_idx;	      /* their index in plan->thresholds */
 	size_t naborts;
 	bool header_written;
 };
@@ -129,7 +129,8 @@ static int send_json(struct run_agent *a, enum wire_type type, json_t *j)
 	return rc;
 }
 
-static void agent_log(struct run_agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void agent_log(struct run_agent *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void agent_log(struct run_agent *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -226,8 +227,10 @@ static void agent_lost(struct run_agent *a, const char *why)
 	if (a->link && !a->closed)
 		a->link->ops->kill(a->link);
 	if (r->nlost > r->plan->agents.max_lost && r->phase == PHASE_RUNNING) {
-		fprintf(stderr, "barrage: %u agent%s lost, more than agents.max_lost (%u): stopping the run\n",
-			r->nlost, r->nlost == 1 ? "" : "s", r->plan->agents.max_lost);
+		fprintf(
+		    stderr,
+		    "barrage: %u agent%s lost, more than agents.max_lost (%u): stopping the run\n",
+		    r->nlost, r->nlost == 1 ? "" : "s", r->plan->agents.max_lost);
 		rundir_write_event(r->dir, elapsed_s(r), NULL, "notice",
 				   "more agents lost than agents.max_lost: run stopped");
 		stop_all(r, "agents_lost", 3);
@@ -261,7 +264,8 @@ static void check_aborts(struct run *r, const struct stats_snapshot *s)
 		snprintf(detail, sizeof(detail), "%s %s failed (measured %g after %.0fs)",
 			 pt->metric, pt->condition, value, covered);
 		rundir_write_event(r->dir, elapsed_s(r), NULL, "threshold_abort", detail);
-		fprintf(stderr, "barrage: threshold %s: stopping the run (abort_on_fail)\n", detail);
+		fprintf(stderr, "barrage: threshold %s: stopping the run (abort_on_fail)\n",
+			detail);
 		stop_all(r, "threshold_abort", 1);
 		return;
 	}
@@ -287,13 +291,16 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 			if (a->saturated || strcmp(a->id, s->health[i].agent) != 0)
 				continue;
 			a->saturated = true;
-			rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_saturated",
-					   "the agent could not keep up: its numbers measure the load "
-					   "generator, not the target");
+			rundir_write_event(
+			    r->dir, elapsed_s(r), a->id, "agent_saturated",
+			    "the agent could not keep up: its numbers measure the load "
+			    "generator, not the target");
 			if (!r->o->quiet)
-				live_event(stderr, elapsed_s(r),
-					   "warning: agent %s is saturated (its figures measure the "
-					   "load generator, not the target)", a->id);
+				live_event(
+				    stderr, elapsed_s(r),
+				    "warning: agent %s is saturated (its figures measure the "
+				    "load generator, not the target)",
+				    a->id);
 		}
 	}
 	if (late) {
@@ -319,8 +326,8 @@ static void start_all(struct run *r)
 	/* START takes about rtt/2 to arrive: agent i waits (common instant - now - rtt_i/2). */
 	r->start_us = now + max_rtt / 2 + RUN_START_MARGIN_US;
 	r->start_wall_ms = units_wall_ms() + (r->start_us - now) / 1000;
-	r->end_due_us = r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us +
-			RUN_END_SLACK_US;
+	r->end_due_us =
+	    r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us + RUN_END_SLACK_US;
 	r->phase = PHASE_RUNNING;
 	{
 		struct rundir_agent *ra = calloc(r->n, sizeof(*ra));
@@ -332,8 +339,8 @@ static void start_all(struct run *r)
 			ra[i].fraction = r->agents[i].plan->share.fraction;
 			ra[i].cpus = r->agents[i].cpus;
 		}
-		if (!ra || rundir_write_header(r->dir, r->plan, r->o->scenario, r->start_wall_ms, ra,
-					       r->n, &err) < 0)
+		if (!ra || rundir_write_header(r->dir, r->plan, r->o->scenario, r->start_wall_ms,
+					       ra, r->n, &err) < 0)
 			fprintf(stderr, "barrage: %s\n", err ? err : "out of memory");
 		else
 			r->header_written = true;
@@ -382,15 +389,17 @@ static void on_hello(struct run_agent *a, const char *p, size_t len)
 
 	if (!j || !json_is_object(j)) {
 		json_decref(j);
-		setup_fail(r, "agent %s: malformed HELLO: %s", a->id, j ? "not an object" : je.text);
+		setup_fail(r, "agent %s: malformed HELLO: %s", a->id,
+			   j ? "not an object" : je.text);
 		return;
 	}
 	ver = json_string_value(json_object_get(j, "version"));
 	wire = json_integer_value(json_object_get(j, "wire"));
 	a->cpus = (int)json_integer_value(json_object_get(j, "cpus"));
 	if (!ver || strcmp(ver, BARRAGE_VERSION) != 0 || wire != BARRAGE_WIRE_VERSION) {
-		setup_fail(r, "agent %s on %s is barrage-agent %s (wire %lld); this controller is %s "
-			      "(wire %d): install the same version everywhere (or use --push-agent)",
+		setup_fail(r,
+			   "agent %s on %s is barrage-agent %s (wire %lld); this controller is %s "
+			   "(wire %d): install the same version everywhere (or use --push-agent)",
 			   a->id, a->host, ver ? ver : "of an unknown version", (long long)wire,
 			   BARRAGE_VERSION, BARRAGE_WIRE_VERSION);
 		json_decref(j);
@@ -536,7 +545,8 @@ static void handle_frame(struct run_agent *a, int type, const uint8_t *p, size_t
 		return;
 	if (!a->hello && type != WIRE_HELLO && type != WIRE_LOG && type != WIRE_ERROR) {
 		if (r->phase == PHASE_SETUP)
-			setup_fail(r, "agent %s: sent %s before HELLO", a->id, wire_type_name(type));
+			setup_fail(r, "agent %s: sent %s before HELLO", a->id,
+				   wire_type_name(type));
 		return;
 	}
 	switch (type) {
@@ -667,9 +677,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 				if (a->pings >= RUN_PINGS)
 					continue;
 				buf_printf(&miss, "%s%s (%s)", miss.len ? ", " : "", a->id,
-					   !a->hello ? "no HELLO" : !a->ready ? "no READY" : "no PONG");
+					   !a->hello   ? "no HELLO"
+					   : !a->ready ? "no READY"
+						       : "no PONG");
 			}
-			setup_fail(r, "agents not ready after %.0fs: %s", (double)(r->o->ready_timeout_us > 0 ? r->o->ready_timeout_us : RUN_DEFAULT_READY_US) / 1e6,
+			setup_fail(r, "agents not ready after %.0fs: %s",
+				   (double)(r->o->ready_timeout_us > 0 ? r->o->ready_timeout_us
+								       : RUN_DEFAULT_READY_US) /
+				       1e6,
 				   miss.data ? miss.data : "?");
 			buf_free(&miss);
 		}
@@ -688,9 +703,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		/* An interval still open a whole interval after it ended goes out without the
 		 * laggard; its numbers follow as a late record. */
 		if (now > r->start_us + 2 * interval + RUN_SILENCE_SLACK_US)
-			merge_flush_before(r->merge,
-					   (uint32_t)((now - r->start_us - interval -
-						       RUN_SILENCE_SLACK_US) / interval));
+			merge_flush_before(r->merge, (uint32_t)((now - r->start_us - interval -
+								 RUN_SILENCE_SLACK_US) /
+								interval));
 		if (now > r->end_due_us)
 			stop_all(r, "completed", 0);
 		break;
@@ -996,7 +1011,7 @@ out:
 static int rewrite_remote_paths(struct run *r, struct run_agent *a, char **err)
 {
 	struct plan *p = a->plan;
-	char **paths[4] = { &p->http.tls_ca, &p->http.tls_cert, &p->http.tls_key, NULL };
+	char **paths[4] = {&p->http.tls_ca, &p->http.tls_cert, &p->http.tls_key, NULL};
 	size_t i;
 
 	for (i = 0; i < p->ndata; i++) {
@@ -1063,7 +1078,8 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 
 			if (rewrite_remote_paths(r, a, err) < 0)
 				return -1;
-			if (ssh_fleet_start_agent(r->fleet, a->host_index, a->slot, &a->link, err) < 0)
+			if (ssh_fleet_start_agent(r->fleet, a->host_index, a->slot, &a->link, err) <
+			    0)
 				return err_prefix(err, "agent %s", a->id);
 		}
 	} else {
@@ -1072,7 +1088,8 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		if (local_agent_path(path, sizeof(path), err) < 0)
 			return -1;
 		for (i = 0; i < r->n; i++)
-			if (local_agent_start(r->base, path, r->agents[i].id, &r->agents[i].link, err) < 0)
+			if (local_agent_start(r->base, path, r->agents[i].id, &r->agents[i].link,
+					      err) < 0)
 				return -1;
 	}
 	for (i = 0; i < r->n; i++) {
@@ -1084,10 +1101,11 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		a->link->arg = a;
 		a->log = rundir_agent_log(r->dir, a->id);
 		if (!a->log)
-			return err_set(err, "%s/agents: cannot create the log of agent %s", r->dir->path,
-				       a->id);
+			return err_set(err, "%s/agents: cannot create the log of agent %s",
+				       r->dir->path, a->id);
 		if (nhosts == 0)
-			agent_log(a, "started barrage-agent, pid %ld", (long)local_agent_pid(a->link));
+			agent_log(a, "started barrage-agent, pid %ld",
+				  (long)local_agent_pid(a->link));
 	}
 	return 0;
 }
@@ -1178,7 +1196,8 @@ int run_main(const struct run_options *o)
 			sa[i] = r->agents[i].sa;
 		if (!sa || split_plan(r->plan, sa, r->n, &plans, &err) < 0) {
 			free(sa);
-			fprintf(stderr, "barrage: %s: %s\n", o->scenario, err ? err : "out of memory");
+			fprintf(stderr, "barrage: %s: %s\n", o->scenario,
+				err ? err : "out of memory");
 			code = 2;
 			goto out;
 		}
@@ -1190,17 +1209,20 @@ int run_main(const struct run_options *o)
 	 * see it (private networks), so there it is only a warning. */
 	{
 		int64_t ct = r->plan->http.connect_timeout_us > 0 ? r->plan->http.connect_timeout_us
-								   : 3000000;
+								  : 3000000;
 
-		if (r->plan->target && run_check_target(r->plan->target, (int)(ct / 1000), &err) < 0) {
+		if (r->plan->target &&
+		    run_check_target(r->plan->target, (int)(ct / 1000), &err) < 0) {
 			if (nhosts == 0) {
 				fprintf(stderr, "barrage: %s\n", err);
 				code = 3;
 				goto out;
 			}
 			if (!o->quiet)
-				fprintf(stderr, "barrage: warning: %s (from this machine; the agents "
-						"may still reach it)\n", err);
+				fprintf(stderr,
+					"barrage: warning: %s (from this machine; the agents "
+					"may still reach it)\n",
+					err);
 			free(err);
 			err = NULL;
 		}
@@ -1245,13 +1267,13 @@ int run_main(const struct run_options *o)
 		goto out;
 	}
 	{
-		struct timeval tv = { 0, RUN_TICK_US };
+		struct timeval tv = {0, RUN_TICK_US};
 
 		event_add(r->tick, &tv);
 	}
 	r->phase = PHASE_SETUP;
 	r->setup_deadline_us =
-		units_now_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
+	    units_now_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
 	if (open_links(r, own_hosts ? own_hosts : r->plan->agents.hosts, nhosts, &err) < 0) {
 		if (!r->fail)
 			r->fail = err;
@@ -1295,7 +1317,8 @@ int run_main(const struct run_options *o)
 		r->fleet = NULL;
 		fflush(stderr);
 		if (reports_build(r->dir->path, false, &res, &err) < 0) {
-			fprintf(stderr, "barrage: %s: %s\n", r->dir->path, err ? err : "reports failed");
+			fprintf(stderr, "barrage: %s: %s\n", r->dir->path,
+				err ? err : "reports failed");
 			code = r->exit_code ? r->exit_code : 4;
 			goto out;
 		}
@@ -1305,15 +1328,18 @@ int run_main(const struct run_options *o)
 			err = NULL;
 		}
 		if (res.saturated && !o->quiet)
-			fprintf(stderr, "barrage: warning: an agent was saturated: its figures measure "
-					"the load generator, not the target\n");
+			fprintf(stderr,
+				"barrage: warning: an agent was saturated: its figures measure "
+				"the load generator, not the target\n");
 		code = r->exit_code;
 		if (code == 0 && res.thresholds_failed > 0)
 			code = 1;
 		if (strcmp(r->reason, "interrupted") == 0)
-			fprintf(stderr, "barrage: run interrupted; partial results in %s\n", r->dir->path);
+			fprintf(stderr, "barrage: run interrupted; partial results in %s\n",
+				r->dir->path);
 		else if (strcmp(r->reason, "agents_lost") == 0)
-			fprintf(stderr, "barrage: run stopped: agents lost; partial results in %s\n",
+			fprintf(stderr,
+				"barrage: run stopped: agents lost; partial results in %s\n",
 				r->dir->path);
 		else if (!o->quiet)
 			fprintf(stderr, "barrage: results in %s\n", r->dir->path);
