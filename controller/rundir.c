@@ -505,12 +505,13 @@ int rundir_write_event(struct rundir *d, double t, const char *agent, const char
 int rundir_write_end(struct rundir *d, int64_t end_wall_ms, double duration_s, const char *reason,
 		     int exit_code)
 {
-	json_t *j = json_object();
+	json_t *j;
 	char iso[32];
 	int rc;
 
 	if (d->ended)
 		return 0;
+	j = json_object();
 	rundir_iso_time(end_wall_ms, iso, sizeof(iso));
 	json_object_set_new(j, "type", json_string("end"));
 	json_object_set_new(j, "ended_at", json_string(iso));
