@@ -38,7 +38,43 @@ struct link {
 	int exit_code;
 	bool eof;
 	struct buf out;
+	struct stats_snapshot *total; /* standalone: the whole run, for the summary line */
 };
+
+/* Standalone mode's last line: the whole run per statistic (exact percentiles from the merged
+ * histograms) and every counter, so scripts need not decode histogram buckets. */
+static void print_summary(struct link *l)
+{
+	const struct stats_snapshot *t = l->total;
+
+	buf_reset(&l->out);
+	buf_append_str(&l->out, "{\"type\":\"summary\",\"hists\":{");
+	for (size_t i = 0; i < t->nhists; i++) {
+		const struct hist *h = t->hists[i].h;
+
+		buf_printf(&l->out,
+			   "%s\"%s\":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
+			   "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
+			   i ? "," : "", t->hists[i].name, (unsigned long long)h->count, hist_mean(h),
+			   (unsigned long long)h->min,
+			   (unsigned long long)hist_percentile(h, 50),
+			   (unsigned long long)hist_percentile(h, 90),
+			   (unsigned long long)hist_percentile(h, 99),
+			   (unsigned long long)hist_percentile(h, 99.9),
+			   (unsigned long long)h->max);
+	}
+	buf_append_str(&l->out, "},\"counters\":{");
+	for (size_t i = 0, n = 0; i < t->ncounters; i++) {
+		if (t->counters[i].kind != STATS_COUNTER)
+			continue;
+		buf_printf(&l->out, "%s\"%s\":%lld", n++ ? "," : "", t->counters[i].name,
+			   (long long)t->counters[i].value);
+	}
+	buf_append_str(&l->out, "}}");
+	fwrite(l->out.data, 1, l->out.len, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
+}
 
 static void send_json(struct link *l, enum wire_type type, json_t *j)
 {
@@ -63,11 +99,15 @@ static void emit(void *arg, struct stats_snapshot *s, bool final)
 
 	buf_reset(&l->out);
 	if (l->o->standalone) {
-		if (stats_to_json(s, &l->out) == 0) {
+		if (l->total)
+			(void)stats_accumulate(l->total, s);
+		if (l->o->stats_json && stats_to_json(s, &l->out) == 0) {
 			fwrite(l->out.data, 1, l->out.len, stdout);
 			fputc('\n', stdout);
 			fflush(stdout);
 		}
+		if (final && l->total)
+			print_summary(l);
 	} else if (stats_encode(s, &l->out) == 0) {
 		if (wire_write_fd(STDOUT_FILENO, WIRE_STATS, l->out.data, l->out.len) < 0)
 			log_warn("cannot write STATS: %s", strerror(errno));
@@ -276,6 +316,7 @@ int link_run(const struct link_opts *o)
 		struct buf text;
 		uint64_t nofile;
 
+		l.total = stats_new();
 		(void)health_raise_nofile(&nofile);
 		buf_init(&text, WIRE_MAX_PAYLOAD);
 		if (read_file(o->plan_path, &text, &err) < 0 ||
@@ -325,5 +366,6 @@ out:
 	event_base_free(l.base);
 	wire_reader_free(&l.rd);
 	buf_free(&l.out);
+	stats_free(l.total);
 	return l.exit_code;
 }

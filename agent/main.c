@@ -22,8 +22,9 @@ static void usage(FILE *f)
 	fprintf(f, "usage: barrage-agent [--plan PLAN.json [--stats-json]] [--ready-timeout SECONDS]\n"
 		   "                     [-v] [-q] [--version]\n"
 		   "Without --plan the agent speaks the wire protocol on stdin/stdout (the\n"
-		   "controller starts it). With --plan it runs the plan at once and prints each\n"
-		   "interval's statistics as one JSON line on stdout.\n");
+		   "controller starts it). With --plan it runs the plan at once and prints a\n"
+		   "summary JSON line at the end (and, with --stats-json, each interval's\n"
+		   "statistics as one JSON line before it).\n");
 }
 
 int main(int argc, char **argv)
@@ -49,6 +50,7 @@ int main(int argc, char **argv)
 			lo.plan_path = optarg;
 			break;
 		case 'j':
+			lo.stats_json = true;
 			break;
 		case 'r': {
 			char *end;

@@ -78,6 +78,8 @@ struct sc {
 	char **lists;        /* variables captured with pick: all (foreach may walk them) */
 	size_t nlists, clists;
 	bool data_unknown;   /* a data file could not be read: its columns are not known */
+	const char *src;     /* the scenario's text, for block scalars' positions */
+	size_t srclen;
 };
 
 static void node_free(struct ynode *n)
@@ -102,6 +104,29 @@ static const char *kind_word(const struct ynode *n)
 
 /* ---- errors ---- */
 
+/* Leading spaces of line (1-based) of the scenario text; 0 when unknown. */
+static int source_indent(const struct sc *sc, int line)
+{
+	const char *p = sc->src, *end = sc->src + sc->srclen;
+	int l = 1, n = 0;
+
+	if (!p)
+		return 0;
+	while (p < end && l < line) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+
+		if (!nl)
+			return 0;
+		p = nl + 1;
+		l++;
+	}
+	while (p < end && *p == ' ') {
+		p++;
+		n++;
+	}
+	return n;
+}
+
 /* Record a problem at node n, col_off columns into its text. */
 static void sc_err(struct sc *sc, const struct ynode *n, size_t col_off, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
@@ -123,17 +148,20 @@ static void sc_err(struct sc *sc, const struct ynode *n, size_t col_off, const c
 	else if (n) {
 		int line = n->line, col = n->col + n->qoff + (int)col_off;
 
-		/* In a block scalar, an offset past a line end moves down a line. */
+		/* A block scalar's text starts on the line after its | or >, at the block's
+		 * indentation, which only the source shows. */
 		if (n->multiline && n->str && col_off <= n->len) {
 			size_t i, start = 0;
 
+			if (col_off == n->len && col_off > 0 && n->str[col_off - 1] == '\n')
+				col_off--; /* "end of expression": point at the end of the last line */
 			line++;
 			for (i = 0; i < col_off; i++)
 				if (n->str[i] == '\n') {
 					line++;
 					start = i + 1;
 				}
-			col = n->col + (int)(col_off - start);
+			col = source_indent(sc, line) + 1 + (int)(col_off - start);
 		}
 		buf_printf(&sc->errs, "%s:%d:%d: ", sc->name, line, col);
 	} else
@@ -540,6 +568,19 @@ static const struct ynode *map_key(const struct ynode *m, const char *key)
 	return NULL;
 }
 
+/* True when mapping m holds an unknown key that looks like a typo of key: its "missing key"
+ * error would only repeat the unknown-key one. */
+static bool has_typo_of(const struct ynode *m, const char *key)
+{
+	const char *one[2] = { key, NULL };
+	size_t i;
+
+	for (i = 0; m && m->kind == YN_MAP && i + 1 < m->n; i += 2)
+		if (strcmp(m->kids[i]->str, key) != 0 && closest(m->kids[i]->str, one))
+			return true;
+	return false;
+}
+
 /* ---- typed scalars ---- */
 
 static bool is_null(const struct ynode *n)
@@ -866,12 +907,28 @@ static int get_expr(struct sc *sc, const struct ynode *n, const char *what, char
 		if (end - off >= 4 && strncmp(src + end - 2, "}}", 2) == 0) {
 			len = end - 2;
 			off += 2;
+			while (off < len && isspace((unsigned char)src[off]))
+				off++;
+			while (len > off && isspace((unsigned char)src[len - 1]))
+				len--;
 		}
 	}
 	if (expr_compile(src + off, len - off, &x, &e, &col) != 0) {
 		sc_err(sc, n, off + col, "%s", e ? e : "bad expression");
 		free(e);
 		return -1;
+	}
+	/* The plan keeps the bare expression: the agent compiles it as one. */
+	if (off || len != strlen(src)) {
+		char *bare = strndup(src + off, len - off);
+
+		if (!bare) {
+			sc->oom = true;
+			expr_free(x);
+			return -1;
+		}
+		free(*out);
+		*out = bare;
 	}
 	for (i = 0; i < expr_var_count(x); i++)
 		note_use(sc, expr_var_name(x, i), n);
@@ -1078,8 +1135,10 @@ static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, 
 
 static void parse_request(struct sc *sc, const struct ynode *n, struct plan_request *r)
 {
-	static const char *const keys[] = { "method", "url",     "headers", "body", "json",
-					    "form",   "timeout", "name",    NULL };
+	/* expect and capture are here only to be reported as misplaced, once, below. */
+	static const char *const keys[] = { "method", "url",     "headers", "body",   "json",
+					    "form",   "timeout", "name",    "expect", "capture",
+					    NULL };
 	const struct ynode *v, *body = NULL;
 	const char *bodies[] = { "body", "json", "form" };
 	size_t i;
@@ -1099,9 +1158,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 			sc_err(sc, n->kids[i], 0,
 			       "'%s' goes beside 'request:' in the step, not inside it", k);
 	}
-	if (check_keys(sc, n, "request", keys) && !map_get(n, "url"))
-		; /* the unknown key was reported; the missing url would be noise */
-	else if (!map_get(n, "url"))
+	check_keys(sc, n, "request", keys);
+	if (!map_get(n, "url") && !has_typo_of(n, "url"))
 		sc_err(sc, n, 0, "request needs a url");
 
 	v = map_get(n, "method");
@@ -1140,7 +1198,7 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 				sc_err(sc, map_key(n, bodies[i]), 0,
 				       "a request has one of body, json or form; this one also has "
 				       "'%s'",
-				       body ? map_key(n, "body") ? "body" : "json" : "?");
+				       bodies[i]);
 			else
 				body = v;
 		}
@@ -1420,8 +1478,10 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		break;
 	case PLAN_STEP_IF:
 		get_expr(sc, kv, "if condition", &s->cond);
-		if (!(v = map_get(n, "then")))
-			sc_err(sc, kk, 0, "if needs then: (the steps to run when it holds)");
+		if (!(v = map_get(n, "then"))) {
+			if (!has_typo_of(n, "then"))
+				sc_err(sc, kk, 0, "if needs then: (the steps to run when it holds)");
+		}
 		else
 			parse_steps(sc, v, "then", !map_get(n, "else"), &s->body);
 		if ((v = map_get(n, "else")))
@@ -1432,10 +1492,12 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		break;
 	case PLAN_STEP_WHILE:
 		get_expr(sc, kv, "while condition", &s->cond);
-		if (!(v = map_get(n, "max")))
-			sc_err(sc, kk, 0,
-			       "while needs a bound: add max: N (the most times the loop may run)");
-		else
+		if (!(v = map_get(n, "max"))) {
+			if (!has_typo_of(n, "max"))
+				sc_err(sc, kk, 0,
+				       "while needs a bound: add max: N (the most times the loop may "
+				       "run)");
+		} else
 			get_count(sc, v, "while max", 1, INT64_MAX, &s->count);
 		break;
 	case PLAN_STEP_FOREACH:
@@ -1494,8 +1556,10 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 			get_string(sc, kv, "abort reason", true, &s->reason);
 		return;
 	}
-	if (!(v = map_get(n, "steps")))
-		sc_err(sc, kk, 0, "%s needs steps:", step_kinds[kind]);
+	if (!(v = map_get(n, "steps"))) {
+		if (!has_typo_of(n, "steps"))
+			sc_err(sc, kk, 0, "%s needs steps:", step_kinds[kind]);
+	}
 	else
 		parse_steps(sc, v, "steps", true, &s->body);
 }
@@ -1647,12 +1711,16 @@ static void parse_load(struct sc *sc, const struct ynode *key, const struct ynod
 			check_keys(sc, ph, "phase", pkeys);
 			if ((v = map_get(ph, "name")))
 				get_string(sc, v, "phase name", true, &pp->name);
-			if (!(v = map_get(ph, "duration")))
-				sc_err(sc, ph, 0, "phase needs a duration");
+			if (!(v = map_get(ph, "duration"))) {
+				if (!has_typo_of(ph, "duration"))
+					sc_err(sc, ph, 0, "phase needs a duration");
+			}
 			else
 				get_duration(sc, v, "phase duration", 1000, &pp->duration_us);
-			if (!(v = map_get(ph, "arrival_rate")))
-				sc_err(sc, ph, 0, "phase needs an arrival_rate (e.g. 50/s)");
+			if (!(v = map_get(ph, "arrival_rate"))) {
+				if (!has_typo_of(ph, "arrival_rate"))
+					sc_err(sc, ph, 0, "phase needs an arrival_rate (e.g. 50/s)");
+			}
 			else
 				get_rate(sc, v, "arrival_rate", &pp->arrival_rate);
 			if ((v = map_get(ph, "ramp_to")))
@@ -1918,8 +1986,10 @@ static void parse_sessions(struct sc *sc, const struct ynode *key, const struct 
 		if (want_kind(sc, sn, YN_MAP, "session") != 0)
 			continue;
 		check_keys(sc, sn, "session", keys);
-		if (!(v = map_get(sn, "name")))
-			sc_err(sc, sn, 0, "session needs a name");
+		if (!(v = map_get(sn, "name"))) {
+			if (!has_typo_of(sn, "name"))
+				sc_err(sc, sn, 0, "session needs a name");
+		}
 		else if (get_string(sc, v, "session name", true, &s->name) == 0)
 			for (j = 0; j < i; j++)
 				if (p->sessions[j].name && strcmp(p->sessions[j].name, s->name) == 0)
@@ -1927,11 +1997,31 @@ static void parse_sessions(struct sc *sc, const struct ynode *key, const struct 
 		if ((v = map_get(sn, "weight")) && get_number(sc, v, "weight", &s->weight) == 0 &&
 		    s->weight <= 0)
 			sc_err(sc, v, 0, "weight must be > 0, got %s", v->str);
-		if (!(v = map_get(sn, "steps")))
-			sc_err(sc, sn, 0, "session needs steps:");
+		if (!(v = map_get(sn, "steps"))) {
+			if (!has_typo_of(sn, "steps"))
+				sc_err(sc, sn, 0, "session needs steps:");
+		}
 		else
 			parse_steps(sc, v, "steps", true, &s->steps);
 	}
+}
+
+/* Where name is written in node n's text (a whole-word match), to point at it; 0 if unsure. */
+static size_t name_off(const struct ynode *n, const char *name)
+{
+	size_t len = strlen(name);
+	const char *p = n->str;
+
+	while (n->str && (p = strstr(p, name))) {
+		bool left = p == n->str || !(isalnum((unsigned char)p[-1]) || p[-1] == '_' ||
+					     p[-1] == '.');
+		bool right = !(isalnum((unsigned char)p[len]) || p[len] == '_' || p[len] == '.');
+
+		if (left && right)
+			return (size_t)(p - n->str);
+		p++;
+	}
+	return 0;
 }
 
 /* After everything is read: every variable a template or condition reads must be defined
@@ -1958,7 +2048,7 @@ static void check_uses(struct sc *sc, const struct plan *p)
 				    strncmp(p->data[j].name, name, (size_t)(dot - name)) == 0)
 					known = true;
 			if (known) {
-				sc_err(sc, sc->uses[i].node, 0,
+				sc_err(sc, sc->uses[i].node, name_off(sc->uses[i].node, name),
 				       "data '%.*s' has no column '%s'", (int)(dot - name), name,
 				       dot + 1);
 				continue;
@@ -1973,10 +2063,10 @@ static void check_uses(struct sc *sc, const struct plan *p)
 			cands[j] = sc->defs[j];
 		near = closest(name, cands);
 		if (near)
-			sc_err(sc, sc->uses[i].node, 0, "unknown variable '%s'; did you mean '%s'?",
-			       name, near);
+			sc_err(sc, sc->uses[i].node, name_off(sc->uses[i].node, name),
+			       "unknown variable '%s'; did you mean '%s'?", name, near);
 		else
-			sc_err(sc, sc->uses[i].node, 0,
+			sc_err(sc, sc->uses[i].node, name_off(sc->uses[i].node, name),
 			       "unknown variable '%s' (not in variables, data, a capture, set or "
 			       "foreach)",
 			       name);
@@ -2055,10 +2145,11 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 		check_target(sc, v, p->target);
 	if ((v = map_get(root, "http")))
 		parse_http(sc, v, &p->http);
-	if (!(v = map_get(root, "load")))
-		sc_err(sc, NULL, 0, "the scenario has no load: section (phases, users or "
+	if (!(v = map_get(root, "load"))) {
+		if (!has_typo_of(root, "load"))
+			sc_err(sc, NULL, 0, "the scenario has no load: section (phases, users or "
 				    "request_rate)");
-	else
+	} else
 		parse_load(sc, map_key(root, "load"), v, &p->load, &p->grace_us);
 	if ((v = map_get(root, "data")))
 		parse_data(sc, v, p);
@@ -2073,8 +2164,10 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 
 			sc_err(sc, &at, 0, "'%s' is both a data file and a variable", p->data[i].name);
 		}
-	if (!(v = map_get(root, "sessions")))
-		sc_err(sc, NULL, 0, "the scenario has no sessions:");
+	if (!(v = map_get(root, "sessions"))) {
+		if (!has_typo_of(root, "sessions"))
+			sc_err(sc, NULL, 0, "the scenario has no sessions:");
+	}
 	else
 		parse_sessions(sc, map_key(root, "sessions"), v, p);
 	if ((v = map_get(root, "thresholds")))
@@ -2320,6 +2413,8 @@ static int load(const char *name, const char *dir, const char *yaml, size_t len,
 		sc_err(&sc, NULL, 0, "the file holds a NUL byte; a scenario is UTF-8 text");
 		goto out;
 	}
+	sc.src = yaml;
+	sc.srclen = len;
 	if (yaml_build(&sc, yaml, len, NULL, &root) != 0)
 		goto out;
 	for (i = 0; i < nov; i++)

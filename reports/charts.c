@@ -25,6 +25,9 @@
 #define CHART_MAX_SVG ((size_t)16 << 20)
 #define CHART_MAX_SERIES 12
 #define CHART_MAX_TR 12
+#define LATENCY_CAPTION                                                                            \
+	"Each point is one interval: the mean and the 50th, 95th and 99th percentiles of that "   \
+	"interval's histogram merged across all agents."
 
 static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
 				       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
@@ -155,19 +158,24 @@ struct series {
 static void common_style(struct buf *s, const char *title, const char *ylabel)
 {
 	buf_append_str(s, "set border 3 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
-			  "set grid lc rgb '#dddddd' lt 1\nset key top left horizontal noenhanced "
+			  "set grid lc rgb '#dddddd' lt 1\nset key outside top center horizontal noenhanced "
 			  "textcolor rgb '#333333'\nset style data lines\n");
-	buf_printf(s, "set title \"%s\" font 'Helvetica,15' noenhanced\nset ylabel \"%s\"\n", title,
-		   ylabel);
+	/* The title is the figure's HTML heading (selectable, styled with the page). */
+	(void)title;
+	buf_printf(s, "set ylabel \"%s\"\n", ylabel);
 }
 
 static void time_chart(struct buf *s, const struct reports_run *run, const char *title,
 		       const char *ylabel, const struct series *sr, size_t n)
 {
 	common_style(s, title, ylabel);
-	buf_append_str(s, "set xlabel 'time since start (s)'\nset yrange [0:*]\n"
-			  "set format y '%.4g'\n");
-	if (run->niv <= 1)
+	buf_printf(s, "set xlabel 'time since start (s)'\nset yrange [0:*]\nset xrange [0:%g]\n"
+		      "set offsets 0, 0, graph 0.08, 0\n"
+		      "set format y '%%.4g'\n",
+		   (double)run->niv * run->interval_s);
+	/* Points as well as lines while they can be told apart, so that an interval between two
+	 * gaps still shows. */
+	if (run->niv <= 90)
 		buf_append_str(s, "set style data linespoints\n");
 	for (size_t k = 0; k < n; k++) {
 		buf_printf(s, "$D%zu << EOD\n", k);
@@ -186,25 +194,28 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 			if (sr[k].per_interval)
 				v /= run->interval_s;
 			v *= sr[k].scale;
-			buf_printf(s, "%.3f %.6g\n", (double)(i + 1) * run->interval_s, v);
+			/* Each point sits in the middle of its interval. */
+			buf_printf(s, "%.3f %.6g\n", ((double)i + 0.5) * run->interval_s, v);
 		}
 		buf_append_str(s, "EOD\n");
 	}
 	buf_append_str(s, "plot ");
 	for (size_t k = 0; k < n; k++)
-		buf_printf(s, "%s$D%zu using 1:2 title \"%s\" lw 2 lc rgb '%s'", k ? ", " : "", k,
+		buf_printf(s, "%s$D%zu using 1:2 title \"%s\" lw 2 pt 7 ps 0.6 lc rgb '%s'", k ? ", " : "", k,
 			   sr[k].title, palette[k % (sizeof(palette) / sizeof(palette[0]))]);
 	buf_append_str(s, "\n");
 }
 
-static int emit(struct buf *out, int *nchart, const char *caption, const char *script,
-		char **err)
+static int emit(struct buf *out, int *nchart, const char *title, const char *caption,
+		const char *script, char **err)
 {
 	char prefix[32];
 	size_t mark = out->len;
 
 	snprintf(prefix, sizeof(prefix), "c%d_", ++*nchart);
-	buf_append_str(out, "<figure class=\"chart\">");
+	buf_append_str(out, "<figure class=\"chart\"><div class=\"ct\">");
+	reports_html_escape(out, title);
+	buf_append_str(out, "</div>");
 	if (reports_gnuplot_svg(script, prefix, out, err) < 0) {
 		out->len = mark;
 		out->data[mark] = '\0';
@@ -233,12 +244,12 @@ static void latency_chart(struct buf *s, const struct reports_run *run, const ch
 static void distribution_chart(struct buf *s, const struct reports_run *run,
 			       const struct reports_hist **hs, size_t n)
 {
-	double xmax = 10;
+	double xmax = 100;
 
 	common_style(s, "Latency distribution (whole run, merged histograms)", "time (ms)");
 	buf_append_str(s, "set xlabel 'percentile'\nset logscale x 10\nset logscale y 10\n"
-			  "set xtics ('0%' 1, '90%' 10, '99%' 100, '99.9%' 1000, '99.99%' 10000, "
-			  "'99.999%' 100000, '99.9999%' 1000000)\nset format y '%g'\n");
+			  "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, "
+			  "'99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)\nset format y '%g'\n");
 	for (size_t k = 0; k < n; k++) {
 		const struct hist *h = hs[k]->total;
 		/* Beyond 1/(1-q) = count the histogram says nothing new. */
@@ -285,9 +296,9 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 		buf_append_str(out, "<p class=\"note\">No interval was recorded: nothing to chart.</p>\n");
 		return 0;
 	}
-#define EMIT(caption)                                                                              \
+#define EMIT(title, caption)                                                                       \
 	do {                                                                                       \
-		if (emit(out, &nchart, (caption), s.data, &err) < 0)                               \
+		if (emit(out, &nchart, (title), (caption), s.data, &err) < 0)                      \
 			goto fail;                                                                 \
 		buf_reset(&s);                                                                     \
 	} while (0)
@@ -301,7 +312,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 			continue;
 		snprintf(title, sizeof(title), "%s time per interval: mean, p50, p95, p99", h->name);
 		latency_chart(&s, run, title, h);
-		EMIT(title);
+		EMIT(title, LATENCY_CAPTION);
 		if (nlat < CHART_MAX_SERIES && m < 2)
 			lat[nlat++] = h;
 	}
@@ -314,7 +325,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 		snprintf(title, sizeof(title), "transaction %s per interval: mean, p50, p95, p99",
 			 h->name);
 		latency_chart(&s, run, title, h);
-		EMIT(title);
+		EMIT(title, LATENCY_CAPTION);
 		if (nlat < CHART_MAX_SERIES)
 			lat[nlat++] = h;
 	}
@@ -338,7 +349,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	}
 	if (n) {
 		time_chart(&s, run, "Throughput (completed per second)", "per second", sr, n);
-		EMIT("Throughput: requests, pages, sessions, transactions and connections completed "
+		EMIT("Throughput (completed per second)", "Throughput: requests, pages, sessions, transactions and connections completed "
 		     "per second, per interval");
 	}
 
@@ -366,7 +377,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	if (n) {
 		buf_append_str(out, "<h3 id=\"chart-users\">Users and connections</h3>\n");
 		time_chart(&s, run, "Simultaneous users and open connections", "count", sr, n);
-		EMIT("Simultaneous users and open connections at the end of each interval");
+		EMIT("Simultaneous users and open connections", "Simultaneous users and open connections at the end of each interval");
 	}
 
 	/* Arrival rate: users arriving, finishing and dropped per second. */
@@ -391,7 +402,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	}
 	if (n) {
 		time_chart(&s, run, "User arrival and departure rate", "users per second", sr, n);
-		EMIT("Users arriving (starting a session), finishing and dropped per second");
+		EMIT("User arrival and departure rate", "Users arriving (starting a session), finishing and dropped per second");
 	}
 
 	/* Network throughput in Mbit/s. */
@@ -420,7 +431,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	if (n) {
 		buf_append_str(out, "<h3 id=\"chart-network\">Network</h3>\n");
 		time_chart(&s, run, "Network throughput", "Mbit/s", sr, n);
-		EMIT("Network throughput: bytes received and sent, in megabits per second");
+		EMIT("Network throughput", "Network throughput: bytes received and sent, in megabits per second");
 	}
 
 	/* HTTP status codes and errors per second. */
@@ -444,12 +455,12 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 		if (pass == 0 && n) {
 			buf_append_str(out, "<h3 id=\"chart-http\">HTTP return codes</h3>\n");
 			time_chart(&s, run, "HTTP return codes", "responses per second", sr, n);
-			EMIT("HTTP responses per second by status code");
+			EMIT("HTTP return codes", "HTTP responses per second by status code");
 		} else if (pass == 1) {
 			buf_append_str(out, "<h3 id=\"chart-errors\">Errors</h3>\n");
 			if (n) {
 				time_chart(&s, run, "Errors", "errors per second", sr, n);
-				EMIT("Errors per second by kind");
+				EMIT("Errors", "Errors per second by kind");
 			} else {
 				buf_append_str(out, "<p class=\"note\">No errors were counted.</p>\n");
 			}
@@ -459,7 +470,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	if (nlat) {
 		buf_append_str(out, "<h3 id=\"chart-distribution\">Latency distribution</h3>\n");
 		distribution_chart(&s, run, lat, nlat);
-		EMIT("Latency by percentile over the whole run (log-log: each step right is one "
+		EMIT("Latency distribution (whole run, merged histograms)", "Latency by percentile over the whole run (log-log: each step right is one "
 		     "more nine)");
 	}
 #undef EMIT

@@ -29,7 +29,7 @@ const char *reports_fmt_ms(char *buf, size_t size, double ms)
 		snprintf(buf, size, "%.3f ms", ms);
 	else if (ms < 100)
 		snprintf(buf, size, "%.2f ms", ms);
-	else if (ms < 10000)
+	else if (ms < 1000)
 		snprintf(buf, size, "%.1f ms", ms);
 	else
 		snprintf(buf, size, "%.2f s", ms / 1000.0);
@@ -141,8 +141,10 @@ static const char css[] =
 	"tr:nth-child(even) td{background:#fafbfc}"
 	"th.pct{background:#e6eefb}"
 	"table.kv td{text-align:left;white-space:normal}table.kv td:first-child{width:220px;color:var(--mut)}"
-	".tiles{display:flex;gap:12px;flex-wrap:wrap}"
-	".tile{flex:1 1 160px;background:#fff;border:1px solid var(--line);border-radius:6px;"
+	".tiles{display:grid;gap:10px;grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}"
+	"table.narrow{width:auto;min-width:640px}table.left td,table.left th{text-align:left;"
+	"white-space:normal}"
+	".tile{background:#fff;border:1px solid var(--line);border-radius:6px;"
 	"padding:12px 14px}"
 	".tile .v{font-size:22px;font-weight:600}.tile .l{color:var(--mut);font-size:12px}"
 	".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;"
@@ -154,6 +156,7 @@ static const char css[] =
 	".note{color:var(--mut)}.note.warn{color:var(--bad)}"
 	"figure.chart{margin:12px 0 20px}figure.chart svg{width:100%;height:auto;display:block;"
 	"border:1px solid var(--line);border-radius:4px}"
+	"figure.chart .ct{font-weight:600;font-size:14px;margin:0 0 6px}"
 	"figcaption{color:var(--mut);font-size:12px;margin-top:4px}"
 	".muted{color:var(--mut)}footer{color:var(--mut);font-size:12px;text-align:center;"
 	"margin:24px 0}"
@@ -269,7 +272,7 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 	const char *net[] = { "size_rcv", "size_sent" };
 
 	/* Network Throughput: Tsung shows bits per second and bytes in total. */
-	buf_append_str(b, "<h3 id=\"network\">Network Throughput</h3>\n<table>\n<tr>");
+	buf_append_str(b, "<h3 id=\"network\">Network Throughput</h3>\n<table class=\"narrow\">\n<tr>");
 	th(b, "Name", false);
 	th(b, "Highest Rate", false);
 	th(b, "Mean Rate", false);
@@ -296,7 +299,7 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</table>\n");
 
 	/* Counters: Tsung's gauge table ("Max") with rates added for the counters. */
-	buf_append_str(b, "<h3 id=\"count\">Counters Statistics</h3>\n<table>\n<tr>");
+	buf_append_str(b, "<h3 id=\"count\">Counters Statistics</h3>\n<table class=\"narrow\">\n<tr>");
 	th(b, "Name", false);
 	th(b, "Highest Rate", false);
 	th(b, "Mean Rate", false);
@@ -341,7 +344,7 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 		if (!is_http(c))
 			continue;
 		if (rows++ == 0) {
-			buf_append_str(b, "<table>\n<tr>");
+			buf_append_str(b, "<table class=\"narrow\">\n<tr>");
 			th(b, "Code", false);
 			th(b, "Highest Rate", false);
 			th(b, "Mean Rate", false);
@@ -372,7 +375,7 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 		if (!is_error(c) || c->total == 0)
 			continue;
 		if (rows++ == 0) {
-			buf_append_str(b, "<table>\n<tr>");
+			buf_append_str(b, "<table class=\"narrow\">\n<tr>");
 			th(b, "Name", false);
 			th(b, "Highest Rate", false);
 			th(b, "Mean Rate", false);
@@ -445,7 +448,7 @@ static void tile(struct buf *b, const char *label, const char *value, const char
 
 static void thresholds_table(struct buf *b, const struct reports_run *run)
 {
-	buf_append_str(b, "<table>\n<tr>");
+	buf_append_str(b, "<table class=\"narrow\">\n<tr>");
 	th(b, "Metric", false);
 	th(b, "Condition", false);
 	th(b, "Measured", false);
@@ -647,7 +650,7 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 				   "target: add agents or lower the load.</div>\n");
 	agents_table(&b, run);
 	if (run->nevents) {
-		buf_append_str(&b, "<h3>Events</h3>\n<table>\n<tr>");
+		buf_append_str(&b, "<h3>Events</h3>\n<table class=\"left\">\n<tr>");
 		th(&b, "Time", false);
 		th(&b, "Agent", false);
 		th(&b, "Event", false);
@@ -660,7 +663,7 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 			reports_html_escape(&b, e->agent ? e->agent : "");
 			buf_append_str(&b, "</td><td>");
 			reports_html_escape(&b, e->what);
-			buf_append_str(&b, "</td><td style=\"text-align:left;white-space:normal\">");
+			buf_append_str(&b, "</td><td>");
 			reports_html_escape(&b, e->detail ? e->detail : "");
 			buf_append_str(&b, "</td></tr>\n");
 		}
