@@ -396,6 +396,11 @@ static void test_models(void **state)
 	assert_int_equal(plan_load_duration_us(p), 30000000);
 	plan_free(p);
 
+	p = load_ok("scenarios/smoke.yaml", NULL, 0);
+	assert_string_equal(p->name, "smoke");
+	assert_int_equal(p->nsessions, 2);
+	plan_free(p);
+
 	p = load_ok(GOOD "rate-default-users.yaml", NULL, 0);
 	assert_int_equal(p->load.model, PLAN_MODEL_RATE);
 	assert_int_equal(p->load.users, 10);
