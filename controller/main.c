@@ -425,6 +425,9 @@ int main(int argc, char **argv)
 	cmd = argv[optind];
 	argc -= optind;
 	argv += optind;
+	/* The commands parse their own options with getopt too: optind = 0 makes glibc start
+	 * afresh (without it, the "+" mode above would carry over and stop at the first operand). */
+	optind = 0;
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc, argv);
 	if (strcmp(cmd, "check") == 0)
