@@ -388,45 +388,42 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"verbose", no_argument, NULL, 'v'},
-	    {"help", no_argument, NULL, 'h'},
-	    {"version", no_argument, NULL, 'V'},
-	    {NULL, 0, NULL, 0},
-	};
 	const char *cmd;
-	int c;
+	int i;
 
 	log_set_prefix("barrage");
-	opterr = 0;
-	/* "+": stop at the command; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
+	/* Global options come before the command. They are parsed by hand, not with getopt:
+	 * glibc's getopt keeps its mode ("+", stop at the first operand) in hidden state that a
+	 * command's own getopt_long (here or in another module) would inherit. */
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			g_quiet = true;
-			break;
-		case 'v':
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			g_verbose++;
-			break;
-		case 'h':
+		} else if (strcmp(a, "-vv") == 0) {
+			g_verbose += 2;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_main, stdout);
 			return 0;
-		case 'V':
+		} else if (strcmp(a, "--version") == 0) {
 			return cmd_version(1, argv);
-		default:
-			return bad_option(usage_main, "barrage", argv, c);
+		} else {
+			return usage_error(usage_main, "unknown option '%s'", a);
 		}
 	}
 	if (g_quiet)
 		log_level = LOG_WARN;
-	if (optind >= argc)
+	if (i >= argc)
 		return usage_error(usage_main, "which command?");
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
-	/* The commands parse their own options with getopt too: optind = 0 makes glibc start
-	 * afresh (without it, the "+" mode above would carry over and stop at the first operand). */
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
 	optind = 0;
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc, argv);
