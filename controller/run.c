@@ -218,12 +218,13 @@ static void agent_lost(struct run_agent *a, const char *why)
 		return;
 	a->lost = true;
 	r->nlost++;
-	merge_agent_gone(r->merge, a->index);
 	agent_log(a, "agent lost: %s", why);
 	rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_lost", why);
 	if (!r->o->quiet)
 		live_event(stderr, elapsed_s(r), "agent %s lost: %s (%u of %zu lost, max_lost %u)",
 			   a->id, why, r->nlost, r->n, r->plan->agents.max_lost);
+	/* After the event: intervals that were waiting for this agent go out now. */
+	merge_agent_gone(r->merge, a->index);
 	if (a->link && !a->closed)
 		a->link->ops->kill(a->link);
 	if (r->nlost > r->plan->agents.max_lost && r->phase == PHASE_RUNNING) {
