@@ -55,6 +55,7 @@
 #define RUN_STOP_GRACE_US    5000000 /* after STOP: time for the last STATS and DONE */
 #define RUN_END_SLACK_US     5000000 /* past duration + grace before the controller sends STOP */
 #define RUN_SILENCE_SLACK_US 1000000
+#define RUN_FLUSH_MIN_US     500000 /* an interval is written at most this late (or I/2) */
 #define RUN_DEFAULT_READY_US 30000000
 
 enum run_phase { PHASE_SETUP, PHASE_RUNNING, PHASE_STOPPING, PHASE_OVER };
@@ -701,12 +702,19 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (r->phase != PHASE_RUNNING)
 			break;
-		/* An interval still open a whole interval after it ended goes out without the
-		 * laggard; its numbers follow as a late record. */
-		if (now > r->start_us + 2 * interval + RUN_SILENCE_SLACK_US)
-			merge_flush_before(r->merge, (uint32_t)((now - r->start_us - interval -
-								 RUN_SILENCE_SLACK_US) /
-								interval));
+		/* An interval still open half an interval (at least 0.5 s) after it ended goes out
+		 * without the laggard, so the live line keeps its pace; the laggard's numbers
+		 * follow as a late record. This is well before the laggard would be declared lost
+		 * (two intervals of silence), so a slow agent's intervals are merged, never
+		 * dropped. */
+		{
+			int64_t delay =
+			    interval / 2 > RUN_FLUSH_MIN_US ? interval / 2 : RUN_FLUSH_MIN_US;
+
+			if (now > r->start_us + interval + delay)
+				merge_flush_before(
+				    r->merge, (uint32_t)((now - r->start_us - delay) / interval));
+		}
 		if (now > r->end_due_us)
 			stop_all(r, "completed", 0);
 		break;
@@ -1328,10 +1336,6 @@ int run_main(const struct run_options *o)
 			free(err);
 			err = NULL;
 		}
-		if (res.saturated && !o->quiet)
-			fprintf(stderr,
-				"barrage: warning: an agent was saturated: its figures measure "
-				"the load generator, not the target\n");
 		code = r->exit_code;
 		if (code == 0 && res.thresholds_failed > 0)
 			code = 1;
