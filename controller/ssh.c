@@ -2277,7 +2277,7 @@ int hosts_check_main(int argc, char **argv)
 	av[0] = (char *)"barrage hosts check";
 	for (int i = 0; i < argc; i++)
 		av[i + 1] = argv[i];
-	optind = 1;
+	optind = 0; /* 0: glibc re-initialises getopt (the CLI may have used it already) */
 	while ((c = getopt_long(argc + 1, av, "i:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;
