@@ -237,7 +237,7 @@ static int next(struct parser *p)
 		return 0;
 	}
 	if (s[i] == '"' || s[i] == '\'') {
-		size_t end;
+		size_t end = 0;
 
 		if (scan_string(p, i, &end) < 0)
 			return -1;
@@ -672,10 +672,23 @@ int expr_format_number(double d, char *out, size_t n)
 {
 	int k;
 
-	if (d == 0)
-		return snprintf(out, n, "0"); /* also -0 */
-	if (d == trunc(d) && fabs(d) < 1e17)
-		return snprintf(out, n, "%lld", (long long)d);
+	/* Whole numbers (the common case: ids, counters, random_int) without snprintf. */
+	if (d == trunc(d) && fabs(d) < 1e17 && n >= 20) {
+		char tmp[20];
+		unsigned long long u = (unsigned long long)fabs(d);
+		size_t len = 0, i = 0;
+
+		do {
+			tmp[len++] = (char)('0' + u % 10);
+			u /= 10;
+		} while (u);
+		if (d < 0)
+			out[i++] = '-';
+		while (len)
+			out[i++] = tmp[--len];
+		out[i] = '\0';
+		return (int)i;
+	}
 	for (int prec = 15; prec < 17; prec++) {
 		k = snprintf(out, n, "%.*g", prec, d);
 		if (k > 0 && (size_t)k < n && strtod(out, NULL) == d)
@@ -688,34 +701,61 @@ int expr_format_number(double d, char *out, size_t n)
  * whitespace, hex, inf or nan, so "0x10" or " 1" stay strings. */
 int expr_parse_number(const char *s, size_t len, double *out)
 {
+	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
+				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
 	char tmp[64];
 	size_t i = 0;
-	bool digits = false;
+	uint64_t m = 0;
+	int ndig = 0, frac = 0, e10 = 0, ex;
+	bool digits = false, neg = false, esign = false;
+	double v;
 
+	/* One pass checks the syntax and gathers up to 15 significant digits; with a small power of
+	 * ten the result is then exact in one multiplication or division (Clinger's fast path).
+	 * Anything longer goes to strtod. */
 	if (len == 0 || len >= sizeof(tmp))
 		return -1;
 	if (s[i] == '-' || s[i] == '+')
-		i++;
-	while (i < len && is_digit(s[i]))
-		i++, digits = true;
+		neg = s[i++] == '-';
+	for (; i < len && is_digit(s[i]); i++) {
+		digits = true;
+		if (m || s[i] != '0') {
+			m = m * 10 + (uint64_t)(s[i] - '0');
+			if (++ndig > 18)
+				m = UINT64_MAX; /* too long for the fast path; keep checking syntax */
+		}
+	}
 	if (i < len && s[i] == '.') {
-		i++;
-		while (i < len && is_digit(s[i]))
-			i++, digits = true;
+		for (i++; i < len && is_digit(s[i]); i++) {
+			digits = true;
+			if (m || s[i] != '0') {
+				m = m * 10 + (uint64_t)(s[i] - '0');
+				if (++ndig > 18)
+					m = UINT64_MAX;
+			}
+			frac++;
+		}
 	}
 	if (!digits)
 		return -1;
 	if (i < len && (s[i] == 'e' || s[i] == 'E')) {
 		i++;
 		if (i < len && (s[i] == '-' || s[i] == '+'))
-			i++;
+			esign = s[i++] == '-';
 		if (i >= len || !is_digit(s[i]))
 			return -1;
-		while (i < len && is_digit(s[i]))
-			i++;
+		for (; i < len && is_digit(s[i]); i++)
+			if (e10 < 10000)
+				e10 = e10 * 10 + (s[i] - '0');
 	}
 	if (i != len)
 		return -1;
+	ex = (esign ? -e10 : e10) - frac;
+	if (ndig <= 15 && ex >= -22 && ex <= 22) {
+		v = ex < 0 ? (double)m / p10[-ex] : (double)m * p10[ex];
+		*out = neg ? -v : v;
+		return 0;
+	}
 	memcpy(tmp, s, len);
 	tmp[len] = '\0';
 	*out = strtod(tmp, NULL);
@@ -818,10 +858,10 @@ static int need_int(const struct val *v, const struct buf *scratch, const char *
 {
 	char what[64];
 
+	if (val_num(v, scratch, d) && *d == trunc(*d) && fabs(*d) <= 9007199254740992.0)
+		return 0;
 	snprintf(what, sizeof(what), "%s() needs a whole number", fn);
-	if (!val_num(v, scratch, d) || *d != trunc(*d) || fabs(*d) > 9007199254740992.0)
-		return rt_err(err, v, scratch, what);
-	return 0;
+	return rt_err(err, v, scratch, what);
 }
 
 static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct buf *scratch, struct val *res,

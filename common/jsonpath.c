@@ -269,6 +269,25 @@ static int dump_cb(const char *data, size_t size, void *data_ctx)
 	return buf_append(data_ctx, data, size);
 }
 
+/* Integers are the usual capture (ids, balances): format them without snprintf. */
+static int format_int(json_int_t x, char *out)
+{
+	char tmp[24];
+	unsigned long long u = x < 0 ? 0ull - (unsigned long long)x : (unsigned long long)x;
+	int len = 0, i = 0;
+
+	do {
+		tmp[len++] = (char)('0' + u % 10);
+		u /= 10;
+	} while (u);
+	if (x < 0)
+		out[i++] = '-';
+	while (len)
+		out[i++] = tmp[--len];
+	out[i] = '\0';
+	return i;
+}
+
 static void emit_value(struct walk *w, const json_t *v)
 {
 	char tmp[48];
@@ -279,7 +298,7 @@ static void emit_value(struct walk *w, const json_t *v)
 		w->emit(w->ctx, json_string_value(v), json_string_length(v));
 		break;
 	case JSON_INTEGER:
-		n = snprintf(tmp, sizeof(tmp), "%" JSON_INTEGER_FORMAT, json_integer_value(v));
+		n = format_int(json_integer_value(v), tmp);
 		w->emit(w->ctx, tmp, (size_t)n);
 		break;
 	case JSON_REAL:

@@ -10,6 +10,7 @@
  * json: body, already JSON). */
 #include "common/tmpl.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,8 @@ struct seg {
 	enum seg_kind kind;
 	size_t off, len; /* SEG_LIT: text in the pool */
 	struct expr *e;  /* SEG_HOLE */
+	const char *var; /* SEG_HOLE that is one variable: its name (in e), for a faster path */
+	size_t var_len;
 };
 
 struct tmpl {
@@ -32,9 +35,19 @@ struct tmpl {
 	size_t nvars;
 };
 
+/* Bytes that need escaping: bit 0 in JSON strings, bit 1 in percent-encoding. */
+static const uint8_t needs_escape[256] = {
+	[0 ... 0x1f] = 3,
+	[' '] = 2, ['!'] = 2, ['"'] = 3, ['#'] = 2, ['$'] = 2, ['%'] = 2, ['&'] = 2, ['\''] = 2,
+	['('] = 2, [')'] = 2, ['*'] = 2, ['+'] = 2, [','] = 2, ['/'] = 2, [':'] = 2, [';'] = 2,
+	['<'] = 2, ['='] = 2, ['>'] = 2, ['?'] = 2, ['@'] = 2, ['['] = 2, ['\\'] = 3, [']'] = 2,
+	['^'] = 2, ['`'] = 2, ['{'] = 2, ['|'] = 2, ['}'] = 2, [0x7f ... 0xff] = 2,
+};
+
 int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, size_t len)
 {
 	static const char hex[] = "0123456789ABCDEF";
+	uint8_t mask = esc == TMPL_ESCAPE_JSON ? 1 : 2;
 	size_t i, run = 0;
 
 	if (esc == TMPL_ESCAPE_NONE)
@@ -43,35 +56,33 @@ int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, si
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		char e[6];
-		size_t n = 0;
+		size_t n;
 
-		if (esc == TMPL_ESCAPE_JSON) {
-			if (c == '"' || c == '\\') {
-				e[0] = '\\';
-				e[1] = (char)c;
-				n = 2;
-			} else if (c < 0x20) {
-				e[0] = '\\';
-				switch (c) {
-				case '\n': e[1] = 'n'; n = 2; break;
-				case '\r': e[1] = 'r'; n = 2; break;
-				case '\t': e[1] = 't'; n = 2; break;
-				default:
-					memcpy(e, "\\u00", 4);
-					e[4] = hex[c >> 4];
-					e[5] = hex[c & 15];
-					n = 6;
-				}
-			}
-		} else if (!((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
-			     c == '.' || c == '_' || c == '~')) {
+		if (!(needs_escape[c] & mask))
+			continue;
+		if (esc == TMPL_ESCAPE_URL) {
 			e[0] = '%';
 			e[1] = hex[c >> 4];
 			e[2] = hex[c & 15];
 			n = 3;
+		} else if (c == '"' || c == '\\') {
+			e[0] = '\\';
+			e[1] = (char)c;
+			n = 2;
+		} else {
+			e[0] = '\\';
+			n = 2;
+			switch (c) {
+			case '\n': e[1] = 'n'; break;
+			case '\r': e[1] = 'r'; break;
+			case '\t': e[1] = 't'; break;
+			default:
+				memcpy(e, "\\u00", 4);
+				e[4] = (char)(hex[c >> 4] | 0x20); /* lower case, as JSON encoders write it */
+				e[5] = (char)(hex[c & 15] | 0x20);
+				n = 6;
+			}
 		}
-		if (!n)
-			continue;
 		if (buf_append(out, s + run, i - run) < 0 || buf_append(out, e, n) < 0)
 			return -1;
 		run = i + 1;
@@ -210,6 +221,7 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 			}
 		} else {
 			s = (struct seg){ .kind = SEG_HOLE, .e = e };
+			s.var = expr_single_var(e, &s.var_len);
 			if (add_seg(t, &cap, &s) < 0 || add_vars(t, e) < 0) {
 				if (t->nsegs == 0 || t->segs[t->nsegs - 1].e != e)
 					expr_free(e);
@@ -271,6 +283,16 @@ int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *sc
 
 		if (s->kind == SEG_LIT) {
 			if (buf_append(out, t->pool + s->off, s->len) < 0)
+				return err_set(err, "template result too long");
+			continue;
+		}
+		if (s->var) { /* {{ name }}: straight from the variable store */
+			const char *val;
+			size_t vlen;
+
+			if (!env->lookup || env->lookup(env->ctx, s->var, s->var_len, &val, &vlen, NULL) < 0)
+				continue; /* unset renders as nothing, as in expressions */
+			if (tmpl_append_escaped(out, t->esc, val, vlen) < 0)
 				return err_set(err, "template result too long");
 			continue;
 		}

@@ -5,6 +5,7 @@
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -398,6 +399,45 @@ static void test_truthy_and_numbers(void **state)
 	assert_string_equal(tmp, "1e+300");
 }
 
+/* The fast path of expr_parse_number agrees with strtod on many generated numbers. */
+static void test_parse_matches_strtod(void **state)
+{
+	uint64_t x = 88172645463325252ull;
+	char s[64];
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 200000; i++) {
+		double a, b;
+		int n;
+
+		x ^= x << 13;
+		x ^= x >> 7;
+		x ^= x << 17;
+		switch (x % 4) {
+		case 0:
+			n = snprintf(s, sizeof(s), "%llu", (unsigned long long)(x >> (x % 50)));
+			break;
+		case 1:
+			n = snprintf(s, sizeof(s), "%s%llu.%0*llu", x & 16 ? "-" : "", (unsigned long long)(x >> 40),
+				     (int)(x % 9) + 1, (unsigned long long)((x >> 8) % 1000000));
+			break;
+		case 2:
+			n = snprintf(s, sizeof(s), "%llue%s%d", (unsigned long long)(x >> (20 + x % 40)), x & 32 ? "-" : "",
+				     (int)((x >> 6) % 30));
+			break;
+		default:
+			n = snprintf(s, sizeof(s), "0.%0*llu", (int)(x % 12) + 1, (unsigned long long)((x >> 12) % 100000));
+			break;
+		}
+		b = strtod(s, NULL);
+		if (expr_parse_number(s, (size_t)n, &a) < 0)
+			fail_msg("'%s' not a number", s);
+		if (a != b)
+			fail_msg("'%s': %.17g, strtod says %.17g", s, a, b);
+	}
+}
+
 /* Every prefix of a valid input either compiles or fails with an offset inside it. */
 static void test_prefixes(void **state)
 {
@@ -450,6 +490,7 @@ int main(void)
 		cmocka_unit_test(test_random_reproducible),
 		cmocka_unit_test(test_vars_and_constant),
 		cmocka_unit_test(test_truthy_and_numbers),
+		cmocka_unit_test(test_parse_matches_strtod),
 		cmocka_unit_test(test_prefixes),
 	};
 

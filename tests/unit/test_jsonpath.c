@@ -17,7 +17,7 @@ static const char doc[] =
 	"{\"token\":\"t0k\\\"en\",\"n\":42,\"r\":2.5,\"w\":3.0,\"t\":true,\"f\":false,\"z\":null,"
 	"\"candidates\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"id\":3}],"
 	"\"nested\":{\"a\":{\"b\":[10,[20,21]]}},\"odd key\":\"sp\",\"a.b\":\"dot\","
-	"\"obj\":{\"x\":1,\"y\":\"two\"},\"empty\":[],\"u\":\"\\u00e9\",\"it's\":\"q\"}";
+	"\"obj\":{\"x\":1,\"y\":\"two\"},\"min\":-9223372036854775808,\"max\":9223372036854775807,\"tiny\":1e-300,\"empty\":[],\"u\":\"\\u00e9\",\"it's\":\"q\"}";
 
 struct collect {
 	struct buf out;
@@ -55,6 +55,9 @@ static void test_matches(void **state)
 		{ "$.n", "42", 1, true },
 		{ "$.r", "2.5", 1, true },
 		{ "$.w", "3", 1, true },
+		{ "$.min", "-9223372036854775808", 1, true },
+		{ "$.max", "9223372036854775807", 1, true },
+		{ "$.tiny", "1e-300", 1, true },
 		{ "$.t", "true", 1, true },
 		{ "$.f", "false", 1, true },
 		{ "$.z", "null", 1, true },
