@@ -34,13 +34,14 @@ for attempt in 1 2 3; do
   echo "attempt $attempt: outside 50-52 ms p50 / 50-60 ms p99, trying again" >&2
 done
 # Three misses: is it the machine? wrk, when installed, measures the same target under the
-# same load; if it misses the window too and the agent is no worse, skip (not pass).
+# same load; if it misses the window too and the agent is no worse (within 1 ms + 5%: a
+# sanitizer build is slower than wrk), skip (not pass).
 p50=$(json "$s" '.hists.request.p50_us')
 if command -v wrk >/dev/null; then
   wp50=$(wrk -t1 -c10 -d3s --latency "http://127.0.0.1:$tg_PORT/?delay=50ms" |
          awk '$1=="50%"{v=$2; if (v ~ /ms$/) {sub("ms","",v); print int(v*1000)} else if (v ~ /us$/) {sub("us","",v); print int(v)} else {sub("s","",v); print int(v*1000000)}}')
   echo "wrk p50: ${wp50:-?} us, agent p50: $p50 us"
-  if [ -n "$wp50" ] && [ "$wp50" -gt 52000 ] && [ "$p50" -le $((wp50 + 1000)) ]; then
+  if [ -n "$wp50" ] && [ "$wp50" -gt 52000 ] && [ "$p50" -le $((wp50 + wp50 / 20 + 1000)) ]; then
     skip "machine too noisy for the 50-52 ms window: wrk measures p50 ${wp50} us, the agent ${p50} us"
   fi
 fi
