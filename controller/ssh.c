@@ -105,7 +105,16 @@ struct ssh_cmd {
 	struct buf out, errb;
 	int status;        /* exit status, -1 when none was sent */
 	char signal[32];   /* exit signal name, "" when none */
-	int64_t t_exec_ns, t_done_ns; /* CLOCK_REALTIME around the exec, for clock offsets */
+	int64_t t_exec_ns, t_done_ns; /* CLOCK_REALTIME around the exec */
+	/* Clock probes (STEP_CLOCK): a newline written at t_ping_ns is answered by the remote
+	 * `date +%s%N`; the sample with the shortest round trip wins (NTP's choice), because
+	 * the first one also pays for starting the remote shell. */
+	int pings;
+	bool ping_out, eof_sent;
+	int64_t t_ping_ns;
+	size_t parsed;
+	double best_rtt_ms, best_offset_ms;
+	bool have_sample;
 };
 
 struct ssh_host;
@@ -914,6 +923,25 @@ static void cmd_start(struct ssh_host *h, char *command)
 	buf_init(&h->cmd.errb, SSH_CMD_OUT_MAX);
 }
 
+/* "SECONDS[.FRACTION]" (as $EPOCHREALTIME or date +%s.%N print it) in nanoseconds; 0 when it
+ * is not a time. */
+static int64_t parse_epoch_ns(const char *s)
+{
+	char *end;
+	long long sec;
+	int64_t frac = 0, scale = 100000000;
+
+	errno = 0;
+	sec = strtoll(s, &end, 10);
+	if (errno || end == s || sec <= 0 || sec > 100000000000LL)
+		return 0;
+	if (*end == '.' || *end == ',') {
+		for (end++; *end >= '0' && *end <= '9' && scale > 0; end++, scale /= 10)
+			frac += (*end - '0') * scale;
+	}
+	return (int64_t)sec * 1000000000 + frac;
+}
+
 /* Runs h->cmd: 0 when it has exited (status in cmd.status), EAGAIN, or -1 (host failed). */
 static int cmd_step(struct ssh_host *h)
 {
@@ -950,6 +978,23 @@ static int cmd_step(struct ssh_host *h)
 			c->st = 2;
 			break;
 		case 2:
+			if (c->pings > 0 && !c->ping_out) {
+				rc = (int)libssh2_channel_write(c->ch, "\n", 1);
+				if (rc == LIBSSH2_ERROR_EAGAIN)
+					return rc;
+				if (rc < 0) {
+					host_fail(h, "clock probe: %s", sess_error(h->sess));
+					return -1;
+				}
+				c->t_ping_ns = real_ns();
+				c->ping_out = true;
+			}
+			if (c->pings == 0 && c->ping_out == false && c->t_ping_ns && !c->eof_sent) {
+				rc = libssh2_channel_send_eof(c->ch);
+				if (rc == LIBSSH2_ERROR_EAGAIN)
+					return rc;
+				c->eof_sent = true;
+			}
 			for (;;) {
 				n = libssh2_channel_read(c->ch, tmp, sizeof tmp);
 				if (n > 0) {
@@ -973,6 +1018,23 @@ static int cmd_step(struct ssh_host *h)
 					break;
 				host_fail(h, "reading command output: %s", sess_error(h->sess));
 				return -1;
+			}
+			if (c->ping_out && c->out.len > c->parsed &&
+			    c->out.data[c->out.len - 1] == '\n') {
+				int64_t t1 = real_ns();
+				int64_t remote = parse_epoch_ns(c->out.data + c->parsed);
+				double rtt = (double)(t1 - c->t_ping_ns) / 1e6;
+				if (remote > 0 && (!c->have_sample || rtt < c->best_rtt_ms)) {
+					c->best_rtt_ms = rtt;
+					c->best_offset_ms =
+						(double)(remote - (c->t_ping_ns + (t1 - c->t_ping_ns) / 2)) /
+						1e6;
+					c->have_sample = true;
+				}
+				c->parsed = c->out.len;
+				c->ping_out = false;
+				c->pings--;
+				continue; /* next probe */
 			}
 			if (!libssh2_channel_eof(c->ch))
 				return LIBSSH2_ERROR_EAGAIN;
@@ -1046,7 +1108,12 @@ static char *step_command(struct ssh_host *h, enum step s)
 		cmd = q ? xasprintf("%s --version", q) : NULL;
 		free(q);
 		return cmd;
-	case STEP_CLOCK: return strdup("date +%s%N");
+	case STEP_CLOCK:
+		/* bash's $EPOCHREALTIME needs no fork, so the remote reading is taken right when
+		 * the probe arrives; other shells pay for a `date` process. */
+		return strdup("if [ -n \"${EPOCHREALTIME:-}\" ]; then "
+			      "while read -r x; do echo \"$EPOCHREALTIME\"; done; "
+			      "else while read -r x; do date +%s.%N; done; fi");
 	case STEP_RMDIR:
 		q = shell_quote(h->remote_dir);
 		cmd = q ? xasprintf("rm -rf -- %s", q) : NULL;
@@ -1144,11 +1211,9 @@ static int step_result(struct ssh_host *h, enum step s)
 		return -1;
 	}
 	case STEP_CLOCK:
-		if (c->status == 0 && c->out.len) {
-			long long remote = strtoll(c->out.data, NULL, 10);
-			int64_t mid = c->t_exec_ns + (c->t_done_ns - c->t_exec_ns) / 2;
-			h->clock_offset_ms = (double)(remote - mid) / 1e6;
-			h->rtt_ms = (double)(c->t_done_ns - c->t_exec_ns) / 1e6;
+		if (c->have_sample) {
+			h->clock_offset_ms = c->best_offset_ms;
+			h->rtt_ms = c->best_rtt_ms;
 			h->have_clock = true;
 		}
 		return 0;
@@ -1691,6 +1756,8 @@ static void host_run(struct ssh_host *h)
 			} else {
 				if (h->sub == 0) {
 					cmd_start(h, step_command(h, h->steps[h->pi]));
+					if (h->steps[h->pi] == STEP_CLOCK)
+						h->cmd.pings = 5;
 					h->sub = 1;
 				}
 				rc = cmd_step(h);

@@ -23,6 +23,8 @@ assert_json "$TEST_DIR/ok.json" '.version == 1 and .ok == true and (.hosts | len
 assert_json "$TEST_DIR/ok.json" ".hosts[0].reachable and .hosts[0].auth and .hosts[0].agent_version == \"$VERSION\""
 assert_json "$TEST_DIR/ok.json" '.hosts[0].cpus >= 1 and .hosts[0].nofile > 0 and (.hosts[0].clock_offset_ms | type) == "number"'
 assert_json "$TEST_DIR/ok.json" '.hosts[0].problem == null and .hosts[0].system != null'
+# Same clock on both ends: the estimate's error is bounded by half the probe's round trip.
+assert_json "$TEST_DIR/ok.json" '(.hosts[0].clock_offset_ms | fabs) <= .hosts[0].rtt_ms / 2 + 0.5'
 check "$H" --known-hosts "$K/known_hosts" >"$TEST_DIR/ok.txt" || fail "table form failed"
 grep -q "root@127.0.0.1:$s1_PORT .* ok .* $VERSION" "$TEST_DIR/ok.txt" || fail "table: $(cat "$TEST_DIR/ok.txt")"
 echo "ok: good host"
