@@ -1,0 +1,867 @@
+/* HTTP plumbing for barrage-target on libevent's evhttp: listeners (plain and TLS), turning an
+ * evhttp request into a socket-free struct srv_request, sending the struct srv_response back
+ * (now, after a delay, chunked, or held for group commit), the built-in /health and /metrics
+ * routes, counters, and a clean stop on SIGTERM/SIGINT. See http.h for the contract. */
+#include "servers/http.h"
+
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/bufferevent_ssl.h>
+#include <event2/event.h>
+#include <event2/http.h>
+#include <event2/keyvalq_struct.h>
+#include <event2/thread.h>
+#include <openssl/ssl.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "servers/tls.h"
+
+#define SRV_PATH_MAX 4096
+#define SRV_HELD_MAX ((size_t)1 << 20)
+#define SRV_CHUNK 8192
+
+/* A reply waiting for a journal commit. */
+struct srv_held {
+	struct evhttp_request *req;
+	struct evbuffer *chunks; /* body of a chunked reply, else NULL */
+	int status;
+};
+
+/* A reply waiting for its delay (test target). */
+struct srv_delayed {
+	struct srv_thread *t;
+	struct event *ev;
+	struct srv_held h;
+	struct srv_delayed *prev, *next; /* the thread's list, so a stop frees what is left */
+};
+
+struct srv_thread {
+	struct srv *s;
+	int idx;
+	pthread_t tid;
+	struct event_base *base;
+	struct evhttp *http_plain, *http_tls;
+	struct event *flush_ev;
+	int flush_armed;
+	struct srv_held *held;
+	size_t nheld, capheld;
+	struct srv_response rs;
+	char path[SRV_PATH_MAX];
+	struct srv_counters ctr;
+	struct event *sig_term, *sig_int;
+	struct srv_delayed *delayed;
+};
+
+static void ctr_add(uint64_t *c, uint64_t n)
+{
+	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
+}
+
+int64_t srv_now_us(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+/* ---- responses ---- */
+
+void srv_response_init(struct srv_response *rs)
+{
+	memset(rs, 0, sizeof(*rs));
+	buf_init(&rs->body, 64u << 20);
+}
+
+void srv_response_reset(struct srv_response *rs)
+{
+	buf_reset(&rs->body);
+	rs->status = 0;
+	rs->content_type = NULL;
+	rs->static_body = NULL;
+	rs->static_len = 0;
+	rs->nhdr = 0;
+	rs->delay_us = 0;
+	rs->chunked = 0;
+	rs->close = 0;
+}
+
+void srv_response_free(struct srv_response *rs)
+{
+	buf_free(&rs->body);
+}
+
+void srv_reply_error(struct srv_response *rs, int status, const char *fmt, ...)
+{
+	char msg[512];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	buf_reset(&rs->body);
+	rs->static_body = NULL;
+	rs->status = status;
+	rs->content_type = NULL;
+	buf_append_str(&rs->body, "{\"error\":");
+	buf_append_json_str(&rs->body, msg, strlen(msg));
+	buf_append_str(&rs->body, "}\n");
+}
+
+void srv_reply_json(struct srv_response *rs, int status, json_t *v)
+{
+	char *text;
+
+	buf_reset(&rs->body);
+	rs->static_body = NULL;
+	rs->status = status;
+	text = v ? json_dumps(v, JSON_COMPACT) : NULL;
+	json_decref(v);
+	if (!text) {
+		srv_reply_error(rs, 500, "out of memory");
+		return;
+	}
+	buf_append_str(&rs->body, text);
+	buf_append_byte(&rs->body, '\n');
+	free(text);
+}
+
+void srv_add_header(struct srv_response *rs, const char *name, const char *value)
+{
+	size_t nl = strlen(name), vl = strlen(value);
+
+	if (rs->nhdr >= SRV_MAX_HEADERS || nl >= sizeof(rs->hdr_name[0]) ||
+	    vl >= sizeof(rs->hdr_value[0]))
+		return;
+	memcpy(rs->hdr_name[rs->nhdr], name, nl + 1);
+	memcpy(rs->hdr_value[rs->nhdr], value, vl + 1);
+	rs->nhdr++;
+}
+
+json_t *srv_body_json(const struct srv_request *rq, struct srv_response *rs)
+{
+	json_error_t je;
+	json_t *v;
+
+	if (rq->body_len == 0) {
+		srv_reply_error(rs, 400, "request body: expected a JSON object, got nothing");
+		return NULL;
+	}
+	v = json_loadb(rq->body, rq->body_len, JSON_REJECT_DUPLICATES, &je);
+	if (!v) {
+		srv_reply_error(rs, 400, "request body: malformed JSON at line %d column %d: %s",
+				je.line, je.column, je.text);
+		return NULL;
+	}
+	if (!json_is_object(v)) {
+		json_decref(v);
+		srv_reply_error(rs, 400, "request body: expected a JSON object");
+		return NULL;
+	}
+	return v;
+}
+
+static int hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+int srv_query_get(const char *query, const char *name, char *out, size_t outsize)
+{
+	size_t nl = strlen(name);
+	const char *p = query;
+
+	while (p && *p) {
+		const char *amp = strchr(p, '&');
+		const char *end = amp ? amp : p + strlen(p);
+
+		if ((size_t)(end - p) >= nl && memcmp(p, name, nl) == 0 &&
+		    (p + nl == end || p[nl] == '=')) {
+			const char *v = p + nl + (p + nl < end ? 1 : 0);
+			size_t o = 0;
+
+			while (v < end) {
+				int c = (unsigned char)*v;
+
+				if (c == '+') {
+					c = ' ';
+					v++;
+				} else if (c == '%' && end - v >= 3 && hexval(v[1]) >= 0 &&
+					   hexval(v[2]) >= 0) {
+					c = hexval(v[1]) * 16 + hexval(v[2]);
+					v += 3;
+				} else {
+					v++;
+				}
+				if (o + 1 >= outsize)
+					return -1;
+				out[o++] = (char)c;
+			}
+			if (outsize == 0)
+				return -1;
+			out[o] = '\0';
+			return (int)o;
+		}
+		p = amp ? amp + 1 : NULL;
+	}
+	return -1;
+}
+
+int srv_cookie_get(const char *cookie, const char *name, char *out, size_t outsize)
+{
+	size_t nl = strlen(name);
+	const char *p = cookie;
+
+	while (p && *p) {
+		const char *semi, *end;
+
+		while (*p == ' ' || *p == ';')
+			p++;
+		semi = strchr(p, ';');
+		end = semi ? semi : p + strlen(p);
+		if ((size_t)(end - p) > nl && memcmp(p, name, nl) == 0 && p[nl] == '=') {
+			size_t vl = (size_t)(end - p) - nl - 1;
+
+			if (vl + 1 > outsize)
+				return -1;
+			memcpy(out, p + nl + 1, vl);
+			out[vl] = '\0';
+			return (int)vl;
+		}
+		p = semi;
+	}
+	return -1;
+}
+
+int srv_path_is(const struct srv_request *rq, const char *s)
+{
+	size_t n = strlen(s);
+
+	return rq->path_len == n && memcmp(rq->path, s, n) == 0;
+}
+
+void srv_counters_sum(struct srv *s, struct srv_counters *out)
+{
+	memset(out, 0, sizeof(*out));
+	for (int i = 0; i < s->nthr; i++) {
+		const uint64_t *src = (const uint64_t *)&s->thr[i].ctr;
+		uint64_t *dst = (uint64_t *)out;
+
+		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
+			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	}
+}
+
+/* ---- built-in routes ---- */
+
+static void metrics(struct srv *s, struct srv_response *rs)
+{
+	struct srv_counters c;
+	struct buf *b = &rs->body;
+
+	srv_counters_sum(s, &c);
+	rs->content_type = "text/plain; charset=utf-8";
+	buf_printf(b, "service %s\n", s->service->name);
+	buf_printf(b, "uptime_s %.3f\n", (double)(srv_now_us() - s->start_us) / 1e6);
+	buf_printf(b, "requests %llu\n", (unsigned long long)c.requests);
+	buf_printf(b, "responses_2xx %llu\n", (unsigned long long)c.status_2xx);
+	buf_printf(b, "responses_3xx %llu\n", (unsigned long long)c.status_3xx);
+	buf_printf(b, "responses_4xx %llu\n", (unsigned long long)c.status_4xx);
+	buf_printf(b, "responses_5xx %llu\n", (unsigned long long)c.status_5xx);
+	buf_printf(b, "bytes_in %llu\n", (unsigned long long)c.bytes_in);
+	buf_printf(b, "bytes_out %llu\n", (unsigned long long)c.bytes_out);
+	buf_printf(b, "held_replies %llu\n", (unsigned long long)c.held_replies);
+	if (s->journal) {
+		struct journal_stats js;
+
+		journal_get_stats(s->journal, &js);
+		buf_printf(b, "journal_sync %s\n", journal_sync_name(s->sync));
+		buf_printf(b, "journal_appended %llu\n", (unsigned long long)js.appended);
+		buf_printf(b, "journal_commits %llu\n", (unsigned long long)js.commits);
+		buf_printf(b, "journal_fsyncs %llu\n", (unsigned long long)js.fsyncs);
+		buf_printf(b, "journal_compactions %llu\n", (unsigned long long)js.compactions);
+		buf_printf(b, "journal_file_bytes %llu\n", (unsigned long long)js.file_bytes);
+		buf_printf(b, "journal_file_records %llu\n", (unsigned long long)js.file_records);
+	}
+	if (s->service->metrics)
+		s->service->metrics(s, b);
+}
+
+void srv_dispatch(struct srv *s, const struct srv_request *rq, struct srv_response *rs)
+{
+	if (srv_path_is(rq, "/health")) {
+		buf_printf(&rs->body, "{\"ok\":true,\"service\":\"%s\"}\n", s->service->name);
+		return;
+	}
+	if (srv_path_is(rq, "/metrics")) {
+		metrics(s, rs);
+		return;
+	}
+	s->service->handle(s, rq, rs);
+}
+
+/* ---- sending ---- */
+
+static void send_held(struct srv_thread *t, struct srv_held *h)
+{
+	if (h->chunks) {
+		struct evbuffer *piece = evbuffer_new();
+
+		evhttp_send_reply_start(h->req, h->status, NULL);
+		while (piece && evbuffer_get_length(h->chunks) > 0) {
+			evbuffer_remove_buffer(h->chunks, piece, SRV_CHUNK);
+			evhttp_send_reply_chunk(h->req, piece);
+		}
+		evhttp_send_reply_end(h->req);
+		evbuffer_free(piece);
+		evbuffer_free(h->chunks);
+		h->chunks = NULL;
+	} else {
+		evhttp_send_reply(h->req, h->status, NULL, NULL);
+	}
+	(void)t;
+}
+
+static void delayed_unlink(struct srv_delayed *d)
+{
+	if (d->prev)
+		d->prev->next = d->next;
+	else
+		d->t->delayed = d->next;
+	if (d->next)
+		d->next->prev = d->prev;
+	event_free(d->ev);
+	if (d->h.chunks)
+		evbuffer_free(d->h.chunks);
+	free(d);
+}
+
+static void delayed_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_delayed *d = arg;
+
+	send_held(d->t, &d->h);
+	delayed_unlink(d);
+}
+
+static void fatal_journal(struct srv *s, const char *err)
+{
+	log_error("journal %s: commit failed, stopping so memory is not ahead of disk: %s",
+		  journal_path(s->journal), err ? err : "?");
+	_exit(1);
+}
+
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	struct srv_thread *t = arg;
+	struct srv *s = t->s;
+	char *err = NULL;
+	size_t n;
+
+	t->flush_armed = 0;
+	if (s->journal && journal_pending(s->journal)) {
+		if (journal_commit(s->journal, &err) < 0)
+			fatal_journal(s, err);
+		ctr_add(&t->ctr.commits, 1);
+	}
+	/* Replies queued by this batch go out; the array is reused, so nothing is allocated in
+	 * steady state. */
+	n = t->nheld;
+	t->nheld = 0;
+	for (size_t i = 0; i < n; i++)
+		send_held(t, &t->held[i]);
+}
+
+static int hold(struct srv_thread *t, const struct srv_held *h)
+{
+	if (t->nheld == t->capheld) {
+		size_t nc = t->capheld ? t->capheld * 2 : 256;
+		struct srv_held *nh;
+
+		if (nc > SRV_HELD_MAX)
+			return -1;
+		nh = realloc(t->held, nc * sizeof(*nh));
+		if (!nh)
+			return -1;
+		t->held = nh;
+		t->capheld = nc;
+	}
+	t->held[t->nheld++] = *h;
+	if (!t->flush_armed) {
+		t->flush_armed = 1;
+		event_active(t->flush_ev, EV_TIMEOUT, 0);
+	}
+	return 0;
+}
+
+static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv_response *rs)
+{
+	struct srv *s = t->s;
+	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
+	struct evbuffer *out = evhttp_request_get_output_buffer(req);
+	struct srv_held h = { req, NULL, rs->status ? rs->status : 200 };
+	size_t blen = rs->static_body ? rs->static_len : rs->body.len;
+
+	evhttp_add_header(oh, "Content-Type",
+			  rs->content_type ? rs->content_type : "application/json");
+	for (int i = 0; i < rs->nhdr; i++)
+		evhttp_add_header(oh, rs->hdr_name[i], rs->hdr_value[i]);
+	if (rs->close)
+		evhttp_add_header(oh, "Connection", "close");
+	if (rs->chunked) {
+		h.chunks = evbuffer_new();
+		out = h.chunks;
+	}
+	if (out) {
+		if (rs->static_body)
+			evbuffer_add_reference(out, rs->static_body, rs->static_len, NULL, NULL);
+		else
+			evbuffer_add(out, rs->body.data, rs->body.len);
+	}
+
+	ctr_add(&t->ctr.requests, 1);
+	ctr_add(&t->ctr.bytes_out, blen);
+	if (h.status < 300)
+		ctr_add(&t->ctr.status_2xx, 1);
+	else if (h.status < 400)
+		ctr_add(&t->ctr.status_3xx, 1);
+	else if (h.status < 500)
+		ctr_add(&t->ctr.status_4xx, 1);
+	else
+		ctr_add(&t->ctr.status_5xx, 1);
+
+	if (rs->delay_us > 0) {
+		struct srv_delayed *d = malloc(sizeof(*d));
+		struct timeval tv = { (time_t)(rs->delay_us / 1000000),
+				      (suseconds_t)(rs->delay_us % 1000000) };
+
+		if (d) {
+			d->t = t;
+			d->h = h;
+			d->ev = event_new(t->base, -1, 0, delayed_cb, d);
+			if (d->ev && event_add(d->ev, &tv) == 0) {
+				d->prev = NULL;
+				d->next = t->delayed;
+				if (t->delayed)
+					t->delayed->prev = d;
+				t->delayed = d;
+				return;
+			}
+			if (d->ev)
+				event_free(d->ev);
+			free(d);
+		}
+		/* No memory for a timer: answer now rather than never. */
+	}
+	if (t->nheld > 0 || (s->journal && journal_pending(s->journal))) {
+		if (hold(t, &h) == 0) {
+			ctr_add(&t->ctr.held_replies, 1);
+			return;
+		}
+		/* Too many replies queued: commit now, then answer. */
+		flush_cb(-1, 0, t);
+	}
+	send_held(t, &h);
+}
+
+static enum srv_method method_of(enum evhttp_cmd_type c, const char **name)
+{
+	switch (c) {
+	case EVHTTP_REQ_GET: *name = "GET"; return SRV_GET;
+	case EVHTTP_REQ_POST: *name = "POST"; return SRV_POST;
+	case EVHTTP_REQ_PUT: *name = "PUT"; return SRV_PUT;
+	case EVHTTP_REQ_DELETE: *name = "DELETE"; return SRV_DELETE;
+	case EVHTTP_REQ_HEAD: *name = "HEAD"; return SRV_HEAD;
+	case EVHTTP_REQ_PATCH: *name = "PATCH"; return SRV_PATCH;
+	case EVHTTP_REQ_OPTIONS: *name = "OPTIONS"; return SRV_OPTIONS;
+	default: *name = "OTHER"; return SRV_OTHER;
+	}
+}
+
+static void on_request(struct evhttp_request *req, void *arg)
+{
+	struct srv_thread *t = arg;
+	struct srv *s = t->s;
+	struct srv_response *rs = &t->rs;
+	struct srv_request rq;
+	struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
+	struct evbuffer *in = evhttp_request_get_input_buffer(req);
+	const char *uri = evhttp_request_get_uri(req);
+	const char *q;
+	size_t plen;
+
+	memset(&rq, 0, sizeof(rq));
+	srv_response_reset(rs);
+	rq.method = method_of(evhttp_request_get_command(req), &rq.method_name);
+	rq.ev = req;
+	rq.now_us = srv_now_us();
+	rq.cookie = evhttp_find_header(ih, "Cookie");
+	rq.authorization = evhttp_find_header(ih, "Authorization");
+	rq.body_len = in ? evbuffer_get_length(in) : 0;
+	rq.body = rq.body_len ? (const char *)evbuffer_pullup(in, -1) : NULL;
+	ctr_add(&t->ctr.bytes_in, rq.body_len);
+
+	if (!uri)
+		uri = "/";
+	/* Absolute-form targets ("http://host/path") are legal HTTP/1.1: keep the path. */
+	if (uri[0] != '/') {
+		const char *sl = strstr(uri, "://");
+
+		uri = sl ? strchr(sl + 3, '/') : NULL;
+		if (!uri) {
+			srv_reply_error(rs, 400, "request target must be a path starting with '/'");
+			goto send;
+		}
+	}
+	q = strchr(uri, '?');
+	plen = q ? (size_t)(q - uri) : strlen(uri);
+	if (plen >= sizeof(t->path)) {
+		srv_reply_error(rs, 414, "path longer than %zu bytes", sizeof(t->path) - 1);
+		goto send;
+	}
+	memcpy(t->path, uri, plen);
+	t->path[plen] = '\0';
+	rq.path = t->path;
+	rq.path_len = plen;
+	rq.query = q ? q + 1 : "";
+	if (rq.body_len > s->max_body) {
+		srv_reply_error(rs, 413, "request body of %zu bytes is over the %zu-byte limit",
+				rq.body_len, s->max_body);
+		goto send;
+	}
+	srv_dispatch(s, &rq, rs);
+send:
+	respond(t, req, rs);
+}
+
+/* ---- listeners ---- */
+
+static int parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char **err)
+{
+	char host[256];
+	const char *colon = strrchr(spec, ':');
+	char *end;
+	long port;
+	size_t hl;
+
+	if (!colon)
+		return err_set(err, "listen address '%s': expected ADDR:PORT", spec);
+	hl = (size_t)(colon - spec);
+	if (hl >= sizeof(host))
+		return err_set(err, "listen address '%s': address too long", spec);
+	memcpy(host, spec, hl);
+	host[hl] = '\0';
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
+		return err_set(err, "listen address '%s': port must be 0..65535", spec);
+	memset(ss, 0, sizeof(*ss));
+	if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
+
+		host[hl - 1] = '\0';
+		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
+			return err_set(err, "listen address '%s': bad IPv6 address", spec);
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		*len = sizeof(*a6);
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
+
+		if (hl == 0 || strcmp(host, "*") == 0)
+			a4->sin_addr.s_addr = htonl(INADDR_ANY);
+		else if (strcmp(host, "localhost") == 0)
+			a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+		else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
+			return err_set(err, "listen address '%s': bad IPv4 address", spec);
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		*len = sizeof(*a4);
+	}
+	return 0;
+}
+
+/* Bind a listening socket. port_io: in, the port to use when the spec says 0 (0 = let the
+ * kernel pick); out, the port bound. */
+static int bind_one(const char *spec, int reuseport, int *port_io, char **err)
+{
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+
+	if (parse_addr(spec, &ss, &len, err) < 0)
+		return -1;
+	if (*port_io) {
+		if (ss.ss_family == AF_INET)
+			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)*port_io);
+		else
+			((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)*port_io);
+	}
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return err_set(err, "listen %s: socket: %s", spec, strerror(errno));
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (reuseport)
+		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
+	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0) {
+		err_set(err, "listen %s: %s", spec, strerror(errno));
+		close(fd);
+		return -1;
+	}
+	len = sizeof(ss);
+	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
+		*port_io = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
+							 : ((struct sockaddr_in6 *)&ss)->sin6_port);
+	return fd;
+}
+
+static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
+{
+	SSL *ssl = SSL_new(arg);
+	struct bufferevent *bev;
+
+	if (!ssl)
+		return NULL;
+	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
+					     BEV_OPT_CLOSE_ON_FREE);
+	if (bev)
+		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
+	return bev;
+}
+
+static struct evhttp *make_http(struct srv_thread *t)
+{
+	struct evhttp *h = evhttp_new(t->base);
+
+	if (!h)
+		return NULL;
+	evhttp_set_gencb(h, on_request, t);
+	evhttp_set_max_body_size(h, (ev_ssize_t)t->s->max_body);
+	evhttp_set_max_headers_size(h, 64 * 1024);
+	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
+					      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
+					      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
+					      EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+	evhttp_set_timeout(h, 120);
+	return h;
+}
+
+static void stop_all(struct srv *s)
+{
+	s->stopping = 1;
+	for (int i = 0; i < s->nthr; i++)
+		if (s->thr[i].base)
+			event_base_loopexit(s->thr[i].base, NULL);
+}
+
+static void signal_cb(evutil_socket_t sig, short what, void *arg)
+{
+	struct srv *s = arg;
+
+	log_info("%s: signal %d, stopping", s->service->name, (int)sig);
+	stop_all(s);
+}
+
+static void *thread_main(void *arg)
+{
+	struct srv_thread *t = arg;
+
+	event_base_dispatch(t->base);
+	return NULL;
+}
+
+static int write_port_file(const char *path, int http_port, int https_port, char **err)
+{
+	char tmp[4096];
+	FILE *f;
+
+	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
+		return err_set(err, "port file '%s': name too long", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return err_set(err, "port file '%s': %s", tmp, strerror(errno));
+	if (http_port >= 0)
+		fprintf(f, "http %d\n", http_port);
+	if (https_port >= 0)
+		fprintf(f, "https %d\n", https_port);
+	if (fclose(f) != 0 || rename(tmp, path) != 0)
+		return err_set(err, "port file '%s': %s", path, strerror(errno));
+	return 0;
+}
+
+int srv_run(struct srv *s, char **err)
+{
+	int rc = -1;
+	int *ports = NULL, *tls_ports = NULL;
+	int first_http = -1, first_https = -1;
+	int reuse = s->threads > 1;
+
+	if (s->threads > 1 && evthread_use_pthreads() < 0)
+		return err_set(err, "libevent threads unavailable");
+	signal(SIGPIPE, SIG_IGN);
+	s->nthr = s->threads;
+	s->thr = calloc((size_t)s->nthr, sizeof(*s->thr));
+	ports = calloc((size_t)s->nlisten + 1, sizeof(int));
+	tls_ports = calloc((size_t)s->ntls_listen + 1, sizeof(int));
+	if (!s->thr || !ports || !tls_ports) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	if (s->ntls_listen > 0) {
+		s->ssl_ctx = srv_tls_ctx_new(s->cert_file, s->key_file, err);
+		if (!s->ssl_ctx)
+			goto out;
+	}
+	for (int i = 0; i < s->nthr; i++) {
+		struct srv_thread *t = &s->thr[i];
+		struct event_config *cfg = event_config_new();
+
+		t->s = s;
+		t->idx = i;
+		srv_response_init(&t->rs);
+		/* Stateless loops need no locks inside libevent. */
+		if (cfg && s->threads == 1)
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+		t->base = cfg ? event_base_new_with_config(cfg) : NULL;
+		event_config_free(cfg);
+		/* Three priorities: I/O runs at the default (1); the commit flush at 2 runs only
+		 * once every ready callback of this turn has run, so it batches them. */
+		if (!t->base || event_base_priority_init(t->base, 3) < 0) {
+			err_set(err, "cannot create an event loop");
+			goto out;
+		}
+		t->flush_ev = event_new(t->base, -1, 0, flush_cb, t);
+		if (!t->flush_ev || event_priority_set(t->flush_ev, 2) < 0) {
+			err_set(err, "cannot create the commit event");
+			goto out;
+		}
+		if (s->nlisten > 0 && !(t->http_plain = make_http(t))) {
+			err_set(err, "cannot create the HTTP server");
+			goto out;
+		}
+		if (s->ntls_listen > 0) {
+			if (!(t->http_tls = make_http(t))) {
+				err_set(err, "cannot create the HTTPS server");
+				goto out;
+			}
+			evhttp_set_bevcb(t->http_tls, tls_bevcb, s->ssl_ctx);
+		}
+		for (int k = 0; k < s->nlisten; k++) {
+			int fd = bind_one(s->listen[k], reuse, &ports[k], err);
+
+			if (fd < 0)
+				goto out;
+			if (!evhttp_accept_socket_with_handle(t->http_plain, fd)) {
+				close(fd);
+				err_set(err, "listen %s: cannot accept", s->listen[k]);
+				goto out;
+			}
+		}
+		for (int k = 0; k < s->ntls_listen; k++) {
+			int fd = bind_one(s->tls_listen[k], reuse, &tls_ports[k], err);
+
+			if (fd < 0)
+				goto out;
+			if (!evhttp_accept_socket_with_handle(t->http_tls, fd)) {
+				close(fd);
+				err_set(err, "listen %s: cannot accept", s->tls_listen[k]);
+				goto out;
+			}
+		}
+	}
+	s->base = s->thr[0].base;
+	if (s->nlisten > 0)
+		first_http = ports[0];
+	if (s->ntls_listen > 0)
+		first_https = tls_ports[0];
+	s->thr[0].sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
+	s->thr[0].sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
+	if (!s->thr[0].sig_term || !s->thr[0].sig_int || evsignal_add(s->thr[0].sig_term, NULL) < 0 ||
+	    evsignal_add(s->thr[0].sig_int, NULL) < 0) {
+		err_set(err, "cannot install signal handlers");
+		goto out;
+	}
+	if (s->port_file && write_port_file(s->port_file, first_http, first_https, err) < 0)
+		goto out;
+	{
+		char lbuf[512];
+		int o = 0;
+
+		lbuf[0] = '\0';
+		for (int k = 0; k < s->nlisten && o < (int)sizeof(lbuf) - 64; k++)
+			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " http port %d", ports[k]);
+		for (int k = 0; k < s->ntls_listen && o < (int)sizeof(lbuf) - 64; k++)
+			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " https port %d",
+				      tls_ports[k]);
+		log_info("%s: listening on%s (%d thread%s, sync %s)", s->service->name, lbuf,
+			 s->nthr, s->nthr == 1 ? "" : "s", journal_sync_name(s->sync));
+	}
+	for (int i = 1; i < s->nthr; i++) {
+		if (pthread_create(&s->thr[i].tid, NULL, thread_main, &s->thr[i]) != 0) {
+			err_set(err, "cannot start thread %d", i);
+			stop_all(s);
+			for (int k = 1; k < i; k++)
+				pthread_join(s->thr[k].tid, NULL);
+			goto out;
+		}
+	}
+	event_base_dispatch(s->base);
+	stop_all(s);
+	for (int i = 1; i < s->nthr; i++)
+		pthread_join(s->thr[i].tid, NULL);
+	/* Anything appended but not yet answered is committed before the process goes. */
+	flush_cb(-1, 0, &s->thr[0]);
+	log_info("%s: stopped", s->service->name);
+	rc = 0;
+out:
+	for (int i = 0; s->thr && i < s->nthr; i++) {
+		struct srv_thread *t = &s->thr[i];
+
+		while (t->delayed)
+			delayed_unlink(t->delayed);
+		if (t->http_plain)
+			evhttp_free(t->http_plain);
+		if (t->http_tls)
+			evhttp_free(t->http_tls);
+		if (t->flush_ev)
+			event_free(t->flush_ev);
+		if (t->sig_term)
+			event_free(t->sig_term);
+		if (t->sig_int)
+			event_free(t->sig_int);
+		if (t->base)
+			event_base_free(t->base);
+		free(t->held);
+		srv_response_free(&t->rs);
+	}
+	free(s->thr);
+	s->thr = NULL;
+	s->nthr = 0;
+	s->base = NULL;
+	if (s->ssl_ctx)
+		srv_tls_ctx_free(s->ssl_ctx);
+	s->ssl_ctx = NULL;
+	free(ports);
+	free(tls_ports);
+	return rc;
+}

@@ -1,0 +1,189 @@
+/* The HTTP plumbing shared by every service of barrage-target: listeners (HTTP and HTTPS), the
+ * request/response records handed to a service, JSON helpers, counters, and group commit.
+ *
+ * A service is a table row (struct srv_service, registered in servers/services.c). Its handler
+ * sees a socket-free request (struct srv_request) and fills a reusable response
+ * (struct srv_response); http.c turns that into bytes. Because the handler never touches the
+ * connection, the same handler runs from the fuzzer and from unit tests with no network.
+ *
+ * Group commit: a service that keeps state opens a journal (servers/journal.h) in its init and
+ * stores it in srv->journal. After each handler call, if the journal holds records not yet
+ * committed (or replies are already waiting), the reply is held; once the event loop has run
+ * every callback that was ready in this turn, one journal_commit() makes them all durable (one
+ * fsync with --sync batch) and the held replies go out in arrival order. So no reply is sent
+ * before the records appended before it are on disk, and a read never reports state that a
+ * crash could still take back.
+ *
+ * Threads: --threads N runs N event loops, each with its own listeners on the same ports
+ * (SO_REUSEPORT). Only services with threads_ok (the stateless test target) accept N > 1;
+ * stateful services run their handler on one loop, so they need no locks. */
+#ifndef BARRAGE_SERVERS_HTTP_H
+#define BARRAGE_SERVERS_HTTP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "common/buf.h"
+#include "servers/journal.h"
+
+struct evhttp_request;
+struct event_base;
+struct srv;
+
+enum srv_method {
+	SRV_GET = 1,
+	SRV_POST,
+	SRV_PUT,
+	SRV_DELETE,
+	SRV_HEAD,
+	SRV_PATCH,
+	SRV_OPTIONS,
+	SRV_OTHER,
+};
+
+/* Default cap on a request body; --max-body changes it. Larger bodies get 413. */
+#define SRV_DEFAULT_MAX_BODY ((size_t)1 << 20)
+
+/* One request as a service sees it. Every pointer stays valid for the handler call only. */
+struct srv_request {
+	enum srv_method method;
+	const char *method_name;   /* "GET", ... */
+	const char *path;          /* raw path, without the query; starts with '/' */
+	size_t path_len;
+	const char *query;         /* raw query after '?' (not decoded), "" when none */
+	const char *body;          /* not NUL-terminated; may be NULL when body_len == 0 */
+	size_t body_len;
+	const char *cookie;        /* Cookie header or NULL */
+	const char *authorization; /* Authorization header or NULL */
+	int64_t now_us;            /* monotonic clock at dispatch */
+	struct evhttp_request *ev; /* the libevent request, NULL outside a socket (fuzzing) */
+};
+
+#define SRV_MAX_HEADERS 8
+#define SRV_HEADER_VALUE_MAX 512
+
+/* The reply a handler fills. http.c resets it before each call and reuses its memory. */
+struct srv_response {
+	int status;               /* 0 means 200 */
+	struct buf body;          /* the body, unless static_body is set */
+	const char *content_type; /* NULL: application/json */
+	const char *static_body;  /* referenced, not copied: must outlive the reply */
+	size_t static_len;
+	int nhdr;
+	char hdr_name[SRV_MAX_HEADERS][64];
+	char hdr_value[SRV_MAX_HEADERS][SRV_HEADER_VALUE_MAX];
+	int64_t delay_us; /* send the reply this much later (test target) */
+	int chunked;      /* send the body as chunks (test target) */
+	int close;        /* Connection: close after this reply */
+};
+
+/* A service option: "--name VALUE" (has_arg) or "--name". */
+struct srv_option {
+	const char *name; /* without the leading dashes */
+	int has_arg;
+	const char *help; /* one line for --help, e.g. "--accounts N   seeded users (1000)" */
+};
+
+/* A row of the service table (servers/services.c). Every callback but handle may be NULL.
+ * - option: called for each service option from the command line (value NULL when !has_arg);
+ *   returns 0, or -1 with *err set. Runs before init.
+ * - init: allocate srv->state, open the journal (srv->data_dir, srv->sync) and replay it, set
+ *   srv->journal. Returns 0 or -1 with *err set (the program exits 2 on a usage error, 1 else).
+ * - handle: answer one request (see srv_request / srv_response); must not block.
+ * - metrics: append service counters to /metrics ("name value\n" lines).
+ * - fini: free srv->state (after the loops stopped). */
+struct srv_service {
+	const char *name;
+	const char *summary; /* one line for --help */
+	const struct srv_option *options; /* terminated by a {NULL} row; may be NULL */
+	int threads_ok;
+	int (*option)(struct srv *s, const char *name, const char *value, char **err);
+	int (*init)(struct srv *s, char **err);
+	void (*handle)(struct srv *s, const struct srv_request *rq, struct srv_response *rs);
+	void (*metrics)(struct srv *s, struct buf *out);
+	void (*fini)(struct srv *s);
+};
+
+/* The service table, NULL-terminated (servers/services.c). */
+extern const struct srv_service *const srv_services[];
+const struct srv_service *srv_service_find(const char *name);
+
+/* Request counters, kept per loop thread and summed for /metrics. */
+struct srv_counters {
+	uint64_t requests;     /* every request handled, /health and /metrics included */
+	uint64_t status_2xx, status_3xx, status_4xx, status_5xx;
+	uint64_t bytes_in;     /* request bodies */
+	uint64_t bytes_out;    /* response bodies */
+	uint64_t commits;      /* journal commits that carried records */
+	uint64_t held_replies; /* replies that waited for a commit */
+};
+
+struct srv_thread; /* http.c's own */
+
+struct srv {
+	const struct srv_service *service;
+	void *state;             /* the service's */
+	struct journal *journal; /* set by a stateful service's init; see group commit above */
+	const char *data_dir;    /* --data-dir (default "."); never NULL */
+	enum journal_sync sync;  /* --sync */
+	int threads;             /* --threads */
+	size_t max_body;         /* --max-body */
+	int64_t start_us;        /* monotonic clock when the server started */
+	int verbose;             /* -v count; -q sets log_level to errors */
+	struct event_base *base; /* loop 0's base, available after srv_run started */
+
+	/* http.c's own */
+	struct srv_thread *thr;
+	int nthr;
+	char **listen;
+	int nlisten;
+	char **tls_listen;
+	int ntls_listen;
+	const char *cert_file, *key_file, *port_file;
+	void *ssl_ctx;
+	volatile int stopping;
+};
+
+/* Bind every listener, write the port file, run the loops until SIGTERM/SIGINT. Returns 0 on a
+ * clean stop, -1 with *err when a listener cannot be set up. */
+int srv_run(struct srv *s, char **err);
+
+/* Run a request through the service without a socket: the built-in routes (/health, /metrics)
+ * and then the service's handler. Used by http.c itself, the fuzzer and unit tests. */
+void srv_dispatch(struct srv *s, const struct srv_request *rq, struct srv_response *rs);
+
+/* Response helpers. */
+void srv_response_init(struct srv_response *rs);
+void srv_response_reset(struct srv_response *rs);
+void srv_response_free(struct srv_response *rs);
+/* {"error": "MESSAGE"} with the given status. */
+void srv_reply_error(struct srv_response *rs, int status, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+/* Dump a JSON value as the body with the given status; takes the reference to v. */
+void srv_reply_json(struct srv_response *rs, int status, json_t *v);
+/* Add a response header (silently dropped past SRV_MAX_HEADERS or an over-long value). */
+void srv_add_header(struct srv_response *rs, const char *name, const char *value);
+
+/* Parse the body as a JSON object. On failure fills rs with a 400 error naming what is wrong
+ * and returns NULL. The caller owns the result (json_decref). */
+json_t *srv_body_json(const struct srv_request *rq, struct srv_response *rs);
+
+/* Find NAME in a raw query string and percent-decode its value into out (NUL-terminated).
+ * Returns the decoded length, or -1 when absent or longer than outsize - 1. */
+int srv_query_get(const char *query, const char *name, char *out, size_t outsize);
+
+/* Find cookie NAME in a Cookie header; copies its value. Returns the length or -1. */
+int srv_cookie_get(const char *cookie, const char *name, char *out, size_t outsize);
+
+/* True when the path equals s (paths compare exactly, case-sensitive). */
+int srv_path_is(const struct srv_request *rq, const char *s);
+
+/* Sum of every thread's counters. */
+void srv_counters_sum(struct srv *s, struct srv_counters *out);
+
+/* Monotonic microseconds. */
+int64_t srv_now_us(void);
+
+#endif

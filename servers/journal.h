@@ -1,0 +1,120 @@
+/* An append-only journal of CRC-checked records, shared by the stateful reference servers
+ * (wallet, voting, queue). A service appends a record for every change it makes, commits (group
+ * commit: one write and one fsync for everything appended in an event-loop turn) before it
+ * replies, and on start replays the file to rebuild its state.
+ *
+ * File format (little-endian):
+ *   header  8 bytes  "BRGJRNL1"
+ *   record  u32 len | u32 crc | u8 type | len bytes of payload
+ * where crc is CRC32C (Castagnoli) over the type byte and the payload. Types are the service's
+ * own (1..255; 0 is refused). A record is at most JOURNAL_MAX_RECORD bytes.
+ *
+ * Recovery: replay stops at the first record that is short, oversized or fails its CRC; the file
+ * is truncated there (a torn tail left by a crash mid-write, or corruption) and one log line says
+ * how many records were recovered and how many bytes were cut, at which offset, and why.
+ *
+ * Compaction: journal_compact() writes a snapshot (records the service emits from its state)
+ * into PATH.tmp, fsyncs it, and renames it over PATH, so a crash at any moment leaves either the
+ * old complete file or the new complete one. Replay time is then bounded by the live state, not
+ * by history. */
+#ifndef BARRAGE_SERVERS_JOURNAL_H
+#define BARRAGE_SERVERS_JOURNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#define JOURNAL_MAGIC "BRGJRNL1"
+#define JOURNAL_HEADER_SIZE 8
+#define JOURNAL_RECORD_HEADER 9 /* len, crc, type */
+#define JOURNAL_MAX_RECORD ((size_t)1 << 24)
+
+enum journal_sync {
+	JOURNAL_SYNC_NONE = 0, /* write at commit, never fsync */
+	JOURNAL_SYNC_BATCH,    /* write and fsync once per commit (group commit) */
+	JOURNAL_SYNC_ALWAYS,   /* write and fsync every record as it is appended */
+};
+
+/* "always", "batch" or "none". */
+int journal_sync_parse(const char *s, enum journal_sync *out, char **err);
+const char *journal_sync_name(enum journal_sync s);
+
+/* What journal_open found. */
+struct journal_recovery {
+	uint64_t records;   /* good records replayed */
+	uint64_t bytes;     /* bytes kept, header included */
+	uint64_t cut_bytes; /* bytes truncated from the tail (0 when the file was clean) */
+	uint64_t cut_at;    /* offset of the cut */
+	char reason[96];    /* why the tail was cut ("" when it was not) */
+};
+
+struct journal_stats {
+	uint64_t appended; /* records appended since open */
+	uint64_t commits;  /* commits that wrote something */
+	uint64_t fsyncs;
+	uint64_t compactions;
+	uint64_t file_bytes;   /* current size of the file */
+	uint64_t file_records; /* records in the file (replayed + appended since compaction) */
+};
+
+struct journal;
+
+/* Called for every good record in file order during journal_open. Returns 0, or -1 with *err
+ * set to stop the open (a record the service cannot apply is a hard error, not a torn tail). */
+typedef int (*journal_replay_fn)(void *ctx, unsigned type, const uint8_t *data, size_t len,
+				 char **err);
+/* Called by journal_compact: emit the live state with journal_append(snap, ...). */
+typedef int (*journal_snapshot_fn)(void *ctx, struct journal *snap, char **err);
+
+/* Open (creating when missing) the journal at path, replay it through replay(ctx, ...), truncate
+ * any bad tail (logging what was recovered and cut), and position for appending. rec may be
+ * NULL. Returns 0, or -1 with *err (unreadable file, not a journal, replay refused a record). */
+int journal_open(struct journal **out, const char *path, enum journal_sync sync,
+		 journal_replay_fn replay, void *ctx, struct journal_recovery *rec, char **err);
+
+/* Append one record. With JOURNAL_SYNC_ALWAYS it is written and fsynced before returning;
+ * otherwise it is buffered until journal_commit. Returns 0 or -1 with *err (a write error:
+ * the caller must treat the journal as failed). */
+int journal_append(struct journal *j, unsigned type, const void *data, size_t len, char **err);
+
+/* Non-zero when records were appended but not yet committed. */
+int journal_pending(const struct journal *j);
+
+/* Write buffered records and, with JOURNAL_SYNC_BATCH, fsync. A no-op when nothing is pending.
+ * Returns 0 or -1 with *err; after a failure the on-disk state is unknown and the server must
+ * stop (its memory is ahead of its disk). */
+int journal_commit(struct journal *j, char **err);
+
+/* Commit what is pending, then rewrite the file as the snapshot emitted by snapshot(ctx, snap)
+ * and switch to it atomically. Returns 0 or -1 with *err (the old file stays in use). */
+int journal_compact(struct journal *j, journal_snapshot_fn snapshot, void *ctx, char **err);
+
+void journal_get_stats(const struct journal *j, struct journal_stats *st);
+const char *journal_path(const struct journal *j);
+
+/* Commit what is pending and close. Accepts NULL. */
+void journal_close(struct journal *j);
+
+/* CRC32C of data, continuing from crc (start with 0). */
+uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len);
+
+/* Small helpers for binary record payloads: little-endian integers and u16-length strings.
+ * Writers append to a struct buf (common/buf.h); a reader walks a payload and sets its error
+ * flag instead of reading past the end. */
+struct buf;
+int journal_put_u8(struct buf *b, uint8_t v);
+int journal_put_u32(struct buf *b, uint32_t v);
+int journal_put_i64(struct buf *b, int64_t v);
+int journal_put_str(struct buf *b, const char *s, size_t len);
+
+struct journal_reader {
+	const uint8_t *p, *end;
+	int bad; /* set when a read ran past the end */
+};
+void journal_reader_init(struct journal_reader *r, const uint8_t *data, size_t len);
+uint8_t journal_get_u8(struct journal_reader *r);
+uint32_t journal_get_u32(struct journal_reader *r);
+int64_t journal_get_i64(struct journal_reader *r);
+/* Points *s at the string inside the payload (not NUL-terminated); returns its length. */
+size_t journal_get_str(struct journal_reader *r, const char **s);
+
+#endif

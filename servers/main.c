@@ -1,0 +1,274 @@
+/* barrage-target SERVICE [options]: the reference servers (test target, wallet, voting, queue)
+ * in one binary. This file reads the command line into a struct srv, hands service options to
+ * the service, runs its init (journal replay), then the HTTP loops until SIGTERM/SIGINT.
+ * Exit codes: 0 clean stop, 1 runtime failure (bind, journal), 2 usage error. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "common/err.h"
+#include "common/log.h"
+#include "common/version.h"
+#include "servers/http.h"
+
+static void usage(FILE *f, const struct srv_service *only)
+{
+	fprintf(f,
+		"usage: barrage-target SERVICE [options]\n"
+		"\n"
+		"Reference servers for Barrage. SERVICE is one of:\n");
+	for (int i = 0; srv_services[i]; i++)
+		fprintf(f, "  %-8s %s\n", srv_services[i]->name, srv_services[i]->summary);
+	fprintf(f,
+		"\n"
+		"Options (every service):\n"
+		"  --listen ADDR:PORT      HTTP listener, repeatable (default 127.0.0.1:8080 when\n"
+		"                          neither --listen nor --tls-listen is given; port 0 picks one)\n"
+		"  --tls-listen ADDR:PORT  HTTPS listener, repeatable\n"
+		"  --cert FILE --key FILE  PEM certificate and key (default: self-signed, in memory)\n"
+		"  --port-file FILE        write \"http PORT\" / \"https PORT\" lines once bound\n"
+		"  --data-dir DIR          where journals live (default .; created when missing)\n"
+		"  --sync always|batch|none  fsync per record, per event-loop batch (default), never\n"
+		"  --threads N             event loops (test target only; default 1)\n"
+		"  --max-body SIZE         request body limit (default 1MiB); larger gets 413\n"
+		"  -q, --quiet             errors only\n"
+		"  -v, --verbose           more logging\n"
+		"  -h, --help              this help (with SERVICE: its options too)\n"
+		"  --version               print the version\n");
+	for (int i = 0; srv_services[i]; i++) {
+		const struct srv_service *sv = srv_services[i];
+
+		if ((only && sv != only) || !sv->options || !sv->options[0].name)
+			continue;
+		fprintf(f, "\nOptions of %s:\n", sv->name);
+		for (const struct srv_option *o = sv->options; o->name; o++)
+			fprintf(f, "  %s\n", o->help);
+	}
+}
+
+static int add_str(char ***arr, int *n, const char *v)
+{
+	char **na = realloc(*arr, (size_t)(*n + 1) * sizeof(char *));
+
+	if (!na)
+		return -1;
+	*arr = na;
+	na[(*n)++] = (char *)v;
+	return 0;
+}
+
+static int parse_int(const char *opt, const char *v, long lo, long hi, long *out, char **err)
+{
+	char *end;
+	long x;
+
+	errno = 0;
+	x = strtol(v, &end, 10);
+	if (errno || end == v || *end || x < lo || x > hi)
+		return err_set(err, "%s: expected a number from %ld to %ld, got '%s'", opt, lo, hi,
+			       v);
+	*out = x;
+	return 0;
+}
+
+/* "4096", "64k", "64KiB", "1M", "1MiB": bytes (k and M are 1024-based here, as a body cap). */
+static int parse_size(const char *v, uint64_t *out)
+{
+	char *end;
+	unsigned long long x;
+
+	errno = 0;
+	if (*v < '0' || *v > '9')
+		return -1;
+	x = strtoull(v, &end, 10);
+	if (errno)
+		return -1;
+	if (*end == 'k' || *end == 'K')
+		x <<= 10, end++;
+	else if (*end == 'm' || *end == 'M')
+		x <<= 20, end++;
+	if (*end == 'i')
+		end++;
+	if (*end == 'B')
+		end++;
+	if (*end)
+		return -1;
+	*out = x;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct srv s;
+	const struct srv_service *sv;
+	char *err = NULL;
+	int rc = 2;
+
+	memset(&s, 0, sizeof(s));
+	log_set_prefix("barrage-target");
+	if (argc < 2) {
+		usage(stderr, NULL);
+		return 2;
+	}
+	if (strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "--help") == 0) {
+		usage(stdout, NULL);
+		return 0;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("barrage-target %s\n", BARRAGE_VERSION);
+		return 0;
+	}
+	sv = srv_service_find(argv[1]);
+	if (!sv) {
+		fprintf(stderr, "barrage-target: unknown service '%s' (expected one of:", argv[1]);
+		for (int i = 0; srv_services[i]; i++)
+			fprintf(stderr, " %s", srv_services[i]->name);
+		fprintf(stderr, ")\n");
+		return 2;
+	}
+	s.service = sv;
+	s.data_dir = ".";
+	s.sync = JOURNAL_SYNC_BATCH;
+	s.threads = 1;
+	s.max_body = SRV_DEFAULT_MAX_BODY;
+	s.start_us = srv_now_us();
+
+	for (int i = 2; i < argc; i++) {
+		char name[64];
+		const char *a = argv[i], *val = NULL, *eq;
+		const struct srv_option *so = NULL;
+		int needs;
+
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			log_level = LOG_ERROR;
+			continue;
+		}
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			s.verbose++;
+			log_level = LOG_DEBUG;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout, sv);
+			rc = 0;
+			goto out;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			err_set(&err, "unexpected argument '%s'", a);
+			goto usage_err;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		if ((size_t)(eq ? eq - a : (long)strlen(a)) >= sizeof(name)) {
+			err_set(&err, "unknown option '%s'", argv[i]);
+			goto usage_err;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a : (long)strlen(a)), a);
+		if (eq)
+			val = eq + 1;
+
+		static const char *const common_arg[] = { "listen", "tls-listen", "cert", "key",
+							  "port-file", "data-dir", "sync",
+							  "threads", "max-body", NULL };
+		needs = -1;
+		for (int k = 0; common_arg[k]; k++)
+			if (strcmp(name, common_arg[k]) == 0)
+				needs = 1;
+		if (needs < 0 && sv->options)
+			for (so = sv->options; so->name; so++)
+				if (strcmp(so->name, name) == 0) {
+					needs = so->has_arg;
+					break;
+				}
+		if (needs < 0 || (so && !so->name)) {
+			err_set(&err, "unknown option '--%s' for %s (see barrage-target %s --help)",
+				name, sv->name, sv->name);
+			goto usage_err;
+		}
+		if (needs && !val) {
+			if (i + 1 >= argc) {
+				err_set(&err, "option '--%s' needs a value", name);
+				goto usage_err;
+			}
+			val = argv[++i];
+		} else if (!needs && val) {
+			err_set(&err, "option '--%s' takes no value", name);
+			goto usage_err;
+		}
+
+		if (strcmp(name, "listen") == 0) {
+			if (add_str(&s.listen, &s.nlisten, val) < 0)
+				goto oom;
+		} else if (strcmp(name, "tls-listen") == 0) {
+			if (add_str(&s.tls_listen, &s.ntls_listen, val) < 0)
+				goto oom;
+		} else if (strcmp(name, "cert") == 0) {
+			s.cert_file = val;
+		} else if (strcmp(name, "key") == 0) {
+			s.key_file = val;
+		} else if (strcmp(name, "port-file") == 0) {
+			s.port_file = val;
+		} else if (strcmp(name, "data-dir") == 0) {
+			s.data_dir = val;
+		} else if (strcmp(name, "sync") == 0) {
+			if (journal_sync_parse(val, &s.sync, &err) < 0)
+				goto usage_err;
+		} else if (strcmp(name, "threads") == 0) {
+			long n = 1;
+
+			if (parse_int("--threads", val, 1, 256, &n, &err) < 0)
+				goto usage_err;
+			s.threads = (int)n;
+		} else if (strcmp(name, "max-body") == 0) {
+			uint64_t n = 0;
+
+			if (parse_size(val, &n) < 0 || n < 1 || n > ((uint64_t)1 << 30)) {
+				err_set(&err, "--max-body: must be from 1 byte to 1GiB");
+				goto usage_err;
+			}
+			s.max_body = (size_t)n;
+		} else if (!sv->option || sv->option(&s, name, val, &err) < 0) {
+			if (!err)
+				err_set(&err, "option '--%s' is not handled", name);
+			goto usage_err;
+		}
+	}
+	if (s.threads > 1 && !sv->threads_ok) {
+		err_set(&err, "--threads: %s keeps state on one event loop; only the test target "
+			      "runs several", sv->name);
+		goto usage_err;
+	}
+	if (s.nlisten == 0 && s.ntls_listen == 0 && add_str(&s.listen, &s.nlisten, "127.0.0.1:8080") < 0)
+		goto oom;
+	if (mkdir(s.data_dir, 0755) < 0 && errno != EEXIST) {
+		log_error("--data-dir %s: %s", s.data_dir, strerror(errno));
+		rc = 1;
+		goto out;
+	}
+	if (sv->init && sv->init(&s, &err) < 0) {
+		log_error("%s: %s", sv->name, err ? err : "init failed");
+		rc = 1;
+		goto out;
+	}
+	rc = srv_run(&s, &err) < 0 ? 1 : 0;
+	if (rc)
+		log_error("%s: %s", sv->name, err ? err : "failed");
+	goto out;
+oom:
+	log_error("out of memory");
+	rc = 1;
+	goto out;
+usage_err:
+	fprintf(stderr, "barrage-target: %s\n", err ? err : "usage error");
+	rc = 2;
+out:
+	/* Options may have made the service's state already: fini frees it on every path. */
+	if (sv->fini && s.state)
+		sv->fini(&s);
+	free(err);
+	free(s.listen);
+	free(s.tls_listen);
+	return rc;
+}
