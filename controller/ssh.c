@@ -1083,14 +1083,20 @@ static void trim(struct buf *b)
 		b->data[--b->len] = '\0';
 }
 
-/* The last whitespace-separated word (so "barrage-agent 0.1.0" and "0.1.0" both work). */
-static const char *last_word(const char *s)
+/* The version in `barrage-agent --version` output: "barrage-agent 0.1.0 (wire 1)" or a bare
+ * "0.1.0". Cut at the first blank after it, in place. */
+static char *agent_version_word(char *out)
 {
-	const char *w = s;
-	for (const char *p = s; *p; p++)
-		if ((*p == ' ' || *p == '\t' || *p == '\n') && p[1] && p[1] != ' ' && p[1] != '\n')
-			w = p + 1;
-	return w;
+	char *v = out;
+	size_t n;
+
+	if (strncmp(v, "barrage-agent ", 14) == 0)
+		v += 14;
+	while (*v == ' ')
+		v++;
+	n = strcspn(v, " \t\n(");
+	v[n] = '\0';
+	return v;
 }
 
 static char *step_command(struct ssh_host *h, enum step s)
@@ -1174,7 +1180,7 @@ static int step_result(struct ssh_host *h, enum step s)
 		}
 		return 0;
 	case STEP_VERSION: {
-		const char *v = c->out.data ? last_word(c->out.data) : "";
+		const char *v = c->out.data ? agent_version_word(c->out.data) : "";
 		char *problem = NULL;
 		if (c->status == 127)
 			problem = xasprintf("agent binary '%s' not found on the host (install "
