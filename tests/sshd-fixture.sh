@@ -12,7 +12,8 @@
 #                        PATH (sshd_config SetEnv), so the stub agent is found remotely.
 # netns_make N           builds N network namespaces, each with a veth pair: 10.X.i.1 on our
 #                        side, 10.X.i.2 inside (X picked per test run); sets NS_NAME[i],
-#                        NS_ADDR[i], NS_VETH[i] (our end, to cut the link) for i in 1..N.
+#                        NS_ADDR[i], NS_VETH[i] (our end, to cut the link), NS_GW[i] (our
+#                        address on it) for i in 1..N.
 #                        Everything is removed on exit. Skips the test (77) with a clear
 #                        message when namespaces are refused.
 #
@@ -127,7 +128,7 @@ netns_make() {
   [ "$(id -u)" = 0 ] || skip "SKIP: network namespaces need root"
   command -v ip >/dev/null || skip "SKIP: iproute2 (ip) not installed"
   tag=$(( ($$ % 200) + 20 ))
-  NS_NAME=() NS_ADDR=() NS_VETH=()
+  NS_NAME=() NS_ADDR=() NS_VETH=() NS_GW=()
   for ((i = 1; i <= n; i++)); do
     ns="brg$$-$i"
     veth="brg$$h$i"
@@ -143,9 +144,13 @@ netns_make() {
     ip -n "$ns" addr add "10.$tag.$i.2/30" dev "brg$$n$i"
     ip -n "$ns" link set "brg$$n$i" up
     ip -n "$ns" link set lo up
+    # Back to us for everything else: the namespace reaches our end of every veth (a target
+    # bound to 10.X.1.1 serves all namespaces) and nothing beyond, as we do not forward.
+    ip -n "$ns" route add default via "10.$tag.$i.1"
     NS_NAME[$i]=$ns
     NS_ADDR[$i]=10.$tag.$i.2
     NS_VETH[$i]=$veth
+    NS_GW[$i]=10.$tag.$i.1
   done
 }
 
