@@ -171,3 +171,14 @@ hosts_check() {
     "$SSH_DRIVER" hosts check "$@"
   fi
 }
+
+# remote_dirs_forget: runs in which a host was cut off or the controller was killed cannot remove
+# their per-run remote directories (/tmp/barrage.*, on this machine); the test removes the ones
+# that appeared since it started.
+_remote_dirs_at_start=$(ls -d /tmp/barrage.* 2>/dev/null | sort || true)
+remote_dirs_forget() {
+  local d
+  for d in $(comm -13 <(echo "$_remote_dirs_at_start") <(ls -d /tmp/barrage.* 2>/dev/null | sort)); do
+    rm -rf -- "$d"
+  done
+}

@@ -103,3 +103,4 @@ done
 a=$(served | jq .requests); sleep 1; b=$(served | jq .requests)
 assert_eq "$b" "$a" "requests still arriving after the controller died"
 echo "ok: no remote agent survives the controller"
+remote_dirs_forget
