@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -1886,25 +1887,52 @@ static char *local_user(void)
 	return strdup(u && *u ? u : "root");
 }
 
+/* Asks on the terminal (not stdin: that may be a pipe) with echo off. Unlike getpass(), input
+ * typed ahead of the prompt is kept. */
 static char *ask_passphrase(const char *path, char **err)
 {
-	char prompt[PATH_MAX + 64];
-	char *p;
+	struct termios old, quiet;
+	char line[1024];
+	size_t n = 0;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	bool restore = false;
+	char *out = NULL;
 
-	if (!isatty(STDIN_FILENO)) {
+	if (fd < 0 || !isatty(fd)) {
+		if (fd >= 0)
+			close(fd);
 		err_set(err,
 			"%s: the key is encrypted and there is no terminal to ask for its "
 			"passphrase; load it into ssh-agent (ssh-add) instead",
 			path);
 		return NULL;
 	}
-	snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
-	p = getpass(prompt);
-	if (!p) {
-		err_set(err, "%s: could not read the passphrase", path);
-		return NULL;
+	if (tcgetattr(fd, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		restore = tcsetattr(fd, TCSANOW, &quiet) == 0;
 	}
-	return strdup(p);
+	dprintf(fd, "Enter passphrase for key '%s': ", path);
+	while (n + 1 < sizeof line) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n' || c == '\r')
+			break;
+		line[n++] = c;
+	}
+	line[n] = '\0';
+	if (restore)
+		tcsetattr(fd, TCSANOW, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	out = strdup(line);
+	explicit_bzero(line, sizeof line);
+	if (!out)
+		err_set(err, "out of memory");
+	return out;
 }
 
 static int libssh2_ready(char **err)
@@ -2350,7 +2378,7 @@ int hosts_check_main(int argc, char **argv)
 	av[0] = (char *)"barrage hosts check";
 	for (int i = 0; i < argc; i++)
 		av[i + 1] = argv[i];
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its whole state left by main's own getopt */
 	while ((c = getopt_long(argc + 1, av, "i:qh", longopts, NULL)) != -1) {
 		switch (c) {
 		case 'j': json = true; break;

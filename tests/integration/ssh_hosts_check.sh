@@ -3,7 +3,7 @@
 # `barrage hosts check` against a real sshd on 127.0.0.1: a good host; a changed host key
 # (refused, naming host and both fingerprints, as a possible attack); an unknown key (refused,
 # then recorded with --accept-new-host-keys); a wrong user key; a closed port; a hosts file
-# error. Then, inside a network namespace of its own: no route, a black hole (connect timeout)
+# error; keys from ssh-agent and encrypted key files. Then, inside a network namespace of its own: no route, a black hole (connect timeout)
 # and a DNS failure.
 source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/sshd-fixture.sh"
@@ -80,7 +80,29 @@ assert_eq "$rc" 2 "a bad hosts file must exit 2"
 grep -q "$TEST_DIR/bad:2:16: bad port '99999'" "$TEST_DIR/bad.err" || fail "hosts file error: $(cat "$TEST_DIR/bad.err")"
 echo "ok: hosts file error"
 
-# 7. Unreachable hosts, from inside a namespace of our own (only lo, plus a veth pair that
+# 7. Other ways to hold the key: ssh-agent (no -i, no default key files: HOME is empty), an
+# encrypted key file with no terminal (refused with advice), and on a terminal (asked for).
+eval "$(ssh-agent -s -a "$TEST_DIR/agent.sock")" >/dev/null
+_fixture_cleanup_cmds+=("kill -9 $SSH_AGENT_PID")
+ssh-add -q "$K/id_ed25519"
+mkdir -p "$TEST_DIR/home"
+HOME=$TEST_DIR/home hosts_check "$H" --known-hosts "$K/known_hosts" >"$TEST_DIR/agent.txt" 2>&1 \
+  || fail "authentication through ssh-agent failed: $(cat "$TEST_DIR/agent.txt")"
+ssh-keygen -q -t ed25519 -N 'open sesame' -f "$TEST_DIR/enc"
+cat "$TEST_DIR/enc.pub" >>"$K/authorized_keys"
+rc=0; SSH_AUTH_SOCK= setsid -w "$SSH_DRIVER" hosts check "$H" --known-hosts "$K/known_hosts" -i "$TEST_DIR/enc" </dev/null >"$TEST_DIR/enc.txt" 2>&1 || rc=$?
+assert_eq "$rc" 2 "an encrypted key without a terminal"
+grep -q "enc: the key is encrypted and there is no terminal.*ssh-add" "$TEST_DIR/enc.txt" || fail "encrypted key message: $(cat "$TEST_DIR/enc.txt")"
+if command -v script >/dev/null; then
+  printf 'open sesame\n' | SSH_AUTH_SOCK= script -qec "$SSH_DRIVER hosts check $H --known-hosts $K/known_hosts -i $TEST_DIR/enc" /dev/null >"$TEST_DIR/tty.txt" 2>&1 \
+    || fail "passphrase on a terminal: $(cat "$TEST_DIR/tty.txt")"
+  grep -q "Enter passphrase for key '$TEST_DIR/enc'" "$TEST_DIR/tty.txt" || fail "no passphrase prompt"
+  grep -q " ok " "$TEST_DIR/tty.txt" || fail "encrypted key not used: $(cat "$TEST_DIR/tty.txt")"
+fi
+unset SSH_AUTH_SOCK
+echo "ok: ssh-agent, encrypted key with and without a terminal"
+
+# 8. Unreachable hosts, from inside a namespace of our own (only lo, plus a veth pair that
 # swallows packets): no route, a black hole bounded by the connect timeout, a DNS failure.
 ns="brg$$-x"
 if ! ip netns add "$ns" 2>"$TEST_DIR/netns.err"; then
