@@ -61,6 +61,7 @@
 #define SSH_LOG_LINE_MAX 4096       /* a longer stderr line is cut into pieces */
 #define SSH_FILE_MAX ((size_t)1 << 30)
 #define SSH_CLOSE_WAIT_MS 5000      /* ssh_fleet_close: remote cleanup budget */
+#define SSH_CHANNELS_PER_CONN 8     /* agents per connection, under sshd's default MaxSessions */
 #define SSH_HOSTKEY_PREFS                                                                          \
 	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"    \
 	"rsa-sha2-256,ssh-rsa"
@@ -138,6 +139,9 @@ struct ssh_link {
 struct ssh_host {
 	struct ssh_fleet *f;
 	size_t idx;
+	/* A host with more agents than fit one SSH connection (sshd's MaxSessions, 10 by default)
+	 * gets extra connections; they only carry channels and use the primary's directory. */
+	struct ssh_host *primary; /* NULL on the primary connection */
 	char *user, *host, *label;
 	int port;
 	unsigned agents;
@@ -194,8 +198,10 @@ struct ssh_fleet {
 	char local_uname[256];
 	struct ssh_file *files;
 	size_t nfiles;
-	struct ssh_host *hosts;
+	struct ssh_host *hosts; /* connections: a host with many agents gets several */
 	size_t nhosts;
+	size_t nplan;           /* hosts as the caller numbers them */
+	size_t *first, *nconn;  /* their connections: hosts[first[i] .. first[i] + nconn[i]) */
 	size_t busy; /* hosts still opening or cleaning up */
 };
 
@@ -1667,6 +1673,8 @@ static void host_steps_plan(struct ssh_host *h)
 	struct ssh_fleet *f = h->f;
 
 	h->nsteps = 0;
+	if (h->primary)
+		return;
 	if (f->mode == MODE_CHECK) {
 		h->steps[h->nsteps++] = STEP_FACTS;
 		h->steps[h->nsteps++] = STEP_VERSION;
@@ -1858,6 +1866,8 @@ static void fleet_free(struct ssh_fleet *f)
 	for (size_t i = 0; i < f->nhosts; i++)
 		host_clear(&f->hosts[i]);
 	free(f->hosts);
+	free(f->first);
+	free(f->nconn);
 	for (size_t i = 0; i < f->nfiles; i++) {
 		free(f->files[i].local);
 		free(f->files[i].data);
@@ -2001,17 +2011,34 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 					      EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!f->dns)
 		f->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	f->hosts = calloc(nhosts ? nhosts : 1, sizeof *f->hosts);
+	f->first = calloc(nhosts ? nhosts : 1, sizeof *f->first);
+	f->nconn = calloc(nhosts ? nhosts : 1, sizeof *f->nconn);
+	if (!f->first || !f->nconn) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	f->nplan = nhosts;
+	for (size_t i = 0; i < nhosts; i++) {
+		uint32_t agents = hosts[i].agents ? hosts[i].agents : 1;
+		f->first[i] = f->nhosts;
+		f->nconn[i] = mode == MODE_CHECK ? 1
+						 : (agents + SSH_CHANNELS_PER_CONN - 1) / SSH_CHANNELS_PER_CONN;
+		f->nhosts += f->nconn[i];
+	}
+	f->hosts = calloc(f->nhosts ? f->nhosts : 1, sizeof *f->hosts);
 	if (!f->known_hosts || !f->dns || !f->hosts) {
 		err_set(err, "out of memory");
 		goto fail;
 	}
-	f->nhosts = nhosts;
-	for (size_t i = 0; i < nhosts; i++) {
-		struct ssh_host *h = &f->hosts[i];
+	for (size_t c = 0; c < f->nhosts; c++) {
+		struct ssh_host *h = &f->hosts[c];
 		struct timeval tick = {0, SSH_TICK_MS * 1000};
+		size_t i = 0;
+		while (i + 1 < nhosts && f->first[i + 1] <= c)
+			i++;
 		h->f = f;
 		h->idx = i;
+		h->primary = c == f->first[i] ? NULL : &f->hosts[f->first[i]];
 		h->fd = -1;
 		h->cmd.status = -1;
 		h->cpus = h->nofile = -1;
@@ -2117,25 +2144,30 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		sf->mode = 0755;
 		f->nfiles++;
 	}
-	for (size_t i = 0; i < nhosts; i++) {
-		f->hosts[i].agent_path =
+	for (size_t c = 0; c < f->nhosts; c++) {
+		f->hosts[c].agent_path =
 			strdup(opt->remote_agent ? opt->remote_agent : "barrage-agent");
-		if (!f->hosts[i].agent_path) {
+		if (!f->hosts[c].agent_path) {
 			fleet_free(f);
 			return err_set(err, "out of memory");
 		}
 	}
-	for (size_t i = 0; i < nhosts; i++)
-		host_start(&f->hosts[i]);
+	for (size_t c = 0; c < f->nhosts; c++)
+		host_start(&f->hosts[c]);
 	fleet_wait(f);
 
 	buf_init(&msg, 1 << 20);
 	for (size_t i = 0; i < nhosts; i++) {
-		struct ssh_host *h = &f->hosts[i];
-		if (h->st == HS_READY)
-			continue;
-		failed++;
-		buf_printf(&msg, "\n  %s: %s", h->label, h->error ? h->error : "failed");
+		/* One line per host: its first failed connection says why. */
+		for (size_t c = f->first[i]; c < f->first[i] + f->nconn[i]; c++) {
+			struct ssh_host *h = &f->hosts[c];
+			if (h->st == HS_READY)
+				continue;
+			failed++;
+			buf_printf(&msg, "\n  %s: %s%s", h->label, h->error ? h->error : "failed",
+				   h->primary ? " (an extra connection for its agents)" : "");
+			break;
+		}
 	}
 	if (failed) {
 		err_set(err, "SSH: %zu of %zu host%s could not be prepared:%s", failed, nhosts,
@@ -2151,17 +2183,22 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 
 const char *ssh_fleet_remote_path(struct ssh_fleet *f, size_t host, const char *local)
 {
-	if (!f || host >= f->nhosts || !f->hosts[host].remote_paths)
+	struct ssh_host *h;
+
+	if (!f || host >= f->nplan)
+		return NULL;
+	h = &f->hosts[f->first[host]];
+	if (!h->remote_paths)
 		return NULL;
 	for (size_t i = 0; i < f->nfiles; i++)
 		if (strcmp(f->files[i].local, local) == 0)
-			return f->hosts[host].remote_paths[i];
+			return h->remote_paths[i];
 	return NULL;
 }
 
 const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host)
 {
-	return f && host < f->nhosts ? f->hosts[host].remote_dir : NULL;
+	return f && host < f->nplan ? f->hosts[f->first[host]].remote_dir : NULL;
 }
 
 int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, const char *command,
@@ -2171,9 +2208,14 @@ int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, con
 	struct ssh_link *l;
 
 	*out = NULL;
-	if (!f || host >= f->nhosts)
+	if (!f || host >= f->nplan)
 		return err_set(err, "no host %zu in the fleet", host);
-	h = &f->hosts[host];
+	{
+		size_t k = slot / SSH_CHANNELS_PER_CONN;
+		if (k >= f->nconn[host])
+			k = slot % f->nconn[host];
+		h = &f->hosts[f->first[host] + k];
+	}
 	if (h->st != HS_READY)
 		return err_set(err, "%s: %s", h->label,
 			       h->error ? h->error : "the host is not connected");
@@ -2209,9 +2251,9 @@ int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot,
 	int rc;
 
 	*out = NULL;
-	if (!f || host >= f->nhosts)
+	if (!f || host >= f->nplan)
 		return err_set(err, "no host %zu in the fleet", host);
-	h = &f->hosts[host];
+	h = &f->hosts[f->first[host]]; /* the primary knows the directory and the agent */
 	qdir = shell_quote(h->remote_dir ? h->remote_dir : "/tmp");
 	qagent = shell_quote(h->agent_path ? h->agent_path : "barrage-agent");
 	cmd = qdir && qagent ? xasprintf("cd %s && exec %s", qdir, qagent) : NULL;

@@ -9,7 +9,9 @@
 #                        with its own ed25519 host key, on a free port (port 22 inside a
 #                        namespace), sets NAME_PORT and NAME_PID, appends the host key to
 #                        DIR/known_hosts, and kills it on exit. Sessions get DIR/bin first on
-#                        PATH (sshd_config SetEnv), so the stub agent is found remotely.
+#                        PATH (sshd_config SetEnv), so the stub agent is found remotely, and
+#                        TMPDIR=DIR/tmp, so the per-run remote directories land there.
+#                        SSHD_MAX_SESSIONS sets sshd's MaxSessions (default 64 here).
 # netns_make N           builds N network namespaces, each with a veth pair: 10.X.i.1 on our
 #                        side, 10.X.i.2 inside (X picked per test run); sets NS_NAME[i],
 #                        NS_ADDR[i], NS_VETH[i] (our end, to cut the link), NS_GW[i] (our
@@ -45,7 +47,7 @@ sshd_version_of_tree() {
 sshd_keys() {
   local dir=$1
   sshd_require
-  mkdir -p "$dir/bin"
+  mkdir -p "$dir/bin" "$dir/tmp"
   chmod 755 "$dir" "$dir/bin"
   ssh-keygen -q -t ed25519 -N '' -C barrage-test-user -f "$dir/id_ed25519"
   cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
@@ -95,9 +97,9 @@ UsePAM no
 UseDNS no
 Subsystem sftp internal-sftp
 # SHLVL=1 keeps bash from sourcing ~/.bashrc for ssh commands (slow on dev machines).
-SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin SHLVL=1
+SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin SHLVL=1 TMPDIR=$dir/tmp
 LogLevel ERROR
-MaxSessions 64
+MaxSessions ${SSHD_MAX_SESSIONS:-64}
 # A client that vanishes is dropped after ~3 s, so its agents see stdin EOF.
 ClientAliveInterval 1
 ClientAliveCountMax 3
@@ -172,13 +174,3 @@ hosts_check() {
   fi
 }
 
-# remote_dirs_forget: runs in which a host was cut off or the controller was killed cannot remove
-# their per-run remote directories (/tmp/barrage.*, on this machine); the test removes the ones
-# that appeared since it started.
-_remote_dirs_at_start=$(ls -d /tmp/barrage.* 2>/dev/null | sort || true)
-remote_dirs_forget() {
-  local d
-  for d in $(comm -13 <(echo "$_remote_dirs_at_start") <(ls -d /tmp/barrage.* 2>/dev/null | sort)); do
-    rm -rf -- "$d"
-  done
-}

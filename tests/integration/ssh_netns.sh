@@ -61,4 +61,3 @@ wait "$driver" || fail "driver failed: $(cat "$TEST_DIR/hold.out")"
 echo "ok: link cut and agent kill detected; the healthy host was untouched"
 # Host 2 was cut off, so its run directory could not be removed: do it for the test.
 ip link set "${NS_VETH[2]}" up
-remote_dirs_forget

@@ -91,4 +91,3 @@ if [ -n "$victim" ]; then
 fi
 ip link set "${NS_VETH[2]}" up
 echo "ok: cut link detected, run finished on the other hosts"
-remote_dirs_forget

@@ -8,6 +8,7 @@
  *   test_ssh hosts check FILE [...]          the `barrage hosts check` command itself
  *   test_ssh links HOSTS KEY KNOWN_HOSTS     echo bytes through the remote agent (a cat),
  *                                            exit status, signal, stderr lines, uploads
+ *   test_ssh many HOSTS KEY KNOWN_HOSTS      every agent of every host at once, each echoes
  *   test_ssh push HOSTS KEY KNOWN_HOSTS AGENT  --push-agent with AGENT as the local binary
  *   test_ssh hold HOSTS KEY KNOWN_HOSTS SECS start one agent per host and print each link's
  *                                            close reason as it comes (link-cut tests) */
@@ -245,6 +246,54 @@ static int drive_push(const char *hostsfile, const char *key, const char *known,
 	return 0;
 }
 
+/* Every agent of every host (agents=N in the hosts file) at once, more than one SSH connection
+ * carries: each echoes its own line back and exits cleanly. */
+static int drive_many(const char *hostsfile, const char *key, const char *known)
+{
+	struct event_base *base = event_base_new();
+	struct plan_host *hosts;
+	size_t nhosts, n = 0, k = 0;
+	struct ssh_fleet *f = open_fleet(base, hostsfile, key, known, NULL, 0, &hosts, &nhosts);
+	struct probe *p;
+	char *err = NULL;
+
+	for (size_t i = 0; i < nhosts; i++)
+		n += hosts[i].agents;
+	p = calloc(n, sizeof *p);
+	CHECK(p != NULL, "oom");
+	for (size_t i = 0; i < nhosts; i++) {
+		for (unsigned s = 0; s < hosts[i].agents; s++, k++) {
+			struct agent_link *l;
+			char line[64];
+			CHECK(ssh_fleet_start_agent(f, i, s, &l, &err) == 0, "start_agent %zu/%u: %s", i,
+			      s, err);
+			probe_init(&p[k], l);
+			snprintf(line, sizeof line, "agent %zu.%u\n", i, s);
+			l->ops->write(l, line, strlen(line));
+			l->ops->shutdown(l);
+		}
+	}
+	CHECK(run_until(base, p, n, 30000), "agents did not finish");
+	k = 0;
+	for (size_t i = 0; i < nhosts; i++) {
+		for (unsigned s = 0; s < hosts[i].agents; s++, k++) {
+			char line[64];
+			snprintf(line, sizeof line, "agent %zu.%u\n", i, s);
+			CHECK(p[k].why == NULL, "agent %zu.%u closed with %s", i, s, p[k].why);
+			CHECK(p[k].out.data && strcmp(p[k].out.data, line) == 0, "agent %zu.%u echoed '%s'",
+			      i, s, p[k].out.data ? p[k].out.data : "");
+		}
+	}
+	printf("%zu agents ok\n", n);
+	for (size_t i = 0; i < n; i++)
+		probe_free(&p[i]);
+	free(p);
+	ssh_fleet_close(f);
+	hosts_free(hosts, nhosts);
+	event_base_free(base);
+	return 0;
+}
+
 /* Starts one agent per host and reports closes as they come, for `secs` seconds or until all
  * links closed. The test cuts a link or kills an agent meanwhile and reads our output. */
 static int drive_hold(const char *hostsfile, const char *key, const char *known, int secs)
@@ -338,6 +387,8 @@ int main(int argc, char **argv)
 		return hosts_check_main(argc - 2, argv + 2);
 	if (argc == 5 && strcmp(argv[1], "links") == 0)
 		return drive_links(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "many") == 0)
+		return drive_many(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "push") == 0)
 		return drive_push(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 6 && strcmp(argv[1], "hold") == 0)
