@@ -52,16 +52,16 @@
 #include "common/log.h"
 #include "common/version.h"
 
-#define SSH_STALL_MS 15000          /* a setup step that makes no progress this long fails */
-#define SSH_TICK_MS 200             /* timer resolution for timeouts and keepalives */
-#define SSH_KEEPALIVE_S 1
-#define SSH_DEAD_AFTER_MS 6000
-#define SSH_CMD_OUT_MAX (64 << 10)  /* output kept from a setup command */
-#define SSH_WQ_MAX ((size_t)64 << 20) /* bytes queued for one agent's stdin */
-#define SSH_LOG_LINE_MAX 4096       /* a longer stderr line is cut into pieces */
-#define SSH_FILE_MAX ((size_t)1 << 30)
-#define SSH_CLOSE_WAIT_MS 5000      /* ssh_fleet_close: remote cleanup budget */
-#define SSH_CHANNELS_PER_CONN 8     /* agents per connection, under sshd's default MaxSessions */
+#define SSH_STALL_MS	      15000 /* a setup step that makes no progress this long fails */
+#define SSH_TICK_MS	      200   /* timer resolution for timeouts and keepalives */
+#define SSH_KEEPALIVE_S	      1
+#define SSH_DEAD_AFTER_MS     6000
+#define SSH_CMD_OUT_MAX	      (64 << 10)	 /* output kept from a setup command */
+#define SSH_WQ_MAX	      ((size_t)64 << 20) /* bytes queued for one agent's stdin */
+#define SSH_LOG_LINE_MAX      4096		 /* a longer stderr line is cut into pieces */
+#define SSH_FILE_MAX	      ((size_t)1 << 30)
+#define SSH_CLOSE_WAIT_MS     5000 /* ssh_fleet_close: remote cleanup budget */
+#define SSH_CHANNELS_PER_CONN 8	   /* agents per connection, under sshd's default MaxSessions */
 #define SSH_HOSTKEY_PREFS                                                                          \
 	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"    \
 	"rsa-sha2-256,ssh-rsa"
@@ -105,8 +105,8 @@ struct ssh_cmd {
 	int st;
 	char *command;
 	struct buf out, errb;
-	int status;        /* exit status, -1 when none was sent */
-	char signal[32];   /* exit signal name, "" when none */
+	int status;		      /* exit status, -1 when none was sent */
+	char signal[32];	      /* exit signal name, "" when none */
 	int64_t t_exec_ns, t_done_ns; /* CLOCK_REALTIME around the exec */
 	/* Clock probes (STEP_CLOCK): a newline written at t_ping_ns is answered by the remote
 	 * `date +%s%N`; the sample with the shortest round trip wins (NTP's choice), because
@@ -128,10 +128,10 @@ struct ssh_link {
 	LIBSSH2_CHANNEL *ch;
 	enum link_state st;
 	char *command;
-	struct buf wq;         /* bytes for the agent's stdin */
-	struct buf errline;    /* a partial stderr line */
+	struct buf wq;	    /* bytes for the agent's stdin */
+	struct buf errline; /* a partial stderr line */
 	bool want_eof, eof_sent, killed, closed, freed;
-	char *why;             /* the close reason waiting to be delivered */
+	char *why; /* the close reason waiting to be delivered */
 	int status;
 	char signal[32];
 };
@@ -153,8 +153,8 @@ struct ssh_host {
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *agent_id;
 	int agent_keys;
-	size_t key_file;   /* next default key file to try */
-	struct buf tried;  /* what authentication tried, for the message */
+	size_t key_file;  /* next default key file to try */
+	struct buf tried; /* what authentication tried, for the message */
 	struct evdns_getaddrinfo_request *dns;
 	bool resolving;
 	struct evutil_addrinfo *ai;
@@ -200,14 +200,14 @@ struct ssh_fleet {
 	size_t nfiles;
 	struct ssh_host *hosts; /* connections: a host with many agents gets several */
 	size_t nhosts;
-	size_t nplan;           /* hosts as the caller numbers them */
-	size_t *first, *nconn;  /* their connections: hosts[first[i] .. first[i] + nconn[i]) */
-	size_t busy; /* hosts still opening or cleaning up */
+	size_t nplan;	       /* hosts as the caller numbers them */
+	size_t *first, *nconn; /* their connections: hosts[first[i] .. first[i] + nconn[i]) */
+	size_t busy;	       /* hosts still opening or cleaning up */
 };
 
 static void host_run(struct ssh_host *h);
 static void host_fail(struct ssh_host *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- small helpers ---- */
 
@@ -318,26 +318,38 @@ static void fingerprint_b64(const char *key, char *out, size_t outlen)
 static int knownhost_keytype(int hostkey_type)
 {
 	switch (hostkey_type) {
-	case LIBSSH2_HOSTKEY_TYPE_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-	case LIBSSH2_HOSTKEY_TYPE_DSS: return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-	case LIBSSH2_HOSTKEY_TYPE_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
-	default: return 0;
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	default:
+		return 0;
 	}
 }
 
 static const char *hostkey_type_name(int t)
 {
 	switch (t) {
-	case LIBSSH2_HOSTKEY_TYPE_RSA: return "RSA";
-	case LIBSSH2_HOSTKEY_TYPE_DSS: return "DSA";
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return "RSA";
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return "DSA";
 	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
 	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return "ECDSA";
-	case LIBSSH2_HOSTKEY_TYPE_ED25519: return "ED25519";
-	default: return "unknown";
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return "ECDSA";
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return "ED25519";
+	default:
+		return "unknown";
 	}
 }
 
@@ -516,8 +528,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 				  h->f->opt.connect_timeout_ms);
 			break;
 		case HS_CONNECT:
-			host_fail(h, "connect timed out after %d ms (host down, firewalled, or no "
-				     "route?)",
+			host_fail(h,
+				  "connect timed out after %d ms (host down, firewalled, or no "
+				  "route?)",
 				  h->f->opt.connect_timeout_ms);
 			break;
 		case HS_HANDSHAKE:
@@ -574,7 +587,8 @@ static void host_release_session(struct ssh_host *h)
 		h->kh = NULL;
 	}
 	if (h->sess) {
-		for (int i = 0; i < 16 && libssh2_session_free(h->sess) == LIBSSH2_ERROR_EAGAIN; i++)
+		for (int i = 0; i < 16 && libssh2_session_free(h->sess) == LIBSSH2_ERROR_EAGAIN;
+		     i++)
 			;
 		h->sess = NULL;
 	}
@@ -587,8 +601,8 @@ static void host_release_session(struct ssh_host *h)
 
 static void host_done(struct ssh_host *h, enum host_state st)
 {
-	bool was_busy = h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED &&
-			h->st != HS_IDLE;
+	bool was_busy =
+	    h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED && h->st != HS_IDLE;
 
 	h->st = st;
 	if (was_busy && h->f->busy > 0)
@@ -771,8 +785,8 @@ static int check_hostkey(struct ssh_host *h)
 		}
 		fclose(kf);
 	}
-	mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-	       knownhost_keytype(ktype);
+	mask =
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownhost_keytype(ktype);
 	rc = libssh2_knownhost_checkp(h->kh, h->host, h->port, key, klen, mask, &found);
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH)
 		return 0;
@@ -781,13 +795,14 @@ static int check_hostkey(struct ssh_host *h)
 			fingerprint_b64(found->key, oldfp, sizeof oldfp);
 		else
 			snprintf(oldfp, sizeof oldfp, "(unreadable)");
-		host_fail(h,
-			  "HOST KEY MISMATCH for %s: it offered the %s key %s but %s records %s "
-			  "for it. Someone may be intercepting the connection (a man-in-the-middle "
-			  "attack), or the host was reinstalled. Refusing to connect; if the change "
-			  "is expected, remove the old entry with: ssh-keygen -R '%s' -f %s",
-			  kname, hostkey_type_name(ktype), fp, f->known_hosts, oldfp, kname,
-			  f->known_hosts);
+		host_fail(
+		    h,
+		    "HOST KEY MISMATCH for %s: it offered the %s key %s but %s records %s "
+		    "for it. Someone may be intercepting the connection (a man-in-the-middle "
+		    "attack), or the host was reinstalled. Refusing to connect; if the change "
+		    "is expected, remove the old entry with: ssh-keygen -R '%s' -f %s",
+		    kname, hostkey_type_name(ktype), fp, f->known_hosts, oldfp, kname,
+		    f->known_hosts);
 		return -1;
 	}
 	if (rc != LIBSSH2_KNOWNHOST_CHECK_NOTFOUND) {
@@ -800,8 +815,8 @@ static int check_hostkey(struct ssh_host *h)
 			  "Verify it and add it (ssh-keyscan -p %d %s >> %s), or run with "
 			  "--accept-new-host-keys to record it",
 			  kname, hostkey_type_name(ktype), fp, f->known_hosts,
-			  bad_lines ? " (some of its lines could not be read)" : "", h->port, h->host,
-			  f->known_hosts);
+			  bad_lines ? " (some of its lines could not be read)" : "", h->port,
+			  h->host, f->known_hosts);
 		return -1;
 	}
 	{
@@ -849,8 +864,8 @@ static int do_auth(struct ssh_host *h)
 				h->sub = 1;
 				break;
 			}
-			rc = libssh2_userauth_publickey_fromfile(h->sess, h->user, NULL, f->identity,
-								 f->passphrase);
+			rc = libssh2_userauth_publickey_fromfile(h->sess, h->user, NULL,
+								 f->identity, f->passphrase);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return rc;
 			if (rc == 0)
@@ -878,8 +893,9 @@ static int do_auth(struct ssh_host *h)
 		case 2: /* next agent identity */
 			rc = libssh2_agent_get_identity(h->agent, &h->agent_id, h->agent_id);
 			if (rc != 0) {
-				buf_printf(&h->tried, "%sssh-agent (%d key%s)", h->tried.len ? ", " : "",
-					   h->agent_keys, h->agent_keys == 1 ? "" : "s");
+				buf_printf(&h->tried, "%sssh-agent (%d key%s)",
+					   h->tried.len ? ", " : "", h->agent_keys,
+					   h->agent_keys == 1 ? "" : "s");
 				h->sub = 4;
 				break;
 			}
@@ -910,11 +926,11 @@ static int do_auth(struct ssh_host *h)
 			h->key_file++;
 			break;
 		default:
-			host_fail(h,
-				  "authentication failed for user '%s' (tried: %s); is the public key "
-				  "in ~%s/.ssh/authorized_keys on the host?",
-				  h->user, h->tried.len ? h->tried.data : "no keys: none found",
-				  h->user);
+			host_fail(
+			    h,
+			    "authentication failed for user '%s' (tried: %s); is the public key "
+			    "in ~%s/.ssh/authorized_keys on the host?",
+			    h->user, h->tried.len ? h->tried.data : "no keys: none found", h->user);
 			return -1;
 		}
 	}
@@ -1007,7 +1023,8 @@ static int cmd_step(struct ssh_host *h)
 				if (n > 0) {
 					if (!c->out.len && !c->t_done_ns)
 						c->t_done_ns = real_ns();
-					buf_append(&c->out, tmp, (size_t)n); /* past the cap: dropped */
+					buf_append(&c->out, tmp,
+						   (size_t)n); /* past the cap: dropped */
 					continue;
 				}
 				if (n == 0 || n == LIBSSH2_ERROR_EAGAIN)
@@ -1034,8 +1051,9 @@ static int cmd_step(struct ssh_host *h)
 				if (remote > 0 && (!c->have_sample || rtt < c->best_rtt_ms)) {
 					c->best_rtt_ms = rtt;
 					c->best_offset_ms =
-						(double)(remote - (c->t_ping_ns + (t1 - c->t_ping_ns) / 2)) /
-						1e6;
+					    (double)(remote -
+						     (c->t_ping_ns + (t1 - c->t_ping_ns) / 2)) /
+					    1e6;
 					c->have_sample = true;
 				}
 				c->parsed = c->out.len;
@@ -1061,8 +1079,8 @@ static int cmd_step(struct ssh_host *h)
 				char *sig = NULL;
 				size_t slen = 0;
 				c->status = libssh2_channel_get_exit_status(c->ch);
-				if (libssh2_channel_get_exit_signal(c->ch, &sig, &slen, NULL, NULL, NULL,
-								    NULL) == 0 &&
+				if (libssh2_channel_get_exit_signal(c->ch, &sig, &slen, NULL, NULL,
+								    NULL, NULL) == 0 &&
 				    sig) {
 					snprintf(c->signal, sizeof c->signal, "%s", sig);
 					libssh2_free(h->sess, sig);
@@ -1114,8 +1132,10 @@ static char *step_command(struct ssh_host *h, enum step s)
 	case STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
 			      "ulimit -n");
-	case STEP_UNAME: return strdup("uname -sm");
-	case STEP_MKTEMP: return strdup("mktemp -d \"${TMPDIR:-/tmp}/barrage.XXXXXXXX\"");
+	case STEP_UNAME:
+		return strdup("uname -sm");
+	case STEP_MKTEMP:
+		return strdup("mktemp -d \"${TMPDIR:-/tmp}/barrage.XXXXXXXX\"");
 	case STEP_VERSION:
 		q = shell_quote(h->agent_path);
 		cmd = q ? xasprintf("%s --version", q) : NULL;
@@ -1132,7 +1152,8 @@ static char *step_command(struct ssh_host *h, enum step s)
 		cmd = q ? xasprintf("rm -rf -- %s", q) : NULL;
 		free(q);
 		return cmd;
-	default: return NULL;
+	default:
+		return NULL;
 	}
 }
 
@@ -1197,9 +1218,10 @@ static int step_result(struct ssh_host *h, enum step s)
 			problem = xasprintf("agent binary '%s' is not executable on the host",
 					    h->agent_path);
 		else if (c->status != 0)
-			problem = xasprintf("'%s --version' failed (status %d%s%s): %s",
-					    h->agent_path, c->status, c->signal[0] ? ", signal " : "",
-					    c->signal, c->errb.len ? c->errb.data : "no message");
+			problem =
+			    xasprintf("'%s --version' failed (status %d%s%s): %s", h->agent_path,
+				      c->status, c->signal[0] ? ", signal " : "", c->signal,
+				      c->errb.len ? c->errb.data : "no message");
 		else if (strcmp(v, BARRAGE_VERSION) != 0)
 			problem = xasprintf("agent '%s' is version '%s' but this controller is %s "
 					    "(install the same version, or use --push-agent)",
@@ -1230,8 +1252,10 @@ static int step_result(struct ssh_host *h, enum step s)
 			h->have_clock = true;
 		}
 		return 0;
-	case STEP_RMDIR: return 0;
-	default: return 0;
+	case STEP_RMDIR:
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -1253,7 +1277,8 @@ static int do_upload(struct ssh_host *h)
 		if (!h->sftp) {
 			if (would_block(h->sess))
 				return LIBSSH2_ERROR_EAGAIN;
-			host_fail(h, "cannot start SFTP (is the sftp subsystem enabled in sshd?): %s",
+			host_fail(h,
+				  "cannot start SFTP (is the sftp subsystem enabled in sshd?): %s",
 				  sess_error(h->sess));
 			return -1;
 		}
@@ -1266,10 +1291,9 @@ static int do_upload(struct ssh_host *h)
 			return -1;
 		}
 		if (!h->fh) {
-			h->fh = libssh2_sftp_open(h->sftp, *rp,
-						  LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
-							  LIBSSH2_FXF_TRUNC,
-						  file->mode);
+			h->fh = libssh2_sftp_open(
+			    h->sftp, *rp, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
+			    file->mode);
 			if (!h->fh) {
 				if (would_block(h->sess))
 					return LIBSSH2_ERROR_EAGAIN;
@@ -1287,8 +1311,8 @@ static int do_upload(struct ssh_host *h)
 			if (n == LIBSSH2_ERROR_EAGAIN)
 				return LIBSSH2_ERROR_EAGAIN;
 			if (n < 0) {
-				host_fail(h, "uploading %s to %s failed (SFTP error %lu)", file->local,
-					  *rp, libssh2_sftp_last_error(h->sftp));
+				host_fail(h, "uploading %s to %s failed (SFTP error %lu)",
+					  file->local, *rp, libssh2_sftp_last_error(h->sftp));
 				return -1;
 			}
 			h->off += (size_t)n;
@@ -1497,8 +1521,8 @@ static void link_step(struct ssh_link *l)
 				char *sig = NULL;
 				size_t slen = 0;
 				l->status = libssh2_channel_get_exit_status(l->ch);
-				if (libssh2_channel_get_exit_signal(l->ch, &sig, &slen, NULL, NULL, NULL,
-								    NULL) == 0 &&
+				if (libssh2_channel_get_exit_signal(l->ch, &sig, &slen, NULL, NULL,
+								    NULL, NULL) == 0 &&
 				    sig) {
 					snprintf(l->signal, sizeof l->signal, "%s", sig);
 					libssh2_free(h->sess, sig);
@@ -1506,8 +1530,8 @@ static void link_step(struct ssh_link *l)
 			}
 			if (!l->why) {
 				if (l->signal[0])
-					l->why = xasprintf("agent on %s killed by signal %s", h->label,
-							   l->signal);
+					l->why = xasprintf("agent on %s killed by signal %s",
+							   h->label, l->signal);
 				else if (l->status != 0)
 					l->why = xasprintf("agent on %s exited with status %d",
 							   h->label, l->status);
@@ -1524,9 +1548,10 @@ static void link_step(struct ssh_link *l)
 				l->ch = NULL;
 			}
 			if (!l->why)
-				l->why = l->killed ? xasprintf("agent on %s killed by the controller",
-							       h->label)
-						   : xasprintf("SSH channel to %s closed", h->label);
+				l->why = l->killed
+					     ? xasprintf("agent on %s killed by the controller",
+							 h->label)
+					     : xasprintf("SSH channel to %s closed", h->label);
 			l->st = LS_DONE;
 			break;
 		case LS_DONE:
@@ -1637,10 +1662,10 @@ static void ops_free(struct agent_link *al)
 }
 
 static const struct agent_link_ops ssh_link_ops = {
-	.write = ops_write,
-	.shutdown = ops_shutdown,
-	.kill = ops_kill,
-	.free = ops_free,
+    .write = ops_write,
+    .shutdown = ops_shutdown,
+    .kill = ops_kill,
+    .free = ops_free,
 };
 
 /* ---- the host driver ---- */
@@ -1797,8 +1822,9 @@ static void host_run(struct ssh_host *h)
 wait:
 	if (h->sess) {
 		dirs = libssh2_session_block_directions(h->sess);
-		arm(h, (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) || h->st != HS_READY ||
-			       host_has_links(h),
+		arm(h,
+		    (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) || h->st != HS_READY ||
+			host_has_links(h),
 		    (dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0);
 	}
 out:
@@ -1981,8 +2007,8 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 		f->opt.dead_after_ms = SSH_DEAD_AFTER_MS;
 	if (!home || !*home)
 		home = "/root";
-	f->known_hosts = opt->known_hosts ? strdup(opt->known_hosts)
-					  : xasprintf("%s/.ssh/known_hosts", home);
+	f->known_hosts =
+	    opt->known_hosts ? strdup(opt->known_hosts) : xasprintf("%s/.ssh/known_hosts", home);
 	if (opt->identity) {
 		if (access(opt->identity, R_OK) != 0) {
 			err_set(err, "%s: cannot read the key file: %s", opt->identity,
@@ -2008,7 +2034,7 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 	if (uname(&un) == 0)
 		snprintf(f->local_uname, sizeof f->local_uname, "%s %s", un.sysname, un.machine);
 	f->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-					      EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+					  EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!f->dns)
 		f->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	f->first = calloc(nhosts ? nhosts : 1, sizeof *f->first);
@@ -2021,8 +2047,9 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 	for (size_t i = 0; i < nhosts; i++) {
 		uint32_t agents = hosts[i].agents ? hosts[i].agents : 1;
 		f->first[i] = f->nhosts;
-		f->nconn[i] = mode == MODE_CHECK ? 1
-						 : (agents + SSH_CHANNELS_PER_CONN - 1) / SSH_CHANNELS_PER_CONN;
+		f->nconn[i] = mode == MODE_CHECK
+				  ? 1
+				  : (agents + SSH_CHANNELS_PER_CONN - 1) / SSH_CHANNELS_PER_CONN;
 		f->nhosts += f->nconn[i];
 	}
 	f->hosts = calloc(f->nhosts ? f->nhosts : 1, sizeof *f->hosts);
@@ -2111,7 +2138,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		const char *slash = strrchr(files[i], '/');
 		if (!(sf->local = strdup(files[i])) ||
 		    read_whole_file(files[i], SSH_FILE_MAX, &sf->data, &sf->len, &sf->mode, err) <
-			    0) {
+			0) {
 			fleet_free(f);
 			return -1;
 		}
@@ -2135,7 +2162,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		}
 		if (!(sf->local = strdup(f->local_agent)) ||
 		    read_whole_file(f->local_agent, SSH_FILE_MAX, &sf->data, &sf->len, NULL, err) <
-			    0) {
+			0) {
 			err_prefix(err, "--push-agent");
 			fleet_free(f);
 			return -1;
@@ -2146,7 +2173,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 	}
 	for (size_t c = 0; c < f->nhosts; c++) {
 		f->hosts[c].agent_path =
-			strdup(opt->remote_agent ? opt->remote_agent : "barrage-agent");
+		    strdup(opt->remote_agent ? opt->remote_agent : "barrage-agent");
 		if (!f->hosts[c].agent_path) {
 			fleet_free(f);
 			return err_set(err, "out of memory");
@@ -2243,8 +2270,8 @@ int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, con
 	return 0;
 }
 
-int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot,
-			  struct agent_link **out, char **err)
+int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot, struct agent_link **out,
+			  char **err)
 {
 	struct ssh_host *h;
 	char *qdir, *qagent, *cmd;
@@ -2358,8 +2385,8 @@ static void check_usage(FILE *to)
 		"problem, 2 on a usage or hosts file error.\n");
 }
 
-#define CHECK_NOFILE_MIN 1024
-#define CHECK_NOFILE_WARN 65536
+#define CHECK_NOFILE_MIN    1024
+#define CHECK_NOFILE_WARN   65536
 #define CHECK_CLOCK_WARN_MS 1000.0
 
 static void host_verdict(struct ssh_host *h, char **problem, char **warning)
@@ -2378,23 +2405,23 @@ static void host_verdict(struct ssh_host *h, char **problem, char **warning)
 		return;
 	if (h->nofile >= 0 && h->nofile < CHECK_NOFILE_WARN)
 		*warning = xasprintf("open-file limit %ld caps connections per agent", h->nofile);
-	else if (h->have_clock &&
-		 (h->clock_offset_ms > CHECK_CLOCK_WARN_MS || h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
+	else if (h->have_clock && (h->clock_offset_ms > CHECK_CLOCK_WARN_MS ||
+				   h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
 		*warning = xasprintf("clock is %.0f ms off: run NTP/chrony", h->clock_offset_ms);
 }
 
 int hosts_check_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"known-hosts", required_argument, NULL, 'k'},
-		{"identity", required_argument, NULL, 'i'},
-		{"accept-new-host-keys", no_argument, NULL, 'a'},
-		{"agent", required_argument, NULL, 'A'},
-		{"connect-timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"known-hosts", required_argument, NULL, 'k'},
+	    {"identity", required_argument, NULL, 'i'},
+	    {"accept-new-host-keys", no_argument, NULL, 'a'},
+	    {"agent", required_argument, NULL, 'A'},
+	    {"connect-timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ssh_options opt = {.connect_timeout_ms = 5000};
 	struct plan_host *hosts = NULL;
@@ -2423,12 +2450,24 @@ int hosts_check_main(int argc, char **argv)
 	optind = 0; /* 0, not 1: glibc then resets its whole state left by main's own getopt */
 	while ((c = getopt_long(argc + 1, av, "i:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = true; break;
-		case 'k': opt.known_hosts = optarg; break;
-		case 'i': opt.identity = optarg; break;
-		case 'a': opt.accept_new_host_keys = true; break;
-		case 'A': opt.remote_agent = optarg; break;
-		case 'q': opt.quiet = true; break;
+		case 'j':
+			json = true;
+			break;
+		case 'k':
+			opt.known_hosts = optarg;
+			break;
+		case 'i':
+			opt.identity = optarg;
+			break;
+		case 'a':
+			opt.accept_new_host_keys = true;
+			break;
+		case 'A':
+			opt.remote_agent = optarg;
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
 		case 't':
 			if (parse_ms(optarg, &opt.connect_timeout_ms) < 0) {
 				fprintf(stderr,
@@ -2438,8 +2477,13 @@ int hosts_check_main(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'h': check_usage(stdout); rc = 0; goto out;
-		default: check_usage(stderr); goto out;
+		case 'h':
+			check_usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			check_usage(stderr);
+			goto out;
 		}
 	}
 	if (optind + 1 != argc + 1) {
@@ -2463,7 +2507,8 @@ int hosts_check_main(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nhosts; i++) {
-		f->hosts[i].agent_path = strdup(opt.remote_agent ? opt.remote_agent : "barrage-agent");
+		f->hosts[i].agent_path =
+		    strdup(opt.remote_agent ? opt.remote_agent : "barrage-agent");
 		host_start(&f->hosts[i]);
 	}
 	fleet_wait(f);
@@ -2486,17 +2531,23 @@ int hosts_check_main(int argc, char **argv)
 			json_object_set_new(o, "agent_version",
 					    h->agent_version ? json_string(h->agent_version)
 							     : json_null());
-			json_object_set_new(o, "system", h->uname ? json_string(h->uname) : json_null());
-			json_object_set_new(o, "cpus", h->cpus >= 0 ? json_integer(h->cpus) : json_null());
-			json_object_set_new(o, "nofile",
-					    h->nofile >= 0 ? json_integer(h->nofile == LONG_MAX ? -1
-												 : h->nofile)
-							   : json_null());
+			json_object_set_new(o, "system",
+					    h->uname ? json_string(h->uname) : json_null());
+			json_object_set_new(o, "cpus",
+					    h->cpus >= 0 ? json_integer(h->cpus) : json_null());
+			json_object_set_new(
+			    o, "nofile",
+			    h->nofile >= 0 ? json_integer(h->nofile == LONG_MAX ? -1 : h->nofile)
+					   : json_null());
 			json_object_set_new(o, "clock_offset_ms",
-					    h->have_clock ? json_real(h->clock_offset_ms) : json_null());
-			json_object_set_new(o, "rtt_ms", h->have_clock ? json_real(h->rtt_ms) : json_null());
-			json_object_set_new(o, "problem", problem ? json_string(problem) : json_null());
-			json_object_set_new(o, "warning", warning ? json_string(warning) : json_null());
+					    h->have_clock ? json_real(h->clock_offset_ms)
+							  : json_null());
+			json_object_set_new(o, "rtt_ms",
+					    h->have_clock ? json_real(h->rtt_ms) : json_null());
+			json_object_set_new(o, "problem",
+					    problem ? json_string(problem) : json_null());
+			json_object_set_new(o, "warning",
+					    warning ? json_string(warning) : json_null());
 			json_array_append_new(arr, o);
 			free(problem);
 			free(warning);
@@ -2528,7 +2579,10 @@ int hosts_check_main(int argc, char **argv)
 			}
 			printf("%-28s %-6s %-8s %5s %8s %10s %9s  %s\n", h->label,
 			       problem ? "FAIL" : "ok", h->agent_version ? h->agent_version : "-",
-			       cpus, nofile, clk, rtt, problem ? problem : warning ? warning : "");
+			       cpus, nofile, clk, rtt,
+			       problem	 ? problem
+			       : warning ? warning
+					 : "");
 			free(problem);
 			free(warning);
 		}
