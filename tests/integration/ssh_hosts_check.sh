@@ -27,6 +27,11 @@ assert_json "$TEST_DIR/ok.json" '.hosts[0].problem == null and .hosts[0].system 
 assert_json "$TEST_DIR/ok.json" '(.hosts[0].clock_offset_ms | fabs) <= .hosts[0].rtt_ms / 2 + 0.5'
 check "$H" --known-hosts "$K/known_hosts" >"$TEST_DIR/ok.txt" || fail "table form failed"
 grep -q "root@127.0.0.1:$s1_PORT .* ok .* $VERSION" "$TEST_DIR/ok.txt" || fail "table: $(cat "$TEST_DIR/ok.txt")"
+# A hashed known_hosts (HashKnownHosts yes, Ubuntu's default) works the same.
+cp "$K/known_hosts" "$TEST_DIR/kh_hashed"
+ssh-keygen -q -H -f "$TEST_DIR/kh_hashed" 2>/dev/null
+grep -q '^|1|' "$TEST_DIR/kh_hashed" || fail "ssh-keygen -H did not hash"
+check "$H" --known-hosts "$TEST_DIR/kh_hashed" >/dev/null || fail "hashed known_hosts not understood"
 echo "ok: good host"
 
 # 2. The host key changed: refused, naming the host, both fingerprints, and the risk.
