@@ -7,11 +7,13 @@
 extern const struct srv_service srv_target_service;
 extern const struct srv_service srv_wallet_service;
 extern const struct srv_service srv_voting_service;
+extern const struct srv_service srv_queue_service;
 
 const struct srv_service *const srv_services[] = {
 	&srv_target_service,
 	&srv_wallet_service,
 	&srv_voting_service,
+	&srv_queue_service,
 	NULL,
 };
 
