@@ -74,6 +74,7 @@ struct run_agent {
 	int cpus;
 	int pings;
 	int64_t ping_sent_us, rtt_us;
+	double clock_offset_ms; /* agent wall clock minus ours, from the best PONG */
 	int64_t last_stats_us;
 	FILE *log;
 };
@@ -358,8 +359,9 @@ static void start_all(struct run *r)
 		send_json(a, WIRE_START, j);
 		a->started = true;
 		a->last_stats_us = r->start_us;
-		agent_log(a, "START sent (delay %lld ms, round trip %.2f ms)",
-			  (long long)(delay > 0 ? delay / 1000 : 0), (double)a->rtt_us / 1000);
+		agent_log(a, "START sent (delay %lld ms, round trip %.2f ms, clock offset %.1f ms)",
+			  (long long)(delay > 0 ? delay / 1000 : 0), (double)a->rtt_us / 1000,
+			  a->clock_offset_ms);
 	}
 	if (!r->o->quiet) {
 		char d[32];
@@ -459,16 +461,27 @@ static void on_ready(struct run_agent *a, const char *p, size_t len)
 	send_ping(a);
 }
 
-static void on_pong(struct run_agent *a)
+static void on_pong(struct run_agent *a, const char *p, size_t len)
 {
 	struct run *r = a->run;
 	int64_t rtt = units_now_us() - a->ping_sent_us;
+	json_error_t je;
+	json_t *j;
 	size_t i;
 
 	if (!a->ready || a->pings >= RUN_PINGS || r->phase != PHASE_SETUP)
 		return;
-	if (a->pings == 0 || rtt < a->rtt_us)
+	if (a->pings == 0 || rtt < a->rtt_us) {
 		a->rtt_us = rtt;
+		/* The agent's wall clock against ours at the middle of the round trip: only
+		 * logged, since START carries a relative delay that needs no common clock. */
+		j = json_loadb(p, len, 0, &je);
+		if (j && json_is_integer(json_object_get(j, "agent_t")))
+			a->clock_offset_ms =
+			    (double)json_integer_value(json_object_get(j, "agent_t")) -
+			    ((double)units_wall_ms() - (double)rtt / 2000.0);
+		json_decref(j);
+	}
 	if (++a->pings < RUN_PINGS) {
 		send_ping(a);
 		return;
@@ -560,7 +573,7 @@ static void handle_frame(struct run_agent *a, int type, const uint8_t *p, size_t
 		on_ready(a, (const char *)p, len);
 		break;
 	case WIRE_PONG:
-		on_pong(a);
+		on_pong(a, (const char *)p, len);
 		break;
 	case WIRE_STATS:
 		on_stats(a, p, len);
