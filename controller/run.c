@@ -1305,7 +1305,12 @@ int run_main(const struct run_options *o)
 		r->exit_code = 3;
 		r->reason = "error";
 		r->phase = PHASE_OVER;
-	} else {
+	} else if (r->phase != PHASE_OVER) {
+		/* The readiness clock starts once the links exist (SSH setup has its own
+		 * timeouts); a signal during that setup has already ended the run. */
+		r->setup_deadline_us =
+		    units_now_us() +
+		    (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
 		event_base_dispatch(r->base);
 	}
 
