@@ -52,6 +52,7 @@ static const char usage_run[] =
     "\n"
     "options:\n"
     "  -o, --out DIR              run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
+    "      --runs-dir DIR         where default run directories go (default runs)\n"
     "      --local N              N local agents (default agents.local, else one per core)\n"
     "      --hosts FILE           agents on the hosts of FILE over SSH\n"
     "      --push-agent           upload this barrage-agent to the hosts\n"
