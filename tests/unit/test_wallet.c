@@ -183,9 +183,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_basics),
-		cmocka_unit_test(test_fold_replay_compact),
-		cmocka_unit_test(test_replay_refuses_bad_chain),
+	    cmocka_unit_test(test_basics),
+	    cmocka_unit_test(test_fold_replay_compact),
+	    cmocka_unit_test(test_replay_refuses_bad_chain),
 	};
 
 	log_level = LOG_ERROR;
