@@ -72,6 +72,8 @@ $(B)/%.o: %.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 .DEFAULT_GOAL := all
+# Keep object files that are only intermediates of test binaries.
+.SECONDARY:
 .PHONY: all clean test unit integration fuzz-replay bench soak fuzz valgrind format format-check \
         install check-banned tsan-test
 all: $(PROGRAMS)

@@ -25,7 +25,7 @@ struct expr;
 
 /* What an expression can read. Supplied by the runner (the agent's user) per evaluation. */
 struct expr_env {
-	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val/*vlen
+	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and *vlen
 	 * (valid until the user's variables change), or -1 when unset. For a list variable the
 	 * value is its first element, and *count (if not NULL) is set to the number of items. */
 	int (*lookup)(void *ctx, const char *name, size_t name_len, const char **val, size_t *vlen,
@@ -59,5 +59,19 @@ int expr_value_append(const struct expr_value *v, struct buf *out);
 /* Variables the expression reads (for the checker's "used before set" warnings). */
 size_t expr_var_count(const struct expr *e);
 const char *expr_var_name(const struct expr *e, size_t i);
+
+/* True when the expression reads no variable and calls no function whose result varies
+ * (random_*, uuid, user_id, now_ms): it may be evaluated once and the result kept. */
+bool expr_constant(const struct expr *e);
+/* When the whole expression is one variable (`{{ token }}`), its name (*len bytes, also
+ * NUL-terminated), else NULL: a caller may then skip evaluation and copy the value itself. */
+const char *expr_single_var(const struct expr *e, size_t *len);
+
+/* The rules the language uses, for callers that want the same ones. expr_format_number writes
+ * the text of d (whole numbers without ".0"; else the shortest form that reads back the same)
+ * and returns its length. expr_parse_number accepts exactly [+-]digits[.digits][e[+-]digits]
+ * (or .digits), no spaces, hex, inf or nan: 0 and *out, or -1. */
+int expr_format_number(double d, char *out, size_t n);
+int expr_parse_number(const char *s, size_t len, double *out);
 
 #endif

@@ -20,7 +20,9 @@ enum tmpl_escape {
 
 struct tmpl;
 
-/* On error returns -1, *err says what, *err_col is the 0-based offset in src. */
+/* On error returns -1, *err says what, *err_col is the 0-based offset in src. Only the values
+ * of holes are escaped, never the literal text. Holes with constant expressions are evaluated
+ * here and folded into the text. */
 int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err,
 		 size_t *err_col);
 void tmpl_free(struct tmpl *t);
@@ -28,6 +30,12 @@ bool tmpl_constant(const struct tmpl *t);
 /* Append the rendering to out. scratch is for expression evaluation. */
 int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch,
 		struct buf *out, char **err);
+
+/* For a constant template, its text (*len bytes; owned by t), else NULL. */
+const char *tmpl_constant_text(const struct tmpl *t, size_t *len);
+/* Append s to out escaped as esc asks: JSON string content (no quotes added), or percent-encoded
+ * (all but A-Z a-z 0-9 - . _ ~). */
+int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, size_t len);
 
 size_t tmpl_var_count(const struct tmpl *t);
 const char *tmpl_var_name(const struct tmpl *t, size_t i);

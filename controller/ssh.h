@@ -22,6 +22,11 @@ struct ssh_options {
 	bool keep_remote;          /* leave the per-run remote directory in place */
 	const char *remote_agent;  /* agent path on the hosts; NULL = "barrage-agent" on PATH */
 	int connect_timeout_ms;    /* default 5000 */
+	/* Added by the ssh branch (zero-initialised fields keep the defaults): */
+	const char *local_agent;   /* barrage-agent to push; NULL = next to this executable */
+	int dead_after_ms;         /* a host silent this long (keepalives unanswered) is lost;
+				      0 = 6000 */
+	bool quiet;                /* no progress lines on stderr */
 };
 
 struct ssh_fleet;
@@ -43,10 +48,28 @@ int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot,
 /* Close every channel and session, remove remote files unless keep_remote. Accepts NULL. */
 void ssh_fleet_close(struct ssh_fleet *f);
 
-/* Hosts files: one "user@host[:port] [agents=N] [weight=W]" per line, # comments. */
-int hosts_file_read(const char *path, struct plan_host **hosts, size_t *nhosts, char **err);
+/* The remote per-run directory of a host (NULL before open or in a failed host). */
+const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host);
 
-/* `barrage hosts check FILE [--json]`: the whole command. Returns the exit code. */
+/* Test hook: start `command` (run by the remote shell) instead of the agent, with the same link
+ * semantics as ssh_fleet_start_agent. Used by the tests to echo bytes through a remote `cat`. */
+int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, const char *command,
+			    struct agent_link **out, char **err);
+
+/* Hosts files: one "user@host[:port] [agents=N] [weight=W]" per line, # comments. A line
+ * without "user@" leaves user NULL (the local user). Errors are "FILE:LINE:COL: what". */
+int hosts_file_read(const char *path, struct plan_host **hosts, size_t *nhosts, char **err);
+/* The same on a buffer (path is only used in messages). */
+int hosts_parse(const char *path, const char *text, size_t len, struct plan_host **hosts,
+		size_t *nhosts, char **err);
+/* Frees what hosts_file_read returned. Accepts NULL. */
+void hosts_free(struct plan_host *hosts, size_t nhosts);
+
+/* `barrage hosts check FILE [--json]`: the whole command. argv is what follows `barrage hosts`
+ * (argv[0] == "check"); a leading "hosts" is skipped too. Further options: --known-hosts FILE,
+ * -i/--identity FILE, --accept-new-host-keys, --agent PATH, --connect-timeout DURATION.
+ * Returns the exit code (0 all hosts fine, 2 usage or hosts file error, 3 a host has a
+ * problem). */
 int hosts_check_main(int argc, char **argv);
 
 #endif

@@ -27,4 +27,17 @@ int reports_print_summary(const char *run_dir, char **err);
 int reports_report_main(int argc, char **argv);
 int reports_compare_main(int argc, char **argv);
 
+/* Thresholds on running totals, for the controller's per-interval `abort_on_fail` check (the
+ * whole-run verdicts are part of reports_build). total is every interval so far accumulated
+ * (stats_accumulate), duration_s the seconds they cover. reports_threshold_measure gives the
+ * measured value in the threshold's unit (ms, per second, fraction, count) and returns 0, or
+ * -1 when the statistic has no data yet. reports_threshold_check returns false only when there
+ * is data and the threshold does not hold. */
+struct stats_snapshot;
+struct threshold;
+int reports_threshold_measure(const struct threshold *t, const struct stats_snapshot *total,
+			      double duration_s, double *value);
+bool reports_threshold_check(const struct threshold *t, const struct stats_snapshot *total,
+			     double duration_s, double *value);
+
 #endif

@@ -255,8 +255,6 @@ int main(int argc, char **argv)
 	rc = srv_run(&s, &err) < 0 ? 1 : 0;
 	if (rc)
 		log_error("%s: %s", sv->name, err ? err : "failed");
-	if (sv->fini)
-		sv->fini(&s);
 	goto out;
 oom:
 	log_error("out of memory");
@@ -266,6 +264,9 @@ usage_err:
 	fprintf(stderr, "barrage-target: %s\n", err ? err : "usage error");
 	rc = 2;
 out:
+	/* Options may have made the service's state already: fini frees it on every path. */
+	if (sv->fini && s.state)
+		sv->fini(&s);
 	free(err);
 	free(s.listen);
 	free(s.tls_listen);

@@ -1,0 +1,242 @@
+/* The load as the main thread runs it: compile the plan, create the workers, start them at a
+ * common time, collect their interval hand-offs into one snapshot per interval (with this
+ * agent's health), and stop them.
+ *
+ * The interval protocol: workers tick on the same boundaries (t0 + k * interval) and each hands
+ * its record over and pokes `collect`. Interval k is emitted once every worker has handed over
+ * (or has finished). When every worker has finished — the plan's duration and grace passed, the
+ * open model's last user ended, or agent_stop() was called — the threads are joined and what
+ * remains is emitted as the final interval. A safety timer at duration + grace + 5 s stops the
+ * workers whatever happens: there is never orphan load. */
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "agent/agent.h"
+#include "common/err.h"
+#include "common/log.h"
+#include "common/units.h"
+
+#define SAFETY_MARGIN_US 5000000
+
+static void on_collect(evutil_socket_t fd, short what, void *arg);
+
+int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base,
+		  struct agent_emit emit, char **err)
+{
+	struct agent *a = calloc(1, sizeof(*a));
+	int threads = plan->agents.threads ? (int)plan->agents.threads : 1;
+
+	*out = NULL;
+	if (!a) {
+		plan_free(plan);
+		return err_set(err, "out of memory");
+	}
+	a->plan = plan;
+	a->base = base;
+	a->emit = emit;
+	a->seed = plan->share.seed ? plan->share.seed : 0x5eed;
+	atomic_init(&a->user_seq, 0);
+	if (threads > 256) {
+		err_set(err, "agents.threads: %d is more than 256", threads);
+		goto fail;
+	}
+	if (plan->interval_us <= 0)
+		plan->interval_us = 10000000;
+	if (prog_compile(plan, &a->prog, err) < 0)
+		goto fail;
+	a->collect = event_new(base, -1, 0, on_collect, a);
+	a->workers = calloc((size_t)threads, sizeof(*a->workers));
+	if (!a->collect || !a->workers) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	a->nworkers = threads;
+	for (int i = 0; i < threads; i++)
+		if (worker_init(&a->workers[i], a, i, err) < 0)
+			goto fail;
+	*out = a;
+	return 0;
+fail:
+	agent_free(a);
+	return -1;
+}
+
+static void on_safety(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)fd;
+	(void)what;
+	log_warn("the load did not end by duration + grace: stopping it");
+	agent_stop(a, 0);
+}
+
+int agent_start(struct agent *a, int64_t delay_us)
+{
+	struct timeval tv;
+	int64_t limit;
+
+	if (a->started)
+		return -1;
+	a->started = true;
+	a->t0 = worker_now() + (delay_us > 0 ? delay_us : 0);
+	health_cpu_start(&a->cpu);
+	for (int i = 0; i < a->nworkers; i++) {
+		if (worker_start(&a->workers[i]) < 0) {
+			log_error("cannot start worker thread %d", i);
+			break;
+		}
+		a->nstarted++;
+	}
+	limit = (a->t0 - worker_now()) + plan_load_duration_us(a->plan) + a->plan->grace_us +
+		SAFETY_MARGIN_US;
+	a->safety = evtimer_new(a->base, on_safety, a);
+	if (a->safety) {
+		tv.tv_sec = (time_t)(limit / 1000000);
+		tv.tv_usec = (suseconds_t)(limit % 1000000);
+		evtimer_add(a->safety, &tv);
+	}
+	if (a->nstarted < a->nworkers) {
+		agent_stop(a, 0);
+		return a->nstarted ? 0 : -1;
+	}
+	return 0;
+}
+
+void agent_stop(struct agent *a, int64_t hard_us)
+{
+	if (!a->started) {
+		a->done = true;
+		return;
+	}
+	a->stopping = true;
+	for (int i = 0; i < a->nstarted; i++)
+		worker_request_stop(&a->workers[i], hard_us);
+	if (a->nstarted == 0)
+		on_collect(-1, 0, a);
+}
+
+bool agent_started(const struct agent *a)
+{
+	return a->started;
+}
+
+bool agent_done(const struct agent *a)
+{
+	return a->done;
+}
+
+uint32_t agent_intervals_sent(const struct agent *a)
+{
+	return a->next_interval;
+}
+
+/* Merge what the workers handed over into a snapshot (with health) and emit it. */
+static void emit_interval(struct agent *a, bool final)
+{
+	struct stats_snapshot *s = stats_new();
+	struct stats_health h = {0};
+	int64_t users = 0, users_max = 0, conns = 0, conns_max = 0;
+	const struct stats_counter *dropped;
+
+	if (!s) {
+		log_error("out of memory building interval %u", a->next_interval);
+		return;
+	}
+	s->interval = a->next_interval;
+	s->interval_us = a->plan->interval_us;
+	s->nagents = 1;
+	for (int i = 0; i < a->nstarted; i++) {
+		struct worker *w = &a->workers[i];
+
+		pthread_mutex_lock(&w->mu);
+		if (w->hand->ready) {
+			if (wstats_to_snapshot(a->prog, w->hand, s) < 0)
+				log_error("out of memory merging interval %u", a->next_interval);
+			users += w->hand->users;
+			users_max += w->hand->users_max;
+			conns += w->hand->conns;
+			conns_max += w->hand->conns_max;
+			if (w->hand->lag_max_ms > h.loop_lag_ms)
+				h.loop_lag_ms = w->hand->lag_max_ms;
+			wstats_reset(a->prog, w->hand);
+			w->hand->users = w->hand->users_max = w->hand->conns = w->hand->conns_max = 0;
+		}
+		pthread_mutex_unlock(&w->mu);
+	}
+	stats_gauge(s, "users", users, users_max > users ? users_max : users);
+	stats_gauge(s, "connected", conns, conns_max > conns ? conns_max : conns);
+	dropped = stats_find_counter(s, "dropped_users");
+	h.agent = a->plan->share.agent_id ? a->plan->share.agent_id : "local";
+	h.cpu = health_cpu_sample(&a->cpu);
+	h.cpu_limit = a->nworkers;
+	h.open_conns = (uint64_t)conns;
+	h.dropped = dropped ? (uint64_t)dropped->value : 0;
+	h.users = (uint64_t)users;
+	h.saturated = health_saturated(h.cpu, h.cpu_limit, h.loop_lag_ms);
+	stats_add_health(s, &h);
+	a->next_interval++;
+	a->emit.fn(a->emit.arg, s, final);
+	stats_free(s);
+}
+
+static void on_collect(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)fd;
+	(void)what;
+	if (a->done)
+		return;
+	for (;;) {
+		int ready = 0, finished = 0;
+
+		for (int i = 0; i < a->nstarted; i++) {
+			struct worker *w = &a->workers[i];
+
+			pthread_mutex_lock(&w->mu);
+			if (w->finished)
+				finished++;
+			else if (w->hand->ready)
+				ready++;
+			pthread_mutex_unlock(&w->mu);
+		}
+		if (finished == a->nstarted) {
+			for (int i = 0; i < a->nstarted; i++)
+				pthread_join(a->workers[i].thread, NULL);
+			a->joined = true;
+			emit_interval(a, true);
+			a->done = true;
+			if (a->safety)
+				evtimer_del(a->safety);
+			return;
+		}
+		if (ready + finished < a->nstarted || ready == 0)
+			return;
+		emit_interval(a, false);
+	}
+}
+
+void agent_free(struct agent *a)
+{
+	if (!a)
+		return;
+	if (a->nstarted && !a->joined) {
+		for (int i = 0; i < a->nstarted; i++)
+			worker_request_stop(&a->workers[i], 0);
+		for (int i = 0; i < a->nstarted; i++)
+			pthread_join(a->workers[i].thread, NULL);
+	}
+	for (int i = 0; i < a->nworkers; i++)
+		worker_destroy(&a->workers[i]);
+	free(a->workers);
+	if (a->collect)
+		event_free(a->collect);
+	if (a->safety)
+		event_free(a->safety);
+	prog_free(a->prog);
+	plan_free(a->plan);
+	free(a);
+}

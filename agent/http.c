@@ -1,0 +1,348 @@
+/* One user's HTTP: its easy handle, its cookie jar and connection cache, and sending a request
+ * and reading what came back.
+ *
+ * Each user owns one easy handle for its whole life (reused for every request, so nothing is
+ * allocated per request on our side) and one CURLSH holding its cookies, its TLS sessions and —
+ * unless http.share_connections — its connection cache: libcurl then keeps that user's
+ * keep-alive connections apart from everyone else's inside the worker's one multi handle, as a
+ * browser would. A new user gets a new share: new cookies, new connections.
+ *
+ * The hot path is kept short: a request whose URL, headers and body are constant and equal to
+ * the previous request's skips every setopt; constant URLs are handed over as a prebuilt CURLU
+ * (no URL parsing of ours per request); headers are our own curl_slist nodes pointing into the
+ * user's buffer (libcurl only reads them); proxy environment lookups are switched off by an
+ * explicit empty proxy; response bodies are only copied when a capture or an expectation reads
+ * them, and then only up to http.max_body. Timings come from libcurl's CURLINFO_*_TIME_T. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent/agent.h"
+#include "common/err.h"
+
+static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
+{
+	struct user *u = arg;
+	size_t n = size * nmemb;
+
+	if (u->req && u->req->need_body && u->resp.len < u->resp.max) {
+		size_t room = u->resp.max - u->resp.len;
+
+		(void)buf_append(&u->resp, ptr, n < room ? n : room);
+	}
+	return n;
+}
+
+static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct worker *w = arg;
+	curl_socket_t s = socket(a->family, a->socktype, a->protocol);
+
+	if (s != CURL_SOCKET_BAD)
+		worker_count_conn(w, 1);
+	(void)purpose;
+	return s;
+}
+
+static int on_close_socket(void *arg, curl_socket_t s)
+{
+	worker_count_conn(arg, -1);
+	return close(s);
+}
+
+int http_new_share(struct user *u)
+{
+	const struct plan *p = u->w->prog->plan;
+	CURLSH *sh;
+
+	if (u->share) {
+		curl_easy_setopt(u->easy, CURLOPT_SHARE, NULL);
+		curl_share_cleanup(u->share);
+		u->share = NULL;
+	}
+	sh = curl_share_init();
+	if (!sh)
+		return -1;
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_COOKIE);
+	curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_SSL_SESSION);
+	if (!p->http.share_connections)
+		curl_share_setopt(sh, CURLSHOPT_SHARE, CURL_LOCK_DATA_CONNECT);
+	u->share = sh;
+	curl_easy_setopt(u->easy, CURLOPT_SHARE, sh);
+	/* The share's jar starts empty; the engine must be on for Set-Cookie to be kept. */
+	curl_easy_setopt(u->easy, CURLOPT_COOKIEFILE, "");
+	u->last_req = NULL;
+	return 0;
+}
+
+int http_user_init(struct user *u, char **err)
+{
+	const struct plan *p = u->w->prog->plan;
+	const struct plan_http *h = &p->http;
+	CURL *e = curl_easy_init();
+
+	if (!e)
+		return err_set(err, "curl_easy_init failed");
+	u->easy = e;
+	curl_easy_setopt(e, CURLOPT_PRIVATE, u);
+	curl_easy_setopt(e, CURLOPT_NOSIGNAL, 1L);
+	/* An explicit empty proxy and a no-proxy list that matches everything: libcurl then skips
+	 * reading the *_proxy and no_proxy environment variables on every transfer (a measurable
+	 * share of a naive loop's time). */
+	curl_easy_setopt(e, CURLOPT_PROXY, "");
+	curl_easy_setopt(e, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(e, CURLOPT_WRITEFUNCTION, on_write);
+	curl_easy_setopt(e, CURLOPT_WRITEDATA, u);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
+	curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, u->w);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETFUNCTION, on_close_socket);
+	curl_easy_setopt(e, CURLOPT_CLOSESOCKETDATA, u->w);
+	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
+			 (long)((h->connect_timeout_us ? h->connect_timeout_us : 3000000) / 1000));
+	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	if (!h->keepalive)
+		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
+	if (h->version == 2)
+		curl_easy_setopt(e, CURLOPT_HTTP_VERSION,
+				 u->w->prog->https ? (long)CURL_HTTP_VERSION_2TLS
+						   : (long)CURL_HTTP_VERSION_2_PRIOR_KNOWLEDGE);
+	else
+		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->tls_verify ? 1L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->tls_verify ? 2L : 0L);
+	if (h->tls_ca)
+		curl_easy_setopt(e, CURLOPT_CAINFO, h->tls_ca);
+	if (h->tls_cert)
+		curl_easy_setopt(e, CURLOPT_SSLCERT, h->tls_cert);
+	if (h->tls_key)
+		curl_easy_setopt(e, CURLOPT_SSLKEY, h->tls_key);
+	if (h->tls_ciphers)
+		curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, h->tls_ciphers);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, u->w->errbuf);
+	return 0;
+}
+
+void http_user_free(struct user *u)
+{
+	if (u->easy)
+		curl_easy_cleanup(u->easy);
+	if (u->share)
+		curl_share_cleanup(u->share);
+	u->easy = NULL;
+	u->share = NULL;
+}
+
+static bool req_constant(const struct creq *r)
+{
+	return !r->url && r->nhdr_tmpl == 0 && !r->body;
+}
+
+/* Render one template into b (appending). */
+static int render(struct user *u, const struct tmpl *t, struct buf *b)
+{
+	struct expr_env env;
+	char *e = NULL;
+
+	user_env(u, &env);
+	buf_reset(&u->w->scratch);
+	if (tmpl_render(t, &env, &u->w->scratch, b, &e) < 0) {
+		free(e);
+		return -1;
+	}
+	return 0;
+}
+
+static int set_headers(struct user *u, const struct creq *r)
+{
+	size_t offs[256];
+	size_t n = r->nhdrs + 1;
+
+	if (n > 256)
+		n = 256;
+	if (n > u->hdr_nodes_cap) {
+		struct curl_slist *v = realloc(u->hdr_nodes, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		u->hdr_nodes = v;
+		u->hdr_nodes_cap = n;
+	}
+	buf_reset(&u->hdrs);
+	n = 0;
+	for (size_t i = 0; i < r->nhdrs && n < 255; i++) {
+		offs[n] = u->hdrs.len;
+		if (r->hdrs[i].t) {
+			if (render(u, r->hdrs[i].t, &u->hdrs) < 0)
+				return -1;
+		} else if (buf_append_str(&u->hdrs, r->hdrs[i].line) < 0)
+			return -1;
+		if (buf_append_byte(&u->hdrs, 0) < 0)
+			return -1;
+		n++;
+	}
+	if (r->has_body) {
+		/* No "Expect: 100-continue" round trip for bodies over 1 KiB. */
+		offs[n] = u->hdrs.len;
+		if (buf_append(&u->hdrs, "Expect:", 8) < 0)
+			return -1;
+		n++;
+	}
+	/* Pointers only now: rendering may have moved the buffer. */
+	for (size_t i = 0; i < n; i++) {
+		u->hdr_nodes[i].data = u->hdrs.data + offs[i];
+		u->hdr_nodes[i].next = i + 1 < n ? &u->hdr_nodes[i + 1] : NULL;
+	}
+	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, n ? u->hdr_nodes : NULL);
+	return 0;
+}
+
+int http_send(struct user *u, const struct creq *r)
+{
+	CURL *e = u->easy;
+	const char *body = NULL;
+	size_t body_len = 0;
+
+	u->req = r;
+	buf_reset(&u->resp);
+	if (u->last_req == r && req_constant(r))
+		goto add;
+	if (r->url_handle) {
+		curl_easy_setopt(e, CURLOPT_URL, NULL);
+		curl_easy_setopt(e, CURLOPT_CURLU, r->url_handle);
+	} else if (r->url) {
+		buf_reset(&u->url);
+		if (r->url_is_path) {
+			buf_append_str(&u->url, u->w->prog->target);
+			/* the template may or may not start with a slash */
+		}
+		size_t at = u->url.len;
+
+		if (render(u, r->url, &u->url) < 0)
+			return -1;
+		if (r->url_is_path && u->url.data[at] != '/') {
+			/* Insert the missing slash by rebuilding (rare: paths usually start with /). */
+			buf_reset(&u->tmp);
+			buf_append(&u->tmp, u->url.data, at);
+			buf_append_byte(&u->tmp, '/');
+			buf_append(&u->tmp, u->url.data + at, u->url.len - at);
+			buf_reset(&u->url);
+			buf_append(&u->url, u->tmp.data, u->tmp.len);
+		}
+		curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+		curl_easy_setopt(e, CURLOPT_URL, u->url.data);
+	}
+	if (set_headers(u, r) < 0)
+		return -1;
+	if (r->has_body) {
+		if (r->body) {
+			buf_reset(&u->body);
+			if (render(u, r->body, &u->body) < 0)
+				return -1;
+			body = u->body.data ? u->body.data : "";
+			body_len = u->body.len;
+		} else {
+			body = r->body_const;
+			body_len = r->body_len;
+		}
+	}
+	/* Method: reset what a previous request may have set. */
+	curl_easy_setopt(e, CURLOPT_NOBODY, r->method == M_HEAD ? 1L : 0L);
+	if (r->method == M_GET || r->method == M_HEAD || (r->method == M_OTHER && !r->has_body))
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	if (r->has_body || r->method == M_POST) {
+		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
+		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
+	}
+	curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, r->method == M_OTHER ? r->src->method : NULL);
+	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
+	u->last_req = r;
+add:
+	u->sent_us = worker_now();
+	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
+		return -1;
+	return 0;
+}
+
+int http_error_counter(CURLcode rc)
+{
+	switch (rc) {
+	case CURLE_COULDNT_CONNECT:
+		return C_ERR_CONNECT;
+	case CURLE_OPERATION_TIMEDOUT:
+		return C_ERR_TIMEOUT;
+	case CURLE_COULDNT_RESOLVE_HOST:
+		return C_ERR_DNS;
+	case CURLE_SSL_CONNECT_ERROR:
+	case CURLE_PEER_FAILED_VERIFICATION:
+	case CURLE_SSL_CERTPROBLEM:
+	case CURLE_SSL_CIPHER:
+	case CURLE_SSL_CACERT_BADFILE:
+	case CURLE_SSL_ISSUER_ERROR:
+	case CURLE_SSL_ENGINE_INITFAILED:
+		return C_ERR_TLS;
+	case CURLE_GOT_NOTHING:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_PARTIAL_FILE:
+		return C_ERR_CLOSED;
+	default:
+		return C_ERR_OTHER;
+	}
+}
+
+long http_account(struct user *u, CURLcode rc)
+{
+	struct worker *w = u->w;
+	const struct prog *g = w->prog;
+	struct wstats *s = w->cur;
+	CURL *e = u->easy;
+	long code = 0, nconn = 0, hsize = 0, rsize = 0;
+	curl_off_t total = 0, start = 0, pre = 0, conn = 0, dns = 0, app = 0, down = 0, up = 0;
+	uint64_t req_us;
+
+	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
+	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total);
+	curl_easy_getinfo(e, CURLINFO_STARTTRANSFER_TIME_T, &start);
+	curl_easy_getinfo(e, CURLINFO_PRETRANSFER_TIME_T, &pre);
+	curl_easy_getinfo(e, CURLINFO_NUM_CONNECTS, &nconn);
+	curl_easy_getinfo(e, CURLINFO_SIZE_DOWNLOAD_T, &down);
+	curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &hsize);
+	curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &rsize);
+	curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &up);
+	s->c[C_REQUESTS]++;
+	s->c[C_SIZE_RCV] += (uint64_t)(down + hsize);
+	s->c[C_SIZE_SENT] += (uint64_t)(rsize + up);
+	req_us = (uint64_t)total;
+	if (g->plan->load.model == PLAN_MODEL_RATE) {
+		/* Coordinated omission: latency counts from when the request should have gone. */
+		int64_t late = u->sent_us - u->intended_us;
+
+		wstats_record(g, s, H_REQUEST_SERVICE, req_us);
+		if (late > 0)
+			req_us += (uint64_t)late;
+	}
+	wstats_record(g, s, H_REQUEST, req_us);
+	if (u->req && u->req->hist >= 0)
+		wstats_record(g, s, u->req->hist, req_us);
+	if (rc == CURLE_OK && start >= pre)
+		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
+	if (nconn > 0) {
+		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &conn);
+		curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
+		if (conn > 0)
+			wstats_record(g, s, H_CONNECT, (uint64_t)(conn - (dns < conn ? dns : 0)));
+		if (g->https) {
+			curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &app);
+			if (app > conn)
+				wstats_record(g, s, H_TLS, (uint64_t)(app - conn));
+		}
+	}
+	if (code > 0 && code < AGENT_HTTP_CODES)
+		s->http[code]++;
+	if (rc != CURLE_OK)
+		s->c[http_error_counter(rc)]++;
+	return code;
+}

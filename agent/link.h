@@ -1,0 +1,17 @@
+/* The agent's main loop: the controller conversation on stdin/stdout, or standalone. */
+#ifndef BARRAGE_AGENT_LINK_H
+#define BARRAGE_AGENT_LINK_H
+
+#include <stdbool.h>
+
+struct link_opts {
+	bool standalone;        /* run plan_path now and print interval JSON lines on stdout */
+	const char *plan_path;
+	bool stats_json;        /* standalone: also print every interval (stats_to_json lines) */
+	int ready_timeout_s;    /* exit when START has not come after this long */
+};
+
+/* Returns the process exit code. */
+int link_run(const struct link_opts *o);
+
+#endif

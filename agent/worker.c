@@ -1,0 +1,544 @@
+/* A worker thread: one libevent event_base, one curl multi handle, and the users on them.
+ *
+ * The libcurl multi-socket glue (the pattern of curl's docs/examples/multi-event.c, written
+ * for this engine): libcurl tells us which sockets to watch (on_socket) and when to call it
+ * back (on_curl_timer); we tell it which socket became ready (curl_multi_socket_action) and
+ * then read finished transfers (drain). One struct event per file descriptor number is created
+ * the first time that number is seen and re-assigned afterwards, so no event is allocated per
+ * connection or per request.
+ *
+ * Nothing here is shared with other threads except the hand-off: once per interval the worker
+ * swaps its statistics record with the one the main thread reads, under the worker's mutex,
+ * and pokes the main thread's collect event. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include <event2/event.h>
+#include <event2/thread.h>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
+#include "agent/agent.h"
+#include "common/err.h"
+#include "common/log.h"
+
+#define LAG_PROBE_US 100000
+
+int64_t worker_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
+}
+
+static void tv_of(struct timeval *tv, int64_t us)
+{
+	if (us < 0)
+		us = 0;
+	tv->tv_sec = (time_t)(us / 1000000);
+	tv->tv_usec = (suseconds_t)(us % 1000000);
+}
+
+static void add_at(struct event *ev, int64_t when)
+{
+	struct timeval tv;
+
+	tv_of(&tv, when - worker_now());
+	evtimer_add(ev, &tv);
+}
+
+void worker_count_conn(struct worker *w, int delta)
+{
+	w->conns_open += delta;
+	if (w->conns_open > w->cur->conns_max)
+		w->cur->conns_max = w->conns_open;
+}
+
+/* ---- libcurl glue ---- */
+
+static void drain(struct worker *w)
+{
+	CURLMsg *m;
+	int left;
+
+	while ((m = curl_multi_info_read(w->multi, &left))) {
+		struct user *u = NULL;
+		CURL *e = m->easy_handle;
+		CURLcode rc = m->data.result;
+
+		if (m->msg != CURLMSG_DONE)
+			continue;
+		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&u);
+		curl_multi_remove_handle(w->multi, e);
+		if (u)
+			user_transfer_done(u, rc);
+	}
+}
+
+static void on_sock_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int flags = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int running;
+
+	curl_multi_socket_action(w->multi, fd, flags, &running);
+	drain(w);
+}
+
+static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *socketp)
+{
+	struct worker *w = userp;
+	struct event *ev;
+	short flags;
+
+	(void)e;
+	(void)socketp;
+	if (s < 0)
+		return 0;
+	if ((size_t)s >= w->nfdev) {
+		size_t n = w->nfdev ? w->nfdev : 64;
+		struct event **v;
+
+		while (n <= (size_t)s)
+			n *= 2;
+		v = realloc(w->fdev, n * sizeof(*v));
+		if (!v)
+			return -1;
+		memset(v + w->nfdev, 0, (n - w->nfdev) * sizeof(*v));
+		w->fdev = v;
+		w->nfdev = n;
+	}
+	ev = w->fdev[s];
+	if (what == CURL_POLL_REMOVE) {
+		if (ev)
+			event_del(ev);
+		return 0;
+	}
+	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+	if (!ev) {
+		ev = event_new(w->base, s, flags, on_sock_event, w);
+		if (!ev)
+			return -1;
+		w->fdev[s] = ev;
+	} else {
+		event_del(ev);
+		event_assign(ev, w->base, s, flags, on_sock_event, w);
+	}
+	event_add(ev, NULL);
+	return 0;
+}
+
+static void on_curl_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int running;
+
+	(void)fd;
+	(void)what;
+	curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+	drain(w);
+}
+
+static int on_timer_change(CURLM *m, long timeout_ms, void *userp)
+{
+	struct worker *w = userp;
+	struct timeval tv;
+
+	(void)m;
+	if (timeout_ms < 0) {
+		evtimer_del(w->curl_timer);
+		return 0;
+	}
+	tv.tv_sec = timeout_ms / 1000;
+	tv.tv_usec = (timeout_ms % 1000) * 1000;
+	evtimer_add(w->curl_timer, &tv);
+	return 0;
+}
+
+/* ---- users ---- */
+
+static void live_add(struct worker *w, struct user *u)
+{
+	u->prev = NULL;
+	u->next = w->live;
+	if (w->live)
+		w->live->prev = u;
+	w->live = u;
+}
+
+static void live_remove(struct worker *w, struct user *u)
+{
+	if (u->prev)
+		u->prev->next = u->next;
+	else
+		w->live = u->next;
+	if (u->next)
+		u->next->prev = u->prev;
+	u->next = u->prev = NULL;
+}
+
+static struct user *take_user(struct worker *w)
+{
+	struct user *u = w->free_users;
+
+	if (u)
+		w->free_users = u->next;
+	else
+		u = user_new(w);
+	if (!u)
+		return NULL;
+	live_add(w, u);
+	w->users_alive++;
+	if (w->users_alive > w->cur->users_max)
+		w->cur->users_max = w->users_alive;
+	return u;
+}
+
+static void maybe_finish(struct worker *w)
+{
+	bool arrivals_over = w->agent->plan->load.model == PLAN_MODEL_OPEN && w->next_arrival < 0;
+
+	if (w->users_alive == 0 && (w->stopping || arrivals_over))
+		event_base_loopbreak(w->base);
+}
+
+void worker_user_done(struct worker *w, struct user *u)
+{
+	if (!w->stopping && w->agent->plan->load.model != PLAN_MODEL_OPEN &&
+	    worker_now() < w->t_end_load) {
+		/* Closed and rate models: a new user takes the slot, from the event loop (not from
+		 * inside this call chain, so a session without requests cannot recurse). */
+		user_schedule_begin(u, 0);
+		return;
+	}
+	live_remove(w, u);
+	u->next = w->free_users;
+	w->free_users = u;
+	w->users_alive--;
+	maybe_finish(w);
+}
+
+static void start_user(struct worker *w, int64_t delay_us)
+{
+	struct user *u = take_user(w);
+
+	if (!u) {
+		w->cur->c[C_DROPPED_USERS]++;
+		return;
+	}
+	if (w->pace_interval_us > 0)
+		/* Spread users' pacing phases over one interval so they do not fire together. */
+		u->pace_next_us = (double)(worker_now() + delay_us) +
+				  sched_rand_unit(&w->rng) * w->pace_interval_us;
+	user_schedule_begin(u, delay_us);
+}
+
+static void on_arrive(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int64_t now = worker_now();
+
+	(void)fd;
+	(void)what;
+	if (w->stopping)
+		return;
+	if (w->agent->plan->load.model != PLAN_MODEL_OPEN) {
+		/* Closed/rate ramp-up: start every slot whose time has come. */
+		const struct plan_load *l = &w->agent->plan->load;
+
+		while (w->users_started < w->users_target) {
+			int64_t at = w->t0 + sched_slot_start(w->users_started, w->users_target,
+							      l->ramp_up_us);
+
+			if (at > now) {
+				add_at(w->arrive, at);
+				return;
+			}
+			w->users_started++;
+			start_user(w, 0);
+		}
+		return;
+	}
+	while (w->next_arrival >= 0 && w->next_arrival <= now) {
+		if (w->max_users && (uint64_t)w->users_alive >= w->max_users)
+			w->cur->c[C_DROPPED_USERS]++;
+		else
+			start_user(w, 0);
+		double t = sched_open_next(&w->open, &w->rng);
+
+		w->next_arrival = t < 0 ? -1 : w->t0 + (int64_t)t;
+	}
+	if (w->next_arrival >= 0)
+		add_at(w->arrive, w->next_arrival);
+	else
+		maybe_finish(w);
+}
+
+/* ---- intervals, lag, stopping ---- */
+
+static void hand_off(struct worker *w, bool final)
+{
+	struct wstats *s = w->cur;
+
+	s->users = w->users_alive;
+	s->conns = w->conns_open;
+	pthread_mutex_lock(&w->mu);
+	if (!w->hand->ready) {
+		w->cur = w->hand;
+		w->hand = s;
+		w->hand->interval = w->interval;
+		w->hand->ready = true;
+	} else {
+		/* The main thread has not taken the last one yet: add to it. */
+		wstats_merge(w->prog, w->hand, s);
+		wstats_reset(w->prog, s);
+	}
+	if (final)
+		w->finished = true;
+	pthread_mutex_unlock(&w->mu);
+	w->cur->users_max = w->users_alive;
+	w->cur->conns_max = w->conns_open;
+	w->cur->lag_max_ms = 0;
+	event_active(w->agent->collect, EV_READ, 0);
+}
+
+static void note_lag(struct worker *w, int64_t late_us)
+{
+	double ms = (double)late_us / 1000.0;
+
+	if (ms > w->cur->lag_max_ms)
+		w->cur->lag_max_ms = ms;
+}
+
+static void on_tick(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int64_t I = w->agent->plan->interval_us;
+	int64_t due = w->t0 + (int64_t)(w->interval + 1) * I;
+
+	(void)fd;
+	(void)what;
+	note_lag(w, worker_now() - due);
+	hand_off(w, false);
+	w->interval++;
+	add_at(w->tick, due + I);
+}
+
+static void on_lag(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int64_t now = worker_now();
+
+	(void)fd;
+	(void)what;
+	note_lag(w, now - w->lag_expect);
+	w->lag_expect = now + LAG_PROBE_US;
+	add_at(w->lag_ev, w->lag_expect);
+}
+
+static void soft_stop(struct worker *w)
+{
+	struct user *u, *next;
+
+	if (w->stopping)
+		return;
+	w->stopping = true;
+	evtimer_del(w->arrive);
+	for (u = w->live; u; u = next) {
+		next = u->next;
+		user_soft_stop(u);
+	}
+	maybe_finish(w);
+}
+
+static void hard_stop(struct worker *w)
+{
+	struct user *u;
+
+	w->stopping = true;
+	while ((u = w->live)) {
+		user_kill(u);
+		live_remove(w, u);
+		u->next = w->free_users;
+		w->free_users = u;
+		w->users_alive--;
+	}
+	event_base_loopbreak(w->base);
+}
+
+static void on_end(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+
+	(void)fd;
+	(void)what;
+	if (!w->stopping) {
+		soft_stop(w);
+		add_at(w->end_ev, w->t_hard);
+		return;
+	}
+	hard_stop(w);
+}
+
+static void on_stop(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	int64_t hard = atomic_load(&w->stop_hard_at);
+
+	(void)fd;
+	(void)what;
+	soft_stop(w);
+	if (hard < w->t_hard)
+		w->t_hard = hard;
+	evtimer_del(w->end_ev);
+	add_at(w->end_ev, w->t_hard);
+}
+
+void worker_request_stop(struct worker *w, int64_t hard_us)
+{
+	atomic_store(&w->stop_hard_at, worker_now() + hard_us);
+	event_active(w->stop_ev, EV_READ, 0);
+}
+
+/* ---- setup ---- */
+
+int worker_init(struct worker *w, struct agent *a, int id, char **err)
+{
+	const struct plan *p = a->plan;
+	const struct plan_load *l = &p->load;
+	uint64_t n = (uint64_t)a->nworkers;
+
+	memset(w, 0, sizeof(*w));
+	w->agent = a;
+	w->prog = a->prog;
+	w->id = id;
+	pthread_mutex_init(&w->mu, NULL);
+	buf_init(&w->scratch, (size_t)16 << 20);
+	w->rng = sched_seed(a->seed, (uint64_t)id);
+	w->base = event_base_new();
+	w->multi = curl_multi_init();
+	w->cur = wstats_new(w->prog);
+	w->hand = wstats_new(w->prog);
+	if (!w->base || !w->multi || !w->cur || !w->hand)
+		return err_set(err, "worker %d: out of memory", id);
+	w->curl_timer = evtimer_new(w->base, on_curl_timer, w);
+	w->tick = evtimer_new(w->base, on_tick, w);
+	w->stop_ev = event_new(w->base, -1, 0, on_stop, w);
+	w->arrive = evtimer_new(w->base, on_arrive, w);
+	w->lag_ev = evtimer_new(w->base, on_lag, w);
+	w->end_ev = evtimer_new(w->base, on_end, w);
+	if (!w->curl_timer || !w->tick || !w->stop_ev || !w->arrive || !w->lag_ev || !w->end_ev)
+		return err_set(err, "worker %d: cannot create events", id);
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
+	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERFUNCTION, on_timer_change);
+	curl_multi_setopt(w->multi, CURLMOPT_TIMERDATA, w);
+	if (w->prog->need_match_data) {
+		w->match_data = pcre2_match_data_create(w->prog->max_groups + 1, NULL);
+		if (!w->match_data)
+			return err_set(err, "worker %d: out of memory", id);
+	}
+	switch (l->model) {
+	case PLAN_MODEL_OPEN: {
+		int64_t dur[SCHED_MAX_PHASES];
+		double rate[SCHED_MAX_PHASES], ramp[SCHED_MAX_PHASES];
+
+		if (l->nphases > SCHED_MAX_PHASES)
+			return err_set(err, "more than %d phases", SCHED_MAX_PHASES);
+		for (size_t i = 0; i < l->nphases; i++) {
+			dur[i] = l->phases[i].duration_us;
+			rate[i] = l->phases[i].arrival_rate;
+			ramp[i] = l->phases[i].ramp_to;
+		}
+		/* A Poisson process split evenly is n Poisson processes of rate/n. */
+		sched_open_init(&w->open, dur, rate, ramp, l->nphases, 1.0 / (double)n);
+		w->max_users = l->max_users ? sched_split(l->max_users, n, (uint64_t)id) : 0;
+		if (l->max_users && w->max_users == 0)
+			w->max_users = 1;
+		break;
+	}
+	case PLAN_MODEL_RATE:
+	case PLAN_MODEL_CLOSED:
+		w->users_target = sched_split(l->users, n, (uint64_t)id);
+		if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && l->request_rate > 0)
+			w->pace_interval_us =
+				1e6 * (double)w->users_target / (l->request_rate / (double)n);
+		break;
+	}
+	return 0;
+}
+
+static void *worker_main(void *arg)
+{
+	struct worker *w = arg;
+	struct agent *a = w->agent;
+	int64_t now;
+
+	w->t0 = a->t0;
+	w->t_end_load = w->t0 + plan_load_duration_us(a->plan);
+	w->t_hard = w->t_end_load + a->plan->grace_us;
+	add_at(w->tick, w->t0 + a->plan->interval_us);
+	w->lag_expect = w->t0 + LAG_PROBE_US;
+	add_at(w->lag_ev, w->lag_expect);
+	add_at(w->end_ev, w->t_end_load);
+	if (a->plan->load.model == PLAN_MODEL_OPEN) {
+		double t = sched_open_next(&w->open, &w->rng);
+
+		w->next_arrival = t < 0 ? -1 : w->t0 + (int64_t)t;
+		if (w->next_arrival >= 0)
+			add_at(w->arrive, w->next_arrival);
+	} else if (w->users_target > 0)
+		add_at(w->arrive, w->t0);
+	now = worker_now();
+	if (now < w->t0) {
+		/* Nothing to do before the common start: the timers above fire at t0. */
+	}
+	if (!(a->plan->load.model == PLAN_MODEL_OPEN && w->next_arrival < 0) &&
+	    !(a->plan->load.model != PLAN_MODEL_OPEN && w->users_target == 0))
+		event_base_dispatch(w->base);
+	hard_stop(w);
+	hand_off(w, true);
+	return NULL;
+}
+
+int worker_start(struct worker *w)
+{
+	return pthread_create(&w->thread, NULL, worker_main, w) == 0 ? 0 : -1;
+}
+
+void worker_destroy(struct worker *w)
+{
+	struct user *u;
+
+	while ((u = w->free_users)) {
+		w->free_users = u->next;
+		user_free(u);
+	}
+	while ((u = w->live)) {
+		w->live = u->next;
+		user_free(u);
+	}
+	if (w->multi)
+		curl_multi_cleanup(w->multi);
+	for (size_t i = 0; i < w->nfdev; i++)
+		if (w->fdev[i])
+			event_free(w->fdev[i]);
+	free(w->fdev);
+	struct event *evs[] = {w->curl_timer, w->tick, w->stop_ev, w->arrive, w->lag_ev, w->end_ev};
+
+	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
+		if (evs[i])
+			event_free(evs[i]);
+	if (w->base)
+		event_base_free(w->base);
+	if (w->match_data)
+		pcre2_match_data_free(w->match_data);
+	wstats_free(w->prog, w->cur);
+	wstats_free(w->prog, w->hand);
+	buf_free(&w->scratch);
+	pthread_mutex_destroy(&w->mu);
+}

@@ -1,0 +1,182 @@
+/* Threshold syntax (see threshold.h). Parsing only knows the shape of a metric, not which
+ * statistics a run will have: a threshold on a transaction that never ran is reported by the
+ * evaluator (reports/thresholds.c) as failed with "no data", not rejected here. */
+#include "common/threshold.h"
+
+#include <ctype.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "common/units.h"
+
+static const char *const timing_fields[] = { "p50", "p90", "p95", "p99", "p999", "max", "min",
+					     "mean", "stddev" };
+
+static int is_timing_field(const char *f)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(timing_fields) / sizeof(timing_fields[0]); i++)
+		if (strcmp(f, timing_fields[i]) == 0)
+			return 1;
+	return 0;
+}
+
+static int valid_stat_name(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
+			return 0;
+	return 1;
+}
+
+const char *threshold_op_str(enum threshold_op op)
+{
+	switch (op) {
+	case THRESHOLD_LT: return "<";
+	case THRESHOLD_LE: return "<=";
+	case THRESHOLD_GT: return ">";
+	case THRESHOLD_GE: return ">=";
+	case THRESHOLD_EQ: return "==";
+	case THRESHOLD_NE: return "!=";
+	}
+	return "?";
+}
+
+int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
+		    int *err_col)
+{
+	const char *dot = strchr(metric, '.');
+	const char *p = condition;
+	const char *value;
+	size_t stat_len;
+	char *verr = NULL;
+
+	if (err_col)
+		*err_col = 0;
+	memset(out, 0, sizeof(*out));
+	if (!dot)
+		return err_set(err, "threshold metric '%s' must be STAT.FIELD, e.g. request.p95", metric);
+	stat_len = (size_t)(dot - metric);
+	if (stat_len == 0 || stat_len >= sizeof(out->stat))
+		return err_set(err, "threshold metric '%s' has no statistic name before the dot", metric);
+	memcpy(out->stat, metric, stat_len);
+	out->stat[stat_len] = '\0';
+	if (!valid_stat_name(out->stat))
+		return err_set(err, "threshold metric '%s': '%s' is not a statistic name", metric,
+			       out->stat);
+	/* Accept p99.9 as a spelling of p999. */
+	if (strcmp(dot + 1, "p99.9") == 0)
+		snprintf(out->field, sizeof(out->field), "p999");
+	else if (strlen(dot + 1) < sizeof(out->field))
+		snprintf(out->field, sizeof(out->field), "%s", dot + 1);
+	else
+		return err_set(err, "threshold metric '%s': unknown field", metric);
+
+	if (is_timing_field(out->field)) {
+		out->unit = THRESHOLD_UNIT_MS;
+	} else if (strcmp(out->field, "rate") == 0) {
+		out->unit = strcmp(out->stat, "errors") == 0 ? THRESHOLD_UNIT_RATIO
+							     : THRESHOLD_UNIT_PER_S;
+	} else if (strcmp(out->field, "count") == 0) {
+		out->unit = THRESHOLD_UNIT_COUNT;
+	} else {
+		return err_set(err,
+			       "threshold metric '%s': unknown field '%s' (use p50, p90, p95, p99, "
+			       "p999, min, max, mean, stddev, rate or count)",
+			       metric, out->field);
+	}
+
+	while (isspace((unsigned char)*p))
+		p++;
+	if (strncmp(p, "<=", 2) == 0) {
+		out->op = THRESHOLD_LE;
+		p += 2;
+	} else if (strncmp(p, ">=", 2) == 0) {
+		out->op = THRESHOLD_GE;
+		p += 2;
+	} else if (strncmp(p, "==", 2) == 0) {
+		out->op = THRESHOLD_EQ;
+		p += 2;
+	} else if (strncmp(p, "!=", 2) == 0) {
+		out->op = THRESHOLD_NE;
+		p += 2;
+	} else if (*p == '<') {
+		out->op = THRESHOLD_LT;
+		p++;
+	} else if (*p == '>') {
+		out->op = THRESHOLD_GT;
+		p++;
+	} else {
+		if (err_col)
+			*err_col = (int)(p - condition);
+		return err_set(err, "threshold condition '%s' must start with <, <=, >, >=, == or !=",
+			       condition);
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	value = p;
+	if (err_col)
+		*err_col = (int)(value - condition);
+
+	switch (out->unit) {
+	case THRESHOLD_UNIT_MS: {
+		int64_t us;
+
+		if (units_parse_duration(value, &us, &verr) < 0)
+			goto bad_value;
+		out->value = (double)us / 1000.0;
+		break;
+	}
+	case THRESHOLD_UNIT_RATIO:
+		if (strchr(value, '%')) {
+			if (units_parse_percent(value, &out->value, &verr) < 0)
+				goto bad_value;
+		} else {
+			/* errors.rate "< 5/s": errors per second instead of a ratio. */
+			out->unit = THRESHOLD_UNIT_PER_S;
+			if (!strchr(value, '/')) {
+				err_set(&verr, "expected a percentage like 1%% or a rate like 5/s");
+				goto bad_value;
+			}
+			if (units_parse_rate(value, &out->value, &verr) < 0)
+				goto bad_value;
+		}
+		break;
+	case THRESHOLD_UNIT_PER_S:
+		if (units_parse_rate(value, &out->value, &verr) < 0)
+			goto bad_value;
+		break;
+	case THRESHOLD_UNIT_COUNT: {
+		uint64_t n;
+
+		if (units_parse_count(value, &n, &verr) < 0)
+			goto bad_value;
+		out->value = (double)n;
+		break;
+	}
+	}
+	return 0;
+
+bad_value:
+	err_set(err, "threshold %s: %s", metric, verr ? verr : "bad value");
+	free(verr);
+	return -1;
+}
+
+bool threshold_holds(const struct threshold *t, double v)
+{
+	switch (t->op) {
+	case THRESHOLD_LT: return v < t->value;
+	case THRESHOLD_LE: return v <= t->value;
+	case THRESHOLD_GT: return v > t->value;
+	case THRESHOLD_GE: return v >= t->value;
+	case THRESHOLD_EQ: return v == t->value;
+	case THRESHOLD_NE: return v != t->value;
+	}
+	return false;
+}

@@ -1,0 +1,488 @@
+/* Charts for report.html: gnuplot scripts fed through a pipe, SVG read back and inlined.
+ *
+ * Each chart is one gnuplot process: the script (with its data as an inline datablock) goes to
+ * gnuplot's stdin through popen, gnuplot writes the SVG to a temporary file, and we read it
+ * back, drop the XML prologue and prefix every id so that twenty charts can live in one page.
+ * No JavaScript (gnuplot's "mouse" option is off) and no external reference, so the report
+ * opens from file:// with no network. BARRAGE_GNUPLOT names another gnuplot binary; when none
+ * can run, the report carries a note instead of the charts.
+ *
+ * What each chart shows and how it is computed is in docs/report.md. */
+#include "reports/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/err.h"
+
+#define CHART_MAX_SVG ((size_t)16 << 20)
+#define CHART_MAX_SERIES 12
+#define CHART_MAX_TR 12
+#define LATENCY_CAPTION                                                                            \
+	"Each point is one interval: the mean and the 50th, 95th and 99th percentiles of that "   \
+	"interval's histogram merged across all agents."
+
+static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
+				       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
+				       "#393b79", "#637939" };
+
+static const char *gnuplot_bin(void)
+{
+	const char *g = getenv("BARRAGE_GNUPLOT");
+
+	return g && *g ? g : "gnuplot";
+}
+
+/* Append src to out with every gnuplot id made unique by prefix. */
+static int inline_svg(struct buf *out, const char *svg, size_t len, const char *prefix)
+{
+	const char *p = strstr(svg, "<svg");
+	const char *end = svg + len;
+
+	if (!p)
+		return -1;
+	while (p < end) {
+		const char *q;
+		size_t skip = 0;
+
+		/* ids and references: id='gpPt0' id="gnuplot_canvas" href='#gpPt5' */
+		if (strncmp(p, "id='", 4) == 0 || strncmp(p, "id=\"", 4) == 0)
+			skip = 4;
+		else if (strncmp(p, "href='#", 7) == 0 || strncmp(p, "href=\"#", 7) == 0 ||
+			 strncmp(p, "url(#", 5) == 0)
+			skip = p[0] == 'u' ? 5 : 7;
+		else if (strncmp(p, "<title>Gnuplot</title>", 22) == 0) {
+			p += 22;
+			continue;
+		} else if (strncmp(p, "<desc>", 6) == 0 && (q = strstr(p, "</desc>")) != NULL) {
+			p = q + 7;
+			continue;
+		}
+		if (skip) {
+			buf_append(out, p, skip);
+			buf_append_str(out, prefix);
+			p += skip;
+			continue;
+		}
+		q = p + 1;
+		while (q < end && *q != 'i' && *q != 'h' && *q != 'u' && *q != '<')
+			q++;
+		buf_append(out, p, (size_t)(q - p));
+		p = q;
+	}
+	return 0;
+}
+
+int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err)
+{
+	char tmpl[] = "/tmp/barrage-chart-XXXXXX";
+	char cmd[512];
+	struct buf svg;
+	FILE *gp = NULL;
+	int fd = -1, rc = -1, status;
+	struct stat st;
+
+	buf_init(&svg, CHART_MAX_SVG);
+	fd = mkstemp(tmpl);
+	if (fd < 0)
+		return err_set(err, "temporary file: %s", strerror(errno));
+	snprintf(cmd, sizeof(cmd), "%s 2>/dev/null", gnuplot_bin());
+	gp = popen(cmd, "w");
+	if (!gp) {
+		err_set(err, "cannot run %s: %s", gnuplot_bin(), strerror(errno));
+		goto out;
+	}
+	fprintf(gp,
+		"set terminal svg size 1160,400 dynamic enhanced font 'Helvetica,13' "
+		"background rgb 'white'\nset output '%s'\n%s\nunset output\n",
+		tmpl, script);
+	status = pclose(gp);
+	gp = NULL;
+	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		err_set(err, "%s failed (is gnuplot installed?)", gnuplot_bin());
+		goto out;
+	}
+	if (fstat(fd, &st) < 0 || st.st_size <= 0 || (size_t)st.st_size > CHART_MAX_SVG) {
+		err_set(err, "%s wrote no chart", gnuplot_bin());
+		goto out;
+	}
+	if (buf_reserve(&svg, (size_t)st.st_size + 1) < 0) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (;;) {
+		ssize_t n = pread(fd, svg.data + svg.len, (size_t)st.st_size - svg.len, (off_t)svg.len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		svg.len += (size_t)n;
+		if (svg.len == (size_t)st.st_size)
+			break;
+	}
+	svg.data[svg.len] = '\0';
+	if (inline_svg(out, svg.data, svg.len, id_prefix) < 0) {
+		err_set(err, "%s wrote something that is not SVG", gnuplot_bin());
+		goto out;
+	}
+	rc = 0;
+out:
+	if (gp)
+		pclose(gp);
+	close(fd);
+	unlink(tmpl);
+	buf_free(&svg);
+	return rc;
+}
+
+/* ---- building scripts ---- */
+
+struct series {
+	char title[96];
+	const double *y;      /* per interval */
+	const double *y2;     /* optional: values summed into y (same length) */
+	double scale;         /* multiply by */
+	bool per_interval;    /* divide by interval_s (counts -> rate) */
+	bool skip_zero;       /* no point where the value is 0 (latency with no requests) */
+	const bool *valid;    /* optional: no point where valid[i] is false */
+};
+
+static void common_style(struct buf *s, const char *title, const char *ylabel)
+{
+	buf_append_str(s, "set border 3 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
+			  "set grid lc rgb '#dddddd' lt 1\nset key outside top center horizontal noenhanced "
+			  "textcolor rgb '#333333'\nset style data lines\n");
+	/* The title is the figure's HTML heading (selectable, styled with the page). */
+	(void)title;
+	buf_printf(s, "set ylabel \"%s\"\n", ylabel);
+}
+
+static void time_chart(struct buf *s, const struct reports_run *run, const char *title,
+		       const char *ylabel, const struct series *sr, size_t n)
+{
+	common_style(s, title, ylabel);
+	buf_printf(s, "set xlabel 'time since start (s)'\nset yrange [0:*]\nset xrange [0:%g]\n"
+		      "set offsets 0, 0, graph 0.08, 0\n"
+		      "set format y '%%.4g'\n",
+		   (double)run->niv * run->interval_s);
+	/* Points as well as lines while they can be told apart, so that an interval between two
+	 * gaps still shows. */
+	if (run->niv <= 90)
+		buf_append_str(s, "set style data linespoints\n");
+	for (size_t k = 0; k < n; k++) {
+		buf_printf(s, "$D%zu << EOD\n", k);
+		for (size_t i = 0; i < run->niv; i++) {
+			double v;
+
+			if (run->gap[i] || (sr[k].valid && !sr[k].valid[i])) {
+				buf_append_str(s, "\n"); /* a blank line breaks the curve */
+				continue;
+			}
+			v = sr[k].y[i] + (sr[k].y2 ? sr[k].y2[i] : 0);
+			if (sr[k].skip_zero && v == 0) {
+				buf_append_str(s, "\n");
+				continue;
+			}
+			if (sr[k].per_interval)
+				v /= run->interval_s;
+			v *= sr[k].scale;
+			/* Each point sits in the middle of its interval. */
+			buf_printf(s, "%.3f %.6g\n", ((double)i + 0.5) * run->interval_s, v);
+		}
+		buf_append_str(s, "EOD\n");
+	}
+	buf_append_str(s, "plot ");
+	for (size_t k = 0; k < n; k++)
+		buf_printf(s, "%s$D%zu using 1:2 title \"%s\" lw 2 pt 7 ps 0.6 lc rgb '%s'", k ? ", " : "", k,
+			   sr[k].title, palette[k % (sizeof(palette) / sizeof(palette[0]))]);
+	buf_append_str(s, "\n");
+}
+
+static int emit(struct buf *out, int *nchart, const char *title, const char *caption,
+		const char *script, char **err)
+{
+	char prefix[32];
+	size_t mark = out->len;
+
+	snprintf(prefix, sizeof(prefix), "c%d_", ++*nchart);
+	buf_append_str(out, "<figure class=\"chart\"><div class=\"ct\">");
+	reports_html_escape(out, title);
+	buf_append_str(out, "</div>");
+	if (reports_gnuplot_svg(script, prefix, out, err) < 0) {
+		out->len = mark;
+		out->data[mark] = '\0';
+		return -1;
+	}
+	buf_append_str(out, "<figcaption>");
+	reports_html_escape(out, caption);
+	buf_append_str(out, "</figcaption></figure>\n");
+	return 0;
+}
+
+static void latency_chart(struct buf *s, const struct reports_run *run, const char *title,
+			  const struct reports_hist *h)
+{
+	struct series sr[4] = {
+		{ .title = "mean", .y = h->mean_ms, .scale = 1, .skip_zero = true },
+		{ .title = "p50", .y = h->p50_ms, .scale = 1, .skip_zero = true },
+		{ .title = "p95", .y = h->p95_ms, .scale = 1, .skip_zero = true },
+		{ .title = "p99", .y = h->p99_ms, .scale = 1, .skip_zero = true },
+	};
+
+	time_chart(s, run, title, "time (ms)", sr, 4);
+}
+
+/* Percentile curve: x is 1/(1-q) on a log axis, so 90%, 99%, 99.9% are evenly spaced. */
+static void distribution_chart(struct buf *s, const struct reports_run *run,
+			       const struct reports_hist **hs, size_t n)
+{
+	double xmax = 100;
+
+	common_style(s, "Latency distribution (whole run, merged histograms)", "time (ms)");
+	buf_append_str(s, "set xlabel 'percentile'\nset logscale x 10\nset logscale y 10\n"
+			  "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, "
+			  "'99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)\nset format y '%g'\n");
+	for (size_t k = 0; k < n; k++) {
+		const struct hist *h = hs[k]->total;
+		/* Beyond 1/(1-q) = count the histogram says nothing new. */
+		double lim = (double)h->count;
+
+		if (lim > 1e6)
+			lim = 1e6;
+		if (lim > xmax)
+			xmax = lim;
+		buf_printf(s, "$P%zu << EOD\n", k);
+		for (int j = 0; j <= 240; j++) {
+			double x = pow(10, j / 40.0);
+			double q;
+			uint64_t v;
+
+			if (x > lim)
+				break;
+			q = 100.0 * (1.0 - 1.0 / x);
+			v = hist_percentile(h, q);
+			buf_printf(s, "%.6g %.6g\n", x, v > 0 ? (double)v / 1000.0 : 0.001);
+		}
+		buf_printf(s, "%.6g %.6g\nEOD\n", lim, h->max > 0 ? (double)h->max / 1000.0 : 0.001);
+	}
+	buf_printf(s, "set xrange [1:%g]\nplot ", xmax);
+	for (size_t k = 0; k < n; k++)
+		buf_printf(s, "%s$P%zu using 1:2 title \"%s\" lw 2 lc rgb '%s'", k ? ", " : "", k,
+			   hs[k]->name, palette[k % (sizeof(palette) / sizeof(palette[0]))]);
+	buf_append_str(s, "\n");
+}
+
+int reports_charts_html(const struct reports_run *run, struct buf *out)
+{
+	struct buf s;
+	struct series sr[CHART_MAX_SERIES];
+	const struct reports_hist *lat[CHART_MAX_SERIES];
+	size_t n, nlat = 0, ntr = 0;
+	int nchart = 0, rc = 0;
+	char *err = NULL;
+	char title[160];
+	static const char *const main_stats[] = { "request", "page", "connect", "session" };
+
+	buf_init(&s, 0);
+	if (run->niv == 0) {
+		buf_append_str(out, "<p class=\"note\">No interval was recorded: nothing to chart.</p>\n");
+		return 0;
+	}
+#define EMIT(title, caption)                                                                       \
+	do {                                                                                       \
+		if (emit(out, &nchart, (title), (caption), s.data, &err) < 0)                      \
+			goto fail;                                                                 \
+		buf_reset(&s);                                                                     \
+	} while (0)
+
+	/* Response times over time: request, page, then each transaction. */
+	buf_append_str(out, "<h3 id=\"chart-times\">Response times</h3>\n");
+	for (size_t m = 0; m < sizeof(main_stats) / sizeof(main_stats[0]); m++) {
+		const struct reports_hist *h = reports_run_hist(run, main_stats[m]);
+
+		if (!h || h->first < 0)
+			continue;
+		snprintf(title, sizeof(title), "%s time per interval: mean, p50, p95, p99", h->name);
+		latency_chart(&s, run, title, h);
+		EMIT(title, LATENCY_CAPTION);
+		if (nlat < CHART_MAX_SERIES && m < 2)
+			lat[nlat++] = h;
+	}
+	for (size_t k = 0; k < run->nhists && ntr < CHART_MAX_TR; k++) {
+		const struct reports_hist *h = &run->hists[k];
+
+		if (strncmp(h->name, "tr_", 3) != 0 || h->first < 0)
+			continue;
+		ntr++;
+		snprintf(title, sizeof(title), "transaction %s per interval: mean, p50, p95, p99",
+			 h->name);
+		latency_chart(&s, run, title, h);
+		EMIT(title, LATENCY_CAPTION);
+		if (nlat < CHART_MAX_SERIES)
+			lat[nlat++] = h;
+	}
+
+	/* Throughput: requests, pages, sessions and transactions per second. */
+	buf_append_str(out, "<h3 id=\"chart-throughput\">Throughput</h3>\n");
+	n = 0;
+	for (size_t k = 0; k < run->nhists && n < CHART_MAX_SERIES; k++) {
+		const struct reports_hist *h = &run->hists[k];
+
+		if (h->first < 0 || strcmp(h->name, "request_service") == 0 ||
+		    strcmp(h->name, "ttfb") == 0 || strcmp(h->name, "tls") == 0 ||
+		    strncmp(h->name, "req_", 4) == 0)
+			continue;
+		memset(&sr[n], 0, sizeof(sr[n]));
+		snprintf(sr[n].title, sizeof(sr[n].title), "%s/s", h->name);
+		sr[n].y = h->n;
+		sr[n].scale = 1;
+		sr[n].per_interval = true;
+		n++;
+	}
+	if (n) {
+		time_chart(&s, run, "Throughput (completed per second)", "per second", sr, n);
+		EMIT("Throughput (completed per second)", "Throughput: requests, pages, sessions, transactions and connections completed "
+		     "per second, per interval");
+	}
+
+	/* Simultaneous users and open connections (gauges: value at the interval's end). */
+	n = 0;
+	{
+		const struct reports_counter *u = reports_run_counter(run, "users");
+		const struct reports_counter *c = reports_run_counter(run, "connected");
+
+		if (u) {
+			memset(&sr[n], 0, sizeof(sr[n]));
+			snprintf(sr[n].title, sizeof(sr[n].title), "users");
+			sr[n].y = u->v;
+			sr[n].scale = 1;
+			n++;
+		}
+		if (c) {
+			memset(&sr[n], 0, sizeof(sr[n]));
+			snprintf(sr[n].title, sizeof(sr[n].title), "connections");
+			sr[n].y = c->v;
+			sr[n].scale = 1;
+			n++;
+		}
+	}
+	if (n) {
+		buf_append_str(out, "<h3 id=\"chart-users\">Users and connections</h3>\n");
+		time_chart(&s, run, "Simultaneous users and open connections", "count", sr, n);
+		EMIT("Simultaneous users and open connections", "Simultaneous users and open connections at the end of each interval");
+	}
+
+	/* Arrival rate: users arriving, finishing and dropped per second. */
+	n = 0;
+	{
+		static const char *const names[] = { "users_count", "finish_users_count",
+						     "dropped_users" };
+		static const char *const titles[] = { "arrivals/s", "departures/s", "dropped/s" };
+
+		for (size_t k = 0; k < 3; k++) {
+			const struct reports_counter *c = reports_run_counter(run, names[k]);
+
+			if (!c || (c->first < 0 && k == 2))
+				continue;
+			memset(&sr[n], 0, sizeof(sr[n]));
+			snprintf(sr[n].title, sizeof(sr[n].title), "%s", titles[k]);
+			sr[n].y = c->v;
+			sr[n].scale = 1;
+			sr[n].per_interval = true;
+			n++;
+		}
+	}
+	if (n) {
+		time_chart(&s, run, "User arrival and departure rate", "users per second", sr, n);
+		EMIT("User arrival and departure rate", "Users arriving (starting a session), finishing and dropped per second");
+	}
+
+	/* Network throughput in Mbit/s. */
+	n = 0;
+	{
+		const struct reports_counter *r = reports_run_counter(run, "size_rcv");
+		const struct reports_counter *t = reports_run_counter(run, "size_sent");
+
+		if (r) {
+			memset(&sr[n], 0, sizeof(sr[n]));
+			snprintf(sr[n].title, sizeof(sr[n].title), "received");
+			sr[n].y = r->v;
+			sr[n].scale = 8e-6;
+			sr[n].per_interval = true;
+			n++;
+		}
+		if (t) {
+			memset(&sr[n], 0, sizeof(sr[n]));
+			snprintf(sr[n].title, sizeof(sr[n].title), "sent");
+			sr[n].y = t->v;
+			sr[n].scale = 8e-6;
+			sr[n].per_interval = true;
+			n++;
+		}
+	}
+	if (n) {
+		buf_append_str(out, "<h3 id=\"chart-network\">Network</h3>\n");
+		time_chart(&s, run, "Network throughput", "Mbit/s", sr, n);
+		EMIT("Network throughput", "Network throughput: bytes received and sent, in megabits per second");
+	}
+
+	/* HTTP status codes and errors per second. */
+	for (int pass = 0; pass < 2; pass++) {
+		const char *pfx = pass == 0 ? "http_" : "error_";
+
+		n = 0;
+		for (size_t k = 0; k < run->ncounters && n < CHART_MAX_SERIES; k++) {
+			const struct reports_counter *c = &run->counters[k];
+
+			if (c->gauge || strncmp(c->name, pfx, strlen(pfx)) != 0 || c->first < 0)
+				continue;
+			memset(&sr[n], 0, sizeof(sr[n]));
+			snprintf(sr[n].title, sizeof(sr[n].title), "%s",
+				 pass == 0 ? c->name + 5 : c->name);
+			sr[n].y = c->v;
+			sr[n].scale = 1;
+			sr[n].per_interval = true;
+			n++;
+		}
+		if (pass == 0 && n) {
+			buf_append_str(out, "<h3 id=\"chart-http\">HTTP return codes</h3>\n");
+			time_chart(&s, run, "HTTP return codes", "responses per second", sr, n);
+			EMIT("HTTP return codes", "HTTP responses per second by status code");
+		} else if (pass == 1) {
+			buf_append_str(out, "<h3 id=\"chart-errors\">Errors</h3>\n");
+			if (n) {
+				time_chart(&s, run, "Errors", "errors per second", sr, n);
+				EMIT("Errors", "Errors per second by kind");
+			} else {
+				buf_append_str(out, "<p class=\"note\">No errors were counted.</p>\n");
+			}
+		}
+	}
+
+	if (nlat) {
+		buf_append_str(out, "<h3 id=\"chart-distribution\">Latency distribution</h3>\n");
+		distribution_chart(&s, run, lat, nlat);
+		EMIT("Latency distribution (whole run, merged histograms)", "Latency by percentile over the whole run (log-log: each step right is one "
+		     "more nine)");
+	}
+#undef EMIT
+	goto out;
+fail:
+	buf_append_str(out, "<p class=\"note warn\">Charts are missing: ");
+	reports_html_escape(out, err ? err : "gnuplot failed");
+	buf_append_str(out, ". Install gnuplot (Debian: gnuplot-nox) and run "
+			    "<code>barrage report RUN_DIR</code> again.</p>\n");
+	rc = -1;
+out:
+	free(err);
+	buf_free(&s);
+	return rc;
+}

@@ -1,0 +1,697 @@
+/* report.html: Tsung's report, self-contained, plus what Tsung lacks.
+ *
+ * One file with inline CSS and inline SVG charts (reports/charts.c): no script, no font, no
+ * image fetched from anywhere, so it opens from file:// on a machine with no network. The
+ * tables keep Tsung's names and column headings (Main Statistics, Transactions Statistics,
+ * Network Throughput, Counters Statistics, HTTP return code, Errors) and compute the Tsung
+ * columns as tsung_stats.pl does; the percentile columns come from the merged histograms.
+ * Every figure cell carries data-cell="ROW.COLUMN" so tests (and scripts) can find it.
+ * docs/report.md says how each cell is computed. */
+#include "reports/run.h"
+
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "common/err.h"
+#include "common/version.h"
+
+/* ---- formatting ---- */
+
+const char *reports_fmt_ms(char *buf, size_t size, double ms)
+{
+	if (!isfinite(ms))
+		snprintf(buf, size, "-");
+	else if (ms < 1)
+		snprintf(buf, size, "%.3f ms", ms);
+	else if (ms < 100)
+		snprintf(buf, size, "%.2f ms", ms);
+	else if (ms < 1000)
+		snprintf(buf, size, "%.1f ms", ms);
+	else
+		snprintf(buf, size, "%.2f s", ms / 1000.0);
+	return buf;
+}
+
+const char *reports_fmt_num(char *buf, size_t size, double v)
+{
+	if (!isfinite(v))
+		snprintf(buf, size, "-");
+	else if (v == floor(v) && fabs(v) < 1e15)
+		snprintf(buf, size, "%.0f", v);
+	else
+		snprintf(buf, size, "%.2f", v);
+	return buf;
+}
+
+const char *reports_fmt_bytes(char *buf, size_t size, double v)
+{
+	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	int u = 0;
+
+	while (v >= 1024 && u < 4) {
+		v /= 1024;
+		u++;
+	}
+	snprintf(buf, size, u ? "%.2f %s" : "%.0f %s", v, unit[u]);
+	return buf;
+}
+
+/* tsung_stats.pl's formattime: the argument is in ms; an empty cell for 0. */
+const char *reports_fmt_tsung_time(char *buf, size_t size, double ms)
+{
+	double v = ms / 1000.0;
+
+	if (ms == 0)
+		snprintf(buf, size, "%s", "");
+	else if (v < 0.001)
+		snprintf(buf, size, "%.3f msec", v * 1000);
+	else if (v < 0.1)
+		snprintf(buf, size, "%.2f msec", v * 1000);
+	else if (v < 60)
+		snprintf(buf, size, "%.2f sec", v);
+	else if (v < 3600) {
+		int mn = (int)(v / 60);
+
+		snprintf(buf, size, "%dmn  %dsec", mn, (int)(v - mn * 60));
+	} else {
+		int h = (int)(v / 3600);
+		int mn = (int)((v - h * 3600) / 60);
+
+		snprintf(buf, size, "%d h %dmn  %dsec", h, mn, (int)(v - (h * 3600 + mn * 60)));
+	}
+	return buf;
+}
+
+/* tsung_stats.pl's formatsize. */
+const char *reports_fmt_tsung_size(char *buf, size_t size, double v, const char *unit)
+{
+	if (v == 0)
+		snprintf(buf, size, "%s", "");
+	else if (v < 1024)
+		snprintf(buf, size, "%d %s", (int)v, unit);
+	else if (v < 1024.0 * 1024)
+		snprintf(buf, size, "%.2f K%s", v / 1024, unit);
+	else if (v < 1024.0 * 1024 * 1024)
+		snprintf(buf, size, "%.2f M%s", v / (1024.0 * 1024), unit);
+	else
+		snprintf(buf, size, "%.2f G%s", v / (1024.0 * 1024 * 1024), unit);
+	return buf;
+}
+
+void reports_html_escape(struct buf *b, const char *s)
+{
+	for (; s && *s; s++) {
+		switch (*s) {
+		case '<': buf_append_str(b, "&lt;"); break;
+		case '>': buf_append_str(b, "&gt;"); break;
+		case '&': buf_append_str(b, "&amp;"); break;
+		case '"': buf_append_str(b, "&quot;"); break;
+		default: buf_append_byte(b, (uint8_t)*s);
+		}
+	}
+}
+
+/* ---- page furniture ---- */
+
+static const char css[] =
+	":root{--fg:#1d2330;--mut:#5b6475;--line:#dfe3ea;--bg:#f5f7fa;--acc:#1f5fbf;--ok:#1e7d3a;"
+	"--bad:#b42318;--warn:#a15c00}"
+	"*{box-sizing:border-box}"
+	"body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+	"color:var(--fg);background:var(--bg)}"
+	"header.top{background:#1d2330;color:#fff;padding:18px 32px}"
+	"header.top h1{margin:0;font-size:22px;font-weight:600}"
+	"header.top .sub{color:#b9c2d3;margin-top:4px}"
+	"nav{background:#fff;border-bottom:1px solid var(--line);padding:8px 32px;position:sticky;top:0}"
+	"nav a{color:var(--acc);text-decoration:none;margin-right:16px;font-size:13px}"
+	"main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}"
+	"section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px 20px;"
+	"margin:16px 0}"
+	"h2{font-size:18px;margin:0 0 12px;font-weight:600}"
+	"h3{font-size:15px;margin:20px 0 8px;font-weight:600;color:#333}"
+	"table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0 8px}"
+	"th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}"
+	"th{background:#eef1f6;font-weight:600;color:#333;border-bottom:2px solid #c9d0db}"
+	"th:first-child,td:first-child{text-align:left}"
+	"td{font-variant-numeric:tabular-nums}"
+	"tr:nth-child(even) td{background:#fafbfc}"
+	"th.pct{background:#e6eefb}"
+	"table.kv td{text-align:left;white-space:normal}table.kv td:first-child{width:220px;color:var(--mut)}"
+	".tiles{display:grid;gap:10px;grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}"
+	"table.narrow{width:auto;min-width:640px}table.left td,table.left th{text-align:left;"
+	"white-space:normal}"
+	".tile{background:#fff;border:1px solid var(--line);border-radius:6px;"
+	"padding:12px 14px}"
+	".tile .v{font-size:22px;font-weight:600}.tile .l{color:var(--mut);font-size:12px}"
+	".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;"
+	"color:#fff}"
+	".pass{background:var(--ok)}.fail{background:var(--bad)}.warnb{background:var(--warn)}"
+	".notice{border-left:4px solid var(--warn);background:#fff8eb;padding:10px 14px;margin:8px 0;"
+	"border-radius:4px}"
+	".notice.bad{border-color:var(--bad);background:#fdf0ef}"
+	".note{color:var(--mut)}.note.warn{color:var(--bad)}"
+	"figure.chart{margin:12px 0 20px}figure.chart svg{width:100%;height:auto;display:block;"
+	"border:1px solid var(--line);border-radius:4px}"
+	"figure.chart .ct{font-weight:600;font-size:14px;margin:0 0 6px}"
+	"figcaption{color:var(--mut);font-size:12px;margin-top:4px}"
+	".muted{color:var(--mut)}footer{color:var(--mut);font-size:12px;text-align:center;"
+	"margin:24px 0}"
+	"code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f6;padding:1px 4px;"
+	"border-radius:3px}";
+
+void reports_html_head(struct buf *b, const char *title)
+{
+	buf_append_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+			  "<title>");
+	reports_html_escape(b, title);
+	buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
+}
+
+/* ---- cells ---- */
+
+static void th(struct buf *b, const char *text, bool pct)
+{
+	buf_printf(b, pct ? "<th class=\"pct\">" : "<th>");
+	reports_html_escape(b, text);
+	buf_append_str(b, "</th>");
+}
+
+static void td(struct buf *b, const char *row, const char *col, const char *text)
+{
+	buf_append_str(b, "<td data-cell=\"");
+	reports_html_escape(b, row);
+	buf_append_str(b, ".");
+	buf_append_str(b, col);
+	buf_append_str(b, "\">");
+	reports_html_escape(b, text);
+	buf_append_str(b, "</td>");
+}
+
+static void td_name(struct buf *b, const char *name)
+{
+	buf_append_str(b, "<td>");
+	reports_html_escape(b, name);
+	buf_append_str(b, "</td>");
+}
+
+/* Main Statistics, Transactions Statistics and other timings share these columns. */
+static void timing_table(struct buf *b, const struct reports_run *run, int kind)
+{
+	static const char *const pcol[REPORTS_NPCT] = { "p50", "p90", "p95", "p99", "p99.9" };
+	size_t rows = 0;
+
+	for (size_t k = 0; k < run->nhists; k++) {
+		const struct reports_hist *h = &run->hists[k];
+		const char *n = h->name;
+		int hk = strcmp(n, "connect") == 0 || strcmp(n, "page") == 0 ||
+				 strcmp(n, "request") == 0 || strcmp(n, "session") == 0
+			 ? 0
+			 : strncmp(n, "tr_", 3) == 0 ? 1 : 2;
+		char v[64];
+
+		if (hk != kind || h->total->count == 0)
+			continue;
+		if (rows++ == 0) {
+			buf_append_str(b, "<table>\n<tr>");
+			th(b, "Name", false);
+			th(b, "highest 10sec mean", false);
+			th(b, "lowest 10sec mean", false);
+			th(b, "Highest Rate", false);
+			th(b, "Mean Rate", false);
+			th(b, "Mean", false);
+			th(b, "Count", false);
+			for (int p = 0; p < REPORTS_NPCT; p++)
+				th(b, pcol[p], true);
+			th(b, "max", true);
+			buf_append_str(b, "</tr>\n");
+		}
+		buf_append_str(b, "<tr>");
+		td_name(b, n);
+		td(b, n, "highest_10sec_mean", reports_fmt_tsung_time(v, sizeof(v), h->t_maxmean_ms));
+		td(b, n, "lowest_10sec_mean", reports_fmt_tsung_time(v, sizeof(v), h->t_minmean_ms));
+		snprintf(v, sizeof(v), "%.2f / sec", h->t_max_rate);
+		td(b, n, "highest_rate", v);
+		snprintf(v, sizeof(v), "%.2f / sec", h->t_mean_rate);
+		td(b, n, "mean_rate", v);
+		td(b, n, "mean", reports_fmt_tsung_time(v, sizeof(v), hist_mean(h->total) / 1000.0));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)h->total->count);
+		td(b, n, "count", v);
+		for (int p = 0; p < REPORTS_NPCT; p++)
+			td(b, n, reports_pct_key[p],
+			   reports_fmt_ms(v, sizeof(v),
+					  (double)hist_percentile(h->total, reports_pct[p]) / 1000.0));
+		td(b, n, "max", reports_fmt_ms(v, sizeof(v), (double)h->total->max / 1000.0));
+		buf_append_str(b, "</tr>\n");
+	}
+	if (rows)
+		buf_append_str(b, "</table>\n");
+	else
+		buf_append_str(b, "<p class=\"note\">None recorded.</p>\n");
+}
+
+static bool is_http(const struct reports_counter *c)
+{
+	return !c->gauge && strncmp(c->name, "http_", 5) == 0;
+}
+
+static bool is_error(const struct reports_counter *c)
+{
+	return !c->gauge && strncmp(c->name, "error_", 6) == 0;
+}
+
+static void counters_tables(struct buf *b, const struct reports_run *run)
+{
+	char v[64];
+	int64_t nresp = 0;
+	size_t rows = 0;
+	const char *net[] = { "size_rcv", "size_sent" };
+
+	/* Network Throughput: Tsung shows bits per second and bytes in total. */
+	buf_append_str(b, "<h3 id=\"network\">Network Throughput</h3>\n<table class=\"narrow\">\n<tr>");
+	th(b, "Name", false);
+	th(b, "Highest Rate", false);
+	th(b, "Mean Rate", false);
+	th(b, "Total", false);
+	buf_append_str(b, "</tr>\n");
+	for (int k = 0; k < 2; k++) {
+		const struct reports_counter *c = reports_run_counter(run, net[k]);
+		double hi = c ? c->t_max_rate : 0, mean = c ? c->t_mean_rate : 0;
+		double tot = c ? (double)c->total : 0;
+
+		buf_append_str(b, "<tr>");
+		td_name(b, net[k]);
+		reports_fmt_tsung_size(v, sizeof(v), hi * 8, "bits");
+		if (*v)
+			strncat(v, "/sec", sizeof(v) - strlen(v) - 1);
+		td(b, net[k], "highest_rate", v);
+		reports_fmt_tsung_size(v, sizeof(v), mean * 8, "bits");
+		if (*v)
+			strncat(v, "/sec", sizeof(v) - strlen(v) - 1);
+		td(b, net[k], "mean_rate", v);
+		td(b, net[k], "total", reports_fmt_tsung_size(v, sizeof(v), tot, "B"));
+		buf_append_str(b, "</tr>\n");
+	}
+	buf_append_str(b, "</table>\n");
+
+	/* Counters: Tsung's gauge table ("Max") with rates added for the counters. */
+	buf_append_str(b, "<h3 id=\"count\">Counters Statistics</h3>\n<table class=\"narrow\">\n<tr>");
+	th(b, "Name", false);
+	th(b, "Highest Rate", false);
+	th(b, "Mean Rate", false);
+	th(b, "Total number", false);
+	th(b, "Max", false);
+	buf_append_str(b, "</tr>\n");
+	for (size_t k = 0; k < run->ncounters; k++) {
+		const struct reports_counter *c = &run->counters[k];
+
+		if (is_http(c) || is_error(c) || strcmp(c->name, "size_rcv") == 0 ||
+		    strcmp(c->name, "size_sent") == 0)
+			continue;
+		buf_append_str(b, "<tr>");
+		td_name(b, c->name);
+		if (c->gauge) {
+			td(b, c->name, "highest_rate", "");
+			td(b, c->name, "mean_rate", "");
+			td(b, c->name, "total", "");
+			snprintf(v, sizeof(v), "%lld", (long long)c->max);
+		} else {
+			snprintf(v, sizeof(v), "%.2f / sec", c->t_max_rate);
+			td(b, c->name, "highest_rate", v);
+			snprintf(v, sizeof(v), "%.2f / sec", c->t_mean_rate);
+			td(b, c->name, "mean_rate", v);
+			snprintf(v, sizeof(v), "%lld", (long long)c->total);
+			td(b, c->name, "total", v);
+		}
+		/* Tsung's Max of a counter is its running total at the end. */
+		td(b, c->name, "max", v);
+		buf_append_str(b, "</tr>\n");
+	}
+	buf_append_str(b, "</table>\n");
+
+	/* HTTP return code */
+	for (size_t k = 0; k < run->ncounters; k++)
+		if (is_http(&run->counters[k]))
+			nresp += run->counters[k].total;
+	buf_append_str(b, "<h3 id=\"http_status\">HTTP return code</h3>\n");
+	for (size_t k = 0; k < run->ncounters; k++) {
+		const struct reports_counter *c = &run->counters[k];
+
+		if (!is_http(c))
+			continue;
+		if (rows++ == 0) {
+			buf_append_str(b, "<table class=\"narrow\">\n<tr>");
+			th(b, "Code", false);
+			th(b, "Highest Rate", false);
+			th(b, "Mean Rate", false);
+			th(b, "Total number", false);
+			th(b, "Share", true);
+			buf_append_str(b, "</tr>\n");
+		}
+		buf_append_str(b, "<tr>");
+		td_name(b, c->name + 5);
+		snprintf(v, sizeof(v), "%.2f / sec", c->t_max_rate);
+		td(b, c->name, "highest_rate", v);
+		snprintf(v, sizeof(v), "%.2f / sec", c->t_mean_rate);
+		td(b, c->name, "mean_rate", v);
+		snprintf(v, sizeof(v), "%lld", (long long)c->total);
+		td(b, c->name, "total", v);
+		snprintf(v, sizeof(v), "%.2f%%", nresp ? 100.0 * (double)c->total / (double)nresp : 0);
+		td(b, c->name, "share", v);
+		buf_append_str(b, "</tr>\n");
+	}
+	buf_append_str(b, rows ? "</table>\n" : "<p class=\"note\">No HTTP response.</p>\n");
+
+	/* Errors */
+	rows = 0;
+	buf_append_str(b, "<h3 id=\"errors\">Errors</h3>\n");
+	for (size_t k = 0; k < run->ncounters; k++) {
+		const struct reports_counter *c = &run->counters[k];
+
+		if (!is_error(c) || c->total == 0)
+			continue;
+		if (rows++ == 0) {
+			buf_append_str(b, "<table class=\"narrow\">\n<tr>");
+			th(b, "Name", false);
+			th(b, "Highest Rate", false);
+			th(b, "Mean Rate", false);
+			th(b, "Total number", false);
+			buf_append_str(b, "</tr>\n");
+		}
+		buf_append_str(b, "<tr>");
+		td_name(b, c->name);
+		snprintf(v, sizeof(v), "%.2f / sec", c->t_max_rate);
+		td(b, c->name, "highest_rate", v);
+		snprintf(v, sizeof(v), "%.2f / sec", c->t_mean_rate);
+		td(b, c->name, "mean_rate", v);
+		snprintf(v, sizeof(v), "%lld", (long long)c->total);
+		td(b, c->name, "total", v);
+		buf_append_str(b, "</tr>\n");
+	}
+	buf_append_str(b, rows ? "</table>\n" : "<p class=\"note\">No errors.</p>\n");
+}
+
+static void kv(struct buf *b, const char *k, const char *v)
+{
+	buf_append_str(b, "<tr><td>");
+	reports_html_escape(b, k);
+	buf_append_str(b, "</td><td>");
+	reports_html_escape(b, v && *v ? v : "-");
+	buf_append_str(b, "</td></tr>\n");
+}
+
+static void load_text(struct buf *out, const struct reports_run *run)
+{
+	json_t *l = run->load_json ? json_loads(run->load_json, 0, NULL) : NULL;
+	json_t *ph;
+	size_t i;
+
+	if (!l) {
+		buf_append_str(out, "-");
+		return;
+	}
+	buf_printf(out, "%s model", run->model ? run->model : "unknown");
+	json_array_foreach(json_object_get(l, "phases"), i, ph) {
+		double d = json_number_value(json_object_get(ph, "duration_s"));
+		double r = json_number_value(json_object_get(ph, "arrival_rate"));
+		json_t *to = json_object_get(ph, "ramp_to");
+
+		buf_printf(out, "; phase %zu: %gs at %g users/s", i + 1, d, r);
+		if (json_is_number(to))
+			buf_printf(out, " ramping to %g/s", json_number_value(to));
+	}
+	if (json_is_number(json_object_get(l, "users")))
+		buf_printf(out, "; %g users", json_number_value(json_object_get(l, "users")));
+	if (json_is_number(json_object_get(l, "request_rate")))
+		buf_printf(out, "; %g requests/s",
+			   json_number_value(json_object_get(l, "request_rate")));
+	if (json_is_number(json_object_get(l, "duration_s")))
+		buf_printf(out, "; %gs", json_number_value(json_object_get(l, "duration_s")));
+	if (json_number_value(json_object_get(l, "max_users")) > 0)
+		buf_printf(out, "; max_users %g",
+			   json_number_value(json_object_get(l, "max_users")));
+	json_decref(l);
+}
+
+static void tile(struct buf *b, const char *label, const char *value, const char *cell)
+{
+	buf_printf(b, "<div class=\"tile\"><div class=\"v\" data-cell=\"tile.%s\">", cell);
+	reports_html_escape(b, value);
+	buf_append_str(b, "</div><div class=\"l\">");
+	reports_html_escape(b, label);
+	buf_append_str(b, "</div></div>\n");
+}
+
+static void thresholds_table(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<table class=\"narrow\">\n<tr>");
+	th(b, "Metric", false);
+	th(b, "Condition", false);
+	th(b, "Measured", false);
+	th(b, "Result", false);
+	buf_append_str(b, "</tr>\n");
+	for (size_t i = 0; i < run->nthresholds; i++) {
+		const struct reports_threshold *t = &run->thresholds[i];
+		char v[64];
+
+		if (!t->has_value)
+			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");
+		else if (t->t.unit == THRESHOLD_UNIT_MS)
+			reports_fmt_ms(v, sizeof(v), t->value);
+		else if (t->t.unit == THRESHOLD_UNIT_RATIO)
+			snprintf(v, sizeof(v), "%.3g%%", t->value * 100);
+		else if (t->t.unit == THRESHOLD_UNIT_PER_S)
+			snprintf(v, sizeof(v), "%.2f/s", t->value);
+		else
+			snprintf(v, sizeof(v), "%.0f", t->value);
+		buf_append_str(b, "<tr>");
+		td_name(b, t->metric);
+		td(b, t->metric, "condition", t->condition);
+		td(b, t->metric, "measured", v);
+		buf_printf(b, "<td data-cell=\"%s.result\"><span class=\"badge %s\">%s</span></td>",
+			   t->metric, t->ok ? "pass" : "fail", t->ok ? "PASS" : "FAIL");
+		buf_append_str(b, "</tr>\n");
+	}
+	buf_append_str(b, "</table>\n");
+}
+
+static void agents_table(struct buf *b, const struct reports_run *run)
+{
+	if (run->nagents_list == 0) {
+		buf_append_str(b, "<p class=\"note\">No agent reported its health.</p>\n");
+		return;
+	}
+	buf_append_str(b, "<table>\n<tr>");
+	th(b, "Agent", false);
+	th(b, "Host", false);
+	th(b, "Share", false);
+	th(b, "CPU max (cores)", false);
+	th(b, "CPU mean (cores)", false);
+	th(b, "CPU limit", false);
+	th(b, "Loop lag max", false);
+	th(b, "Connections max", false);
+	th(b, "Dropped arrivals", false);
+	th(b, "Intervals", false);
+	th(b, "Status", false);
+	buf_append_str(b, "</tr>\n");
+	for (size_t i = 0; i < run->nagents_list; i++) {
+		const struct reports_agent *a = &run->agents[i];
+		char v[64];
+
+		buf_append_str(b, "<tr>");
+		td_name(b, a->id);
+		td(b, a->id, "host", a->host ? a->host : "");
+		snprintf(v, sizeof(v), "%.0f%%", a->fraction * 100);
+		td(b, a->id, "share", a->fraction > 0 ? v : "");
+		snprintf(v, sizeof(v), "%.2f", a->cpu_max);
+		td(b, a->id, "cpu_max", v);
+		snprintf(v, sizeof(v), "%.2f", a->cpu_mean);
+		td(b, a->id, "cpu_mean", v);
+		snprintf(v, sizeof(v), "%.0f", a->cpu_limit);
+		td(b, a->id, "cpu_limit", v);
+		td(b, a->id, "lag_max", reports_fmt_ms(v, sizeof(v), a->lag_max_ms));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)a->conns_max);
+		td(b, a->id, "conns_max", v);
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)a->dropped);
+		td(b, a->id, "dropped", v);
+		snprintf(v, sizeof(v), "%d", a->intervals);
+		td(b, a->id, "intervals", v);
+		buf_printf(b, "<td data-cell=\"%s.status\">", a->id);
+		if (a->lost)
+			buf_printf(b, "<span class=\"badge fail\">LOST at %.1f s</span>", a->lost_t);
+		else if (a->saturated)
+			buf_printf(b, "<span class=\"badge warnb\">SATURATED (%d)</span>",
+				   a->saturated_intervals);
+		else
+			buf_append_str(b, "<span class=\"badge pass\">OK</span>");
+		buf_append_str(b, "</td></tr>\n");
+	}
+	buf_append_str(b, "</table>\n");
+}
+
+int reports_html_write(const struct reports_run *run, const char *path, char **err)
+{
+	struct buf b, load;
+	const struct reports_hist *rq = reports_run_hist(run, "request");
+	const struct reports_counter *users = reports_run_counter(run, "users");
+	char v[96], title[256];
+	int64_t nerr = reports_run_errors(run, -1);
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	buf_init(&b, 0);
+	buf_init(&load, 0);
+	snprintf(title, sizeof(title), "Barrage report: %s", run->name);
+	reports_html_head(&b, title);
+
+	/* Title bar */
+	buf_append_str(&b, "<header class=\"top\"><h1>");
+	reports_html_escape(&b, run->name);
+	buf_append_str(&b, " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
+	if (run->nthresholds)
+		buf_printf(&b, " <span class=\"badge %s\" data-cell=\"verdict\">%s</span>",
+			   run->thresholds_failed ? "fail" : "pass",
+			   run->thresholds_failed ? "THRESHOLDS FAILED" : "THRESHOLDS PASSED");
+	buf_append_str(&b, "</h1><div class=\"sub\">");
+	reports_html_escape(&b, run->started_at ? run->started_at : "start unknown");
+	buf_printf(&b, " &middot; %.1f s", run->duration_s);
+	if (run->target) {
+		buf_append_str(&b, " &middot; ");
+		reports_html_escape(&b, run->target);
+	}
+	buf_append_str(&b, "</div></header>\n");
+	buf_append_str(&b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
+			   "<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
+			   "<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
+			   "<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
+			   "<a href=\"#agents\">Agents</a><a href=\"#charts\">Charts</a></nav>\n<main>\n");
+
+	/* Notices: saturation and lost agents in red, the rest amber. */
+	for (size_t i = 0; i < run->nnotices; i++) {
+		bool bad = strstr(run->notices[i], "saturated") || strstr(run->notices[i], "lost");
+
+		buf_printf(&b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "", i);
+		if (bad)
+			buf_append_str(&b, "<strong>Warning:</strong> ");
+		else
+			buf_append_str(&b, "<strong>Notice:</strong> ");
+		reports_html_escape(&b, run->notices[i]);
+		buf_append_str(&b, "</div>\n");
+	}
+
+	/* Summary tiles */
+	buf_append_str(&b, "<section id=\"summary\"><h2>Summary</h2><div class=\"tiles\">\n");
+	snprintf(v, sizeof(v), "%llu", rq ? (unsigned long long)rq->total->count : 0ULL);
+	tile(&b, "requests", v, "requests");
+	snprintf(v, sizeof(v), "%.1f/s",
+		 rq && run->duration_s > 0 ? (double)rq->total->count / run->duration_s : 0);
+	tile(&b, "mean request rate", v, "rate");
+	tile(&b, "request p50", reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 50) / 1000.0 : 0), "p50");
+	tile(&b, "request p95", reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 95) / 1000.0 : 0), "p95");
+	tile(&b, "request p99", reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0), "p99");
+	snprintf(v, sizeof(v), "%lld (%.2f%%)", (long long)nerr,
+		 rq && rq->total->count ? 100.0 * (double)nerr / (double)rq->total->count : 0);
+	tile(&b, "errors", v, "errors");
+	snprintf(v, sizeof(v), "%lld", users ? (long long)users->max : 0LL);
+	tile(&b, "max simultaneous users", v, "users_max");
+	buf_append_str(&b, "</div>\n");
+
+	/* Run settings */
+	buf_append_str(&b, "<h3 id=\"settings\">Run settings</h3>\n<table class=\"kv\">\n");
+	kv(&b, "Scenario", run->scenario);
+	kv(&b, "Target", run->target);
+	load_text(&load, run);
+	kv(&b, "Load", load.data);
+	snprintf(v, sizeof(v), "%zu", run->nagents_list);
+	kv(&b, "Agents", v);
+	kv(&b, "Started", run->started_at);
+	kv(&b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
+	snprintf(v, sizeof(v), "%.1f s", run->duration_s);
+	kv(&b, "Duration", v);
+	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gaps)", run->interval_s, run->niv,
+		 run->ngaps);
+	kv(&b, "Stats interval", v);
+	kv(&b, "End reason", run->has_end ? run->end_reason : "truncated");
+	kv(&b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
+	buf_append_str(&b, "</table>\n</section>\n");
+
+	/* Tsung's tables */
+	buf_append_str(&b, "<section><h2 id=\"stats\">Main Statistics</h2>\n");
+	timing_table(&b, run, 0);
+	buf_append_str(&b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
+	timing_table(&b, run, 1);
+	buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
+	timing_table(&b, run, 2);
+	counters_tables(&b, run);
+	buf_append_str(&b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
+			   "Mean, Count) are computed as tsung_stats.pl computes them; the "
+			   "percentile columns come from the merged histograms of every agent and "
+			   "interval (3 significant digits).</p></section>\n");
+
+	/* Thresholds */
+	buf_append_str(&b, "<section id=\"thresholds\"><h2>Thresholds</h2>\n");
+	if (run->nthresholds)
+		thresholds_table(&b, run);
+	else
+		buf_append_str(&b, "<p class=\"note\">The scenario sets no thresholds.</p>\n");
+	buf_append_str(&b, "</section>\n");
+
+	/* Agents */
+	buf_append_str(&b, "<section id=\"agents\"><h2>Agents</h2>\n");
+	if (run->saturated)
+		buf_append_str(&b, "<div class=\"notice bad\" data-cell=\"saturation\"><strong>"
+				   "An agent was saturated.</strong> While an agent is saturated "
+				   "its latencies and rates measure the load generator, not the "
+				   "target: add agents or lower the load.</div>\n");
+	agents_table(&b, run);
+	if (run->nevents) {
+		buf_append_str(&b, "<h3>Events</h3>\n<table class=\"left\">\n<tr>");
+		th(&b, "Time", false);
+		th(&b, "Agent", false);
+		th(&b, "Event", false);
+		th(&b, "Detail", false);
+		buf_append_str(&b, "</tr>\n");
+		for (size_t i = 0; i < run->nevents; i++) {
+			const struct reports_event *e = &run->events[i];
+
+			buf_printf(&b, "<tr><td>%.1f s</td><td>", e->t);
+			reports_html_escape(&b, e->agent ? e->agent : "");
+			buf_append_str(&b, "</td><td>");
+			reports_html_escape(&b, e->what);
+			buf_append_str(&b, "</td><td>");
+			reports_html_escape(&b, e->detail ? e->detail : "");
+			buf_append_str(&b, "</td></tr>\n");
+		}
+		buf_append_str(&b, "</table>\n");
+	}
+	if (run->ngaps) {
+		buf_append_str(&b, "<h3>Gaps</h3><p>Intervals with no statistics: ");
+		for (size_t i = 0, n = 0; i < run->niv; i++)
+			if (run->gap[i])
+				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
+					   (double)i * run->interval_s,
+					   (double)(i + 1) * run->interval_s);
+		buf_append_str(&b, "</p>\n");
+	}
+	buf_append_str(&b, "</section>\n");
+
+	/* Charts */
+	buf_append_str(&b, "<section id=\"charts\"><h2>Charts</h2>\n");
+	reports_charts_html(run, &b);
+	buf_append_str(&b, "</section>\n");
+
+	gmtime_r(&now, &tm);
+	strftime(v, sizeof(v), "%Y-%m-%dT%H:%M:%SZ", &tm);
+	buf_printf(&b, "</main>\n<footer>Generated by Barrage %s from stats.log at %s</footer>\n"
+		       "</body>\n</html>\n",
+		   BARRAGE_VERSION, v);
+	rc = reports_write_file(path, b.data, b.len, err);
+	buf_free(&b);
+	buf_free(&load);
+	return rc;
+}

@@ -1,0 +1,247 @@
+/* Building a run directory's reports, `barrage report`, and the final console table.
+ *
+ * reports_build is the one step both `barrage run` (at the end) and `barrage report RUN_DIR`
+ * (afterwards) perform: read stats.log, write summary.json, tsung.log, report.html and, when the
+ * scenario has thresholds, junit.xml, and print one verdict line per threshold. */
+#include "reports/reports.h"
+#include "reports/run.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <getopt.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/err.h"
+#include "common/log.h"
+
+int reports_write_file(const char *path, const char *data, size_t len, char **err)
+{
+	char tmp[4096];
+	FILE *f;
+	int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+
+	if (n < 0 || (size_t)n >= sizeof(tmp))
+		return err_set(err, "%s: path too long", path);
+	f = fopen(tmp, "w");
+	if (!f)
+		return err_set(err, "%s: %s", tmp, strerror(errno));
+	if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0) {
+		err_set(err, "%s: %s", tmp, strerror(errno));
+		fclose(f);
+		unlink(tmp);
+		return -1;
+	}
+	if (fclose(f) != 0 || rename(tmp, path) < 0) {
+		err_set(err, "%s: %s", path, strerror(errno));
+		unlink(tmp);
+		return -1;
+	}
+	return 0;
+}
+
+static int join(char *out, size_t size, const char *dir, const char *file)
+{
+	int n = snprintf(out, size, "%s/%s", dir, file);
+
+	return n < 0 || (size_t)n >= size ? -1 : 0;
+}
+
+static void print_verdicts(const struct reports_run *run)
+{
+	for (size_t i = 0; i < run->nthresholds; i++) {
+		const struct reports_threshold *t = &run->thresholds[i];
+		char v[64];
+
+		if (!t->has_value)
+			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");
+		else if (t->t.unit == THRESHOLD_UNIT_MS)
+			reports_fmt_ms(v, sizeof(v), t->value);
+		else if (t->t.unit == THRESHOLD_UNIT_RATIO)
+			snprintf(v, sizeof(v), "%.3g%%", t->value * 100);
+		else if (t->t.unit == THRESHOLD_UNIT_PER_S)
+			snprintf(v, sizeof(v), "%.2f/s", t->value);
+		else
+			snprintf(v, sizeof(v), "%.0f", t->value);
+		printf("threshold %-4s %s %s (measured %s)\n", t->ok ? "ok" : "FAIL", t->metric,
+		       t->condition, v);
+	}
+	if (run->nthresholds)
+		printf("thresholds: %zu passed, %d failed\n",
+		       run->nthresholds - (size_t)run->thresholds_failed, run->thresholds_failed);
+}
+
+/* Returns 0, -1 (stats.log unreadable or malformed: the user's input) or -2 (cannot write). */
+static int build(const char *run_dir, bool quiet, struct reports_result *res, char **err)
+{
+	char path[4096];
+	struct reports_run *run = NULL;
+	int rc = -2;
+
+	if (res)
+		memset(res, 0, sizeof(*res));
+	if (join(path, sizeof(path), run_dir, "stats.log") < 0)
+		return err_set(err, "%s: path too long", run_dir);
+	if (reports_run_load(path, &run, err) < 0)
+		return -1;
+	for (size_t i = 0; i < run->nnotices; i++)
+		log_warn("%s", run->notices[i]);
+	if (join(path, sizeof(path), run_dir, "summary.json") < 0 ||
+	    reports_summary_write(run, path, err) < 0)
+		goto out;
+	if (join(path, sizeof(path), run_dir, "tsung.log") < 0 ||
+	    reports_tsunglog_write(run, path, err) < 0)
+		goto out;
+	if (join(path, sizeof(path), run_dir, "report.html") < 0 ||
+	    reports_html_write(run, path, err) < 0)
+		goto out;
+	if (run->nthresholds &&
+	    (join(path, sizeof(path), run_dir, "junit.xml") < 0 ||
+	     reports_junit_write(run, path, err) < 0))
+		goto out;
+	if (!quiet)
+		print_verdicts(run);
+	if (res) {
+		res->thresholds = (int)run->nthresholds;
+		res->thresholds_failed = run->thresholds_failed;
+		res->truncated = run->truncated;
+		res->saturated = run->saturated;
+	}
+	rc = 0;
+out:
+	reports_run_free(run);
+	return rc;
+}
+
+int reports_build(const char *run_dir, bool quiet, struct reports_result *res, char **err)
+{
+	return build(run_dir, quiet, res, err) < 0 ? -1 : 0;
+}
+
+/* ---- the console table ---- */
+
+static double jnum(json_t *o, const char *k)
+{
+	return json_number_value(json_object_get(o, k));
+}
+
+int reports_print_summary(const char *run_dir, char **err)
+{
+	char path[4096];
+	json_error_t jerr;
+	json_t *root, *stats, *st, *o, *v;
+	const char *name;
+	char a[32], b[32];
+
+	if (join(path, sizeof(path), run_dir, "summary.json") < 0)
+		return err_set(err, "%s: path too long", run_dir);
+	root = json_load_file(path, 0, &jerr);
+	if (!root)
+		return err_set(err, "%s:%d:%d: %s", path, jerr.line, jerr.column, jerr.text);
+	printf("\n%-18s %10s %10s %10s %10s %10s %10s %10s %10s %10s\n", "statistic", "count",
+	       "rate/s", "mean", "p50", "p90", "p95", "p99", "p99.9", "max");
+	stats = json_object_get(root, "stats");
+	json_object_foreach(stats, name, st) {
+		static const char *const keys[] = { "mean_ms", "p50_ms", "p90_ms", "p95_ms",
+						    "p99_ms", "p999_ms", "max_ms" };
+
+		if (jnum(st, "count") == 0)
+			continue;
+		printf("%-18.18s %10.0f %10.1f", name, jnum(st, "count"), jnum(st, "rate"));
+		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
+			printf(" %10s", reports_fmt_ms(a, sizeof(a), jnum(st, keys[k])));
+		printf("\n");
+	}
+	o = json_object_get(root, "counters");
+	printf("\ncounters:");
+	json_object_foreach(o, name, v) {
+		if (strncmp(name, "size_", 5) == 0)
+			printf("  %s %s", name,
+			       reports_fmt_bytes(a, sizeof(a), (double)json_integer_value(v)));
+		else
+			printf("  %s %lld", name, (long long)json_integer_value(v));
+	}
+	o = json_object_get(root, "gauges");
+	json_object_foreach(o, name, v)
+		printf("  %s(max) %lld", name, (long long)json_integer_value(json_object_get(v, "max")));
+	printf("\n");
+	o = json_object_get(root, "http_status");
+	if (json_object_size(o)) {
+		printf("http status:");
+		json_object_foreach(o, name, v)
+			printf("  %s: %lld", name, (long long)json_integer_value(v));
+		printf("\n");
+	}
+	o = json_object_get(root, "errors");
+	if (json_object_size(o)) {
+		printf("errors:");
+		json_object_foreach(o, name, v)
+			printf("  %s: %lld", name, (long long)json_integer_value(v));
+		printf("\n");
+	} else {
+		printf("errors: none\n");
+	}
+	if (json_is_true(json_object_get(root, "saturated")))
+		printf("WARNING: an agent was saturated: see report.html (Agents); its figures "
+		       "measure the load generator, not the target\n");
+	snprintf(b, sizeof(b), "%.1f s", jnum(root, "duration_s"));
+	printf("duration %s; report: %s/report.html\n", b, run_dir);
+	json_decref(root);
+	return 0;
+}
+
+/* ---- barrage report ---- */
+
+static void report_usage(FILE *f)
+{
+	fprintf(f, "usage: barrage report RUN_DIR [-q]\n"
+		   "Rebuild summary.json, tsung.log, report.html and junit.xml (when the scenario "
+		   "has thresholds) from RUN_DIR/stats.log.\n"
+		   "  -q, --quiet   print nothing but errors\n"
+		   "Exit: 0 ok, 1 a threshold failed, 2 usage error or unreadable stats.log, "
+		   "4 cannot write the reports.\n");
+}
+
+int reports_report_main(int argc, char **argv)
+{
+	static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' },
+					      { "help", no_argument, NULL, 'h' },
+					      { "verbose", no_argument, NULL, 'v' },
+					      { NULL, 0, NULL, 0 } };
+	struct reports_result res;
+	bool quiet = false;
+	char *err = NULL;
+	int c, rc;
+
+	optind = 0;
+	while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {
+		switch (c) {
+		case 'q': quiet = true; break;
+		case 'v': break;
+		case 'h': report_usage(stdout); return 0;
+		default: report_usage(stderr); return 2;
+		}
+	}
+	if (argc - optind != 1) {
+		fprintf(stderr, "barrage: report: expected one RUN_DIR\n");
+		report_usage(stderr);
+		return 2;
+	}
+	rc = build(argv[optind], quiet, &res, &err);
+	if (rc < 0) {
+		fprintf(stderr, "barrage: %s\n", err ? err : "cannot build the report");
+		free(err);
+		return rc == -1 ? 2 : 4;
+	}
+	if (!quiet && reports_print_summary(argv[optind], &err) < 0) {
+		fprintf(stderr, "barrage: %s\n", err);
+		free(err);
+		return 4;
+	}
+	return res.thresholds_failed ? 1 : 0;
+}

@@ -1,0 +1,178 @@
+/* A run as the reports see it: stats.log read back (reports/statslog.c) and reduced to the
+ * figures every output needs — whole-run histograms, per-interval series, Tsung's Main
+ * Statistics figures, counters, agents' health, events, thresholds.
+ *
+ * This header is internal to reports/: summary.c, tsunglog.c, html.c, charts.c, junit.c and
+ * compare.c all read a struct reports_run and never stats.log itself, so the numbers in every
+ * file of a run directory come from one computation. Interval arrays are dense: index i is the
+ * interval [i * interval_s, (i + 1) * interval_s); an index with no record is a gap. */
+#ifndef BARRAGE_REPORTS_RUN_H
+#define BARRAGE_REPORTS_RUN_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/buf.h"
+#include "common/hist.h"
+#include "common/stats.h"
+#include "common/threshold.h"
+
+/* Percentiles reported everywhere: p50 p90 p95 p99 p99.9. */
+#define REPORTS_NPCT 5
+extern const double reports_pct[REPORTS_NPCT];
+extern const char *const reports_pct_key[REPORTS_NPCT]; /* "p50", ..., "p999" */
+
+/* Refuse interval indexes beyond this (a corrupt or hostile file would otherwise make us
+ * allocate per-interval arrays of any size): 10^6 intervals is 115 days at 10 s. */
+#define REPORTS_MAX_INTERVALS 1000000
+/* Longest stats.log line accepted. */
+#define REPORTS_MAX_LINE ((size_t)64 << 20)
+
+/* One timing statistic (a histogram name). Times in milliseconds. */
+struct reports_hist {
+	char *name;
+	struct hist *total; /* all intervals merged */
+	/* Per interval; 0 where the interval had no value. */
+	double *n, *mean_ms, *stddev_ms, *min_ms, *p50_ms, *p95_ms, *p99_ms, *max_ms;
+	/* Tsung's Main Statistics, computed as tsung_stats.pl computes them (docs/report.md):
+	 * from the first interval with a value to the last interval of the run. */
+	int first;               /* first interval with a value, -1 if none */
+	double t_maxmean_ms;     /* highest 10sec mean: highest interval mean */
+	double t_minmean_ms;     /* lowest 10sec mean: lowest mean of an interval with values */
+	double t_max_rate;       /* Highest Rate: highest interval count / interval_s */
+	double t_mean_rate;      /* Mean Rate: mean of interval count / interval_s */
+};
+
+/* A counter (events per interval) or a gauge (value at the end of each interval). */
+struct reports_counter {
+	char *name;
+	bool gauge;
+	int64_t total;  /* counter: sum over the run; gauge: value at the end of the run */
+	int64_t max;    /* gauge: highest value seen; counter: highest interval value */
+	double *v;      /* per interval: events (counter) or value at the end (gauge) */
+	double *vmax;   /* per interval, gauges: highest value during the interval */
+	int first;      /* first interval with a non-zero value, -1 if none */
+	double t_max_rate, t_mean_rate; /* as for histograms, on v / interval_s */
+};
+
+struct reports_agent {
+	char *id, *host;
+	double fraction;       /* share of the load from the plan; 0 if unknown */
+	double cpu_max;        /* cores, highest interval */
+	double cpu_mean;       /* cores, mean over the intervals it reported */
+	double cpu_limit;      /* cores it may use */
+	double lag_max_ms;
+	uint64_t dropped;      /* arrivals dropped over the run */
+	uint64_t conns_max;
+	int intervals;         /* intervals it reported */
+	int saturated_intervals;
+	bool saturated, lost;
+	double lost_t;         /* seconds from the start, when lost */
+	char *lost_detail;
+};
+
+struct reports_event {
+	double t;
+	char *agent, *what, *detail;
+};
+
+struct reports_threshold {
+	char *metric, *condition;
+	bool abort_on_fail;
+	bool valid;            /* threshold_parse accepted it */
+	char *error;           /* why not, or why it could not be evaluated */
+	struct threshold t;
+	bool has_value;        /* the statistic had data */
+	double value;          /* measured, in the threshold's unit */
+	bool ok;
+};
+
+struct reports_run {
+	/* header */
+	char *name, *scenario, *started_at, *target, *barrage_version;
+	int64_t start_unix_ms;
+	double interval_s;
+	char *load_json;       /* the header's "load" object, re-encoded, or NULL */
+	char *model;           /* load.model: open, closed, rate */
+	/* end record */
+	bool has_end;
+	char *ended_at, *end_reason;
+	double end_duration_s;
+	int end_exit_code;
+	/* derived */
+	double duration_s;     /* end record's duration, else the intervals' span */
+	size_t niv;            /* intervals: last index + 1 */
+	bool *gap;             /* [niv] no record for this index */
+	uint32_t *nagents;     /* [niv] agents merged into each interval */
+	size_t ngaps;
+	struct stats_snapshot *total; /* every interval accumulated */
+
+	struct reports_hist *hists; /* sorted by name */
+	size_t nhists;
+	struct reports_counter *counters; /* sorted by name */
+	size_t ncounters;
+	struct reports_agent *agents;
+	size_t nagents_list;
+	struct reports_event *events;
+	size_t nevents;
+	struct reports_threshold *thresholds;
+	size_t nthresholds;
+	int thresholds_failed;
+
+	bool truncated;        /* no end record, or a cut last line */
+	bool saturated;        /* some agent was saturated in some interval */
+	char **notices;        /* human sentences shown in the console and report */
+	size_t nnotices;
+};
+
+/* statslog.c: read PATH (a stats.log) into a run. Returns 0, or -1 with *err naming the line
+ * and what is wrong. A missing end record or a cut last line is not an error: run->truncated is
+ * set and a notice explains it. */
+int reports_run_load(const char *path, struct reports_run **out, char **err);
+void reports_run_free(struct reports_run *run);
+const struct reports_hist *reports_run_hist(const struct reports_run *run, const char *name);
+const struct reports_counter *reports_run_counter(const struct reports_run *run,
+						  const char *name);
+/* Sum of all counters named error_* (whole run, or one interval when i >= 0). */
+int64_t reports_run_errors(const struct reports_run *run, long i);
+
+/* thresholds.c: evaluate run->thresholds (fills value/ok and thresholds_failed). */
+void reports_thresholds_eval_run(struct reports_run *run);
+
+/* summary.c: the summary.json document (jansson json_t *, as void * to keep jansson out of
+ * this header). */
+void *reports_summary_json(const struct reports_run *run);
+int reports_summary_write(const struct reports_run *run, const char *path, char **err);
+
+/* tsunglog.c */
+int reports_tsunglog_write(const struct reports_run *run, const char *path, char **err);
+
+/* junit.c */
+int reports_junit_write(const struct reports_run *run, const char *path, char **err);
+
+/* charts.c: append one chart per figure, each an inline <svg> in a <figure>, to out. When
+ * gnuplot cannot be run, appends a note instead and returns -1 (the report is still valid). */
+int reports_charts_html(const struct reports_run *run, struct buf *out);
+/* Render a gnuplot script (terminal and output are set by this function) to SVG text appended
+ * to out, prefixing element ids with id_prefix so several charts can share a page. */
+int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err);
+
+/* html.c */
+int reports_html_write(const struct reports_run *run, const char *path, char **err);
+/* Shared page furniture for report.html and compare.html. */
+void reports_html_head(struct buf *b, const char *title);
+void reports_html_escape(struct buf *b, const char *s);
+
+/* Formatting (html.c), into buf of size >= 32. */
+const char *reports_fmt_ms(char *buf, size_t size, double ms);
+const char *reports_fmt_num(char *buf, size_t size, double v);
+const char *reports_fmt_bytes(char *buf, size_t size, double bytes);
+/* Tsung's formattime and formatsize, as tsung_stats.pl prints them. */
+const char *reports_fmt_tsung_time(char *buf, size_t size, double ms);
+const char *reports_fmt_tsung_size(char *buf, size_t size, double v, const char *unit);
+
+/* Write a whole file (via a temporary name and rename, so a reader never sees half of it). */
+int reports_write_file(const char *path, const char *data, size_t len, char **err);
+
+#endif

@@ -1,0 +1,160 @@
+/* Threshold verdicts: the scenario's `thresholds:` (parsed by common/threshold.c) measured on
+ * merged statistics.
+ *
+ * One function measures a threshold on an accumulated snapshot, so the whole-run verdict
+ * (reports_build) and the controller's per-interval abort_on_fail check use the same
+ * arithmetic. What each metric means:
+ *   STAT.pNN / mean / min / max   the merged histogram of STAT, in ms
+ *   STAT.count                    histogram count, or counter total; http_Nxx sums a class
+ *   STAT.rate                     that count per second of the run
+ *   errors.count / errors.rate    all error_* counters; as a ratio to requests when the
+ *                                 condition is a percentage, else per second */
+#include "reports/reports.h"
+#include "reports/run.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+
+/* A count for STAT: a histogram's count, a counter, errors, or an http_Nxx class. Returns -1
+ * when STAT names a timing statistic that has no histogram yet (the caller then decides
+ * between "no data" and zero). */
+static int count_of(const struct stats_snapshot *s, const char *stat, double *n)
+{
+	const struct hist *h = stats_find_hist(s, stat);
+	const struct stats_counter *c;
+
+	*n = 0;
+	if (h) {
+		*n = (double)h->count;
+		return 0;
+	}
+	if (strcmp(stat, "errors") == 0) {
+		for (size_t i = 0; i < s->ncounters; i++)
+			if (strncmp(s->counters[i].name, "error_", 6) == 0)
+				*n += (double)s->counters[i].value;
+		return 0;
+	}
+	/* http_5xx: every http_5NN counter. */
+	if (strncmp(stat, "http_", 5) == 0 && strlen(stat) == 8 && strcmp(stat + 6, "xx") == 0) {
+		for (size_t i = 0; i < s->ncounters; i++) {
+			const char *nm = s->counters[i].name;
+
+			if (strncmp(nm, "http_", 5) == 0 && strlen(nm) == 8 && nm[5] == stat[5])
+				*n += (double)s->counters[i].value;
+		}
+		return 0;
+	}
+	c = stats_find_counter(s, stat);
+	if (c) {
+		*n = (double)c->value;
+		return 0;
+	}
+	/* A counter that never counted is zero; a timing statistic that never timed has no
+	 * data. Counter names are the ones below. */
+	if (strncmp(stat, "http_", 5) == 0 || strncmp(stat, "error_", 6) == 0 ||
+	    strcmp(stat, "users_count") == 0 || strcmp(stat, "finish_users_count") == 0 ||
+	    strcmp(stat, "dropped_users") == 0 || strcmp(stat, "size_rcv") == 0 ||
+	    strcmp(stat, "size_sent") == 0 || strcmp(stat, "requests") == 0)
+		return 0;
+	return -1;
+}
+
+int reports_threshold_measure(const struct threshold *t, const struct stats_snapshot *total,
+			      double duration_s, double *value)
+{
+	const struct hist *h;
+	double n, req;
+
+	*value = 0;
+	if (!total)
+		return -1;
+	if (strcmp(t->field, "count") == 0)
+		return count_of(total, t->stat, value);
+	if (strcmp(t->field, "rate") == 0) {
+		if (count_of(total, t->stat, &n) < 0)
+			return -1;
+		if (t->unit == THRESHOLD_UNIT_RATIO) {
+			/* errors / requests: a run with no requests has no error rate. */
+			h = stats_find_hist(total, "request");
+			req = h ? (double)h->count : 0;
+			if (req <= 0)
+				return n > 0 ? (*value = 1, 0) : -1;
+			*value = n / req;
+			return 0;
+		}
+		if (!(duration_s > 0))
+			return -1;
+		*value = n / duration_s;
+		return 0;
+	}
+	h = stats_find_hist(total, t->stat);
+	if (!h || h->count == 0)
+		return -1;
+	if (strcmp(t->field, "mean") == 0)
+		*value = hist_mean(h) / 1000.0;
+	else if (strcmp(t->field, "min") == 0)
+		*value = (double)h->min / 1000.0;
+	else if (strcmp(t->field, "max") == 0)
+		*value = (double)h->max / 1000.0;
+	else if (strcmp(t->field, "stddev") == 0)
+		*value = hist_stddev(h) / 1000.0;
+	else if (t->field[0] == 'p') {
+		/* p50, p99, p999 (99.9), p9999 (99.99): digits after the first two are decimals. */
+		const char *d = t->field + 1;
+		size_t nd = strlen(d);
+		double p;
+
+		if (nd < 2 || strspn(d, "0123456789") != nd)
+			return -1;
+		p = (d[0] - '0') * 10 + (d[1] - '0');
+		for (size_t i = 2, scale = 10; i < nd; i++, scale *= 10)
+			p += (double)(d[i] - '0') / (double)scale;
+		*value = (double)hist_percentile(h, p) / 1000.0;
+	} else
+		return -1;
+	return 0;
+}
+
+bool reports_threshold_check(const struct threshold *t, const struct stats_snapshot *total,
+			     double duration_s, double *value)
+{
+	if (reports_threshold_measure(t, total, duration_s, value) < 0)
+		return true;
+	return threshold_holds(t, *value);
+}
+
+void reports_thresholds_eval_run(struct reports_run *run)
+{
+	run->thresholds_failed = 0;
+	for (size_t i = 0; i < run->nthresholds; i++) {
+		struct reports_threshold *rt = &run->thresholds[i];
+		char *err = NULL;
+
+		free(rt->error);
+		rt->error = NULL;
+		rt->ok = false;
+		rt->has_value = false;
+		rt->valid = threshold_parse(rt->metric, rt->condition, &rt->t, &err, NULL) == 0;
+		if (!rt->valid) {
+			rt->error = err ? err : strdup("invalid threshold");
+			run->thresholds_failed++;
+			continue;
+		}
+		if (reports_threshold_measure(&rt->t, run->total, run->duration_s, &rt->value) <
+		    0) {
+			/* No data is a failure: a gate on a statistic the run never produced (a
+			 * misspelt transaction, a run that sent nothing) must not pass silently. */
+			err_set(&rt->error, "no data for %s", rt->t.stat);
+			run->thresholds_failed++;
+			continue;
+		}
+		rt->has_value = true;
+		rt->ok = threshold_holds(&rt->t, rt->value);
+		if (!rt->ok)
+			run->thresholds_failed++;
+	}
+}

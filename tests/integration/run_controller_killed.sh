@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# timeout: 90
+# kill -9 of the controller mid-run: its agents see their stdin close and stop on their own;
+# no barrage-agent process is left 5 s later, and stats.log keeps every completed interval.
+source "$(dirname "$0")/../lib.sh"
+
+start_server tgt target
+cd "$TEST_DIR"
+cat >orphan.yaml <<YAML
+name: it-orphan
+target: http://127.0.0.1:$tgt_PORT
+load:
+  users: 2
+  duration: 60s
+sessions:
+  - name: s
+    steps:
+      - request: { url: "/?status=200" }
+      - think: 20ms
+agents:
+  local: 2
+report:
+  interval: 1s
+YAML
+"$BARRAGE" run orphan.yaml --out run >out.txt 2>err.txt &
+pid=$!
+_pids+=("$pid")
+for _ in $(seq 1 200); do
+  grep -q '"type":"interval"' run/stats.log 2>/dev/null && break
+  sleep 0.05
+done
+grep -q '"type":"interval"' run/stats.log || fail "no interval written"
+agents=$(awk '/started barrage-agent, pid/ {print $NF}' run/agents/*.log)
+[ -n "$agents" ] || fail "no agent pids in the agent logs"
+for a in $agents; do _pids+=("$a"); done
+kill -9 "$pid"
+wait "$pid" 2>/dev/null || true
+sleep 5
+for a in $agents; do
+  if kill -0 "$a" 2>/dev/null && [ "$(ps -o stat= -p "$a" | cut -c1)" != Z ]; then
+    fail "agent $a still running 5 s after the controller was killed"
+  fi
+done
+# What ran is on disk: every line a whole record, and no end record.
+jq -c . run/stats.log >/dev/null || fail "stats.log has a broken line"
+! grep -q '"type":"end"' run/stats.log || fail "an end record from a killed controller"
+# The target stops seeing requests.
+a=$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq .requests)
+sleep 1
+b=$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq .requests)
+assert_eq "$b" "$a" "requests still arriving after the agents should have stopped"
+echo ok
