@@ -35,6 +35,7 @@
 struct queue_state {
 	char node[QSTORE_MAX_NODE + 1];
 	size_t max_memory;
+	uint64_t compact_slack;
 	struct qstore *store;
 	struct journal *journal;
 	char *body; /* a message body's JSON text, QSTORE_MAX_BODY + 1 bytes */
@@ -43,9 +44,12 @@ struct queue_state {
 
 static const struct srv_option queue_options[] = {
 	{ "node", 1, "--node NAME                 node name in message keys (n1)" },
+	{ "compact-slack", 1,
+	  "--compact-slack N           compact the journal when it holds N records more than twice "
+	  "the live messages (200000)" },
 	{ "max-memory-messages", 1,
 	  "--max-memory-messages N     message bodies kept in memory; the rest page to disk "
-	  "(100000)" },
+	  "(100000; 0: no bound)" },
 	{ NULL, 0, NULL },
 };
 
@@ -58,6 +62,7 @@ static struct queue_state *state_of(struct srv *s)
 			return NULL;
 		memcpy(st->node, "n1", 3);
 		st->max_memory = 100000;
+		st->compact_slack = QUEUE_COMPACT_SLACK;
 		s->state = st;
 	}
 	return s->state;
@@ -76,16 +81,19 @@ static int queue_option(struct srv *s, const char *name, const char *value, char
 		memcpy(st->node, value, strlen(value) + 1);
 		return 0;
 	}
-	if (strcmp(name, "max-memory-messages") == 0) {
+	if (strcmp(name, "max-memory-messages") == 0 || strcmp(name, "compact-slack") == 0) {
 		char *end;
 		unsigned long long v;
 
 		errno = 0;
 		v = strtoull(value, &end, 10);
-		if (errno || end == value || *end || value[0] == '-' || v > 1000000000ULL)
-			return err_set(err, "--max-memory-messages '%s': expected a count (0 = no bound)",
-				       value);
-		st->max_memory = (size_t)v;
+		if (errno || end == value || *end || value[0] < '0' || value[0] > '9' ||
+		    v > 1000000000ULL)
+			return err_set(err, "--%s '%s': expected a count", name, value);
+		if (name[0] == 'm')
+			st->max_memory = (size_t)v;
+		else
+			st->compact_slack = v;
 		return 0;
 	}
 	return err_set(err, "unknown queue option --%s", name);
@@ -204,7 +212,7 @@ static void maybe_compact(struct queue_state *st)
 		return;
 	journal_get_stats(st->journal, &js);
 	qstore_get_metrics(st->store, &m);
-	if (js.file_records < 2 * m.live + QUEUE_COMPACT_SLACK)
+	if (js.file_records < 2 * m.live + st->compact_slack)
 		return;
 	if (journal_compact(st->journal, queue_snapshot, st, &err) < 0) {
 		st->compactions_failed++;

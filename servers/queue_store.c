@@ -642,12 +642,13 @@ static void msg_delete(struct qstore *s, struct msg *m)
 
 /* ---- records ---- */
 
+static int emit_buf(qstore_emit_fn fn, void *ctx, const struct buf *b);
+
 static int emit(struct qstore *s, char **err)
 {
 	if (!s->cfg.emit)
 		return 0;
-	if (s->cfg.emit(s->cfg.emit_ctx, (uint8_t)s->rec.data[0], s->rec.data + 1, s->rec.len - 1) <
-	    0)
+	if (emit_buf(s->cfg.emit, s->cfg.emit_ctx, &s->rec) < 0)
 		return err_set(err, "journal append failed");
 	return 0;
 }
@@ -1094,52 +1095,54 @@ void qstore_get_metrics(const struct qstore *s, struct qstore_metrics *m)
 	m->spill_bytes = (uint64_t)(s->spill_size > 0 ? s->spill_size : 0);
 }
 
+static int by_counter(const void *a, const void *b)
+{
+	const struct msg *x = *(const struct msg *const *)a, *y = *(const struct msg *const *)b;
+
+	return x->counter < y->counter ? -1 : x->counter > y->counter;
+}
+
+static int emit_buf(qstore_emit_fn fn, void *ctx, const struct buf *b)
+{
+	return fn(ctx, (uint8_t)b->data[0], b->data + 1, b->len - 1);
+}
+
 int qstore_snapshot(struct qstore *s, qstore_emit_fn fn, void *ctx, char **err)
 {
 	struct buf b;
-	uint64_t c;
-	uint64_t left = s->m.live;
+	struct msg **all = NULL;
+	size_t i, n = 0;
 	int rc = -1;
 
 	buf_init(&b, 0);
-	if (rec_counter(&b, QSTORE_REC_START, s->restart, s->counter) < 0 ||
-	    fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0 ||
-	    rec_counter(&b, QSTORE_REC_CHECKPOINT, s->restart, s->counter) < 0 ||
-	    fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
+	all = malloc((s->m.live ? s->m.live : 1) * sizeof(*all));
+	if (!all)
 		goto fail;
-	/* In counter order, so replay rebuilds the same FIFO order. Walking the counter range is
-	 * bounded by live messages found; a sparse range falls back to a table scan. */
-	if (s->counter - s->m.live < 4 * (s->m.live + 1024)) {
-		for (c = 1; left > 0 && c <= s->counter; c++) {
-			struct msg *m = msg_find(s, c);
-			const char *body;
+	for (i = 0; i < s->tab_size; i++) {
+		struct msg *m;
 
-			if (!m)
-				continue;
-			left--;
-			body = body_of(s, m);
-			if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
-				goto fail;
-		}
-	} else {
-		size_t i;
+		for (m = s->tab[i]; m; m = m->hnext)
+			all[n++] = m;
+	}
+	/* In counter order, so replay rebuilds the same FIFO order. */
+	qsort(all, n, sizeof(*all), by_counter);
+	if (rec_counter(&b, QSTORE_REC_START, s->restart, s->counter) < 0 ||
+	    emit_buf(fn, ctx, &b) < 0 ||
+	    rec_counter(&b, QSTORE_REC_CHECKPOINT, s->restart, s->counter) < 0 ||
+	    emit_buf(fn, ctx, &b) < 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		const char *body = body_of(s, all[i]);
 
-		for (i = 0; i < s->tab_size; i++) {
-			struct msg *m;
-
-			for (m = s->tab[i]; m; m = m->hnext) {
-				const char *body = body_of(s, m);
-
-				if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
-					goto fail;
-			}
-		}
+		if (!body || rec_enqueue(&b, all[i], body) < 0 || emit_buf(fn, ctx, &b) < 0)
+			goto fail;
 	}
 	rc = 0;
 	goto out;
 fail:
 	err_set(err, "queue snapshot failed");
 out:
+	free(all);
 	buf_free(&b);
 	return rc;
 }
