@@ -26,9 +26,9 @@
 #include "servers/queue.h"
 #include "servers/queue_store.h"
 
-#define QUEUE_DEFAULT_MAX 10
+#define QUEUE_DEFAULT_MAX      10
 #define QUEUE_DEFAULT_LEASE_MS 30000
-#define QUEUE_PATH_MAX 4096
+#define QUEUE_PATH_MAX	       4096
 /* Compact when the journal holds this many more records than the live state needs. */
 #define QUEUE_COMPACT_SLACK 200000
 
@@ -43,14 +43,14 @@ struct queue_state {
 };
 
 static const struct srv_option queue_options[] = {
-	{ "node", 1, "--node NAME                 node name in message keys (n1)" },
-	{ "compact-slack", 1,
-	  "--compact-slack N           compact the journal when it holds N records more than twice "
-	  "the live messages (200000)" },
-	{ "max-memory-messages", 1,
-	  "--max-memory-messages N     message bodies kept in memory; the rest page to disk "
-	  "(100000; 0: no bound)" },
-	{ NULL, 0, NULL },
+    {"node", 1, "--node NAME                 node name in message keys (n1)"},
+    {"compact-slack", 1,
+     "--compact-slack N           compact the journal when it holds N records more than twice "
+     "the live messages (200000)"},
+    {"max-memory-messages", 1,
+     "--max-memory-messages N     message bodies kept in memory; the rest page to disk "
+     "(100000; 0: no bound)"},
+    {NULL, 0, NULL},
 };
 
 static struct queue_state *state_of(struct srv *s)
@@ -76,8 +76,8 @@ static int queue_option(struct srv *s, const char *name, const char *value, char
 		return err_set(err, "out of memory");
 	if (strcmp(name, "node") == 0) {
 		if (!qstore_valid_name(value, strlen(value), QSTORE_MAX_NODE))
-			return err_set(err, "--node '%s': 1-%d characters of A-Z a-z 0-9 _ - .", value,
-				       QSTORE_MAX_NODE);
+			return err_set(err, "--node '%s': 1-%d characters of A-Z a-z 0-9 _ - .",
+				       value, QSTORE_MAX_NODE);
 		memcpy(st->node, value, strlen(value) + 1);
 		return 0;
 	}
@@ -246,7 +246,8 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 	json_object_foreach(req, k, v)
 	{
 		if (strcmp(k, "body") != 0 && strcmp(k, "not_before") != 0) {
-			srv_reply_error(rs, 400, "unknown field '%.64s' (expected body, not_before)", k);
+			srv_reply_error(rs, 400,
+					"unknown field '%.64s' (expected body, not_before)", k);
 			goto out;
 		}
 	}
@@ -259,7 +260,8 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 	if (nb && json_is_integer(nb)) {
 		not_before = json_integer_value(nb);
 		if (not_before < 0 || not_before > 253402300799999LL) {
-			srv_reply_error(rs, 400, "not_before %" PRId64 ": out of range", not_before);
+			srv_reply_error(rs, 400, "not_before %" PRId64 ": out of range",
+					not_before);
 			goto out;
 		}
 	} else if (nb && json_is_string(nb)) {
@@ -269,8 +271,8 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 			goto out;
 		}
 	} else if (nb && !json_is_null(nb)) {
-		srv_reply_error(rs, 400,
-				"not_before: expected unix milliseconds or an ISO 8601 time string");
+		srv_reply_error(
+		    rs, 400, "not_before: expected unix milliseconds or an ISO 8601 time string");
 		goto out;
 	}
 	blen = json_dumpb(body, st->body, QSTORE_MAX_BODY + 1, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -320,7 +322,8 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 			x = x * 10 + (unsigned long)(v[i] - '0');
 		}
 		if (!ok || x < 1 || x > QSTORE_MAX_CLAIM) {
-			srv_reply_error(rs, 400, "max '%.20s': expected a whole number from 1 to %d",
+			srv_reply_error(rs, 400,
+					"max '%.20s': expected a whole number from 1 to %d",
 					len >= 0 ? v : "(too long)", QSTORE_MAX_CLAIM);
 			return;
 		}
@@ -343,8 +346,8 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 	buf_append_byte(&rs->body, '\n');
 }
 
-static void do_ack(struct queue_state *st, const char *q, size_t qlen,
-		   const struct srv_request *rq, struct srv_response *rs)
+static void do_ack(struct queue_state *st, const char *q, size_t qlen, const struct srv_request *rq,
+		   struct srv_response *rs)
 {
 	json_t *req = srv_body_json(rq, rs), *keys, *v;
 	const char *karr[QSTORE_MAX_ACK];
@@ -490,13 +493,13 @@ static void queue_metrics(struct srv *s, struct buf *out)
 }
 
 const struct srv_service srv_queue_service = {
-	.name = "queue",
-	.summary = "durable message queue: enqueue, scheduled delivery, claim with lease, ack",
-	.options = queue_options,
-	.threads_ok = 0,
-	.option = queue_option,
-	.init = queue_init,
-	.handle = queue_handle,
-	.metrics = queue_metrics,
-	.fini = queue_fini,
+    .name = "queue",
+    .summary = "durable message queue: enqueue, scheduled delivery, claim with lease, ack",
+    .options = queue_options,
+    .threads_ok = 0,
+    .option = queue_option,
+    .init = queue_init,
+    .handle = queue_handle,
+    .metrics = queue_metrics,
+    .fini = queue_fini,
 };

@@ -31,17 +31,17 @@ struct msg {
 	uint32_t restart;
 	uint32_t date; /* YYYYMMDD */
 	int64_t not_before;
-	int64_t due;          /* heap key: not_before (scheduled) or lease expiry (leased) */
+	int64_t due; /* heap key: not_before (scheduled) or lease expiry (leased) */
 	struct queue *queue;
-	struct msg *hnext;    /* hash chain */
+	struct msg *hnext;	 /* hash chain */
 	struct msg *prev, *next; /* ready list */
-	size_t hidx;          /* index in its heap */
-	char *body;           /* NULL when paged out */
+	size_t hidx;		 /* index in its heap */
+	char *body;		 /* NULL when paged out */
 	uint32_t body_len;
 	uint32_t attempts;
-	int64_t spill_off;    /* -1 when never spilled */
-	uint8_t where;        /* enum msg_where */
-	uint8_t expired;      /* a lease of it ran out: the next claim is a redelivery */
+	int64_t spill_off; /* -1 when never spilled */
+	uint8_t where;	   /* enum msg_where */
+	uint8_t expired;   /* a lease of it ran out: the next claim is a redelivery */
 };
 
 struct heap {
@@ -67,18 +67,18 @@ struct qstore {
 	struct queue **qtab;
 	size_t qtab_size;
 	uint32_t restart;
-	uint64_t counter;     /* last counter handed out */
-	uint64_t ckpt;        /* counter in the last checkpoint replayed */
-	uint64_t max_seen;    /* highest counter replayed */
-	uint8_t *seen_after;  /* during recovery: counters > ckpt seen (bitmap, grown) */
-	size_t seen_cap;      /* bits */
+	uint64_t counter;    /* last counter handed out */
+	uint64_t ckpt;	     /* counter in the last checkpoint replayed */
+	uint64_t max_seen;   /* highest counter replayed */
+	uint8_t *seen_after; /* during recovery: counters > ckpt seen (bitmap, grown) */
+	size_t seen_cap;     /* bits */
 	int spill_fd;
 	int64_t spill_size;
 	uint64_t spilled_live;
-	struct buf rec;       /* scratch for one record */
-	struct buf scratch;   /* scratch for a paged-in body */
+	struct buf rec;	    /* scratch for one record */
+	struct buf scratch; /* scratch for a paged-in body */
 	struct qstore_metrics m;
-	int finished;         /* recovery done */
+	int finished; /* recovery done */
 };
 
 /* ---- small helpers ---- */
@@ -253,7 +253,8 @@ int qstore_parse_time(const char *s, size_t len, int64_t *ms, char **err)
 
 		if (parse_u64(s, len, &v) == 0) {
 			if (v > 253402300799999ULL) /* year 9999 */
-				return err_set(err, "not_before %.*s: too far in the future", (int)len, s);
+				return err_set(err, "not_before %.*s: too far in the future",
+					       (int)len, s);
 			*ms = (int64_t)v;
 			return 0;
 		}
@@ -563,8 +564,8 @@ static void msg_free(struct qstore *s, struct msg *m)
 
 /* Insert a message (new or replayed). body is copied. */
 static int msg_insert(struct qstore *s, struct queue *q, uint32_t restart, uint64_t counter,
-		      uint32_t date, int64_t not_before, const char *body, size_t blen,
-		      int64_t now, char **err)
+		      uint32_t date, int64_t not_before, const char *body, size_t blen, int64_t now,
+		      char **err)
 {
 	struct msg *m;
 
@@ -734,7 +735,8 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 		uint64_t counter;
 
 		if (len != 13)
-			return err_set(err, "queue record '%c': length %zu, expected 12", type, len - 1);
+			return err_set(err, "queue record '%c': length %zu, expected 12", type,
+				       len - 1);
 		restart = get_u32(p);
 		counter = get_u64(p + 4);
 		if (restart > s->restart)
@@ -779,8 +781,8 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 			s->max_seen = counter;
 		seen_mark(s, counter);
 		s->m.enqueued++;
-		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen, blen,
-				  qstore_wall_ms(), err);
+		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen,
+				  blen, qstore_wall_ms(), err);
 	}
 	case QSTORE_REC_ACK: {
 		uint32_t n, i;
@@ -816,8 +818,8 @@ int qstore_recover_finish(struct qstore *s, char **err)
 		c++;
 	s->m.walked_keys = c - s->ckpt;
 	if (c < s->max_seen) {
-		log_warn("queue: recovery walk stopped at counter %" PRIu64
-			 " but counter %" PRIu64 " exists; continuing after it",
+		log_warn("queue: recovery walk stopped at counter %" PRIu64 " but counter %" PRIu64
+			 " exists; continuing after it",
 			 c, s->max_seen);
 		c = s->max_seen;
 	}
@@ -879,8 +881,8 @@ int qstore_enqueue(struct qstore *s, const char *qn, size_t qlen, const char *bo
 	}
 	*status = 500;
 	counter = s->counter + 1;
-	if (msg_insert(s, q, s->restart, counter, date_of(now_ms), not_before_ms, body, blen, now_ms,
-		       err) < 0)
+	if (msg_insert(s, q, s->restart, counter, date_of(now_ms), not_before_ms, body, blen,
+		       now_ms, err) < 0)
 		return -1;
 	s->counter = counter;
 	s->m.enqueued++;
@@ -1017,7 +1019,8 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 	/* Look everything up first: the record must list exactly what is deleted, and a key given
 	 * twice must count once. */
 	buf_reset(&s->rec);
-	if (buf_append_byte(&s->rec, QSTORE_REC_ACK) < 0 || buf_append(&s->rec, "\0\0\0\0", 4) < 0) {
+	if (buf_append_byte(&s->rec, QSTORE_REC_ACK) < 0 ||
+	    buf_append(&s->rec, "\0\0\0\0", 4) < 0) {
 		err_set(err, "out of memory");
 		goto out;
 	}
