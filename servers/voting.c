@@ -295,7 +295,7 @@ static void maybe_compact(struct srv *s, struct voting *v)
 	char *err = NULL;
 
 	journal_get_stats(s->journal, &st);
-	if (st.file_records < v->compact_min || st.file_records < 4 * live)
+	if (st.file_records < v->compact_min || st.file_records < 2 * live)
 		return;
 	if (journal_compact(s->journal, snapshot_cb, v, &err) < 0) {
 		log_error("voting: compaction failed (journal left as it was): %s", err);

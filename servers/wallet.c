@@ -8,7 +8,7 @@
  *   GET  /audit                                              {"ok","wallets","transactions"}
  *
  * A replayed txn returns the original result with "replayed": true. The journal is compacted
- * when it holds more than four times the live records (and at least --compact-min records). */
+ * when it holds more than twice the live records (and at least --compact-min records). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +86,7 @@ static void maybe_compact(struct srv *s, struct wallet_srv *w)
 
 	journal_get_stats(s->journal, &st);
 	live = w->ws.count + w->ws.live_txns;
-	if (st.file_records < w->compact_min || st.file_records < 4 * live)
+	if (st.file_records < w->compact_min || st.file_records < 2 * live)
 		return;
 	if (journal_compact(s->journal, snapshot_cb, &w->ws, &err) < 0) {
 		log_error("wallet: compaction failed (journal left as it was): %s", err);
