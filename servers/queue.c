@@ -302,6 +302,23 @@ out:
 	json_decref(req);
 }
 
+/* True when the query names the parameter at all (srv_query_get also says -1 for a value too
+ * long for the buffer, which must be an error, not the default). */
+static int query_has(const char *query, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = query;
+
+	while (p && *p) {
+		if (strncmp(p, name, nl) == 0 && (p[nl] == '=' || p[nl] == '&' || p[nl] == '\0'))
+			return 1;
+		p = strchr(p, '&');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
 static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 		     const struct srv_request *rq, struct srv_response *rs)
 {
@@ -312,7 +329,7 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 	char *err = NULL;
 
 	len = srv_query_get(rq->query, "max", v, sizeof(v));
-	if (len >= 0 || strstr(rq->query, "max=")) {
+	if (len >= 0 || query_has(rq->query, "max")) {
 		unsigned long x = 0;
 		int i, ok = len > 0 && len <= 4;
 
@@ -330,7 +347,7 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 		max = (unsigned)x;
 	}
 	len = srv_query_get(rq->query, "lease", v, sizeof(v));
-	if (len >= 0 || strstr(rq->query, "lease=")) {
+	if (len >= 0 || query_has(rq->query, "lease")) {
 		if (len < 0 || qstore_parse_lease(v, (size_t)len, &lease, &err) < 0) {
 			if (!err)
 				err_set(&err, "lease: too long");
