@@ -75,8 +75,10 @@ struct qstore {
 	int spill_fd;
 	int64_t spill_size;
 	uint64_t spilled_live;
-	struct buf rec;	    /* scratch for one record */
-	struct buf scratch; /* scratch for a paged-in body */
+	struct buf rec;			    /* scratch for one record */
+	struct buf scratch;		    /* scratch for a paged-in body */
+	struct msg *ack_ms[QSTORE_MAX_ACK]; /* an ack's messages found, so acks never allocate */
+	uint8_t ack_hit[QSTORE_MAX_ACK];
 	struct qstore_metrics m;
 	int finished; /* recovery done */
 };
@@ -995,8 +997,8 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 	struct queue *q;
 	size_t i;
 	unsigned found = 0, unknown = 0;
-	struct msg **ms = NULL;
-	uint8_t *hit = NULL;
+	struct msg **ms = s->ack_ms;
+	uint8_t *hit = s->ack_hit;
 	int rc = -1;
 
 	*acked = 0;
@@ -1010,12 +1012,7 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 		return err_set(err, "at most %d keys per ack", QSTORE_MAX_ACK);
 	*status = 500;
 	q = queue_find(s, qn, qlen, 0);
-	ms = calloc(n ? n : 1, sizeof(*ms));
-	hit = calloc(n ? n : 1, 1);
-	if (!ms || !hit) {
-		err_set(err, "out of memory");
-		goto out;
-	}
+	memset(hit, 0, n);
 	/* Look everything up first: the record must list exactly what is deleted, and a key given
 	 * twice must count once. */
 	buf_reset(&s->rec);
@@ -1069,8 +1066,6 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 big:
 	err_set(err, "response too large");
 out:
-	free(ms);
-	free(hit);
 	return rc;
 }
 
