@@ -3,7 +3,7 @@
 # enqueue, claim with lease, ack, stats, /health, /metrics) and every error case (malformed
 # JSON, wrong types, unknown fields, oversize bodies, bad max/lease/not_before, bad queue names,
 # unknown routes, wrong methods) gets the right status and a JSON error, and the server stays up.
-# timeout: 120
+# timeout: 200
 source "$(dirname "$0")/../lib.sh"
 
 start_server q queue --tls-listen 127.0.0.1:0 --data-dir "$TEST_DIR/data"
