@@ -263,6 +263,7 @@ add:
 	u->sent_us = worker_now();
 	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
 		return -1;
+	u->w->added++;
 	return 0;
 }
 

@@ -142,7 +142,7 @@ static int prepare(struct link *l, const char *json, size_t len, char **err)
 	if (l->agent)
 		return err_set(err, "a second PLAN");
 	if (plan_decode(json, len, &p, err) < 0)
-		return err_prefix(err, "plan");
+		return -1;
 	return agent_prepare(&l->agent, p, l->base, em, err);
 }
 

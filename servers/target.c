@@ -21,8 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
+#include <strings.h>
 
 #include "common/err.h"
 #include "common/log.h"
@@ -106,49 +105,48 @@ static int target_option(struct srv *s, const char *name, const char *value, cha
 	return err_set(err, "unknown option --%s", name);
 }
 
+struct rec_ctx {
+	struct buf *b;
+	int first;
+};
+
+static void rec_header(void *arg, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	struct rec_ctx *rc = arg;
+	char lower[128];
+
+	if ((nlen == 4 && strncasecmp(name, "Host", 4) == 0) ||
+	    (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0) ||
+	    (nlen == 10 && strncasecmp(name, "Connection", 10) == 0))
+		return;
+	/* Lower-case names, so tests need not guess the client's spelling. */
+	if (nlen >= sizeof(lower))
+		nlen = sizeof(lower) - 1;
+	for (size_t i = 0; i < nlen; i++)
+		lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+	if (!rc->first)
+		buf_append_byte(rc->b, ',');
+	rc->first = 0;
+	buf_append_json_str(rc->b, lower, nlen);
+	buf_append_byte(rc->b, ':');
+	buf_append_json_str(rc->b, value, vlen);
+}
+
 static void record(struct target *tg, const struct srv_request *rq)
 {
 	struct buf b;
-	int first = 1;
+	struct rec_ctx rc = { &b, 1 };
 
 	buf_init(&b, 0);
 	buf_append_str(&b, "{\"method\":");
 	buf_append_json_str(&b, rq->method_name, strlen(rq->method_name));
 	buf_append_str(&b, ",\"url\":");
-	if (rq->ev) {
-		const char *uri = evhttp_request_get_uri(rq->ev);
-
-		buf_append_json_str(&b, uri, strlen(uri));
-	} else {
+	if (rq->uri)
+		buf_append_json_str(&b, rq->uri, rq->uri_len);
+	else
 		buf_append_json_str(&b, rq->path, rq->path_len);
-	}
 	buf_append_str(&b, ",\"headers\":{");
-	if (rq->ev) {
-		struct evkeyvalq *h = evhttp_request_get_input_headers(rq->ev);
-
-		for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next) {
-			if (strcasecmp(kv->key, "Host") == 0 ||
-			    strcasecmp(kv->key, "Content-Length") == 0 ||
-			    strcasecmp(kv->key, "Connection") == 0)
-				continue;
-			if (!first)
-				buf_append_byte(&b, ',');
-			first = 0;
-			/* Lower-case names, so tests need not guess the client's spelling. */
-			char name[128];
-			size_t n = strlen(kv->key);
-
-			if (n >= sizeof(name))
-				n = sizeof(name) - 1;
-			for (size_t i = 0; i < n; i++)
-				name[i] = (char)((kv->key[i] >= 'A' && kv->key[i] <= 'Z')
-							 ? kv->key[i] + 32
-							 : kv->key[i]);
-			buf_append_json_str(&b, name, n);
-			buf_append_byte(&b, ':');
-			buf_append_json_str(&b, kv->value, strlen(kv->value));
-		}
-	}
+	srv_headers_each(rq, rec_header, &rc);
 	buf_append_str(&b, "},\"body\":");
 	buf_append_json_str(&b, rq->body ? rq->body : "", rq->body_len);
 	buf_append_str(&b, "}\n");

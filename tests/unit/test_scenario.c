@@ -162,7 +162,7 @@ static const struct bad_fixture bad_fixtures[] = {
 	{ "tls-file-missing.yaml",
 	  "^tls-file-missing.yaml:10:14: tls ca '^nope.pem': No such file or directory" },
 	{ "transaction-name.yaml",
-	  "^transaction-name.yaml:9:23: transaction name 'log in' is not a valid name (letters, digits and _, not starting with a digit)" },
+	  "^transaction-name.yaml:9:23: transaction name 'log in' may hold only letters, digits, '_', '-' and '.' (it names a statistic)" },
 	{ "two-documents.yaml",
 	  "^two-documents.yaml:9:1: a scenario is one YAML document; found another" },
 	{ "unknown-column.yaml",
@@ -185,6 +185,12 @@ static const struct bad_fixture bad_fixtures[] = {
 	  "^while-no-max.yaml:9:9: while needs a bound: add max: N (the most times the loop may run)" },
 	{ "yaml-syntax.yaml",
 	  "^yaml-syntax.yaml:5:4: invalid YAML: did not find expected key while parsing a block mapping" },
+	{ "threshold-unknown-transaction.yaml",
+	  "^threshold-unknown-transaction.yaml:12:3: threshold on 'tr_lgin', which no transaction defines; did you mean 'tr_login'?" },
+	{ "name-unsafe.yaml",
+	  "^name-unsafe.yaml:9:8: name '../etc' may hold only letters, digits, '-', '_' and '.' (it names the run directory)" },
+	{ "hosts-file-bad.yaml",
+	  "^hosts-file-bad.yaml:10:15: hosts_file: ^data/fleet-bad.txt:1:23: bad agents 'x' (expected 1 to 4096)" },
 };
 
 static char *expand(const char *msg)
@@ -394,6 +400,11 @@ static void test_models(void **state)
 	assert_true(p->load.request_rate == 2000);
 	assert_int_equal(p->load.users, 50);
 	assert_int_equal(plan_load_duration_us(p), 30000000);
+	plan_free(p);
+
+	p = load_ok("scenarios/smoke.yaml", NULL, 0);
+	assert_string_equal(p->name, "smoke");
+	assert_int_equal(p->nsessions, 2);
 	plan_free(p);
 
 	p = load_ok(GOOD "rate-default-users.yaml", NULL, 0);
