@@ -33,7 +33,7 @@
 #include "servers/tls.h"
 
 #define SRV_HELD_MAX ((size_t)1 << 20)
-#define SRV_CHUNK 8192
+#define SRV_CHUNK    8192
 
 /* A reply waiting for its delay (HTTPS test target). */
 struct srv_delayed {
@@ -470,7 +470,7 @@ static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv
 {
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
-	struct srv_held h = { req, NULL, rs->status ? rs->status : 200, NULL };
+	struct srv_held h = {req, NULL, rs->status ? rs->status : 200, NULL};
 	size_t blen = rs->static_body ? rs->static_len : rs->body.len;
 
 	evhttp_add_header(oh, "Content-Type",
@@ -494,8 +494,8 @@ static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv
 
 	if (rs->delay_us > 0) {
 		struct srv_delayed *d = malloc(sizeof(*d));
-		struct timeval tv = { (time_t)(rs->delay_us / 1000000),
-				      (suseconds_t)(rs->delay_us % 1000000) };
+		struct timeval tv = {(time_t)(rs->delay_us / 1000000),
+				     (suseconds_t)(rs->delay_us % 1000000)};
 
 		if (d) {
 			d->t = t;
@@ -529,14 +529,30 @@ static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv
 static enum srv_method method_of(enum evhttp_cmd_type c, const char **name)
 {
 	switch (c) {
-	case EVHTTP_REQ_GET: *name = "GET"; return SRV_GET;
-	case EVHTTP_REQ_POST: *name = "POST"; return SRV_POST;
-	case EVHTTP_REQ_PUT: *name = "PUT"; return SRV_PUT;
-	case EVHTTP_REQ_DELETE: *name = "DELETE"; return SRV_DELETE;
-	case EVHTTP_REQ_HEAD: *name = "HEAD"; return SRV_HEAD;
-	case EVHTTP_REQ_PATCH: *name = "PATCH"; return SRV_PATCH;
-	case EVHTTP_REQ_OPTIONS: *name = "OPTIONS"; return SRV_OPTIONS;
-	default: *name = "OTHER"; return SRV_OTHER;
+	case EVHTTP_REQ_GET:
+		*name = "GET";
+		return SRV_GET;
+	case EVHTTP_REQ_POST:
+		*name = "POST";
+		return SRV_POST;
+	case EVHTTP_REQ_PUT:
+		*name = "PUT";
+		return SRV_PUT;
+	case EVHTTP_REQ_DELETE:
+		*name = "DELETE";
+		return SRV_DELETE;
+	case EVHTTP_REQ_HEAD:
+		*name = "HEAD";
+		return SRV_HEAD;
+	case EVHTTP_REQ_PATCH:
+		*name = "PATCH";
+		return SRV_PATCH;
+	case EVHTTP_REQ_OPTIONS:
+		*name = "OPTIONS";
+		return SRV_OPTIONS;
+	default:
+		*name = "OTHER";
+		return SRV_OTHER;
 	}
 }
 
@@ -703,9 +719,8 @@ static struct evhttp *make_http(struct srv_thread *t)
 	evhttp_set_max_body_size(h, (ev_ssize_t)t->s->max_body);
 	evhttp_set_max_headers_size(h, 64 * 1024);
 	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-					      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-					      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
-					      EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+					  EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+					  EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_timeout(h, 120);
 	return h;
 }
@@ -836,7 +851,8 @@ int srv_run(struct srv *s, char **err)
 		first_https = tls_ports[0];
 	s->thr[0].sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
 	s->thr[0].sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
-	if (!s->thr[0].sig_term || !s->thr[0].sig_int || evsignal_add(s->thr[0].sig_term, NULL) < 0 ||
+	if (!s->thr[0].sig_term || !s->thr[0].sig_int ||
+	    evsignal_add(s->thr[0].sig_term, NULL) < 0 ||
 	    evsignal_add(s->thr[0].sig_int, NULL) < 0) {
 		err_set(err, "cannot install signal handlers");
 		goto out;
@@ -849,7 +865,8 @@ int srv_run(struct srv *s, char **err)
 
 		lbuf[0] = '\0';
 		for (int k = 0; k < s->nlisten && o < (int)sizeof(lbuf) - 64; k++)
-			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " http port %d", ports[k]);
+			o +=
+			    snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " http port %d", ports[k]);
 		for (int k = 0; k < s->ntls_listen && o < (int)sizeof(lbuf) - 64; k++)
 			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " https port %d",
 				      tls_ports[k]);

@@ -28,8 +28,8 @@
 
 #define H1_READ_MIN 16384
 #define H1_MAX_HEAD (64 * 1024)
-#define H1_OUT_MAX ((size_t)256 << 20)
-#define H1_IDLE_S 120
+#define H1_OUT_MAX  ((size_t)256 << 20)
+#define H1_IDLE_S   120
 
 struct h1_conn {
 	struct srv_thread *t;
@@ -39,9 +39,9 @@ struct h1_conn {
 	size_t in_off, in_len, in_cap;
 	struct buf out;
 	size_t out_off, ready;
-	int busy;        /* a reply waits: parse nothing more until it is released */
+	int busy;	 /* a reply waits: parse nothing more until it is released */
 	int close_after; /* close once everything ready is written */
-	int dead;        /* the socket is gone while busy: free on release */
+	int dead;	 /* the socket is gone while busy: free on release */
 	int sent_continue;
 	struct h1_conn *prev, *next;
 };
@@ -52,34 +52,62 @@ static __thread char h1_auth[2048];
 static const char *reason(int status)
 {
 	switch (status) {
-	case 100: return "Continue";
-	case 200: return "OK";
-	case 201: return "Created";
-	case 202: return "Accepted";
-	case 204: return "No Content";
-	case 206: return "Partial Content";
-	case 301: return "Moved Permanently";
-	case 302: return "Found";
-	case 304: return "Not Modified";
-	case 400: return "Bad Request";
-	case 401: return "Unauthorized";
-	case 403: return "Forbidden";
-	case 404: return "Not Found";
-	case 405: return "Method Not Allowed";
-	case 408: return "Request Timeout";
-	case 409: return "Conflict";
-	case 411: return "Length Required";
-	case 413: return "Payload Too Large";
-	case 414: return "URI Too Long";
-	case 422: return "Unprocessable Entity";
-	case 429: return "Too Many Requests";
-	case 431: return "Request Header Fields Too Large";
-	case 500: return "Internal Server Error";
-	case 501: return "Not Implemented";
-	case 502: return "Bad Gateway";
-	case 503: return "Service Unavailable";
-	case 504: return "Gateway Timeout";
-	default: return "Status";
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 414:
+		return "URI Too Long";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Status";
 	}
 }
 
@@ -163,7 +191,8 @@ static void serialize(struct h1_conn *c, const struct srv_request *rq,
 	char line[128];
 	int n;
 
-	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nContent-Type: ", status, reason(status));
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nContent-Type: ", status,
+		     reason(status));
 	buf_append(o, line, (size_t)n);
 	buf_append_str(o, rs->content_type ? rs->content_type : "application/json");
 	buf_append(o, "\r\n", 2);
@@ -231,10 +260,9 @@ static enum srv_method parse_method(const char *m, size_t n, const char **name)
 	static const struct {
 		const char *s;
 		enum srv_method m;
-	} tab[] = { { "GET", SRV_GET },	      { "POST", SRV_POST },
-		    { "PUT", SRV_PUT },	      { "DELETE", SRV_DELETE },
-		    { "HEAD", SRV_HEAD },     { "PATCH", SRV_PATCH },
-		    { "OPTIONS", SRV_OPTIONS } };
+	} tab[] = {{"GET", SRV_GET},	    {"POST", SRV_POST}, {"PUT", SRV_PUT},
+		   {"DELETE", SRV_DELETE},  {"HEAD", SRV_HEAD}, {"PATCH", SRV_PATCH},
+		   {"OPTIONS", SRV_OPTIONS}};
 
 	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
 		if (strlen(tab[i].s) == n && memcmp(tab[i].s, m, n) == 0) {
@@ -354,7 +382,8 @@ static int handle_one(struct h1_conn *c)
 		h = eol + 2;
 	}
 	if (chunked_req) {
-		fail_request(c, 501, "chunked request bodies are not supported: send Content-Length");
+		fail_request(c, 501,
+			     "chunked request bodies are not supported: send Content-Length");
 		return 0;
 	}
 	if (avail < head_len + clen) {
@@ -408,7 +437,8 @@ static int handle_one(struct h1_conn *c)
 
 			path = sl ? strchr(sl + 3, '/') : NULL;
 			if (!path) {
-				srv_reply_error(rs, 400, "request target must be a path starting with '/'");
+				srv_reply_error(rs, 400,
+						"request target must be a path starting with '/'");
 				goto answer;
 			}
 		}
@@ -435,15 +465,15 @@ answer:
 	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
 	if (rs->delay_us > 0) {
-		struct timeval tv = { (time_t)(rs->delay_us / 1000000),
-				      (suseconds_t)(rs->delay_us % 1000000) };
+		struct timeval tv = {(time_t)(rs->delay_us / 1000000),
+				     (suseconds_t)(rs->delay_us % 1000000)};
 
 		c->busy = 1;
 		evtimer_add(c->timer, &tv);
 		return 0;
 	}
 	if (srv_must_hold(t)) {
-		struct srv_held hd = { .status = status, .conn = c };
+		struct srv_held hd = {.status = status, .conn = c};
 
 		c->busy = 1;
 		if (srv_hold(t, &hd) == 0) {
@@ -485,7 +515,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 
 	/* A delayed reply that must also wait for a commit joins the held queue. */
 	if (!c->dead && srv_must_hold(c->t)) {
-		struct srv_held hd = { .status = 200, .conn = c };
+		struct srv_held hd = {.status = 200, .conn = c};
 
 		if (srv_hold(c->t, &hd) == 0)
 			return;
@@ -504,7 +534,7 @@ static void on_write(evutil_socket_t fd, short what, void *arg)
 static void on_read(evutil_socket_t fd, short what, void *arg)
 {
 	struct h1_conn *c = arg;
-	struct timeval idle = { H1_IDLE_S, 0 };
+	struct timeval idle = {H1_IDLE_S, 0};
 	ssize_t n;
 
 	if (what & EV_TIMEOUT) {
@@ -552,12 +582,12 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	process(c);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
-		      int salen, void *arg)
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
 {
 	struct srv_thread *t = arg;
 	struct h1_conn *c = calloc(1, sizeof(*c));
-	struct timeval idle = { H1_IDLE_S, 0 };
+	struct timeval idle = {H1_IDLE_S, 0};
 	int one = 1;
 
 	if (!c) {
@@ -584,7 +614,7 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 int h1_listen(struct srv_thread *t, int fd)
 {
 	struct evconnlistener *l =
-		evconnlistener_new(t->base, on_accept, t, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	    evconnlistener_new(t->base, on_accept, t, LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	struct evconnlistener **nl;
 
 	if (!l)

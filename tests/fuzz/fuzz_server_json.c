@@ -40,7 +40,7 @@ static void teardown(void)
 
 static void setup(void)
 {
-	const char *names[3] = { "target", "wallet", "voting" };
+	const char *names[3] = {"target", "wallet", "voting"};
 	char *err = NULL;
 
 	log_level = LOG_ERROR;
@@ -66,9 +66,14 @@ static void setup(void)
 	/* A live voting session for inputs that say TOKEN. */
 	{
 		static const char body[] = "{\"user\":\"user1\",\"password\":\"pw-user1\"}";
-		struct srv_request rq = { .method = SRV_POST, .method_name = "POST", .path = "/login",
-					  .path_len = 6, .query = "", .body = body,
-					  .body_len = sizeof(body) - 1, .now_us = srv_now_us() };
+		struct srv_request rq = {.method = SRV_POST,
+					 .method_name = "POST",
+					 .path = "/login",
+					 .path_len = 6,
+					 .query = "",
+					 .body = body,
+					 .body_len = sizeof(body) - 1,
+					 .now_us = srv_now_us()};
 		json_t *v;
 
 		srv_response_reset(&rs);
