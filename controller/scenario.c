@@ -515,8 +515,14 @@ static void list_names(struct buf *b, const char *const *names)
 static void unknown_key(struct sc *sc, const struct ynode *key, const char *where,
 			const char *const *valid)
 {
-	const char *near = closest(key->str, valid);
+	const char *near;
 	struct buf b;
+
+	if (sc->nerr >= SC_MAX_ERRORS) {
+		sc->nerr++;
+		return;
+	}
+	near = closest(key->str, valid);
 
 	if (near) {
 		sc_err(sc, key, 0, "unknown key '%s' in %s; did you mean '%s'?", key->str, where,
@@ -2105,6 +2111,8 @@ static void check_uses(struct sc *sc, const struct plan *p)
 
 		if (str_in(sc->defs, sc->ndefs, name))
 			continue;
+		if (sc->nerr >= SC_MAX_ERRORS) /* nothing more is reported: spare the search */
+			return;
 		if (dot && sc->data_unknown)
 			continue;
 		if (dot) {
@@ -2727,13 +2735,60 @@ static void print_steps(FILE *out, const struct plan_steps *s, int depth)
 	}
 }
 
+/* Requests one pass through steps sends: repeat multiplies, if takes the larger branch, and
+ * while and foreach are counted once per pass (*loops says one was seen). */
+static double count_requests(const struct plan_steps *s, bool *loops)
+{
+	double n = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct plan_step *st = &s->v[i];
+		double a, b;
+
+		switch (st->kind) {
+		case PLAN_STEP_REQUEST:
+			n += 1;
+			break;
+		case PLAN_STEP_REPEAT:
+			n += (double)st->count * count_requests(&st->body, loops);
+			break;
+		case PLAN_STEP_IF:
+			a = count_requests(&st->body, loops);
+			b = count_requests(&st->else_body, loops);
+			n += a > b ? a : b;
+			break;
+		case PLAN_STEP_WHILE:
+		case PLAN_STEP_FOREACH:
+			*loops = true;
+			n += count_requests(&st->body, loops);
+			break;
+		case PLAN_STEP_TRANSACTION:
+			n += count_requests(&st->body, loops);
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
 void scenario_print_plan(const struct plan *p, FILE *out)
 {
+	double per_user = 0;
+	bool loops = false;
 	static const char *const orders[] = { "sequential", "random", "unique" };
 	const struct plan_load *l = &p->load;
 	char a[32], b[32], c[32];
 	double total_w = 0, users = 0;
 	size_t i;
+
+	for (i = 0; i < p->nsessions; i++)
+		total_w += p->sessions[i].weight;
+	for (i = 0; i < p->nsessions; i++)
+		if (total_w > 0)
+			per_user += p->sessions[i].weight / total_w *
+				    count_requests(&p->sessions[i].steps, &loops);
 
 	fprintf(out, "scenario %s", p->name ? p->name : "(unnamed)");
 	if (p->source)
@@ -2774,8 +2829,9 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 			fprintf(out, ", ~%.0f users\n", n);
 			users += n;
 		}
-		fprintf(out, "  total: %s, ~%.0f users expected\n",
-			units_fmt_duration(a, sizeof(a), (double)plan_load_duration_us(p)), users);
+		fprintf(out, "  total: %s, ~%.0f users and ~%.0f%s requests expected\n",
+			units_fmt_duration(a, sizeof(a), (double)plan_load_duration_us(p)), users,
+			users * per_user, loops ? "+" : "");
 		break;
 	case PLAN_MODEL_CLOSED:
 		fprintf(out, "  closed model: %llu users at all times for %s",
@@ -2815,12 +2871,14 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 			fprintf(out, "  %s = %s\n", p->variables[i].name, p->variables[i].value);
 	}
 	fputs("sessions\n", out);
-	for (i = 0; i < p->nsessions; i++)
-		total_w += p->sessions[i].weight;
 	for (i = 0; i < p->nsessions; i++) {
-		fprintf(out, "  %s (weight %g, %.1f%% of users)\n", p->sessions[i].name,
-			p->sessions[i].weight,
-			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0);
+		bool sl = false;
+		double n = count_requests(&p->sessions[i].steps, &sl);
+
+		fprintf(out, "  %s (weight %g, %.1f%% of users, %.0f%s request%s per session)\n",
+			p->sessions[i].name, p->sessions[i].weight,
+			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0, n,
+			sl ? "+" : "", n == 1 && !sl ? "" : "s");
 		print_steps(out, &p->sessions[i].steps, 0);
 	}
 	if (p->nthresholds) {

@@ -276,6 +276,14 @@ static void test_good_fixtures_print(void **state)
 		fclose(f);
 		assert_non_null(strstr(text, "sessions\n"));
 		assert_non_null(strstr(text, "agents\n"));
+		if (strcmp(good_fixtures[i], "brief.yaml") == 0) {
+			assert_non_null(strstr(text, "phase 2: 2m at 50/s ramping to 500/s, ~33000 users\n"));
+			assert_non_null(strstr(text, "~34500 users and ~134550 requests expected"));
+			assert_non_null(strstr(text, "voter (weight 9, 90.0% of users, 4 requests"));
+			assert_non_null(strstr(text, "accounts: " GOOD "data/accounts.csv, 3 rows"));
+			assert_non_null(strstr(text, "    think 1s..3s (uniform)\n"));
+			assert_non_null(strstr(text, "  2 local agents\n"));
+		}
 		free(text);
 		plan_free(p);
 	}
@@ -719,6 +727,32 @@ static void test_nul_byte(void **state)
 	free(err);
 }
 
+/* Problems are listed one per line, up to a limit. */
+static void test_many_errors(void **state)
+{
+	struct buf b;
+	struct plan *p = NULL;
+	char *err = NULL, *line, *save = NULL, *last = NULL;
+	int i, lines = 0;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (i = 0; i < 30; i++)
+		buf_printf(&b, "key%d: 1\n", i);
+	assert_int_equal(scenario_load_string("t.yaml", b.data, b.len, NULL, 0, &p, &err), -1);
+	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lines++;
+		last = line;
+		if (lines == 1)
+			assert_true(strncmp(line, "t.yaml:1:1: unknown key 'key0' in scenario", 42) ==
+				    0);
+	}
+	assert_int_equal(lines, 20);
+	assert_string_equal(last, "t.yaml: too many problems; stopping here");
+	free(err);
+	buf_free(&b);
+}
+
 /* ---- every truncated prefix parses or fails cleanly ---- */
 
 static char *slurp(const char *path, size_t *len)
@@ -786,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_request),	     cmocka_unit_test(test_data_agents),
 		cmocka_unit_test(test_overrides),    cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_many_errors),
 	};
 
 	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);
