@@ -96,7 +96,8 @@ again:
 static void on_sock_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	int flags = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int flags =
+	    (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	int running;
 
 	curl_multi_socket_action(w->multi, fd, flags, &running);
@@ -132,7 +133,8 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sock
 			event_del(ev);
 		return 0;
 	}
-	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) |
+		(what & CURL_POLL_OUT ? EV_WRITE : 0);
 	if (!ev) {
 		ev = event_new(w->base, s, flags, on_sock_event, w);
 		if (!ev)
@@ -490,7 +492,7 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 		w->users_target = sched_split(l->users, n, (uint64_t)id);
 		if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && l->request_rate > 0)
 			w->pace_interval_us =
-				1e6 * (double)w->users_target / (l->request_rate / (double)n);
+			    1e6 * (double)w->users_target / (l->request_rate / (double)n);
 		break;
 	}
 	return 0;
