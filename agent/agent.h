@@ -304,8 +304,9 @@ struct worker {
 	int64_t next_arrival;	 /* absolute µs (monotonic) */
 	int64_t t0, t_end_load, t_hard;
 	int64_t lag_expect;
-	bool stopping;
-	int added; /* transfers added since drain() looked (http.c counts them) */
+	bool stopping;	 /* users stop at their next step */
+	bool load_ended; /* the plan's duration is over (end_ev now means the hard stop) */
+	int added;	 /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
 	void *match_data; /* pcre2_match_data * */

@@ -392,8 +392,18 @@ static void on_end(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!w->stopping) {
-		soft_stop(w);
+	if (!w->load_ended) {
+		/* The load's duration is over. Open model: no more arrivals, but the users already
+		 * here finish their sessions within the grace period (as in Tsung). Closed and rate
+		 * models loop for ever, so their users stop at their next step; in-flight requests
+		 * get the grace period either way. */
+		w->load_ended = true;
+		evtimer_del(w->arrive);
+		w->next_arrival = -1;
+		if (w->agent->plan->load.model == PLAN_MODEL_OPEN)
+			maybe_finish(w);
+		else
+			soft_stop(w);
 		add_at(w->end_ev, w->t_hard);
 		return;
 	}
@@ -408,6 +418,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	soft_stop(w);
+	w->load_ended = true; /* end_ev now means the hard stop */
 	if (hard < w->t_hard)
 		w->t_hard = hard;
 	evtimer_del(w->end_ev);
