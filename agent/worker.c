@@ -96,7 +96,8 @@ again:
 static void on_sock_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	int flags = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int flags =
+	    (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	int running;
 
 	curl_multi_socket_action(w->multi, fd, flags, &running);
@@ -132,7 +133,8 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sock
 			event_del(ev);
 		return 0;
 	}
-	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) |
+		(what & CURL_POLL_OUT ? EV_WRITE : 0);
 	if (!ev) {
 		ev = event_new(w->base, s, flags, on_sock_event, w);
 		if (!ev)
@@ -390,8 +392,18 @@ static void on_end(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!w->stopping) {
-		soft_stop(w);
+	if (!w->load_ended) {
+		/* The load's duration is over. Open model: no more arrivals, but the users already
+		 * here finish their sessions within the grace period (as in Tsung). Closed and rate
+		 * models loop for ever, so their users stop at their next step; in-flight requests
+		 * get the grace period either way. */
+		w->load_ended = true;
+		evtimer_del(w->arrive);
+		w->next_arrival = -1;
+		if (w->agent->plan->load.model == PLAN_MODEL_OPEN)
+			maybe_finish(w);
+		else
+			soft_stop(w);
 		add_at(w->end_ev, w->t_hard);
 		return;
 	}
@@ -406,6 +418,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	soft_stop(w);
+	w->load_ended = true; /* end_ev now means the hard stop */
 	if (hard < w->t_hard)
 		w->t_hard = hard;
 	evtimer_del(w->end_ev);
@@ -490,7 +503,7 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 		w->users_target = sched_split(l->users, n, (uint64_t)id);
 		if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && l->request_rate > 0)
 			w->pace_interval_us =
-				1e6 * (double)w->users_target / (l->request_rate / (double)n);
+			    1e6 * (double)w->users_target / (l->request_rate / (double)n);
 		break;
 	}
 	return 0;
