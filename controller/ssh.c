@@ -2090,12 +2090,24 @@ fail:
 	return NULL;
 }
 
-/* Runs the loop until no host is busy (opening or cleaning up). */
+/* Runs the loop until no host is busy (opening or cleaning up). The loop is the caller's: if
+ * one of its events asks the loop to stop (Ctrl-C, a setup deadline), the hosts still busy are
+ * given up rather than holding the caller for their timeouts. */
 static void fleet_wait(struct ssh_fleet *f)
 {
-	while (f->busy > 0)
+	while (f->busy > 0) {
 		if (event_base_loop(f->base, EVLOOP_ONCE) < 0)
 			break;
+		if (event_base_got_exit(f->base) || event_base_got_break(f->base)) {
+			for (size_t i = 0; i < f->nhosts; i++) {
+				struct ssh_host *h = &f->hosts[i];
+				if (h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED &&
+				    h->st != HS_IDLE)
+					host_fail(h, "interrupted");
+			}
+			break;
+		}
+	}
 }
 
 static char *self_dir_agent(void)
