@@ -1462,9 +1462,11 @@ static void link_step(struct ssh_link *l)
 				if (n == LIBSSH2_ERROR_EAGAIN)
 					break;
 				if (n < 0) {
-					l->why = xasprintf("SSH channel to %s failed: %s", h->label,
-							   sess_error(h->sess));
-					l->st = LS_FREE;
+					/* The agent's side is closed (it exited, say): what it
+					 * could not read is dropped, and reading on to its exit
+					 * status tells why, better than this error would. */
+					buf_reset(&l->wq);
+					l->want_eof = l->eof_sent = true;
 					break;
 				}
 				buf_consume(&l->wq, (size_t)n);
