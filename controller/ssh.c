@@ -141,7 +141,8 @@ struct ssh_host {
 	size_t idx;
 	/* A host with more agents than fit one SSH connection (sshd's MaxSessions, 10 by default)
 	 * gets extra connections; they only carry channels and use the primary's directory. */
-	struct ssh_host *primary; /* NULL on the primary connection */
+	struct ssh_host *primary;   /* NULL on the primary connection */
+	struct ssh_host *next_conn; /* the host's next connection, started once this one is in */
 	char *user, *host, *label;
 	int port;
 	unsigned agents;
@@ -1461,9 +1462,11 @@ static void link_step(struct ssh_link *l)
 				if (n == LIBSSH2_ERROR_EAGAIN)
 					break;
 				if (n < 0) {
-					l->why = xasprintf("SSH channel to %s failed: %s", h->label,
-							   sess_error(h->sess));
-					l->st = LS_FREE;
+					/* The agent's side is closed (it exited, say): what it
+					 * could not read is dropped, and reading on to its exit
+					 * status tells why, better than this error would. */
+					buf_reset(&l->wq);
+					l->want_eof = l->eof_sent = true;
 					break;
 				}
 				buf_consume(&l->wq, (size_t)n);
@@ -1773,6 +1776,10 @@ static void host_run(struct ssh_host *h)
 			if (rc < 0)
 				goto out;
 			h->auth_ok = true;
+			/* A host's extra connections log in one after another: sshd's MaxStartups
+			 * (10 by default) drops unauthenticated connections beyond its limit. */
+			if (h->next_conn && h->next_conn->st == HS_IDLE)
+				host_start(h->next_conn);
 			libssh2_keepalive_config(h->sess, 1, SSH_KEEPALIVE_S);
 			host_steps_plan(h);
 			h->pi = 0;
@@ -2066,6 +2073,7 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 		h->f = f;
 		h->idx = i;
 		h->primary = c == f->first[i] ? NULL : &f->hosts[f->first[i]];
+		h->next_conn = c + 1 < f->first[i] + f->nconn[i] ? &f->hosts[c + 1] : NULL;
 		h->fd = -1;
 		h->cmd.status = -1;
 		h->cpus = h->nofile = -1;
@@ -2090,12 +2098,24 @@ fail:
 	return NULL;
 }
 
-/* Runs the loop until no host is busy (opening or cleaning up). */
+/* Runs the loop until no host is busy (opening or cleaning up). The loop is the caller's: if
+ * one of its events asks the loop to stop (Ctrl-C, a setup deadline), the hosts still busy are
+ * given up rather than holding the caller for their timeouts. */
 static void fleet_wait(struct ssh_fleet *f)
 {
-	while (f->busy > 0)
+	while (f->busy > 0) {
 		if (event_base_loop(f->base, EVLOOP_ONCE) < 0)
 			break;
+		if (event_base_got_exit(f->base) || event_base_got_break(f->base)) {
+			for (size_t i = 0; i < f->nhosts; i++) {
+				struct ssh_host *h = &f->hosts[i];
+				if (h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED &&
+				    h->st != HS_IDLE)
+					host_fail(h, "interrupted");
+			}
+			break;
+		}
+	}
 }
 
 static char *self_dir_agent(void)
@@ -2179,8 +2199,8 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			return err_set(err, "out of memory");
 		}
 	}
-	for (size_t c = 0; c < f->nhosts; c++)
-		host_start(&f->hosts[c]);
+	for (size_t i = 0; i < nhosts; i++)
+		host_start(&f->hosts[f->first[i]]);
 	fleet_wait(f);
 
 	buf_init(&msg, 1 << 20);

@@ -11,7 +11,8 @@
 #                        DIR/known_hosts, and kills it on exit. Sessions get DIR/bin first on
 #                        PATH (sshd_config SetEnv), so the stub agent is found remotely, and
 #                        TMPDIR=DIR/tmp, so the per-run remote directories land there.
-#                        SSHD_MAX_SESSIONS sets sshd's MaxSessions (default 64 here).
+#                        SSHD_MAX_SESSIONS and SSHD_MAX_STARTUPS set sshd's MaxSessions and
+#                        MaxStartups (default 64 and 100 here).
 # netns_make N           builds N network namespaces, each with a veth pair: 10.X.i.1 on our
 #                        side, 10.X.i.2 inside (X picked per test run); sets NS_NAME[i],
 #                        NS_ADDR[i], NS_VETH[i] (our end, to cut the link), NS_GW[i] (our
@@ -103,7 +104,7 @@ MaxSessions ${SSHD_MAX_SESSIONS:-64}
 # A client that vanishes is dropped after ~3 s, so its agents see stdin EOF.
 ClientAliveInterval 1
 ClientAliveCountMax 3
-MaxStartups 100
+MaxStartups ${SSHD_MAX_STARTUPS:-100}
 EOF
   local run=()
   [ -n "$ns" ] && run=(ip netns exec "$ns")

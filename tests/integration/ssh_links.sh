@@ -33,11 +33,12 @@ grep -q "version '0.0.9' but this controller is $V" "$TEST_DIR/old.out" || fail 
 [ -z "$(ls -A "$K/tmp")" ] || fail "remote run directory left behind after a refused agent"
 echo "ok: push"
 
-# 20 agents on one host whose sshd has OpenSSH's default MaxSessions (10): the fleet opens
-# enough connections, and every agent echoes its own line.
-SSHD_MAX_SESSIONS=10 sshd_start s2 "$K" 127.0.0.1
-echo "root@127.0.0.1:$s2_PORT agents=20" >"$TEST_DIR/many"
+# 90 agents on one host whose sshd has OpenSSH's defaults, MaxSessions 10 and MaxStartups
+# 10:30:100: the fleet opens 12 connections, logging them in one after another, and every
+# agent echoes its own line.
+SSHD_MAX_SESSIONS=10 SSHD_MAX_STARTUPS=10:30:100 sshd_start s2 "$K" 127.0.0.1
+echo "root@127.0.0.1:$s2_PORT agents=90" >"$TEST_DIR/many"
 "$SSH_DRIVER" many "$TEST_DIR/many" "$K/id_ed25519" "$K/known_hosts" >"$TEST_DIR/many.out" 2>&1 \
-  || { cat "$TEST_DIR/many.out"; fail "20 agents on one host failed"; }
-grep -q "20 agents ok" "$TEST_DIR/many.out" || fail "many: $(cat "$TEST_DIR/many.out")"
-echo "ok: 20 agents on one host with MaxSessions 10"
+  || { cat "$TEST_DIR/many.out"; fail "90 agents on one host failed"; }
+grep -q "90 agents ok" "$TEST_DIR/many.out" || fail "many: $(cat "$TEST_DIR/many.out")"
+echo "ok: 90 agents on one host with sshd's default limits"

@@ -145,7 +145,7 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	int fd = mkstemp(upload);
 	const char *files[] = {upload};
 	struct ssh_fleet *f;
-	struct probe p[4];
+	struct probe p[5];
 	struct agent_link *l;
 	char *err = NULL;
 	struct buf big;
@@ -185,9 +185,14 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	probe_init(&p[2], l);
 	CHECK(ssh_fleet_start_command(f, 0, 4, "exec sleep 60", &l, &err) == 0, "start: %s", err);
 	probe_init(&p[3], l);
+	/* 5. An agent that exits while we still write: its status, not a write error. */
+	CHECK(ssh_fleet_start_command(f, 0, 5, "exit 5", &l, &err) == 0, "start: %s", err);
+	probe_init(&p[4], l);
+	for (int i = 0; i < 4; i++)
+		l->ops->write(l, big.data, big.len);
 	CHECK(run_until(base, p, 3, 20000), "links did not close in time");
 	p[3].l->ops->kill(p[3].l);
-	CHECK(run_until(base, p, 4, 10000), "killed link did not close in time");
+	CHECK(run_until(base, p, 5, 10000), "killed link did not close in time");
 
 	CHECK(p[0].why == NULL, "echo link closed with '%s'", p[0].why);
 	CHECK(p[0].out.len == big.len && memcmp(p[0].out.data, big.data, big.len) == 0,
@@ -199,9 +204,10 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	      "stderr lines: '%s'", p[1].log.data ? p[1].log.data : "");
 	CHECK(p[2].why && strstr(p[2].why, "killed by signal KILL"), "signal: %s", p[2].why);
 	CHECK(p[3].why && strstr(p[3].why, "killed by the controller"), "kill: %s", p[3].why);
+	CHECK(p[4].why && strstr(p[4].why, "exited with status 5"), "early exit: %s", p[4].why);
 	printf("echo %zu bytes ok; status, signal, stderr lines, upload, kill ok\n", big.len);
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		probe_free(&p[i]);
 	buf_free(&big);
 	free(cmd);
