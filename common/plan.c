@@ -24,6 +24,7 @@
 #include "common/err.h"
 #include "common/expr.h"
 #include "common/jsonpath.h"
+#include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/version.h"
 
@@ -1525,6 +1526,16 @@ static int dec_thresholds(struct dec *d, json_t *o, struct plan *p)
 		    get_i64(d, e, "delay_us", OPT, 0, INT64_MAX, &t->delay_us) != 0 ||
 		    get_pos(d, e, &t->pos) != 0)
 			return -1;
+		{
+			struct threshold th;
+			char *te = NULL;
+
+			if (threshold_parse(t->metric, t->condition, &th, &te, NULL) != 0) {
+				fail(d, "%s", te ? te : "bad threshold");
+				free(te);
+				return -1;
+			}
+		}
 		pop(d, s2);
 	}
 	pop(d, save);

@@ -468,6 +468,9 @@ static const struct bad_case bad_cases[] = {
      "[{\"name\":\"a\",\"file\":\"a.csv\",\"columns\":[\"x\"],\"part_count\":2,\"part_index\":2}]",
      "plan: data[0].part_index: 2 is out of range [0, 1]"},
     {"thresholds", "[{\"metric\":\"request.p95\"}]", "plan: thresholds[0].condition: missing"},
+    {"thresholds", "[{\"metric\":\"request.p95\",\"condition\":\"< 5 parsecs\"}]",
+     "plan: thresholds[0]: threshold request.p95: unknown duration unit in '5 parsecs' (use us, "
+     "ms, s, m or h)"},
     {"agents", "{\"hosts\":[{\"host\":\"h\",\"port\":70000}]}",
      "plan: agents.hosts[0].port: 70000 is out of range [1, 65535]"},
     {"agents", "{\"hosts\":[{\"port\":22}]}", "plan: agents.hosts[0].host: missing"},
