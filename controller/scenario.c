@@ -326,6 +326,19 @@ static int yaml_build(struct sc *sc, const char *text, size_t len, const char *o
 					   .col = (int)parser.problem_mark.column + 1,
 					   .origin = origin};
 
+			/* Encoding problems carry a byte offset rather than a mark. */
+			if (parser.error == YAML_READER_ERROR && parser.problem_offset <= len) {
+				size_t i;
+
+				at.line = at.col = 1;
+				for (i = 0; i < parser.problem_offset; i++) {
+					at.col++;
+					if (text[i] == '\n') {
+						at.line++;
+						at.col = 1;
+					}
+				}
+			}
 			sc_err(sc, &at, 0, "invalid YAML: %s%s%s",
 			       parser.problem ? parser.problem : "syntax error",
 			       parser.context ? " " : "", parser.context ? parser.context : "");

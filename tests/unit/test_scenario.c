@@ -185,6 +185,7 @@ static const struct bad_fixture bad_fixtures[] = {
 			 "'_' and '.' (it names the run directory)"},
     {"hosts-file-bad.yaml", "^hosts-file-bad.yaml:10:15: hosts_file: ^data/fleet-bad.txt:1:23: bad "
 			    "agents 'x' (expected 1 to 4096)"},
+    {"utf8.yaml", "^utf8.yaml:2:13: invalid YAML: invalid trailing UTF-8 octet"},
 };
 
 static char *expand(const char *msg)
