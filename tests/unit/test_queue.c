@@ -368,6 +368,38 @@ static void test_recovery_prefixes(void **state)
 	jfree(j);
 }
 
+/* A gap in the keys after the checkpoint (a record missing between two present ones): the walk
+ * stops at the gap, and the counter still continues after the highest one seen, never reusing
+ * a counter. */
+static void test_recovery_gap(void **state)
+{
+	struct journal *j = jnew();
+	struct qstore *s = open_store(j, NULL, 0);
+	char k[QSTORE_KEY_MAX];
+	char *err = NULL;
+	struct qstore_metrics m;
+	size_t i;
+
+	assert_int_equal(qstore_recover_finish(s, &err), 0);
+	for (i = 0; i < 1010; i++)
+		enq(s, "q", "0", 0, NOW, k);
+	qstore_free(s);
+	/* Records: S, E1..E1000, C1000, E1001..E1010. Drop E1005. */
+	buf_free(&j->recs[1 + 1000 + 1 + 4]);
+	memmove(&j->recs[1006], &j->recs[1007], (j->n - 1007) * sizeof(j->recs[0]));
+	j->n--;
+	s = reopen(j, j->n, NULL);
+	qstore_get_metrics(s, &m);
+	assert_int_equal(m.checkpoint_counter, 1000);
+	assert_int_equal(m.walked_keys, 4);
+	assert_int_equal(m.counter, 1010);
+	assert_int_equal(m.live, 1009);
+	enq(s, "q", "0", 0, NOW, k);
+	assert_string_equal(k, "n1:20251125:2:1011");
+	qstore_free(s);
+	jfree(j);
+}
+
 static void test_bad_records(void **state)
 {
 	struct qstore *s = open_store(NULL, NULL, 0);
@@ -568,12 +600,19 @@ static void test_parse_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_enqueue_claim_ack),  cmocka_unit_test(test_bad_keys),
-	    cmocka_unit_test(test_schedule_and_lease), cmocka_unit_test(test_bad_inputs),
-	    cmocka_unit_test(test_recovery),	       cmocka_unit_test(test_recovery_prefixes),
-	    cmocka_unit_test(test_bad_records),	       cmocka_unit_test(test_spill),
-	    cmocka_unit_test(test_snapshot),	       cmocka_unit_test(test_journal_failure),
-	    cmocka_unit_test(test_parse_lease),	       cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_enqueue_claim_ack),
+	    cmocka_unit_test(test_bad_keys),
+	    cmocka_unit_test(test_schedule_and_lease),
+	    cmocka_unit_test(test_bad_inputs),
+	    cmocka_unit_test(test_recovery),
+	    cmocka_unit_test(test_recovery_prefixes),
+	    cmocka_unit_test(test_recovery_gap),
+	    cmocka_unit_test(test_bad_records),
+	    cmocka_unit_test(test_spill),
+	    cmocka_unit_test(test_snapshot),
+	    cmocka_unit_test(test_journal_failure),
+	    cmocka_unit_test(test_parse_lease),
+	    cmocka_unit_test(test_parse_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
