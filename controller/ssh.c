@@ -62,6 +62,7 @@
 #define SSH_FILE_MAX	      ((size_t)1 << 30)
 #define SSH_CLOSE_WAIT_MS     5000 /* ssh_fleet_close: remote cleanup budget */
 #define SSH_CHANNELS_PER_CONN 8	   /* agents per connection, under sshd's default MaxSessions */
+#define SSH_MAX_OPENING	      128  /* hosts connecting at the same time */
 #define SSH_HOSTKEY_PREFS                                                                          \
 	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"    \
 	"rsa-sha2-256,ssh-rsa"
@@ -203,7 +204,9 @@ struct ssh_fleet {
 	size_t nhosts;
 	size_t nplan;	       /* hosts as the caller numbers them */
 	size_t *first, *nconn; /* their connections: hosts[first[i] .. first[i] + nconn[i]) */
-	size_t busy;	       /* hosts still opening or cleaning up */
+	size_t next_start;     /* the next host (caller's numbering) fleet_start_more starts */
+	bool starting;
+	size_t busy; /* hosts still opening or cleaning up */
 };
 
 static void host_run(struct ssh_host *h);
@@ -600,6 +603,23 @@ static void host_release_session(struct ssh_host *h)
 	}
 }
 
+static void host_start(struct ssh_host *h);
+
+/* Starts hosts not yet started while fewer than SSH_MAX_OPENING are opening: a fleet of
+ * thousands must not open thousands of sockets and key exchanges in the same instant. */
+static void fleet_start_more(struct ssh_fleet *f)
+{
+	if (f->starting)
+		return; /* a host that failed at once, inside host_start: the loop below goes on */
+	f->starting = true;
+	while (f->busy < SSH_MAX_OPENING && f->next_start < f->nplan) {
+		struct ssh_host *h = &f->hosts[f->first[f->next_start++]];
+		if (h->st == HS_IDLE)
+			host_start(h);
+	}
+	f->starting = false;
+}
+
 static void host_done(struct ssh_host *h, enum host_state st)
 {
 	bool was_busy =
@@ -608,6 +628,8 @@ static void host_done(struct ssh_host *h, enum host_state st)
 	h->st = st;
 	if (was_busy && h->f->busy > 0)
 		h->f->busy--;
+	if (was_busy && st != HS_CLOSED)
+		fleet_start_more(h->f);
 }
 
 static void host_fail(struct ssh_host *h, const char *fmt, ...)
@@ -1796,6 +1818,9 @@ static void host_run(struct ssh_host *h)
 			if (h->pi >= h->nsteps) {
 				host_done(h, h->st == HS_CLEANUP ? HS_CLOSED : HS_READY);
 				h->last_rx_ms = mono_ms();
+				if (h->f->mode == MODE_CHECK)
+					host_release_session(
+					    h); /* facts gathered: free the socket */
 				break;
 			}
 			if (h->steps[h->pi] == STEP_UPLOAD) {
@@ -2199,8 +2224,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			return err_set(err, "out of memory");
 		}
 	}
-	for (size_t i = 0; i < nhosts; i++)
-		host_start(&f->hosts[f->first[i]]);
+	fleet_start_more(f);
 	fleet_wait(f);
 
 	buf_init(&msg, 1 << 20);
@@ -2529,8 +2553,8 @@ int hosts_check_main(int argc, char **argv)
 	for (size_t i = 0; i < nhosts; i++) {
 		f->hosts[i].agent_path =
 		    strdup(opt.remote_agent ? opt.remote_agent : "barrage-agent");
-		host_start(&f->hosts[i]);
 	}
+	fleet_start_more(f);
 	fleet_wait(f);
 
 	if (json) {
