@@ -69,9 +69,9 @@ enum {
 
 struct wstats {
 	uint32_t interval;
-	bool ready;            /* handed off and not yet taken by the main thread */
-	struct hist **h;       /* [prog->nhists], allocated on first record */
-	uint64_t *c;           /* [prog->nctrs] */
+	bool ready;	 /* handed off and not yet taken by the main thread */
+	struct hist **h; /* [prog->nhists], allocated on first record */
+	uint64_t *c;	 /* [prog->nctrs] */
 	uint64_t http[AGENT_HTTP_CODES];
 	int64_t users, users_max; /* gauges: value at the hand-off and maximum during */
 	int64_t conns, conns_max;
@@ -97,14 +97,14 @@ struct ccapture {
 	const struct plan_capture *src;
 	int sym;
 	int err_ctr;
-	void *re;       /* pcre2_code * (regex) */
+	void *re; /* pcre2_code * (regex) */
 	struct jsonpath *jp;
 };
 
 struct chdr {
 	char *name;
 	struct tmpl *t; /* NULL when constant */
-	char *line;     /* "Name: value" when constant */
+	char *line;	/* "Name: value" when constant */
 };
 
 enum { M_GET = 0, M_POST, M_HEAD, M_OTHER };
@@ -112,22 +112,22 @@ enum { M_GET = 0, M_POST, M_HEAD, M_OTHER };
 struct creq {
 	const struct plan_request *src;
 	int method;
-	struct tmpl *url;       /* NULL when constant */
-	char *url_const;        /* the absolute URL when constant */
-	CURLU *url_handle;      /* prebuilt for url_const (read only after compile) */
-	bool url_is_path;       /* templated URL that needs the target prefix */
+	struct tmpl *url;  /* NULL when constant */
+	char *url_const;   /* the absolute URL when constant */
+	CURLU *url_handle; /* prebuilt for url_const (read only after compile) */
+	bool url_is_path;  /* templated URL that needs the target prefix */
 	struct chdr *hdrs;
 	size_t nhdrs;
-	size_t nhdr_tmpl;       /* how many of hdrs are templates */
-	struct tmpl *body;      /* NULL: no body or constant */
+	size_t nhdr_tmpl;  /* how many of hdrs are templates */
+	struct tmpl *body; /* NULL: no body or constant */
 	char *body_const;
 	size_t body_len;
 	bool has_body;
-	bool need_body;         /* a capture or an expectation reads the response body */
+	bool need_body; /* a capture or an expectation reads the response body */
 	struct ccapture *caps;
 	size_t ncaps;
-	void *expect_re;        /* pcre2_code * for expect.body_regex */
-	int hist;               /* req_NAME or -1 */
+	void *expect_re; /* pcre2_code * for expect.body_regex */
+	int hist;	 /* req_NAME or -1 */
 	long timeout_ms;
 };
 
@@ -138,25 +138,25 @@ struct cstep {
 	struct expr *cond;
 	struct cstep *body, *else_body;
 	size_t nbody, nelse;
-	int hist;              /* TRANSACTION: tr_NAME */
+	int hist;		/* TRANSACTION: tr_NAME */
 	int list_sym, item_sym; /* FOREACH */
 	struct cset *set;
 	size_t nset;
-	int abort_ctr;         /* ABORT */
+	int abort_ctr; /* ABORT */
 };
 
 struct csession {
 	const struct plan_session *src;
 	struct cstep *steps;
 	size_t nsteps;
-	double cum_weight;     /* for weighted choice */
+	double cum_weight; /* for weighted choice */
 };
 
 /* A data file loaded into memory: rows of this agent's slice, each an array of columns. */
 struct dataset {
 	const struct plan_data *src;
 	struct csv *csv;
-	long *colmap;          /* plan column i -> CSV column */
+	long *colmap; /* plan column i -> CSV column */
 	size_t nrows;
 	atomic_uint_fast64_t next; /* sequential and unique orders */
 };
@@ -166,11 +166,11 @@ struct prog {
 	struct csession *sessions;
 	size_t nsessions;
 	double total_weight;
-	struct cset *globals;  /* plan.variables, evaluated when a user starts */
+	struct cset *globals; /* plan.variables, evaluated when a user starts */
 	size_t nglobals;
 	struct sym *syms;
 	size_t nsyms;
-	int *sym_hash;         /* open addressing, -1 empty, size sym_hash_size */
+	int *sym_hash; /* open addressing, -1 empty, size sym_hash_size */
 	size_t sym_hash_size;
 	char **hist_names;
 	size_t nhists, hists_cap;
@@ -178,8 +178,8 @@ struct prog {
 	size_t nctrs, ctrs_cap;
 	struct dataset *data;
 	size_t ndata;
-	size_t max_depth;      /* deepest nesting of steps + 1 */
-	char *target;          /* plan target without a trailing slash */
+	size_t max_depth; /* deepest nesting of steps + 1 */
+	char *target;	  /* plan target without a trailing slash */
 	bool https;
 	bool need_match_data;
 	uint32_t max_groups;
@@ -228,7 +228,6 @@ struct health_cpu {
 	int64_t cpu_us;
 };
 
-
 struct agent;
 struct worker;
 
@@ -236,7 +235,7 @@ struct worker;
 struct uvar {
 	bool set;
 	struct buf val;
-	uint32_t *items;      /* offsets into val: item i is [items[2i], items[2i] + items[2i+1]) */
+	uint32_t *items; /* offsets into val: item i is [items[2i], items[2i] + items[2i+1]) */
 	size_t nitems, items_cap;
 };
 
@@ -260,19 +259,19 @@ struct user {
 	const struct csession *session;
 	struct frame *stack;
 	size_t depth;
-	struct uvar *vars;       /* [nsyms] */
-	size_t *rows;            /* [ndata] */
+	struct uvar *vars; /* [nsyms] */
+	size_t *rows;	   /* [ndata] */
 	uint64_t user_id;
 	int64_t session_start, page_start, page_last_end;
-	int64_t intended_us;     /* rate model: intended send time of the current request */
+	int64_t intended_us; /* rate model: intended send time of the current request */
 	int64_t sent_us;
-	double pace_next_us;     /* rate model: next intended send time */
+	double pace_next_us; /* rate model: next intended send time */
 	bool page_open;
-	bool stop_after;         /* end the session at the next step boundary */
-	const struct creq *req;  /* request in flight */
+	bool stop_after;	     /* end the session at the next step boundary */
+	const struct creq *req;	     /* request in flight */
 	const struct creq *last_req; /* what the easy handle is set up for */
-	int wait;                /* what the timer is for (user.c) */
-	bool counted;            /* the session is counted in users_count */
+	int wait;		     /* what the timer is for (user.c) */
+	bool counted;		     /* the session is counted in users_count */
 	struct buf url, hdrs, body, resp, scratch, tmp;
 	struct curl_slist *hdr_nodes; /* [max headers + 2], our own nodes pointing into hdrs */
 	size_t hdr_nodes_cap;
@@ -286,29 +285,31 @@ struct worker {
 	struct event_base *base;
 	CURLM *multi;
 	struct event *curl_timer, *tick, *stop_ev, *arrive, *lag_ev, *end_ev;
-	struct event **fdev;     /* per socket fd, created once and reused */
+	struct event **fdev; /* per socket fd, created once and reused */
 	size_t nfdev;
-	struct wstats *cur;      /* recorded into on the hot path; only this thread touches it */
-	pthread_mutex_t mu;      /* guards hand */
-	struct wstats *hand;     /* the last interval handed to the main thread */
-	uint32_t interval;       /* index of the interval being recorded */
-	bool finished;           /* thread left its loop (set under mu) */
+	struct wstats *cur;  /* recorded into on the hot path; only this thread touches it */
+	pthread_mutex_t mu;  /* guards hand */
+	struct wstats *hand; /* the last interval handed to the main thread */
+	uint32_t interval;   /* index of the interval being recorded */
+	bool finished;	     /* thread left its loop (set under mu) */
 	uint64_t rng;
 	struct user *live, *free_users;
 	int64_t users_alive, conns_open;
 	/* load share of this worker */
 	struct sched_open open;
-	uint64_t max_users;      /* open model: 0 = no cap */
-	uint64_t users_target;   /* closed/rate */
-	uint64_t users_started;  /* closed/rate ramp */
+	uint64_t max_users;	 /* open model: 0 = no cap */
+	uint64_t users_target;	 /* closed/rate */
+	uint64_t users_started;	 /* closed/rate ramp */
 	double pace_interval_us; /* rate model: per-user interval between requests */
-	int64_t next_arrival;    /* absolute µs (monotonic) */
+	int64_t next_arrival;	 /* absolute µs (monotonic) */
 	int64_t t0, t_end_load, t_hard;
 	int64_t lag_expect;
-	bool stopping;
+	bool stopping;	 /* users stop at their next step */
+	bool load_ended; /* the plan's duration is over (end_ev now means the hard stop) */
+	int added;	 /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
-	void *match_data;        /* pcre2_match_data * */
+	void *match_data; /* pcre2_match_data * */
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -318,20 +319,19 @@ struct agent {
 	struct worker *workers;
 	int nworkers;
 	struct event_base *base; /* main thread */
-	struct event *collect;   /* activated by workers after a hand-off */
-	int64_t t0;              /* monotonic start of the load, µs */
+	struct event *collect;	 /* activated by workers after a hand-off */
+	int64_t t0;		 /* monotonic start of the load, µs */
 	atomic_uint_fast64_t user_seq;
 	uint64_t seed;
 	struct agent_emit emit;
 	bool started, stopping, done, joined;
-	int nstarted;            /* worker threads created */
-	uint32_t next_interval;  /* index of the next STATS */
+	int nstarted;		/* worker threads created */
+	uint32_t next_interval; /* index of the next STATS */
 	struct health_cpu cpu;
-	struct event *safety;    /* duration + grace + margin: stop no matter what */
+	struct event *safety; /* duration + grace + margin: stop no matter what */
 };
 
 /* engine.c: the agent's load as the main thread sees it. */
-
 
 /* Take ownership of plan, compile it, load data, create the workers (not yet running).
  * base is the main thread's event_base. */

@@ -62,7 +62,8 @@ static void capture_regex(struct collect *c, const pcre2_code *re, const char *b
 			return;
 		ov = pcre2_get_ovector_pointer(md);
 		g = rc > 1 ? 1 : 0;
-		if (ov[2 * g] != PCRE2_UNSET && take(c, body + ov[2 * g], ov[2 * g + 1] - ov[2 * g]))
+		if (ov[2 * g] != PCRE2_UNSET &&
+		    take(c, body + ov[2 * g], ov[2 * g + 1] - ov[2 * g]))
 			return;
 		off = ov[1] > ov[0] ? ov[1] : ov[0] + 1;
 	}

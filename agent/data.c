@@ -33,7 +33,8 @@ static int load_one(struct dataset *d, const struct plan_data *pd, const char *s
 		d->colmap[i] = csv_column_index(d->csv, pd->columns[i], strlen(pd->columns[i]));
 		if (d->colmap[i] < 0)
 			return err_set(err, "%s:%d:%d: data '%s': %s has no column '%s'", source,
-				       pd->pos.line, pd->pos.col, pd->name, pd->file, pd->columns[i]);
+				       pd->pos.line, pd->pos.col, pd->name, pd->file,
+				       pd->columns[i]);
 	}
 	return 0;
 }

@@ -162,7 +162,8 @@ static void emit_interval(struct agent *a, bool final)
 			if (w->hand->lag_max_ms > h.loop_lag_ms)
 				h.loop_lag_ms = w->hand->lag_max_ms;
 			wstats_reset(a->prog, w->hand);
-			w->hand->users = w->hand->users_max = w->hand->conns = w->hand->conns_max = 0;
+			w->hand->users = w->hand->users_max = w->hand->conns = w->hand->conns_max =
+			    0;
 		}
 		pthread_mutex_unlock(&w->mu);
 	}

@@ -27,8 +27,8 @@ int expect_run(struct user *u, const struct creq *r, long status)
 			return -1;
 		}
 	}
-	if (e->body_contains && !memmem(body, u->resp.len, e->body_contains,
-					strlen(e->body_contains))) {
+	if (e->body_contains &&
+	    !memmem(body, u->resp.len, e->body_contains, strlen(e->body_contains))) {
 		c[C_ERR_EXPECT_BODY]++;
 		return -1;
 	}
@@ -42,7 +42,7 @@ int expect_run(struct user *u, const struct creq *r, long status)
 		const char *want = e->headers[i].value ? e->headers[i].value : "";
 
 		if (curl_easy_header(u->easy, e->headers[i].name, 0, CURLH_HEADER, -1, &h) !=
-			    CURLHE_OK ||
+			CURLHE_OK ||
 		    !strstr(h->value, want)) {
 			c[C_ERR_EXPECT_HEADER]++;
 			return -1;

@@ -15,7 +15,7 @@
 #include "agent/agent.h"
 
 #define HEALTH_CPU_FRACTION 0.9
-#define HEALTH_LAG_MS 100.0
+#define HEALTH_LAG_MS	    100.0
 
 static int64_t cpu_now_us(void)
 {

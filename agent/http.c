@@ -223,7 +223,8 @@ int http_send(struct user *u, const struct creq *r)
 		if (render(u, r->url, &u->url) < 0)
 			return -1;
 		if (r->url_is_path && u->url.data[at] != '/') {
-			/* Insert the missing slash by rebuilding (rare: paths usually start with /). */
+			/* Insert the missing slash by rebuilding (rare: paths usually start with
+			 * /). */
 			buf_reset(&u->tmp);
 			buf_append(&u->tmp, u->url.data, at);
 			buf_append_byte(&u->tmp, '/');
@@ -263,6 +264,7 @@ add:
 	u->sent_us = worker_now();
 	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
 		return -1;
+	u->w->added++;
 	return 0;
 }
 

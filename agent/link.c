@@ -52,16 +52,15 @@ static void print_summary(struct link *l)
 	for (size_t i = 0; i < t->nhists; i++) {
 		const struct hist *h = t->hists[i].h;
 
-		buf_printf(&l->out,
-			   "%s\"%s\":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
-			   "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
-			   i ? "," : "", t->hists[i].name, (unsigned long long)h->count, hist_mean(h),
-			   (unsigned long long)h->min,
-			   (unsigned long long)hist_percentile(h, 50),
-			   (unsigned long long)hist_percentile(h, 90),
-			   (unsigned long long)hist_percentile(h, 99),
-			   (unsigned long long)hist_percentile(h, 99.9),
-			   (unsigned long long)h->max);
+		buf_printf(
+		    &l->out,
+		    "%s\"%s\":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
+		    "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
+		    i ? "," : "", t->hists[i].name, (unsigned long long)h->count, hist_mean(h),
+		    (unsigned long long)h->min, (unsigned long long)hist_percentile(h, 50),
+		    (unsigned long long)hist_percentile(h, 90),
+		    (unsigned long long)hist_percentile(h, 99),
+		    (unsigned long long)hist_percentile(h, 99.9), (unsigned long long)h->max);
 	}
 	buf_append_str(&l->out, "},\"counters\":{");
 	for (size_t i = 0, n = 0; i < t->ncounters; i++) {
@@ -82,7 +81,8 @@ static void send_json(struct link *l, enum wire_type type, json_t *j)
 
 	if (s) {
 		if (wire_write_fd(STDOUT_FILENO, type, s, strlen(s)) < 0)
-			log_warn("cannot write %s frame: %s", wire_type_name(type), strerror(errno));
+			log_warn("cannot write %s frame: %s", wire_type_name(type),
+				 strerror(errno));
 		free(s);
 	}
 	json_decref(j);
@@ -142,7 +142,7 @@ static int prepare(struct link *l, const char *json, size_t len, char **err)
 	if (l->agent)
 		return err_set(err, "a second PLAN");
 	if (plan_decode(json, len, &p, err) < 0)
-		return err_prefix(err, "plan");
+		return -1;
 	return agent_prepare(&l->agent, p, l->base, em, err);
 }
 
@@ -213,7 +213,8 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 		stop(l, "STOP received");
 		return;
 	case WIRE_ERROR:
-		log_error("controller error: %.*s", (int)(len > 500 ? 500 : len), (const char *)payload);
+		log_error("controller error: %.*s", (int)(len > 500 ? 500 : len),
+			  (const char *)payload);
 		stop(l, "controller ERROR");
 		return;
 	default:

@@ -5,10 +5,10 @@
 #include <stdbool.h>
 
 struct link_opts {
-	bool standalone;        /* run plan_path now and print interval JSON lines on stdout */
+	bool standalone; /* run plan_path now and print interval JSON lines on stdout */
 	const char *plan_path;
-	bool stats_json;        /* standalone: also print every interval (stats_to_json lines) */
-	int ready_timeout_s;    /* exit when START has not come after this long */
+	bool stats_json;     /* standalone: also print every interval (stats_to_json lines) */
+	int ready_timeout_s; /* exit when START has not come after this long */
 };
 
 /* Returns the process exit code. */

@@ -19,25 +19,26 @@
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: barrage-agent [--plan PLAN.json [--stats-json]] [--ready-timeout SECONDS]\n"
-		   "                     [-v] [-q] [--version]\n"
-		   "Without --plan the agent speaks the wire protocol on stdin/stdout (the\n"
-		   "controller starts it). With --plan it runs the plan at once and prints a\n"
-		   "summary JSON line at the end (and, with --stats-json, each interval's\n"
-		   "statistics as one JSON line before it).\n");
+	fprintf(f,
+		"usage: barrage-agent [--plan PLAN.json [--stats-json]] [--ready-timeout SECONDS]\n"
+		"                     [-v] [-q] [--version]\n"
+		"Without --plan the agent speaks the wire protocol on stdin/stdout (the\n"
+		"controller starts it). With --plan it runs the plan at once and prints a\n"
+		"summary JSON line at the end (and, with --stats-json, each interval's\n"
+		"statistics as one JSON line before it).\n");
 }
 
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"plan", required_argument, NULL, 'p'},
-		{"stats-json", no_argument, NULL, 'j'},
-		{"ready-timeout", required_argument, NULL, 'r'},
-		{"verbose", no_argument, NULL, 'v'},
-		{"quiet", no_argument, NULL, 'q'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+	    {"plan", required_argument, NULL, 'p'},
+	    {"stats-json", no_argument, NULL, 'j'},
+	    {"ready-timeout", required_argument, NULL, 'r'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"version", no_argument, NULL, 'V'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct link_opts lo = {.ready_timeout_s = 60};
 	int c, rc;
@@ -57,8 +58,10 @@ int main(int argc, char **argv)
 			long v = strtol(optarg, &end, 10);
 
 			if (*end || v <= 0 || v > 86400) {
-				fprintf(stderr, "barrage-agent: --ready-timeout: '%s' is not a number of "
-						"seconds (1-86400)\n", optarg);
+				fprintf(stderr,
+					"barrage-agent: --ready-timeout: '%s' is not a number of "
+					"seconds (1-86400)\n",
+					optarg);
 				return 2;
 			}
 			lo.ready_timeout_s = (int)v;
@@ -71,7 +74,8 @@ int main(int argc, char **argv)
 			log_level = LOG_ERROR;
 			break;
 		case 'V':
-			printf("barrage-agent %s (wire %d)\n", BARRAGE_VERSION, BARRAGE_WIRE_VERSION);
+			printf("barrage-agent %s (wire %d)\n", BARRAGE_VERSION,
+			       BARRAGE_WIRE_VERSION);
 			return 0;
 		case 'h':
 			usage(stdout);

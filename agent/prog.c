@@ -17,30 +17,31 @@
 #include "common/err.h"
 
 static const char *const fixed_hists[H_FIXED] = {
-	[H_CONNECT] = "connect", [H_TLS] = "tls",   [H_REQUEST] = "request",
-	[H_REQUEST_SERVICE] = "request_service",   [H_TTFB] = "ttfb",
-	[H_PAGE] = "page",       [H_SESSION] = "session",
+    [H_CONNECT] = "connect", [H_TLS] = "tls",
+    [H_REQUEST] = "request", [H_REQUEST_SERVICE] = "request_service",
+    [H_TTFB] = "ttfb",	     [H_PAGE] = "page",
+    [H_SESSION] = "session",
 };
 
 static const char *const fixed_ctrs[C_FIXED] = {
-	[C_REQUESTS] = "requests",
-	[C_SIZE_RCV] = "size_rcv",
-	[C_SIZE_SENT] = "size_sent",
-	[C_USERS_COUNT] = "users_count",
-	[C_FINISH_USERS] = "finish_users_count",
-	[C_DROPPED_USERS] = "dropped_users",
-	[C_ERR_CONNECT] = "error_connect",
-	[C_ERR_TIMEOUT] = "error_timeout",
-	[C_ERR_TLS] = "error_tls",
-	[C_ERR_DNS] = "error_dns",
-	[C_ERR_CLOSED] = "error_closed",
-	[C_ERR_OTHER] = "error_other",
-	[C_ERR_EXPECT_STATUS] = "error_expect_status",
-	[C_ERR_EXPECT_BODY] = "error_expect_body",
-	[C_ERR_EXPECT_HEADER] = "error_expect_header",
-	[C_ERR_ABORT] = "error_abort",
-	[C_ERR_EVAL] = "error_eval",
-	[C_ERR_RENDER] = "error_render",
+    [C_REQUESTS] = "requests",
+    [C_SIZE_RCV] = "size_rcv",
+    [C_SIZE_SENT] = "size_sent",
+    [C_USERS_COUNT] = "users_count",
+    [C_FINISH_USERS] = "finish_users_count",
+    [C_DROPPED_USERS] = "dropped_users",
+    [C_ERR_CONNECT] = "error_connect",
+    [C_ERR_TIMEOUT] = "error_timeout",
+    [C_ERR_TLS] = "error_tls",
+    [C_ERR_DNS] = "error_dns",
+    [C_ERR_CLOSED] = "error_closed",
+    [C_ERR_OTHER] = "error_other",
+    [C_ERR_EXPECT_STATUS] = "error_expect_status",
+    [C_ERR_EXPECT_BODY] = "error_expect_body",
+    [C_ERR_EXPECT_HEADER] = "error_expect_header",
+    [C_ERR_ABORT] = "error_abort",
+    [C_ERR_EVAL] = "error_eval",
+    [C_ERR_RENDER] = "error_render",
 };
 
 static int where(const struct prog *g, struct plan_pos pos, char **err, const char *fmt,
@@ -336,8 +337,8 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 		if (r->hdrs[i].t)
 			r->nhdr_tmpl++;
 	if (pr->body_kind == PLAN_BODY_RAW || pr->body_kind == PLAN_BODY_JSON) {
-		enum tmpl_escape esc = pr->body_kind == PLAN_BODY_JSON ? TMPL_ESCAPE_JSON
-								       : TMPL_ESCAPE_NONE;
+		enum tmpl_escape esc =
+		    pr->body_kind == PLAN_BODY_JSON ? TMPL_ESCAPE_JSON : TMPL_ESCAPE_NONE;
 
 		r->has_body = true;
 		if (compile_tmpl(g, pr->body ? pr->body : "", esc, st->pos, "body", &t, err) < 0)
@@ -396,8 +397,8 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 
 		c->src = pc;
 		c->sym = sym_add(g, pc->var, SYM_VAR, -1, -1);
-		c->err_ctr = prefixed(&g->ctr_names, &g->nctrs, &g->ctrs_cap, "error_capture_",
-				      pc->var);
+		c->err_ctr =
+		    prefixed(&g->ctr_names, &g->nctrs, &g->ctrs_cap, "error_capture_", pc->var);
 		if (c->sym < 0 || c->err_ctr < 0)
 			return err_set(err, "out of memory");
 		switch (pc->kind) {
@@ -428,15 +429,16 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 		r->need_body = true;
 	if (pr->expect.body_regex) {
 		r->need_body = true;
-		r->expect_re = compile_regex(g, pr->expect.body_regex, pr->expect.pos, "expect", err);
+		r->expect_re =
+		    compile_regex(g, pr->expect.body_regex, pr->expect.pos, "expect", err);
 		if (!r->expect_re)
 			return -1;
 	}
 	return 0;
 }
 
-static int compile_steps(struct prog *g, const struct plan_steps *in, struct cstep **out,
-			 size_t *n, size_t depth, char **err);
+static int compile_steps(struct prog *g, const struct plan_steps *in, struct cstep **out, size_t *n,
+			 size_t depth, char **err);
 
 static int compile_cond(struct prog *g, const struct plan_step *st, struct expr **out, char **err)
 {
@@ -498,8 +500,8 @@ static int compile_step(struct prog *g, const struct plan_step *st, struct cstep
 			if (c->set[i].sym < 0)
 				return err_set(err, "out of memory");
 			c->nset++;
-			if (compile_tmpl(g, st->set[i].value, TMPL_ESCAPE_NONE, st->set[i].pos, "set",
-					 &c->set[i].value, err) < 0)
+			if (compile_tmpl(g, st->set[i].value, TMPL_ESCAPE_NONE, st->set[i].pos,
+					 "set", &c->set[i].value, err) < 0)
 				return -1;
 		}
 		break;
@@ -526,8 +528,8 @@ static int compile_step(struct prog *g, const struct plan_step *st, struct cstep
 	return 0;
 }
 
-static int compile_steps(struct prog *g, const struct plan_steps *in, struct cstep **out,
-			 size_t *n, size_t depth, char **err)
+static int compile_steps(struct prog *g, const struct plan_steps *in, struct cstep **out, size_t *n,
+			 size_t depth, char **err)
 {
 	if (depth > 64)
 		return err_set(err, "steps nested more than 64 deep");

@@ -21,10 +21,10 @@
 #include <stdint.h>
 
 struct sched_phase {
-	double start_us;    /* offset from the start of the load */
+	double start_us; /* offset from the start of the load */
 	double duration_us;
-	double rate;        /* per second at the start of the phase */
-	double rate_end;    /* per second at its end (== rate when constant) */
+	double rate;	 /* per second at the start of the phase */
+	double rate_end; /* per second at its end (== rate when constant) */
 };
 
 #define SCHED_MAX_PHASES 64
@@ -32,9 +32,9 @@ struct sched_phase {
 struct sched_open {
 	struct sched_phase phases[SCHED_MAX_PHASES];
 	size_t nphases;
-	size_t cur;         /* phase of the last arrival */
-	double t_us;        /* time of the last arrival, from the start */
-	double end_us;      /* end of the last phase */
+	size_t cur;    /* phase of the last arrival */
+	double t_us;   /* time of the last arrival, from the start */
+	double end_us; /* end of the last phase */
 };
 
 /* scale multiplies every rate (a worker's share). Phases beyond SCHED_MAX_PHASES are an error. */
@@ -58,8 +58,8 @@ double sched_pace_take(double *next, double interval_us);
 
 /* Random numbers: xorshift64*, and helpers on it. */
 uint64_t sched_rand(uint64_t *s);
-double sched_rand_unit(uint64_t *s);      /* (0, 1] */
-double sched_rand_exp(uint64_t *s);       /* Exp(1) */
+double sched_rand_unit(uint64_t *s); /* (0, 1] */
+double sched_rand_exp(uint64_t *s);  /* Exp(1) */
 uint64_t sched_seed(uint64_t seed, uint64_t stream);
 
 #endif

@@ -271,7 +271,8 @@ static void user_end(struct user *u, enum end_how how)
 	u->req = NULL;
 	close_page(u);
 	if (u->counted && how != END_STOPPED) {
-		wstats_record(w->prog, w->cur, H_SESSION, (uint64_t)(worker_now() - u->session_start));
+		wstats_record(w->prog, w->cur, H_SESSION,
+			      (uint64_t)(worker_now() - u->session_start));
 		w->cur->c[C_FINISH_USERS]++;
 	}
 	u->counted = false;
@@ -342,8 +343,8 @@ static size_t list_len(struct user *u, int sym)
 
 static void push(struct user *u, const struct cstep *owner, const struct cstep *steps, size_t n)
 {
-	u->stack[u->depth++] = (struct frame){
-		.owner = owner, .steps = steps, .n = n, .t_start = worker_now()};
+	u->stack[u->depth++] =
+	    (struct frame){.owner = owner, .steps = steps, .n = n, .t_start = worker_now()};
 }
 
 /* The top frame ran out of steps: loop it again or close it. Returns false when the session
@@ -372,7 +373,8 @@ static bool frame_next(struct user *u)
 			set_item(u, o->list_sym, o->item_sym, f->iter);
 		break;
 	case PLAN_STEP_TRANSACTION:
-		wstats_record(u->w->prog, u->w->cur, o->hist, (uint64_t)(worker_now() - f->t_start));
+		wstats_record(u->w->prog, u->w->cur, o->hist,
+			      (uint64_t)(worker_now() - f->t_start));
 		break;
 	default:
 		break;
@@ -436,7 +438,8 @@ static void user_run(struct user *u)
 		switch (s->kind) {
 		case PLAN_STEP_REQUEST:
 			if (u->w->pace_interval_us > 0) {
-				/* wrk2 pacing: never before the intended time, at once when late. */
+				/* wrk2 pacing: never before the intended time, at once when late.
+				 */
 				int64_t now = worker_now();
 
 				u->intended_us = (int64_t)sched_pace_take(&u->pace_next_us,
@@ -536,7 +539,8 @@ void user_schedule_begin(struct user *u, int64_t delay_us)
 void user_transfer_done(struct user *u, CURLcode rc)
 {
 	const struct creq *r = u->req;
-	enum plan_on_fail on_fail = r->src->has_expect ? r->src->expect.on_fail : PLAN_ON_FAIL_ABORT;
+	enum plan_on_fail on_fail =
+	    r->src->has_expect ? r->src->expect.on_fail : PLAN_ON_FAIL_ABORT;
 	long status = http_account(u, rc);
 	bool failed = rc != CURLE_OK;
 

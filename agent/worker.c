@@ -63,8 +63,10 @@ void worker_count_conn(struct worker *w, int delta)
 static void drain(struct worker *w)
 {
 	CURLMsg *m;
-	int left;
+	int left, running;
+	bool added = false;
 
+again:
 	while ((m = curl_multi_info_read(w->multi, &left))) {
 		struct user *u = NULL;
 		CURL *e = m->easy_handle;
@@ -74,15 +76,28 @@ static void drain(struct worker *w)
 			continue;
 		curl_easy_getinfo(e, CURLINFO_PRIVATE, (char **)&u);
 		curl_multi_remove_handle(w->multi, e);
-		if (u)
+		if (u) {
+			w->added = 0;
 			user_transfer_done(u, rc);
+			added |= w->added > 0;
+		}
+	}
+	/* Completions usually start the users' next requests. Kicking libcurl now, in the same
+	 * loop iteration, sends them at once instead of one timer round trip later, and lets
+	 * libevent's changelist fold the idle connection's "remove" and the new request's "watch"
+	 * into no epoll_ctl call at all. */
+	if (added) {
+		added = false;
+		curl_multi_socket_action(w->multi, CURL_SOCKET_TIMEOUT, 0, &running);
+		goto again;
 	}
 }
 
 static void on_sock_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	int flags = (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
+	int flags =
+	    (what & EV_READ ? CURL_CSELECT_IN : 0) | (what & EV_WRITE ? CURL_CSELECT_OUT : 0);
 	int running;
 
 	curl_multi_socket_action(w->multi, fd, flags, &running);
@@ -118,7 +133,8 @@ static int on_socket(CURL *e, curl_socket_t s, int what, void *userp, void *sock
 			event_del(ev);
 		return 0;
 	}
-	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) | (what & CURL_POLL_OUT ? EV_WRITE : 0);
+	flags = EV_PERSIST | (what & CURL_POLL_IN ? EV_READ : 0) |
+		(what & CURL_POLL_OUT ? EV_WRITE : 0);
 	if (!ev) {
 		ev = event_new(w->base, s, flags, on_sock_event, w);
 		if (!ev)
@@ -376,8 +392,18 @@ static void on_end(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (!w->stopping) {
-		soft_stop(w);
+	if (!w->load_ended) {
+		/* The load's duration is over. Open model: no more arrivals, but the users already
+		 * here finish their sessions within the grace period (as in Tsung). Closed and rate
+		 * models loop for ever, so their users stop at their next step; in-flight requests
+		 * get the grace period either way. */
+		w->load_ended = true;
+		evtimer_del(w->arrive);
+		w->next_arrival = -1;
+		if (w->agent->plan->load.model == PLAN_MODEL_OPEN)
+			maybe_finish(w);
+		else
+			soft_stop(w);
 		add_at(w->end_ev, w->t_hard);
 		return;
 	}
@@ -392,6 +418,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	(void)what;
 	soft_stop(w);
+	w->load_ended = true; /* end_ev now means the hard stop */
 	if (hard < w->t_hard)
 		w->t_hard = hard;
 	evtimer_del(w->end_ev);
@@ -419,7 +446,17 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 	pthread_mutex_init(&w->mu, NULL);
 	buf_init(&w->scratch, (size_t)16 << 20);
 	w->rng = sched_seed(a->seed, (uint64_t)id);
-	w->base = event_base_new();
+	{
+		/* The changelist coalesces a delete and a re-add of the same socket within one loop
+		 * iteration (a keep-alive connection between two requests) into nothing. */
+		struct event_config *cfg = event_config_new();
+
+		if (cfg) {
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+			w->base = event_base_new_with_config(cfg);
+			event_config_free(cfg);
+		}
+	}
 	w->multi = curl_multi_init();
 	w->cur = wstats_new(w->prog);
 	w->hand = wstats_new(w->prog);
@@ -466,7 +503,7 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 		w->users_target = sched_split(l->users, n, (uint64_t)id);
 		if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && l->request_rate > 0)
 			w->pace_interval_us =
-				1e6 * (double)w->users_target / (l->request_rate / (double)n);
+			    1e6 * (double)w->users_target / (l->request_rate / (double)n);
 		break;
 	}
 	return 0;

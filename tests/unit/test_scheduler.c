@@ -132,7 +132,8 @@ static void test_closed_concurrency(void **state)
 			if (end_at[i] < 0)
 				continue;
 			if (end_at[i] <= now) /* replaced by a new user in the same slot */
-				end_at[i] = now + 100000 + (int64_t)(sched_rand_unit(&rng) * 1900000);
+				end_at[i] =
+				    now + 100000 + (int64_t)(sched_rand_unit(&rng) * 1900000);
 			active++;
 		}
 		assert_int_equal(active, (int)started);
@@ -201,13 +202,13 @@ static void test_random_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_poisson_rate),
-		cmocka_unit_test(test_ramp_shape),
-		cmocka_unit_test(test_scale_and_split),
-		cmocka_unit_test(test_zero_phase),
-		cmocka_unit_test(test_closed_concurrency),
-		cmocka_unit_test(test_constant_rate_catch_up),
-		cmocka_unit_test(test_random_helpers),
+	    cmocka_unit_test(test_poisson_rate),
+	    cmocka_unit_test(test_ramp_shape),
+	    cmocka_unit_test(test_scale_and_split),
+	    cmocka_unit_test(test_zero_phase),
+	    cmocka_unit_test(test_closed_concurrency),
+	    cmocka_unit_test(test_constant_rate_catch_up),
+	    cmocka_unit_test(test_random_helpers),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

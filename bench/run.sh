@@ -1,0 +1,159 @@
+#!/usr/bin/env bash
+# make bench: Barrage against wrk and Tsung, same machine, same target, one run.
+#
+# Workloads: (a) keep-alive GET, 50 connections; (b) a session (login capturing a token, two
+# reads with it, a write when the captured balance is positive; no think time), 50 users each
+# looping it on its keep-alive connection. The target (barrage-target target) is pinned to one
+# core and the load generator to the other (taskset). Each tool runs ROUNDS times for DURATION
+# seconds; the figures are the median of the rounds.
+#
+# What is measured, in a steady-state window (from 1 s after the target sees the first request,
+# for WINDOW seconds), identically for every tool: requests/s as counted by the target, and the
+# client's CPU (user + system of the whole process tree, from /proc) per request. Start-up
+# (Erlang's VM for Tsung, plan compilation for Barrage) is outside the window.
+#
+# Environment: ROUNDS (3), DURATION (7 s), WINDOW (3 s), BIN (bin/), CLIENT_CPU (0),
+# TARGET_CPU (1), BENCH_OUT (bench/out).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+ROUNDS=${ROUNDS:-3}
+DURATION=${DURATION:-7}
+WINDOW=${WINDOW:-3}
+BIN=${BIN:-bin}
+CLIENT_CPU=${CLIENT_CPU:-0}
+TARGET_CPU=${TARGET_CPU:-1}
+OUT=${BENCH_OUT:-bench/out}
+mkdir -p "$OUT"
+OUT=$(cd "$OUT" && pwd)
+HZ=$(getconf CLK_TCK)
+
+need=()
+command -v wrk >/dev/null || need+=(wrk)
+command -v tsung >/dev/null || need+=(tsung)
+if [ ${#need[@]} -gt 0 ]; then
+  sudo=; [ "$(id -u)" -ne 0 ] && sudo=sudo
+  echo "bench: installing ${need[*]}"
+  $sudo apt-get update -qq && DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need[@]}"
+fi
+[ -x "$BIN/barrage-agent" ] && [ -x "$BIN/barrage-target" ] || { echo "bench: build first (make)"; exit 1; }
+
+pids=()
+cleanup() { for p in "${pids[@]:-}"; do [ -n "$p" ] && kill -9 -- "-$p" "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+# The target, on its own core.
+rm -f "$OUT/target.ports"
+setsid taskset -c "$TARGET_CPU" "$BIN/barrage-target" target --listen 127.0.0.1:0 \
+  --port-file "$OUT/target.ports" >"$OUT/target.log" 2>&1 &
+pids+=($!)
+for _ in $(seq 100); do [ -s "$OUT/target.ports" ] && break; sleep 0.05; done
+PORT=$(awk '$1=="http"{print $2}' "$OUT/target.ports")
+[ -n "$PORT" ] || { echo "bench: target did not start"; exit 1; }
+URL=http://127.0.0.1:$PORT
+for _ in $(seq 100); do curl -sf "$URL/__stats" >/dev/null && break; sleep 0.05; done
+
+served() { curl -s "$URL/__stats" | jq .requests || echo 0; }
+
+# A process and all its descendants (found once the tool is running, so reading their CPU
+# later is one quick pass over /proc).
+tree_pids() {
+  local all=("$1") frontier=("$1") next p c
+  while [ ${#frontier[@]} -gt 0 ]; do
+    next=()
+    for p in "${frontier[@]}"; do
+      for c in $(ps -o pid= --ppid "$p" 2>/dev/null); do next+=("$c"); done
+    done
+    all+=("${next[@]}")
+    frontier=("${next[@]}")
+  done
+  echo "${all[@]}"
+}
+
+# CPU ticks (user + system) of those processes.
+ticks() {
+  local f=()
+  for p in "$@"; do f+=("/proc/$p/stat"); done
+  cat "${f[@]}" 2>/dev/null | sed 's/^.*) //' | awk '{ s += $12 + $13 } END { print s + 0 }'
+}
+
+# measure NAME CMD...: one round; prints "rps us_per_request".
+measure() {
+  local name=$1; shift
+  curl -s -X POST "$URL/__reset" >/dev/null || { echo "bench: the target is gone ($?, $URL)" >&2; cat "$OUT/target.log" >&2; ps aux | grep barrage-target >&2; exit 1; }
+  setsid taskset -c "$CLIENT_CPU" "$@" >"$OUT/$name.out" 2>"$OUT/$name.err" &
+  local pid=$!
+  pids+=("$pid")
+  local waited=0
+  while [ "$(served)" -eq 0 ]; do
+    sleep 0.1; waited=$((waited + 1))
+    if [ $waited -gt 300 ] || ! kill -0 "$pid" 2>/dev/null; then
+      echo "bench: $name sent nothing (see $OUT/$name.err)" >&2; echo "0 0"; return
+    fi
+  done
+  sleep 1
+  local r0 c0 t0 r1 c1 t1 tree
+  tree=$(tree_pids "$pid")
+  c0=$(ticks $tree); r0=$(served); t0=$(date +%s.%N)
+  sleep "$WINDOW"
+  c1=$(ticks $tree); r1=$(served); t1=$(date +%s.%N)
+  echo "bench: $name: window $(awk -v a="$t0" -v b="$t1" 'BEGIN{printf "%.2f", b - a}') s, requests $r0..$r1, CPU ticks $c0..$c1 (pids $tree)" >"$OUT/$name.window"
+  # Let the tool end by itself (bounded), then make sure nothing is left.
+  for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+  kill -9 -- "-$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  awk -v r="$((r1 - r0))" -v c="$((c1 - c0))" -v t0="$t0" -v t1="$t1" -v hz="$HZ" \
+    'BEGIN { if (r <= 0) { print "0 0"; exit } printf "%.0f %.2f\n", r / (t1 - t0), c * 1e6 / hz / r }'
+}
+
+median() { sort -n | awk '{v[NR]=$1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}'; }
+
+fill() { sed -e "s/PORT/$PORT/g" -e "s/DURATION/$DURATION/g" "$1" >"$2"; }
+fill bench/get.plan.json "$OUT/get.plan.json"
+fill bench/session.plan.json "$OUT/session.plan.json"
+fill bench/get.xml "$OUT/get.xml"
+fill bench/session.xml "$OUT/session.xml"
+TSUNG_DURATION=$((DURATION + 4)) # Erlang's start-up comes before the load
+sed -i "s/duration=\"$DURATION\" unit=\"second\">/duration=\"$TSUNG_DURATION\" unit=\"second\">/" \
+  "$OUT/get.xml" "$OUT/session.xml"
+
+run_tool() { # workload tool -> "rps us"
+  local w=$1 tool=$2
+  case $tool in
+    barrage) measure "barrage-$w" "$BIN/barrage-agent" --plan "$OUT/$w.plan.json" -q ;;
+    wrk)
+      if [ "$w" = get ]; then measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" "$URL/"
+      else measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" -s bench/session.lua "$URL/"; fi ;;
+    tsung)
+      rm -rf "$OUT/tsung-$w"; mkdir -p "$OUT/tsung-$w"
+      measure "tsung-$w" tsung -f "$OUT/$w.xml" -l "$OUT/tsung-$w" start ;;
+  esac
+}
+
+declare -A RPS US
+for w in get session; do
+  for tool in barrage wrk tsung; do
+    rps=() us=()
+    for r in $(seq "$ROUNDS"); do
+      read -r a b < <(run_tool "$w" "$tool")
+      rps+=("$a"); us+=("$b")
+      echo "  $w $tool round $r: $a req/s, $b us/request" >&2
+    done
+    RPS[$w.$tool]=$(printf '%s\n' "${rps[@]}" | median)
+    US[$w.$tool]=$(printf '%s\n' "${us[@]}" | median)
+  done
+done
+
+echo
+echo "Barrage vs wrk vs Tsung — client pinned to CPU $CLIENT_CPU, target to CPU $TARGET_CPU,"
+echo "median of $ROUNDS rounds, ${WINDOW}s steady-state window (client CPU per request, lower is better)"
+printf '%-34s %12s %12s %14s %14s\n' workload tool req/s "CPU us/req" "barrage ratio"
+for w in get session; do
+  label=$([ $w = get ] && echo "(a) keep-alive GET, 50 conns" || echo "(b) session, 50 users")
+  for tool in barrage wrk tsung; do
+    ratio=$(awk -v b="${US[$w.barrage]}" -v t="${US[$w.$tool]}" 'BEGIN { printf (t > 0 ? "%.2fx" : "-"), b / t }')
+    printf '%-34s %12s %12s %14s %14s\n' "$label" "$tool" "${RPS[$w.$tool]}" "${US[$w.$tool]}" \
+      "$([ $tool = barrage ] && echo - || echo "$ratio")"
+  done
+done
+echo "(barrage ratio: Barrage's CPU per request / the tool's; targets: <= 2x wrk on (a),"
+echo " <= 1x wrk+Lua on (b), < 0.5x Tsung on both)"
