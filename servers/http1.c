@@ -43,6 +43,7 @@ struct h1_conn {
 	int close_after; /* close once everything ready is written */
 	int dead;	 /* the socket is gone while busy: free on release */
 	int sent_continue;
+	int paused; /* input buffer full: reading stopped until requests are consumed */
 	struct h1_conn *prev, *next;
 };
 
@@ -493,8 +494,14 @@ static int process(struct h1_conn *c)
 {
 	while (!c->busy && !c->close_after && handle_one(c))
 		;
-	if (c->busy)
-		return 0; /* released later (h1_release / on_timer) */
+	if (c->paused && c->in_len - c->in_off < c->in_cap) {
+		struct timeval idle = {H1_IDLE_S, 0};
+
+		c->paused = 0;
+		event_add(c->rev, &idle);
+	}
+	/* Write what is ready even when a reply now waits: the replies before it must not
+	 * wait with it. */
 	return flush_out(c);
 }
 
@@ -557,8 +564,12 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		if (nc > H1_MAX_HEAD + c->t->s->max_body + H1_READ_MIN) {
 			/* Pipelined requests piling up faster than we answer: stop reading until
 			 * the backlog drains. */
-			if (c->in_cap - c->in_len == 0)
+			if (c->in_cap - c->in_len == 0) {
+				event_del(
+				    c->rev); /* level-triggered: it would fire again at once */
+				c->paused = 1;
 				return;
+			}
 			nc = c->in_cap;
 		}
 		ni = nc == c->in_cap ? c->in : realloc(c->in, nc);

@@ -90,6 +90,9 @@ grep -ao 'HTTP/1.1 [0-9]*' "$TEST_DIR/pipe.txt" | awk '{print $2}' | paste -sd, 
 assert_eq "$(cat "$TEST_DIR/codes")" "200,404,200,200" "pipelined statuses in order"
 grep -q 'xxxHTTP/1.1 404' "$TEST_DIR/pipe.txt" || fail "pipelined bodies not framed as expected"
 grep -q 'Connection: close' "$TEST_DIR/pipe.txt" || fail "HTTP/1.0 reply without Connection: close"
+# A delayed reply holds the ones pipelined after it: order is kept.
+raw 'GET /a?delay=200ms&status=202 HTTP/1.1\r\nHost: x\r\n\r\nGET /b?status=201 HTTP/1.1\r\nHost: x\r\n\r\nGET /c HTTP/1.0\r\n\r\n' >"$TEST_DIR/pipe2.txt"
+assert_eq "$(grep -ao 'HTTP/1.1 [0-9]*' "$TEST_DIR/pipe2.txt" | awk '{print $2}' | paste -sd,)" "202,201,200" "order behind a delayed reply"
 raw 'BAD\r\n\r\n' | grep -q '^HTTP/1.1 400' || fail "malformed request line"
 raw 'POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' | grep -q '^HTTP/1.1 501' || fail "chunked request body"
 raw 'GET /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n' | grep -q '^HTTP/1.1 400' || fail "bad Content-Length"
