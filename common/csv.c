@@ -16,9 +16,10 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-#define CSV_MAX_FIELD ((size_t)1 << 20)
-#define CSV_MAX_DATA ((size_t)1 << 30)
+#define CSV_MAX_FIELD	((size_t)1 << 20)
+#define CSV_MAX_DATA	((size_t)1 << 30)
 #define CSV_MAX_COLUMNS 4096
+#define CSV_MAX_CELLS	((size_t)1 << 26)
 
 struct csv {
 	char **names;
@@ -35,10 +36,10 @@ struct parser {
 	const char *name;
 	size_t part_index, part_count;
 	enum state state;
-	bool skip_lf;   /* the last byte was a CR ending a row */
+	bool skip_lf;	/* the last byte was a CR ending a row */
 	bool row_empty; /* no byte of the current row seen yet */
-	bool any;       /* any byte seen at all */
-	bool keep;      /* the current row is a data row we keep */
+	bool any;	/* any byte seen at all */
+	bool keep;	/* the current row is a data row we keep */
 	size_t fed;
 	size_t line, row_line, quote_line;
 	size_t nfields; /* fields ended in the current row */
@@ -50,7 +51,8 @@ struct parser {
 	char **err;
 };
 
-static int perr(struct parser *p, size_t line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *p, size_t line, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, size_t line, const char *fmt, ...)
 {
 	va_list ap;
@@ -65,6 +67,8 @@ static int perr(struct parser *p, size_t line, const char *fmt, ...)
 
 static int push_off(struct parser *p, size_t off)
 {
+	if (p->noffs >= CSV_MAX_CELLS)
+		return perr(p, p->row_line, "more than %zu cells", CSV_MAX_CELLS);
 	if (p->noffs == p->offs_cap) {
 		size_t cap = p->offs_cap ? p->offs_cap * 2 : 64;
 		size_t *n = realloc(p->offs, cap * sizeof(*n));
@@ -87,8 +91,8 @@ static int end_field(struct parser *p)
 		/* The header row: collect names until the row ends (stored in offs for now). */
 		if (col >= CSV_MAX_COLUMNS)
 			return perr(p, p->row_line, "more than %d columns", CSV_MAX_COLUMNS);
-		if (push_off(p, p->arena.len) < 0 || buf_append(&p->arena, p->field.data ? p->field.data : "",
-								 p->field.len) < 0 ||
+		if (push_off(p, p->arena.len) < 0 ||
+		    buf_append(&p->arena, p->field.data ? p->field.data : "", p->field.len) < 0 ||
 		    buf_append_byte(&p->arena, 0) < 0)
 			return perr(p, p->row_line, "out of memory");
 	} else if (p->keep && col < c->ncols) {
@@ -96,7 +100,8 @@ static int end_field(struct parser *p)
 			return -1;
 		if (buf_append(&p->arena, p->field.data ? p->field.data : "", p->field.len) < 0 ||
 		    buf_append_byte(&p->arena, 0) < 0)
-			return perr(p, p->row_line, "data too large (more than %zu MiB kept)", CSV_MAX_DATA >> 20);
+			return perr(p, p->row_line, "data too large (more than %zu MiB kept)",
+				    CSV_MAX_DATA >> 20);
 	}
 	buf_reset(&p->field);
 	return 0;
@@ -117,11 +122,14 @@ static int end_header(struct parser *p)
 			return perr(p, p->row_line, "out of memory");
 		if (!c->names[i][0])
 			return perr(p, p->row_line, "column %zu of the header has no name", i + 1);
-		if (strlen(c->names[i]) != (i + 1 < c->ncols ? p->offs[i + 1] : p->arena.len) - p->offs[i] - 1)
-			return perr(p, p->row_line, "column %zu of the header has a NUL byte in its name", i + 1);
+		if (strlen(c->names[i]) !=
+		    (i + 1 < c->ncols ? p->offs[i + 1] : p->arena.len) - p->offs[i] - 1)
+			return perr(p, p->row_line,
+				    "column %zu of the header has a NUL byte in its name", i + 1);
 		for (j = 0; j < i; j++)
 			if (strcmp(c->names[j], c->names[i]) == 0)
-				return perr(p, p->row_line, "duplicate column name '%s' (columns %zu and %zu)",
+				return perr(p, p->row_line,
+					    "duplicate column name '%s' (columns %zu and %zu)",
 					    c->names[i], j + 1, i + 1);
 	}
 	buf_reset(&p->arena);
@@ -185,7 +193,9 @@ static int feed(struct parser *p, const char *data, size_t len)
 		case S_UNQUOTED:
 			if (ch == '"') {
 				if (p->state == S_UNQUOTED)
-					return perr(p, p->line, "quote inside an unquoted field (column %zu); quote the whole field and double the quote",
+					return perr(p, p->line,
+						    "quote inside an unquoted field (column %zu); "
+						    "quote the whole field and double the quote",
 						    p->nfields + 1);
 				p->state = S_QUOTED;
 				p->quote_line = p->line;
@@ -232,10 +242,12 @@ static int feed(struct parser *p, const char *data, size_t len)
 				p->skip_lf = ch == '\r';
 				continue;
 			}
-			return perr(p, p->line, "text after the closing quote of column %zu", p->nfields + 1);
+			return perr(p, p->line, "text after the closing quote of column %zu",
+				    p->nfields + 1);
 		}
 		if (buf_append_byte(&p->field, (uint8_t)ch) < 0)
-			return perr(p, p->row_line, "field longer than %zu MiB", CSV_MAX_FIELD >> 20);
+			return perr(p, p->row_line, "field longer than %zu MiB",
+				    CSV_MAX_FIELD >> 20);
 	}
 	return 0;
 }
@@ -243,7 +255,8 @@ static int feed(struct parser *p, const char *data, size_t len)
 static int finish(struct parser *p)
 {
 	if (p->state == S_QUOTED)
-		return perr(p, p->quote_line, "unterminated quoted field (column %zu)", p->nfields + 1);
+		return perr(p, p->quote_line, "unterminated quoted field (column %zu)",
+			    p->nfields + 1);
 	if (!p->row_empty && end_row(p) < 0)
 		return -1;
 	if (!p->any)
@@ -253,7 +266,8 @@ static int finish(struct parser *p)
 	return 0;
 }
 
-static int parser_init(struct parser *p, const char *name, size_t part_index, size_t part_count, char **err)
+static int parser_init(struct parser *p, const char *name, size_t part_index, size_t part_count,
+		       char **err)
 {
 	memset(p, 0, sizeof(*p));
 	p->name = name;
@@ -265,7 +279,8 @@ static int parser_init(struct parser *p, const char *name, size_t part_index, si
 	buf_init(&p->field, CSV_MAX_FIELD);
 	buf_init(&p->arena, CSV_MAX_DATA);
 	if (p->part_index >= p->part_count)
-		return err_set(err, "%s: part %zu of %zu does not exist", name, part_index, part_count);
+		return err_set(err, "%s: part %zu of %zu does not exist", name, part_index,
+			       part_count);
 	p->c = calloc(1, sizeof(*p->c));
 	if (!p->c)
 		return err_set(err, "out of memory");
@@ -289,8 +304,8 @@ static int parser_done(struct parser *p, int rc, struct csv **out)
 	return -1;
 }
 
-int csv_parse_part(const char *name, const char *data, size_t len, size_t part_index, size_t part_count,
-		   struct csv **out, char **err)
+int csv_parse_part(const char *name, const char *data, size_t len, size_t part_index,
+		   size_t part_count, struct csv **out, char **err)
 {
 	struct parser p;
 	int rc = -1;
@@ -310,7 +325,8 @@ int csv_parse(const char *name, const char *data, size_t len, struct csv **out, 
 	return csv_parse_part(name, data, len, 0, 1, out, err);
 }
 
-int csv_load_part(const char *path, size_t part_index, size_t part_count, struct csv **out, char **err)
+int csv_load_part(const char *path, size_t part_index, size_t part_count, struct csv **out,
+		  char **err)
 {
 	struct parser p;
 	FILE *f = NULL;

@@ -17,26 +17,38 @@
 
 #include "common/err.h"
 
-#define EXPR_STACK 64     /* value-stack slots; deeper expressions are refused at compile */
-#define EXPR_MAX_NEST 48  /* parser recursion (parentheses, unary operators, calls) */
-#define EXPR_MAX_OPS 4096 /* compiled size */
+#define EXPR_STACK	       64 /* value-stack slots; deeper expressions are refused at compile */
+#define EXPR_MAX_NEST	       48 /* parser recursion (parentheses, unary operators, calls) */
+#define EXPR_MAX_OPS	       4096 /* compiled size */
 #define EXPR_MAX_RANDOM_STRING 65536
 
 enum op_kind {
-	OP_NUM,     /* push num */
-	OP_STR,     /* push pool[a .. a+b) */
-	OP_VAR,     /* push variable a (index into vars) */
+	OP_NUM,	    /* push num */
+	OP_STR,	    /* push pool[a .. a+b) */
+	OP_VAR,	    /* push variable a (index into vars) */
 	OP_LEN_VAR, /* push len(variable a) */
 	OP_CALL,    /* call function sub with argc arguments from the stack */
 	OP_NOT,
 	OP_NEG,
 	OP_BIN, /* binary operator sub */
 	OP_AND, /* if top is false: replace by false and jump to a; else pop */
-	OP_OR,  /* if top is true: replace by true and jump to a; else pop */
+	OP_OR,	/* if top is true: replace by true and jump to a; else pop */
 	OP_BOOL /* replace top by its truth value */
 };
 
-enum bin_op { BIN_EQ, BIN_NE, BIN_LT, BIN_LE, BIN_GT, BIN_GE, BIN_ADD, BIN_SUB, BIN_MUL, BIN_DIV, BIN_MOD };
+enum bin_op {
+	BIN_EQ,
+	BIN_NE,
+	BIN_LT,
+	BIN_LE,
+	BIN_GT,
+	BIN_GE,
+	BIN_ADD,
+	BIN_SUB,
+	BIN_MUL,
+	BIN_DIV,
+	BIN_MOD
+};
 
 enum fn_id { FN_RANDOM_INT, FN_RANDOM_STRING, FN_UUID, FN_USER_ID, FN_NOW_MS, FN_LEN };
 
@@ -45,16 +57,16 @@ static const struct {
 	unsigned argc;
 	bool pure; /* same result every time, given the same arguments */
 } fn_table[] = {
-	[FN_RANDOM_INT] = { "random_int", 2, false },
-	[FN_RANDOM_STRING] = { "random_string", 1, false },
-	[FN_UUID] = { "uuid", 0, false },
-	[FN_USER_ID] = { "user_id", 0, false },
-	[FN_NOW_MS] = { "now_ms", 0, false },
-	[FN_LEN] = { "len", 1, true },
+    [FN_RANDOM_INT] = {"random_int", 2, false},
+    [FN_RANDOM_STRING] = {"random_string", 1, false},
+    [FN_UUID] = {"uuid", 0, false},
+    [FN_USER_ID] = {"user_id", 0, false},
+    [FN_NOW_MS] = {"now_ms", 0, false},
+    [FN_LEN] = {"len", 1, true},
 };
 #define FN_COUNT (sizeof(fn_table) / sizeof(fn_table[0]))
 
-static const char *bin_names[] = { "==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%" };
+static const char *bin_names[] = {"==", "!=", "<", "<=", ">", ">=", "+", "-", "*", "/", "%"};
 
 struct op {
 	uint8_t kind;
@@ -82,8 +94,24 @@ struct expr {
 enum tok_kind { T_END, T_NUM, T_STR, T_IDENT, T_OP, T_LPAREN, T_RPAREN, T_COMMA };
 
 /* Operators the lexer knows, longest first so "<=" wins over "<". */
-enum tok_op { O_EQ, O_NE, O_LE, O_GE, O_AND, O_OR, O_LT, O_GT, O_NOT, O_PLUS, O_MINUS, O_STAR, O_SLASH, O_PCT };
-static const char *tok_op_text[] = { "==", "!=", "<=", ">=", "&&", "||", "<", ">", "!", "+", "-", "*", "/", "%" };
+enum tok_op {
+	O_EQ,
+	O_NE,
+	O_LE,
+	O_GE,
+	O_AND,
+	O_OR,
+	O_LT,
+	O_GT,
+	O_NOT,
+	O_PLUS,
+	O_MINUS,
+	O_STAR,
+	O_SLASH,
+	O_PCT
+};
+static const char *tok_op_text[] = {"==", "!=", "<=", ">=", "&&", "||", "<",
+				    ">",  "!",	"+",  "-",  "*",  "/",	"%"};
 
 struct parser {
 	const char *src;
@@ -107,7 +135,8 @@ struct parser {
 	size_t err_col;
 };
 
-static int perr(struct parser *p, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int perr(struct parser *p, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int perr(struct parser *p, size_t col, const char *fmt, ...)
 {
 	va_list ap;
@@ -156,8 +185,12 @@ static int scan_string(struct parser *p, size_t i, size_t *end)
 			if (j + 1 >= p->len)
 				break;
 			if (!strchr("\\\"'nrt0/", p->src[j + 1]))
-				return perr(p, j, "unknown escape '\\%c' in string (use \\\\ \\\" \\' \\n \\r \\t)",
-					    p->src[j + 1] >= 0x20 && p->src[j + 1] < 0x7f ? p->src[j + 1] : '?');
+				return perr(p, j,
+					    "unknown escape '\\%c' in string (use \\\\ \\\" \\' "
+					    "\\n \\r \\t)",
+					    p->src[j + 1] >= 0x20 && p->src[j + 1] < 0x7f
+						? p->src[j + 1]
+						: '?');
 			j += 2;
 			continue;
 		}
@@ -304,7 +337,11 @@ static int decode_string(struct parser *p, uint32_t *off, uint32_t *len)
 
 		if (c == '\\') {
 			c = p->src[++i];
-			c = c == 'n' ? '\n' : c == 'r' ? '\r' : c == 't' ? '\t' : c == '0' ? '\0' : c;
+			c = c == 'n'   ? '\n'
+			    : c == 'r' ? '\r'
+			    : c == 't' ? '\t'
+			    : c == '0' ? '\0'
+				       : c;
 		}
 		if (buf_append_byte(&p->pool, (uint8_t)c) < 0)
 			return perr(p, p->tstart, "string too long");
@@ -355,8 +392,8 @@ static int expect_more(struct parser *p, const char *what)
 	if (p->tok == T_END)
 		return perr(p, p->tstart, "unexpected end of expression: expected %s", what);
 	if (p->tend - p->tstart <= 20)
-		return perr(p, p->tstart, "expected %s, found '%.*s'", what, (int)(p->tend - p->tstart),
-			    p->src + p->tstart);
+		return perr(p, p->tstart, "expected %s, found '%.*s'", what,
+			    (int)(p->tend - p->tstart), p->src + p->tstart);
 	describe_char(p, p->tstart, c, sizeof(c));
 	return perr(p, p->tstart, "expected %s, found %s", what, c);
 }
@@ -366,15 +403,17 @@ static int parse_call(struct parser *p)
 	size_t name_at = p->tstart, name_len = p->tend - p->tstart;
 	const char *name = p->src + name_at;
 	size_t fn, argc = 0;
-	struct op o = { .kind = OP_CALL };
+	struct op o = {.kind = OP_CALL};
 	size_t args_start;
 
 	for (fn = 0; fn < FN_COUNT; fn++)
-		if (strlen(fn_table[fn].name) == name_len && memcmp(fn_table[fn].name, name, name_len) == 0)
+		if (strlen(fn_table[fn].name) == name_len &&
+		    memcmp(fn_table[fn].name, name, name_len) == 0)
 			break;
 	if (fn == FN_COUNT)
 		return perr(p, name_at,
-			    "unknown function '%.*s' (known: random_int, random_string, uuid, user_id, now_ms, len)",
+			    "unknown function '%.*s' (known: random_int, random_string, uuid, "
+			    "user_id, now_ms, len)",
 			    (int)name_len, name);
 	if (next(p) < 0) /* past '(' */
 		return -1;
@@ -417,7 +456,7 @@ static int parse_unary(struct parser *p);
 
 static int parse_primary(struct parser *p)
 {
-	struct op o = { 0 };
+	struct op o = {0};
 
 	switch (p->tok) {
 	case T_NUM:
@@ -436,11 +475,13 @@ static int parse_primary(struct parser *p)
 		const char *s = p->src + p->tstart;
 		size_t j = p->tend;
 
-		while (j < p->len && (p->src[j] == ' ' || p->src[j] == '\t' || p->src[j] == '\n' || p->src[j] == '\r'))
+		while (j < p->len && (p->src[j] == ' ' || p->src[j] == '\t' || p->src[j] == '\n' ||
+				      p->src[j] == '\r'))
 			j++;
 		if (j < p->len && p->src[j] == '(')
 			return parse_call(p);
-		if ((n == 4 && memcmp(s, "true", 4) == 0) || (n == 5 && memcmp(s, "false", 5) == 0)) {
+		if ((n == 4 && memcmp(s, "true", 4) == 0) ||
+		    (n == 5 && memcmp(s, "false", 5) == 0)) {
 			o.kind = OP_STR;
 			o.a = (uint32_t)p->pool.len;
 			o.b = (uint32_t)n;
@@ -479,7 +520,7 @@ static int parse_unary(struct parser *p)
 	if (++p->nest > EXPR_MAX_NEST)
 		return perr(p, p->tstart, "expression nested too deeply");
 	if (p->tok == T_OP && (p->op == O_NOT || p->op == O_MINUS)) {
-		struct op o = { .kind = p->op == O_NOT ? OP_NOT : OP_NEG };
+		struct op o = {.kind = p->op == O_NOT ? OP_NOT : OP_NEG};
 
 		if (next(p) < 0 || parse_unary(p) < 0)
 			return -1;
@@ -499,9 +540,10 @@ static int parse_level(struct parser *p, int level)
 		enum bin_op bin;
 		int level;
 	} ops[] = {
-		{ O_EQ, BIN_EQ, 0 }, { O_NE, BIN_NE, 0 }, { O_LT, BIN_LT, 1 }, { O_LE, BIN_LE, 1 },
-		{ O_GT, BIN_GT, 1 }, { O_GE, BIN_GE, 1 }, { O_PLUS, BIN_ADD, 2 }, { O_MINUS, BIN_SUB, 2 },
-		{ O_STAR, BIN_MUL, 3 }, { O_SLASH, BIN_DIV, 3 }, { O_PCT, BIN_MOD, 3 },
+	    {O_EQ, BIN_EQ, 0},	   {O_NE, BIN_NE, 0},	  {O_LT, BIN_LT, 1},
+	    {O_LE, BIN_LE, 1},	   {O_GT, BIN_GT, 1},	  {O_GE, BIN_GE, 1},
+	    {O_PLUS, BIN_ADD, 2},  {O_MINUS, BIN_SUB, 2}, {O_STAR, BIN_MUL, 3},
+	    {O_SLASH, BIN_DIV, 3}, {O_PCT, BIN_MOD, 3},
 	};
 
 	if (level > 3)
@@ -510,7 +552,7 @@ static int parse_level(struct parser *p, int level)
 		return -1;
 	for (;;) {
 		size_t k;
-		struct op o = { .kind = OP_BIN };
+		struct op o = {.kind = OP_BIN};
 
 		if (p->tok != T_OP)
 			return 0;
@@ -533,8 +575,8 @@ static int parse_logic(struct parser *p, enum tok_op which)
 	if (which == O_OR ? parse_logic(p, O_AND) < 0 : parse_level(p, 0) < 0)
 		return -1;
 	while (p->tok == T_OP && p->op == which) {
-		struct op j = { .kind = which == O_AND ? OP_AND : OP_OR };
-		struct op b = { .kind = OP_BOOL };
+		struct op j = {.kind = which == O_AND ? OP_AND : OP_OR};
+		struct op b = {.kind = OP_BOOL};
 		size_t at = p->nops;
 
 		if (emit(p, &j, -1) < 0 || next(p) < 0)
@@ -561,7 +603,7 @@ static int parse_or(struct parser *p)
 
 int expr_compile(const char *src, size_t len, struct expr **out, char **err, size_t *err_col)
 {
-	struct parser p = { .src = src, .len = len, .err = err };
+	struct parser p = {.src = src, .len = len, .err = err};
 	struct expr *e = NULL;
 	int rc = -1;
 
@@ -579,8 +621,10 @@ int expr_compile(const char *src, size_t len, struct expr **out, char **err, siz
 		if (p.tok == T_RPAREN)
 			perr(&p, p.tstart, "unmatched ')'");
 		else
-			perr(&p, p.tstart, "unexpected '%.*s' after the expression (missing operator?)",
-			     (int)(p.tend - p.tstart > 20 ? 20 : p.tend - p.tstart), p.src + p.tstart);
+			perr(&p, p.tstart,
+			     "unexpected '%.*s' after the expression (missing operator?)",
+			     (int)(p.tend - p.tstart > 20 ? 20 : p.tend - p.tstart),
+			     p.src + p.tstart);
 		goto out;
 	}
 	e = calloc(1, sizeof(*e));
@@ -658,7 +702,7 @@ static const char str_false[] = "false";
 
 static struct val val_bool(bool b)
 {
-	struct val v = { .kind = V_STR, .p = b ? str_true : str_false, .len = b ? 4 : 5 };
+	struct val v = {.kind = V_STR, .p = b ? str_true : str_false, .len = b ? 4 : 5};
 
 	return v;
 }
@@ -701,8 +745,9 @@ int expr_format_number(double d, char *out, size_t n)
  * whitespace, hex, inf or nan, so "0x10" or " 1" stay strings. */
 int expr_parse_number(const char *s, size_t len, double *out)
 {
-	static const double p10[] = { 1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
-				      1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22 };
+	static const double p10[] = {1e0,  1e1,	 1e2,  1e3,  1e4,  1e5,	 1e6,  1e7,
+				     1e8,  1e9,	 1e10, 1e11, 1e12, 1e13, 1e14, 1e15,
+				     1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
 	char tmp[64];
 	size_t i = 0;
 	uint64_t m = 0;
@@ -722,7 +767,8 @@ int expr_parse_number(const char *s, size_t len, double *out)
 		if (m || s[i] != '0') {
 			m = m * 10 + (uint64_t)(s[i] - '0');
 			if (++ndig > 18)
-				m = UINT64_MAX; /* too long for the fast path; keep checking syntax */
+				m = UINT64_MAX; /* too long for the fast path; keep checking syntax
+						 */
 		}
 	}
 	if (i < len && s[i] == '.') {
@@ -850,11 +896,12 @@ static int rt_err(char **err, const struct val *v, const struct buf *scratch, co
 		expr_format_number(v->num, tmp, sizeof(tmp));
 		return err_set(err, "%s, got %s", what, tmp);
 	}
-	return err_set(err, "%s, got \"%.*s%s\"", what, (int)(v->len > 40 ? 40 : v->len), val_ptr(v, scratch),
-		       v->len > 40 ? "..." : "");
+	return err_set(err, "%s, got \"%.*s%s\"", what, (int)(v->len > 40 ? 40 : v->len),
+		       val_ptr(v, scratch), v->len > 40 ? "..." : "");
 }
 
-static int need_int(const struct val *v, const struct buf *scratch, const char *fn, double *d, char **err)
+static int need_int(const struct val *v, const struct buf *scratch, const char *fn, double *d,
+		    char **err)
 {
 	char what[64];
 
@@ -864,10 +911,11 @@ static int need_int(const struct val *v, const struct buf *scratch, const char *
 	return rt_err(err, v, scratch, what);
 }
 
-static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct buf *scratch, struct val *res,
-		char **err)
+static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct buf *scratch,
+		struct val *res, char **err)
 {
-	static const char alnum[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+	static const char alnum[] =
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
 	static const char hex[] = "0123456789abcdef";
 	double a, b;
 
@@ -881,10 +929,11 @@ static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct
 		    need_int(&args[1], scratch, "random_int", &b, err) < 0)
 			return -1;
 		if (a > b)
-			return err_set(err, "random_int(%lld, %lld): the low bound is above the high bound",
-				       (long long)a, (long long)b);
+			return err_set(
+			    err, "random_int(%lld, %lld): the low bound is above the high bound",
+			    (long long)a, (long long)b);
 		span = (uint64_t)((long long)b - (long long)a) + 1;
-		*res = (struct val){ .kind = V_NUM, .num = a + (double)rng_below(env->rng, span) };
+		*res = (struct val){.kind = V_NUM, .num = a + (double)rng_below(env->rng, span)};
 		return 0;
 	}
 	case FN_RANDOM_STRING: {
@@ -893,12 +942,12 @@ static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct
 		if (need_int(&args[0], scratch, "random_string", &a, err) < 0)
 			return -1;
 		if (a < 0 || a > EXPR_MAX_RANDOM_STRING)
-			return err_set(err, "random_string(%lld): the length must be 0 to %d", (long long)a,
-				       EXPR_MAX_RANDOM_STRING);
+			return err_set(err, "random_string(%lld): the length must be 0 to %d",
+				       (long long)a, EXPR_MAX_RANDOM_STRING);
 		n = (size_t)a;
 		if (buf_reserve(scratch, n) < 0)
 			return err_set(err, "random_string(): scratch buffer full");
-		*res = (struct val){ .kind = V_SCR, .off = scratch->len, .len = n };
+		*res = (struct val){.kind = V_SCR, .off = scratch->len, .len = n};
 		for (i = 0; i < n; i++)
 			scratch->data[scratch->len + i] = alnum[rng_below(env->rng, 62)];
 		scratch->len += n;
@@ -924,25 +973,26 @@ static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct
 			*o++ = hex[r[i] >> 4];
 			*o++ = hex[r[i] & 15];
 		}
-		*res = (struct val){ .kind = V_SCR, .off = scratch->len, .len = 36 };
+		*res = (struct val){.kind = V_SCR, .off = scratch->len, .len = 36};
 		scratch->len += 36;
 		scratch->data[scratch->len] = '\0';
 		return 0;
 	}
 	case FN_USER_ID:
-		*res = (struct val){ .kind = V_NUM, .num = (double)env->user_id };
+		*res = (struct val){.kind = V_NUM, .num = (double)env->user_id};
 		return 0;
 	case FN_NOW_MS:
-		*res = (struct val){ .kind = V_NUM, .num = (double)env->now_ms };
+		*res = (struct val){.kind = V_NUM, .num = (double)env->now_ms};
 		return 0;
 	case FN_LEN:
 		if (args[0].kind == V_NUM) {
 			char tmp[40];
 
-			*res = (struct val){ .kind = V_NUM,
-					     .num = (double)expr_format_number(args[0].num, tmp, sizeof(tmp)) };
+			*res = (struct val){
+			    .kind = V_NUM,
+			    .num = (double)expr_format_number(args[0].num, tmp, sizeof(tmp))};
 		} else {
-			*res = (struct val){ .kind = V_NUM, .num = (double)args[0].len };
+			*res = (struct val){.kind = V_NUM, .num = (double)args[0].len};
 		}
 		return 0;
 	default:
@@ -1012,7 +1062,7 @@ static int binary(uint8_t op, struct val *l, const struct val *r, struct buf *sc
 
 		if (scratch_append(scratch, l) < 0 || scratch_append(scratch, r) < 0)
 			return err_set(err, "'+': result too long");
-		*l = (struct val){ .kind = V_SCR, .off = off, .len = scratch->len - off };
+		*l = (struct val){.kind = V_SCR, .off = off, .len = scratch->len - off};
 		return 0;
 	}
 	snprintf(what, sizeof(what), "'%s' needs numbers", bin_names[op]);
@@ -1041,12 +1091,12 @@ static int binary(uint8_t op, struct val *l, const struct val *r, struct buf *sc
 		a = fmod(a, b);
 		break;
 	}
-	*l = (struct val){ .kind = V_NUM, .num = a };
+	*l = (struct val){.kind = V_NUM, .num = a};
 	return 0;
 }
 
-int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scratch, struct expr_value *out,
-	      char **err)
+int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scratch,
+	      struct expr_value *out, char **err)
 {
 	struct val st[EXPR_STACK];
 	size_t sp = 0, pc = 0;
@@ -1056,19 +1106,20 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 
 		switch (o->kind) {
 		case OP_NUM:
-			st[sp++] = (struct val){ .kind = V_NUM, .num = o->num };
+			st[sp++] = (struct val){.kind = V_NUM, .num = o->num};
 			break;
 		case OP_STR:
-			st[sp++] = (struct val){ .kind = V_STR, .p = e->pool + o->a, .len = o->b };
+			st[sp++] = (struct val){.kind = V_STR, .p = e->pool + o->a, .len = o->b};
 			break;
 		case OP_VAR:
 		case OP_LEN_VAR: {
 			const struct expr_var *v = &e->vars[o->a];
 			const char *val = NULL;
 			size_t vlen = 0, count = SIZE_MAX;
-			int found = env->lookup ? env->lookup(env->ctx, e->pool + v->off, v->len, &val, &vlen,
-							      o->kind == OP_LEN_VAR ? &count : NULL)
-						: -1;
+			int found = env->lookup
+					? env->lookup(env->ctx, e->pool + v->off, v->len, &val,
+						      &vlen, o->kind == OP_LEN_VAR ? &count : NULL)
+					: -1;
 
 			if (found < 0) {
 				val = "";
@@ -1076,10 +1127,11 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 				count = 0;
 			}
 			if (o->kind == OP_VAR)
-				st[sp++] = (struct val){ .kind = V_STR, .p = val ? val : "", .len = vlen };
+				st[sp++] =
+				    (struct val){.kind = V_STR, .p = val ? val : "", .len = vlen};
 			else
-				st[sp++] = (struct val){ .kind = V_NUM,
-							 .num = (double)(count == SIZE_MAX ? vlen : count) };
+				st[sp++] = (struct val){
+				    .kind = V_NUM, .num = (double)(count == SIZE_MAX ? 1 : count)};
 			break;
 		}
 		case OP_CALL: {
@@ -1099,7 +1151,7 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 
 			if (!val_num(&st[sp - 1], scratch, &d))
 				return rt_err(err, &st[sp - 1], scratch, "'-' needs a number");
-			st[sp - 1] = (struct val){ .kind = V_NUM, .num = -d };
+			st[sp - 1] = (struct val){.kind = V_NUM, .num = -d};
 			break;
 		}
 		case OP_BIN:
@@ -1125,8 +1177,8 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 		}
 	}
 	if (st[0].kind == V_NUM)
-		*out = (struct expr_value){ .is_num = true, .num = st[0].num };
+		*out = (struct expr_value){.is_num = true, .num = st[0].num};
 	else
-		*out = (struct expr_value){ .str = val_ptr(&st[0], scratch), .len = st[0].len };
+		*out = (struct expr_value){.str = val_ptr(&st[0], scratch), .len = st[0].len};
 	return 0;
 }

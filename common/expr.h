@@ -7,7 +7,9 @@
  *
  * Values are numbers or strings; a comparison is numeric when both sides read as numbers, else
  * by bytes. Truthiness: false, 0, "" and an unset variable are false. `+` adds numbers and
- * concatenates otherwise.
+ * concatenates otherwise. Variables hold text; text that reads as a number counts as one
+ * ("5" + 1 is 6, "0" is false). An unset variable is "". true, false and the results of
+ * comparisons and logic are the strings "true" and "false". docs/expressions.md has it all.
  *
  * Compile once (controller, to report errors at the scenario's line:col; agent, when it decodes
  * the plan); evaluate many times on the hot path without allocating: results go into a caller's
@@ -25,15 +27,16 @@ struct expr;
 
 /* What an expression can read. Supplied by the runner (the agent's user) per evaluation. */
 struct expr_env {
-	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and *vlen
-	 * (valid until the user's variables change), or -1 when unset. For a list variable the
-	 * value is its first element, and *count (if not NULL) is set to the number of items. */
+	/* Value of variable `name` (len bytes, not NUL-terminated). Returns 0 and sets *val and
+	 * *vlen (valid until the user's variables change), or -1 when unset. For a list variable
+	 * the value is its first element, and *count (if not NULL) is set to the number of items.
+	 * For a plain variable *count may be set to 1 or left alone; len() counts it as 1. */
 	int (*lookup)(void *ctx, const char *name, size_t name_len, const char **val, size_t *vlen,
 		      size_t *count);
 	void *ctx;
-	uint64_t *rng;    /* xorshift64* state for random_int, random_string, uuid */
+	uint64_t *rng;	  /* xorshift64* state for random_int, random_string, uuid */
 	uint64_t user_id; /* user_id() */
-	int64_t now_ms;   /* now_ms(); the caller sets it once per step */
+	int64_t now_ms;	  /* now_ms(); the caller sets it once per step */
 };
 
 struct expr_value {

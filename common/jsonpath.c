@@ -40,7 +40,8 @@ struct compiler {
 	size_t err_col;
 };
 
-static int cerr(struct compiler *c, size_t col, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+static int cerr(struct compiler *c, size_t col, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 static int cerr(struct compiler *c, size_t col, const char *fmt, ...)
 {
 	va_list ap;
@@ -54,15 +55,16 @@ static int cerr(struct compiler *c, size_t col, const char *fmt, ...)
 
 static bool is_name_char(unsigned char ch)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') || ch == '_' ||
-	       ch == '-' || ch == '$' || ch >= 0x80;
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       ch == '_' || ch == '-' || ch == '$' || ch >= 0x80;
 }
 
 static int add_step(struct compiler *c, const struct step *s, size_t at)
 {
 	if (c->nsteps == JSONPATH_MAX_STEPS)
 		return cerr(c, at, "JSONPath too long (at most %d steps)", JSONPATH_MAX_STEPS);
-	if ((c->nsteps & (c->nsteps - 1)) == 0) { /* 0, 1, 2, 4, ...: grow to the next power of two */
+	if ((c->nsteps & (c->nsteps - 1)) ==
+	    0) { /* 0, 1, 2, 4, ...: grow to the next power of two */
 		struct step *n = realloc(c->steps, (c->nsteps ? c->nsteps * 2 : 1) * sizeof(*n));
 
 		if (!n)
@@ -89,7 +91,7 @@ static int parse_bracket(struct compiler *c)
 {
 	const char *s = c->src;
 	size_t open = c->pos, i = c->pos + 1;
-	struct step st = { 0 };
+	struct step st = {0};
 	char what[32];
 
 	while (s[i] == ' ')
@@ -107,7 +109,9 @@ static int parse_bracket(struct compiler *c)
 
 			if (ch == '\\') {
 				if (s[i + 1] != '\\' && s[i + 1] != '\'' && s[i + 1] != '"')
-					return cerr(c, i, "unknown escape in quoted name (use \\\\, \\' or \\\")");
+					return cerr(c, i,
+						    "unknown escape in quoted name (use \\\\, \\' "
+						    "or \\\")");
 				ch = s[++i];
 			}
 			if (buf_append_byte(&c->pool, (uint8_t)ch) < 0)
@@ -141,7 +145,8 @@ static int parse_bracket(struct compiler *c)
 		return cerr(c, i, "slices are not supported");
 	} else {
 		describe(s, i, what, sizeof(what));
-		return cerr(c, i, "expected a number, '*' or a quoted name after '[', found %s", what);
+		return cerr(c, i, "expected a number, '*' or a quoted name after '[', found %s",
+			    what);
 	}
 	while (s[i] == ' ')
 		i++;
@@ -159,7 +164,7 @@ static int parse_bracket(struct compiler *c)
 
 int jsonpath_compile(const char *src, struct jsonpath **out, char **err, size_t *err_col)
 {
-	struct compiler c = { .src = src, .err = err };
+	struct compiler c = {.src = src, .err = err};
 	struct jsonpath *p = NULL;
 	size_t end;
 	char what[32];
@@ -170,7 +175,8 @@ int jsonpath_compile(const char *src, struct jsonpath **out, char **err, size_t 
 	while (src[c.pos] == ' ')
 		c.pos++;
 	if (src[c.pos] != '$') {
-		cerr(&c, c.pos, src[c.pos] ? "a JSONPath starts with '$' (like $.token)" : "empty JSONPath");
+		cerr(&c, c.pos,
+		     src[c.pos] ? "a JSONPath starts with '$' (like $.token)" : "empty JSONPath");
 		goto out;
 	}
 	c.pos++;
@@ -182,7 +188,7 @@ int jsonpath_compile(const char *src, struct jsonpath **out, char **err, size_t 
 
 		if (ch == '.') {
 			size_t at = c.pos++, start;
-			struct step st = { .kind = STEP_KEY };
+			struct step st = {.kind = STEP_KEY};
 
 			if (src[c.pos] == '.') {
 				cerr(&c, at, "recursive descent '..' is not supported");
@@ -197,12 +203,14 @@ int jsonpath_compile(const char *src, struct jsonpath **out, char **err, size_t 
 					c.pos++;
 				if (c.pos == start) {
 					describe(src, c.pos, what, sizeof(what));
-					cerr(&c, c.pos, "expected a member name after '.', found %s", what);
+					cerr(&c, c.pos,
+					     "expected a member name after '.', found %s", what);
 					goto out;
 				}
 				st.off = c.pool.len;
 				st.len = c.pos - start;
-				if (buf_append(&c.pool, src + start, st.len) < 0 || buf_append_byte(&c.pool, 0) < 0) {
+				if (buf_append(&c.pool, src + start, st.len) < 0 ||
+				    buf_append_byte(&c.pool, 0) < 0) {
 					cerr(&c, start, "name too long");
 					goto out;
 				}
@@ -350,10 +358,13 @@ static void walk(struct walk *w, const json_t *v, size_t i)
 			json_t *item;
 
 			if (json_is_array(v)) {
-				for (k = 0; k < json_array_size(v) && !w->failed && (!w->max || w->count < w->max); k++)
+				for (k = 0; k < json_array_size(v) && !w->failed &&
+					    (!w->max || w->count < w->max);
+				     k++)
 					walk(w, json_array_get(v, k), i + 1);
 			} else if (json_is_object(v)) {
-				json_object_foreach ((json_t *)v, key, item) {
+				json_object_foreach((json_t *)v, key, item)
+				{
 					if (w->failed || (w->max && w->count >= w->max))
 						break;
 					walk(w, item, i + 1);
@@ -369,7 +380,7 @@ static void walk(struct walk *w, const json_t *v, size_t i)
 int jsonpath_eval_ex(const struct jsonpath *p, const json_t *root, size_t max, struct buf *scratch,
 		     jsonpath_emit_fn emit, void *ctx)
 {
-	struct walk w = { .p = p, .max = max, .scratch = scratch, .emit = emit, .ctx = ctx };
+	struct walk w = {.p = p, .max = max, .scratch = scratch, .emit = emit, .ctx = ctx};
 
 	if (!root)
 		return 0;

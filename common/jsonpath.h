@@ -39,8 +39,8 @@ int jsonpath_eval(const struct jsonpath *p, const json_t *root, jsonpath_emit_fn
 
 /* The hot-path form: stops after max matches (0: no limit) and formats objects and arrays into
  * the caller's scratch buffer (reset before each such match) instead of allocating. */
-int jsonpath_eval_ex(const struct jsonpath *p, const json_t *root, size_t max,
-		     struct buf *scratch, jsonpath_emit_fn emit, void *ctx);
+int jsonpath_eval_ex(const struct jsonpath *p, const json_t *root, size_t max, struct buf *scratch,
+		     jsonpath_emit_fn emit, void *ctx);
 
 /* True when the path has no wildcard, so it matches at most one value. */
 bool jsonpath_definite(const struct jsonpath *p);

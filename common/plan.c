@@ -18,7 +18,13 @@
 #include <stdlib.h>
 #include <string.h>
 
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+
 #include "common/err.h"
+#include "common/expr.h"
+#include "common/jsonpath.h"
+#include "common/tmpl.h"
 #include "common/version.h"
 
 /* Hard limits on what a decoded plan may hold: a plan is written by a person, so these are far
@@ -898,6 +904,80 @@ static int get_pos(struct dec *d, json_t *o, struct plan_pos *pos)
 	return 0;
 }
 
+/* Templates, expressions, JSONPaths and regexes are compiled once here, so a plan that decodes
+ * can be run: the agent never meets a syntax error under load. */
+enum { NO_TMPL = -1 };
+
+static int chk_tmpl(struct dec *d, const char *key, const char *src, int esc)
+{
+	struct tmpl *t = NULL;
+	char *e = NULL;
+	size_t col = 0;
+
+	if (!src || esc == NO_TMPL)
+		return 0;
+	if (tmpl_compile(src, (enum tmpl_escape)esc, &t, &e, &col) == 0) {
+		tmpl_free(t);
+		return 0;
+	}
+	push_key(d, key);
+	fail(d, "bad template at offset %zu: %s", col, e ? e : "?");
+	free(e);
+	return -1;
+}
+
+static int chk_expr(struct dec *d, const char *key, const char *src)
+{
+	struct expr *x = NULL;
+	char *e = NULL;
+	size_t col = 0;
+
+	if (expr_compile(src, strlen(src), &x, &e, &col) == 0) {
+		expr_free(x);
+		return 0;
+	}
+	push_key(d, key);
+	fail(d, "bad expression at offset %zu: %s", col, e ? e : "?");
+	free(e);
+	return -1;
+}
+
+static int chk_regex(struct dec *d, const char *key, const char *src)
+{
+	PCRE2_SIZE off;
+	pcre2_code *re;
+	int code;
+
+	re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
+	if (re) {
+		pcre2_code_free(re);
+		return 0;
+	}
+	{
+		PCRE2_UCHAR msg[256];
+
+		pcre2_get_error_message(code, msg, sizeof(msg));
+		push_key(d, key);
+		return fail(d, "bad regex at offset %zu: %s", (size_t)off, (const char *)msg);
+	}
+}
+
+static int chk_jsonpath(struct dec *d, const char *key, const char *src)
+{
+	struct jsonpath *jp = NULL;
+	char *e = NULL;
+	size_t col = 0;
+
+	if (jsonpath_compile(src, &jp, &e, &col) == 0) {
+		jsonpath_free(jp);
+		return 0;
+	}
+	push_key(d, key);
+	fail(d, "bad JSONPath at offset %zu: %s", col, e ? e : "?");
+	free(e);
+	return -1;
+}
+
 static void *alloc_array(struct dec *d, size_t n, size_t size)
 {
 	void *p = calloc(n ? n : 1, size);
@@ -908,8 +988,8 @@ static void *alloc_array(struct dec *d, size_t n, size_t size)
 }
 
 /* A list of name/value pairs; `values_required` says whether value may be absent. */
-static int dec_kvs(struct dec *d, json_t *o, const char *key, int flags, struct plan_kv **out,
-		   size_t *nout)
+static int dec_kvs(struct dec *d, json_t *o, const char *key, int flags, int esc,
+		   struct plan_kv **out, size_t *nout)
 {
 	static const char *const keys[] = { "name", "value", "line", "col", NULL };
 	json_t *a;
@@ -930,7 +1010,8 @@ static int dec_kvs(struct dec *d, json_t *o, const char *key, int flags, struct 
 		if (want_obj(d, e) != 0 || check_keys(d, e, keys) != 0 ||
 		    get_str(d, e, "name", REQ | NONEMPTY, &(*out)[i].name) != 0 ||
 		    get_str(d, e, "value", REQ, &(*out)[i].value) != 0 ||
-		    get_pos(d, e, &(*out)[i].pos) != 0)
+		    get_pos(d, e, &(*out)[i].pos) != 0 ||
+		    chk_tmpl(d, "value", (*out)[i].value, esc) != 0)
 			return -1;
 		pop(d, s2);
 	}
@@ -974,7 +1055,9 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 	}
 	if (get_str(d, o, "url", REQ | NONEMPTY, &r->url) != 0 ||
 	    get_str(d, o, "name", OPT | NONEMPTY, &r->name) != 0 ||
-	    dec_kvs(d, o, "headers", OPT, &r->headers, &r->nheaders) != 0)
+	    dec_kvs(d, o, "headers", OPT, TMPL_ESCAPE_NONE, &r->headers, &r->nheaders) != 0)
+		return -1;
+	if (chk_tmpl(d, "url", r->url, TMPL_ESCAPE_NONE) != 0)
 		return -1;
 	if (r->url[0] == '/' && !d->has_target) {
 		push_key(d, "url");
@@ -989,12 +1072,16 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 		push_key(d, "body");
 		return fail(d, "missing (body_kind is %s)", body_names[kind]);
 	}
+	if (chk_tmpl(d, "body", r->body,
+		     kind == PLAN_BODY_JSON ? TMPL_ESCAPE_JSON
+					    : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE : NO_TMPL) != 0)
+		return -1;
 	if ((kind == PLAN_BODY_NONE || kind == PLAN_BODY_FORM) && r->body) {
 		push_key(d, "body");
 		return fail(d, "not allowed with body_kind %s", body_names[kind]);
 	}
 	if (kind == PLAN_BODY_FORM) {
-		if (dec_kvs(d, o, "form", REQ, &r->form, &r->nform) != 0)
+		if (dec_kvs(d, o, "form", REQ, TMPL_ESCAPE_URL, &r->form, &r->nform) != 0)
 			return -1;
 	} else if (json_object_get(o, "form")) {
 		push_key(d, "form");
@@ -1031,6 +1118,9 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 				push_key(d, "expr");
 				return fail(d, "missing (a %s capture needs one)", capture_names[ck]);
 			}
+			if ((ck == PLAN_CAPTURE_JSON && chk_jsonpath(d, "expr", pc->expr) != 0) ||
+			    (ck == PLAN_CAPTURE_REGEX && chk_regex(d, "expr", pc->expr) != 0))
+				return -1;
 			pop(d, s2);
 		}
 		pop(d, save);
@@ -1071,9 +1161,10 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 		}
 		if (get_str(d, x, "body_contains", OPT, &pe->body_contains) != 0 ||
 		    get_str(d, x, "body_regex", OPT | NONEMPTY, &pe->body_regex) != 0 ||
-		    dec_kvs(d, x, "headers", OPT, &pe->headers, &pe->nheaders) != 0 ||
+		    dec_kvs(d, x, "headers", OPT, NO_TMPL, &pe->headers, &pe->nheaders) != 0 ||
 		    get_enum(d, x, "on_fail", OPT, on_fail_names, NELEM(on_fail_names), &of) != 0 ||
-		    get_pos(d, x, &pe->pos) != 0)
+		    get_pos(d, x, &pe->pos) != 0 ||
+		    (pe->body_regex && chk_regex(d, "body_regex", pe->body_regex) != 0))
 			return -1;
 		pe->on_fail = (enum plan_on_fail)of;
 		pop(d, save);
@@ -1152,6 +1243,7 @@ static int dec_step(struct dec *d, json_t *o, struct plan_step *s)
 		break;
 	case PLAN_STEP_IF:
 		if (get_str(d, o, "cond", REQ | NONEMPTY, &s->cond) != 0 ||
+		    chk_expr(d, "cond", s->cond) != 0 ||
 		    dec_steps(d, o, "else", OPT, &s->else_body) != 0)
 			return -1;
 		break;
@@ -1161,6 +1253,7 @@ static int dec_step(struct dec *d, json_t *o, struct plan_step *s)
 		break;
 	case PLAN_STEP_WHILE:
 		if (get_str(d, o, "cond", REQ | NONEMPTY, &s->cond) != 0 ||
+		    chk_expr(d, "cond", s->cond) != 0 ||
 		    get_u64(d, o, "count", REQ, 1, INT64_MAX, &s->count) != 0)
 			return -1;
 		break;
@@ -1172,7 +1265,7 @@ static int dec_step(struct dec *d, json_t *o, struct plan_step *s)
 			return fail(d, "out of memory");
 		break;
 	case PLAN_STEP_SET:
-		return dec_kvs(d, o, "set", REQ | NONEMPTY, &s->set, &s->nset);
+		return dec_kvs(d, o, "set", REQ | NONEMPTY, TMPL_ESCAPE_NONE, &s->set, &s->nset);
 	case PLAN_STEP_ABORT:
 		return get_str(d, o, "reason", OPT | NONEMPTY, &s->reason);
 	}
@@ -1231,7 +1324,7 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 	    get_str(d, o, "tls_cert", OPT | NONEMPTY, &h->tls_cert) != 0 ||
 	    get_str(d, o, "tls_key", OPT | NONEMPTY, &h->tls_key) != 0 ||
 	    get_str(d, o, "tls_ciphers", OPT | NONEMPTY, &h->tls_ciphers) != 0 ||
-	    dec_kvs(d, o, "headers", OPT, &h->headers, &h->nheaders) != 0 ||
+	    dec_kvs(d, o, "headers", OPT, TMPL_ESCAPE_NONE, &h->headers, &h->nheaders) != 0 ||
 	    get_bool(d, o, "share_connections", &h->share_connections) != 0 ||
 	    get_u64(d, o, "max_body", OPT, 0, (uint64_t)1 << 32, &h->max_body) != 0)
 		return -1;
@@ -1529,7 +1622,7 @@ static int dec_plan(struct dec *d, json_t *root, struct plan *p)
 		return -1;
 	pop(d, save);
 	if (dec_data(d, root, p) != 0 ||
-	    dec_kvs(d, root, "variables", OPT, &p->variables, &p->nvariables) != 0 ||
+	    dec_kvs(d, root, "variables", OPT, TMPL_ESCAPE_NONE, &p->variables, &p->nvariables) != 0 ||
 	    dec_sessions(d, root, p) != 0 || dec_thresholds(d, root, p) != 0)
 		return -1;
 	if (get_obj(d, root, "agents", OPT, &o, &save) != 0 ||

@@ -543,7 +543,7 @@ int stats_decode(const void *data, size_t len, struct stats_snapshot *s, char **
 		return err_set(err, "stats frame: %llu health entries", (unsigned long long)n);
 	for (i = 0; i < n; i++) {
 		struct stats_health h = { 0 };
-		uint8_t sat;
+		uint8_t sat = 0;
 
 		if (get_name(&r, name) < 0 || get_double(&r, &h.cpu) < 0 ||
 		    get_double(&r, &h.cpu_limit) < 0 || get_double(&r, &h.loop_lag_ms) < 0 ||
@@ -565,7 +565,7 @@ int stats_decode(const void *data, size_t len, struct stats_snapshot *s, char **
 		return err_set(err, "stats frame: %llu counters", (unsigned long long)n);
 	prev[0] = '\0';
 	for (i = 0; i < n; i++) {
-		uint8_t kind;
+		uint8_t kind = 0;
 		int64_t value, max;
 		struct stats_counter *c;
 
@@ -753,7 +753,7 @@ int stats_from_json(const void *json_obj, struct stats_snapshot *s, char **err)
 	json_t *hists, *counters, *gauges, *agents, *v;
 	const char *key;
 	uint64_t u;
-	double d;
+	double d = 0;
 	size_t i;
 
 	if (!json_is_object(o))

@@ -4,7 +4,7 @@
  * holding a compiled expression — so rendering is a walk over an array: copy, evaluate, escape,
  * with no scanning of the source and no allocation. A hole whose expression is constant
  * (`{{ 1 + 2 }}`, `{{ 'x' }}`) is evaluated at compile time and folded into the literal text,
- * so a template with only such holes is constant and renders by a single copy.
+ * so a template with only such holes renders by a single copy (tmpl_constant_text).
  *
  * Only the values of holes are escaped: the literal text is whatever the author wrote (in a
  * json: body, already JSON). */
@@ -21,7 +21,7 @@ enum seg_kind { SEG_LIT, SEG_HOLE };
 struct seg {
 	enum seg_kind kind;
 	size_t off, len; /* SEG_LIT: text in the pool */
-	struct expr *e;  /* SEG_HOLE */
+	struct expr *e;	 /* SEG_HOLE */
 	const char *var; /* SEG_HOLE that is one variable: its name (in e), for a faster path */
 	size_t var_len;
 };
@@ -31,18 +31,22 @@ struct tmpl {
 	size_t nsegs;
 	char *pool;
 	enum tmpl_escape esc;
+	bool has_holes;	   /* in the source, folded or not */
 	const char **vars; /* point into the holes' expressions */
 	size_t nvars;
 };
 
 /* Bytes that need escaping: bit 0 in JSON strings, bit 1 in percent-encoding. */
+/* clang-format off */
 static const uint8_t needs_escape[256] = {
 	[0 ... 0x1f] = 3,
 	[' '] = 2, ['!'] = 2, ['"'] = 3, ['#'] = 2, ['$'] = 2, ['%'] = 2, ['&'] = 2, ['\''] = 2,
 	['('] = 2, [')'] = 2, ['*'] = 2, ['+'] = 2, [','] = 2, ['/'] = 2, [':'] = 2, [';'] = 2,
 	['<'] = 2, ['='] = 2, ['>'] = 2, ['?'] = 2, ['@'] = 2, ['['] = 2, ['\\'] = 3, [']'] = 2,
-	['^'] = 2, ['`'] = 2, ['{'] = 2, ['|'] = 2, ['}'] = 2, [0x7f ... 0xff] = 2,
+	['^'] = 2, ['`'] = 2, ['{'] = 2, ['|'] = 2, ['}'] = 2,
+	[0x7f ... 0xff] = 2,
 };
+/* clang-format on */
 
 int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, size_t len)
 {
@@ -73,12 +77,19 @@ int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, si
 			e[0] = '\\';
 			n = 2;
 			switch (c) {
-			case '\n': e[1] = 'n'; break;
-			case '\r': e[1] = 'r'; break;
-			case '\t': e[1] = 't'; break;
+			case '\n':
+				e[1] = 'n';
+				break;
+			case '\r':
+				e[1] = 'r';
+				break;
+			case '\t':
+				e[1] = 't';
+				break;
 			default:
 				memcpy(e, "\\u00", 4);
-				e[4] = (char)(hex[c >> 4] | 0x20); /* lower case, as JSON encoders write it */
+				e[4] = (char)(hex[c >> 4] |
+					      0x20); /* lower case, as JSON encoders write it */
 				e[5] = (char)(hex[c & 15] | 0x20);
 				n = 6;
 			}
@@ -92,8 +103,14 @@ int tmpl_append_escaped(struct buf *out, enum tmpl_escape esc, const char *s, si
 
 static int append_value(struct buf *out, enum tmpl_escape esc, const struct expr_value *v)
 {
-	if (v->is_num) /* digits, '.', '-', '+', 'e': nothing to escape */
-		return expr_value_append(v, out);
+	if (v->is_num) {
+		char tmp[40];
+		int n = expr_format_number(v->num, tmp, sizeof(tmp));
+
+		/* Only URL escaping touches number text: the '+' of 1e+300. */
+		return tmpl_append_escaped(out, esc == TMPL_ESCAPE_URL ? esc : TMPL_ESCAPE_NONE,
+					   tmp, (size_t)n);
+	}
 	return tmpl_append_escaped(out, esc, v->str, v->len);
 }
 
@@ -162,7 +179,8 @@ static long hole_end(const char *src, size_t i)
 	return -1;
 }
 
-int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err, size_t *err_col)
+int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err,
+		 size_t *err_col)
 {
 	struct tmpl *t = calloc(1, sizeof(*t));
 	struct buf pool, scratch;
@@ -180,7 +198,7 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 	while (src[i]) {
 		const char *open = strstr(src + i, "{{");
 		size_t lit_end = open ? (size_t)(open - src) : i + strlen(src + i);
-		struct seg s = { .kind = SEG_LIT, .off = pool.len, .len = lit_end - i };
+		struct seg s = {.kind = SEG_LIT, .off = pool.len, .len = lit_end - i};
 		struct expr *e = NULL;
 		size_t ecol = 0;
 		long close;
@@ -192,23 +210,26 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 		}
 		if (!open)
 			break;
+		t->has_holes = true;
 		close = hole_end(src, lit_end + 2);
 		if (close < 0) {
 			err_set(err, "unterminated '{{' (no closing '}}')");
 			col = lit_end;
 			goto out;
 		}
-		if (expr_compile(src + lit_end + 2, (size_t)close - lit_end - 2, &e, err, &ecol) < 0) {
+		if (expr_compile(src + lit_end + 2, (size_t)close - lit_end - 2, &e, err, &ecol) <
+		    0) {
 			col = lit_end + 2 + ecol;
 			goto out;
 		}
 		if (expr_constant(e)) {
-			struct expr_env env = { 0 };
+			struct expr_env env = {0};
 			struct expr_value v;
 
 			buf_reset(&scratch);
-			s = (struct seg){ .kind = SEG_LIT, .off = pool.len };
-			if (expr_eval(e, &env, &scratch, &v, err) < 0 || append_value(&pool, esc, &v) < 0) {
+			s = (struct seg){.kind = SEG_LIT, .off = pool.len};
+			if (expr_eval(e, &env, &scratch, &v, err) < 0 ||
+			    append_value(&pool, esc, &v) < 0) {
 				expr_free(e);
 				col = lit_end;
 				goto out;
@@ -220,7 +241,7 @@ int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char 
 				goto out;
 			}
 		} else {
-			s = (struct seg){ .kind = SEG_HOLE, .e = e };
+			s = (struct seg){.kind = SEG_HOLE, .e = e};
 			s.var = expr_single_var(e, &s.var_len);
 			if (add_seg(t, &cap, &s) < 0 || add_vars(t, e) < 0) {
 				if (t->nsegs == 0 || t->segs[t->nsegs - 1].e != e)
@@ -261,19 +282,20 @@ void tmpl_free(struct tmpl *t)
 
 bool tmpl_constant(const struct tmpl *t)
 {
-	return t->nsegs == 0 || (t->nsegs == 1 && t->segs[0].kind == SEG_LIT);
+	return !t->has_holes;
 }
 
 const char *tmpl_constant_text(const struct tmpl *t, size_t *len)
 {
-	if (!tmpl_constant(t))
+	if (t->nsegs > 1 || (t->nsegs == 1 && t->segs[0].kind != SEG_LIT))
 		return NULL;
 	if (len)
 		*len = t->nsegs ? t->segs[0].len : 0;
 	return t->nsegs ? t->pool + t->segs[0].off : "";
 }
 
-int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch, struct buf *out, char **err)
+int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch,
+		struct buf *out, char **err)
 {
 	size_t i;
 
@@ -290,7 +312,8 @@ int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *sc
 			const char *val;
 			size_t vlen;
 
-			if (!env->lookup || env->lookup(env->ctx, s->var, s->var_len, &val, &vlen, NULL) < 0)
+			if (!env->lookup ||
+			    env->lookup(env->ctx, s->var, s->var_len, &val, &vlen, NULL) < 0)
 				continue; /* unset renders as nothing, as in expressions */
 			if (tmpl_append_escaped(out, t->esc, val, vlen) < 0)
 				return err_set(err, "template result too long");

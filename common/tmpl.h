@@ -26,12 +26,14 @@ struct tmpl;
 int tmpl_compile(const char *src, enum tmpl_escape esc, struct tmpl **out, char **err,
 		 size_t *err_col);
 void tmpl_free(struct tmpl *t);
+/* True when the source has no {{ }} at all: the source text is the rendering. */
 bool tmpl_constant(const struct tmpl *t);
 /* Append the rendering to out. scratch is for expression evaluation. */
 int tmpl_render(const struct tmpl *t, const struct expr_env *env, struct buf *scratch,
 		struct buf *out, char **err);
 
-/* For a constant template, its text (*len bytes; owned by t), else NULL. */
+/* When the rendering does not depend on the user — no holes, or only constant ones, folded
+ * when compiling ({{ 1 + 2 }}, {{ '{{' }}) — its text (*len bytes; owned by t), else NULL. */
 const char *tmpl_constant_text(const struct tmpl *t, size_t *len);
 /* Append s to out escaped as esc asks: JSON string content (no quotes added), or percent-encoded
  * (all but A-Z a-z 0-9 - . _ ~). */

@@ -19,10 +19,10 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-#define HOSTS_MAX 100000      /* hosts in one file */
-#define HOSTS_MAX_AGENTS 4096 /* agents on one host */
-#define HOSTS_FILE_MAX ((size_t)16 << 20)
-#define HOSTS_NAME_MAX 253
+#define HOSTS_MAX	 100000 /* hosts in one file */
+#define HOSTS_MAX_AGENTS 4096	/* agents on one host */
+#define HOSTS_FILE_MAX	 ((size_t)16 << 20)
+#define HOSTS_NAME_MAX	 253
 
 void hosts_free(struct plan_host *hosts, size_t nhosts)
 {
@@ -94,7 +94,8 @@ static int parse_address(const char *path, int line, const char *s, size_t n, in
 	if (n > 0 && s[0] == '[') {
 		const char *close = memchr(s, ']', n);
 		if (!close)
-			return err_set(err, "%s:%d:%d: '[' opens an IPv6 address but no ']' closes it",
+			return err_set(err,
+				       "%s:%d:%d: '[' opens an IPv6 address but no ']' closes it",
 				       path, line, col);
 		name = s + 1;
 		nlen = (size_t)(close - name);
@@ -102,12 +103,13 @@ static int parse_address(const char *path, int line, const char *s, size_t n, in
 			return err_set(err, "%s:%d:%d: empty IPv6 address", path, line, col);
 		for (size_t i = 0; i < nlen; i++)
 			if (!isxdigit((unsigned char)name[i]) && name[i] != ':' && name[i] != '.')
-				return err_set(err, "%s:%d:%d: '%c' is not allowed in an IPv6 address",
+				return err_set(err,
+					       "%s:%d:%d: '%c' is not allowed in an IPv6 address",
 					       path, line, col + 1 + (int)i, name[i]);
 		if ((size_t)(close + 1 - s) < n) {
 			if (close[1] != ':')
-				return err_set(err, "%s:%d:%d: expected ':PORT' after ']'", path, line,
-					       col + (int)(close + 1 - s));
+				return err_set(err, "%s:%d:%d: expected ':PORT' after ']'", path,
+					       line, col + (int)(close + 1 - s));
 			colon = close + 1;
 		}
 	} else {
@@ -123,8 +125,8 @@ static int parse_address(const char *path, int line, const char *s, size_t n, in
 					       path, line, col + (int)i, s[i]);
 	}
 	if (nlen > HOSTS_NAME_MAX)
-		return err_set(err, "%s:%d:%d: host name longer than %d characters", path, line, col,
-			       HOSTS_NAME_MAX);
+		return err_set(err, "%s:%d:%d: host name longer than %d characters", path, line,
+			       col, HOSTS_NAME_MAX);
 	if (colon) {
 		size_t plen = n - (size_t)(colon + 1 - s);
 		if (parse_uint(colon + 1, plen, 65535, &port) < 0 || port == 0)
@@ -149,7 +151,8 @@ static int parse_option(const char *path, int line, const char *s, size_t n, int
 	unsigned long agents;
 
 	if (!eq)
-		return err_set(err, "%s:%d:%d: expected key=value (agents=N or weight=W), got '%.*s'",
+		return err_set(err,
+			       "%s:%d:%d: expected key=value (agents=N or weight=W), got '%.*s'",
 			       path, line, col, (int)n, s);
 	if (klen == 6 && memcmp(s, "agents", 6) == 0) {
 		if (parse_uint(v, vlen, HOSTS_MAX_AGENTS, &agents) < 0 || agents == 0)
@@ -167,15 +170,15 @@ static int parse_option(const char *path, int line, const char *s, size_t n, int
 		return 0;
 	}
 	if ((klen == 5 && memcmp(s, "agent", 5) == 0) || (klen == 1 && s[0] == 'n'))
-		return err_set(err, "%s:%d:%d: unknown option '%.*s' (did you mean 'agents'?)", path,
-			       line, col, (int)klen, s);
+		return err_set(err, "%s:%d:%d: unknown option '%.*s' (did you mean 'agents'?)",
+			       path, line, col, (int)klen, s);
 	return err_set(err, "%s:%d:%d: unknown option '%.*s' (expected agents= or weight=)", path,
 		       line, col, (int)klen, s);
 }
 
 /* One non-blank line without its comment. */
-static int parse_line(const char *path, int line, const char *s, size_t n,
-		      struct plan_host *h, char **err)
+static int parse_line(const char *path, int line, const char *s, size_t n, struct plan_host *h,
+		      char **err)
 {
 	size_t i = 0, start;
 	const char *at;
@@ -201,8 +204,8 @@ static int parse_line(const char *path, int line, const char *s, size_t n,
 				       (int)start + 1);
 		for (size_t k = 0; k < ulen; k++)
 			if (!user_char_ok((unsigned char)s[start + k]))
-				return err_set(err, "%s:%d:%d: '%c' is not allowed in a user name", path,
-					       line, (int)(start + k) + 1, s[start + k]);
+				return err_set(err, "%s:%d:%d: '%c' is not allowed in a user name",
+					       path, line, (int)(start + k) + 1, s[start + k]);
 		h->user = strndup(s + start, ulen);
 		if (!h->user)
 			return err_set(err, "out of memory");
@@ -250,7 +253,8 @@ int hosts_parse(const char *path, const char *text, size_t len, struct plan_host
 
 		line++;
 		for (const char *q = p; q < cend; q++) {
-			if (*q == '\0' || (iscntrl((unsigned char)*q) && !isspace((unsigned char)*q))) {
+			if (*q == '\0' ||
+			    (iscntrl((unsigned char)*q) && !isspace((unsigned char)*q))) {
 				err_set(err, "%s:%d:%d: control character (is this a text file?)",
 					path, line, (int)(q - p) + 1);
 				goto fail;
@@ -281,13 +285,14 @@ int hosts_parse(const char *path, const char *text, size_t len, struct plan_host
 				if (hosts[k].port == hosts[n].port &&
 				    strcmp(hosts[k].host, hosts[n].host) == 0 &&
 				    (hosts[k].user && hosts[n].user
-					     ? strcmp(hosts[k].user, hosts[n].user) == 0
-					     : hosts[k].user == hosts[n].user)) {
-					err_set(err,
-						"%s:%d:%d: %s:%d is listed twice (first on line %d); "
-						"use agents=N to run several agents on one host",
-						path, line, hosts[n].pos.col, hosts[n].host,
-						hosts[n].port, hosts[k].pos.line);
+					 ? strcmp(hosts[k].user, hosts[n].user) == 0
+					 : hosts[k].user == hosts[n].user)) {
+					err_set(
+					    err,
+					    "%s:%d:%d: %s:%d is listed twice (first on line %d); "
+					    "use agents=N to run several agents on one host",
+					    path, line, hosts[n].pos.col, hosts[n].host,
+					    hosts[n].port, hosts[k].pos.line);
 					n++;
 					goto fail;
 				}

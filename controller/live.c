@@ -16,7 +16,10 @@ const char *live_phase(const struct plan *p, double elapsed_s, char *buf, size_t
 		double ramp = (double)p->load.ramp_up_us / 1e6;
 		double dur = (double)p->load.duration_us / 1e6;
 
-		snprintf(buf, size, "%s", elapsed_s < ramp ? "ramp-up" : elapsed_s <= dur ? "steady" : "grace");
+		snprintf(buf, size, "%s",
+			 elapsed_s < ramp   ? "ramp-up"
+			 : elapsed_s <= dur ? "steady"
+					    : "grace");
 		return buf;
 	}
 	for (i = 0; i < p->load.nphases; i++) {
@@ -25,7 +28,8 @@ const char *live_phase(const struct plan *p, double elapsed_s, char *buf, size_t
 		t += (double)f->duration_us / 1e6;
 		if (elapsed_s <= t + 1e-6) {
 			if (f->name)
-				snprintf(buf, size, "phase %zu/%zu %s", i + 1, p->load.nphases, f->name);
+				snprintf(buf, size, "phase %zu/%zu %s", i + 1, p->load.nphases,
+					 f->name);
 			else
 				snprintf(buf, size, "phase %zu/%zu%s", i + 1, p->load.nphases,
 					 f->ramp_to >= 0 ? " ramp" : "");
@@ -67,9 +71,12 @@ const char *live_format(char *buf, size_t size, const struct plan *p,
 			cpu = c;
 	}
 	live_phase(p, elapsed - interval_s / 2, phase, sizeof(phase));
-	units_fmt_rate(rate, sizeof(rate), req && interval_s > 0 ? (double)req->count / interval_s : 0);
-	units_fmt_duration(p50, sizeof(p50), req && req->count ? (double)hist_percentile(req, 50) : 0);
-	units_fmt_duration(p99, sizeof(p99), req && req->count ? (double)hist_percentile(req, 99) : 0);
+	units_fmt_rate(rate, sizeof(rate),
+		       req && interval_s > 0 ? (double)req->count / interval_s : 0);
+	units_fmt_duration(p50, sizeof(p50),
+			   req && req->count ? (double)hist_percentile(req, 50) : 0);
+	units_fmt_duration(p99, sizeof(p99),
+			   req && req->count ? (double)hist_percentile(req, 99) : 0);
 	snprintf(buf, size,
 		 "[%4.0fs] %-14s users %-6lld %9s  p50 %-8s p99 %-8s errors %-5lld cpu %3.0f%%  "
 		 "agents %u/%u",
@@ -78,8 +85,8 @@ const char *live_format(char *buf, size_t size, const struct plan *p,
 	return buf;
 }
 
-void live_print(FILE *out, const struct plan *p, const struct stats_snapshot *s,
-		unsigned connected, unsigned total)
+void live_print(FILE *out, const struct plan *p, const struct stats_snapshot *s, unsigned connected,
+		unsigned total)
 {
 	char line[512];
 

@@ -25,9 +25,9 @@ const char *live_format(char *buf, size_t size, const struct plan *p,
 long long live_errors(const struct stats_snapshot *s);
 
 /* Print the line, or an event line ("[ 12s] agent local-2 lost: killed by signal 9"). */
-void live_print(FILE *out, const struct plan *p, const struct stats_snapshot *s,
-		unsigned connected, unsigned total);
+void live_print(FILE *out, const struct plan *p, const struct stats_snapshot *s, unsigned connected,
+		unsigned total);
 void live_event(FILE *out, double elapsed_s, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 #endif

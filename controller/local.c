@@ -26,7 +26,7 @@
 #include "common/err.h"
 
 #define LOCAL_WRITE_MAX ((size_t)128 << 20) /* queued bytes to one agent's stdin */
-#define LOCAL_LINE_MAX 4096                 /* longer stderr lines are cut */
+#define LOCAL_LINE_MAX	4096		    /* longer stderr lines are cut */
 
 struct local_link {
 	struct agent_link link; /* first: the ops receive &link */
@@ -78,8 +78,9 @@ int local_agent_path(char *buf, size_t size, char **err)
 			return err_set(err, "agent path too long");
 	}
 	if (access(buf, X_OK) < 0)
-		return err_set(err, "%s: cannot run the agent: %s (install barrage-agent next to "
-				    "barrage, or set BARRAGE_AGENT)",
+		return err_set(err,
+			       "%s: cannot run the agent: %s (install barrage-agent next to "
+			       "barrage, or set BARRAGE_AGENT)",
 			       buf, strerror(errno));
 	return 0;
 }
@@ -171,7 +172,7 @@ static void maybe_finish(struct local_link *ll)
 		return;
 	try_reap(ll);
 	if (!ll->reaped) {
-		struct timeval tv = { 0, 20000 };
+		struct timeval tv = {0, 20000};
 
 		if (ll->ev_reap)
 			event_add(ll->ev_reap, &tv);
@@ -240,7 +241,8 @@ static void flush_writes(struct local_link *ll)
 				event_add(ll->ev_in, NULL);
 			return;
 		}
-		/* EPIPE: the agent closed its stdin (it is exiting); stdout EOF will tell the rest. */
+		/* EPIPE: the agent closed its stdin (it is exiting); stdout EOF will tell the rest.
+		 */
 		buf_reset(&ll->wbuf);
 		free_event(&ll->ev_in);
 		close_fd(&ll->in_fd);
@@ -315,10 +317,10 @@ static void local_free(struct agent_link *l)
 }
 
 static const struct agent_link_ops local_ops = {
-	.write = local_write,
-	.shutdown = local_shutdown,
-	.kill = local_kill,
-	.free = local_free,
+    .write = local_write,
+    .shutdown = local_shutdown,
+    .kill = local_kill,
+    .free = local_free,
 };
 
 pid_t local_agent_pid(const struct agent_link *l)
@@ -337,7 +339,7 @@ int local_agent_start(struct event_base *base, const char *agent_path, const cha
 		      struct agent_link **out, char **err)
 {
 	struct local_link *ll = NULL;
-	int in[2] = { -1, -1 }, outp[2] = { -1, -1 }, errp[2] = { -1, -1 };
+	int in[2] = {-1, -1}, outp[2] = {-1, -1}, errp[2] = {-1, -1};
 	pid_t parent = getpid();
 	int rc = -1;
 
@@ -369,7 +371,7 @@ int local_agent_start(struct event_base *base, const char *agent_path, const cha
 		goto out;
 	}
 	if (ll->pid == 0) {
-		char *const argv[] = { (char *)agent_path, NULL };
+		char *const argv[] = {(char *)agent_path, NULL};
 		sigset_t none;
 
 		/* In the child: only async-signal-safe calls from here to exec. */
@@ -387,7 +389,8 @@ int local_agent_start(struct event_base *base, const char *agent_path, const cha
 		sigprocmask(SIG_SETMASK, &none, NULL);
 		execv(agent_path, argv);
 		{
-			static const char msg[] = "barrage-agent: cannot execute the agent binary\n";
+			static const char msg[] =
+			    "barrage-agent: cannot execute the agent binary\n";
 
 			(void)!write(2, msg, sizeof(msg) - 1);
 		}

@@ -25,72 +25,74 @@ static bool g_quiet;
 static int g_verbose;
 
 static const char usage_main[] =
-	"usage: barrage [-q] [-v] COMMAND [ARGS]\n"
-	"\n"
-	"commands:\n"
-	"  run SCENARIO.yaml      run a load test, write a run directory and a report\n"
-	"  check SCENARIO.yaml    validate a scenario and print its plan; sends nothing\n"
-	"  report RUN_DIR         rebuild report.html (and junit.xml) from stats.log\n"
-	"  compare BASE NEW       compare two runs; exit 1 past a regression limit\n"
-	"  hosts check FILE       check every host of a fleet\n"
-	"  version                print the version\n"
-	"\n"
-	"options:\n"
-	"  -q, --quiet            no progress output\n"
-	"  -v, --verbose          more detail (twice: agents' logs too)\n"
-	"  -h, --help             this text; COMMAND --help for a command's\n"
-	"\n"
-	"exit codes: 0 ok, 1 thresholds failed, 2 usage or scenario error,\n"
-	"            3 run could not complete, 4 internal error (see docs/cli.md)\n";
+    "usage: barrage [-q] [-v] COMMAND [ARGS]\n"
+    "\n"
+    "commands:\n"
+    "  run SCENARIO.yaml      run a load test, write a run directory and a report\n"
+    "  check SCENARIO.yaml    validate a scenario and print its plan; sends nothing\n"
+    "  report RUN_DIR         rebuild report.html (and junit.xml) from stats.log\n"
+    "  compare BASE NEW       compare two runs; exit 1 past a regression limit\n"
+    "  hosts check FILE       check every host of a fleet\n"
+    "  version                print the version\n"
+    "\n"
+    "options:\n"
+    "  -q, --quiet            no progress output\n"
+    "  -v, --verbose          more detail (twice: agents' logs too)\n"
+    "  -h, --help             this text; COMMAND --help for a command's\n"
+    "\n"
+    "exit codes: 0 ok, 1 thresholds failed, 2 usage or scenario error,\n"
+    "            3 run could not complete, 4 internal error (see docs/cli.md)\n";
 
 static const char usage_run[] =
-	"usage: barrage run SCENARIO.yaml [options]\n"
-	"\n"
-	"Run the scenario's load from local agents (one per core by default) or from the hosts of\n"
-	"a fleet over SSH, show a live line per interval, write the run directory and the report,\n"
-	"and exit 1 if a threshold failed.\n"
-	"\n"
-	"options:\n"
-	"  -o, --out DIR              run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
-	"      --local N              N local agents (default agents.local, else one per core)\n"
-	"      --hosts FILE           agents on the hosts of FILE over SSH\n"
-	"      --push-agent           upload this barrage-agent to the hosts\n"
-	"      --accept-new-host-keys record unknown host keys in known_hosts\n"
-	"      --known-hosts FILE     known_hosts to check host keys against\n"
-	"      --identity FILE        SSH private key (default: ssh-agent, then ~/.ssh/id_*)\n"
-	"      --keep-remote          leave the per-run files on the hosts\n"
-	"      --ready-timeout DUR    wait this long for every agent to be ready (default 30s)\n"
-	"      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
-	"  -q, --quiet                no live line and no summary table\n"
-	"  -v, --verbose              agents' warnings and late intervals; twice: agents' logs\n"
-	"  -h, --help                 this text\n"
-	"\n"
-	"exit codes: 0 ok, 1 thresholds failed, 2 usage or scenario error,\n"
-	"            3 run could not complete (agents lost, target unreachable, SSH failure,\n"
-	"              interrupted), 4 internal error\n";
+    "usage: barrage run SCENARIO.yaml [options]\n"
+    "\n"
+    "Run the scenario's load from local agents (one per core by default) or from the hosts of\n"
+    "a fleet over SSH, show a live line per interval, write the run directory and the report,\n"
+    "and exit 1 if a threshold failed.\n"
+    "\n"
+    "options:\n"
+    "  -o, --out DIR              run directory (default runs/NAME-YYYYMMDD-HHMMSS)\n"
+    "      --runs-dir DIR         where default run directories go (default runs)\n"
+    "      --local N              N local agents (default agents.local, else one per core)\n"
+    "      --hosts FILE           agents on the hosts of FILE over SSH\n"
+    "      --push-agent           upload this barrage-agent to the hosts\n"
+    "      --accept-new-host-keys record unknown host keys in known_hosts\n"
+    "      --known-hosts FILE     known_hosts to check host keys against\n"
+    "      --identity FILE        SSH private key (default: ssh-agent, then ~/.ssh/id_*)\n"
+    "      --keep-remote          leave the per-run files on the hosts\n"
+    "      --ready-timeout DUR    wait this long for every agent to be ready (default 30s)\n"
+    "      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
+    "  -q, --quiet                no live line and no summary table\n"
+    "  -v, --verbose              agents' warnings and late intervals; twice: agents' logs\n"
+    "  -h, --help                 this text\n"
+    "\n"
+    "exit codes: 0 ok, 1 thresholds failed, 2 usage or scenario error,\n"
+    "            3 run could not complete (agents lost, target unreachable, SSH failure,\n"
+    "              interrupted), 4 internal error\n";
 
 static const char usage_check[] =
-	"usage: barrage check SCENARIO.yaml [--set KEY=VALUE ...]\n"
-	"\n"
-	"Validate the scenario fully (the same checks as run) and print the plan: load model and\n"
-	"phases, sessions and steps, data files, thresholds, agents. Sends nothing.\n"
-	"\n"
-	"options:\n"
-	"      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
-	"  -q, --quiet                print nothing; the exit code says whether it is valid\n"
-	"  -h, --help                 this text\n"
-	"\n"
-	"exit codes: 0 valid, 2 usage or scenario error\n";
+    "usage: barrage check SCENARIO.yaml [--set KEY=VALUE ...]\n"
+    "\n"
+    "Validate the scenario fully (the same checks as run) and print the plan: load model and\n"
+    "phases, sessions and steps, data files, thresholds, agents. Sends nothing.\n"
+    "\n"
+    "options:\n"
+    "      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
+    "  -q, --quiet                print nothing; the exit code says whether it is valid\n"
+    "  -h, --help                 this text\n"
+    "\n"
+    "exit codes: 0 valid, 2 usage or scenario error\n";
 
 static const char usage_hosts[] =
-	"usage: barrage hosts check FILE [--json]\n"
-	"\n"
-	"Check every host of a hosts file: reachable, authenticated, agent present and of the\n"
-	"same version, CPUs, open-file limit, clock offset.\n";
+    "usage: barrage hosts check FILE [--json]\n"
+    "\n"
+    "Check every host of a hosts file: reachable, authenticated, agent present and of the\n"
+    "same version, CPUs, open-file limit, clock offset.\n";
 
 static const char usage_version[] = "usage: barrage version\n\nPrint the version.\n";
 
-static int usage_error(const char *usage, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int usage_error(const char *usage, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static int usage_error(const char *usage, const char *fmt, ...)
 {
 	va_list ap;
@@ -127,7 +129,8 @@ static int add_override(struct overrides *o, const char *arg, const char *usage)
 	struct scenario_override *nv;
 
 	if (!eq || eq == arg)
-		return usage_error(usage, "--set '%s': expected KEY=VALUE (e.g. load.users=50)", arg);
+		return usage_error(usage, "--set '%s': expected KEY=VALUE (e.g. load.users=50)",
+				   arg);
 	if (o->n == o->cap) {
 		size_t cap = o->cap ? o->cap * 2 : 8;
 
@@ -178,24 +181,24 @@ enum {
 static int cmd_run(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "out", required_argument, NULL, 'o' },
-		{ "hosts", required_argument, NULL, OPT_HOSTS },
-		{ "push-agent", no_argument, NULL, OPT_PUSH },
-		{ "local", required_argument, NULL, OPT_LOCAL },
-		{ "accept-new-host-keys", no_argument, NULL, OPT_ACCEPT },
-		{ "known-hosts", required_argument, NULL, OPT_KNOWN },
-		{ "identity", required_argument, NULL, OPT_IDENTITY },
-		{ "keep-remote", no_argument, NULL, OPT_KEEP },
-		{ "ready-timeout", required_argument, NULL, OPT_READY },
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "runs-dir", required_argument, NULL, OPT_RUNS },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"out", required_argument, NULL, 'o'},
+	    {"hosts", required_argument, NULL, OPT_HOSTS},
+	    {"push-agent", no_argument, NULL, OPT_PUSH},
+	    {"local", required_argument, NULL, OPT_LOCAL},
+	    {"accept-new-host-keys", no_argument, NULL, OPT_ACCEPT},
+	    {"known-hosts", required_argument, NULL, OPT_KNOWN},
+	    {"identity", required_argument, NULL, OPT_IDENTITY},
+	    {"keep-remote", no_argument, NULL, OPT_KEEP},
+	    {"ready-timeout", required_argument, NULL, OPT_READY},
+	    {"set", required_argument, NULL, OPT_SET},
+	    {"runs-dir", required_argument, NULL, OPT_RUNS},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct run_options ro;
-	struct overrides ov = { 0 };
+	struct overrides ov = {0};
 	char *err = NULL;
 	int c, rc;
 
@@ -220,8 +223,10 @@ static int cmd_run(int argc, char **argv)
 
 			if (units_parse_count(optarg, &n, &err) < 0 || n == 0 || n > 1024) {
 				free(err);
-				rc = usage_error(usage_run, "run: --local '%s': expected a number of "
-							    "agents from 1 to 1024", optarg);
+				rc = usage_error(usage_run,
+						 "run: --local '%s': expected a number of "
+						 "agents from 1 to 1024",
+						 optarg);
 				goto out;
 			}
 			ro.local = (uint32_t)n;
@@ -294,13 +299,13 @@ out:
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{ "set", required_argument, NULL, OPT_SET },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ NULL, 0, NULL, 0 },
+	    {"set", required_argument, NULL, OPT_SET},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {"verbose", no_argument, NULL, 'v'},
+	    {"help", no_argument, NULL, 'h'},
+	    {NULL, 0, NULL, 0},
 	};
-	struct overrides ov = { 0 };
+	struct overrides ov = {0};
 	struct plan *p = NULL;
 	bool quiet = g_quiet;
 	char *err = NULL;
@@ -330,7 +335,8 @@ static int cmd_check(int argc, char **argv)
 		}
 	}
 	if (optind >= argc) {
-		rc = usage_error(usage_check, "check: which scenario? (barrage check SCENARIO.yaml)");
+		rc = usage_error(usage_check,
+				 "check: which scenario? (barrage check SCENARIO.yaml)");
 		goto out;
 	}
 	if (argc - optind > 1) {
@@ -383,43 +389,43 @@ static int cmd_version(int argc, char **argv)
 
 int main(int argc, char **argv)
 {
-	static const struct option opts[] = {
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "help", no_argument, NULL, 'h' },
-		{ "version", no_argument, NULL, 'V' },
-		{ NULL, 0, NULL, 0 },
-	};
 	const char *cmd;
-	int c;
+	int i;
 
 	log_set_prefix("barrage");
-	opterr = 0;
-	/* "+": stop at the command; its options are its own. */
-	while ((c = getopt_long(argc, argv, "+qvh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
+	/* Global options come before the command. They are parsed by hand, not with getopt:
+	 * glibc's getopt keeps its mode ("+", stop at the first operand) in hidden state that a
+	 * command's own getopt_long (here or in another module) would inherit. */
+	for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1] != '\0'; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "--") == 0) {
+			i++;
+			break;
+		}
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
 			g_quiet = true;
-			break;
-		case 'v':
+		} else if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
 			g_verbose++;
-			break;
-		case 'h':
+		} else if (strcmp(a, "-vv") == 0) {
+			g_verbose += 2;
+		} else if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
 			fputs(usage_main, stdout);
 			return 0;
-		case 'V':
+		} else if (strcmp(a, "--version") == 0) {
 			return cmd_version(1, argv);
-		default:
-			return bad_option(usage_main, "barrage", argv, c);
+		} else {
+			return usage_error(usage_main, "unknown option '%s'", a);
 		}
 	}
 	if (g_quiet)
 		log_level = LOG_WARN;
-	if (optind >= argc)
+	if (i >= argc)
 		return usage_error(usage_main, "which command?");
-	cmd = argv[optind];
-	argc -= optind;
-	argv += optind;
+	cmd = argv[i];
+	argc -= i;
+	argv += i;
+	optind = 0;
 	if (strcmp(cmd, "run") == 0)
 		return cmd_run(argc, argv);
 	if (strcmp(cmd, "check") == 0)

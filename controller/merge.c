@@ -15,16 +15,16 @@
 struct merge_open {
 	uint32_t index;
 	struct stats_snapshot *snap; /* the merge so far */
-	bool *sent;                  /* per agent */
+	bool *sent;		     /* per agent */
 };
 
 struct merge {
 	size_t nagents;
-	bool *live;        /* per agent: may still send */
-	int64_t *last;     /* per agent: highest index sent, -1 = none yet */
+	bool *live;    /* per agent: may still send */
+	int64_t *last; /* per agent: highest index sent, -1 = none yet */
 	struct merge_open *open;
 	size_t nopen, open_cap;
-	uint32_t next;     /* lowest index not yet written */
+	uint32_t next; /* lowest index not yet written */
 	uint64_t received, late;
 	merge_emit_fn *emit;
 	void *arg;

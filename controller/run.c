@@ -49,12 +49,13 @@
 #include "controller/ssh.h"
 #include "reports/reports.h"
 
-#define RUN_TICK_US 200000
-#define RUN_PINGS 3
-#define RUN_START_MARGIN_US 200000  /* START reaches every agent before the common instant */
-#define RUN_STOP_GRACE_US 5000000   /* after STOP: time for the last STATS and DONE */
-#define RUN_END_SLACK_US 5000000    /* past duration + grace before the controller sends STOP */
+#define RUN_TICK_US	     200000
+#define RUN_PINGS	     3
+#define RUN_START_MARGIN_US  200000  /* START reaches every agent before the common instant */
+#define RUN_STOP_GRACE_US    5000000 /* after STOP: time for the last STATS and DONE */
+#define RUN_END_SLACK_US     5000000 /* past duration + grace before the controller sends STOP */
 #define RUN_SILENCE_SLACK_US 1000000
+#define RUN_FLUSH_MIN_US     500000 /* an interval is written at most this late (or I/2) */
 #define RUN_DEFAULT_READY_US 30000000
 
 enum run_phase { PHASE_SETUP, PHASE_RUNNING, PHASE_STOPPING, PHASE_OVER };
@@ -64,15 +65,16 @@ struct run_agent {
 	size_t index;
 	struct agent_link *link;
 	struct wire_reader rd;
-	struct plan *plan;          /* this agent's share */
-	struct split_agent sa;      /* id, host, weight (strings owned by ids/hosts below) */
+	struct plan *plan;     /* this agent's share */
+	struct split_agent sa; /* id, host, weight (strings owned by ids/hosts below) */
 	char *id, *host;
-	size_t host_index;          /* SSH: which host */
-	unsigned slot;              /* SSH: agent number on that host */
+	size_t host_index; /* SSH: which host */
+	unsigned slot;	   /* SSH: agent number on that host */
 	bool hello, ready, started, done, closed, lost, stop_sent, saturated;
 	int cpus;
 	int pings;
 	int64_t ping_sent_us, rtt_us;
+	double clock_offset_ms; /* agent wall clock minus ours, from the best PONG */
 	int64_t last_stats_us;
 	FILE *log;
 };
@@ -89,18 +91,18 @@ struct run {
 	struct event *tick, *sigint, *sigterm;
 	enum run_phase phase;
 	int64_t setup_deadline_us;
-	int64_t start_us;        /* monotonic instant the load starts */
+	int64_t start_us; /* monotonic instant the load starts */
 	int64_t start_wall_ms;
-	int64_t end_due_us;      /* start + duration + grace + slack: STOP goes out */
+	int64_t end_due_us; /* start + duration + grace + slack: STOP goes out */
 	int64_t stop_deadline_us;
 	unsigned nlost, nready;
 	int interrupts;
-	int exit_code;           /* 0 or 3 so far; thresholds come after */
-	const char *reason;      /* end record: completed, interrupted, agents_lost, error */
-	char *fail;              /* setup failure message */
+	int exit_code;		      /* 0 or 3 so far; thresholds come after */
+	const char *reason;	      /* end record: completed, interrupted, agents_lost, error */
+	char *fail;		      /* setup failure message */
 	struct stats_snapshot *total; /* every interval so far, for abort_on_fail thresholds */
 	struct threshold *aborts;     /* the abort_on_fail thresholds, parsed */
-	size_t *abort_idx;            /* their index in plan->thresholds */
+	size_t *abort_idx;	      /* their index in plan->thresholds */
 	size_t naborts;
 	bool header_written;
 };
@@ -129,7 +131,8 @@ static int send_json(struct run_agent *a, enum wire_type type, json_t *j)
 	return rc;
 }
 
-static void agent_log(struct run_agent *a, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void agent_log(struct run_agent *a, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 static void agent_log(struct run_agent *a, const char *fmt, ...)
 {
 	va_list ap;
@@ -217,17 +220,20 @@ static void agent_lost(struct run_agent *a, const char *why)
 		return;
 	a->lost = true;
 	r->nlost++;
-	merge_agent_gone(r->merge, a->index);
 	agent_log(a, "agent lost: %s", why);
 	rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_lost", why);
 	if (!r->o->quiet)
 		live_event(stderr, elapsed_s(r), "agent %s lost: %s (%u of %zu lost, max_lost %u)",
 			   a->id, why, r->nlost, r->n, r->plan->agents.max_lost);
+	/* After the event: intervals that were waiting for this agent go out now. */
+	merge_agent_gone(r->merge, a->index);
 	if (a->link && !a->closed)
 		a->link->ops->kill(a->link);
 	if (r->nlost > r->plan->agents.max_lost && r->phase == PHASE_RUNNING) {
-		fprintf(stderr, "barrage: %u agent%s lost, more than agents.max_lost (%u): stopping the run\n",
-			r->nlost, r->nlost == 1 ? "" : "s", r->plan->agents.max_lost);
+		fprintf(
+		    stderr,
+		    "barrage: %u agent%s lost, more than agents.max_lost (%u): stopping the run\n",
+		    r->nlost, r->nlost == 1 ? "" : "s", r->plan->agents.max_lost);
 		rundir_write_event(r->dir, elapsed_s(r), NULL, "notice",
 				   "more agents lost than agents.max_lost: run stopped");
 		stop_all(r, "agents_lost", 3);
@@ -261,7 +267,8 @@ static void check_aborts(struct run *r, const struct stats_snapshot *s)
 		snprintf(detail, sizeof(detail), "%s %s failed (measured %g after %.0fs)",
 			 pt->metric, pt->condition, value, covered);
 		rundir_write_event(r->dir, elapsed_s(r), NULL, "threshold_abort", detail);
-		fprintf(stderr, "barrage: threshold %s: stopping the run (abort_on_fail)\n", detail);
+		fprintf(stderr, "barrage: threshold %s: stopping the run (abort_on_fail)\n",
+			detail);
 		stop_all(r, "threshold_abort", 1);
 		return;
 	}
@@ -287,13 +294,16 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 			if (a->saturated || strcmp(a->id, s->health[i].agent) != 0)
 				continue;
 			a->saturated = true;
-			rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_saturated",
-					   "the agent could not keep up: its numbers measure the load "
-					   "generator, not the target");
+			rundir_write_event(
+			    r->dir, elapsed_s(r), a->id, "agent_saturated",
+			    "the agent could not keep up: its numbers measure the load "
+			    "generator, not the target");
 			if (!r->o->quiet)
-				live_event(stderr, elapsed_s(r),
-					   "warning: agent %s is saturated (its figures measure the "
-					   "load generator, not the target)", a->id);
+				live_event(
+				    stderr, elapsed_s(r),
+				    "warning: agent %s is saturated (its figures measure the "
+				    "load generator, not the target)",
+				    a->id);
 		}
 	}
 	if (late) {
@@ -319,8 +329,8 @@ static void start_all(struct run *r)
 	/* START takes about rtt/2 to arrive: agent i waits (common instant - now - rtt_i/2). */
 	r->start_us = now + max_rtt / 2 + RUN_START_MARGIN_US;
 	r->start_wall_ms = units_wall_ms() + (r->start_us - now) / 1000;
-	r->end_due_us = r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us +
-			RUN_END_SLACK_US;
+	r->end_due_us =
+	    r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us + RUN_END_SLACK_US;
 	r->phase = PHASE_RUNNING;
 	{
 		struct rundir_agent *ra = calloc(r->n, sizeof(*ra));
@@ -332,8 +342,8 @@ static void start_all(struct run *r)
 			ra[i].fraction = r->agents[i].plan->share.fraction;
 			ra[i].cpus = r->agents[i].cpus;
 		}
-		if (!ra || rundir_write_header(r->dir, r->plan, r->o->scenario, r->start_wall_ms, ra,
-					       r->n, &err) < 0)
+		if (!ra || rundir_write_header(r->dir, r->plan, r->o->scenario, r->start_wall_ms,
+					       ra, r->n, &err) < 0)
 			fprintf(stderr, "barrage: %s\n", err ? err : "out of memory");
 		else
 			r->header_written = true;
@@ -349,8 +359,9 @@ static void start_all(struct run *r)
 		send_json(a, WIRE_START, j);
 		a->started = true;
 		a->last_stats_us = r->start_us;
-		agent_log(a, "START sent (delay %lld ms, round trip %.2f ms)",
-			  (long long)(delay > 0 ? delay / 1000 : 0), (double)a->rtt_us / 1000);
+		agent_log(a, "START sent (delay %lld ms, round trip %.2f ms, clock offset %.1f ms)",
+			  (long long)(delay > 0 ? delay / 1000 : 0), (double)a->rtt_us / 1000,
+			  a->clock_offset_ms);
 	}
 	if (!r->o->quiet) {
 		char d[32];
@@ -382,15 +393,17 @@ static void on_hello(struct run_agent *a, const char *p, size_t len)
 
 	if (!j || !json_is_object(j)) {
 		json_decref(j);
-		setup_fail(r, "agent %s: malformed HELLO: %s", a->id, j ? "not an object" : je.text);
+		setup_fail(r, "agent %s: malformed HELLO: %s", a->id,
+			   j ? "not an object" : je.text);
 		return;
 	}
 	ver = json_string_value(json_object_get(j, "version"));
 	wire = json_integer_value(json_object_get(j, "wire"));
 	a->cpus = (int)json_integer_value(json_object_get(j, "cpus"));
 	if (!ver || strcmp(ver, BARRAGE_VERSION) != 0 || wire != BARRAGE_WIRE_VERSION) {
-		setup_fail(r, "agent %s on %s is barrage-agent %s (wire %lld); this controller is %s "
-			      "(wire %d): install the same version everywhere (or use --push-agent)",
+		setup_fail(r,
+			   "agent %s on %s is barrage-agent %s (wire %lld); this controller is %s "
+			   "(wire %d): install the same version everywhere (or use --push-agent)",
 			   a->id, a->host, ver ? ver : "of an unknown version", (long long)wire,
 			   BARRAGE_VERSION, BARRAGE_WIRE_VERSION);
 		json_decref(j);
@@ -448,16 +461,27 @@ static void on_ready(struct run_agent *a, const char *p, size_t len)
 	send_ping(a);
 }
 
-static void on_pong(struct run_agent *a)
+static void on_pong(struct run_agent *a, const char *p, size_t len)
 {
 	struct run *r = a->run;
 	int64_t rtt = units_now_us() - a->ping_sent_us;
+	json_error_t je;
+	json_t *j;
 	size_t i;
 
 	if (!a->ready || a->pings >= RUN_PINGS || r->phase != PHASE_SETUP)
 		return;
-	if (a->pings == 0 || rtt < a->rtt_us)
+	if (a->pings == 0 || rtt < a->rtt_us) {
 		a->rtt_us = rtt;
+		/* The agent's wall clock against ours at the middle of the round trip: only
+		 * logged, since START carries a relative delay that needs no common clock. */
+		j = json_loadb(p, len, 0, &je);
+		if (j && json_is_integer(json_object_get(j, "agent_t")))
+			a->clock_offset_ms =
+			    (double)json_integer_value(json_object_get(j, "agent_t")) -
+			    ((double)units_wall_ms() - (double)rtt / 2000.0);
+		json_decref(j);
+	}
 	if (++a->pings < RUN_PINGS) {
 		send_ping(a);
 		return;
@@ -536,7 +560,8 @@ static void handle_frame(struct run_agent *a, int type, const uint8_t *p, size_t
 		return;
 	if (!a->hello && type != WIRE_HELLO && type != WIRE_LOG && type != WIRE_ERROR) {
 		if (r->phase == PHASE_SETUP)
-			setup_fail(r, "agent %s: sent %s before HELLO", a->id, wire_type_name(type));
+			setup_fail(r, "agent %s: sent %s before HELLO", a->id,
+				   wire_type_name(type));
 		return;
 	}
 	switch (type) {
@@ -548,7 +573,7 @@ static void handle_frame(struct run_agent *a, int type, const uint8_t *p, size_t
 		on_ready(a, (const char *)p, len);
 		break;
 	case WIRE_PONG:
-		on_pong(a);
+		on_pong(a, (const char *)p, len);
 		break;
 	case WIRE_STATS:
 		on_stats(a, p, len);
@@ -667,9 +692,14 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 				if (a->pings >= RUN_PINGS)
 					continue;
 				buf_printf(&miss, "%s%s (%s)", miss.len ? ", " : "", a->id,
-					   !a->hello ? "no HELLO" : !a->ready ? "no READY" : "no PONG");
+					   !a->hello   ? "no HELLO"
+					   : !a->ready ? "no READY"
+						       : "no PONG");
 			}
-			setup_fail(r, "agents not ready after %.0fs: %s", (double)(r->o->ready_timeout_us > 0 ? r->o->ready_timeout_us : RUN_DEFAULT_READY_US) / 1e6,
+			setup_fail(r, "agents not ready after %.0fs: %s",
+				   (double)(r->o->ready_timeout_us > 0 ? r->o->ready_timeout_us
+								       : RUN_DEFAULT_READY_US) /
+				       1e6,
 				   miss.data ? miss.data : "?");
 			buf_free(&miss);
 		}
@@ -685,12 +715,19 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		}
 		if (r->phase != PHASE_RUNNING)
 			break;
-		/* An interval still open a whole interval after it ended goes out without the
-		 * laggard; its numbers follow as a late record. */
-		if (now > r->start_us + 2 * interval + RUN_SILENCE_SLACK_US)
-			merge_flush_before(r->merge,
-					   (uint32_t)((now - r->start_us - interval -
-						       RUN_SILENCE_SLACK_US) / interval));
+		/* An interval still open half an interval (at least 0.5 s) after it ended goes out
+		 * without the laggard, so the live line keeps its pace; the laggard's numbers
+		 * follow as a late record. This is well before the laggard would be declared lost
+		 * (two intervals of silence), so a slow agent's intervals are merged, never
+		 * dropped. */
+		{
+			int64_t delay =
+			    interval / 2 > RUN_FLUSH_MIN_US ? interval / 2 : RUN_FLUSH_MIN_US;
+
+			if (now > r->start_us + interval + delay)
+				merge_flush_before(
+				    r->merge, (uint32_t)((now - r->start_us - delay) / interval));
+		}
 		if (now > r->end_due_us)
 			stop_all(r, "completed", 0);
 		break;
@@ -996,7 +1033,7 @@ out:
 static int rewrite_remote_paths(struct run *r, struct run_agent *a, char **err)
 {
 	struct plan *p = a->plan;
-	char **paths[4] = { &p->http.tls_ca, &p->http.tls_cert, &p->http.tls_key, NULL };
+	char **paths[4] = {&p->http.tls_ca, &p->http.tls_cert, &p->http.tls_key, NULL};
 	size_t i;
 
 	for (i = 0; i < p->ndata; i++) {
@@ -1063,7 +1100,8 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 
 			if (rewrite_remote_paths(r, a, err) < 0)
 				return -1;
-			if (ssh_fleet_start_agent(r->fleet, a->host_index, a->slot, &a->link, err) < 0)
+			if (ssh_fleet_start_agent(r->fleet, a->host_index, a->slot, &a->link, err) <
+			    0)
 				return err_prefix(err, "agent %s", a->id);
 		}
 	} else {
@@ -1072,7 +1110,8 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		if (local_agent_path(path, sizeof(path), err) < 0)
 			return -1;
 		for (i = 0; i < r->n; i++)
-			if (local_agent_start(r->base, path, r->agents[i].id, &r->agents[i].link, err) < 0)
+			if (local_agent_start(r->base, path, r->agents[i].id, &r->agents[i].link,
+					      err) < 0)
 				return -1;
 	}
 	for (i = 0; i < r->n; i++) {
@@ -1084,10 +1123,11 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		a->link->arg = a;
 		a->log = rundir_agent_log(r->dir, a->id);
 		if (!a->log)
-			return err_set(err, "%s/agents: cannot create the log of agent %s", r->dir->path,
-				       a->id);
+			return err_set(err, "%s/agents: cannot create the log of agent %s",
+				       r->dir->path, a->id);
 		if (nhosts == 0)
-			agent_log(a, "started barrage-agent, pid %ld", (long)local_agent_pid(a->link));
+			agent_log(a, "started barrage-agent, pid %ld",
+				  (long)local_agent_pid(a->link));
 	}
 	return 0;
 }
@@ -1178,7 +1218,8 @@ int run_main(const struct run_options *o)
 			sa[i] = r->agents[i].sa;
 		if (!sa || split_plan(r->plan, sa, r->n, &plans, &err) < 0) {
 			free(sa);
-			fprintf(stderr, "barrage: %s: %s\n", o->scenario, err ? err : "out of memory");
+			fprintf(stderr, "barrage: %s: %s\n", o->scenario,
+				err ? err : "out of memory");
 			code = 2;
 			goto out;
 		}
@@ -1190,17 +1231,20 @@ int run_main(const struct run_options *o)
 	 * see it (private networks), so there it is only a warning. */
 	{
 		int64_t ct = r->plan->http.connect_timeout_us > 0 ? r->plan->http.connect_timeout_us
-								   : 3000000;
+								  : 3000000;
 
-		if (r->plan->target && run_check_target(r->plan->target, (int)(ct / 1000), &err) < 0) {
+		if (r->plan->target &&
+		    run_check_target(r->plan->target, (int)(ct / 1000), &err) < 0) {
 			if (nhosts == 0) {
 				fprintf(stderr, "barrage: %s\n", err);
 				code = 3;
 				goto out;
 			}
 			if (!o->quiet)
-				fprintf(stderr, "barrage: warning: %s (from this machine; the agents "
-						"may still reach it)\n", err);
+				fprintf(stderr,
+					"barrage: warning: %s (from this machine; the agents "
+					"may still reach it)\n",
+					err);
 			free(err);
 			err = NULL;
 		}
@@ -1245,13 +1289,13 @@ int run_main(const struct run_options *o)
 		goto out;
 	}
 	{
-		struct timeval tv = { 0, RUN_TICK_US };
+		struct timeval tv = {0, RUN_TICK_US};
 
 		event_add(r->tick, &tv);
 	}
 	r->phase = PHASE_SETUP;
 	r->setup_deadline_us =
-		units_now_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
+	    units_now_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
 	if (open_links(r, own_hosts ? own_hosts : r->plan->agents.hosts, nhosts, &err) < 0) {
 		if (!r->fail)
 			r->fail = err;
@@ -1261,7 +1305,12 @@ int run_main(const struct run_options *o)
 		r->exit_code = 3;
 		r->reason = "error";
 		r->phase = PHASE_OVER;
-	} else {
+	} else if (r->phase != PHASE_OVER) {
+		/* The readiness clock starts once the links exist (SSH setup has its own
+		 * timeouts); a signal during that setup has already ended the run. */
+		r->setup_deadline_us =
+		    units_now_us() +
+		    (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
 		event_base_dispatch(r->base);
 	}
 
@@ -1295,7 +1344,8 @@ int run_main(const struct run_options *o)
 		r->fleet = NULL;
 		fflush(stderr);
 		if (reports_build(r->dir->path, false, &res, &err) < 0) {
-			fprintf(stderr, "barrage: %s: %s\n", r->dir->path, err ? err : "reports failed");
+			fprintf(stderr, "barrage: %s: %s\n", r->dir->path,
+				err ? err : "reports failed");
 			code = r->exit_code ? r->exit_code : 4;
 			goto out;
 		}
@@ -1304,16 +1354,15 @@ int run_main(const struct run_options *o)
 			free(err);
 			err = NULL;
 		}
-		if (res.saturated && !o->quiet)
-			fprintf(stderr, "barrage: warning: an agent was saturated: its figures measure "
-					"the load generator, not the target\n");
 		code = r->exit_code;
 		if (code == 0 && res.thresholds_failed > 0)
 			code = 1;
 		if (strcmp(r->reason, "interrupted") == 0)
-			fprintf(stderr, "barrage: run interrupted; partial results in %s\n", r->dir->path);
+			fprintf(stderr, "barrage: run interrupted; partial results in %s\n",
+				r->dir->path);
 		else if (strcmp(r->reason, "agents_lost") == 0)
-			fprintf(stderr, "barrage: run stopped: agents lost; partial results in %s\n",
+			fprintf(stderr,
+				"barrage: run stopped: agents lost; partial results in %s\n",
 				r->dir->path);
 		else if (!o->quiet)
 			fprintf(stderr, "barrage: results in %s\n", r->dir->path);

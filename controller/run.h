@@ -13,19 +13,19 @@
 #include "controller/scenario.h"
 
 struct run_options {
-	const char *scenario;     /* the YAML file */
-	const char *out;          /* --out DIR, or NULL for runs/NAME-YYYYMMDD-HHMMSS */
-	const char *runs_root;    /* where runs/ goes when out is NULL; NULL = "runs" */
-	const char *hosts_file;   /* --hosts FILE */
-	bool push_agent;          /* --push-agent */
+	const char *scenario;	/* the YAML file */
+	const char *out;	/* --out DIR, or NULL for runs/NAME-YYYYMMDD-HHMMSS */
+	const char *runs_root;	/* where runs/ goes when out is NULL; NULL = "runs" */
+	const char *hosts_file; /* --hosts FILE */
+	bool push_agent;	/* --push-agent */
 	bool accept_new_host_keys;
 	bool keep_remote;
-	const char *identity;     /* --identity FILE */
-	const char *known_hosts;  /* --known-hosts FILE */
-	uint32_t local;           /* --local N; 0 = not given */
-	bool quiet;               /* -q: no live line, no summary table */
-	int verbose;              /* -v: agents' warnings and protocol detail */
-	int64_t ready_timeout_us; /* --ready-timeout; 0 = 30 s */
+	const char *identity;		    /* --identity FILE */
+	const char *known_hosts;	    /* --known-hosts FILE */
+	uint32_t local;			    /* --local N; 0 = not given */
+	bool quiet;			    /* -q: no live line, no summary table */
+	int verbose;			    /* -v: agents' warnings and protocol detail */
+	int64_t ready_timeout_us;	    /* --ready-timeout; 0 = 30 s */
 	const struct scenario_override *ov; /* --set key=value */
 	size_t nov;
 };

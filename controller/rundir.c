@@ -44,7 +44,8 @@ static int mkdirs(const char *path, char **err)
 			continue;
 		tmp[i] = '\0';
 		if (mkdir(tmp, 0755) < 0 && errno != EEXIST)
-			return err_set(err, "%s: cannot create directory: %s", tmp, strerror(errno));
+			return err_set(err, "%s: cannot create directory: %s", tmp,
+				       strerror(errno));
 		if (i < len)
 			tmp[i] = '/';
 	}
@@ -76,9 +77,9 @@ static void safe_name(const char *in, char *out, size_t size, char repl)
 
 	for (; *in && i + 1 < size; in++) {
 		char c = *in;
-		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			  c == '.' || c == '_' || c == '-' || c == '@' || c == '#' || c == ':' ||
-			  c == '+';
+		bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			  (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-' || c == '@' ||
+			  c == '#' || c == ':' || c == '+';
 
 		out[i++] = ok ? c : repl;
 	}
@@ -104,8 +105,10 @@ int rundir_create(const char *root, const char *out, const char *name, struct ru
 				goto out;
 			}
 			if (!dir_empty(out)) {
-				err_set(err, "--out %s: directory is not empty (refusing to mix two runs)",
-					out);
+				err_set(
+				    err,
+				    "--out %s: directory is not empty (refusing to mix two runs)",
+				    out);
 				goto out;
 			}
 		}
@@ -120,7 +123,8 @@ int rundir_create(const char *root, const char *out, const char *name, struct ru
 		int n;
 
 		safe_name(name ? name : "run", safe, sizeof(safe), '-');
-		if (!localtime_r(&now, &tm) || strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
+		if (!localtime_r(&now, &tm) ||
+		    strftime(stamp, sizeof(stamp), "%Y%m%d-%H%M%S", &tm) == 0)
 			snprintf(stamp, sizeof(stamp), "run");
 		root = root ? root : "runs";
 		if (mkdirs(root, err) < 0)
@@ -274,9 +278,10 @@ static json_t *load_json(const struct plan *p)
 {
 	json_t *j = json_object();
 
-	json_object_set_new(j, "model", json_string(p->load.model == PLAN_MODEL_OPEN	 ? "open"
-						    : p->load.model == PLAN_MODEL_CLOSED ? "closed"
-											 : "rate"));
+	json_object_set_new(j, "model",
+			    json_string(p->load.model == PLAN_MODEL_OPEN     ? "open"
+					: p->load.model == PLAN_MODEL_CLOSED ? "closed"
+									     : "rate"));
 	json_object_set_new(j, "duration_s", json_real((double)plan_load_duration_us(p) / 1e6));
 	if (p->load.model == PLAN_MODEL_OPEN) {
 		json_t *ph = json_array();
@@ -286,7 +291,8 @@ static json_t *load_json(const struct plan *p)
 			const struct plan_phase *f = &p->load.phases[i];
 			json_t *o = json_object();
 
-			json_object_set_new(o, "duration_s", json_real((double)f->duration_us / 1e6));
+			json_object_set_new(o, "duration_s",
+					    json_real((double)f->duration_us / 1e6));
 			json_object_set_new(o, "arrival_rate", json_real(f->arrival_rate));
 			json_object_set_new(o, "ramp_to",
 					    f->ramp_to >= 0 ? json_real(f->ramp_to) : json_null());
@@ -352,7 +358,8 @@ int rundir_write_plan(struct rundir *d, const struct plan *p, struct plan *const
 			snprintf(seed, sizeof(seed), "%llu", (unsigned long long)a->share.seed);
 			json_object_set_new(o, "seed", json_string(seed));
 		}
-		json_object_set_new(o, "user_id_base", json_integer((json_int_t)a->share.user_id_base));
+		json_object_set_new(o, "user_id_base",
+				    json_integer((json_int_t)a->share.user_id_base));
 		json_object_set_new(o, "load", load_json(a));
 		for (k = 0; k < a->ndata; k++) {
 			json_t *dj = json_object();
@@ -408,7 +415,8 @@ int rundir_write_header(struct rundir *d, const struct plan *p, const char *scen
 
 		json_object_set_new(o, "metric", json_string(p->thresholds[i].metric));
 		json_object_set_new(o, "condition", json_string(p->thresholds[i].condition));
-		json_object_set_new(o, "abort_on_fail", json_boolean(p->thresholds[i].abort_on_fail));
+		json_object_set_new(o, "abort_on_fail",
+				    json_boolean(p->thresholds[i].abort_on_fail));
 		json_array_append_new(th, o);
 	}
 	json_object_set_new(j, "thresholds", th);
@@ -497,12 +505,13 @@ int rundir_write_event(struct rundir *d, double t, const char *agent, const char
 int rundir_write_end(struct rundir *d, int64_t end_wall_ms, double duration_s, const char *reason,
 		     int exit_code)
 {
-	json_t *j = json_object();
+	json_t *j;
 	char iso[32];
 	int rc;
 
 	if (d->ended)
 		return 0;
+	j = json_object();
 	rundir_iso_time(end_wall_ms, iso, sizeof(iso));
 	json_object_set_new(j, "type", json_string("end"));
 	json_object_set_new(j, "ended_at", json_string(iso));

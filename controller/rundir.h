@@ -17,9 +17,9 @@
 #include "controller/split.h"
 
 struct rundir {
-	char *path;       /* the run directory */
-	FILE *stats;      /* stats.log, line-flushed */
-	bool ended;       /* the end record is written */
+	char *path;  /* the run directory */
+	FILE *stats; /* stats.log, line-flushed */
+	bool ended;  /* the end record is written */
 };
 
 /* What the header records about each agent (HELLO's facts and the split). */
@@ -27,7 +27,7 @@ struct rundir_agent {
 	const char *id;
 	const char *host;
 	double fraction;
-	int cpus;         /* 0 when unknown */
+	int cpus; /* 0 when unknown */
 };
 
 /* Create `out` (parents too; it must be empty or new) or, when out is NULL,

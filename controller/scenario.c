@@ -33,6 +33,7 @@
 #include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/units.h"
+#include "controller/ssh.h"
 
 #define SC_MAX_FILE (16u << 20)
 #define SC_MAX_DEPTH 64
@@ -77,6 +78,8 @@ struct sc {
 	size_t nuses, cuses;
 	char **lists;        /* variables captured with pick: all (foreach may walk them) */
 	size_t nlists, clists;
+	char **groups;       /* statistics a threshold may name: tr_NAME, req_NAME */
+	size_t ngroups, cgroups;
 	bool data_unknown;   /* a data file could not be read: its columns are not known */
 	const char *src;     /* the scenario's text, for block scalars' positions */
 	size_t srclen;
@@ -512,8 +515,14 @@ static void list_names(struct buf *b, const char *const *names)
 static void unknown_key(struct sc *sc, const struct ynode *key, const char *where,
 			const char *const *valid)
 {
-	const char *near = closest(key->str, valid);
+	const char *near;
 	struct buf b;
+
+	if (sc->nerr >= SC_MAX_ERRORS) {
+		sc->nerr++;
+		return;
+	}
+	near = closest(key->str, valid);
 
 	if (near) {
 		sc_err(sc, key, 0, "unknown key '%s' in %s; did you mean '%s'?", key->str, where,
@@ -783,6 +792,28 @@ static int get_ident(struct sc *sc, const struct ynode *n, const char *what, cha
 		sc_err(sc, n, 0,
 		       "%s '%.60s' is not a valid name (letters, digits and _, not starting with a "
 		       "digit)",
+		       what, n->str);
+		return -1;
+	}
+	free(*out);
+	*out = sc_strdup(sc, n->str);
+	return *out ? 0 : -1;
+}
+
+/* A name that becomes part of a statistic's name (tr_NAME, req_NAME): one token. */
+static int get_stat_name(struct sc *sc, const struct ynode *n, const char *what, char **out)
+{
+	const char *c;
+
+	if (want_scalar(sc, n, what) != 0)
+		return -1;
+	for (c = n->str; *c; c++)
+		if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.'))
+			break;
+	if (*c || n->len == 0 || n->len > 100) {
+		sc_err(sc, n, 0,
+		       "%s '%.60s' may hold only letters, digits, '_', '-' and '.' (it names a "
+		       "statistic)",
 		       what, n->str);
 		return -1;
 	}
@@ -1115,6 +1146,15 @@ static void yaml_to_json(struct sc *sc, const struct ynode *n, struct buf *b)
 
 /* ---- steps ---- */
 
+static void add_group(struct sc *sc, const char *prefix, const char *name)
+{
+	char g[256];
+
+	snprintf(g, sizeof(g), "%s%s", prefix, name);
+	if (!str_in(sc->groups, sc->ngroups, g))
+		push_str(sc, &sc->groups, &sc->ngroups, &sc->cgroups, g);
+}
+
 static const char *const step_kinds[] = { "request", "think", "transaction", "if", "repeat",
 					  "while", "foreach", "set", "abort", NULL };
 /* Keys a step of each kind may hold beside its kind key. */
@@ -1186,8 +1226,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 			       "got '%.60s'",
 			       r->url);
 	}
-	if ((v = map_get(n, "name")))
-		get_string(sc, v, "request name", true, &r->name);
+	if ((v = map_get(n, "name")) && get_stat_name(sc, v, "request name", &r->name) == 0)
+		add_group(sc, "req_", r->name);
 	if ((v = map_get(n, "headers")))
 		get_kvs(sc, v, "header", TMPL_ESCAPE_NONE, false, &r->headers, &r->nheaders);
 	if ((v = map_get(n, "timeout")))
@@ -1474,7 +1514,8 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		parse_think(sc, kv, &s->think);
 		return;
 	case PLAN_STEP_TRANSACTION:
-		get_ident(sc, kv, "transaction name", &s->name);
+		if (get_stat_name(sc, kv, "transaction name", &s->name) == 0)
+			add_group(sc, "tr_", s->name);
 		break;
 	case PLAN_STEP_IF:
 		get_expr(sc, kv, "if condition", &s->cond);
@@ -1856,7 +1897,29 @@ static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *
 		}
 		if (get_string(sc, c, "threshold condition", true, &t->condition) != 0)
 			continue;
-		if (threshold_parse(t->metric, t->condition, &th, &e, &col) != 0) {
+		if (threshold_parse(t->metric, t->condition, &th, &e, &col) == 0) {
+			/* A transaction or named request must exist, or the gate never sees data. */
+			if ((strncmp(th.stat, "tr_", 3) == 0 || strncmp(th.stat, "req_", 4) == 0) &&
+			    !str_in(sc->groups, sc->ngroups, th.stat)) {
+				const char **cands = calloc(sc->ngroups + 1, sizeof(*cands));
+				const char *near = NULL;
+				size_t j;
+
+				for (j = 0; cands && j < sc->ngroups; j++)
+					cands[j] = sc->groups[j];
+				if (cands)
+					near = closest(th.stat, cands);
+				if (near)
+					sc_err(sc, k, 0, "threshold on '%s', which no %s defines; did you "
+							 "mean '%s'?",
+					       th.stat, th.stat[0] == 't' ? "transaction" : "request name",
+					       near);
+				else
+					sc_err(sc, k, 0, "threshold on '%s', which no %s defines", th.stat,
+					       th.stat[0] == 't' ? "transaction" : "request name");
+				free(cands);
+			}
+		} else {
 			/* Problems with the metric point at the key, the rest into the condition. */
 			if (e && strncmp(e, "threshold metric", 16) == 0)
 				sc_err(sc, k, 0, "%s", e);
@@ -1914,8 +1977,18 @@ static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agent
 		get_u32(sc, v, "max_lost", 0, 100000, &ag->max_lost);
 	if ((v = map_get(n, "threads")))
 		get_u32(sc, v, "threads", 1, 1024, &ag->threads);
-	if ((v = map_get(n, "hosts_file")))
-		get_file(sc, v, "hosts_file", &ag->hosts_file);
+	if ((v = map_get(n, "hosts_file")) && get_file(sc, v, "hosts_file", &ag->hosts_file) == 0) {
+		/* Read it now so its mistakes are found by `barrage check`; the controller reads
+		 * it again when it starts the run. */
+		struct plan_host *hs = NULL;
+		size_t nh = 0;
+		char *e = NULL;
+
+		if (hosts_file_read(ag->hosts_file, &hs, &nh, &e) != 0)
+			sc_err(sc, v, 0, "hosts_file: %s", e ? e : "cannot read");
+		free(e);
+		hosts_free(hs, nh);
+	}
 	if ((hosts = map_get(n, "hosts")) && want_kind(sc, hosts, YN_SEQ, "hosts") == 0) {
 		ag->hosts = sc_calloc(sc, hosts->n, sizeof(*ag->hosts));
 		for (i = 0; ag->hosts && i < hosts->n; i++) {
@@ -1947,7 +2020,7 @@ static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agent
 				h->port = (int)port;
 			}
 			if ((v = map_get(hn, "agents")))
-				get_u32(sc, v, "agents", 1, 1024, &h->agents);
+				get_u32(sc, v, "agents", 1, 4096, &h->agents);
 			if ((v = map_get(hn, "weight")) &&
 			    get_number(sc, v, "weight", &h->weight) == 0 && h->weight <= 0)
 				sc_err(sc, v, 0, "weight must be > 0, got %s", v->str);
@@ -2038,6 +2111,8 @@ static void check_uses(struct sc *sc, const struct plan *p)
 
 		if (str_in(sc->defs, sc->ndefs, name))
 			continue;
+		if (sc->nerr >= SC_MAX_ERRORS) /* nothing more is reported: spare the search */
+			return;
 		if (dot && sc->data_unknown)
 			continue;
 		if (dot) {
@@ -2138,8 +2213,19 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	if (want_kind(sc, root, YN_MAP, "scenario") != 0)
 		return;
 	check_keys(sc, root, "scenario", keys);
-	if ((v = map_get(root, "name")))
-		get_string(sc, v, "name", true, &p->name);
+	if ((v = map_get(root, "name")) && get_string(sc, v, "name", true, &p->name) == 0) {
+		/* The name becomes part of the run directory's path. */
+		const char *c;
+
+		for (c = p->name; *c; c++)
+			if (!(isalnum((unsigned char)*c) || *c == '-' || *c == '_' || *c == '.'))
+				break;
+		if (*c || p->name[0] == '.' || strlen(p->name) > 100)
+			sc_err(sc, v, 0,
+			       "name '%.60s' may hold only letters, digits, '-', '_' and '.' (it "
+			       "names the run directory)",
+			       p->name);
+	}
 	if ((v = map_get(root, "target")) &&
 	    get_string(sc, v, "target", true, &p->target) == 0)
 		check_target(sc, v, p->target);
@@ -2393,6 +2479,9 @@ static void sc_free(struct sc *sc)
 	for (i = 0; i < sc->nlists; i++)
 		free(sc->lists[i]);
 	free(sc->lists);
+	for (i = 0; i < sc->ngroups; i++)
+		free(sc->groups[i]);
+	free(sc->groups);
 }
 
 static int load(const char *name, const char *dir, const char *yaml, size_t len,
@@ -2646,13 +2735,60 @@ static void print_steps(FILE *out, const struct plan_steps *s, int depth)
 	}
 }
 
+/* Requests one pass through steps sends: repeat multiplies, if takes the larger branch, and
+ * while and foreach are counted once per pass (*loops says one was seen). */
+static double count_requests(const struct plan_steps *s, bool *loops)
+{
+	double n = 0;
+	size_t i;
+
+	for (i = 0; i < s->n; i++) {
+		const struct plan_step *st = &s->v[i];
+		double a, b;
+
+		switch (st->kind) {
+		case PLAN_STEP_REQUEST:
+			n += 1;
+			break;
+		case PLAN_STEP_REPEAT:
+			n += (double)st->count * count_requests(&st->body, loops);
+			break;
+		case PLAN_STEP_IF:
+			a = count_requests(&st->body, loops);
+			b = count_requests(&st->else_body, loops);
+			n += a > b ? a : b;
+			break;
+		case PLAN_STEP_WHILE:
+		case PLAN_STEP_FOREACH:
+			*loops = true;
+			n += count_requests(&st->body, loops);
+			break;
+		case PLAN_STEP_TRANSACTION:
+			n += count_requests(&st->body, loops);
+			break;
+		default:
+			break;
+		}
+	}
+	return n;
+}
+
 void scenario_print_plan(const struct plan *p, FILE *out)
 {
+	double per_user = 0;
+	bool loops = false;
 	static const char *const orders[] = { "sequential", "random", "unique" };
 	const struct plan_load *l = &p->load;
 	char a[32], b[32], c[32];
 	double total_w = 0, users = 0;
 	size_t i;
+
+	for (i = 0; i < p->nsessions; i++)
+		total_w += p->sessions[i].weight;
+	for (i = 0; i < p->nsessions; i++)
+		if (total_w > 0)
+			per_user += p->sessions[i].weight / total_w *
+				    count_requests(&p->sessions[i].steps, &loops);
 
 	fprintf(out, "scenario %s", p->name ? p->name : "(unnamed)");
 	if (p->source)
@@ -2693,8 +2829,9 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 			fprintf(out, ", ~%.0f users\n", n);
 			users += n;
 		}
-		fprintf(out, "  total: %s, ~%.0f users expected\n",
-			units_fmt_duration(a, sizeof(a), (double)plan_load_duration_us(p)), users);
+		fprintf(out, "  total: %s, ~%.0f users and ~%.0f%s requests expected\n",
+			units_fmt_duration(a, sizeof(a), (double)plan_load_duration_us(p)), users,
+			users * per_user, loops ? "+" : "");
 		break;
 	case PLAN_MODEL_CLOSED:
 		fprintf(out, "  closed model: %llu users at all times for %s",
@@ -2734,12 +2871,14 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 			fprintf(out, "  %s = %s\n", p->variables[i].name, p->variables[i].value);
 	}
 	fputs("sessions\n", out);
-	for (i = 0; i < p->nsessions; i++)
-		total_w += p->sessions[i].weight;
 	for (i = 0; i < p->nsessions; i++) {
-		fprintf(out, "  %s (weight %g, %.1f%% of users)\n", p->sessions[i].name,
-			p->sessions[i].weight,
-			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0);
+		bool sl = false;
+		double n = count_requests(&p->sessions[i].steps, &sl);
+
+		fprintf(out, "  %s (weight %g, %.1f%% of users, %.0f%s request%s per session)\n",
+			p->sessions[i].name, p->sessions[i].weight,
+			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0, n,
+			sl ? "+" : "", n == 1 && !sl ? "" : "s");
 		print_steps(out, &p->sessions[i].steps, 0);
 	}
 	if (p->nthresholds) {

@@ -101,8 +101,8 @@ uint32_t split_max_agents(const struct plan *p)
 	return n > UINT32_MAX ? UINT32_MAX : (uint32_t)n;
 }
 
-int split_plan(const struct plan *p, const struct split_agent *agents, size_t n,
-	       struct plan ***out, char **err)
+int split_plan(const struct plan *p, const struct split_agent *agents, size_t n, struct plan ***out,
+	       char **err)
 {
 	struct plan **v = NULL;
 	double *w = NULL;
@@ -135,14 +135,16 @@ int split_plan(const struct plan *p, const struct split_agent *agents, size_t n,
 	split_count(p->load.max_users, w, n, max_users);
 	split_count(p->load.users, w, n, users);
 	if (p->load.model == PLAN_MODEL_OPEN && p->load.max_users > 0 && p->load.max_users < n) {
-		err_set(err, "load.max_users (%llu) is smaller than the number of agents (%zu): "
-			     "each agent needs a cap of at least 1 (use fewer agents)",
+		err_set(err,
+			"load.max_users (%llu) is smaller than the number of agents (%zu): "
+			"each agent needs a cap of at least 1 (use fewer agents)",
 			(unsigned long long)p->load.max_users, n);
 		goto out;
 	}
 	if (p->load.model != PLAN_MODEL_OPEN && p->load.users < n) {
-		err_set(err, "load.users (%llu) is smaller than the number of agents (%zu): "
-			     "each agent needs at least one user (use fewer agents)",
+		err_set(err,
+			"load.users (%llu) is smaller than the number of agents (%zu): "
+			"each agent needs at least one user (use fewer agents)",
 			(unsigned long long)p->load.users, n);
 		goto out;
 	}

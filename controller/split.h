@@ -14,9 +14,9 @@
 #include "common/plan.h"
 
 struct split_agent {
-	const char *id;   /* "local-1", "load@10.0.0.5#2" */
+	const char *id;	  /* "local-1", "load@10.0.0.5#2" */
 	const char *host; /* "localhost" or the host name */
-	double weight;    /* > 0 */
+	double weight;	  /* > 0 */
 };
 
 /* Largest-remainder split of total into n parts proportional to weights: parts add up to
@@ -26,8 +26,8 @@ void split_count(uint64_t total, const double *weights, size_t n, uint64_t *part
 /* Make n plans from p (deep copies, owned by the caller: free each with plan_free and the array
  * with free). Fails with *err when the load cannot be split into n non-empty shares (fewer
  * users than agents). */
-int split_plan(const struct plan *p, const struct split_agent *agents, size_t n,
-	       struct plan ***out, char **err);
+int split_plan(const struct plan *p, const struct split_agent *agents, size_t n, struct plan ***out,
+	       char **err);
 
 /* The seed of agent `index` in a run of scenario `name`. */
 uint64_t split_seed(const char *name, uint32_t index);

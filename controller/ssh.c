@@ -38,6 +38,7 @@
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/utsname.h>
+#include <termios.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -51,15 +52,16 @@
 #include "common/log.h"
 #include "common/version.h"
 
-#define SSH_STALL_MS 15000          /* a setup step that makes no progress this long fails */
-#define SSH_TICK_MS 200             /* timer resolution for timeouts and keepalives */
-#define SSH_KEEPALIVE_S 1
-#define SSH_DEAD_AFTER_MS 6000
-#define SSH_CMD_OUT_MAX (64 << 10)  /* output kept from a setup command */
-#define SSH_WQ_MAX ((size_t)64 << 20) /* bytes queued for one agent's stdin */
-#define SSH_LOG_LINE_MAX 4096       /* a longer stderr line is cut into pieces */
-#define SSH_FILE_MAX ((size_t)1 << 30)
-#define SSH_CLOSE_WAIT_MS 5000      /* ssh_fleet_close: remote cleanup budget */
+#define SSH_STALL_MS	      15000 /* a setup step that makes no progress this long fails */
+#define SSH_TICK_MS	      200   /* timer resolution for timeouts and keepalives */
+#define SSH_KEEPALIVE_S	      1
+#define SSH_DEAD_AFTER_MS     6000
+#define SSH_CMD_OUT_MAX	      (64 << 10)	 /* output kept from a setup command */
+#define SSH_WQ_MAX	      ((size_t)64 << 20) /* bytes queued for one agent's stdin */
+#define SSH_LOG_LINE_MAX      4096		 /* a longer stderr line is cut into pieces */
+#define SSH_FILE_MAX	      ((size_t)1 << 30)
+#define SSH_CLOSE_WAIT_MS     5000 /* ssh_fleet_close: remote cleanup budget */
+#define SSH_CHANNELS_PER_CONN 8	   /* agents per connection, under sshd's default MaxSessions */
 #define SSH_HOSTKEY_PREFS                                                                          \
 	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"    \
 	"rsa-sha2-256,ssh-rsa"
@@ -103,9 +105,18 @@ struct ssh_cmd {
 	int st;
 	char *command;
 	struct buf out, errb;
-	int status;        /* exit status, -1 when none was sent */
-	char signal[32];   /* exit signal name, "" when none */
-	int64_t t_exec_ns, t_done_ns; /* CLOCK_REALTIME around the exec, for clock offsets */
+	int status;		      /* exit status, -1 when none was sent */
+	char signal[32];	      /* exit signal name, "" when none */
+	int64_t t_exec_ns, t_done_ns; /* CLOCK_REALTIME around the exec */
+	/* Clock probes (STEP_CLOCK): a newline written at t_ping_ns is answered by the remote
+	 * `date +%s%N`; the sample with the shortest round trip wins (NTP's choice), because
+	 * the first one also pays for starting the remote shell. */
+	int pings;
+	bool ping_out, eof_sent;
+	int64_t t_ping_ns;
+	size_t parsed;
+	double best_rtt_ms, best_offset_ms;
+	bool have_sample;
 };
 
 struct ssh_host;
@@ -117,10 +128,10 @@ struct ssh_link {
 	LIBSSH2_CHANNEL *ch;
 	enum link_state st;
 	char *command;
-	struct buf wq;         /* bytes for the agent's stdin */
-	struct buf errline;    /* a partial stderr line */
+	struct buf wq;	    /* bytes for the agent's stdin */
+	struct buf errline; /* a partial stderr line */
 	bool want_eof, eof_sent, killed, closed, freed;
-	char *why;             /* the close reason waiting to be delivered */
+	char *why; /* the close reason waiting to be delivered */
 	int status;
 	char signal[32];
 };
@@ -128,6 +139,10 @@ struct ssh_link {
 struct ssh_host {
 	struct ssh_fleet *f;
 	size_t idx;
+	/* A host with more agents than fit one SSH connection (sshd's MaxSessions, 10 by default)
+	 * gets extra connections; they only carry channels and use the primary's directory. */
+	struct ssh_host *primary;   /* NULL on the primary connection */
+	struct ssh_host *next_conn; /* the host's next connection, started once this one is in */
 	char *user, *host, *label;
 	int port;
 	unsigned agents;
@@ -139,8 +154,8 @@ struct ssh_host {
 	LIBSSH2_AGENT *agent;
 	struct libssh2_agent_publickey *agent_id;
 	int agent_keys;
-	size_t key_file;   /* next default key file to try */
-	struct buf tried;  /* what authentication tried, for the message */
+	size_t key_file;  /* next default key file to try */
+	struct buf tried; /* what authentication tried, for the message */
 	struct evdns_getaddrinfo_request *dns;
 	bool resolving;
 	struct evutil_addrinfo *ai;
@@ -184,14 +199,16 @@ struct ssh_fleet {
 	char local_uname[256];
 	struct ssh_file *files;
 	size_t nfiles;
-	struct ssh_host *hosts;
+	struct ssh_host *hosts; /* connections: a host with many agents gets several */
 	size_t nhosts;
-	size_t busy; /* hosts still opening or cleaning up */
+	size_t nplan;	       /* hosts as the caller numbers them */
+	size_t *first, *nconn; /* their connections: hosts[first[i] .. first[i] + nconn[i]) */
+	size_t busy;	       /* hosts still opening or cleaning up */
 };
 
 static void host_run(struct ssh_host *h);
 static void host_fail(struct ssh_host *h, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 /* ---- small helpers ---- */
 
@@ -302,26 +319,38 @@ static void fingerprint_b64(const char *key, char *out, size_t outlen)
 static int knownhost_keytype(int hostkey_type)
 {
 	switch (hostkey_type) {
-	case LIBSSH2_HOSTKEY_TYPE_RSA: return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
-	case LIBSSH2_HOSTKEY_TYPE_DSS: return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256: return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384: return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
-	case LIBSSH2_HOSTKEY_TYPE_ED25519: return LIBSSH2_KNOWNHOST_KEY_ED25519;
-	default: return 0;
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return LIBSSH2_KNOWNHOST_KEY_SSHRSA;
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return LIBSSH2_KNOWNHOST_KEY_SSHDSS;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_256;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_384;
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return LIBSSH2_KNOWNHOST_KEY_ECDSA_521;
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return LIBSSH2_KNOWNHOST_KEY_ED25519;
+	default:
+		return 0;
 	}
 }
 
 static const char *hostkey_type_name(int t)
 {
 	switch (t) {
-	case LIBSSH2_HOSTKEY_TYPE_RSA: return "RSA";
-	case LIBSSH2_HOSTKEY_TYPE_DSS: return "DSA";
+	case LIBSSH2_HOSTKEY_TYPE_RSA:
+		return "RSA";
+	case LIBSSH2_HOSTKEY_TYPE_DSS:
+		return "DSA";
 	case LIBSSH2_HOSTKEY_TYPE_ECDSA_256:
 	case LIBSSH2_HOSTKEY_TYPE_ECDSA_384:
-	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521: return "ECDSA";
-	case LIBSSH2_HOSTKEY_TYPE_ED25519: return "ED25519";
-	default: return "unknown";
+	case LIBSSH2_HOSTKEY_TYPE_ECDSA_521:
+		return "ECDSA";
+	case LIBSSH2_HOSTKEY_TYPE_ED25519:
+		return "ED25519";
+	default:
+		return "unknown";
 	}
 }
 
@@ -500,8 +529,9 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 				  h->f->opt.connect_timeout_ms);
 			break;
 		case HS_CONNECT:
-			host_fail(h, "connect timed out after %d ms (host down, firewalled, or no "
-				     "route?)",
+			host_fail(h,
+				  "connect timed out after %d ms (host down, firewalled, or no "
+				  "route?)",
 				  h->f->opt.connect_timeout_ms);
 			break;
 		case HS_HANDSHAKE:
@@ -558,7 +588,8 @@ static void host_release_session(struct ssh_host *h)
 		h->kh = NULL;
 	}
 	if (h->sess) {
-		for (int i = 0; i < 16 && libssh2_session_free(h->sess) == LIBSSH2_ERROR_EAGAIN; i++)
+		for (int i = 0; i < 16 && libssh2_session_free(h->sess) == LIBSSH2_ERROR_EAGAIN;
+		     i++)
 			;
 		h->sess = NULL;
 	}
@@ -571,8 +602,8 @@ static void host_release_session(struct ssh_host *h)
 
 static void host_done(struct ssh_host *h, enum host_state st)
 {
-	bool was_busy = h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED &&
-			h->st != HS_IDLE;
+	bool was_busy =
+	    h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED && h->st != HS_IDLE;
 
 	h->st = st;
 	if (was_busy && h->f->busy > 0)
@@ -755,8 +786,8 @@ static int check_hostkey(struct ssh_host *h)
 		}
 		fclose(kf);
 	}
-	mask = LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW |
-	       knownhost_keytype(ktype);
+	mask =
+	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownhost_keytype(ktype);
 	rc = libssh2_knownhost_checkp(h->kh, h->host, h->port, key, klen, mask, &found);
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH)
 		return 0;
@@ -765,13 +796,14 @@ static int check_hostkey(struct ssh_host *h)
 			fingerprint_b64(found->key, oldfp, sizeof oldfp);
 		else
 			snprintf(oldfp, sizeof oldfp, "(unreadable)");
-		host_fail(h,
-			  "HOST KEY MISMATCH for %s: it offered the %s key %s but %s records %s "
-			  "for it. Someone may be intercepting the connection (a man-in-the-middle "
-			  "attack), or the host was reinstalled. Refusing to connect; if the change "
-			  "is expected, remove the old entry with: ssh-keygen -R '%s' -f %s",
-			  kname, hostkey_type_name(ktype), fp, f->known_hosts, oldfp, kname,
-			  f->known_hosts);
+		host_fail(
+		    h,
+		    "HOST KEY MISMATCH for %s: it offered the %s key %s but %s records %s "
+		    "for it. Someone may be intercepting the connection (a man-in-the-middle "
+		    "attack), or the host was reinstalled. Refusing to connect; if the change "
+		    "is expected, remove the old entry with: ssh-keygen -R '%s' -f %s",
+		    kname, hostkey_type_name(ktype), fp, f->known_hosts, oldfp, kname,
+		    f->known_hosts);
 		return -1;
 	}
 	if (rc != LIBSSH2_KNOWNHOST_CHECK_NOTFOUND) {
@@ -784,8 +816,8 @@ static int check_hostkey(struct ssh_host *h)
 			  "Verify it and add it (ssh-keyscan -p %d %s >> %s), or run with "
 			  "--accept-new-host-keys to record it",
 			  kname, hostkey_type_name(ktype), fp, f->known_hosts,
-			  bad_lines ? " (some of its lines could not be read)" : "", h->port, h->host,
-			  f->known_hosts);
+			  bad_lines ? " (some of its lines could not be read)" : "", h->port,
+			  h->host, f->known_hosts);
 		return -1;
 	}
 	{
@@ -833,8 +865,8 @@ static int do_auth(struct ssh_host *h)
 				h->sub = 1;
 				break;
 			}
-			rc = libssh2_userauth_publickey_fromfile(h->sess, h->user, NULL, f->identity,
-								 f->passphrase);
+			rc = libssh2_userauth_publickey_fromfile(h->sess, h->user, NULL,
+								 f->identity, f->passphrase);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return rc;
 			if (rc == 0)
@@ -862,8 +894,9 @@ static int do_auth(struct ssh_host *h)
 		case 2: /* next agent identity */
 			rc = libssh2_agent_get_identity(h->agent, &h->agent_id, h->agent_id);
 			if (rc != 0) {
-				buf_printf(&h->tried, "%sssh-agent (%d key%s)", h->tried.len ? ", " : "",
-					   h->agent_keys, h->agent_keys == 1 ? "" : "s");
+				buf_printf(&h->tried, "%sssh-agent (%d key%s)",
+					   h->tried.len ? ", " : "", h->agent_keys,
+					   h->agent_keys == 1 ? "" : "s");
 				h->sub = 4;
 				break;
 			}
@@ -894,11 +927,11 @@ static int do_auth(struct ssh_host *h)
 			h->key_file++;
 			break;
 		default:
-			host_fail(h,
-				  "authentication failed for user '%s' (tried: %s); is the public key "
-				  "in ~%s/.ssh/authorized_keys on the host?",
-				  h->user, h->tried.len ? h->tried.data : "no keys: none found",
-				  h->user);
+			host_fail(
+			    h,
+			    "authentication failed for user '%s' (tried: %s); is the public key "
+			    "in ~%s/.ssh/authorized_keys on the host?",
+			    h->user, h->tried.len ? h->tried.data : "no keys: none found", h->user);
 			return -1;
 		}
 	}
@@ -912,6 +945,25 @@ static void cmd_start(struct ssh_host *h, char *command)
 	h->cmd.command = command;
 	buf_init(&h->cmd.out, SSH_CMD_OUT_MAX);
 	buf_init(&h->cmd.errb, SSH_CMD_OUT_MAX);
+}
+
+/* "SECONDS[.FRACTION]" (as $EPOCHREALTIME or date +%s.%N print it) in nanoseconds; 0 when it
+ * is not a time. */
+static int64_t parse_epoch_ns(const char *s)
+{
+	char *end;
+	long long sec;
+	int64_t frac = 0, scale = 100000000;
+
+	errno = 0;
+	sec = strtoll(s, &end, 10);
+	if (errno || end == s || sec <= 0 || sec > 100000000000LL)
+		return 0;
+	if (*end == '.' || *end == ',') {
+		for (end++; *end >= '0' && *end <= '9' && scale > 0; end++, scale /= 10)
+			frac += (*end - '0') * scale;
+	}
+	return (int64_t)sec * 1000000000 + frac;
 }
 
 /* Runs h->cmd: 0 when it has exited (status in cmd.status), EAGAIN, or -1 (host failed). */
@@ -950,12 +1002,30 @@ static int cmd_step(struct ssh_host *h)
 			c->st = 2;
 			break;
 		case 2:
+			if (c->pings > 0 && !c->ping_out) {
+				rc = (int)libssh2_channel_write(c->ch, "\n", 1);
+				if (rc == LIBSSH2_ERROR_EAGAIN)
+					return rc;
+				if (rc < 0) {
+					host_fail(h, "clock probe: %s", sess_error(h->sess));
+					return -1;
+				}
+				c->t_ping_ns = real_ns();
+				c->ping_out = true;
+			}
+			if (c->pings == 0 && c->ping_out == false && c->t_ping_ns && !c->eof_sent) {
+				rc = libssh2_channel_send_eof(c->ch);
+				if (rc == LIBSSH2_ERROR_EAGAIN)
+					return rc;
+				c->eof_sent = true;
+			}
 			for (;;) {
 				n = libssh2_channel_read(c->ch, tmp, sizeof tmp);
 				if (n > 0) {
 					if (!c->out.len && !c->t_done_ns)
 						c->t_done_ns = real_ns();
-					buf_append(&c->out, tmp, (size_t)n); /* past the cap: dropped */
+					buf_append(&c->out, tmp,
+						   (size_t)n); /* past the cap: dropped */
 					continue;
 				}
 				if (n == 0 || n == LIBSSH2_ERROR_EAGAIN)
@@ -973,6 +1043,24 @@ static int cmd_step(struct ssh_host *h)
 					break;
 				host_fail(h, "reading command output: %s", sess_error(h->sess));
 				return -1;
+			}
+			if (c->ping_out && c->out.len > c->parsed &&
+			    c->out.data[c->out.len - 1] == '\n') {
+				int64_t t1 = real_ns();
+				int64_t remote = parse_epoch_ns(c->out.data + c->parsed);
+				double rtt = (double)(t1 - c->t_ping_ns) / 1e6;
+				if (remote > 0 && (!c->have_sample || rtt < c->best_rtt_ms)) {
+					c->best_rtt_ms = rtt;
+					c->best_offset_ms =
+					    (double)(remote -
+						     (c->t_ping_ns + (t1 - c->t_ping_ns) / 2)) /
+					    1e6;
+					c->have_sample = true;
+				}
+				c->parsed = c->out.len;
+				c->ping_out = false;
+				c->pings--;
+				continue; /* next probe */
 			}
 			if (!libssh2_channel_eof(c->ch))
 				return LIBSSH2_ERROR_EAGAIN;
@@ -992,8 +1080,8 @@ static int cmd_step(struct ssh_host *h)
 				char *sig = NULL;
 				size_t slen = 0;
 				c->status = libssh2_channel_get_exit_status(c->ch);
-				if (libssh2_channel_get_exit_signal(c->ch, &sig, &slen, NULL, NULL, NULL,
-								    NULL) == 0 &&
+				if (libssh2_channel_get_exit_signal(c->ch, &sig, &slen, NULL, NULL,
+								    NULL, NULL) == 0 &&
 				    sig) {
 					snprintf(c->signal, sizeof c->signal, "%s", sig);
 					libssh2_free(h->sess, sig);
@@ -1021,14 +1109,20 @@ static void trim(struct buf *b)
 		b->data[--b->len] = '\0';
 }
 
-/* The last whitespace-separated word (so "barrage-agent 0.1.0" and "0.1.0" both work). */
-static const char *last_word(const char *s)
+/* The version in `barrage-agent --version` output: "barrage-agent 0.1.0 (wire 1)" or a bare
+ * "0.1.0". Cut at the first blank after it, in place. */
+static char *agent_version_word(char *out)
 {
-	const char *w = s;
-	for (const char *p = s; *p; p++)
-		if ((*p == ' ' || *p == '\t' || *p == '\n') && p[1] && p[1] != ' ' && p[1] != '\n')
-			w = p + 1;
-	return w;
+	char *v = out;
+	size_t n;
+
+	if (strncmp(v, "barrage-agent ", 14) == 0)
+		v += 14;
+	while (*v == ' ')
+		v++;
+	n = strcspn(v, " \t\n(");
+	v[n] = '\0';
+	return v;
 }
 
 static char *step_command(struct ssh_host *h, enum step s)
@@ -1039,20 +1133,28 @@ static char *step_command(struct ssh_host *h, enum step s)
 	case STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
 			      "ulimit -n");
-	case STEP_UNAME: return strdup("uname -sm");
-	case STEP_MKTEMP: return strdup("mktemp -d \"${TMPDIR:-/tmp}/barrage.XXXXXXXX\"");
+	case STEP_UNAME:
+		return strdup("uname -sm");
+	case STEP_MKTEMP:
+		return strdup("mktemp -d \"${TMPDIR:-/tmp}/barrage.XXXXXXXX\"");
 	case STEP_VERSION:
 		q = shell_quote(h->agent_path);
 		cmd = q ? xasprintf("%s --version", q) : NULL;
 		free(q);
 		return cmd;
-	case STEP_CLOCK: return strdup("date +%s%N");
+	case STEP_CLOCK:
+		/* bash's $EPOCHREALTIME needs no fork, so the remote reading is taken right when
+		 * the probe arrives; other shells pay for a `date` process. */
+		return strdup("if [ -n \"${EPOCHREALTIME:-}\" ]; then "
+			      "while read -r x; do echo \"$EPOCHREALTIME\"; done; "
+			      "else while read -r x; do date +%s.%N; done; fi");
 	case STEP_RMDIR:
 		q = shell_quote(h->remote_dir);
 		cmd = q ? xasprintf("rm -rf -- %s", q) : NULL;
 		free(q);
 		return cmd;
-	default: return NULL;
+	default:
+		return NULL;
 	}
 }
 
@@ -1107,7 +1209,7 @@ static int step_result(struct ssh_host *h, enum step s)
 		}
 		return 0;
 	case STEP_VERSION: {
-		const char *v = c->out.data ? last_word(c->out.data) : "";
+		const char *v = c->out.data ? agent_version_word(c->out.data) : "";
 		char *problem = NULL;
 		if (c->status == 127)
 			problem = xasprintf("agent binary '%s' not found on the host (install "
@@ -1117,9 +1219,10 @@ static int step_result(struct ssh_host *h, enum step s)
 			problem = xasprintf("agent binary '%s' is not executable on the host",
 					    h->agent_path);
 		else if (c->status != 0)
-			problem = xasprintf("'%s --version' failed (status %d%s%s): %s",
-					    h->agent_path, c->status, c->signal[0] ? ", signal " : "",
-					    c->signal, c->errb.len ? c->errb.data : "no message");
+			problem =
+			    xasprintf("'%s --version' failed (status %d%s%s): %s", h->agent_path,
+				      c->status, c->signal[0] ? ", signal " : "", c->signal,
+				      c->errb.len ? c->errb.data : "no message");
 		else if (strcmp(v, BARRAGE_VERSION) != 0)
 			problem = xasprintf("agent '%s' is version '%s' but this controller is %s "
 					    "(install the same version, or use --push-agent)",
@@ -1144,16 +1247,16 @@ static int step_result(struct ssh_host *h, enum step s)
 		return -1;
 	}
 	case STEP_CLOCK:
-		if (c->status == 0 && c->out.len) {
-			long long remote = strtoll(c->out.data, NULL, 10);
-			int64_t mid = c->t_exec_ns + (c->t_done_ns - c->t_exec_ns) / 2;
-			h->clock_offset_ms = (double)(remote - mid) / 1e6;
-			h->rtt_ms = (double)(c->t_done_ns - c->t_exec_ns) / 1e6;
+		if (c->have_sample) {
+			h->clock_offset_ms = c->best_offset_ms;
+			h->rtt_ms = c->best_rtt_ms;
 			h->have_clock = true;
 		}
 		return 0;
-	case STEP_RMDIR: return 0;
-	default: return 0;
+	case STEP_RMDIR:
+		return 0;
+	default:
+		return 0;
 	}
 }
 
@@ -1175,7 +1278,8 @@ static int do_upload(struct ssh_host *h)
 		if (!h->sftp) {
 			if (would_block(h->sess))
 				return LIBSSH2_ERROR_EAGAIN;
-			host_fail(h, "cannot start SFTP (is the sftp subsystem enabled in sshd?): %s",
+			host_fail(h,
+				  "cannot start SFTP (is the sftp subsystem enabled in sshd?): %s",
 				  sess_error(h->sess));
 			return -1;
 		}
@@ -1188,10 +1292,9 @@ static int do_upload(struct ssh_host *h)
 			return -1;
 		}
 		if (!h->fh) {
-			h->fh = libssh2_sftp_open(h->sftp, *rp,
-						  LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT |
-							  LIBSSH2_FXF_TRUNC,
-						  file->mode);
+			h->fh = libssh2_sftp_open(
+			    h->sftp, *rp, LIBSSH2_FXF_WRITE | LIBSSH2_FXF_CREAT | LIBSSH2_FXF_TRUNC,
+			    file->mode);
 			if (!h->fh) {
 				if (would_block(h->sess))
 					return LIBSSH2_ERROR_EAGAIN;
@@ -1209,8 +1312,8 @@ static int do_upload(struct ssh_host *h)
 			if (n == LIBSSH2_ERROR_EAGAIN)
 				return LIBSSH2_ERROR_EAGAIN;
 			if (n < 0) {
-				host_fail(h, "uploading %s to %s failed (SFTP error %lu)", file->local,
-					  *rp, libssh2_sftp_last_error(h->sftp));
+				host_fail(h, "uploading %s to %s failed (SFTP error %lu)",
+					  file->local, *rp, libssh2_sftp_last_error(h->sftp));
 				return -1;
 			}
 			h->off += (size_t)n;
@@ -1359,9 +1462,11 @@ static void link_step(struct ssh_link *l)
 				if (n == LIBSSH2_ERROR_EAGAIN)
 					break;
 				if (n < 0) {
-					l->why = xasprintf("SSH channel to %s failed: %s", h->label,
-							   sess_error(h->sess));
-					l->st = LS_FREE;
+					/* The agent's side is closed (it exited, say): what it
+					 * could not read is dropped, and reading on to its exit
+					 * status tells why, better than this error would. */
+					buf_reset(&l->wq);
+					l->want_eof = l->eof_sent = true;
 					break;
 				}
 				buf_consume(&l->wq, (size_t)n);
@@ -1419,8 +1524,8 @@ static void link_step(struct ssh_link *l)
 				char *sig = NULL;
 				size_t slen = 0;
 				l->status = libssh2_channel_get_exit_status(l->ch);
-				if (libssh2_channel_get_exit_signal(l->ch, &sig, &slen, NULL, NULL, NULL,
-								    NULL) == 0 &&
+				if (libssh2_channel_get_exit_signal(l->ch, &sig, &slen, NULL, NULL,
+								    NULL, NULL) == 0 &&
 				    sig) {
 					snprintf(l->signal, sizeof l->signal, "%s", sig);
 					libssh2_free(h->sess, sig);
@@ -1428,8 +1533,8 @@ static void link_step(struct ssh_link *l)
 			}
 			if (!l->why) {
 				if (l->signal[0])
-					l->why = xasprintf("agent on %s killed by signal %s", h->label,
-							   l->signal);
+					l->why = xasprintf("agent on %s killed by signal %s",
+							   h->label, l->signal);
 				else if (l->status != 0)
 					l->why = xasprintf("agent on %s exited with status %d",
 							   h->label, l->status);
@@ -1446,9 +1551,10 @@ static void link_step(struct ssh_link *l)
 				l->ch = NULL;
 			}
 			if (!l->why)
-				l->why = l->killed ? xasprintf("agent on %s killed by the controller",
-							       h->label)
-						   : xasprintf("SSH channel to %s closed", h->label);
+				l->why = l->killed
+					     ? xasprintf("agent on %s killed by the controller",
+							 h->label)
+					     : xasprintf("SSH channel to %s closed", h->label);
 			l->st = LS_DONE;
 			break;
 		case LS_DONE:
@@ -1559,10 +1665,10 @@ static void ops_free(struct agent_link *al)
 }
 
 static const struct agent_link_ops ssh_link_ops = {
-	.write = ops_write,
-	.shutdown = ops_shutdown,
-	.kill = ops_kill,
-	.free = ops_free,
+    .write = ops_write,
+    .shutdown = ops_shutdown,
+    .kill = ops_kill,
+    .free = ops_free,
 };
 
 /* ---- the host driver ---- */
@@ -1595,6 +1701,8 @@ static void host_steps_plan(struct ssh_host *h)
 	struct ssh_fleet *f = h->f;
 
 	h->nsteps = 0;
+	if (h->primary)
+		return;
 	if (f->mode == MODE_CHECK) {
 		h->steps[h->nsteps++] = STEP_FACTS;
 		h->steps[h->nsteps++] = STEP_VERSION;
@@ -1668,6 +1776,10 @@ static void host_run(struct ssh_host *h)
 			if (rc < 0)
 				goto out;
 			h->auth_ok = true;
+			/* A host's extra connections log in one after another: sshd's MaxStartups
+			 * (10 by default) drops unauthenticated connections beyond its limit. */
+			if (h->next_conn && h->next_conn->st == HS_IDLE)
+				host_start(h->next_conn);
 			libssh2_keepalive_config(h->sess, 1, SSH_KEEPALIVE_S);
 			host_steps_plan(h);
 			h->pi = 0;
@@ -1691,6 +1803,8 @@ static void host_run(struct ssh_host *h)
 			} else {
 				if (h->sub == 0) {
 					cmd_start(h, step_command(h, h->steps[h->pi]));
+					if (h->steps[h->pi] == STEP_CLOCK)
+						h->cmd.pings = 5;
 					h->sub = 1;
 				}
 				rc = cmd_step(h);
@@ -1715,8 +1829,9 @@ static void host_run(struct ssh_host *h)
 wait:
 	if (h->sess) {
 		dirs = libssh2_session_block_directions(h->sess);
-		arm(h, (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) || h->st != HS_READY ||
-			       host_has_links(h),
+		arm(h,
+		    (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) || h->st != HS_READY ||
+			host_has_links(h),
 		    (dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0);
 	}
 out:
@@ -1784,6 +1899,8 @@ static void fleet_free(struct ssh_fleet *f)
 	for (size_t i = 0; i < f->nhosts; i++)
 		host_clear(&f->hosts[i]);
 	free(f->hosts);
+	free(f->first);
+	free(f->nconn);
 	for (size_t i = 0; i < f->nfiles; i++) {
 		free(f->files[i].local);
 		free(f->files[i].data);
@@ -1813,25 +1930,52 @@ static char *local_user(void)
 	return strdup(u && *u ? u : "root");
 }
 
+/* Asks on the terminal (not stdin: that may be a pipe) with echo off. Unlike getpass(), input
+ * typed ahead of the prompt is kept. */
 static char *ask_passphrase(const char *path, char **err)
 {
-	char prompt[PATH_MAX + 64];
-	char *p;
+	struct termios old, quiet;
+	char line[1024];
+	size_t n = 0;
+	int fd = open("/dev/tty", O_RDWR | O_CLOEXEC | O_NOCTTY);
+	bool restore = false;
+	char *out = NULL;
 
-	if (!isatty(STDIN_FILENO)) {
+	if (fd < 0 || !isatty(fd)) {
+		if (fd >= 0)
+			close(fd);
 		err_set(err,
 			"%s: the key is encrypted and there is no terminal to ask for its "
 			"passphrase; load it into ssh-agent (ssh-add) instead",
 			path);
 		return NULL;
 	}
-	snprintf(prompt, sizeof prompt, "Enter passphrase for key '%s': ", path);
-	p = getpass(prompt);
-	if (!p) {
-		err_set(err, "%s: could not read the passphrase", path);
-		return NULL;
+	if (tcgetattr(fd, &old) == 0) {
+		quiet = old;
+		quiet.c_lflag &= ~(tcflag_t)(ECHO | ECHONL);
+		quiet.c_lflag |= ICANON;
+		restore = tcsetattr(fd, TCSANOW, &quiet) == 0;
 	}
-	return strdup(p);
+	dprintf(fd, "Enter passphrase for key '%s': ", path);
+	while (n + 1 < sizeof line) {
+		char c;
+		ssize_t r = read(fd, &c, 1);
+		if (r < 0 && errno == EINTR)
+			continue;
+		if (r <= 0 || c == '\n' || c == '\r')
+			break;
+		line[n++] = c;
+	}
+	line[n] = '\0';
+	if (restore)
+		tcsetattr(fd, TCSANOW, &old);
+	dprintf(fd, "\n");
+	close(fd);
+	out = strdup(line);
+	explicit_bzero(line, sizeof line);
+	if (!out)
+		err_set(err, "out of memory");
+	return out;
 }
 
 static int libssh2_ready(char **err)
@@ -1870,8 +2014,8 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 		f->opt.dead_after_ms = SSH_DEAD_AFTER_MS;
 	if (!home || !*home)
 		home = "/root";
-	f->known_hosts = opt->known_hosts ? strdup(opt->known_hosts)
-					  : xasprintf("%s/.ssh/known_hosts", home);
+	f->known_hosts =
+	    opt->known_hosts ? strdup(opt->known_hosts) : xasprintf("%s/.ssh/known_hosts", home);
 	if (opt->identity) {
 		if (access(opt->identity, R_OK) != 0) {
 			err_set(err, "%s: cannot read the key file: %s", opt->identity,
@@ -1897,20 +2041,39 @@ static struct ssh_fleet *fleet_new(struct event_base *base, const struct plan_ho
 	if (uname(&un) == 0)
 		snprintf(f->local_uname, sizeof f->local_uname, "%s %s", un.sysname, un.machine);
 	f->dns = evdns_base_new(base, EVDNS_BASE_INITIALIZE_NAMESERVERS |
-					      EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+					  EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	if (!f->dns)
 		f->dns = evdns_base_new(base, EVDNS_BASE_DISABLE_WHEN_INACTIVE);
-	f->hosts = calloc(nhosts ? nhosts : 1, sizeof *f->hosts);
+	f->first = calloc(nhosts ? nhosts : 1, sizeof *f->first);
+	f->nconn = calloc(nhosts ? nhosts : 1, sizeof *f->nconn);
+	if (!f->first || !f->nconn) {
+		err_set(err, "out of memory");
+		goto fail;
+	}
+	f->nplan = nhosts;
+	for (size_t i = 0; i < nhosts; i++) {
+		uint32_t agents = hosts[i].agents ? hosts[i].agents : 1;
+		f->first[i] = f->nhosts;
+		f->nconn[i] = mode == MODE_CHECK
+				  ? 1
+				  : (agents + SSH_CHANNELS_PER_CONN - 1) / SSH_CHANNELS_PER_CONN;
+		f->nhosts += f->nconn[i];
+	}
+	f->hosts = calloc(f->nhosts ? f->nhosts : 1, sizeof *f->hosts);
 	if (!f->known_hosts || !f->dns || !f->hosts) {
 		err_set(err, "out of memory");
 		goto fail;
 	}
-	f->nhosts = nhosts;
-	for (size_t i = 0; i < nhosts; i++) {
-		struct ssh_host *h = &f->hosts[i];
+	for (size_t c = 0; c < f->nhosts; c++) {
+		struct ssh_host *h = &f->hosts[c];
 		struct timeval tick = {0, SSH_TICK_MS * 1000};
+		size_t i = 0;
+		while (i + 1 < nhosts && f->first[i + 1] <= c)
+			i++;
 		h->f = f;
 		h->idx = i;
+		h->primary = c == f->first[i] ? NULL : &f->hosts[f->first[i]];
+		h->next_conn = c + 1 < f->first[i] + f->nconn[i] ? &f->hosts[c + 1] : NULL;
 		h->fd = -1;
 		h->cmd.status = -1;
 		h->cpus = h->nofile = -1;
@@ -1935,12 +2098,24 @@ fail:
 	return NULL;
 }
 
-/* Runs the loop until no host is busy (opening or cleaning up). */
+/* Runs the loop until no host is busy (opening or cleaning up). The loop is the caller's: if
+ * one of its events asks the loop to stop (Ctrl-C, a setup deadline), the hosts still busy are
+ * given up rather than holding the caller for their timeouts. */
 static void fleet_wait(struct ssh_fleet *f)
 {
-	while (f->busy > 0)
+	while (f->busy > 0) {
 		if (event_base_loop(f->base, EVLOOP_ONCE) < 0)
 			break;
+		if (event_base_got_exit(f->base) || event_base_got_break(f->base)) {
+			for (size_t i = 0; i < f->nhosts; i++) {
+				struct ssh_host *h = &f->hosts[i];
+				if (h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED &&
+				    h->st != HS_IDLE)
+					host_fail(h, "interrupted");
+			}
+			break;
+		}
+	}
 }
 
 static char *self_dir_agent(void)
@@ -1983,7 +2158,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		const char *slash = strrchr(files[i], '/');
 		if (!(sf->local = strdup(files[i])) ||
 		    read_whole_file(files[i], SSH_FILE_MAX, &sf->data, &sf->len, &sf->mode, err) <
-			    0) {
+			0) {
 			fleet_free(f);
 			return -1;
 		}
@@ -2007,7 +2182,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		}
 		if (!(sf->local = strdup(f->local_agent)) ||
 		    read_whole_file(f->local_agent, SSH_FILE_MAX, &sf->data, &sf->len, NULL, err) <
-			    0) {
+			0) {
 			err_prefix(err, "--push-agent");
 			fleet_free(f);
 			return -1;
@@ -2016,25 +2191,30 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		sf->mode = 0755;
 		f->nfiles++;
 	}
-	for (size_t i = 0; i < nhosts; i++) {
-		f->hosts[i].agent_path =
-			strdup(opt->remote_agent ? opt->remote_agent : "barrage-agent");
-		if (!f->hosts[i].agent_path) {
+	for (size_t c = 0; c < f->nhosts; c++) {
+		f->hosts[c].agent_path =
+		    strdup(opt->remote_agent ? opt->remote_agent : "barrage-agent");
+		if (!f->hosts[c].agent_path) {
 			fleet_free(f);
 			return err_set(err, "out of memory");
 		}
 	}
 	for (size_t i = 0; i < nhosts; i++)
-		host_start(&f->hosts[i]);
+		host_start(&f->hosts[f->first[i]]);
 	fleet_wait(f);
 
 	buf_init(&msg, 1 << 20);
 	for (size_t i = 0; i < nhosts; i++) {
-		struct ssh_host *h = &f->hosts[i];
-		if (h->st == HS_READY)
-			continue;
-		failed++;
-		buf_printf(&msg, "\n  %s: %s", h->label, h->error ? h->error : "failed");
+		/* One line per host: its first failed connection says why. */
+		for (size_t c = f->first[i]; c < f->first[i] + f->nconn[i]; c++) {
+			struct ssh_host *h = &f->hosts[c];
+			if (h->st == HS_READY)
+				continue;
+			failed++;
+			buf_printf(&msg, "\n  %s: %s%s", h->label, h->error ? h->error : "failed",
+				   h->primary ? " (an extra connection for its agents)" : "");
+			break;
+		}
 	}
 	if (failed) {
 		err_set(err, "SSH: %zu of %zu host%s could not be prepared:%s", failed, nhosts,
@@ -2050,17 +2230,22 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 
 const char *ssh_fleet_remote_path(struct ssh_fleet *f, size_t host, const char *local)
 {
-	if (!f || host >= f->nhosts || !f->hosts[host].remote_paths)
+	struct ssh_host *h;
+
+	if (!f || host >= f->nplan)
+		return NULL;
+	h = &f->hosts[f->first[host]];
+	if (!h->remote_paths)
 		return NULL;
 	for (size_t i = 0; i < f->nfiles; i++)
 		if (strcmp(f->files[i].local, local) == 0)
-			return f->hosts[host].remote_paths[i];
+			return h->remote_paths[i];
 	return NULL;
 }
 
 const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host)
 {
-	return f && host < f->nhosts ? f->hosts[host].remote_dir : NULL;
+	return f && host < f->nplan ? f->hosts[f->first[host]].remote_dir : NULL;
 }
 
 int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, const char *command,
@@ -2070,9 +2255,14 @@ int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, con
 	struct ssh_link *l;
 
 	*out = NULL;
-	if (!f || host >= f->nhosts)
+	if (!f || host >= f->nplan)
 		return err_set(err, "no host %zu in the fleet", host);
-	h = &f->hosts[host];
+	{
+		size_t k = slot / SSH_CHANNELS_PER_CONN;
+		if (k >= f->nconn[host])
+			k = slot % f->nconn[host];
+		h = &f->hosts[f->first[host] + k];
+	}
 	if (h->st != HS_READY)
 		return err_set(err, "%s: %s", h->label,
 			       h->error ? h->error : "the host is not connected");
@@ -2100,17 +2290,17 @@ int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, con
 	return 0;
 }
 
-int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot,
-			  struct agent_link **out, char **err)
+int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot, struct agent_link **out,
+			  char **err)
 {
 	struct ssh_host *h;
 	char *qdir, *qagent, *cmd;
 	int rc;
 
 	*out = NULL;
-	if (!f || host >= f->nhosts)
+	if (!f || host >= f->nplan)
 		return err_set(err, "no host %zu in the fleet", host);
-	h = &f->hosts[host];
+	h = &f->hosts[f->first[host]]; /* the primary knows the directory and the agent */
 	qdir = shell_quote(h->remote_dir ? h->remote_dir : "/tmp");
 	qagent = shell_quote(h->agent_path ? h->agent_path : "barrage-agent");
 	cmd = qdir && qagent ? xasprintf("cd %s && exec %s", qdir, qagent) : NULL;
@@ -2215,8 +2405,8 @@ static void check_usage(FILE *to)
 		"problem, 2 on a usage or hosts file error.\n");
 }
 
-#define CHECK_NOFILE_MIN 1024
-#define CHECK_NOFILE_WARN 65536
+#define CHECK_NOFILE_MIN    1024
+#define CHECK_NOFILE_WARN   65536
 #define CHECK_CLOCK_WARN_MS 1000.0
 
 static void host_verdict(struct ssh_host *h, char **problem, char **warning)
@@ -2235,23 +2425,23 @@ static void host_verdict(struct ssh_host *h, char **problem, char **warning)
 		return;
 	if (h->nofile >= 0 && h->nofile < CHECK_NOFILE_WARN)
 		*warning = xasprintf("open-file limit %ld caps connections per agent", h->nofile);
-	else if (h->have_clock &&
-		 (h->clock_offset_ms > CHECK_CLOCK_WARN_MS || h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
+	else if (h->have_clock && (h->clock_offset_ms > CHECK_CLOCK_WARN_MS ||
+				   h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
 		*warning = xasprintf("clock is %.0f ms off: run NTP/chrony", h->clock_offset_ms);
 }
 
 int hosts_check_main(int argc, char **argv)
 {
 	static const struct option longopts[] = {
-		{"json", no_argument, NULL, 'j'},
-		{"known-hosts", required_argument, NULL, 'k'},
-		{"identity", required_argument, NULL, 'i'},
-		{"accept-new-host-keys", no_argument, NULL, 'a'},
-		{"agent", required_argument, NULL, 'A'},
-		{"connect-timeout", required_argument, NULL, 't'},
-		{"help", no_argument, NULL, 'h'},
-		{"quiet", no_argument, NULL, 'q'},
-		{NULL, 0, NULL, 0},
+	    {"json", no_argument, NULL, 'j'},
+	    {"known-hosts", required_argument, NULL, 'k'},
+	    {"identity", required_argument, NULL, 'i'},
+	    {"accept-new-host-keys", no_argument, NULL, 'a'},
+	    {"agent", required_argument, NULL, 'A'},
+	    {"connect-timeout", required_argument, NULL, 't'},
+	    {"help", no_argument, NULL, 'h'},
+	    {"quiet", no_argument, NULL, 'q'},
+	    {NULL, 0, NULL, 0},
 	};
 	struct ssh_options opt = {.connect_timeout_ms = 5000};
 	struct plan_host *hosts = NULL;
@@ -2277,15 +2467,27 @@ int hosts_check_main(int argc, char **argv)
 	av[0] = (char *)"barrage hosts check";
 	for (int i = 0; i < argc; i++)
 		av[i + 1] = argv[i];
-	optind = 1;
+	optind = 0; /* 0, not 1: glibc then resets its whole state left by main's own getopt */
 	while ((c = getopt_long(argc + 1, av, "i:qh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'j': json = true; break;
-		case 'k': opt.known_hosts = optarg; break;
-		case 'i': opt.identity = optarg; break;
-		case 'a': opt.accept_new_host_keys = true; break;
-		case 'A': opt.remote_agent = optarg; break;
-		case 'q': opt.quiet = true; break;
+		case 'j':
+			json = true;
+			break;
+		case 'k':
+			opt.known_hosts = optarg;
+			break;
+		case 'i':
+			opt.identity = optarg;
+			break;
+		case 'a':
+			opt.accept_new_host_keys = true;
+			break;
+		case 'A':
+			opt.remote_agent = optarg;
+			break;
+		case 'q':
+			opt.quiet = true;
+			break;
 		case 't':
 			if (parse_ms(optarg, &opt.connect_timeout_ms) < 0) {
 				fprintf(stderr,
@@ -2295,8 +2497,13 @@ int hosts_check_main(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'h': check_usage(stdout); rc = 0; goto out;
-		default: check_usage(stderr); goto out;
+		case 'h':
+			check_usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			check_usage(stderr);
+			goto out;
 		}
 	}
 	if (optind + 1 != argc + 1) {
@@ -2320,7 +2527,8 @@ int hosts_check_main(int argc, char **argv)
 		goto out;
 	}
 	for (size_t i = 0; i < nhosts; i++) {
-		f->hosts[i].agent_path = strdup(opt.remote_agent ? opt.remote_agent : "barrage-agent");
+		f->hosts[i].agent_path =
+		    strdup(opt.remote_agent ? opt.remote_agent : "barrage-agent");
 		host_start(&f->hosts[i]);
 	}
 	fleet_wait(f);
@@ -2343,17 +2551,23 @@ int hosts_check_main(int argc, char **argv)
 			json_object_set_new(o, "agent_version",
 					    h->agent_version ? json_string(h->agent_version)
 							     : json_null());
-			json_object_set_new(o, "system", h->uname ? json_string(h->uname) : json_null());
-			json_object_set_new(o, "cpus", h->cpus >= 0 ? json_integer(h->cpus) : json_null());
-			json_object_set_new(o, "nofile",
-					    h->nofile >= 0 ? json_integer(h->nofile == LONG_MAX ? -1
-												 : h->nofile)
-							   : json_null());
+			json_object_set_new(o, "system",
+					    h->uname ? json_string(h->uname) : json_null());
+			json_object_set_new(o, "cpus",
+					    h->cpus >= 0 ? json_integer(h->cpus) : json_null());
+			json_object_set_new(
+			    o, "nofile",
+			    h->nofile >= 0 ? json_integer(h->nofile == LONG_MAX ? -1 : h->nofile)
+					   : json_null());
 			json_object_set_new(o, "clock_offset_ms",
-					    h->have_clock ? json_real(h->clock_offset_ms) : json_null());
-			json_object_set_new(o, "rtt_ms", h->have_clock ? json_real(h->rtt_ms) : json_null());
-			json_object_set_new(o, "problem", problem ? json_string(problem) : json_null());
-			json_object_set_new(o, "warning", warning ? json_string(warning) : json_null());
+					    h->have_clock ? json_real(h->clock_offset_ms)
+							  : json_null());
+			json_object_set_new(o, "rtt_ms",
+					    h->have_clock ? json_real(h->rtt_ms) : json_null());
+			json_object_set_new(o, "problem",
+					    problem ? json_string(problem) : json_null());
+			json_object_set_new(o, "warning",
+					    warning ? json_string(warning) : json_null());
 			json_array_append_new(arr, o);
 			free(problem);
 			free(warning);
@@ -2385,7 +2599,10 @@ int hosts_check_main(int argc, char **argv)
 			}
 			printf("%-28s %-6s %-8s %5s %8s %10s %9s  %s\n", h->label,
 			       problem ? "FAIL" : "ok", h->agent_version ? h->agent_version : "-",
-			       cpus, nofile, clk, rtt, problem ? problem : warning ? warning : "");
+			       cpus, nofile, clk, rtt,
+			       problem	 ? problem
+			       : warning ? warning
+					 : "");
 			free(problem);
 			free(warning);
 		}

@@ -16,17 +16,17 @@ struct event_base;
 
 struct ssh_options {
 	const char *known_hosts;   /* NULL = ~/.ssh/known_hosts */
-	const char *identity;      /* key file; NULL = ssh-agent, then ~/.ssh/id_ed25519, id_rsa */
+	const char *identity;	   /* key file; NULL = ssh-agent, then ~/.ssh/id_ed25519, id_rsa */
 	bool accept_new_host_keys; /* record unknown hosts' keys instead of refusing them */
-	bool push_agent;           /* upload this barrage-agent binary */
-	bool keep_remote;          /* leave the per-run remote directory in place */
+	bool push_agent;	   /* upload this barrage-agent binary */
+	bool keep_remote;	   /* leave the per-run remote directory in place */
 	const char *remote_agent;  /* agent path on the hosts; NULL = "barrage-agent" on PATH */
-	int connect_timeout_ms;    /* default 5000 */
+	int connect_timeout_ms;	   /* default 5000 */
 	/* Added by the ssh branch (zero-initialised fields keep the defaults): */
-	const char *local_agent;   /* barrage-agent to push; NULL = next to this executable */
-	int dead_after_ms;         /* a host silent this long (keepalives unanswered) is lost;
-				      0 = 6000 */
-	bool quiet;                /* no progress lines on stderr */
+	const char *local_agent; /* barrage-agent to push; NULL = next to this executable */
+	int dead_after_ms;	 /* a host silent this long (keepalives unanswered) is lost;
+				    0 = 6000 */
+	bool quiet;		 /* no progress lines on stderr */
 };
 
 struct ssh_fleet;
@@ -43,8 +43,8 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 const char *ssh_fleet_remote_path(struct ssh_fleet *f, size_t host, const char *local);
 /* Start agent number `slot` on host `host` and return its link (the caller sets callbacks
  * before returning to the event loop). */
-int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot,
-			  struct agent_link **out, char **err);
+int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot, struct agent_link **out,
+			  char **err);
 /* Close every channel and session, remove remote files unless keep_remote. Accepts NULL. */
 void ssh_fleet_close(struct ssh_fleet *f);
 

@@ -22,16 +22,16 @@
 
 #include "common/err.h"
 
-#define CHART_MAX_SVG ((size_t)16 << 20)
+#define CHART_MAX_SVG	 ((size_t)16 << 20)
 #define CHART_MAX_SERIES 12
-#define CHART_MAX_TR 12
+#define CHART_MAX_TR	 12
 #define LATENCY_CAPTION                                                                            \
-	"Each point is one interval: the mean and the 50th, 95th and 99th percentiles of that "   \
+	"Each point is one interval: the mean and the 50th, 95th and 99th percentiles of that "    \
 	"interval's histogram merged across all agents."
 
-static const char *const palette[] = { "#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd",
-				       "#8c564b", "#e377c2", "#17becf", "#7f7f7f", "#bcbd22",
-				       "#393b79", "#637939" };
+static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
+				      "#9467bd", "#8c564b", "#e377c2", "#17becf",
+				      "#7f7f7f", "#bcbd22", "#393b79", "#637939"};
 
 static const char *gnuplot_bin(void)
 {
@@ -118,7 +118,8 @@ int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *o
 		goto out;
 	}
 	for (;;) {
-		ssize_t n = pread(fd, svg.data + svg.len, (size_t)st.st_size - svg.len, (off_t)svg.len);
+		ssize_t n =
+		    pread(fd, svg.data + svg.len, (size_t)st.st_size - svg.len, (off_t)svg.len);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -147,19 +148,20 @@ out:
 
 struct series {
 	char title[96];
-	const double *y;      /* per interval */
-	const double *y2;     /* optional: values summed into y (same length) */
-	double scale;         /* multiply by */
-	bool per_interval;    /* divide by interval_s (counts -> rate) */
-	bool skip_zero;       /* no point where the value is 0 (latency with no requests) */
-	const bool *valid;    /* optional: no point where valid[i] is false */
+	const double *y;   /* per interval */
+	const double *y2;  /* optional: values summed into y (same length) */
+	double scale;	   /* multiply by */
+	bool per_interval; /* divide by interval_s (counts -> rate) */
+	bool skip_zero;	   /* no point where the value is 0 (latency with no requests) */
+	const bool *valid; /* optional: no point where valid[i] is false */
 };
 
 static void common_style(struct buf *s, const char *title, const char *ylabel)
 {
-	buf_append_str(s, "set border 3 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
-			  "set grid lc rgb '#dddddd' lt 1\nset key outside top center horizontal noenhanced "
-			  "textcolor rgb '#333333'\nset style data lines\n");
+	buf_append_str(
+	    s, "set border 3 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
+	       "set grid lc rgb '#dddddd' lt 1\nset key outside top center horizontal noenhanced "
+	       "textcolor rgb '#333333'\nset style data lines\n");
 	/* The title is the figure's HTML heading (selectable, styled with the page). */
 	(void)title;
 	buf_printf(s, "set ylabel \"%s\"\n", ylabel);
@@ -169,9 +171,10 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 		       const char *ylabel, const struct series *sr, size_t n)
 {
 	common_style(s, title, ylabel);
-	buf_printf(s, "set xlabel 'time since start (s)'\nset yrange [0:*]\nset xrange [0:%g]\n"
-		      "set offsets 0, 0, graph 0.08, 0\n"
-		      "set format y '%%.4g'\n",
+	buf_printf(s,
+		   "set xlabel 'time since start (s)'\nset yrange [0:*]\nset xrange [0:%g]\n"
+		   "set offsets 0, 0, graph 0.08, 0\n"
+		   "set format y '%%.4g'\n",
 		   (double)run->niv * run->interval_s);
 	/* Points as well as lines while they can be told apart, so that an interval between two
 	 * gaps still shows. */
@@ -201,8 +204,9 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 	}
 	buf_append_str(s, "plot ");
 	for (size_t k = 0; k < n; k++)
-		buf_printf(s, "%s$D%zu using 1:2 title \"%s\" lw 2 pt 7 ps 0.6 lc rgb '%s'", k ? ", " : "", k,
-			   sr[k].title, palette[k % (sizeof(palette) / sizeof(palette[0]))]);
+		buf_printf(s, "%s$D%zu using 1:2 title \"%s\" lw 2 pt 7 ps 0.6 lc rgb '%s'",
+			   k ? ", " : "", k, sr[k].title,
+			   palette[k % (sizeof(palette) / sizeof(palette[0]))]);
 	buf_append_str(s, "\n");
 }
 
@@ -231,10 +235,10 @@ static void latency_chart(struct buf *s, const struct reports_run *run, const ch
 			  const struct reports_hist *h)
 {
 	struct series sr[4] = {
-		{ .title = "mean", .y = h->mean_ms, .scale = 1, .skip_zero = true },
-		{ .title = "p50", .y = h->p50_ms, .scale = 1, .skip_zero = true },
-		{ .title = "p95", .y = h->p95_ms, .scale = 1, .skip_zero = true },
-		{ .title = "p99", .y = h->p99_ms, .scale = 1, .skip_zero = true },
+	    {.title = "mean", .y = h->mean_ms, .scale = 1, .skip_zero = true},
+	    {.title = "p50", .y = h->p50_ms, .scale = 1, .skip_zero = true},
+	    {.title = "p95", .y = h->p95_ms, .scale = 1, .skip_zero = true},
+	    {.title = "p99", .y = h->p99_ms, .scale = 1, .skip_zero = true},
 	};
 
 	time_chart(s, run, title, "time (ms)", sr, 4);
@@ -247,9 +251,10 @@ static void distribution_chart(struct buf *s, const struct reports_run *run,
 	double xmax = 100;
 
 	common_style(s, "Latency distribution (whole run, merged histograms)", "time (ms)");
-	buf_append_str(s, "set xlabel 'percentile'\nset logscale x 10\nset logscale y 10\n"
-			  "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, "
-			  "'99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)\nset format y '%g'\n");
+	buf_append_str(
+	    s, "set xlabel 'percentile'\nset logscale x 10\nset logscale y 10\n"
+	       "set xtics ('0%%' 1, '90%%' 10, '99%%' 100, '99.9%%' 1000, "
+	       "'99.99%%' 10000, '99.999%%' 100000, '99.9999%%' 1000000)\nset format y '%g'\n");
 	for (size_t k = 0; k < n; k++) {
 		const struct hist *h = hs[k]->total;
 		/* Beyond 1/(1-q) = count the histogram says nothing new. */
@@ -271,7 +276,8 @@ static void distribution_chart(struct buf *s, const struct reports_run *run,
 			v = hist_percentile(h, q);
 			buf_printf(s, "%.6g %.6g\n", x, v > 0 ? (double)v / 1000.0 : 0.001);
 		}
-		buf_printf(s, "%.6g %.6g\nEOD\n", lim, h->max > 0 ? (double)h->max / 1000.0 : 0.001);
+		buf_printf(s, "%.6g %.6g\nEOD\n", lim,
+			   h->max > 0 ? (double)h->max / 1000.0 : 0.001);
 	}
 	buf_printf(s, "set xrange [1:%g]\nplot ", xmax);
 	for (size_t k = 0; k < n; k++)
@@ -289,11 +295,12 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	int nchart = 0, rc = 0;
 	char *err = NULL;
 	char title[160];
-	static const char *const main_stats[] = { "request", "page", "connect", "session" };
+	static const char *const main_stats[] = {"request", "page", "connect", "session"};
 
 	buf_init(&s, 0);
 	if (run->niv == 0) {
-		buf_append_str(out, "<p class=\"note\">No interval was recorded: nothing to chart.</p>\n");
+		buf_append_str(
+		    out, "<p class=\"note\">No interval was recorded: nothing to chart.</p>\n");
 		return 0;
 	}
 #define EMIT(title, caption)                                                                       \
@@ -310,7 +317,8 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 
 		if (!h || h->first < 0)
 			continue;
-		snprintf(title, sizeof(title), "%s time per interval: mean, p50, p95, p99", h->name);
+		snprintf(title, sizeof(title), "%s time per interval: mean, p50, p95, p99",
+			 h->name);
 		latency_chart(&s, run, title, h);
 		EMIT(title, LATENCY_CAPTION);
 		if (nlat < CHART_MAX_SERIES && m < 2)
@@ -349,8 +357,10 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	}
 	if (n) {
 		time_chart(&s, run, "Throughput (completed per second)", "per second", sr, n);
-		EMIT("Throughput (completed per second)", "Throughput: requests, pages, sessions, transactions and connections completed "
-		     "per second, per interval");
+		EMIT(
+		    "Throughput (completed per second)",
+		    "Throughput: requests, pages, sessions, transactions and connections completed "
+		    "per second, per interval");
 	}
 
 	/* Simultaneous users and open connections (gauges: value at the interval's end). */
@@ -377,15 +387,16 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	if (n) {
 		buf_append_str(out, "<h3 id=\"chart-users\">Users and connections</h3>\n");
 		time_chart(&s, run, "Simultaneous users and open connections", "count", sr, n);
-		EMIT("Simultaneous users and open connections", "Simultaneous users and open connections at the end of each interval");
+		EMIT("Simultaneous users and open connections",
+		     "Simultaneous users and open connections at the end of each interval");
 	}
 
 	/* Arrival rate: users arriving, finishing and dropped per second. */
 	n = 0;
 	{
-		static const char *const names[] = { "users_count", "finish_users_count",
-						     "dropped_users" };
-		static const char *const titles[] = { "arrivals/s", "departures/s", "dropped/s" };
+		static const char *const names[] = {"users_count", "finish_users_count",
+						    "dropped_users"};
+		static const char *const titles[] = {"arrivals/s", "departures/s", "dropped/s"};
 
 		for (size_t k = 0; k < 3; k++) {
 			const struct reports_counter *c = reports_run_counter(run, names[k]);
@@ -402,7 +413,8 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	}
 	if (n) {
 		time_chart(&s, run, "User arrival and departure rate", "users per second", sr, n);
-		EMIT("User arrival and departure rate", "Users arriving (starting a session), finishing and dropped per second");
+		EMIT("User arrival and departure rate",
+		     "Users arriving (starting a session), finishing and dropped per second");
 	}
 
 	/* Network throughput in Mbit/s. */
@@ -431,7 +443,8 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	if (n) {
 		buf_append_str(out, "<h3 id=\"chart-network\">Network</h3>\n");
 		time_chart(&s, run, "Network throughput", "Mbit/s", sr, n);
-		EMIT("Network throughput", "Network throughput: bytes received and sent, in megabits per second");
+		EMIT("Network throughput",
+		     "Network throughput: bytes received and sent, in megabits per second");
 	}
 
 	/* HTTP status codes and errors per second. */
@@ -462,7 +475,8 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 				time_chart(&s, run, "Errors", "errors per second", sr, n);
 				EMIT("Errors", "Errors per second by kind");
 			} else {
-				buf_append_str(out, "<p class=\"note\">No errors were counted.</p>\n");
+				buf_append_str(out,
+					       "<p class=\"note\">No errors were counted.</p>\n");
 			}
 		}
 	}
@@ -470,7 +484,8 @@ int reports_charts_html(const struct reports_run *run, struct buf *out)
 	if (nlat) {
 		buf_append_str(out, "<h3 id=\"chart-distribution\">Latency distribution</h3>\n");
 		distribution_chart(&s, run, lat, nlat);
-		EMIT("Latency distribution (whole run, merged histograms)", "Latency by percentile over the whole run (log-log: each step right is one "
+		EMIT("Latency distribution (whole run, merged histograms)",
+		     "Latency by percentile over the whole run (log-log: each step right is one "
 		     "more nine)");
 	}
 #undef EMIT

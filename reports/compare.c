@@ -37,8 +37,8 @@ struct limit {
 	char why[160];
 };
 
-static const char *const fields[] = { "count", "rate", "mean_ms", "p50_ms", "p90_ms",
-				      "p95_ms", "p99_ms", "p999_ms", "max_ms" };
+static const char *const fields[] = {"count",  "rate",	 "mean_ms", "p50_ms", "p90_ms",
+				     "p95_ms", "p99_ms", "p999_ms", "max_ms"};
 
 static json_t *load_run(const char *dir, char **err)
 {
@@ -93,14 +93,15 @@ static int parse_limits(const char *spec, struct limit *lim, size_t *n, char **e
 			goto out;
 		}
 		if (!eq || eq == tok) {
-			err_set(err, "--max-regression: '%s' must be FIELD=PERCENT, e.g. p95=10%%", tok);
+			err_set(err, "--max-regression: '%s' must be FIELD=PERCENT, e.g. p95=10%%",
+				tok);
 			goto out;
 		}
 		*eq = '\0';
 		v = strtod(eq + 1, &end);
 		if (end == eq + 1 || strcmp(end, "%") != 0 || !(v >= 0) || !isfinite(v)) {
-			err_set(err, "--max-regression: %s=%s: expected a percentage like 10%%", tok,
-				eq + 1);
+			err_set(err, "--max-regression: %s=%s: expected a percentage like 10%%",
+				tok, eq + 1);
 			goto out;
 		}
 		l = &lim[(*n)++];
@@ -135,8 +136,10 @@ static int parse_limits(const char *spec, struct limit *lim, size_t *n, char **e
 			 strcmp(tok, "p999") == 0)
 			snprintf(l->field, sizeof(l->field), "%s_ms", tok);
 		else {
-			err_set(err, "--max-regression: unknown field '%s' (use mean, p50, p90, p95, "
-				     "p99, p999, max, rate, count or errors)", tok);
+			err_set(err,
+				"--max-regression: unknown field '%s' (use mean, p50, p90, p95, "
+				"p99, p999, max, rate, count or errors)",
+				tok);
 			goto out;
 		}
 	}
@@ -165,16 +168,19 @@ static void check_limit(struct limit *l, json_t *base, json_t *cand)
 		c = json_number_value(json_object_get(cand, "error_rate")) * 100;
 		l->change_pct = c - b;
 		l->exceeded = c - b > l->pct;
-		snprintf(l->why, sizeof(l->why), "error rate %.3g%% -> %.3g%% (%+.3g points, limit %g)",
-			 b, c, c - b, l->pct);
+		snprintf(l->why, sizeof(l->why),
+			 "error rate %.3g%% -> %.3g%% (%+.3g points, limit %g)", b, c, c - b,
+			 l->pct);
 		return;
 	}
 	b = field(base, l->stat, l->field, &fb);
 	c = field(cand, l->stat, l->field, &fc);
 	if (!fb || !fc) {
 		l->exceeded = true;
-		snprintf(l->why, sizeof(l->why), "%s.%s missing in the %s run", l->stat, l->field,
-			 !fb ? "base" : "new");
+		/* The return value is checked only to say that a cut message is acceptable. */
+		if (snprintf(l->why, sizeof(l->why), "%s.%s missing in the %s run", l->stat,
+			     l->field, !fb ? "base" : "new") >= (int)sizeof(l->why))
+			l->why[sizeof(l->why) - 1] = '\0';
 		return;
 	}
 	if (latency_field(l->field))
@@ -182,13 +188,16 @@ static void check_limit(struct limit *l, json_t *base, json_t *cand)
 	else
 		l->change_pct = b > 0 ? (b - c) / b * 100 : 0;
 	l->exceeded = l->change_pct > l->pct;
-	snprintf(l->why, sizeof(l->why), "%s.%s %.6g -> %.6g (%s %.1f%%, limit %g%%)", l->stat,
-		 l->field, b, c, latency_field(l->field) ? "up" : "down", l->change_pct, l->pct);
+	if (snprintf(l->why, sizeof(l->why), "%s.%s %.6g -> %.6g (%s %.1f%%, limit %g%%)", l->stat,
+		     l->field, b, c, latency_field(l->field) ? "up" : "down", l->change_pct,
+		     l->pct) >= (int)sizeof(l->why))
+		l->why[sizeof(l->why) - 1] = '\0';
 }
 
-/* One comparison row: text and HTML. */
+/* One comparison row: text (unless quiet) and HTML. */
 struct out {
 	struct buf html;
+	bool quiet;
 };
 
 static void row(struct out *o, const char *metric, const char *unit, bool hb, double b, bool hc,
@@ -199,14 +208,24 @@ static void row(struct out *o, const char *metric, const char *unit, bool hb, do
 	double p = hb && b != 0 ? d / fabs(b) * 100 : NAN;
 	const char *cls = "";
 
-	snprintf(sb, sizeof(sb), hb ? "%.6g%s" : "-", b, unit);
-	snprintf(sc, sizeof(sc), hc ? "%.6g%s" : "-", c, unit);
-	snprintf(sd, sizeof(sd), hb && hc ? "%+.6g%s" : "", d, unit);
+	if (hb)
+		snprintf(sb, sizeof(sb), "%.6g%s", b, unit);
+	else
+		snprintf(sb, sizeof(sb), "-");
+	if (hc)
+		snprintf(sc, sizeof(sc), "%.6g%s", c, unit);
+	else
+		snprintf(sc, sizeof(sc), "-");
+	if (hb && hc)
+		snprintf(sd, sizeof(sd), "%+.6g%s", d, unit);
+	else
+		sd[0] = '\0';
 	if (isfinite(p))
 		snprintf(sp, sizeof(sp), "%+.1f%%", p);
 	else
 		snprintf(sp, sizeof(sp), "%s", "");
-	printf("%-34.34s %14s %14s %14s %9s\n", metric, sb, sc, sd, sp);
+	if (!o->quiet)
+		printf("%-34.34s %14s %14s %14s %9s\n", metric, sb, sc, sd, sp);
 	if (hb && hc && d != 0)
 		cls = (d > 0) == higher_worse ? " class=\"worse\"" : " class=\"better\"";
 	buf_append_str(&o->html, "<tr><td>");
@@ -222,14 +241,16 @@ static void compare_objects(struct out *o, json_t *b, json_t *c, const char *pre
 	json_t *v;
 	char m[200];
 
-	json_object_foreach(b, k, v) {
+	json_object_foreach(b, k, v)
+	{
 		json_t *w = json_object_get(c, k);
 
 		snprintf(m, sizeof(m), "%s%s", prefix, k);
 		row(o, m, "", true, json_number_value(v), w != NULL, json_number_value(w),
 		    higher_worse);
 	}
-	json_object_foreach(c, k, v) {
+	json_object_foreach(c, k, v)
+	{
 		if (json_object_get(b, k))
 			continue;
 		snprintf(m, sizeof(m), "%s%s", prefix, k);
@@ -239,24 +260,25 @@ static void compare_objects(struct out *o, json_t *b, json_t *c, const char *pre
 
 static void usage(FILE *f)
 {
-	fprintf(f, "usage: barrage compare BASE_DIR NEW_DIR [--max-regression LIMITS] [--out FILE]\n"
-		   "Compare two runs (their stats.log, or summary.json when there is no stats.log).\n"
-		   "  --max-regression p95=10%%,rate=5%%,tr_login.p99=20%%,errors=1%%\n"
-		   "      latency fields fail when they grow by more than P%%, rate and count when\n"
-		   "      they drop by more than P%%, errors when the error rate grows by more than\n"
-		   "      P percentage points; a bare field means request.FIELD\n"
-		   "  --out FILE   write the HTML comparison there (default NEW_DIR/compare.html)\n"
-		   "  -q, --quiet  print only the verdict\n"
-		   "Exit: 0 within limits, 1 a limit exceeded, 2 usage error or unreadable run.\n");
+	fprintf(f,
+		"usage: barrage compare BASE_DIR NEW_DIR [--max-regression LIMITS] [--out FILE]\n"
+		"Compare two runs (their stats.log, or summary.json when there is no stats.log).\n"
+		"  --max-regression p95=10%%,rate=5%%,tr_login.p99=20%%,errors=1%%\n"
+		"      latency fields fail when they grow by more than P%%, rate and count when\n"
+		"      they drop by more than P%%, errors when the error rate grows by more than\n"
+		"      P percentage points; a bare field means request.FIELD\n"
+		"  --out FILE   write the HTML comparison there (default NEW_DIR/compare.html)\n"
+		"  -q, --quiet  print only the verdict\n"
+		"Exit: 0 within limits, 1 a limit exceeded, 2 usage error or unreadable run.\n");
 }
 
 int reports_compare_main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "max-regression", required_argument, NULL, 'm' },
-					      { "out", required_argument, NULL, 'o' },
-					      { "quiet", no_argument, NULL, 'q' },
-					      { "help", no_argument, NULL, 'h' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"max-regression", required_argument, NULL, 'm'},
+					     {"out", required_argument, NULL, 'o'},
+					     {"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {NULL, 0, NULL, 0}};
 	struct limit lim[COMPARE_MAX_LIMITS];
 	size_t nlim = 0;
 	const char *outpath = NULL, *bdir, *cdir;
@@ -269,6 +291,7 @@ int reports_compare_main(int argc, char **argv)
 	json_t *v;
 
 	buf_init(&o.html, 0);
+	o.quiet = false;
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "m:o:qh", opts, NULL)) != -1) {
 		switch (c) {
@@ -278,10 +301,19 @@ int reports_compare_main(int argc, char **argv)
 				goto out;
 			}
 			break;
-		case 'o': outpath = optarg; break;
-		case 'q': break;
-		case 'h': usage(stdout); rc = 0; goto out;
-		default: usage(stderr); goto out;
+		case 'o':
+			outpath = optarg;
+			break;
+		case 'q':
+			o.quiet = true;
+			break;
+		case 'h':
+			usage(stdout);
+			rc = 0;
+			goto out;
+		default:
+			usage(stderr);
+			goto out;
 		}
 	}
 	if (argc - optind != 2) {
@@ -323,8 +355,9 @@ int reports_compare_main(int argc, char **argv)
 		for (size_t i = 0; i < nlim; i++) {
 			printf("limit %-9s %s.%s %g%%: %s\n", lim[i].exceeded ? "EXCEEDED" : "ok",
 			       lim[i].stat, lim[i].field, lim[i].pct, lim[i].why);
-			buf_printf(&o.html, "<tr><td>%s.%s &le; %g%%</td><td data-cell=\"limit.%s.%s\">"
-					    "<span class=\"badge %s\">%s</span></td><td>",
+			buf_printf(&o.html,
+				   "<tr><td>%s.%s &le; %g%%</td><td data-cell=\"limit.%s.%s\">"
+				   "<span class=\"badge %s\">%s</span></td><td>",
 				   lim[i].stat, lim[i].field, lim[i].pct, lim[i].stat, lim[i].field,
 				   lim[i].exceeded ? "fail" : "pass",
 				   lim[i].exceeded ? "EXCEEDED" : "OK");
@@ -334,7 +367,9 @@ int reports_compare_main(int argc, char **argv)
 		buf_append_str(&o.html, "</table></section>\n");
 	}
 
-	printf("\n%-34s %14s %14s %14s %9s\n", "metric", "base", "new", "change", "change%");
+	if (!o.quiet)
+		printf("\n%-34s %14s %14s %14s %9s\n", "metric", "base", "new", "change",
+		       "change%");
 	buf_append_str(&o.html, "<section><h2>Statistics</h2><table><tr><th>Metric</th><th>Base"
 				"</th><th>New</th><th>Change</th><th>Change %</th></tr>\n");
 	{
@@ -342,7 +377,8 @@ int reports_compare_main(int argc, char **argv)
 		char m[200];
 
 		for (int pass = 0; pass < 2; pass++) {
-			json_object_foreach(pass == 0 ? bs : cs, k, v) {
+			json_object_foreach(pass == 0 ? bs : cs, k, v)
+			{
 				json_t *w = json_object_get(pass == 0 ? cs : bs, k);
 
 				if (pass == 1 && w)
@@ -357,7 +393,9 @@ int reports_compare_main(int argc, char **argv)
 						 lat ? (int)strlen(fields[f]) - 3
 						     : (int)strlen(fields[f]),
 						 fields[f]);
-					row(&o, m, lat ? " ms" : (strcmp(fields[f], "rate") == 0 ? "/s" : ""),
+					row(&o, m,
+					    lat ? " ms"
+						: (strcmp(fields[f], "rate") == 0 ? "/s" : ""),
 					    bx != NULL, json_number_value(bx), cx != NULL,
 					    json_number_value(cx), lat);
 				}
@@ -370,8 +408,8 @@ int reports_compare_main(int argc, char **argv)
 			json_object_get(cand, "http_status"), "http_", false);
 	compare_objects(&o, json_object_get(base, "errors"), json_object_get(cand, "errors"), "",
 			true);
-	row(&o, "error_rate", "", true, json_number_value(json_object_get(base, "error_rate")), true,
-	    json_number_value(json_object_get(cand, "error_rate")), true);
+	row(&o, "error_rate", "", true, json_number_value(json_object_get(base, "error_rate")),
+	    true, json_number_value(json_object_get(cand, "error_rate")), true);
 	buf_append_str(&o.html, "</table></section>\n</main>\n</body>\n</html>\n");
 
 	if (!outpath) {
@@ -384,7 +422,7 @@ int reports_compare_main(int argc, char **argv)
 		goto out;
 	}
 	printf("\n%s; comparison written to %s\n",
-	       nlim == 0 ? "no regression limits given"
+	       nlim == 0  ? "no regression limits given"
 	       : exceeded ? "REGRESSION: a limit was exceeded"
 			  : "within the regression limits",
 	       outpath);

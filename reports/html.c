@@ -49,7 +49,7 @@ const char *reports_fmt_num(char *buf, size_t size, double v)
 
 const char *reports_fmt_bytes(char *buf, size_t size, double v)
 {
-	static const char *const unit[] = { "B", "KiB", "MiB", "GiB", "TiB" };
+	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
 	int u = 0;
 
 	while (v >= 1024 && u < 4) {
@@ -106,11 +106,20 @@ void reports_html_escape(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': buf_append_str(b, "&lt;"); break;
-		case '>': buf_append_str(b, "&gt;"); break;
-		case '&': buf_append_str(b, "&amp;"); break;
-		case '"': buf_append_str(b, "&quot;"); break;
-		default: buf_append_byte(b, (uint8_t)*s);
+		case '<':
+			buf_append_str(b, "&lt;");
+			break;
+		case '>':
+			buf_append_str(b, "&gt;");
+			break;
+		case '&':
+			buf_append_str(b, "&amp;");
+			break;
+		case '"':
+			buf_append_str(b, "&quot;");
+			break;
+		default:
+			buf_append_byte(b, (uint8_t)*s);
 		}
 	}
 }
@@ -118,56 +127,59 @@ void reports_html_escape(struct buf *b, const char *s)
 /* ---- page furniture ---- */
 
 static const char css[] =
-	":root{--fg:#1d2330;--mut:#5b6475;--line:#dfe3ea;--bg:#f5f7fa;--acc:#1f5fbf;--ok:#1e7d3a;"
-	"--bad:#b42318;--warn:#a15c00}"
-	"*{box-sizing:border-box}"
-	"body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
-	"color:var(--fg);background:var(--bg)}"
-	"header.top{background:#1d2330;color:#fff;padding:18px 32px}"
-	"header.top h1{margin:0;font-size:22px;font-weight:600}"
-	"header.top .sub{color:#b9c2d3;margin-top:4px}"
-	"nav{background:#fff;border-bottom:1px solid var(--line);padding:8px 32px;position:sticky;top:0}"
-	"nav a{color:var(--acc);text-decoration:none;margin-right:16px;font-size:13px}"
-	"main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}"
-	"section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px 20px;"
-	"margin:16px 0}"
-	"h2{font-size:18px;margin:0 0 12px;font-weight:600}"
-	"h3{font-size:15px;margin:20px 0 8px;font-weight:600;color:#333}"
-	"table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0 8px}"
-	"th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}"
-	"th{background:#eef1f6;font-weight:600;color:#333;border-bottom:2px solid #c9d0db}"
-	"th:first-child,td:first-child{text-align:left}"
-	"td{font-variant-numeric:tabular-nums}"
-	"tr:nth-child(even) td{background:#fafbfc}"
-	"th.pct{background:#e6eefb}"
-	"table.kv td{text-align:left;white-space:normal}table.kv td:first-child{width:220px;color:var(--mut)}"
-	".tiles{display:grid;gap:10px;grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}"
-	"table.narrow{width:auto;min-width:640px}table.left td,table.left th{text-align:left;"
-	"white-space:normal}"
-	".tile{background:#fff;border:1px solid var(--line);border-radius:6px;"
-	"padding:12px 14px}"
-	".tile .v{font-size:22px;font-weight:600}.tile .l{color:var(--mut);font-size:12px}"
-	".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;"
-	"color:#fff}"
-	".pass{background:var(--ok)}.fail{background:var(--bad)}.warnb{background:var(--warn)}"
-	".notice{border-left:4px solid var(--warn);background:#fff8eb;padding:10px 14px;margin:8px 0;"
-	"border-radius:4px}"
-	".notice.bad{border-color:var(--bad);background:#fdf0ef}"
-	".note{color:var(--mut)}.note.warn{color:var(--bad)}"
-	"figure.chart{margin:12px 0 20px}figure.chart svg{width:100%;height:auto;display:block;"
-	"border:1px solid var(--line);border-radius:4px}"
-	"figure.chart .ct{font-weight:600;font-size:14px;margin:0 0 6px}"
-	"figcaption{color:var(--mut);font-size:12px;margin-top:4px}"
-	".muted{color:var(--mut)}footer{color:var(--mut);font-size:12px;text-align:center;"
-	"margin:24px 0}"
-	"code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f6;padding:1px 4px;"
-	"border-radius:3px}";
+    ":root{--fg:#1d2330;--mut:#5b6475;--line:#dfe3ea;--bg:#f5f7fa;--acc:#1f5fbf;--ok:#1e7d3a;"
+    "--bad:#b42318;--warn:#a15c00}"
+    "*{box-sizing:border-box}"
+    "body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
+    "color:var(--fg);background:var(--bg)}"
+    "header.top{background:#1d2330;color:#fff;padding:18px 32px}"
+    "header.top h1{margin:0;font-size:22px;font-weight:600}"
+    "header.top .sub{color:#b9c2d3;margin-top:4px}"
+    "nav{background:#fff;border-bottom:1px solid var(--line);padding:8px "
+    "32px;position:sticky;top:0}"
+    "nav a{color:var(--acc);text-decoration:none;margin-right:16px;font-size:13px}"
+    "main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}"
+    "section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px 20px;"
+    "margin:16px 0}"
+    "h2{font-size:18px;margin:0 0 12px;font-weight:600}"
+    "h3{font-size:15px;margin:20px 0 8px;font-weight:600;color:#333}"
+    "table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0 8px}"
+    "th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}"
+    "th{background:#eef1f6;font-weight:600;color:#333;border-bottom:2px solid #c9d0db}"
+    "th:first-child,td:first-child{text-align:left}"
+    "td{font-variant-numeric:tabular-nums}"
+    "tr:nth-child(even) td{background:#fafbfc}"
+    "th.pct{background:#e6eefb}"
+    "table.kv td{text-align:left;white-space:normal}table.kv "
+    "td:first-child{width:220px;color:var(--mut)}"
+    ".tiles{display:grid;gap:10px;grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}"
+    "table.narrow{width:auto;min-width:640px}table.left td,table.left th{text-align:left;"
+    "white-space:normal}"
+    ".tile{background:#fff;border:1px solid var(--line);border-radius:6px;"
+    "padding:12px 14px}"
+    ".tile .v{font-size:22px;font-weight:600}.tile .l{color:var(--mut);font-size:12px}"
+    ".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;"
+    "color:#fff}"
+    ".pass{background:var(--ok)}.fail{background:var(--bad)}.warnb{background:var(--warn)}"
+    ".notice{border-left:4px solid var(--warn);background:#fff8eb;padding:10px 14px;margin:8px 0;"
+    "border-radius:4px}"
+    ".notice.bad{border-color:var(--bad);background:#fdf0ef}"
+    ".note{color:var(--mut)}.note.warn{color:var(--bad)}"
+    "figure.chart{margin:12px 0 20px}figure.chart svg{width:100%;height:auto;display:block;"
+    "border:1px solid var(--line);border-radius:4px}"
+    "figure.chart .ct{font-weight:600;font-size:14px;margin:0 0 6px}"
+    "figcaption{color:var(--mut);font-size:12px;margin-top:4px}"
+    ".muted{color:var(--mut)}footer{color:var(--mut);font-size:12px;text-align:center;"
+    "margin:24px 0}"
+    "code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f6;padding:1px 4px;"
+    "border-radius:3px}";
 
 void reports_html_head(struct buf *b, const char *title)
 {
-	buf_append_str(b, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-			  "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-			  "<title>");
+	buf_append_str(b,
+		       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
+		       "<title>");
 	reports_html_escape(b, title);
 	buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
 }
@@ -199,19 +211,34 @@ static void td_name(struct buf *b, const char *name)
 	buf_append_str(b, "</td>");
 }
 
+/* 0: Tsung's Main Statistics (connect, page, request, session); 1: transactions; 2: the
+ * timings Tsung lacks (tls, ttfb, request_service, req_NAME). */
+static int hist_kind(const char *n)
+{
+	if (strcmp(n, "connect") == 0 || strcmp(n, "page") == 0 || strcmp(n, "request") == 0 ||
+	    strcmp(n, "session") == 0)
+		return 0;
+	return strncmp(n, "tr_", 3) == 0 ? 1 : 2;
+}
+
+static bool has_kind(const struct reports_run *run, int kind)
+{
+	for (size_t k = 0; k < run->nhists; k++)
+		if (hist_kind(run->hists[k].name) == kind && run->hists[k].total->count)
+			return true;
+	return false;
+}
+
 /* Main Statistics, Transactions Statistics and other timings share these columns. */
 static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 {
-	static const char *const pcol[REPORTS_NPCT] = { "p50", "p90", "p95", "p99", "p99.9" };
+	static const char *const pcol[REPORTS_NPCT] = {"p50", "p90", "p95", "p99", "p99.9"};
 	size_t rows = 0;
 
 	for (size_t k = 0; k < run->nhists; k++) {
 		const struct reports_hist *h = &run->hists[k];
 		const char *n = h->name;
-		int hk = strcmp(n, "connect") == 0 || strcmp(n, "page") == 0 ||
-				 strcmp(n, "request") == 0 || strcmp(n, "session") == 0
-			 ? 0
-			 : strncmp(n, "tr_", 3) == 0 ? 1 : 2;
+		int hk = hist_kind(n);
 		char v[64];
 
 		if (hk != kind || h->total->count == 0)
@@ -232,19 +259,23 @@ static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 		}
 		buf_append_str(b, "<tr>");
 		td_name(b, n);
-		td(b, n, "highest_10sec_mean", reports_fmt_tsung_time(v, sizeof(v), h->t_maxmean_ms));
-		td(b, n, "lowest_10sec_mean", reports_fmt_tsung_time(v, sizeof(v), h->t_minmean_ms));
+		td(b, n, "highest_10sec_mean",
+		   reports_fmt_tsung_time(v, sizeof(v), h->t_maxmean_ms));
+		td(b, n, "lowest_10sec_mean",
+		   reports_fmt_tsung_time(v, sizeof(v), h->t_minmean_ms));
 		snprintf(v, sizeof(v), "%.2f / sec", h->t_max_rate);
 		td(b, n, "highest_rate", v);
 		snprintf(v, sizeof(v), "%.2f / sec", h->t_mean_rate);
 		td(b, n, "mean_rate", v);
-		td(b, n, "mean", reports_fmt_tsung_time(v, sizeof(v), hist_mean(h->total) / 1000.0));
+		td(b, n, "mean",
+		   reports_fmt_tsung_time(v, sizeof(v), hist_mean(h->total) / 1000.0));
 		snprintf(v, sizeof(v), "%llu", (unsigned long long)h->total->count);
 		td(b, n, "count", v);
 		for (int p = 0; p < REPORTS_NPCT; p++)
 			td(b, n, reports_pct_key[p],
 			   reports_fmt_ms(v, sizeof(v),
-					  (double)hist_percentile(h->total, reports_pct[p]) / 1000.0));
+					  (double)hist_percentile(h->total, reports_pct[p]) /
+					      1000.0));
 		td(b, n, "max", reports_fmt_ms(v, sizeof(v), (double)h->total->max / 1000.0));
 		buf_append_str(b, "</tr>\n");
 	}
@@ -269,10 +300,11 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 	char v[64];
 	int64_t nresp = 0;
 	size_t rows = 0;
-	const char *net[] = { "size_rcv", "size_sent" };
+	const char *net[] = {"size_rcv", "size_sent"};
 
 	/* Network Throughput: Tsung shows bits per second and bytes in total. */
-	buf_append_str(b, "<h3 id=\"network\">Network Throughput</h3>\n<table class=\"narrow\">\n<tr>");
+	buf_append_str(
+	    b, "<h3 id=\"network\">Network Throughput</h3>\n<table class=\"narrow\">\n<tr>");
 	th(b, "Name", false);
 	th(b, "Highest Rate", false);
 	th(b, "Mean Rate", false);
@@ -299,7 +331,8 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</table>\n");
 
 	/* Counters: Tsung's gauge table ("Max") with rates added for the counters. */
-	buf_append_str(b, "<h3 id=\"count\">Counters Statistics</h3>\n<table class=\"narrow\">\n<tr>");
+	buf_append_str(b,
+		       "<h3 id=\"count\">Counters Statistics</h3>\n<table class=\"narrow\">\n<tr>");
 	th(b, "Name", false);
 	th(b, "Highest Rate", false);
 	th(b, "Mean Rate", false);
@@ -360,7 +393,8 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 		td(b, c->name, "mean_rate", v);
 		snprintf(v, sizeof(v), "%lld", (long long)c->total);
 		td(b, c->name, "total", v);
-		snprintf(v, sizeof(v), "%.2f%%", nresp ? 100.0 * (double)c->total / (double)nresp : 0);
+		snprintf(v, sizeof(v), "%.2f%%",
+			 nresp ? 100.0 * (double)c->total / (double)nresp : 0);
 		td(b, c->name, "share", v);
 		buf_append_str(b, "</tr>\n");
 	}
@@ -415,7 +449,8 @@ static void load_text(struct buf *out, const struct reports_run *run)
 		return;
 	}
 	buf_printf(out, "%s model", run->model ? run->model : "unknown");
-	json_array_foreach(json_object_get(l, "phases"), i, ph) {
+	json_array_foreach(json_object_get(l, "phases"), i, ph)
+	{
 		double d = json_number_value(json_object_get(ph, "duration_s"));
 		double r = json_number_value(json_object_get(ph, "arrival_rate"));
 		json_t *to = json_object_get(ph, "ramp_to");
@@ -456,7 +491,7 @@ static void thresholds_table(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</tr>\n");
 	for (size_t i = 0; i < run->nthresholds; i++) {
 		const struct reports_threshold *t = &run->thresholds[i];
-		char v[64];
+		char v[256];
 
 		if (!t->has_value)
 			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");
@@ -522,7 +557,8 @@ static void agents_table(struct buf *b, const struct reports_run *run)
 		td(b, a->id, "intervals", v);
 		buf_printf(b, "<td data-cell=\"%s.status\">", a->id);
 		if (a->lost)
-			buf_printf(b, "<span class=\"badge fail\">LOST at %.1f s</span>", a->lost_t);
+			buf_printf(b, "<span class=\"badge fail\">LOST at %.1f s</span>",
+				   a->lost_t);
 		else if (a->saturated)
 			buf_printf(b, "<span class=\"badge warnb\">SATURATED (%d)</span>",
 				   a->saturated_intervals);
@@ -552,7 +588,8 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	/* Title bar */
 	buf_append_str(&b, "<header class=\"top\"><h1>");
 	reports_html_escape(&b, run->name);
-	buf_append_str(&b, " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
+	buf_append_str(&b,
+		       " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
 	if (run->nthresholds)
 		buf_printf(&b, " <span class=\"badge %s\" data-cell=\"verdict\">%s</span>",
 			   run->thresholds_failed ? "fail" : "pass",
@@ -565,17 +602,19 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		reports_html_escape(&b, run->target);
 	}
 	buf_append_str(&b, "</div></header>\n");
-	buf_append_str(&b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
-			   "<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
-			   "<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
-			   "<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
-			   "<a href=\"#agents\">Agents</a><a href=\"#charts\">Charts</a></nav>\n<main>\n");
+	buf_append_str(
+	    &b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
+		"<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
+		"<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
+		"<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
+		"<a href=\"#agents\">Agents</a><a href=\"#charts\">Charts</a></nav>\n<main>\n");
 
 	/* Notices: saturation and lost agents in red, the rest amber. */
 	for (size_t i = 0; i < run->nnotices; i++) {
 		bool bad = strstr(run->notices[i], "saturated") || strstr(run->notices[i], "lost");
 
-		buf_printf(&b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "", i);
+		buf_printf(&b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "",
+			   i);
 		if (bad)
 			buf_append_str(&b, "<strong>Warning:</strong> ");
 		else
@@ -591,9 +630,15 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	snprintf(v, sizeof(v), "%.1f/s",
 		 rq && run->duration_s > 0 ? (double)rq->total->count / run->duration_s : 0);
 	tile(&b, "mean request rate", v, "rate");
-	tile(&b, "request p50", reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 50) / 1000.0 : 0), "p50");
-	tile(&b, "request p95", reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 95) / 1000.0 : 0), "p95");
-	tile(&b, "request p99", reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0), "p99");
+	tile(&b, "request p50",
+	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 50) / 1000.0 : 0),
+	     "p50");
+	tile(&b, "request p95",
+	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 95) / 1000.0 : 0),
+	     "p95");
+	tile(&b, "request p99",
+	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0),
+	     "p99");
 	snprintf(v, sizeof(v), "%lld (%.2f%%)", (long long)nerr,
 		 rq && rq->total->count ? 100.0 * (double)nerr / (double)rq->total->count : 0);
 	tile(&b, "errors", v, "errors");
@@ -613,8 +658,8 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	kv(&b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
 	snprintf(v, sizeof(v), "%.1f s", run->duration_s);
 	kv(&b, "Duration", v);
-	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gaps)", run->interval_s, run->niv,
-		 run->ngaps);
+	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gap%s)", run->interval_s, run->niv,
+		 run->ngaps, run->ngaps == 1 ? "" : "s");
 	kv(&b, "Stats interval", v);
 	kv(&b, "End reason", run->has_end ? run->end_reason : "truncated");
 	kv(&b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
@@ -625,8 +670,10 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	timing_table(&b, run, 0);
 	buf_append_str(&b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
 	timing_table(&b, run, 1);
-	buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
-	timing_table(&b, run, 2);
+	if (has_kind(run, 2)) {
+		buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
+		timing_table(&b, run, 2);
+	}
 	counters_tables(&b, run);
 	buf_append_str(&b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
 			   "Mean, Count) are computed as tsung_stats.pl computes them; the "
@@ -687,8 +734,9 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 
 	gmtime_r(&now, &tm);
 	strftime(v, sizeof(v), "%Y-%m-%dT%H:%M:%SZ", &tm);
-	buf_printf(&b, "</main>\n<footer>Generated by Barrage %s from stats.log at %s</footer>\n"
-		       "</body>\n</html>\n",
+	buf_printf(&b,
+		   "</main>\n<footer>Generated by Barrage %s from stats.log at %s</footer>\n"
+		   "</body>\n</html>\n",
 		   BARRAGE_VERSION, v);
 	rc = reports_write_file(path, b.data, b.len, err);
 	buf_free(&b);

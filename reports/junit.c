@@ -13,11 +13,21 @@ static void xml_escape(struct buf *b, const char *s)
 {
 	for (; s && *s; s++) {
 		switch (*s) {
-		case '<': buf_append_str(b, "&lt;"); break;
-		case '>': buf_append_str(b, "&gt;"); break;
-		case '&': buf_append_str(b, "&amp;"); break;
-		case '"': buf_append_str(b, "&quot;"); break;
-		case '\'': buf_append_str(b, "&apos;"); break;
+		case '<':
+			buf_append_str(b, "&lt;");
+			break;
+		case '>':
+			buf_append_str(b, "&gt;");
+			break;
+		case '&':
+			buf_append_str(b, "&amp;");
+			break;
+		case '"':
+			buf_append_str(b, "&quot;");
+			break;
+		case '\'':
+			buf_append_str(b, "&apos;");
+			break;
 		default:
 			/* Control characters are not allowed in XML 1.0. */
 			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
@@ -31,10 +41,14 @@ static void xml_escape(struct buf *b, const char *s)
 static const char *unit_str(const struct reports_threshold *t)
 {
 	switch (t->t.unit) {
-	case THRESHOLD_UNIT_MS: return " ms";
-	case THRESHOLD_UNIT_PER_S: return "/s";
-	case THRESHOLD_UNIT_RATIO: return "";
-	case THRESHOLD_UNIT_COUNT: return "";
+	case THRESHOLD_UNIT_MS:
+		return " ms";
+	case THRESHOLD_UNIT_PER_S:
+		return "/s";
+	case THRESHOLD_UNIT_RATIO:
+		return "";
+	case THRESHOLD_UNIT_COUNT:
+		return "";
 	}
 	return "";
 }
@@ -59,8 +73,8 @@ int reports_junit_write(const struct reports_run *run, const char *path, char **
 	buf_append_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	buf_printf(&b, "  <testsuite name=\"barrage thresholds: ");
 	xml_escape(&b, run->name);
-	buf_printf(&b, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" time=\"%.3f\"", run->nthresholds,
-		   run->thresholds_failed, run->duration_s);
+	buf_printf(&b, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" time=\"%.3f\"",
+		   run->nthresholds, run->thresholds_failed, run->duration_s);
 	if (run->started_at) {
 		buf_append_str(&b, " timestamp=\"");
 		xml_escape(&b, run->started_at);

@@ -56,7 +56,7 @@ static void print_verdicts(const struct reports_run *run)
 {
 	for (size_t i = 0; i < run->nthresholds; i++) {
 		const struct reports_threshold *t = &run->thresholds[i];
-		char v[64];
+		char v[256];
 
 		if (!t->has_value)
 			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");
@@ -100,9 +100,8 @@ static int build(const char *run_dir, bool quiet, struct reports_result *res, ch
 	if (join(path, sizeof(path), run_dir, "report.html") < 0 ||
 	    reports_html_write(run, path, err) < 0)
 		goto out;
-	if (run->nthresholds &&
-	    (join(path, sizeof(path), run_dir, "junit.xml") < 0 ||
-	     reports_junit_write(run, path, err) < 0))
+	if (run->nthresholds && (join(path, sizeof(path), run_dir, "junit.xml") < 0 ||
+				 reports_junit_write(run, path, err) < 0))
 		goto out;
 	if (!quiet)
 		print_verdicts(run);
@@ -146,9 +145,10 @@ int reports_print_summary(const char *run_dir, char **err)
 	printf("\n%-18s %10s %10s %10s %10s %10s %10s %10s %10s %10s\n", "statistic", "count",
 	       "rate/s", "mean", "p50", "p90", "p95", "p99", "p99.9", "max");
 	stats = json_object_get(root, "stats");
-	json_object_foreach(stats, name, st) {
-		static const char *const keys[] = { "mean_ms", "p50_ms", "p90_ms", "p95_ms",
-						    "p99_ms", "p999_ms", "max_ms" };
+	json_object_foreach(stats, name, st)
+	{
+		static const char *const keys[] = {"mean_ms", "p50_ms",	 "p90_ms", "p95_ms",
+						   "p99_ms",  "p999_ms", "max_ms"};
 
 		if (jnum(st, "count") == 0)
 			continue;
@@ -159,7 +159,8 @@ int reports_print_summary(const char *run_dir, char **err)
 	}
 	o = json_object_get(root, "counters");
 	printf("\ncounters:");
-	json_object_foreach(o, name, v) {
+	json_object_foreach(o, name, v)
+	{
 		if (strncmp(name, "size_", 5) == 0)
 			printf("  %s %s", name,
 			       reports_fmt_bytes(a, sizeof(a), (double)json_integer_value(v)));
@@ -167,21 +168,21 @@ int reports_print_summary(const char *run_dir, char **err)
 			printf("  %s %lld", name, (long long)json_integer_value(v));
 	}
 	o = json_object_get(root, "gauges");
-	json_object_foreach(o, name, v)
-		printf("  %s(max) %lld", name, (long long)json_integer_value(json_object_get(v, "max")));
+	json_object_foreach(o, name, v) printf(
+	    "  %s(max) %lld", name, (long long)json_integer_value(json_object_get(v, "max")));
 	printf("\n");
 	o = json_object_get(root, "http_status");
 	if (json_object_size(o)) {
 		printf("http status:");
 		json_object_foreach(o, name, v)
-			printf("  %s: %lld", name, (long long)json_integer_value(v));
+		    printf("  %s: %lld", name, (long long)json_integer_value(v));
 		printf("\n");
 	}
 	o = json_object_get(root, "errors");
 	if (json_object_size(o)) {
 		printf("errors:");
 		json_object_foreach(o, name, v)
-			printf("  %s: %lld", name, (long long)json_integer_value(v));
+		    printf("  %s: %lld", name, (long long)json_integer_value(v));
 		printf("\n");
 	} else {
 		printf("errors: none\n");
@@ -209,10 +210,10 @@ static void report_usage(FILE *f)
 
 int reports_report_main(int argc, char **argv)
 {
-	static const struct option opts[] = { { "quiet", no_argument, NULL, 'q' },
-					      { "help", no_argument, NULL, 'h' },
-					      { "verbose", no_argument, NULL, 'v' },
-					      { NULL, 0, NULL, 0 } };
+	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
+					     {"help", no_argument, NULL, 'h'},
+					     {"verbose", no_argument, NULL, 'v'},
+					     {NULL, 0, NULL, 0}};
 	struct reports_result res;
 	bool quiet = false;
 	char *err = NULL;
@@ -221,10 +222,17 @@ int reports_report_main(int argc, char **argv)
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {
 		switch (c) {
-		case 'q': quiet = true; break;
-		case 'v': break;
-		case 'h': report_usage(stdout); return 0;
-		default: report_usage(stderr); return 2;
+		case 'q':
+			quiet = true;
+			break;
+		case 'v':
+			break;
+		case 'h':
+			report_usage(stdout);
+			return 0;
+		default:
+			report_usage(stderr);
+			return 2;
 		}
 	}
 	if (argc - optind != 1) {

@@ -6,10 +6,10 @@
 #include <stdbool.h>
 
 struct reports_result {
-	int thresholds;        /* how many were evaluated */
+	int thresholds; /* how many were evaluated */
 	int thresholds_failed;
-	bool truncated;        /* stats.log had no end record (controller died): a notice is shown */
-	bool saturated;        /* some agent was saturated */
+	bool truncated; /* stats.log had no end record (controller died): a notice is shown */
+	bool saturated; /* some agent was saturated */
 };
 
 /* Read RUN_DIR/stats.log and (re)write summary.json, tsung.log, report.html and, when thresholds

@@ -37,38 +37,38 @@ struct reports_hist {
 	double *n, *mean_ms, *stddev_ms, *min_ms, *p50_ms, *p95_ms, *p99_ms, *max_ms;
 	/* Tsung's Main Statistics, computed as tsung_stats.pl computes them (docs/report.md):
 	 * from the first interval with a value to the last interval of the run. */
-	int first;               /* first interval with a value, -1 if none */
-	double t_maxmean_ms;     /* highest 10sec mean: highest interval mean */
-	double t_minmean_ms;     /* lowest 10sec mean: lowest mean of an interval with values */
-	double t_max_rate;       /* Highest Rate: highest interval count / interval_s */
-	double t_mean_rate;      /* Mean Rate: mean of interval count / interval_s */
+	int first;	     /* first interval with a value, -1 if none */
+	double t_maxmean_ms; /* highest 10sec mean: highest interval mean */
+	double t_minmean_ms; /* lowest 10sec mean: lowest mean of an interval with values */
+	double t_max_rate;   /* Highest Rate: highest interval count / interval_s */
+	double t_mean_rate;  /* Mean Rate: mean of interval count / interval_s */
 };
 
 /* A counter (events per interval) or a gauge (value at the end of each interval). */
 struct reports_counter {
 	char *name;
 	bool gauge;
-	int64_t total;  /* counter: sum over the run; gauge: value at the end of the run */
-	int64_t max;    /* gauge: highest value seen; counter: highest interval value */
-	double *v;      /* per interval: events (counter) or value at the end (gauge) */
-	double *vmax;   /* per interval, gauges: highest value during the interval */
-	int first;      /* first interval with a non-zero value, -1 if none */
+	int64_t total; /* counter: sum over the run; gauge: value at the end of the run */
+	int64_t max;   /* gauge: highest value seen; counter: highest interval value */
+	double *v;     /* per interval: events (counter) or value at the end (gauge) */
+	double *vmax;  /* per interval, gauges: highest value during the interval */
+	int first;     /* first interval with a non-zero value, -1 if none */
 	double t_max_rate, t_mean_rate; /* as for histograms, on v / interval_s */
 };
 
 struct reports_agent {
 	char *id, *host;
-	double fraction;       /* share of the load from the plan; 0 if unknown */
-	double cpu_max;        /* cores, highest interval */
-	double cpu_mean;       /* cores, mean over the intervals it reported */
-	double cpu_limit;      /* cores it may use */
+	double fraction;  /* share of the load from the plan; 0 if unknown */
+	double cpu_max;	  /* cores, highest interval */
+	double cpu_mean;  /* cores, mean over the intervals it reported */
+	double cpu_limit; /* cores it may use */
 	double lag_max_ms;
-	uint64_t dropped;      /* arrivals dropped over the run */
+	uint64_t dropped; /* arrivals dropped over the run */
 	uint64_t conns_max;
-	int intervals;         /* intervals it reported */
+	int intervals; /* intervals it reported */
 	int saturated_intervals;
 	bool saturated, lost;
-	double lost_t;         /* seconds from the start, when lost */
+	double lost_t; /* seconds from the start, when lost */
 	char *lost_detail;
 };
 
@@ -80,11 +80,11 @@ struct reports_event {
 struct reports_threshold {
 	char *metric, *condition;
 	bool abort_on_fail;
-	bool valid;            /* threshold_parse accepted it */
-	char *error;           /* why not, or why it could not be evaluated */
+	bool valid;  /* threshold_parse accepted it */
+	char *error; /* why not, or why it could not be evaluated */
 	struct threshold t;
-	bool has_value;        /* the statistic had data */
-	double value;          /* measured, in the threshold's unit */
+	bool has_value; /* the statistic had data */
+	double value;	/* measured, in the threshold's unit */
 	bool ok;
 };
 
@@ -93,18 +93,18 @@ struct reports_run {
 	char *name, *scenario, *started_at, *target, *barrage_version;
 	int64_t start_unix_ms;
 	double interval_s;
-	char *load_json;       /* the header's "load" object, re-encoded, or NULL */
-	char *model;           /* load.model: open, closed, rate */
+	char *load_json; /* the header's "load" object, re-encoded, or NULL */
+	char *model;	 /* load.model: open, closed, rate */
 	/* end record */
 	bool has_end;
 	char *ended_at, *end_reason;
 	double end_duration_s;
 	int end_exit_code;
 	/* derived */
-	double duration_s;     /* end record's duration, else the intervals' span */
-	size_t niv;            /* intervals: last index + 1 */
-	bool *gap;             /* [niv] no record for this index */
-	uint32_t *nagents;     /* [niv] agents merged into each interval */
+	double duration_s; /* end record's duration, else the intervals' span */
+	size_t niv;	   /* intervals: last index + 1 */
+	bool *gap;	   /* [niv] no record for this index */
+	uint32_t *nagents; /* [niv] agents merged into each interval */
 	size_t ngaps;
 	struct stats_snapshot *total; /* every interval accumulated */
 
@@ -120,9 +120,9 @@ struct reports_run {
 	size_t nthresholds;
 	int thresholds_failed;
 
-	bool truncated;        /* no end record, or a cut last line */
-	bool saturated;        /* some agent was saturated in some interval */
-	char **notices;        /* human sentences shown in the console and report */
+	bool truncated; /* no end record, or a cut last line */
+	bool saturated; /* some agent was saturated in some interval */
+	char **notices; /* human sentences shown in the console and report */
 	size_t nnotices;
 };
 
@@ -132,8 +132,7 @@ struct reports_run {
 int reports_run_load(const char *path, struct reports_run **out, char **err);
 void reports_run_free(struct reports_run *run);
 const struct reports_hist *reports_run_hist(const struct reports_run *run, const char *name);
-const struct reports_counter *reports_run_counter(const struct reports_run *run,
-						  const char *name);
+const struct reports_counter *reports_run_counter(const struct reports_run *run, const char *name);
 /* Sum of all counters named error_* (whole run, or one interval when i >= 0). */
 int64_t reports_run_errors(const struct reports_run *run, long i);
 

@@ -20,8 +20,8 @@
 
 #include "common/err.h"
 
-const double reports_pct[REPORTS_NPCT] = { 50.0, 90.0, 95.0, 99.0, 99.9 };
-const char *const reports_pct_key[REPORTS_NPCT] = { "p50", "p90", "p95", "p99", "p999" };
+const double reports_pct[REPORTS_NPCT] = {50.0, 90.0, 95.0, 99.0, 99.9};
+const char *const reports_pct_key[REPORTS_NPCT] = {"p50", "p90", "p95", "p99", "p999"};
 
 /* Raw interval lines for one index (the first is the interval record, later ones "late"). */
 struct raw_iv {
@@ -50,7 +50,7 @@ static double json_num(json_t *o, const char *key, double dflt)
 }
 
 static int add_notice(struct reports_run *run, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static int add_notice(struct reports_run *run, const char *fmt, ...)
 {
 	char **n;
@@ -92,7 +92,7 @@ static struct reports_agent *agent_get(struct reports_run *run, const char *id)
 	return a;
 }
 
-static int read_header(struct reports_run *run, json_t *h, char **err)
+static int read_header(struct reports_run *run, json_t *h, const char *path, char **err)
 {
 	json_t *v, *item;
 	size_t i;
@@ -105,8 +105,10 @@ static int read_header(struct reports_run *run, json_t *h, char **err)
 	run->start_unix_ms = (int64_t)json_num(h, "start_unix_ms", 0);
 	run->interval_s = json_num(h, "interval_s", 0);
 	if (!(run->interval_s > 0) || run->interval_s > 86400)
-		return err_set(err, "line 1: header: \"interval_s\" must be a number of seconds "
-				    "between 0 and 86400");
+		return err_set(err,
+			       "%s:1: header: \"interval_s\" must be a number of seconds "
+			       "between 0 and 86400",
+			       path);
 	if (!run->name)
 		run->name = strdup("unnamed");
 	v = json_object_get(h, "load");
@@ -114,14 +116,17 @@ static int read_header(struct reports_run *run, json_t *h, char **err)
 		run->load_json = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 		run->model = json_dup(v, "model");
 	}
-	json_array_foreach(json_object_get(h, "thresholds"), i, item) {
+	json_array_foreach(json_object_get(h, "thresholds"), i, item)
+	{
 		struct reports_threshold *t;
 		const char *m = json_string_value(json_object_get(item, "metric"));
 		const char *c = json_string_value(json_object_get(item, "condition"));
 
 		if (!m || !c)
-			return err_set(err, "line 1: header: thresholds[%zu] needs \"metric\" and "
-					    "\"condition\" strings", i);
+			return err_set(err,
+				       "%s:1: header: thresholds[%zu] needs \"metric\" and "
+				       "\"condition\" strings",
+				       path, i);
 		t = realloc(run->thresholds, (run->nthresholds + 1) * sizeof(*t));
 		if (!t)
 			return err_set(err, "out of memory");
@@ -132,7 +137,8 @@ static int read_header(struct reports_run *run, json_t *h, char **err)
 		t->condition = strdup(c);
 		t->abort_on_fail = json_is_true(json_object_get(item, "abort_on_fail"));
 	}
-	json_array_foreach(json_object_get(h, "agents"), i, item) {
+	json_array_foreach(json_object_get(h, "agents"), i, item)
+	{
 		const char *id = json_string_value(json_object_get(item, "id"));
 		struct reports_agent *a;
 
@@ -212,7 +218,8 @@ static int raw_add(struct raw_iv **raw, size_t *nraw, size_t idx, char *line, lo
 /* Comparison for qsort/bsearch on the name of hist and counter entries. */
 static int cmp_hist(const void *a, const void *b)
 {
-	return strcmp(((const struct reports_hist *)a)->name, ((const struct reports_hist *)b)->name);
+	return strcmp(((const struct reports_hist *)a)->name,
+		      ((const struct reports_hist *)b)->name);
 }
 
 static int cmp_counter(const void *a, const void *b)
@@ -245,8 +252,8 @@ static struct reports_hist *hist_get(struct reports_run *run, const char *name)
 	h->p99_ms = calloc(run->niv, sizeof(double));
 	h->max_ms = calloc(run->niv, sizeof(double));
 	run->nhists++;
-	if (!h->name || !h->n || !h->mean_ms || !h->stddev_ms || !h->min_ms || !h->p50_ms || !h->p95_ms || !h->p99_ms ||
-	    !h->max_ms)
+	if (!h->name || !h->n || !h->mean_ms || !h->stddev_ms || !h->min_ms || !h->p50_ms ||
+	    !h->p95_ms || !h->p99_ms || !h->max_ms)
 		return NULL;
 	return h;
 }
@@ -350,18 +357,19 @@ static int take_interval(struct reports_run *run, size_t i, const struct stats_s
 }
 
 /* Decode an interval line into s (an empty snapshot). */
-static int decode_line(const char *line, long lineno, struct stats_snapshot *s, char **err)
+static int decode_line(const char *path, const char *line, long lineno, struct stats_snapshot *s,
+		       char **err)
 {
 	json_error_t jerr;
 	json_t *o = json_loads(line, 0, &jerr);
 	int rc;
 
 	if (!o)
-		return err_set(err, "line %ld:%d: %s", lineno, jerr.column, jerr.text);
+		return err_set(err, "%s:%ld:%d: %s", path, lineno, jerr.column, jerr.text);
 	rc = stats_from_json(o, s, err);
 	json_decref(o);
 	if (rc < 0)
-		return err_prefix(err, "line %ld", lineno);
+		return err_prefix(err, "%s:%ld", path, lineno);
 	return 0;
 }
 
@@ -397,7 +405,7 @@ static void tsung_figures(const struct reports_run *run, const double *n, const 
 	*mean_rate = k ? sum_rate / (double)k : 0;
 }
 
-static int second_pass(struct reports_run *run, struct raw_iv *raw, char **err)
+static int second_pass(struct reports_run *run, struct raw_iv *raw, const char *path, char **err)
 {
 	struct stats_snapshot *s = NULL, *late = NULL;
 	int rc = -1;
@@ -414,11 +422,11 @@ static int second_pass(struct reports_run *run, struct raw_iv *raw, char **err)
 			continue;
 		}
 		s = stats_new();
-		if (!s || decode_line(r->lines[0], r->lineno[0], s, err) < 0)
+		if (!s || decode_line(path, r->lines[0], r->lineno[0], s, err) < 0)
 			goto out;
 		for (size_t k = 1; k < r->n; k++) {
 			late = stats_new();
-			if (!late || decode_line(r->lines[k], r->lineno[k], late, err) < 0 ||
+			if (!late || decode_line(path, r->lines[k], r->lineno[k], late, err) < 0 ||
 			    stats_merge(s, late) < 0)
 				goto out;
 			stats_free(late);
@@ -442,8 +450,10 @@ out:
 
 static void finish(struct reports_run *run)
 {
-	qsort(run->hists, run->nhists, sizeof(*run->hists), cmp_hist);
-	qsort(run->counters, run->ncounters, sizeof(*run->counters), cmp_counter);
+	if (run->nhists)
+		qsort(run->hists, run->nhists, sizeof(*run->hists), cmp_hist);
+	if (run->ncounters)
+		qsort(run->counters, run->ncounters, sizeof(*run->counters), cmp_counter);
 	for (size_t k = 0; k < run->nhists; k++) {
 		struct reports_hist *h = &run->hists[k];
 		const struct hist *t = stats_find_hist(run->total, h->name);
@@ -470,15 +480,17 @@ static void finish(struct reports_run *run)
 		if (!a->host)
 			a->host = strdup("");
 		if (a->saturated)
-			add_notice(run,
-				   "agent %s was saturated in %d of %d intervals (CPU up to %.2f of "
-				   "%.0f cores, loop lag up to %.1f ms): its figures measure the load "
-				   "generator, not the target",
-				   a->id, a->saturated_intervals, a->intervals, a->cpu_max,
-				   a->cpu_limit, a->lag_max_ms);
+			add_notice(
+			    run,
+			    "agent %s was saturated in %d of %d intervals (CPU up to %.2f of "
+			    "%.0f cores, loop lag up to %.1f ms): its figures measure the load "
+			    "generator, not the target",
+			    a->id, a->saturated_intervals, a->intervals, a->cpu_max, a->cpu_limit,
+			    a->lag_max_ms);
 		if (a->lost)
 			add_notice(run, "agent %s was lost at %.1f s%s%s", a->id, a->lost_t,
-				   a->lost_detail ? ": " : "", a->lost_detail ? a->lost_detail : "");
+				   a->lost_detail ? ": " : "",
+				   a->lost_detail ? a->lost_detail : "");
 	}
 	if (run->has_end && run->end_duration_s > 0)
 		run->duration_s = run->end_duration_s;
@@ -532,8 +544,10 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 
 			json_decref(o);
 			if (c == EOF && last_cut) {
-				add_notice(run, "stats.log ends with a cut line (line %ld): skipped, "
-						"the report shows the intervals before it", lineno);
+				add_notice(run,
+					   "stats.log ends with a cut line (line %ld): skipped, "
+					   "the report shows the intervals before it",
+					   lineno);
 				run->truncated = true;
 				break;
 			}
@@ -548,9 +562,9 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 			goto out;
 		}
 		if (!have_header && strcmp(type, "header") != 0) {
+			err_set(err, "%s:%ld: the first record must be the header, not \"%s\"",
+				path, lineno, type);
 			json_decref(o);
-			err_set(err, "%s:%ld: the first record must be the header, not \"%s\"", path,
-				lineno, type);
 			goto out;
 		}
 		if (strcmp(type, "header") == 0) {
@@ -560,9 +574,8 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 				goto out;
 			}
 			have_header = true;
-			if (read_header(run, o, err) < 0) {
+			if (read_header(run, o, path, err) < 0) {
 				json_decref(o);
-				err_prefix(err, "%s", path);
 				goto out;
 			}
 		} else if (strcmp(type, "interval") == 0 || strcmp(type, "late") == 0) {
@@ -616,8 +629,9 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 	}
 	if (!run->has_end) {
 		run->truncated = true;
-		add_notice(run, "stats.log has no end record: the run did not finish (controller "
-				"stopped or killed); the report shows the intervals written before");
+		add_notice(run,
+			   "stats.log has no end record: the run did not finish (controller "
+			   "stopped or killed); the report shows the intervals written before");
 	}
 	run->niv = have_iv ? maxidx + 1 : 0;
 	run->gap = calloc(run->niv + 1, sizeof(bool));
@@ -626,10 +640,8 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 		err_set(err, "out of memory");
 		goto out;
 	}
-	if (second_pass(run, raw, err) < 0) {
-		err_prefix(err, "%s", path);
+	if (second_pass(run, raw, path, err) < 0)
 		goto out;
-	}
 	finish(run);
 	reports_thresholds_eval_run(run);
 	*out = run;
@@ -713,17 +725,16 @@ void reports_run_free(struct reports_run *run)
 
 const struct reports_hist *reports_run_hist(const struct reports_run *run, const char *name)
 {
-	struct reports_hist key = { .name = (char *)name };
+	struct reports_hist key = {.name = (char *)name};
 
 	if (!run->nhists)
 		return NULL;
 	return bsearch(&key, run->hists, run->nhists, sizeof(key), cmp_hist);
 }
 
-const struct reports_counter *reports_run_counter(const struct reports_run *run,
-						  const char *name)
+const struct reports_counter *reports_run_counter(const struct reports_run *run, const char *name)
 {
-	struct reports_counter key = { .name = (char *)name };
+	struct reports_counter key = {.name = (char *)name};
 
 	if (!run->ncounters)
 		return NULL;

@@ -114,8 +114,8 @@ void *reports_summary_json(const struct reports_run *run)
 		}
 	}
 	/* The brief's counters are always present, zero when nothing was counted. */
-	static const char *const core[] = { "users_count", "finish_users_count", "dropped_users",
-					    "size_rcv", "size_sent" };
+	static const char *const core[] = {"users_count", "finish_users_count", "dropped_users",
+					   "size_rcv", "size_sent"};
 	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
 		if (!json_object_get(counters, core[i]))
 			json_object_set_new(counters, core[i], json_integer(0));
@@ -133,10 +133,11 @@ void *reports_summary_json(const struct reports_run *run)
 		json_object_set_new(o, "ok", json_boolean(t->ok));
 		if (t->valid)
 			json_object_set_new(o, "unit",
-					    json_string(t->t.unit == THRESHOLD_UNIT_MS      ? "ms"
+					    json_string(t->t.unit == THRESHOLD_UNIT_MS	    ? "ms"
 							: t->t.unit == THRESHOLD_UNIT_PER_S ? "/s"
-							: t->t.unit == THRESHOLD_UNIT_RATIO ? "ratio"
-											    : "count"));
+							: t->t.unit == THRESHOLD_UNIT_RATIO
+							    ? "ratio"
+							    : "count"));
 		if (t->error)
 			json_object_set_new(o, "error", json_string(t->error));
 		json_object_set_new(o, "abort_on_fail", json_boolean(t->abort_on_fail));

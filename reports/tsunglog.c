@@ -50,22 +50,26 @@ static bool tsung_counter(const struct reports_counter *c)
 }
 
 struct sample_state {
-	double max, min;    /* run so far */
-	double sum, count;  /* for MEAN_BEFORE / COUNT_BEFORE */
+	double max, min;   /* run so far */
+	double sum, count; /* for MEAN_BEFORE / COUNT_BEFORE */
 };
 
 int reports_tsunglog_write(const struct reports_run *run, const char *path, char **err)
 {
 	struct buf b;
 	struct sample_state *st = calloc(run->nhists + 1, sizeof(*st));
+	double *ctot = calloc(run->ncounters + 1, sizeof(*ctot)); /* running counter totals */
 	const struct reports_counter *users = reports_run_counter(run, "users");
 	double users_max = 0;
 	long start = (long)(run->start_unix_ms / 1000);
 	int rc = -1;
 
 	buf_init(&b, 0);
-	if (!st)
+	if (!st || !ctot) {
+		free(st);
+		free(ctot);
 		return err_set(err, "out of memory");
+	}
 	buf_printf(&b, "# stats: dump at %ld\nstats: users 0 0\n", start);
 	for (size_t i = 0; i < run->niv; i++) {
 		bool closing = i + 1 == run->niv;
@@ -84,7 +88,7 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 		for (size_t k = 0; k < run->ncounters; k++) {
 			const struct reports_counter *c = &run->counters[k];
 			const char *name = c->name;
-			double total = 0;
+			double total;
 
 			if (!tsung_counter(c) || c->first < 0 || (int)i < c->first)
 				continue;
@@ -97,8 +101,8 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 					   c->v[i]);
 				continue;
 			}
-			for (size_t j = 0; j <= i; j++)
-				total += c->v[j];
+			ctot[k] += c->v[i];
+			total = ctot[k];
 			buf_printf(&b, "stats: %s %.0f %.0f\n", name, c->v[i], total);
 		}
 		for (size_t k = 0; k < run->nhists; k++) {
@@ -131,6 +135,7 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 	}
 	rc = reports_write_file(path, b.data ? b.data : "", b.len, err);
 	free(st);
+	free(ctot);
 	buf_free(&b);
 	return rc;
 }

@@ -23,47 +23,24 @@
 #include <event2/event.h>
 #include <event2/http.h>
 #include <event2/keyvalq_struct.h>
+#include <event2/listener.h>
 #include <event2/thread.h>
 #include <openssl/ssl.h>
 
 #include "common/err.h"
 #include "common/log.h"
+#include "servers/http_internal.h"
 #include "servers/tls.h"
 
-#define SRV_PATH_MAX 4096
 #define SRV_HELD_MAX ((size_t)1 << 20)
-#define SRV_CHUNK 8192
+#define SRV_CHUNK    8192
 
-/* A reply waiting for a journal commit. */
-struct srv_held {
-	struct evhttp_request *req;
-	struct evbuffer *chunks; /* body of a chunked reply, else NULL */
-	int status;
-};
-
-/* A reply waiting for its delay (test target). */
+/* A reply waiting for its delay (HTTPS test target). */
 struct srv_delayed {
 	struct srv_thread *t;
 	struct event *ev;
 	struct srv_held h;
 	struct srv_delayed *prev, *next; /* the thread's list, so a stop frees what is left */
-};
-
-struct srv_thread {
-	struct srv *s;
-	int idx;
-	pthread_t tid;
-	struct event_base *base;
-	struct evhttp *http_plain, *http_tls;
-	struct event *flush_ev;
-	int flush_armed;
-	struct srv_held *held;
-	size_t nheld, capheld;
-	struct srv_response rs;
-	char path[SRV_PATH_MAX];
-	struct srv_counters ctr;
-	struct event *sig_term, *sig_int;
-	struct srv_delayed *delayed;
 };
 
 static void ctr_add(uint64_t *c, uint64_t n)
@@ -260,6 +237,40 @@ int srv_path_is(const struct srv_request *rq, const char *s)
 	return rq->path_len == n && memcmp(rq->path, s, n) == 0;
 }
 
+void srv_headers_each(const struct srv_request *rq,
+		      void (*fn)(void *ctx, const char *name, size_t nlen, const char *value,
+				 size_t vlen),
+		      void *ctx)
+{
+	if (rq->ev) {
+		struct evkeyvalq *h = evhttp_request_get_input_headers(rq->ev);
+
+		for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next)
+			fn(ctx, kv->key, strlen(kv->key), kv->value, strlen(kv->value));
+		return;
+	}
+	for (const char *p = rq->raw_headers, *end = p ? p + rq->raw_headers_len : NULL;
+	     p && p < end;) {
+		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
+		const char *colon, *v;
+		size_t vlen;
+
+		if (!eol)
+			eol = end;
+		colon = memchr(p, ':', (size_t)(eol - p));
+		if (colon) {
+			v = colon + 1;
+			while (v < eol && (*v == ' ' || *v == '\t'))
+				v++;
+			vlen = (size_t)(eol - v);
+			while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+				vlen--;
+			fn(ctx, p, (size_t)(colon - p), v, vlen);
+		}
+		p = eol + 2;
+	}
+}
+
 void srv_counters_sum(struct srv *s, struct srv_counters *out)
 {
 	memset(out, 0, sizeof(*out));
@@ -324,6 +335,10 @@ void srv_dispatch(struct srv *s, const struct srv_request *rq, struct srv_respon
 
 static void send_held(struct srv_thread *t, struct srv_held *h)
 {
+	if (h->conn) {
+		h1_release(h->conn);
+		return;
+	}
 	if (h->chunks) {
 		struct evbuffer *piece = evbuffer_new();
 
@@ -371,12 +386,12 @@ static void fatal_journal(struct srv *s, const char *err)
 	_exit(1);
 }
 
-static void flush_cb(evutil_socket_t fd, short what, void *arg)
+void srv_flush(struct srv_thread *t)
 {
-	struct srv_thread *t = arg;
 	struct srv *s = t->s;
+	struct srv_held *batch;
+	size_t n, bcap;
 	char *err = NULL;
-	size_t n;
 
 	t->flush_armed = 0;
 	if (s->journal && journal_pending(s->journal)) {
@@ -384,15 +399,33 @@ static void flush_cb(evutil_socket_t fd, short what, void *arg)
 			fatal_journal(s, err);
 		ctr_add(&t->ctr.commits, 1);
 	}
-	/* Replies queued by this batch go out; the array is reused, so nothing is allocated in
-	 * steady state. */
+	/* Replies released now may parse pipelined requests that hold new replies: those go to
+	 * the other array and wait for the next commit. Both arrays are kept, so steady state
+	 * allocates nothing. */
+	batch = t->held;
 	n = t->nheld;
+	bcap = t->capheld;
+	t->held = t->held_spare;
+	t->capheld = t->capspare;
 	t->nheld = 0;
+	t->held_spare = NULL;
+	t->capspare = 0;
 	for (size_t i = 0; i < n; i++)
-		send_held(t, &t->held[i]);
+		send_held(t, &batch[i]);
+	if (t->held_spare) {
+		free(batch); /* a nested flush already parked an array */
+	} else {
+		t->held_spare = batch;
+		t->capspare = bcap;
+	}
 }
 
-static int hold(struct srv_thread *t, const struct srv_held *h)
+static void flush_cb(evutil_socket_t fd, short what, void *arg)
+{
+	srv_flush(arg);
+}
+
+int srv_hold(struct srv_thread *t, const struct srv_held *h)
 {
 	if (t->nheld == t->capheld) {
 		size_t nc = t->capheld ? t->capheld * 2 : 256;
@@ -414,12 +447,30 @@ static int hold(struct srv_thread *t, const struct srv_held *h)
 	return 0;
 }
 
+int srv_must_hold(struct srv_thread *t)
+{
+	return t->nheld > 0 || (t->s->journal && journal_pending(t->s->journal));
+}
+
+void srv_count(struct srv_thread *t, int status, size_t blen)
+{
+	ctr_add(&t->ctr.requests, 1);
+	ctr_add(&t->ctr.bytes_out, blen);
+	if (status < 300)
+		ctr_add(&t->ctr.status_2xx, 1);
+	else if (status < 400)
+		ctr_add(&t->ctr.status_3xx, 1);
+	else if (status < 500)
+		ctr_add(&t->ctr.status_4xx, 1);
+	else
+		ctr_add(&t->ctr.status_5xx, 1);
+}
+
 static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv_response *rs)
 {
-	struct srv *s = t->s;
 	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
 	struct evbuffer *out = evhttp_request_get_output_buffer(req);
-	struct srv_held h = { req, NULL, rs->status ? rs->status : 200 };
+	struct srv_held h = {req, NULL, rs->status ? rs->status : 200, NULL};
 	size_t blen = rs->static_body ? rs->static_len : rs->body.len;
 
 	evhttp_add_header(oh, "Content-Type",
@@ -439,21 +490,12 @@ static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv
 			evbuffer_add(out, rs->body.data, rs->body.len);
 	}
 
-	ctr_add(&t->ctr.requests, 1);
-	ctr_add(&t->ctr.bytes_out, blen);
-	if (h.status < 300)
-		ctr_add(&t->ctr.status_2xx, 1);
-	else if (h.status < 400)
-		ctr_add(&t->ctr.status_3xx, 1);
-	else if (h.status < 500)
-		ctr_add(&t->ctr.status_4xx, 1);
-	else
-		ctr_add(&t->ctr.status_5xx, 1);
+	srv_count(t, h.status, blen);
 
 	if (rs->delay_us > 0) {
 		struct srv_delayed *d = malloc(sizeof(*d));
-		struct timeval tv = { (time_t)(rs->delay_us / 1000000),
-				      (suseconds_t)(rs->delay_us % 1000000) };
+		struct timeval tv = {(time_t)(rs->delay_us / 1000000),
+				     (suseconds_t)(rs->delay_us % 1000000)};
 
 		if (d) {
 			d->t = t;
@@ -473,13 +515,13 @@ static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv
 		}
 		/* No memory for a timer: answer now rather than never. */
 	}
-	if (t->nheld > 0 || (s->journal && journal_pending(s->journal))) {
-		if (hold(t, &h) == 0) {
+	if (srv_must_hold(t)) {
+		if (srv_hold(t, &h) == 0) {
 			ctr_add(&t->ctr.held_replies, 1);
 			return;
 		}
 		/* Too many replies queued: commit now, then answer. */
-		flush_cb(-1, 0, t);
+		srv_flush(t);
 	}
 	send_held(t, &h);
 }
@@ -487,14 +529,30 @@ static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv
 static enum srv_method method_of(enum evhttp_cmd_type c, const char **name)
 {
 	switch (c) {
-	case EVHTTP_REQ_GET: *name = "GET"; return SRV_GET;
-	case EVHTTP_REQ_POST: *name = "POST"; return SRV_POST;
-	case EVHTTP_REQ_PUT: *name = "PUT"; return SRV_PUT;
-	case EVHTTP_REQ_DELETE: *name = "DELETE"; return SRV_DELETE;
-	case EVHTTP_REQ_HEAD: *name = "HEAD"; return SRV_HEAD;
-	case EVHTTP_REQ_PATCH: *name = "PATCH"; return SRV_PATCH;
-	case EVHTTP_REQ_OPTIONS: *name = "OPTIONS"; return SRV_OPTIONS;
-	default: *name = "OTHER"; return SRV_OTHER;
+	case EVHTTP_REQ_GET:
+		*name = "GET";
+		return SRV_GET;
+	case EVHTTP_REQ_POST:
+		*name = "POST";
+		return SRV_POST;
+	case EVHTTP_REQ_PUT:
+		*name = "PUT";
+		return SRV_PUT;
+	case EVHTTP_REQ_DELETE:
+		*name = "DELETE";
+		return SRV_DELETE;
+	case EVHTTP_REQ_HEAD:
+		*name = "HEAD";
+		return SRV_HEAD;
+	case EVHTTP_REQ_PATCH:
+		*name = "PATCH";
+		return SRV_PATCH;
+	case EVHTTP_REQ_OPTIONS:
+		*name = "OPTIONS";
+		return SRV_OPTIONS;
+	default:
+		*name = "OTHER";
+		return SRV_OTHER;
 	}
 }
 
@@ -544,6 +602,8 @@ static void on_request(struct evhttp_request *req, void *arg)
 	rq.path = t->path;
 	rq.path_len = plen;
 	rq.query = q ? q + 1 : "";
+	rq.uri = uri;
+	rq.uri_len = strlen(uri);
 	if (rq.body_len > s->max_body) {
 		srv_reply_error(rs, 413, "request body of %zu bytes is over the %zu-byte limit",
 				rq.body_len, s->max_body);
@@ -659,9 +719,8 @@ static struct evhttp *make_http(struct srv_thread *t)
 	evhttp_set_max_body_size(h, (ev_ssize_t)t->s->max_body);
 	evhttp_set_max_headers_size(h, 64 * 1024);
 	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-					      EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE |
-					      EVHTTP_REQ_OPTIONS | EVHTTP_REQ_PATCH |
-					      EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
+					  EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
+					  EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
 	evhttp_set_timeout(h, 120);
 	return h;
 }
@@ -755,10 +814,6 @@ int srv_run(struct srv *s, char **err)
 			err_set(err, "cannot create the commit event");
 			goto out;
 		}
-		if (s->nlisten > 0 && !(t->http_plain = make_http(t))) {
-			err_set(err, "cannot create the HTTP server");
-			goto out;
-		}
 		if (s->ntls_listen > 0) {
 			if (!(t->http_tls = make_http(t))) {
 				err_set(err, "cannot create the HTTPS server");
@@ -771,7 +826,7 @@ int srv_run(struct srv *s, char **err)
 
 			if (fd < 0)
 				goto out;
-			if (!evhttp_accept_socket_with_handle(t->http_plain, fd)) {
+			if (h1_listen(t, fd) < 0) {
 				close(fd);
 				err_set(err, "listen %s: cannot accept", s->listen[k]);
 				goto out;
@@ -796,7 +851,8 @@ int srv_run(struct srv *s, char **err)
 		first_https = tls_ports[0];
 	s->thr[0].sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
 	s->thr[0].sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
-	if (!s->thr[0].sig_term || !s->thr[0].sig_int || evsignal_add(s->thr[0].sig_term, NULL) < 0 ||
+	if (!s->thr[0].sig_term || !s->thr[0].sig_int ||
+	    evsignal_add(s->thr[0].sig_term, NULL) < 0 ||
 	    evsignal_add(s->thr[0].sig_int, NULL) < 0) {
 		err_set(err, "cannot install signal handlers");
 		goto out;
@@ -809,7 +865,8 @@ int srv_run(struct srv *s, char **err)
 
 		lbuf[0] = '\0';
 		for (int k = 0; k < s->nlisten && o < (int)sizeof(lbuf) - 64; k++)
-			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " http port %d", ports[k]);
+			o +=
+			    snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " http port %d", ports[k]);
 		for (int k = 0; k < s->ntls_listen && o < (int)sizeof(lbuf) - 64; k++)
 			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " https port %d",
 				      tls_ports[k]);
@@ -830,7 +887,7 @@ int srv_run(struct srv *s, char **err)
 	for (int i = 1; i < s->nthr; i++)
 		pthread_join(s->thr[i].tid, NULL);
 	/* Anything appended but not yet answered is committed before the process goes. */
-	flush_cb(-1, 0, &s->thr[0]);
+	srv_flush(&s->thr[0]);
 	log_info("%s: stopped", s->service->name);
 	rc = 0;
 out:
@@ -839,8 +896,7 @@ out:
 
 		while (t->delayed)
 			delayed_unlink(t->delayed);
-		if (t->http_plain)
-			evhttp_free(t->http_plain);
+		h1_close_all(t);
 		if (t->http_tls)
 			evhttp_free(t->http_tls);
 		if (t->flush_ev)
@@ -852,6 +908,7 @@ out:
 		if (t->base)
 			event_base_free(t->base);
 		free(t->held);
+		free(t->held_spare);
 		srv_response_free(&t->rs);
 	}
 	free(s->thr);

@@ -14,6 +14,10 @@
  * before the records appended before it are on disk, and a read never reports state that a
  * crash could still take back.
  *
+ * Transport: plain HTTP/1.1 is served by a small parser of our own (http1.c: no allocation per
+ * request, one write per batch of pipelined replies); HTTPS goes through libevent's evhttp with
+ * an OpenSSL bufferevent. Both end in the same srv_dispatch.
+ *
  * Threads: --threads N runs N event loops, each with its own listeners on the same ports
  * (SO_REUSEPORT). Only services with threads_ok (the stateless test target) accept N > 1;
  * stateful services run their handler on one loop, so they need no locks. */
@@ -49,25 +53,29 @@ enum srv_method {
 /* One request as a service sees it. Every pointer stays valid for the handler call only. */
 struct srv_request {
 	enum srv_method method;
-	const char *method_name;   /* "GET", ... */
-	const char *path;          /* raw path, without the query; starts with '/' */
+	const char *method_name; /* "GET", ... */
+	const char *path;	 /* raw path, without the query; starts with '/' */
 	size_t path_len;
-	const char *query;         /* raw query after '?' (not decoded), "" when none */
-	const char *body;          /* not NUL-terminated; may be NULL when body_len == 0 */
+	const char *query; /* raw query after '?' (not decoded), "" when none */
+	const char *body;  /* not NUL-terminated; may be NULL when body_len == 0 */
 	size_t body_len;
-	const char *cookie;        /* Cookie header or NULL */
+	const char *cookie;	   /* Cookie header or NULL */
 	const char *authorization; /* Authorization header or NULL */
-	int64_t now_us;            /* monotonic clock at dispatch */
-	struct evhttp_request *ev; /* the libevent request, NULL outside a socket (fuzzing) */
+	int64_t now_us;		   /* monotonic clock at dispatch */
+	struct evhttp_request *ev; /* the libevent request (HTTPS), else NULL */
+	const char *uri;	   /* raw request target (path and query); may be NULL */
+	size_t uri_len;
+	const char *raw_headers; /* plain HTTP: the header lines as received ("Name: v\r\n"...) */
+	size_t raw_headers_len;
 };
 
-#define SRV_MAX_HEADERS 8
+#define SRV_MAX_HEADERS	     8
 #define SRV_HEADER_VALUE_MAX 512
 
 /* The reply a handler fills. http.c resets it before each call and reuses its memory. */
 struct srv_response {
-	int status;               /* 0 means 200 */
-	struct buf body;          /* the body, unless static_body is set */
+	int status;		  /* 0 means 200 */
+	struct buf body;	  /* the body, unless static_body is set */
 	const char *content_type; /* NULL: application/json */
 	const char *static_body;  /* referenced, not copied: must outlive the reply */
 	size_t static_len;
@@ -75,8 +83,8 @@ struct srv_response {
 	char hdr_name[SRV_MAX_HEADERS][64];
 	char hdr_value[SRV_MAX_HEADERS][SRV_HEADER_VALUE_MAX];
 	int64_t delay_us; /* send the reply this much later (test target) */
-	int chunked;      /* send the body as chunks (test target) */
-	int close;        /* Connection: close after this reply */
+	int chunked;	  /* send the body as chunks (test target) */
+	int close;	  /* Connection: close after this reply */
 };
 
 /* A service option: "--name VALUE" (has_arg) or "--name". */
@@ -96,7 +104,7 @@ struct srv_option {
  * - fini: free srv->state (after the loops stopped). */
 struct srv_service {
 	const char *name;
-	const char *summary; /* one line for --help */
+	const char *summary;		  /* one line for --help */
 	const struct srv_option *options; /* terminated by a {NULL} row; may be NULL */
 	int threads_ok;
 	int (*option)(struct srv *s, const char *name, const char *value, char **err);
@@ -112,7 +120,7 @@ const struct srv_service *srv_service_find(const char *name);
 
 /* Request counters, kept per loop thread and summed for /metrics. */
 struct srv_counters {
-	uint64_t requests;     /* every request handled, /health and /metrics included */
+	uint64_t requests; /* every request handled, /health and /metrics included */
 	uint64_t status_2xx, status_3xx, status_4xx, status_5xx;
 	uint64_t bytes_in;     /* request bodies */
 	uint64_t bytes_out;    /* response bodies */
@@ -124,14 +132,14 @@ struct srv_thread; /* http.c's own */
 
 struct srv {
 	const struct srv_service *service;
-	void *state;             /* the service's */
+	void *state;		 /* the service's */
 	struct journal *journal; /* set by a stateful service's init; see group commit above */
-	const char *data_dir;    /* --data-dir (default "."); never NULL */
-	enum journal_sync sync;  /* --sync */
-	int threads;             /* --threads */
-	size_t max_body;         /* --max-body */
-	int64_t start_us;        /* monotonic clock when the server started */
-	int verbose;             /* -v count; -q sets log_level to errors */
+	const char *data_dir;	 /* --data-dir (default "."); never NULL */
+	enum journal_sync sync;	 /* --sync */
+	int threads;		 /* --threads */
+	size_t max_body;	 /* --max-body */
+	int64_t start_us;	 /* monotonic clock when the server started */
+	int verbose;		 /* -v count; -q sets log_level to errors */
 	struct event_base *base; /* loop 0's base, available after srv_run started */
 
 	/* http.c's own */
@@ -160,7 +168,7 @@ void srv_response_reset(struct srv_response *rs);
 void srv_response_free(struct srv_response *rs);
 /* {"error": "MESSAGE"} with the given status. */
 void srv_reply_error(struct srv_response *rs, int status, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Dump a JSON value as the body with the given status; takes the reference to v. */
 void srv_reply_json(struct srv_response *rs, int status, json_t *v);
 /* Add a response header (silently dropped past SRV_MAX_HEADERS or an over-long value). */
@@ -179,6 +187,13 @@ int srv_cookie_get(const char *cookie, const char *name, char *out, size_t outsi
 
 /* True when the path equals s (paths compare exactly, case-sensitive). */
 int srv_path_is(const struct srv_request *rq, const char *s);
+
+/* Call fn for every request header (either path: plain HTTP or HTTPS). Names and values are not
+ * NUL-terminated. */
+void srv_headers_each(const struct srv_request *rq,
+		      void (*fn)(void *ctx, const char *name, size_t nlen, const char *value,
+				 size_t vlen),
+		      void *ctx);
 
 /* Sum of every thread's counters. */
 void srv_counters_sum(struct srv *s, struct srv_counters *out);

@@ -24,7 +24,7 @@ struct journal {
 	char *path;
 	int fd;
 	enum journal_sync sync;
-	struct buf pend;         /* records appended, not yet written */
+	struct buf pend; /* records appended, not yet written */
 	uint64_t pend_records;
 	struct journal_stats st;
 };
@@ -45,8 +45,8 @@ static void crc_init(void)
 	}
 	for (uint32_t i = 0; i < 256; i++)
 		for (int t = 1; t < 8; t++)
-			crc_table[t][i] = (crc_table[t - 1][i] >> 8) ^
-					  crc_table[0][crc_table[t - 1][i] & 0xff];
+			crc_table[t][i] =
+			    (crc_table[t - 1][i] >> 8) ^ crc_table[0][crc_table[t - 1][i] & 0xff];
 	__atomic_store_n(&crc_ready, 1, __ATOMIC_RELEASE);
 }
 
@@ -85,7 +85,7 @@ int journal_put_u8(struct buf *b, uint8_t v)
 
 int journal_put_u32(struct buf *b, uint32_t v)
 {
-	uint8_t x[4] = { (uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24) };
+	uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
 
 	return buf_append(b, x, 4);
 }
@@ -320,7 +320,8 @@ static int replay_file(struct journal *j, const uint8_t *map, size_t size, journ
 
 		if (left < JOURNAL_RECORD_HEADER) {
 			snprintf(rec->reason, sizeof(rec->reason),
-				 "torn record header (%zu of %d bytes)", left, JOURNAL_RECORD_HEADER);
+				 "torn record header (%zu of %d bytes)", left,
+				 JOURNAL_RECORD_HEADER);
 			break;
 		}
 		len = get_le32(map + off);
@@ -388,12 +389,12 @@ int journal_open(struct journal **out, const char *path, enum journal_sync sync,
 		ssize_t n = size ? pread(j->fd, head, size, 0) : 0;
 
 		if (n < 0 || (size_t)n != size || memcmp(head, JOURNAL_MAGIC, size) != 0) {
-			err_set(err, "journal %s: not a Barrage journal (%zu bytes, bad header)", path,
-				size);
+			err_set(err, "journal %s: not a Barrage journal (%zu bytes, bad header)",
+				path, size);
 			goto fail;
 		}
-		if (ftruncate(j->fd, 0) < 0 || pwrite(j->fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, 0) !=
-							     JOURNAL_HEADER_SIZE ||
+		if (ftruncate(j->fd, 0) < 0 ||
+		    pwrite(j->fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, 0) != JOURNAL_HEADER_SIZE ||
 		    fsync(j->fd) < 0) {
 			err_set(err, "journal %s: cannot initialise: %s", path, strerror(errno));
 			goto fail;
@@ -426,10 +427,11 @@ int journal_open(struct journal **out, const char *path, enum journal_sync sync,
 				strerror(errno));
 			goto fail;
 		}
-		log_warn("journal %s: recovered %llu records (%llu bytes); cut %llu bytes at offset "
-			 "%llu: %s",
-			 path, (unsigned long long)rec.records, (unsigned long long)good,
-			 (unsigned long long)rec.cut_bytes, (unsigned long long)good, rec.reason);
+		log_warn(
+		    "journal %s: recovered %llu records (%llu bytes); cut %llu bytes at offset "
+		    "%llu: %s",
+		    path, (unsigned long long)rec.records, (unsigned long long)good,
+		    (unsigned long long)rec.cut_bytes, (unsigned long long)good, rec.reason);
 	} else if (created) {
 		log_info("journal %s: new", path);
 	} else {

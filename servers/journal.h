@@ -23,10 +23,10 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define JOURNAL_MAGIC "BRGJRNL1"
-#define JOURNAL_HEADER_SIZE 8
+#define JOURNAL_MAGIC	      "BRGJRNL1"
+#define JOURNAL_HEADER_SIZE   8
 #define JOURNAL_RECORD_HEADER 9 /* len, crc, type */
-#define JOURNAL_MAX_RECORD ((size_t)1 << 24)
+#define JOURNAL_MAX_RECORD    ((size_t)1 << 24)
 
 enum journal_sync {
 	JOURNAL_SYNC_NONE = 0, /* write at commit, never fsync */
@@ -41,7 +41,7 @@ const char *journal_sync_name(enum journal_sync s);
 /* What journal_open found. */
 struct journal_recovery {
 	uint64_t records;   /* good records replayed */
-	uint64_t bytes;     /* bytes kept, header included */
+	uint64_t bytes;	    /* bytes kept, header included */
 	uint64_t cut_bytes; /* bytes truncated from the tail (0 when the file was clean) */
 	uint64_t cut_at;    /* offset of the cut */
 	char reason[96];    /* why the tail was cut ("" when it was not) */

@@ -15,28 +15,29 @@
 
 static void usage(FILE *f, const struct srv_service *only)
 {
-	fprintf(f,
-		"usage: barrage-target SERVICE [options]\n"
-		"\n"
-		"Reference servers for Barrage. SERVICE is one of:\n");
+	fprintf(f, "usage: barrage-target SERVICE [options]\n"
+		   "\n"
+		   "Reference servers for Barrage. SERVICE is one of:\n");
 	for (int i = 0; srv_services[i]; i++)
 		fprintf(f, "  %-8s %s\n", srv_services[i]->name, srv_services[i]->summary);
-	fprintf(f,
-		"\n"
-		"Options (every service):\n"
-		"  --listen ADDR:PORT      HTTP listener, repeatable (default 127.0.0.1:8080 when\n"
-		"                          neither --listen nor --tls-listen is given; port 0 picks one)\n"
-		"  --tls-listen ADDR:PORT  HTTPS listener, repeatable\n"
-		"  --cert FILE --key FILE  PEM certificate and key (default: self-signed, in memory)\n"
-		"  --port-file FILE        write \"http PORT\" / \"https PORT\" lines once bound\n"
-		"  --data-dir DIR          where journals live (default .; created when missing)\n"
-		"  --sync always|batch|none  fsync per record, per event-loop batch (default), never\n"
-		"  --threads N             event loops (test target only; default 1)\n"
-		"  --max-body SIZE         request body limit (default 1MiB); larger gets 413\n"
-		"  -q, --quiet             errors only\n"
-		"  -v, --verbose           more logging\n"
-		"  -h, --help              this help (with SERVICE: its options too)\n"
-		"  --version               print the version\n");
+	fprintf(
+	    f,
+	    "\n"
+	    "Options (every service):\n"
+	    "  --listen ADDR:PORT      HTTP listener, repeatable (default 127.0.0.1:8080 when\n"
+	    "                          neither --listen nor --tls-listen is given; port 0 picks "
+	    "one)\n"
+	    "  --tls-listen ADDR:PORT  HTTPS listener, repeatable\n"
+	    "  --cert FILE --key FILE  PEM certificate and key (default: self-signed, in memory)\n"
+	    "  --port-file FILE        write \"http PORT\" / \"https PORT\" lines once bound\n"
+	    "  --data-dir DIR          where journals live (default .; created when missing)\n"
+	    "  --sync always|batch|none  fsync per record, per event-loop batch (default), never\n"
+	    "  --threads N             event loops (test target only; default 1)\n"
+	    "  --max-body SIZE         request body limit (default 1MiB); larger gets 413\n"
+	    "  -q, --quiet             errors only\n"
+	    "  -v, --verbose           more logging\n"
+	    "  -h, --help              this help (with SERVICE: its options too)\n"
+	    "  --version               print the version\n");
 	for (int i = 0; srv_services[i]; i++) {
 		const struct srv_service *sv = srv_services[i];
 
@@ -169,9 +170,9 @@ int main(int argc, char **argv)
 		if (eq)
 			val = eq + 1;
 
-		static const char *const common_arg[] = { "listen", "tls-listen", "cert", "key",
-							  "port-file", "data-dir", "sync",
-							  "threads", "max-body", NULL };
+		static const char *const common_arg[] = {
+		    "listen",	"tls-listen", "cert",	 "key",	     "port-file",
+		    "data-dir", "sync",	      "threads", "max-body", NULL};
 		needs = -1;
 		for (int k = 0; common_arg[k]; k++)
 			if (strcmp(name, common_arg[k]) == 0)
@@ -236,11 +237,14 @@ int main(int argc, char **argv)
 		}
 	}
 	if (s.threads > 1 && !sv->threads_ok) {
-		err_set(&err, "--threads: %s keeps state on one event loop; only the test target "
-			      "runs several", sv->name);
+		err_set(&err,
+			"--threads: %s keeps state on one event loop; only the test target "
+			"runs several",
+			sv->name);
 		goto usage_err;
 	}
-	if (s.nlisten == 0 && s.ntls_listen == 0 && add_str(&s.listen, &s.nlisten, "127.0.0.1:8080") < 0)
+	if (s.nlisten == 0 && s.ntls_listen == 0 &&
+	    add_str(&s.listen, &s.nlisten, "127.0.0.1:8080") < 0)
 		goto oom;
 	if (mkdir(s.data_dir, 0755) < 0 && errno != EEXIST) {
 		log_error("--data-dir %s: %s", s.data_dir, strerror(errno));

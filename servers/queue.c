@@ -26,15 +26,16 @@
 #include "servers/queue.h"
 #include "servers/queue_store.h"
 
-#define QUEUE_DEFAULT_MAX 10
+#define QUEUE_DEFAULT_MAX      10
 #define QUEUE_DEFAULT_LEASE_MS 30000
-#define QUEUE_PATH_MAX 4096
+#define QUEUE_PATH_MAX	       4096
 /* Compact when the journal holds this many more records than the live state needs. */
 #define QUEUE_COMPACT_SLACK 200000
 
 struct queue_state {
 	char node[QSTORE_MAX_NODE + 1];
 	size_t max_memory;
+	uint64_t compact_slack;
 	struct qstore *store;
 	struct journal *journal;
 	char *body; /* a message body's JSON text, QSTORE_MAX_BODY + 1 bytes */
@@ -42,11 +43,14 @@ struct queue_state {
 };
 
 static const struct srv_option queue_options[] = {
-	{ "node", 1, "--node NAME                 node name in message keys (n1)" },
-	{ "max-memory-messages", 1,
-	  "--max-memory-messages N     message bodies kept in memory; the rest page to disk "
-	  "(100000)" },
-	{ NULL, 0, NULL },
+    {"node", 1, "--node NAME                 node name in message keys (n1)"},
+    {"compact-slack", 1,
+     "--compact-slack N           compact the journal when it holds N records more than twice "
+     "the live messages (200000)"},
+    {"max-memory-messages", 1,
+     "--max-memory-messages N     message bodies kept in memory; the rest page to disk "
+     "(100000; 0: no bound)"},
+    {NULL, 0, NULL},
 };
 
 static struct queue_state *state_of(struct srv *s)
@@ -58,6 +62,7 @@ static struct queue_state *state_of(struct srv *s)
 			return NULL;
 		memcpy(st->node, "n1", 3);
 		st->max_memory = 100000;
+		st->compact_slack = QUEUE_COMPACT_SLACK;
 		s->state = st;
 	}
 	return s->state;
@@ -71,21 +76,24 @@ static int queue_option(struct srv *s, const char *name, const char *value, char
 		return err_set(err, "out of memory");
 	if (strcmp(name, "node") == 0) {
 		if (!qstore_valid_name(value, strlen(value), QSTORE_MAX_NODE))
-			return err_set(err, "--node '%s': 1-%d characters of A-Z a-z 0-9 _ - .", value,
-				       QSTORE_MAX_NODE);
+			return err_set(err, "--node '%s': 1-%d characters of A-Z a-z 0-9 _ - .",
+				       value, QSTORE_MAX_NODE);
 		memcpy(st->node, value, strlen(value) + 1);
 		return 0;
 	}
-	if (strcmp(name, "max-memory-messages") == 0) {
+	if (strcmp(name, "max-memory-messages") == 0 || strcmp(name, "compact-slack") == 0) {
 		char *end;
 		unsigned long long v;
 
 		errno = 0;
 		v = strtoull(value, &end, 10);
-		if (errno || end == value || *end || value[0] == '-' || v > 1000000000ULL)
-			return err_set(err, "--max-memory-messages '%s': expected a count (0 = no bound)",
-				       value);
-		st->max_memory = (size_t)v;
+		if (errno || end == value || *end || value[0] < '0' || value[0] > '9' ||
+		    v > 1000000000ULL)
+			return err_set(err, "--%s '%s': expected a count", name, value);
+		if (name[0] == 'm')
+			st->max_memory = (size_t)v;
+		else
+			st->compact_slack = v;
 		return 0;
 	}
 	return err_set(err, "unknown queue option --%s", name);
@@ -204,7 +212,7 @@ static void maybe_compact(struct queue_state *st)
 		return;
 	journal_get_stats(st->journal, &js);
 	qstore_get_metrics(st->store, &m);
-	if (js.file_records < 2 * m.live + QUEUE_COMPACT_SLACK)
+	if (js.file_records < 2 * m.live + st->compact_slack)
 		return;
 	if (journal_compact(st->journal, queue_snapshot, st, &err) < 0) {
 		st->compactions_failed++;
@@ -238,7 +246,8 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 	json_object_foreach(req, k, v)
 	{
 		if (strcmp(k, "body") != 0 && strcmp(k, "not_before") != 0) {
-			srv_reply_error(rs, 400, "unknown field '%.64s' (expected body, not_before)", k);
+			srv_reply_error(rs, 400,
+					"unknown field '%.64s' (expected body, not_before)", k);
 			goto out;
 		}
 	}
@@ -251,7 +260,8 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 	if (nb && json_is_integer(nb)) {
 		not_before = json_integer_value(nb);
 		if (not_before < 0 || not_before > 253402300799999LL) {
-			srv_reply_error(rs, 400, "not_before %" PRId64 ": out of range", not_before);
+			srv_reply_error(rs, 400, "not_before %" PRId64 ": out of range",
+					not_before);
 			goto out;
 		}
 	} else if (nb && json_is_string(nb)) {
@@ -261,8 +271,8 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 			goto out;
 		}
 	} else if (nb && !json_is_null(nb)) {
-		srv_reply_error(rs, 400,
-				"not_before: expected unix milliseconds or an ISO 8601 time string");
+		srv_reply_error(
+		    rs, 400, "not_before: expected unix milliseconds or an ISO 8601 time string");
 		goto out;
 	}
 	blen = json_dumpb(body, st->body, QSTORE_MAX_BODY + 1, JSON_COMPACT | JSON_ENCODE_ANY);
@@ -292,6 +302,23 @@ out:
 	json_decref(req);
 }
 
+/* True when the query names the parameter at all (srv_query_get also says -1 for a value too
+ * long for the buffer, which must be an error, not the default). */
+static int query_has(const char *query, const char *name)
+{
+	size_t nl = strlen(name);
+	const char *p = query;
+
+	while (p && *p) {
+		if (strncmp(p, name, nl) == 0 && (p[nl] == '=' || p[nl] == '&' || p[nl] == '\0'))
+			return 1;
+		p = strchr(p, '&');
+		if (p)
+			p++;
+	}
+	return 0;
+}
+
 static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 		     const struct srv_request *rq, struct srv_response *rs)
 {
@@ -302,7 +329,7 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 	char *err = NULL;
 
 	len = srv_query_get(rq->query, "max", v, sizeof(v));
-	if (len >= 0 || strstr(rq->query, "max=")) {
+	if (len >= 0 || query_has(rq->query, "max")) {
 		unsigned long x = 0;
 		int i, ok = len > 0 && len <= 4;
 
@@ -312,14 +339,15 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 			x = x * 10 + (unsigned long)(v[i] - '0');
 		}
 		if (!ok || x < 1 || x > QSTORE_MAX_CLAIM) {
-			srv_reply_error(rs, 400, "max '%.20s': expected a whole number from 1 to %d",
+			srv_reply_error(rs, 400,
+					"max '%.20s': expected a whole number from 1 to %d",
 					len >= 0 ? v : "(too long)", QSTORE_MAX_CLAIM);
 			return;
 		}
 		max = (unsigned)x;
 	}
 	len = srv_query_get(rq->query, "lease", v, sizeof(v));
-	if (len >= 0 || strstr(rq->query, "lease=")) {
+	if (len >= 0 || query_has(rq->query, "lease")) {
 		if (len < 0 || qstore_parse_lease(v, (size_t)len, &lease, &err) < 0) {
 			if (!err)
 				err_set(&err, "lease: too long");
@@ -335,8 +363,8 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 	buf_append_byte(&rs->body, '\n');
 }
 
-static void do_ack(struct queue_state *st, const char *q, size_t qlen,
-		   const struct srv_request *rq, struct srv_response *rs)
+static void do_ack(struct queue_state *st, const char *q, size_t qlen, const struct srv_request *rq,
+		   struct srv_response *rs)
 {
 	json_t *req = srv_body_json(rq, rs), *keys, *v;
 	const char *karr[QSTORE_MAX_ACK];
@@ -482,13 +510,13 @@ static void queue_metrics(struct srv *s, struct buf *out)
 }
 
 const struct srv_service srv_queue_service = {
-	.name = "queue",
-	.summary = "durable message queue: enqueue, scheduled delivery, claim with lease, ack",
-	.options = queue_options,
-	.threads_ok = 0,
-	.option = queue_option,
-	.init = queue_init,
-	.handle = queue_handle,
-	.metrics = queue_metrics,
-	.fini = queue_fini,
+    .name = "queue",
+    .summary = "durable message queue: enqueue, scheduled delivery, claim with lease, ack",
+    .options = queue_options,
+    .threads_ok = 0,
+    .option = queue_option,
+    .init = queue_init,
+    .handle = queue_handle,
+    .metrics = queue_metrics,
+    .fini = queue_fini,
 };

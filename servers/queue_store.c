@@ -31,17 +31,17 @@ struct msg {
 	uint32_t restart;
 	uint32_t date; /* YYYYMMDD */
 	int64_t not_before;
-	int64_t due;          /* heap key: not_before (scheduled) or lease expiry (leased) */
+	int64_t due; /* heap key: not_before (scheduled) or lease expiry (leased) */
 	struct queue *queue;
-	struct msg *hnext;    /* hash chain */
+	struct msg *hnext;	 /* hash chain */
 	struct msg *prev, *next; /* ready list */
-	size_t hidx;          /* index in its heap */
-	char *body;           /* NULL when paged out */
+	size_t hidx;		 /* index in its heap */
+	char *body;		 /* NULL when paged out */
 	uint32_t body_len;
 	uint32_t attempts;
-	int64_t spill_off;    /* -1 when never spilled */
-	uint8_t where;        /* enum msg_where */
-	uint8_t expired;      /* a lease of it ran out: the next claim is a redelivery */
+	int64_t spill_off; /* -1 when never spilled */
+	uint8_t where;	   /* enum msg_where */
+	uint8_t expired;   /* a lease of it ran out: the next claim is a redelivery */
 };
 
 struct heap {
@@ -67,18 +67,20 @@ struct qstore {
 	struct queue **qtab;
 	size_t qtab_size;
 	uint32_t restart;
-	uint64_t counter;     /* last counter handed out */
-	uint64_t ckpt;        /* counter in the last checkpoint replayed */
-	uint64_t max_seen;    /* highest counter replayed */
-	uint8_t *seen_after;  /* during recovery: counters > ckpt seen (bitmap, grown) */
-	size_t seen_cap;      /* bits */
+	uint64_t counter;    /* last counter handed out */
+	uint64_t ckpt;	     /* counter in the last checkpoint replayed */
+	uint64_t max_seen;   /* highest counter replayed */
+	uint8_t *seen_after; /* during recovery: counters > ckpt seen (bitmap, grown) */
+	size_t seen_cap;     /* bits */
 	int spill_fd;
 	int64_t spill_size;
 	uint64_t spilled_live;
-	struct buf rec;       /* scratch for one record */
-	struct buf scratch;   /* scratch for a paged-in body */
+	struct buf rec;			    /* scratch for one record */
+	struct buf scratch;		    /* scratch for a paged-in body */
+	struct msg *ack_ms[QSTORE_MAX_ACK]; /* an ack's messages found, so acks never allocate */
+	uint8_t ack_hit[QSTORE_MAX_ACK];
 	struct qstore_metrics m;
-	int finished;         /* recovery done */
+	int finished; /* recovery done */
 };
 
 /* ---- small helpers ---- */
@@ -253,7 +255,8 @@ int qstore_parse_time(const char *s, size_t len, int64_t *ms, char **err)
 
 		if (parse_u64(s, len, &v) == 0) {
 			if (v > 253402300799999ULL) /* year 9999 */
-				return err_set(err, "not_before %.*s: too far in the future", (int)len, s);
+				return err_set(err, "not_before %.*s: too far in the future",
+					       (int)len, s);
 			*ms = (int64_t)v;
 			return 0;
 		}
@@ -563,8 +566,8 @@ static void msg_free(struct qstore *s, struct msg *m)
 
 /* Insert a message (new or replayed). body is copied. */
 static int msg_insert(struct qstore *s, struct queue *q, uint32_t restart, uint64_t counter,
-		      uint32_t date, int64_t not_before, const char *body, size_t blen,
-		      int64_t now, char **err)
+		      uint32_t date, int64_t not_before, const char *body, size_t blen, int64_t now,
+		      char **err)
 {
 	struct msg *m;
 
@@ -642,12 +645,13 @@ static void msg_delete(struct qstore *s, struct msg *m)
 
 /* ---- records ---- */
 
+static int emit_buf(qstore_emit_fn fn, void *ctx, const struct buf *b);
+
 static int emit(struct qstore *s, char **err)
 {
 	if (!s->cfg.emit)
 		return 0;
-	if (s->cfg.emit(s->cfg.emit_ctx, (uint8_t)s->rec.data[0], s->rec.data + 1, s->rec.len - 1) <
-	    0)
+	if (emit_buf(s->cfg.emit, s->cfg.emit_ctx, &s->rec) < 0)
 		return err_set(err, "journal append failed");
 	return 0;
 }
@@ -733,7 +737,8 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 		uint64_t counter;
 
 		if (len != 13)
-			return err_set(err, "queue record '%c': length %zu, expected 12", type, len - 1);
+			return err_set(err, "queue record '%c': length %zu, expected 12", type,
+				       len - 1);
 		restart = get_u32(p);
 		counter = get_u64(p + 4);
 		if (restart > s->restart)
@@ -778,8 +783,8 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 			s->max_seen = counter;
 		seen_mark(s, counter);
 		s->m.enqueued++;
-		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen, blen,
-				  qstore_wall_ms(), err);
+		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen,
+				  blen, qstore_wall_ms(), err);
 	}
 	case QSTORE_REC_ACK: {
 		uint32_t n, i;
@@ -815,8 +820,8 @@ int qstore_recover_finish(struct qstore *s, char **err)
 		c++;
 	s->m.walked_keys = c - s->ckpt;
 	if (c < s->max_seen) {
-		log_warn("queue: recovery walk stopped at counter %" PRIu64
-			 " but counter %" PRIu64 " exists; continuing after it",
+		log_warn("queue: recovery walk stopped at counter %" PRIu64 " but counter %" PRIu64
+			 " exists; continuing after it",
 			 c, s->max_seen);
 		c = s->max_seen;
 	}
@@ -878,8 +883,8 @@ int qstore_enqueue(struct qstore *s, const char *qn, size_t qlen, const char *bo
 	}
 	*status = 500;
 	counter = s->counter + 1;
-	if (msg_insert(s, q, s->restart, counter, date_of(now_ms), not_before_ms, body, blen, now_ms,
-		       err) < 0)
+	if (msg_insert(s, q, s->restart, counter, date_of(now_ms), not_before_ms, body, blen,
+		       now_ms, err) < 0)
 		return -1;
 	s->counter = counter;
 	s->m.enqueued++;
@@ -992,8 +997,8 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 	struct queue *q;
 	size_t i;
 	unsigned found = 0, unknown = 0;
-	struct msg **ms = NULL;
-	uint8_t *hit = NULL;
+	struct msg **ms = s->ack_ms;
+	uint8_t *hit = s->ack_hit;
 	int rc = -1;
 
 	*acked = 0;
@@ -1007,16 +1012,12 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 		return err_set(err, "at most %d keys per ack", QSTORE_MAX_ACK);
 	*status = 500;
 	q = queue_find(s, qn, qlen, 0);
-	ms = calloc(n ? n : 1, sizeof(*ms));
-	hit = calloc(n ? n : 1, 1);
-	if (!ms || !hit) {
-		err_set(err, "out of memory");
-		goto out;
-	}
+	memset(hit, 0, n);
 	/* Look everything up first: the record must list exactly what is deleted, and a key given
 	 * twice must count once. */
 	buf_reset(&s->rec);
-	if (buf_append_byte(&s->rec, QSTORE_REC_ACK) < 0 || buf_append(&s->rec, "\0\0\0\0", 4) < 0) {
+	if (buf_append_byte(&s->rec, QSTORE_REC_ACK) < 0 ||
+	    buf_append(&s->rec, "\0\0\0\0", 4) < 0) {
 		err_set(err, "out of memory");
 		goto out;
 	}
@@ -1065,8 +1066,6 @@ int qstore_ack(struct qstore *s, const char *qn, size_t qlen, const char *const 
 big:
 	err_set(err, "response too large");
 out:
-	free(ms);
-	free(hit);
 	return rc;
 }
 
@@ -1094,52 +1093,54 @@ void qstore_get_metrics(const struct qstore *s, struct qstore_metrics *m)
 	m->spill_bytes = (uint64_t)(s->spill_size > 0 ? s->spill_size : 0);
 }
 
+static int by_counter(const void *a, const void *b)
+{
+	const struct msg *x = *(const struct msg *const *)a, *y = *(const struct msg *const *)b;
+
+	return x->counter < y->counter ? -1 : x->counter > y->counter;
+}
+
+static int emit_buf(qstore_emit_fn fn, void *ctx, const struct buf *b)
+{
+	return fn(ctx, (uint8_t)b->data[0], b->data + 1, b->len - 1);
+}
+
 int qstore_snapshot(struct qstore *s, qstore_emit_fn fn, void *ctx, char **err)
 {
 	struct buf b;
-	uint64_t c;
-	uint64_t left = s->m.live;
+	struct msg **all = NULL;
+	size_t i, n = 0;
 	int rc = -1;
 
 	buf_init(&b, 0);
-	if (rec_counter(&b, QSTORE_REC_START, s->restart, s->counter) < 0 ||
-	    fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0 ||
-	    rec_counter(&b, QSTORE_REC_CHECKPOINT, s->restart, s->counter) < 0 ||
-	    fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
+	all = malloc((s->m.live ? s->m.live : 1) * sizeof(*all));
+	if (!all)
 		goto fail;
-	/* In counter order, so replay rebuilds the same FIFO order. Walking the counter range is
-	 * bounded by live messages found; a sparse range falls back to a table scan. */
-	if (s->counter - s->m.live < 4 * (s->m.live + 1024)) {
-		for (c = 1; left > 0 && c <= s->counter; c++) {
-			struct msg *m = msg_find(s, c);
-			const char *body;
+	for (i = 0; i < s->tab_size; i++) {
+		struct msg *m;
 
-			if (!m)
-				continue;
-			left--;
-			body = body_of(s, m);
-			if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
-				goto fail;
-		}
-	} else {
-		size_t i;
+		for (m = s->tab[i]; m; m = m->hnext)
+			all[n++] = m;
+	}
+	/* In counter order, so replay rebuilds the same FIFO order. */
+	qsort(all, n, sizeof(*all), by_counter);
+	if (rec_counter(&b, QSTORE_REC_START, s->restart, s->counter) < 0 ||
+	    emit_buf(fn, ctx, &b) < 0 ||
+	    rec_counter(&b, QSTORE_REC_CHECKPOINT, s->restart, s->counter) < 0 ||
+	    emit_buf(fn, ctx, &b) < 0)
+		goto fail;
+	for (i = 0; i < n; i++) {
+		const char *body = body_of(s, all[i]);
 
-		for (i = 0; i < s->tab_size; i++) {
-			struct msg *m;
-
-			for (m = s->tab[i]; m; m = m->hnext) {
-				const char *body = body_of(s, m);
-
-				if (!body || rec_enqueue(&b, m, body) < 0 || fn(ctx, (uint8_t)b.data[0], b.data + 1, b.len - 1) < 0)
-					goto fail;
-			}
-		}
+		if (!body || rec_enqueue(&b, all[i], body) < 0 || emit_buf(fn, ctx, &b) < 0)
+			goto fail;
 	}
 	rc = 0;
 	goto out;
 fail:
 	err_set(err, "queue snapshot failed");
 out:
+	free(all);
 	buf_free(&b);
 	return rc;
 }

@@ -22,21 +22,21 @@
 
 #include "common/buf.h"
 
-#define QSTORE_MAX_NAME 64            /* queue name bytes: [A-Za-z0-9_.-] */
-#define QSTORE_MAX_NODE 32            /* node name bytes: same alphabet */
-#define QSTORE_MAX_BODY (64 * 1024)   /* a message body (its JSON text) */
-#define QSTORE_MAX_CLAIM 1000         /* messages per claim */
-#define QSTORE_MAX_ACK 1000           /* keys per ack */
-#define QSTORE_MAX_QUEUES 4096        /* distinct queue names */
-#define QSTORE_CHECKPOINT_EVERY 1000  /* counter checkpoint period, in messages */
-#define QSTORE_KEY_MAX 96             /* a formatted key, NUL included */
-#define QSTORE_MAX_LEASE_MS (12LL * 3600 * 1000)
+#define QSTORE_MAX_NAME		64	    /* queue name bytes: [A-Za-z0-9_.-] */
+#define QSTORE_MAX_NODE		32	    /* node name bytes: same alphabet */
+#define QSTORE_MAX_BODY		(64 * 1024) /* a message body (its JSON text) */
+#define QSTORE_MAX_CLAIM	1000	    /* messages per claim */
+#define QSTORE_MAX_ACK		1000	    /* keys per ack */
+#define QSTORE_MAX_QUEUES	4096	    /* distinct queue names */
+#define QSTORE_CHECKPOINT_EVERY 1000	    /* counter checkpoint period, in messages */
+#define QSTORE_KEY_MAX		96	    /* a formatted key, NUL included */
+#define QSTORE_MAX_LEASE_MS	(12LL * 3600 * 1000)
 
-/* Journal record types (first payload byte). */
+/* Journal record types (the journal's type byte; see docs/queue.md for the payloads). */
 enum qstore_rec {
-	QSTORE_REC_START = 'S',      /* a new incarnation: restart_count */
+	QSTORE_REC_START = 'S',	     /* a new incarnation: restart_count */
 	QSTORE_REC_ENQUEUE = 'E',    /* one message */
-	QSTORE_REC_ACK = 'A',        /* messages acknowledged (deleted) */
+	QSTORE_REC_ACK = 'A',	     /* messages acknowledged (deleted) */
 	QSTORE_REC_CHECKPOINT = 'C', /* the counter, every QSTORE_CHECKPOINT_EVERY messages */
 };
 
@@ -46,11 +46,11 @@ enum qstore_rec {
 typedef int (*qstore_emit_fn)(void *ctx, unsigned type, const void *data, size_t len);
 
 struct qstore_config {
-	const char *node;            /* key prefix; NULL means "n1" */
-	const char *spill_path;      /* file for paged-out bodies; NULL: bodies stay in memory */
-	size_t max_memory_messages;  /* bodies kept in memory before paging; 0 means no bound */
-	size_t max_messages;         /* live messages before enqueue answers "full"; 0: 10M */
-	qstore_emit_fn emit;         /* NULL: nothing is journaled (tests, fuzzing) */
+	const char *node;	    /* key prefix; NULL means "n1" */
+	const char *spill_path;	    /* file for paged-out bodies; NULL: bodies stay in memory */
+	size_t max_memory_messages; /* bodies kept in memory before paging; 0 means no bound */
+	size_t max_messages;	    /* live messages before enqueue answers "full"; 0: 10M */
+	qstore_emit_fn emit;	    /* NULL: nothing is journaled (tests, fuzzing) */
 	void *emit_ctx;
 };
 
@@ -61,7 +61,7 @@ struct qstore_queue_stats {
 	uint64_t leased;
 	uint64_t scheduled;
 	uint64_t enqueued; /* since start, including recovered */
-	uint64_t acked;    /* since start */
+	uint64_t acked;	   /* since start */
 };
 
 /* Whole-store counters for /metrics. Subsets: redelivered <= claimed; spilled counts bodies
@@ -89,7 +89,8 @@ struct qstore_metrics {
 
 struct qstore;
 
-/* now_ms is the wall clock used to decide whether recovered messages are due. */
+/* Open an empty store (the spill file, when configured, is created or truncated). Recovery
+ * follows: qstore_replay for every journal record, then qstore_recover_finish. */
 struct qstore *qstore_new(const struct qstore_config *cfg, char **err);
 void qstore_free(struct qstore *s);
 

@@ -21,14 +21,13 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
+#include <strings.h>
 
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http.h"
 
-#define TARGET_PAYLOAD ((size_t)1 << 20)
+#define TARGET_PAYLOAD	((size_t)1 << 20)
 #define TARGET_MAX_SIZE ((size_t)64 << 20)
 
 struct target {
@@ -91,8 +90,10 @@ static int target_option(struct srv *s, const char *name, const char *value, cha
 		if (!slash || parse_dur(value, slash, &tg->freeze_us) < 0 ||
 		    parse_dur(slash + 1, slash + strlen(slash), &tg->period_us) < 0 ||
 		    tg->freeze_us <= 0 || tg->period_us <= tg->freeze_us)
-			return err_set(err, "--freeze: expected FREEZE/PERIOD like 1s/5s with "
-					    "FREEZE < PERIOD, got '%s'", value);
+			return err_set(err,
+				       "--freeze: expected FREEZE/PERIOD like 1s/5s with "
+				       "FREEZE < PERIOD, got '%s'",
+				       value);
 		return 0;
 	}
 	if (strcmp(name, "record") == 0) {
@@ -106,49 +107,48 @@ static int target_option(struct srv *s, const char *name, const char *value, cha
 	return err_set(err, "unknown option --%s", name);
 }
 
+struct rec_ctx {
+	struct buf *b;
+	int first;
+};
+
+static void rec_header(void *arg, const char *name, size_t nlen, const char *value, size_t vlen)
+{
+	struct rec_ctx *rc = arg;
+	char lower[128];
+
+	if ((nlen == 4 && strncasecmp(name, "Host", 4) == 0) ||
+	    (nlen == 14 && strncasecmp(name, "Content-Length", 14) == 0) ||
+	    (nlen == 10 && strncasecmp(name, "Connection", 10) == 0))
+		return;
+	/* Lower-case names, so tests need not guess the client's spelling. */
+	if (nlen >= sizeof(lower))
+		nlen = sizeof(lower) - 1;
+	for (size_t i = 0; i < nlen; i++)
+		lower[i] = (char)((name[i] >= 'A' && name[i] <= 'Z') ? name[i] + 32 : name[i]);
+	if (!rc->first)
+		buf_append_byte(rc->b, ',');
+	rc->first = 0;
+	buf_append_json_str(rc->b, lower, nlen);
+	buf_append_byte(rc->b, ':');
+	buf_append_json_str(rc->b, value, vlen);
+}
+
 static void record(struct target *tg, const struct srv_request *rq)
 {
 	struct buf b;
-	int first = 1;
+	struct rec_ctx rc = {&b, 1};
 
 	buf_init(&b, 0);
 	buf_append_str(&b, "{\"method\":");
 	buf_append_json_str(&b, rq->method_name, strlen(rq->method_name));
 	buf_append_str(&b, ",\"url\":");
-	if (rq->ev) {
-		const char *uri = evhttp_request_get_uri(rq->ev);
-
-		buf_append_json_str(&b, uri, strlen(uri));
-	} else {
+	if (rq->uri)
+		buf_append_json_str(&b, rq->uri, rq->uri_len);
+	else
 		buf_append_json_str(&b, rq->path, rq->path_len);
-	}
 	buf_append_str(&b, ",\"headers\":{");
-	if (rq->ev) {
-		struct evkeyvalq *h = evhttp_request_get_input_headers(rq->ev);
-
-		for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next) {
-			if (strcasecmp(kv->key, "Host") == 0 ||
-			    strcasecmp(kv->key, "Content-Length") == 0 ||
-			    strcasecmp(kv->key, "Connection") == 0)
-				continue;
-			if (!first)
-				buf_append_byte(&b, ',');
-			first = 0;
-			/* Lower-case names, so tests need not guess the client's spelling. */
-			char name[128];
-			size_t n = strlen(kv->key);
-
-			if (n >= sizeof(name))
-				n = sizeof(name) - 1;
-			for (size_t i = 0; i < n; i++)
-				name[i] = (char)((kv->key[i] >= 'A' && kv->key[i] <= 'Z')
-							 ? kv->key[i] + 32
-							 : kv->key[i]);
-			buf_append_json_str(&b, name, n);
-			buf_append_byte(&b, ':');
-			buf_append_json_str(&b, kv->value, strlen(kv->value));
-		}
-	}
+	srv_headers_each(rq, rec_header, &rc);
 	buf_append_str(&b, "},\"body\":");
 	buf_append_json_str(&b, rq->body ? rq->body : "", rq->body_len);
 	buf_append_str(&b, "}\n");
@@ -187,7 +187,8 @@ static void login(struct target *tg, const struct srv_request *rq, struct srv_re
 	u = json_object_get(body, "user");
 	p = json_object_get(body, "password");
 	if (!json_is_string(u) || !json_is_string(p)) {
-		srv_reply_error(rs, 400, "login: expected {\"user\": string, \"password\": string}");
+		srv_reply_error(rs, 400,
+				"login: expected {\"user\": string, \"password\": string}");
 		goto out;
 	}
 	if (json_string_length(u) > 128) {
@@ -251,7 +252,8 @@ static void target_handle(struct srv *s, const struct srv_request *rq, struct sr
 			errno = 0;
 			bal = strtoll(v, &end, 10);
 			if (errno || end == v || *end) {
-				srv_reply_error(rs, 400, "balance: expected an integer, got '%s'", v);
+				srv_reply_error(rs, 400, "balance: expected an integer, got '%s'",
+						v);
 				goto count;
 			}
 		}
@@ -312,8 +314,10 @@ static void target_handle(struct srv *s, const struct srv_request *rq, struct sr
 			if (dash ? (parse_dur(v, dash, &lo) < 0 ||
 				    parse_dur(dash + 1, dash + strlen(dash), &hi) < 0 || hi < lo)
 				 : parse_dur(v, v + strlen(v), &lo) < 0) {
-				srv_reply_error(rs, 400, "delay: expected like 50ms or 10ms-50ms, "
-							 "got '%s'", v);
+				srv_reply_error(rs, 400,
+						"delay: expected like 50ms or 10ms-50ms, "
+						"got '%s'",
+						v);
 				goto count;
 			}
 			delay = dash ? lo + (int64_t)(rnd(tg) % (uint64_t)(hi - lo + 1)) : lo;
@@ -327,7 +331,8 @@ static void target_handle(struct srv *s, const struct srv_request *rq, struct sr
 			char *val;
 
 			if (!colon || colon == v) {
-				srv_reply_error(rs, 400, "header: expected Name:Value, got '%s'", v);
+				srv_reply_error(rs, 400, "header: expected Name:Value, got '%s'",
+						v);
 				goto count;
 			}
 			*colon = '\0';
@@ -336,7 +341,8 @@ static void target_handle(struct srv *s, const struct srv_request *rq, struct sr
 				val++;
 			for (char *c = v; *c; c++)
 				if (*c <= ' ' || *c == ':' || *c >= 127) {
-					srv_reply_error(rs, 400, "header: bad character in the name");
+					srv_reply_error(rs, 400,
+							"header: bad character in the name");
 					goto count;
 				}
 			for (char *c = val; *c; c++)
@@ -421,19 +427,21 @@ static int target_init_entry(struct srv *s, char **err)
 }
 
 static const struct srv_option target_options[] = {
-	{ "freeze", 1, "--freeze D/P          answer nothing for D at the end of every period P (1s/5s)" },
-	{ "record", 1, "--record FILE         append one JSON line per request (method, url, headers, body)" },
-	{ NULL, 0, NULL },
+    {"freeze", 1,
+     "--freeze D/P          answer nothing for D at the end of every period P (1s/5s)"},
+    {"record", 1,
+     "--record FILE         append one JSON line per request (method, url, headers, body)"},
+    {NULL, 0, NULL},
 };
 
 const struct srv_service srv_target_service = {
-	.name = "target",
-	.summary = "test target: answers chosen by query (status, size, delay, close, chunked, header)",
-	.options = target_options,
-	.threads_ok = 1,
-	.option = target_option_entry,
-	.init = target_init_entry,
-	.handle = target_handle,
-	.metrics = target_metrics,
-	.fini = target_fini,
+    .name = "target",
+    .summary = "test target: answers chosen by query (status, size, delay, close, chunked, header)",
+    .options = target_options,
+    .threads_ok = 1,
+    .option = target_option_entry,
+    .init = target_init_entry,
+    .handle = target_handle,
+    .metrics = target_metrics,
+    .fini = target_fini,
 };

@@ -26,16 +26,16 @@
 #include "servers/http.h"
 #include "servers/wallet.h"
 
-#define VOTING_REC_VOTE 16
-#define VOTING_REC_TALLY 17
+#define VOTING_REC_VOTE	      16
+#define VOTING_REC_TALLY      17
 #define VOTING_MAX_CANDIDATES 10000
-#define VOTING_MAX_ACCOUNTS 10000000
-#define VOTING_TOKEN_LEN 32
-#define VOTING_MAX_SESSIONS ((size_t)1 << 23)
+#define VOTING_MAX_ACCOUNTS   10000000
+#define VOTING_TOKEN_LEN      32
+#define VOTING_MAX_SESSIONS   ((size_t)1 << 23)
 
 struct session {
 	char token[VOTING_TOKEN_LEN + 1]; /* "" = free slot */
-	uint32_t user;                    /* 1..accounts */
+	uint32_t user;			  /* 1..accounts */
 	int64_t expires_us;
 };
 
@@ -55,8 +55,8 @@ struct voting {
 	uint64_t logins, login_failures, rejected_votes, unauthorized;
 };
 
-static const char *const names[] = { "Aurora", "Blaze", "Comet", "Delta", "Echo",
-				     "Falcon", "Galaxy", "Horizon", "Indigo", "Juniper" };
+static const char *const names[] = {"Aurora", "Blaze",	"Comet",   "Delta",  "Echo",
+				    "Falcon", "Galaxy", "Horizon", "Indigo", "Juniper"};
 
 static int64_t wall_ms(void)
 {
@@ -196,7 +196,8 @@ static uint32_t authenticate(struct voting *v, const struct srv_request *rq,
 	r = sess_find(v, tok, (size_t)len, rq->now_us, &user);
 	if (r <= 0) {
 		v->unauthorized++;
-		srv_reply_error(rs, 401, r < 0 ? "session expired: log in again" : "unknown session");
+		srv_reply_error(rs, 401,
+				r < 0 ? "session expired: log in again" : "unknown session");
 		return 0;
 	}
 	return user;
@@ -236,7 +237,8 @@ static void login(struct voting *v, const struct srv_request *rq, struct srv_res
 	u = json_object_get(body, "user");
 	p = json_object_get(body, "password");
 	if (!json_is_string(u) || !json_is_string(p)) {
-		srv_reply_error(rs, 400, "login: expected {\"user\": string, \"password\": string}");
+		srv_reply_error(rs, 400,
+				"login: expected {\"user\": string, \"password\": string}");
 		goto out;
 	}
 	user = parse_user(v, json_string_value(u), json_string_length(u));
@@ -295,7 +297,7 @@ static void maybe_compact(struct srv *s, struct voting *v)
 	char *err = NULL;
 
 	journal_get_stats(s->journal, &st);
-	if (st.file_records < v->compact_min || st.file_records < 4 * live)
+	if (st.file_records < v->compact_min || st.file_records < 2 * live)
 		return;
 	if (journal_compact(s->journal, snapshot_cb, v, &err) < 0) {
 		log_error("voting: compaction failed (journal left as it was): %s", err);
@@ -386,8 +388,9 @@ static void credit(struct srv *s, struct voting *v, uint32_t user, const struct 
 	t = json_object_get(body, "txn");
 	a = json_object_get(body, "amount");
 	if (!json_is_string(t) || !wallet_txn_ok(json_string_value(t), json_string_length(t))) {
-		srv_reply_error(rs, 400, "txn: expected a string of 1 to %d printable characters "
-					 "without spaces",
+		srv_reply_error(rs, 400,
+				"txn: expected a string of 1 to %d printable characters "
+				"without spaces",
 				WALLET_TXN_MAX);
 		goto out;
 	}
@@ -407,15 +410,17 @@ static void credit(struct srv *s, struct voting *v, uint32_t user, const struct 
 			 WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
 		fatal(err);
 	if (res.outcome == WALLET_OK || res.outcome == WALLET_REPLAY) {
-		buf_printf(&rs->body, "{\"ok\":true,\"amount\":%lld,\"balance\":%lld,\"replayed\":%s}\n",
+		buf_printf(&rs->body,
+			   "{\"ok\":true,\"amount\":%lld,\"balance\":%lld,\"replayed\":%s}\n",
 			   (long long)res.amount, (long long)res.balance,
 			   res.outcome == WALLET_REPLAY ? "true" : "false");
 		if (res.outcome == WALLET_OK)
 			maybe_compact(s, v);
 	} else if (res.outcome == WALLET_TXN_CONFLICT) {
 		rs->status = 409;
-		buf_printf(&rs->body, "{\"ok\":false,\"error\":\"txn already used for a different "
-				      "amount\",\"balance\":%lld}\n",
+		buf_printf(&rs->body,
+			   "{\"ok\":false,\"error\":\"txn already used for a different "
+			   "amount\",\"balance\":%lld}\n",
 			   (long long)res.balance);
 	} else {
 		srv_reply_error(rs, 400, "amount: the balance would overflow");
@@ -456,9 +461,9 @@ static void audit(struct voting *v, struct srv_response *rs)
 		free(err);
 		return;
 	}
-	buf_printf(&rs->body, "{\"ok\":true,\"wallets\":%llu,\"transactions\":%llu,\"votes\":%llu}\n",
-		   (unsigned long long)nw, (unsigned long long)nt,
-		   (unsigned long long)v->total_votes);
+	buf_printf(
+	    &rs->body, "{\"ok\":true,\"wallets\":%llu,\"transactions\":%llu,\"votes\":%llu}\n",
+	    (unsigned long long)nw, (unsigned long long)nt, (unsigned long long)v->total_votes);
 }
 
 static void voting_handle(struct srv *s, const struct srv_request *rq, struct srv_response *rs)
@@ -514,8 +519,9 @@ static int replay_cb(void *ctx, unsigned type, const uint8_t *data, size_t len, 
 		cand = journal_get_i64(&r);
 		seq = journal_get_i64(&r);
 		if (r.bad || cand < 1 || cand > v->candidates)
-			return err_set(err, "vote for candidate %lld, but there are %ld (was "
-					    "--candidates changed?)",
+			return err_set(err,
+				       "vote for candidate %lld, but there are %ld (was "
+				       "--candidates changed?)",
 				       (long long)cand, v->candidates);
 		v->votes[cand - 1]++;
 		v->total_votes++;
@@ -530,8 +536,9 @@ static int replay_cb(void *ctx, unsigned type, const uint8_t *data, size_t len, 
 		v->vote_seq = (uint64_t)journal_get_i64(&r);
 		n = journal_get_u32(&r);
 		if (r.bad || n != (uint32_t)v->candidates)
-			return err_set(err, "tally of %u candidates, but there are %ld (was "
-					    "--candidates changed?)",
+			return err_set(err,
+				       "tally of %u candidates, but there are %ld (was "
+				       "--candidates changed?)",
 				       n, v->candidates);
 		v->total_votes = 0;
 		for (uint32_t i = 0; i < n; i++) {
@@ -571,8 +578,8 @@ static int parse_long(const char *opt, const char *val, long lo, long hi, long *
 	errno = 0;
 	x = strtol(val, &end, 10);
 	if (errno || end == val || *end || x < lo || x > hi)
-		return err_set(err, "--%s: expected a number from %ld to %ld, got '%s'", opt, lo, hi,
-			       val);
+		return err_set(err, "--%s: expected a number from %ld to %ld, got '%s'", opt, lo,
+			       hi, val);
 	*out = x;
 	return 0;
 }
@@ -618,8 +625,9 @@ static int voting_option(struct srv *s, const char *name, const char *value, cha
 		else
 			mult = -1;
 		if (errno || end == value || mult < 0 || x <= 0 || x * mult > 86400e6 * 365)
-			return err_set(err, "--session-ttl: expected a duration like 30m or 10s, "
-					    "got '%s'",
+			return err_set(err,
+				       "--session-ttl: expected a duration like 30m or 10s, "
+				       "got '%s'",
 				       value);
 		v->ttl_us = (int64_t)(x * mult);
 		return 0;
@@ -700,21 +708,21 @@ static void voting_fini(struct srv *s)
 }
 
 static const struct srv_option voting_options[] = {
-	{ "accounts", 1, "--accounts N          seeded users user1..userN, password pw-userI (1000)" },
-	{ "initial-credits", 1, "--initial-credits K   credits each account starts with (5)" },
-	{ "candidates", 1, "--candidates N        candidates 1..N (5)" },
-	{ "session-ttl", 1, "--session-ttl D       session lifetime (30m)" },
-	{ "compact-min", 1, "--compact-min N       compact the journal only past N records (100000)" },
-	{ NULL, 0, NULL },
+    {"accounts", 1, "--accounts N          seeded users user1..userN, password pw-userI (1000)"},
+    {"initial-credits", 1, "--initial-credits K   credits each account starts with (5)"},
+    {"candidates", 1, "--candidates N        candidates 1..N (5)"},
+    {"session-ttl", 1, "--session-ttl D       session lifetime (30m)"},
+    {"compact-min", 1, "--compact-min N       compact the journal only past N records (100000)"},
+    {NULL, 0, NULL},
 };
 
 const struct srv_service srv_voting_service = {
-	.name = "voting",
-	.summary = "voting: login, candidates, balance, vote (debits a credit), credit, results",
-	.options = voting_options,
-	.option = voting_option,
-	.init = voting_init,
-	.handle = voting_handle,
-	.metrics = voting_metrics,
-	.fini = voting_fini,
+    .name = "voting",
+    .summary = "voting: login, candidates, balance, vote (debits a credit), credit, results",
+    .options = voting_options,
+    .option = voting_option,
+    .init = voting_init,
+    .handle = voting_handle,
+    .metrics = voting_metrics,
+    .fini = voting_fini,
 };

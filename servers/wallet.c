@@ -8,7 +8,7 @@
  *   GET  /audit                                              {"ok","wallets","transactions"}
  *
  * A replayed txn returns the original result with "replayed": true. The journal is compacted
- * when it holds more than four times the live records (and at least --compact-min records). */
+ * when it holds more than twice the live records (and at least --compact-min records). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -50,7 +50,8 @@ static int parse_body(const struct srv_request *rq, struct srv_response *rs, cha
 		goto out;
 	}
 	if (!wallet_txn_ok(json_string_value(t), json_string_length(t))) {
-		srv_reply_error(rs, 400, "txn: expected 1 to %d printable characters without spaces",
+		srv_reply_error(rs, 400,
+				"txn: expected 1 to %d printable characters without spaces",
 				WALLET_TXN_MAX);
 		goto out;
 	}
@@ -86,7 +87,7 @@ static void maybe_compact(struct srv *s, struct wallet_srv *w)
 
 	journal_get_stats(s->journal, &st);
 	live = w->ws.count + w->ws.live_txns;
-	if (st.file_records < w->compact_min || st.file_records < 4 * live)
+	if (st.file_records < w->compact_min || st.file_records < 2 * live)
 		return;
 	if (journal_compact(s->journal, snapshot_cb, &w->ws, &err) < 0) {
 		log_error("wallet: compaction failed (journal left as it was): %s", err);
@@ -125,8 +126,9 @@ static void move(struct srv *s, struct wallet_srv *w, const char *id, size_t idl
 		buf_append_json_str(&rs->body, id, idlen);
 		buf_append_str(&rs->body, ",\"txn\":");
 		buf_append_json_str(&rs->body, txn, txnlen);
-		buf_printf(&rs->body, ",\"amount\":%lld,\"balance\":%lld,\"index\":%llu,"
-				      "\"replayed\":%s}\n",
+		buf_printf(&rs->body,
+			   ",\"amount\":%lld,\"balance\":%lld,\"index\":%llu,"
+			   "\"replayed\":%s}\n",
 			   (long long)(res.amount < 0 ? -res.amount : res.amount),
 			   (long long)res.balance, (unsigned long long)res.index,
 			   res.outcome == WALLET_REPLAY ? "true" : "false");
@@ -151,8 +153,8 @@ static void move(struct srv *s, struct wallet_srv *w, const char *id, size_t idl
 	}
 }
 
-static int parse_u64(const char *query, const char *name, uint64_t def, uint64_t max,
-		     uint64_t *out, struct srv_response *rs)
+static int parse_u64(const char *query, const char *name, uint64_t def, uint64_t max, uint64_t *out,
+		     struct srv_response *rs)
 {
 	char v[32];
 	char *end;
@@ -328,17 +330,17 @@ static void wallet_fini(struct srv *s)
 }
 
 static const struct srv_option wallet_options[] = {
-	{ "compact-min", 1, "--compact-min N       compact the journal only past N records (100000)" },
-	{ NULL, 0, NULL },
+    {"compact-min", 1, "--compact-min N       compact the journal only past N records (100000)"},
+    {NULL, 0, NULL},
 };
 
 const struct srv_service srv_wallet_service = {
-	.name = "wallet",
-	.summary = "credit balances with idempotent credits/debits, history and audit",
-	.options = wallet_options,
-	.option = wallet_option,
-	.init = wallet_init,
-	.handle = wallet_handle,
-	.metrics = wallet_metrics,
-	.fini = wallet_fini,
+    .name = "wallet",
+    .summary = "credit balances with idempotent credits/debits, history and audit",
+    .options = wallet_options,
+    .option = wallet_option,
+    .init = wallet_init,
+    .handle = wallet_handle,
+    .metrics = wallet_metrics,
+    .fini = wallet_fini,
 };

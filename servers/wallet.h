@@ -24,15 +24,15 @@
 #include "common/buf.h"
 #include "servers/journal.h"
 
-#define WALLET_REC_TXN 1
+#define WALLET_REC_TXN	1
 #define WALLET_REC_FOLD 2
 #define WALLET_REC_BASE 3
 
-#define WALLET_ID_MAX 64
-#define WALLET_TXN_MAX 64
-#define WALLET_RECENT_MAX 512
+#define WALLET_ID_MAX	   64
+#define WALLET_TXN_MAX	   64
+#define WALLET_RECENT_MAX  512
 #define WALLET_RECENT_FOLD 256
-#define WALLET_MAX_AMOUNT 1000000000000LL
+#define WALLET_MAX_AMOUNT  1000000000000LL
 
 struct wallet_txn {
 	int64_t amount; /* > 0 credit, < 0 debit */
@@ -46,8 +46,8 @@ struct wallet {
 	char id[WALLET_ID_MAX + 1];
 	uint8_t id_len;
 	int64_t balance;
-	int64_t cp_balance;  /* checkpoint: balance before the recent transactions */
-	uint64_t cp_count;   /* transactions folded into the checkpoint */
+	int64_t cp_balance; /* checkpoint: balance before the recent transactions */
+	uint64_t cp_count;  /* transactions folded into the checkpoint */
 	struct wallet_txn *recent;
 	uint32_t nrecent, caprecent;
 	uint16_t *hidx; /* txn hash over recent: index + 1, 0 = empty */
@@ -62,8 +62,8 @@ struct wallet_store {
 };
 
 enum wallet_outcome {
-	WALLET_OK = 0,       /* applied now */
-	WALLET_REPLAY,       /* txn seen before with the same amount: the original result */
+	WALLET_OK = 0,	     /* applied now */
+	WALLET_REPLAY,	     /* txn seen before with the same amount: the original result */
 	WALLET_INSUFFICIENT, /* a debit over the balance: nothing applied */
 	WALLET_TXN_CONFLICT, /* txn seen before with a different amount */
 	WALLET_OVERFLOW,     /* the balance would leave the int64 range */
@@ -71,9 +71,9 @@ enum wallet_outcome {
 
 struct wallet_result {
 	enum wallet_outcome outcome;
-	int64_t amount;  /* of the transaction (the original one on a replay) */
+	int64_t amount;	 /* of the transaction (the original one on a replay) */
 	int64_t balance; /* after it; the current balance when nothing was applied */
-	uint64_t index;  /* position in the wallet's full history (0-based) */
+	uint64_t index;	 /* position in the wallet's full history (0-based) */
 };
 
 void wallet_store_init(struct wallet_store *ws);

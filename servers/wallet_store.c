@@ -148,7 +148,8 @@ static struct wallet_txn *hash_find(const struct wallet *w, const char *txn, siz
 {
 	if (!w->hidx)
 		return NULL;
-	for (size_t i = hash_bytes(txn, len) & (WALLET_HASH - 1);; i = (i + 1) & (WALLET_HASH - 1)) {
+	for (size_t i = hash_bytes(txn, len) & (WALLET_HASH - 1);;
+	     i = (i + 1) & (WALLET_HASH - 1)) {
 		uint16_t v = w->hidx[i];
 		struct wallet_txn *t;
 
@@ -222,11 +223,10 @@ static int encode_txn(struct buf *b, const struct wallet *w, const char *txn, si
 		      int64_t amount, int64_t balance_after, int64_t time_ms)
 {
 	return journal_put_str(b, w->id, w->id_len) < 0 || journal_put_str(b, txn, txnlen) < 0 ||
-			       journal_put_i64(b, amount) < 0 ||
-			       journal_put_i64(b, balance_after) < 0 ||
-			       journal_put_i64(b, time_ms) < 0
-		       ? -1
-		       : 0;
+		       journal_put_i64(b, amount) < 0 || journal_put_i64(b, balance_after) < 0 ||
+		       journal_put_i64(b, time_ms) < 0
+		   ? -1
+		   : 0;
 }
 
 int wallet_apply(struct wallet_store *ws, struct journal *j, const char *id, size_t idlen,
@@ -422,13 +422,15 @@ int wallet_audit(struct wallet_store *ws, uint64_t *wallets, uint64_t *txns, cha
 		for (uint32_t k = 0; k < w->nrecent; k++) {
 			bal += w->recent[k].amount;
 			if (bal != w->recent[k].balance_after || bal < 0)
-				return err_set(err, "wallet %s: transaction %s leaves %lld, recorded %lld",
-					       w->id, w->recent[k].txn, (long long)bal,
-					       (long long)w->recent[k].balance_after);
+				return err_set(
+				    err, "wallet %s: transaction %s leaves %lld, recorded %lld",
+				    w->id, w->recent[k].txn, (long long)bal,
+				    (long long)w->recent[k].balance_after);
 		}
 		if (bal != w->balance)
-			return err_set(err, "wallet %s: balance %lld but checkpoint %lld + history "
-					    "gives %lld",
+			return err_set(err,
+				       "wallet %s: balance %lld but checkpoint %lld + history "
+				       "gives %lld",
 				       w->id, (long long)w->balance, (long long)w->cp_balance,
 				       (long long)bal);
 		if (w->balance < 0)
@@ -465,7 +467,8 @@ void wallet_history_json(const struct wallet *w, uint64_t offset, uint64_t limit
 		buf_printf(out, "%s{\"index\":%llu,\"txn\":", n ? "," : "", (unsigned long long)i);
 		buf_append_json_str(out, t->txn, t->txn_len);
 		buf_printf(out, ",\"amount\":%lld,\"balance\":%lld,\"time_ms\":%lld}",
-			   (long long)t->amount, (long long)t->balance_after, (long long)t->time_ms);
+			   (long long)t->amount, (long long)t->balance_after,
+			   (long long)t->time_ms);
 	}
 	buf_append_str(out, "]}\n");
 }

@@ -9,10 +9,14 @@
 #                        with its own ed25519 host key, on a free port (port 22 inside a
 #                        namespace), sets NAME_PORT and NAME_PID, appends the host key to
 #                        DIR/known_hosts, and kills it on exit. Sessions get DIR/bin first on
-#                        PATH (sshd_config SetEnv), so the stub agent is found remotely.
+#                        PATH (sshd_config SetEnv), so the stub agent is found remotely, and
+#                        TMPDIR=DIR/tmp, so the per-run remote directories land there.
+#                        SSHD_MAX_SESSIONS and SSHD_MAX_STARTUPS set sshd's MaxSessions and
+#                        MaxStartups (default 64 and 100 here).
 # netns_make N           builds N network namespaces, each with a veth pair: 10.X.i.1 on our
 #                        side, 10.X.i.2 inside (X picked per test run); sets NS_NAME[i],
-#                        NS_ADDR[i], NS_VETH[i] (our end, to cut the link) for i in 1..N.
+#                        NS_ADDR[i], NS_VETH[i] (our end, to cut the link), NS_GW[i] (our
+#                        address on it) for i in 1..N.
 #                        Everything is removed on exit. Skips the test (77) with a clear
 #                        message when namespaces are refused.
 #
@@ -44,7 +48,7 @@ sshd_version_of_tree() {
 sshd_keys() {
   local dir=$1
   sshd_require
-  mkdir -p "$dir/bin"
+  mkdir -p "$dir/bin" "$dir/tmp"
   chmod 755 "$dir" "$dir/bin"
   ssh-keygen -q -t ed25519 -N '' -C barrage-test-user -f "$dir/id_ed25519"
   cp "$dir/id_ed25519.pub" "$dir/authorized_keys"
@@ -94,13 +98,13 @@ UsePAM no
 UseDNS no
 Subsystem sftp internal-sftp
 # SHLVL=1 keeps bash from sourcing ~/.bashrc for ssh commands (slow on dev machines).
-SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin SHLVL=1
+SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin SHLVL=1 TMPDIR=$dir/tmp
 LogLevel ERROR
-MaxSessions 64
+MaxSessions ${SSHD_MAX_SESSIONS:-64}
 # A client that vanishes is dropped after ~3 s, so its agents see stdin EOF.
 ClientAliveInterval 1
 ClientAliveCountMax 3
-MaxStartups 100
+MaxStartups ${SSHD_MAX_STARTUPS:-100}
 EOF
   local run=()
   [ -n "$ns" ] && run=(ip netns exec "$ns")
@@ -127,7 +131,7 @@ netns_make() {
   [ "$(id -u)" = 0 ] || skip "SKIP: network namespaces need root"
   command -v ip >/dev/null || skip "SKIP: iproute2 (ip) not installed"
   tag=$(( ($$ % 200) + 20 ))
-  NS_NAME=() NS_ADDR=() NS_VETH=()
+  NS_NAME=() NS_ADDR=() NS_VETH=() NS_GW=()
   for ((i = 1; i <= n; i++)); do
     ns="brg$$-$i"
     veth="brg$$h$i"
@@ -143,9 +147,13 @@ netns_make() {
     ip -n "$ns" addr add "10.$tag.$i.2/30" dev "brg$$n$i"
     ip -n "$ns" link set "brg$$n$i" up
     ip -n "$ns" link set lo up
+    # Back to us for everything else: the namespace reaches our end of every veth (a target
+    # bound to 10.X.1.1 serves all namespaces) and nothing beyond, as we do not forward.
+    ip -n "$ns" route add default via "10.$tag.$i.1"
     NS_NAME[$i]=$ns
     NS_ADDR[$i]=10.$tag.$i.2
     NS_VETH[$i]=$veth
+    NS_GW[$i]=10.$tag.$i.1
   done
 }
 
@@ -166,3 +174,4 @@ hosts_check() {
     "$SSH_DRIVER" hosts check "$@"
   fi
 }
+

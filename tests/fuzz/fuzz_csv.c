@@ -19,7 +19,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		return 0;
 	count = 1 + (data[0] & 3);
 	index = (size_t)(data[0] >> 2) % count;
-	if (csv_parse_part("fuzz.csv", (const char *)data + 1, size - 1, index, count, &c, &err) < 0) {
+	if (csv_parse_part("fuzz.csv", (const char *)data + 1, size - 1, index, count, &c, &err) <
+	    0) {
 		if (!err)
 			abort();
 		free(err);

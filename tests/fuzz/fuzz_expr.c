@@ -10,10 +10,11 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
-static int lookup(void *ctx, const char *name, size_t len, const char **val, size_t *vlen, size_t *count)
+static int lookup(void *ctx, const char *name, size_t len, const char **val, size_t *vlen,
+		  size_t *count)
 {
-	static const char *const vars[][2] = { { "token", "abc" }, { "n", "5" }, { "zero", "0" },
-					       { "items", "x" },   { "d.col", "-1.5e3" } };
+	static const char *const vars[][2] = {
+	    {"token", "abc"}, {"n", "5"}, {"zero", "0"}, {"items", "x"}, {"d.col", "-1.5e3"}};
 	size_t i;
 
 	(void)ctx;
@@ -32,7 +33,7 @@ static int lookup(void *ctx, const char *name, size_t len, const char **val, siz
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	uint64_t rng = 1;
-	struct expr_env env = { .lookup = lookup, .rng = &rng, .user_id = 7, .now_ms = 1000 };
+	struct expr_env env = {.lookup = lookup, .rng = &rng, .user_id = 7, .now_ms = 1000};
 	struct expr *e = NULL;
 	char *err = NULL;
 	size_t col = 0, i;

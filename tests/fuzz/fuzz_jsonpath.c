@@ -23,7 +23,8 @@ static void sink(void *ctx, const char *val, size_t len)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-	static const char fallback[] = "{\"a\":[1,{\"b\":\"x\"},[true,null]],\"c\":{\"d\":2.5,\"e\":\"y\"}}";
+	static const char fallback[] =
+	    "{\"a\":[1,{\"b\":\"x\"},[true,null]],\"c\":{\"d\":2.5,\"e\":\"y\"}}";
 	const uint8_t *nl = memchr(data, '\n', size);
 	size_t plen = nl ? (size_t)(nl - data) : size;
 	char *path = malloc(plen + 1);

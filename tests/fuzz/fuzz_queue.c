@@ -82,8 +82,11 @@ static void one(const char *req, size_t len)
 	static const struct {
 		const char *name;
 		enum srv_method m;
-	} methods[] = { { "GET", SRV_GET }, { "POST", SRV_POST }, { "PUT", SRV_PUT },
-			{ "DELETE", SRV_DELETE }, { "HEAD", SRV_HEAD } };
+	} methods[] = {{"GET", SRV_GET},
+		       {"POST", SRV_POST},
+		       {"PUT", SRV_PUT},
+		       {"DELETE", SRV_DELETE},
+		       {"HEAD", SRV_HEAD}};
 	char target[1024], query[1024];
 	const char *sp = memchr(req, ' ', len), *nl, *q;
 	struct srv_request rq;

@@ -17,10 +17,12 @@ base=http://127.0.0.1:$q_PORT
 w=$TEST_DIR/work
 mkdir -p "$w"
 
-# Preload: one curl, 1000 enqueues on one connection, so the counter passes a checkpoint.
+# Preload: one curl, 1000 enqueues over up to 50 parallel connections (so group commit can
+# batch them), so the counter passes a checkpoint.
 urls=()
 for _ in $(seq 1 1000); do urls+=("$base/queues/sms/messages"); done
-curl -s --max-time 60 -H 'Content-Type: application/json' -d '{"body":"pre"}' "${urls[@]}" |
+echo "$(date +%T) preload"
+curl -s -Z --parallel-max 50 --max-time 100 -H 'Content-Type: application/json' -d '{"body":"pre"}' "${urls[@]}" |
   grep -o '"key":"[^"]*"' | cut -d'"' -f4 >"$w/enq.pre"
 [ "$(wc -l <"$w/enq.pre")" -eq 1000 ] || fail "preload: $(wc -l <"$w/enq.pre") of 1000 acknowledged"
 
@@ -28,6 +30,7 @@ producer() { # ID: 40 batches of 10 enqueues; records each key answered with 201
   local id=$1 b i u=()
   for i in $(seq 1 10); do u+=("$base/queues/sms/messages"); done
   for b in $(seq 1 40); do
+    [ -e "$w/stop" ] && break
     curl -s --max-time 10 -H 'Content-Type: application/json' -d "{\"body\":{\"p\":$id,\"b\":$b}}" \
       "${u[@]}" 2>/dev/null | grep -o '"key":"[^"]*"' | cut -d'"' -f4 >>"$w/enq.$id" || true
   done
@@ -36,6 +39,7 @@ producer() { # ID: 40 batches of 10 enqueues; records each key answered with 201
 consumer() { # ID: 150 rounds of claim + ack
   local id=$1 r keys body resp
   for r in $(seq 1 150); do
+    [ -e "$w/stop" ] && break
     curl -s --max-time 10 -X POST "$base/queues/sms/claim?max=20&lease=60s" >"$w/claim.$id" \
       2>/dev/null || { sleep 0.05; continue; }
     keys=$(jq -r '.messages[].key' "$w/claim.$id" 2>/dev/null) || continue
@@ -53,15 +57,22 @@ consumer() { # ID: 150 rounds of claim + ack
   done
 }
 
+echo "$(date +%T) load"
 jobs_=()
 for id in 1 2 3; do producer "$id" & jobs_+=($!); done
 for id in 1 2; do consumer "$id" & jobs_+=($!); done
-# The kill: at a random moment between 0.5 s and 3 s into the load.
-sleep "$(( RANDOM % 6 / 2 )).$(( RANDOM % 10 ))"
-sleep 0.5
+# The kill: at a random moment once the load is under way (some acks confirmed, so there is
+# something to check on both sides; at most 20 s of waiting on a slow machine), then 0-1.5 s.
+for _ in $(seq 1 200); do
+  [ "$(cat "$w"/acked.* 2>/dev/null | wc -l)" -ge 40 ] && break
+  sleep 0.1
+done
+sleep "$(( RANDOM % 2 )).$(( RANDOM % 10 ))"
 kill -9 "$q_PID"
-echo "killed the server at a random moment"
+echo "$(date +%T) killed the server at a random moment"
+touch "$w/stop" # clients finish what they were doing (and record it) and stop
 wait "${jobs_[@]}" 2>/dev/null || true
+echo "$(date +%T) clients done"
 [ ! -s "$w/errors" ] || fail "$(cat "$w/errors")"
 
 cat "$w"/enq.* | sort >"$w/E"
@@ -85,6 +96,7 @@ counter=$(awk '$1=="queue_counter"{print $2}' "$w/metrics")
 [ "$(( ckpt + walked ))" -eq "$counter" ] || fail "walk: checkpoint $ckpt + walked $walked != counter $counter"
 echo "recovery: checkpoint $ckpt, walked $walked keys to counter $counter"
 
+echo "$(date +%T) drain"
 # Drain everything that survived, acking as we go.
 : >"$w/R"
 for _ in $(seq 1 100); do

@@ -3,7 +3,7 @@
 # enqueue, claim with lease, ack, stats, /health, /metrics) and every error case (malformed
 # JSON, wrong types, unknown fields, oversize bodies, bad max/lease/not_before, bad queue names,
 # unknown routes, wrong methods) gets the right status and a JSON error, and the server stays up.
-# timeout: 120
+# timeout: 200
 source "$(dirname "$0")/../lib.sh"
 
 start_server q queue --tls-listen 127.0.0.1:0 --data-dir "$TEST_DIR/data"
@@ -111,6 +111,10 @@ for base in "http://127.0.0.1:$q_PORT" "https://127.0.0.1:$q_TLS_PORT"; do
   req POST "$base/queues/$qn/claim?max=-3"; expect 400 max-negative
   req POST "$base/queues/$qn/claim?max=abc"; expect 400 max-text
   req POST "$base/queues/$qn/claim?max="; expect 400 max-empty
+  req POST "$base/queues/$qn/claim?max"; expect 400 max-no-value
+  req POST "$base/queues/$qn/claim?max=$(printf '1%.0s' $(seq 1 100))"; expect 400 max-very-long
+  req POST "$base/queues/$qn/claim?lease=$(printf '9%.0s' $(seq 1 100))s"; expect 400 lease-very-long
+  req POST "$base/queues/$qn/claim?xmax=5&leasex=1"; expect 200 unrelated-parameters
   req POST "$base/queues/$qn/claim?lease=30"; expect 400 lease-no-unit
   req POST "$base/queues/$qn/claim?lease=0s"; expect 400 lease-zero
   req POST "$base/queues/$qn/claim?lease=2d"; expect 400 lease-unit

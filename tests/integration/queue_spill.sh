@@ -2,13 +2,14 @@
 # Paging past the memory bound: with --max-memory-messages 5, bodies beyond five go to the
 # spill file and come back intact and in order when claimed, also after a kill -9 and
 # recovery; once nothing paged out is alive the spill file is emptied.
+# (--sync none keeps it quick: a kill -9 loses nothing already written; fsync is queue_crash.sh's subject.)
 # timeout: 90
 source "$(dirname "$0")/../lib.sh"
 
 data=$TEST_DIR/data
 m() { curl -s "http://127.0.0.1:$1/metrics" | awk -v k="$2" '$1==k{print $2}'; }
 
-start_server a queue --data-dir "$data" --max-memory-messages 5
+start_server a queue --data-dir "$data" --sync none --max-memory-messages 5
 for i in $(seq 1 50); do
   curl -s -X POST -d "{\"body\":{\"n\":$i,\"text\":\"message number $i\"}}" \
     "http://127.0.0.1:$a_PORT/queues/p/messages" >/dev/null
@@ -24,7 +25,7 @@ curl -s -X POST -d "$(jq -c '{keys: [.messages[].key]}' "$TEST_DIR/c1.json")" \
 assert_json "$TEST_DIR/a1.json" '.acked == 20'
 kill -9 "$a_PID"; sleep 0.2
 
-start_server b queue --data-dir "$data" --max-memory-messages 5
+start_server b queue --data-dir "$data" --sync none --max-memory-messages 5
 [ "$(m "$b_PORT" queue_live)" = 30 ] || fail "live after restart: $(m "$b_PORT" queue_live)"
 [ "$(m "$b_PORT" queue_in_memory)" -le 5 ] || fail "recovery kept more than 5 bodies in memory"
 [ "$(m "$b_PORT" queue_spilled)" -ge 30 ] || fail "recovery did not page out"

@@ -76,6 +76,29 @@ tail -1 "$TEST_DIR/rec.jsonl" >"$TEST_DIR/last.json"
 assert_json "$TEST_DIR/last.json" '.method == "POST" and .url == "/rec/me?q=1" and .headers["x-trace"] == "abc" and .body == "{\"k\":1}"'
 jq -e . "$TEST_DIR/rec.jsonl" >/dev/null || fail "record file is not JSON lines"
 
+# Raw HTTP/1.1: pipelined requests are answered in order (HEAD without a body), HTTP/1.0
+# closes after its reply, a malformed request line gets 400, a chunked request body 501, and
+# Expect: 100-continue is honoured.
+raw() { # BYTES -> the server's answer until it closes (bounded by timeout)
+  exec 3<>"/dev/tcp/127.0.0.1/$t_PORT"
+  printf "$1" >&3
+  timeout 5 cat <&3 || true
+  exec 3<&-
+}
+raw 'GET /a?size=3 HTTP/1.1\r\nHost: x\r\n\r\nGET /b?status=404 HTTP/1.1\r\nHost: x\r\n\r\nHEAD /c?size=10 HTTP/1.1\r\nHost: x\r\n\r\nGET /d HTTP/1.0\r\n\r\n' >"$TEST_DIR/pipe.txt"
+grep -ao 'HTTP/1.1 [0-9]*' "$TEST_DIR/pipe.txt" | awk '{print $2}' | paste -sd, >"$TEST_DIR/codes"
+assert_eq "$(cat "$TEST_DIR/codes")" "200,404,200,200" "pipelined statuses in order"
+grep -q 'xxxHTTP/1.1 404' "$TEST_DIR/pipe.txt" || fail "pipelined bodies not framed as expected"
+grep -q 'Connection: close' "$TEST_DIR/pipe.txt" || fail "HTTP/1.0 reply without Connection: close"
+raw 'BAD\r\n\r\n' | grep -q '^HTTP/1.1 400' || fail "malformed request line"
+raw 'POST /x HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n' | grep -q '^HTTP/1.1 501' || fail "chunked request body"
+raw 'GET /x HTTP/1.1\r\nContent-Length: abc\r\n\r\n' | grep -q '^HTTP/1.1 400' || fail "bad Content-Length"
+raw 'GET /x HTTP/1.1\r\nno colon here\r\n\r\n' | grep -q '^HTTP/1.1 400' || fail "bad header line"
+head -c 5000 /dev/zero | tr '\0' y >"$TEST_DIR/body5k"
+curl -s -v -X POST -H 'Expect: 100-continue' --data-binary @"$TEST_DIR/body5k" "$H/write" 2>"$TEST_DIR/expect.err" >/dev/null
+grep -q '< HTTP/1.1 100 Continue' "$TEST_DIR/expect.err" || fail "no 100 Continue"
+grep -q '< HTTP/1.1 200' "$TEST_DIR/expect.err" || fail "no reply after 100 Continue"
+
 # Oversized body: 413.
 head -c 2000000 /dev/zero | tr '\0' x >"$TEST_DIR/big"
 c=$(curl -s -o /dev/null -w '%{http_code}' -X POST --data-binary @"$TEST_DIR/big" "$H/write")

@@ -3,7 +3,7 @@
 # `barrage hosts check` against a real sshd on 127.0.0.1: a good host; a changed host key
 # (refused, naming host and both fingerprints, as a possible attack); an unknown key (refused,
 # then recorded with --accept-new-host-keys); a wrong user key; a closed port; a hosts file
-# error. Then, inside a network namespace of its own: no route, a black hole (connect timeout)
+# error; keys from ssh-agent and encrypted key files. Then, inside a network namespace of its own: no route, a black hole (connect timeout)
 # and a DNS failure.
 source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/sshd-fixture.sh"
@@ -23,8 +23,15 @@ assert_json "$TEST_DIR/ok.json" '.version == 1 and .ok == true and (.hosts | len
 assert_json "$TEST_DIR/ok.json" ".hosts[0].reachable and .hosts[0].auth and .hosts[0].agent_version == \"$VERSION\""
 assert_json "$TEST_DIR/ok.json" '.hosts[0].cpus >= 1 and .hosts[0].nofile > 0 and (.hosts[0].clock_offset_ms | type) == "number"'
 assert_json "$TEST_DIR/ok.json" '.hosts[0].problem == null and .hosts[0].system != null'
+# Same clock on both ends: the estimate's error is bounded by half the probe's round trip.
+assert_json "$TEST_DIR/ok.json" '(.hosts[0].clock_offset_ms | fabs) <= .hosts[0].rtt_ms / 2 + 0.5'
 check "$H" --known-hosts "$K/known_hosts" >"$TEST_DIR/ok.txt" || fail "table form failed"
 grep -q "root@127.0.0.1:$s1_PORT .* ok .* $VERSION" "$TEST_DIR/ok.txt" || fail "table: $(cat "$TEST_DIR/ok.txt")"
+# A hashed known_hosts (HashKnownHosts yes, Ubuntu's default) works the same.
+cp "$K/known_hosts" "$TEST_DIR/kh_hashed"
+ssh-keygen -q -H -f "$TEST_DIR/kh_hashed" 2>/dev/null
+grep -q '^|1|' "$TEST_DIR/kh_hashed" || fail "ssh-keygen -H did not hash"
+check "$H" --known-hosts "$TEST_DIR/kh_hashed" >/dev/null || fail "hashed known_hosts not understood"
 echo "ok: good host"
 
 # 2. The host key changed: refused, naming the host, both fingerprints, and the risk.
@@ -78,7 +85,29 @@ assert_eq "$rc" 2 "a bad hosts file must exit 2"
 grep -q "$TEST_DIR/bad:2:16: bad port '99999'" "$TEST_DIR/bad.err" || fail "hosts file error: $(cat "$TEST_DIR/bad.err")"
 echo "ok: hosts file error"
 
-# 7. Unreachable hosts, from inside a namespace of our own (only lo, plus a veth pair that
+# 7. Other ways to hold the key: ssh-agent (no -i, no default key files: HOME is empty), an
+# encrypted key file with no terminal (refused with advice), and on a terminal (asked for).
+eval "$(ssh-agent -s -a "$TEST_DIR/agent.sock")" >/dev/null
+_fixture_cleanup_cmds+=("kill -9 $SSH_AGENT_PID")
+ssh-add -q "$K/id_ed25519"
+mkdir -p "$TEST_DIR/home"
+HOME=$TEST_DIR/home hosts_check "$H" --known-hosts "$K/known_hosts" >"$TEST_DIR/agent.txt" 2>&1 \
+  || fail "authentication through ssh-agent failed: $(cat "$TEST_DIR/agent.txt")"
+ssh-keygen -q -t ed25519 -N 'open sesame' -f "$TEST_DIR/enc"
+cat "$TEST_DIR/enc.pub" >>"$K/authorized_keys"
+rc=0; SSH_AUTH_SOCK= setsid -w "$SSH_DRIVER" hosts check "$H" --known-hosts "$K/known_hosts" -i "$TEST_DIR/enc" </dev/null >"$TEST_DIR/enc.txt" 2>&1 || rc=$?
+assert_eq "$rc" 2 "an encrypted key without a terminal"
+grep -q "enc: the key is encrypted and there is no terminal.*ssh-add" "$TEST_DIR/enc.txt" || fail "encrypted key message: $(cat "$TEST_DIR/enc.txt")"
+if command -v script >/dev/null; then
+  printf 'open sesame\n' | SSH_AUTH_SOCK= script -qec "$SSH_DRIVER hosts check $H --known-hosts $K/known_hosts -i $TEST_DIR/enc" /dev/null >"$TEST_DIR/tty.txt" 2>&1 \
+    || fail "passphrase on a terminal: $(cat "$TEST_DIR/tty.txt")"
+  grep -q "Enter passphrase for key '$TEST_DIR/enc'" "$TEST_DIR/tty.txt" || fail "no passphrase prompt"
+  grep -q " ok " "$TEST_DIR/tty.txt" || fail "encrypted key not used: $(cat "$TEST_DIR/tty.txt")"
+fi
+unset SSH_AUTH_SOCK
+echo "ok: ssh-agent, encrypted key with and without a terminal"
+
+# 8. Unreachable hosts, from inside a namespace of our own (only lo, plus a veth pair that
 # swallows packets): no route, a black hole bounded by the connect timeout, a DNS failure.
 ns="brg$$-x"
 if ! ip netns add "$ns" 2>"$TEST_DIR/netns.err"; then

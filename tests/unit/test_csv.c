@@ -45,22 +45,24 @@ static void test_good(void **state)
 	static const struct {
 		const char *data, *want;
 	} cases[] = {
-		{ "user,password\nalice,pw1\nbob,pw2\n", "user,password;alice,pw1;bob,pw2" },
-		{ "user,password\r\nalice,pw1\r\nbob,pw2\r\n", "user,password;alice,pw1;bob,pw2" },
-		{ "user,password\nalice,pw1\nbob,pw2", "user,password;alice,pw1;bob,pw2" },
-		{ "user,password\ralice,pw1\r", "user,password;alice,pw1" },
-		{ "a,b\n\"x,y\",z\n", "a,b;x,y,z" },
-		{ "a,b\n\"say \"\"hi\"\"\",z\n", "a,b;say \"hi\",z" },
-		{ "a,b\n\"two\nlines\",z\n", "a,b;two\nlines,z" },
-		{ "a,b\n\"two\r\nlines\",z\r\n", "a,b;two\r\nlines,z" },
-		{ "\xef\xbb\xbf" "a,b\n1,2\n", "a,b;1,2" },
-		{ "\n\na,b\n\n1,2\n\n\n3,4\n", "a,b;1,2;3,4" },
-		{ "a,b,c\n,,\n1,,3\n", "a,b,c;,,;1,,3" },
-		{ "a,b\n\"\",\"\"\n", "a,b;," },
-		{ "a\n1\n2\n", "a;1;2" },
-		{ "a,b\n", "a,b" },
-		{ "a,b", "a,b" },
-		{ "\"a col\",b\n 1 , 2 \n", "a col,b; 1 , 2 " },
+	    {"user,password\nalice,pw1\nbob,pw2\n", "user,password;alice,pw1;bob,pw2"},
+	    {"user,password\r\nalice,pw1\r\nbob,pw2\r\n", "user,password;alice,pw1;bob,pw2"},
+	    {"user,password\nalice,pw1\nbob,pw2", "user,password;alice,pw1;bob,pw2"},
+	    {"user,password\ralice,pw1\r", "user,password;alice,pw1"},
+	    {"a,b\n\"x,y\",z\n", "a,b;x,y,z"},
+	    {"a,b\n\"say \"\"hi\"\"\",z\n", "a,b;say \"hi\",z"},
+	    {"a,b\n\"two\nlines\",z\n", "a,b;two\nlines,z"},
+	    {"a,b\n\"two\r\nlines\",z\r\n", "a,b;two\r\nlines,z"},
+	    {"\xef\xbb\xbf"
+	     "a,b\n1,2\n",
+	     "a,b;1,2"},
+	    {"\n\na,b\n\n1,2\n\n\n3,4\n", "a,b;1,2;3,4"},
+	    {"a,b,c\n,,\n1,,3\n", "a,b,c;,,;1,,3"},
+	    {"a,b\n\"\",\"\"\n", "a,b;,"},
+	    {"a\n1\n2\n", "a;1;2"},
+	    {"a,b\n", "a,b"},
+	    {"a,b", "a,b"},
+	    {"\"a col\",b\n 1 , 2 \n", "a col,b; 1 , 2 "},
 	};
 	struct buf out;
 	size_t i;
@@ -87,20 +89,22 @@ static void test_errors(void **state)
 	static const struct {
 		const char *data, *msg;
 	} cases[] = {
-		{ "", "accounts.csv: empty file" },
-		{ "\n\r\n\n", "accounts.csv: no header row (the file has only empty lines)" },
-		{ "\xef\xbb\xbf", "accounts.csv: no header row (the file has only empty lines)" },
-		{ "user,password\nalice,pw\nbob,pw,x\n", "accounts.csv:3: 3 fields, the header has 2" },
-		{ "user,password\nalice\n", "accounts.csv:2: 1 field, the header has 2" },
-		{ "user,password\n\n\nalice,pw\r\n\r\nbob\r\n", "accounts.csv:6: 1 field, the header has 2" },
-		{ "a,b\n\"x\ny\",1\n1,2,3\n", "accounts.csv:4: 3 fields, the header has 2" },
-		{ "a,b\n1,\"x\ny\n", "accounts.csv:2: unterminated quoted field (column 2)" },
-		{ "\"a,b\n", "accounts.csv:1: unterminated quoted field (column 1)" },
-		{ "a,b\n1,x\"y\n", "accounts.csv:2: quote inside an unquoted field (column 2); quote the whole field and double the quote" },
-		{ "a,b\n\"x\"y,1\n", "accounts.csv:2: text after the closing quote of column 1" },
-		{ "user,pass,user\n", "accounts.csv:1: duplicate column name 'user' (columns 1 and 3)" },
-		{ "a,,c\n", "accounts.csv:1: column 2 of the header has no name" },
-		{ "a,b,\n", "accounts.csv:1: column 3 of the header has no name" },
+	    {"", "accounts.csv: empty file"},
+	    {"\n\r\n\n", "accounts.csv: no header row (the file has only empty lines)"},
+	    {"\xef\xbb\xbf", "accounts.csv: no header row (the file has only empty lines)"},
+	    {"user,password\nalice,pw\nbob,pw,x\n", "accounts.csv:3: 3 fields, the header has 2"},
+	    {"user,password\nalice\n", "accounts.csv:2: 1 field, the header has 2"},
+	    {"user,password\n\n\nalice,pw\r\n\r\nbob\r\n",
+	     "accounts.csv:6: 1 field, the header has 2"},
+	    {"a,b\n\"x\ny\",1\n1,2,3\n", "accounts.csv:4: 3 fields, the header has 2"},
+	    {"a,b\n1,\"x\ny\n", "accounts.csv:2: unterminated quoted field (column 2)"},
+	    {"\"a,b\n", "accounts.csv:1: unterminated quoted field (column 1)"},
+	    {"a,b\n1,x\"y\n", "accounts.csv:2: quote inside an unquoted field (column 2); quote "
+			      "the whole field and double the quote"},
+	    {"a,b\n\"x\"y,1\n", "accounts.csv:2: text after the closing quote of column 1"},
+	    {"user,pass,user\n", "accounts.csv:1: duplicate column name 'user' (columns 1 and 3)"},
+	    {"a,,c\n", "accounts.csv:1: column 2 of the header has no name"},
+	    {"a,b,\n", "accounts.csv:1: column 3 of the header has no name"},
 	};
 	size_t i;
 
@@ -165,7 +169,8 @@ static void test_parts(void **state)
 		struct csv *c = NULL;
 		char *err = NULL;
 
-		assert_int_equal(csv_parse_part("t.csv", data.data, data.len, part, 3, &c, &err), 0);
+		assert_int_equal(csv_parse_part("t.csv", data.data, data.len, part, 3, &c, &err),
+				 0);
 		assert_int_equal(csv_total_rows(c), 10);
 		assert_int_equal(csv_nrows(c), part == 0 ? 4 : 3);
 		for (i = 0; i < csv_nrows(c); i++) {
@@ -250,8 +255,8 @@ static void test_load_file(void **state)
 static void test_prefixes(void **state)
 {
 	static const char *files[] = {
-		"\xef\xbb\xbfuser,password\r\n\"al,ice\",\"p\"\"w\"\r\n\r\nbob,\"x\ny\"\n",
-		"a,b,c\n1,2,3\n\"4\",\"\",6",
+	    "\xef\xbb\xbfuser,password\r\n\"al,ice\",\"p\"\"w\"\r\n\r\nbob,\"x\ny\"\n",
+	    "a,b,c\n1,2,3\n\"4\",\"\",6",
 	};
 	size_t i, n;
 
@@ -285,9 +290,10 @@ static void test_prefixes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_good),	cmocka_unit_test(test_errors),	  cmocka_unit_test(test_nul_in_header),
-		cmocka_unit_test(test_columns), cmocka_unit_test(test_parts),	  cmocka_unit_test(test_load_file),
-		cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_good),	  cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_nul_in_header), cmocka_unit_test(test_columns),
+	    cmocka_unit_test(test_parts),	  cmocka_unit_test(test_load_file),
+	    cmocka_unit_test(test_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -97,7 +97,8 @@ static void test_errors(void **state)
 	expect_error("a@b weight=nan\n", "bad weight");
 	expect_error("a@b weight=inf\n", "bad weight");
 	expect_error("a@b weight=0\n", "bad weight");
-	expect_error("a@b agent=2\n", "fleet.txt:1:5: unknown option 'agent' (did you mean 'agents'?)");
+	expect_error("a@b agent=2\n",
+		     "fleet.txt:1:5: unknown option 'agent' (did you mean 'agents'?)");
 	expect_error("a@b port=2\n", "unknown option 'port'");
 	expect_error("a@b/c\n", "fleet.txt:1:4: '/' is not allowed in a host name");
 	expect_error("a@fd00::1\n", "bad port");
@@ -143,10 +144,10 @@ static void test_file(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_forms),
-		cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_prefixes),
-		cmocka_unit_test(test_file),
+	    cmocka_unit_test(test_forms),
+	    cmocka_unit_test(test_errors),
+	    cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_file),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

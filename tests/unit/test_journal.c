@@ -75,12 +75,13 @@ static void write_records(const char *path, enum journal_sync sync, int n)
 	struct journal *j = NULL;
 	char *err = NULL;
 
-	assert_int_equal(journal_open(&j, path, sync, collect, &(struct seen){ 0 }, NULL, &err), 0);
+	assert_int_equal(journal_open(&j, path, sync, collect, &(struct seen){0}, NULL, &err), 0);
 	for (int i = 0; i < n; i++) {
 		char rec[32];
 		int len = snprintf(rec, sizeof(rec), "record-%d", i);
 
-		assert_int_equal(journal_append(j, (unsigned)(1 + i % 3), rec, (size_t)len, &err), 0);
+		assert_int_equal(journal_append(j, (unsigned)(1 + i % 3), rec, (size_t)len, &err),
+				 0);
 	}
 	assert_int_equal(journal_commit(j, &err), 0);
 	journal_close(j);
@@ -91,7 +92,7 @@ static void test_round_trip(void **state)
 	char *path = tmp_path();
 	struct journal *j = NULL;
 	struct journal_recovery rec;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	char *err = NULL;
 
 	write_records(path, JOURNAL_SYNC_BATCH, 10);
@@ -133,13 +134,13 @@ static void test_torn_tail_every_offset(void **state)
 	for (off_t cut = last_start; cut < full; cut++) {
 		struct journal *j = NULL;
 		struct journal_recovery rec;
-		struct seen s = { 0 };
+		struct seen s = {0};
 
 		unlink(path);
 		write_records(path, JOURNAL_SYNC_NONE, 5);
 		assert_int_equal(truncate(path, cut), 0);
-		assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err),
-				 0);
+		assert_int_equal(
+		    journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
 		assert_int_equal(s.n, 4);
 		assert_int_equal(rec.cut_bytes, cut - last_start);
 		if (cut > last_start) {
@@ -150,8 +151,8 @@ static void test_torn_tail_every_offset(void **state)
 		assert_int_equal(journal_append(j, 7, "after", 5, &err), 0);
 		journal_close(j);
 		memset(&s, 0, sizeof(s));
-		assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err),
-				 0);
+		assert_int_equal(
+		    journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
 		assert_int_equal(s.n, 5);
 		assert_string_equal(s.data[4], "after");
 		assert_int_equal(rec.cut_bytes, 0);
@@ -165,7 +166,7 @@ static void test_corrupt_crc(void **state)
 	char *path = tmp_path();
 	struct journal *j = NULL;
 	struct journal_recovery rec;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	char *err = NULL;
 	off_t full;
 	int fd;
@@ -185,8 +186,8 @@ static void test_corrupt_crc(void **state)
 		c ^= 0x20;
 		assert_int_equal(pwrite(fd, &c, 1, off + JOURNAL_RECORD_HEADER + 2), 1);
 		close(fd);
-		assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err),
-				 0);
+		assert_int_equal(
+		    journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
 		assert_int_equal(s.n, 2);
 		assert_int_equal(rec.cut_at, off);
 		assert_int_equal(rec.cut_bytes, full - off);
@@ -257,7 +258,7 @@ static void test_compaction(void **state)
 	char *path = tmp_path();
 	struct journal *j = NULL;
 	struct journal_stats st;
-	struct seen s = { 0 };
+	struct seen s = {0};
 	char *err = NULL;
 	off_t before;
 
@@ -306,7 +307,10 @@ static void test_payload_helpers(void **state)
 	journal_get_u32(&r);
 	assert_true(r.bad);
 	/* A string whose length runs past the end is caught. */
-	journal_reader_init(&r, (const uint8_t *)"\x05\x00" "ab", 4);
+	journal_reader_init(&r,
+			    (const uint8_t *)"\x05\x00"
+					     "ab",
+			    4);
 	journal_get_str(&r, &str);
 	assert_true(r.bad);
 	buf_free(&b);
@@ -317,12 +321,9 @@ static void test_payload_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_round_trip),
-		cmocka_unit_test(test_torn_tail_every_offset),
-		cmocka_unit_test(test_corrupt_crc),
-		cmocka_unit_test(test_replay_refusal),
-		cmocka_unit_test(test_compaction),
-		cmocka_unit_test(test_payload_helpers),
+	    cmocka_unit_test(test_round_trip),	cmocka_unit_test(test_torn_tail_every_offset),
+	    cmocka_unit_test(test_corrupt_crc), cmocka_unit_test(test_replay_refusal),
+	    cmocka_unit_test(test_compaction),	cmocka_unit_test(test_payload_helpers),
 	};
 
 	log_level = LOG_ERROR;

@@ -14,10 +14,11 @@
 #include "common/jsonpath.h"
 
 static const char doc[] =
-	"{\"token\":\"t0k\\\"en\",\"n\":42,\"r\":2.5,\"w\":3.0,\"t\":true,\"f\":false,\"z\":null,"
-	"\"candidates\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"id\":3}],"
-	"\"nested\":{\"a\":{\"b\":[10,[20,21]]}},\"odd key\":\"sp\",\"a.b\":\"dot\","
-	"\"obj\":{\"x\":1,\"y\":\"two\"},\"min\":-9223372036854775808,\"max\":9223372036854775807,\"tiny\":1e-300,\"empty\":[],\"u\":\"\\u00e9\",\"it's\":\"q\"}";
+    "{\"token\":\"t0k\\\"en\",\"n\":42,\"r\":2.5,\"w\":3.0,\"t\":true,\"f\":false,\"z\":null,"
+    "\"candidates\":[{\"id\":1,\"name\":\"a\"},{\"id\":2,\"name\":\"b\"},{\"id\":3}],"
+    "\"nested\":{\"a\":{\"b\":[10,[20,21]]}},\"odd key\":\"sp\",\"a.b\":\"dot\","
+    "\"obj\":{\"x\":1,\"y\":\"two\"},\"min\":-9223372036854775808,\"max\":9223372036854775807,"
+    "\"tiny\":1e-300,\"empty\":[],\"u\":\"\\u00e9\",\"it's\":\"q\"}";
 
 struct collect {
 	struct buf out;
@@ -51,45 +52,45 @@ static void test_matches(void **state)
 		int count;
 		bool definite;
 	} cases[] = {
-		{ "$.token", "t0k\"en", 1, true },
-		{ "$.n", "42", 1, true },
-		{ "$.r", "2.5", 1, true },
-		{ "$.w", "3", 1, true },
-		{ "$.min", "-9223372036854775808", 1, true },
-		{ "$.max", "9223372036854775807", 1, true },
-		{ "$.tiny", "1e-300", 1, true },
-		{ "$.t", "true", 1, true },
-		{ "$.f", "false", 1, true },
-		{ "$.z", "null", 1, true },
-		{ "$.u", "\xc3\xa9", 1, true },
-		{ "$.candidates[0].id", "1", 1, true },
-		{ "$.candidates[-1].id", "3", 1, true },
-		{ "$.candidates[-3].name", "a", 1, true },
-		{ "$.candidates[*].id", "1|2|3", 3, false },
-		{ "$.candidates[*].name", "a|b", 2, false },
-		{ "$.candidates.*.id", "1|2|3", 3, false },
-		{ "$['candidates'][1]['name']", "b", 1, true },
-		{ "$[\"odd key\"]", "sp", 1, true },
-		{ "$['a.b']", "dot", 1, true },
-		{ "$['it\\'s']", "q", 1, true },
-		{ "$.nested.a.b[1][0]", "20", 1, true },
-		{ "$.nested.a.b[*]", "10|[20,21]", 2, false },
-		{ "$.obj", "{\"x\":1,\"y\":\"two\"}", 1, true },
-		{ "$.obj[*]", "1|two", 2, false },
-		{ "$.obj.*", "1|two", 2, false },
-		{ "$.empty", "[]", 1, true },
-		{ "$.empty[*]", "", 0, false },
-		{ "$[ 'n' ]", "42", 1, true },
-		{ "  $.n  ", "42", 1, true },
-		/* nothing matches */
-		{ "$.missing", "", 0, true },
-		{ "$.token.x", "", 0, true },
-		{ "$.token[0]", "", 0, true },
-		{ "$.candidates[3]", "", 0, true },
-		{ "$.candidates[-4]", "", 0, true },
-		{ "$.candidates.id", "", 0, true },
-		{ "$.n[*]", "", 0, false },
-		{ "$[0]", "", 0, true },
+	    {"$.token", "t0k\"en", 1, true},
+	    {"$.n", "42", 1, true},
+	    {"$.r", "2.5", 1, true},
+	    {"$.w", "3", 1, true},
+	    {"$.min", "-9223372036854775808", 1, true},
+	    {"$.max", "9223372036854775807", 1, true},
+	    {"$.tiny", "1e-300", 1, true},
+	    {"$.t", "true", 1, true},
+	    {"$.f", "false", 1, true},
+	    {"$.z", "null", 1, true},
+	    {"$.u", "\xc3\xa9", 1, true},
+	    {"$.candidates[0].id", "1", 1, true},
+	    {"$.candidates[-1].id", "3", 1, true},
+	    {"$.candidates[-3].name", "a", 1, true},
+	    {"$.candidates[*].id", "1|2|3", 3, false},
+	    {"$.candidates[*].name", "a|b", 2, false},
+	    {"$.candidates.*.id", "1|2|3", 3, false},
+	    {"$['candidates'][1]['name']", "b", 1, true},
+	    {"$[\"odd key\"]", "sp", 1, true},
+	    {"$['a.b']", "dot", 1, true},
+	    {"$['it\\'s']", "q", 1, true},
+	    {"$.nested.a.b[1][0]", "20", 1, true},
+	    {"$.nested.a.b[*]", "10|[20,21]", 2, false},
+	    {"$.obj", "{\"x\":1,\"y\":\"two\"}", 1, true},
+	    {"$.obj[*]", "1|two", 2, false},
+	    {"$.obj.*", "1|two", 2, false},
+	    {"$.empty", "[]", 1, true},
+	    {"$.empty[*]", "", 0, false},
+	    {"$[ 'n' ]", "42", 1, true},
+	    {"  $.n  ", "42", 1, true},
+	    /* nothing matches */
+	    {"$.missing", "", 0, true},
+	    {"$.token.x", "", 0, true},
+	    {"$.token[0]", "", 0, true},
+	    {"$.candidates[3]", "", 0, true},
+	    {"$.candidates[-4]", "", 0, true},
+	    {"$.candidates.id", "", 0, true},
+	    {"$.n[*]", "", 0, false},
+	    {"$[0]", "", 0, true},
 	};
 	json_t *root = load_doc();
 	size_t i;
@@ -106,8 +107,8 @@ static void test_matches(void **state)
 			fail_msg("%s: %s", cases[i].path, err);
 		n = jsonpath_eval(p, root, collect, &c);
 		if (n != cases[i].count || strcmp(c.out.data ? c.out.data : "", cases[i].want) != 0)
-			fail_msg("%s: got %d '%s', want %d '%s'", cases[i].path, n, c.out.data, cases[i].count,
-				 cases[i].want);
+			fail_msg("%s: got %d '%s', want %d '%s'", cases[i].path, n, c.out.data,
+				 cases[i].count, cases[i].want);
 		if (jsonpath_definite(p) != cases[i].definite)
 			fail_msg("%s: definite %d", cases[i].path, jsonpath_definite(p));
 		jsonpath_free(p);
@@ -159,28 +160,28 @@ static void test_errors(void **state)
 		const char *path, *msg;
 		size_t col;
 	} cases[] = {
-		{ "", "empty JSONPath", 0 },
-		{ "token", "a JSONPath starts with '$' (like $.token)", 0 },
-		{ ".token", "a JSONPath starts with '$' (like $.token)", 0 },
-		{ "$.", "expected a member name after '.', found end of path", 2 },
-		{ "$.a.", "expected a member name after '.', found end of path", 4 },
-		{ "$.a..b", "recursive descent '..' is not supported", 3 },
-		{ "$..b", "recursive descent '..' is not supported", 1 },
-		{ "$.a[", "expected a number, '*' or a quoted name after '[', found end of path", 4 },
-		{ "$.a[0", "unclosed '['", 3 },
-		{ "$.a[0x]", "expected ']', found 'x'", 5 },
-		{ "$.a[x]", "expected a number, '*' or a quoted name after '[', found 'x'", 4 },
-		{ "$.a['x]", "unterminated quoted name", 4 },
-		{ "$.a['x'", "unclosed '['", 3 },
-		{ "$.a[-]", "expected digits after '-'", 4 },
-		{ "$.a[?(@.x)]", "filters and script expressions are not supported", 4 },
-		{ "$.a[1:2]", "slices are not supported", 5 },
-		{ "$.a[:2]", "slices are not supported", 4 },
-		{ "$.a[1,2]", "unions are not supported", 5 },
-		{ "$.a[99999999999999999]", "index too large", 4 },
-		{ "$.a b", "unexpected ' ' in JSONPath (expected '.' or '[')", 3 },
-		{ "$a", "unexpected 'a' in JSONPath (expected '.' or '[')", 1 },
-		{ "$.a['\\n']", "unknown escape in quoted name (use \\\\, \\' or \\\")", 5 },
+	    {"", "empty JSONPath", 0},
+	    {"token", "a JSONPath starts with '$' (like $.token)", 0},
+	    {".token", "a JSONPath starts with '$' (like $.token)", 0},
+	    {"$.", "expected a member name after '.', found end of path", 2},
+	    {"$.a.", "expected a member name after '.', found end of path", 4},
+	    {"$.a..b", "recursive descent '..' is not supported", 3},
+	    {"$..b", "recursive descent '..' is not supported", 1},
+	    {"$.a[", "expected a number, '*' or a quoted name after '[', found end of path", 4},
+	    {"$.a[0", "unclosed '['", 3},
+	    {"$.a[0x]", "expected ']', found 'x'", 5},
+	    {"$.a[x]", "expected a number, '*' or a quoted name after '[', found 'x'", 4},
+	    {"$.a['x]", "unterminated quoted name", 4},
+	    {"$.a['x'", "unclosed '['", 3},
+	    {"$.a[-]", "expected digits after '-'", 4},
+	    {"$.a[?(@.x)]", "filters and script expressions are not supported", 4},
+	    {"$.a[1:2]", "slices are not supported", 5},
+	    {"$.a[:2]", "slices are not supported", 4},
+	    {"$.a[1,2]", "unions are not supported", 5},
+	    {"$.a[99999999999999999]", "index too large", 4},
+	    {"$.a b", "unexpected ' ' in JSONPath (expected '.' or '[')", 3},
+	    {"$a", "unexpected 'a' in JSONPath (expected '.' or '[')", 1},
+	    {"$.a['\\n']", "unknown escape in quoted name (use \\\\, \\' or \\\")", 5},
 	};
 	size_t i;
 
@@ -219,10 +220,10 @@ static void test_long_path(void **state)
 static void test_prefixes(void **state)
 {
 	static const char *paths[] = {
-		"$.candidates[*].id",
-		"$['odd key'][-1].x",
-		"$.nested.a.b[1][0]",
-		"$[\"a.b\"].*",
+	    "$.candidates[*].id",
+	    "$['odd key'][-1].x",
+	    "$.nested.a.b[1][0]",
+	    "$[\"a.b\"].*",
 	};
 	json_t *root = load_doc();
 	size_t i, n;
@@ -257,8 +258,9 @@ static void test_prefixes(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_matches),	   cmocka_unit_test(test_root_and_max), cmocka_unit_test(test_errors),
-		cmocka_unit_test(test_long_path), cmocka_unit_test(test_prefixes),
+	    cmocka_unit_test(test_matches),  cmocka_unit_test(test_root_and_max),
+	    cmocka_unit_test(test_errors),   cmocka_unit_test(test_long_path),
+	    cmocka_unit_test(test_prefixes),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -46,7 +46,7 @@ static struct stats_snapshot *snap(uint32_t i, const char *agent, int n, unsigne
 				   struct hist *mirror)
 {
 	struct stats_snapshot *s = stats_new();
-	struct stats_health h = { 0 };
+	struct stats_health h = {0};
 	int k;
 
 	s->interval = i;
@@ -70,7 +70,7 @@ static struct stats_snapshot *snap(uint32_t i, const char *agent, int n, unsigne
 
 static void test_in_order_and_exact(void **state)
 {
-	struct seen z = { 0 };
+	struct seen z = {0};
 	struct hist *mirror = hist_new();
 	struct merge *m;
 	char *err = NULL;
@@ -119,7 +119,7 @@ static void test_in_order_and_exact(void **state)
 
 static void test_lost_agent(void **state)
 {
-	struct seen z = { 0 };
+	struct seen z = {0};
 	struct merge *m = merge_new(2, emit, &z);
 	char *err = NULL;
 
@@ -141,7 +141,7 @@ static void test_lost_agent(void **state)
 
 static void test_late_agent(void **state)
 {
-	struct seen z = { 0 };
+	struct seen z = {0};
 	struct merge *m = merge_new(2, emit, &z);
 	char *err = NULL;
 	uint64_t total = 0;
@@ -179,9 +179,9 @@ static void test_late_agent(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_in_order_and_exact),
-		cmocka_unit_test(test_lost_agent),
-		cmocka_unit_test(test_late_agent),
+	    cmocka_unit_test(test_in_order_and_exact),
+	    cmocka_unit_test(test_lost_agent),
+	    cmocka_unit_test(test_late_agent),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -480,6 +480,17 @@ static const struct bad_case bad_cases[] = {
 	{ "share", "{\"count\":2,\"index\":2}", "plan: share.index: 2 is out of range [0, 1]" },
 	{ "share", "{\"seed\":\"-1\"}", "plan: share.seed: '-1' is not an unsigned 64-bit integer" },
 	{ "share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]" },
+	{ "sessions/0/steps/2/request/url", "\"/{{ nope(1) }}\"",
+	  "plan: sessions[0].steps[2].request.url: bad template at offset 4: unknown function "
+	  "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len)" },
+	{ "sessions/0/steps/1", "{\"kind\":\"if\",\"cond\":\"a >\",\"steps\":[]}",
+	  "plan: sessions[0].steps[1].cond: bad expression at offset 3: unexpected end of "
+	  "expression: expected a value" },
+	{ "sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"regex\",\"expr\":\"(\"}]",
+	  "plan: sessions[0].steps[2].request.captures[0].expr: bad regex at offset 1: missing "
+	  "closing parenthesis" },
+	{ "sessions/0/steps/2/request/captures", "[{\"var\":\"x\",\"kind\":\"json\",\"expr\":\"a.b\"}]",
+	  "plan: sessions[0].steps[2].request.captures[0].expr: bad JSONPath at offset 0: a JSONPath starts with '$' (like $.token)" },
 };
 
 static json_t *walk(json_t *root, const char *path, const char **last)

@@ -56,8 +56,11 @@ static struct journal *jnew(void)
 
 static struct qstore *open_store(struct journal *j, const char *spill, size_t max_mem)
 {
-	struct qstore_config cfg = { .node = "n1", .emit = j ? jemit : NULL, .emit_ctx = j,
-				     .spill_path = spill, .max_memory_messages = max_mem };
+	struct qstore_config cfg = {.node = "n1",
+				    .emit = j ? jemit : NULL,
+				    .emit_ctx = j,
+				    .spill_path = spill,
+				    .max_memory_messages = max_mem};
 	char *err = NULL;
 	struct qstore *s = qstore_new(&cfg, &err);
 
@@ -76,8 +79,8 @@ static struct qstore *reopen(struct journal *j, size_t n, struct journal *next)
 	for (i = 0; i < n; i++) {
 		const struct buf *r = &j->recs[i];
 
-		assert_int_equal(qstore_replay(s, (uint8_t)r->data[0], r->data + 1, r->len - 1, &err),
-				 0);
+		assert_int_equal(
+		    qstore_replay(s, (uint8_t)r->data[0], r->data + 1, r->len - 1, &err), 0);
 		if (next)
 			jemit(next, (uint8_t)r->data[0], r->data + 1, r->len - 1);
 	}
@@ -91,9 +94,8 @@ static void enq(struct qstore *s, const char *q, const char *body, int64_t nb, i
 	int status;
 	char *err = NULL;
 
-	assert_int_equal(qstore_enqueue(s, q, strlen(q), body, strlen(body), nb, now, key, &status,
-					&err),
-			 0);
+	assert_int_equal(
+	    qstore_enqueue(s, q, strlen(q), body, strlen(body), nb, now, key, &status, &err), 0);
 	assert_int_equal(status, 201);
 	assert_null(err);
 }
@@ -181,9 +183,16 @@ static void test_bad_keys(void **state)
 	char k[QSTORE_KEY_MAX];
 	struct buf out;
 	char *err = NULL;
-	const char *keys[] = { "", ":::", "n2:20251125:1:1", "n1:20251125:1:", "n1:20251125:2:1",
-			       "n1:20251124:1:1", "n1:20251125:1:1:", "n1:20251125:1:x",
-			       "n1:20251125:1:99999999999999999999", "\"\\\x01" };
+	const char *keys[] = {"",
+			      ":::",
+			      "n2:20251125:1:1",
+			      "n1:20251125:1:",
+			      "n1:20251125:2:1",
+			      "n1:20251124:1:1",
+			      "n1:20251125:1:1:",
+			      "n1:20251125:1:x",
+			      "n1:20251125:1:99999999999999999999",
+			      "\"\\\x01"};
 
 	buf_init(&out, 0);
 	assert_int_equal(qstore_recover_finish(s, &err), 0);
@@ -256,15 +265,13 @@ static void test_bad_inputs(void **state)
 	assert_non_null(strstr(err, "queue name"));
 	assert_int_equal(qstore_enqueue(s, "", 0, "1", 1, 0, NOW, k, &status, &err), -1);
 	memset(big, '1', QSTORE_MAX_BODY + 1);
-	assert_int_equal(qstore_enqueue(s, "q", 1, big, QSTORE_MAX_BODY + 1, 0, NOW, k, &status,
-					&err),
-			 -1);
+	assert_int_equal(
+	    qstore_enqueue(s, "q", 1, big, QSTORE_MAX_BODY + 1, 0, NOW, k, &status, &err), -1);
 	assert_int_equal(status, 413);
 	assert_int_equal(qstore_claim(s, "q", 1, 0, 1000, NOW, &out, &n, &status, &err), -1);
 	assert_int_equal(status, 400);
-	assert_int_equal(qstore_claim(s, "q", 1, QSTORE_MAX_CLAIM + 1, 1000, NOW, &out, &n, &status,
-				      &err),
-			 -1);
+	assert_int_equal(
+	    qstore_claim(s, "q", 1, QSTORE_MAX_CLAIM + 1, 1000, NOW, &out, &n, &status, &err), -1);
 	assert_int_equal(qstore_claim(s, "q", 1, 1, 0, NOW, &out, &n, &status, &err), -1);
 	assert_non_null(strstr(err, "lease"));
 	free(err);
@@ -289,7 +296,8 @@ static void test_recovery(void **state)
 	buf_init(&out, 0);
 	assert_int_equal(qstore_recover_finish(s, &err), 0);
 	for (i = 0; i < 2500; i++)
-		enq(s, i % 2 ? "odd" : "even", "\"x\"", i == 7 ? INT64_MAX / 2 : 0, NOW, keys_store[i]);
+		enq(s, i % 2 ? "odd" : "even", "\"x\"", i == 7 ? INT64_MAX / 2 : 0, NOW,
+		    keys_store[i]);
 	/* Ack the first 40 of "even" (counters 1,3,5,...,79 minus the scheduled one). */
 	claim(s, "even", 40, 30000, NOW, &out);
 	for (i = 0; i < 40; i++)
@@ -364,14 +372,15 @@ static void test_bad_records(void **state)
 {
 	struct qstore *s = open_store(NULL, NULL, 0);
 	char *err = NULL;
-	static const uint8_t bad[][8] = { { 'Z' }, { 'S', 0, 0 }, { 'E', 0, 0, 0 }, { 'A', 0, 0 },
-					  { 'A', 0, 0, 0, 2, 0 } };
+	static const uint8_t bad[][8] = {
+	    {'Z'}, {'S', 0, 0}, {'E', 0, 0, 0}, {'A', 0, 0}, {'A', 0, 0, 0, 2, 0}};
 	size_t i;
 
 	assert_int_equal(qstore_replay(s, 'S', "", 0, &err), -1);
 	assert_int_equal(qstore_replay(s, 300, "", 0, &err), -1);
 	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		assert_int_equal(qstore_replay(s, bad[i][0], bad[i] + 1, sizeof(bad[i]) - 1, &err), -1);
+		assert_int_equal(qstore_replay(s, bad[i][0], bad[i] + 1, sizeof(bad[i]) - 1, &err),
+				 -1);
 		assert_non_null(err);
 	}
 	free(err);
@@ -490,10 +499,20 @@ static void test_parse_lease(void **state)
 	static const struct {
 		const char *in;
 		int64_t ms;
-	} ok[] = { { "30s", 30000 }, { "250ms", 250 }, { "2m", 120000 }, { "1h", 3600000 },
-		   { "1500us", 2 }, { "12h", 43200000 }, { "1ms", 1 } };
-	static const char *const bad[] = { "", "30", "s", "-1s", "0s", "999us", "13h", "1.5s", "30 s",
-					   "30sx", "99999999999999999999s", "1d" };
+	} ok[] = {{"30s", 30000}, {"250ms", 250},    {"2m", 120000}, {"1h", 3600000},
+		  {"1500us", 2},  {"12h", 43200000}, {"1ms", 1}};
+	static const char *const bad[] = {"",
+					  "30",
+					  "s",
+					  "-1s",
+					  "0s",
+					  "999us",
+					  "13h",
+					  "1.5s",
+					  "30 s",
+					  "30sx",
+					  "99999999999999999999s",
+					  "1d"};
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -514,19 +533,25 @@ static void test_parse_time(void **state)
 	static const struct {
 		const char *in;
 		int64_t ms;
-	} ok[] = { { "0", 0 },
-		   { "1764072000000", NOW },
-		   { "2025-11-25T12:00:00Z", NOW },
-		   { "2025-11-25T12:00:00.25Z", NOW + 250 },
-		   { "2025-11-25T13:30:00+01:30", NOW },
-		   { "2025-11-25T10:00:00-02:00", NOW },
-		   { "1970-01-01T00:00:00Z", 0 },
-		   { "2024-02-29T00:00:00Z", 1709164800000LL } };
-	static const char *const bad[] = { "", "x", "-5", "2025-11-25T12:00:00",
-					   "2025-13-25T12:00:00Z", "2025-11-25T12:00Z",
-					   "2025-11-25T12:00:00+0100", "2025-11-25T12:00:00.Z",
-					   "2025-11-25T12:00:00Zjunk", "99999999999999999999",
-					   "1960-01-01T00:00:00Z" };
+	} ok[] = {{"0", 0},
+		  {"1764072000000", NOW},
+		  {"2025-11-25T12:00:00Z", NOW},
+		  {"2025-11-25T12:00:00.25Z", NOW + 250},
+		  {"2025-11-25T13:30:00+01:30", NOW},
+		  {"2025-11-25T10:00:00-02:00", NOW},
+		  {"1970-01-01T00:00:00Z", 0},
+		  {"2024-02-29T00:00:00Z", 1709164800000LL}};
+	static const char *const bad[] = {"",
+					  "x",
+					  "-5",
+					  "2025-11-25T12:00:00",
+					  "2025-13-25T12:00:00Z",
+					  "2025-11-25T12:00Z",
+					  "2025-11-25T12:00:00+0100",
+					  "2025-11-25T12:00:00.Z",
+					  "2025-11-25T12:00:00Zjunk",
+					  "99999999999999999999",
+					  "1960-01-01T00:00:00Z"};
 	size_t i;
 
 	for (i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -543,18 +568,12 @@ static void test_parse_time(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_enqueue_claim_ack),
-		cmocka_unit_test(test_bad_keys),
-		cmocka_unit_test(test_schedule_and_lease),
-		cmocka_unit_test(test_bad_inputs),
-		cmocka_unit_test(test_recovery),
-		cmocka_unit_test(test_recovery_prefixes),
-		cmocka_unit_test(test_bad_records),
-		cmocka_unit_test(test_spill),
-		cmocka_unit_test(test_snapshot),
-		cmocka_unit_test(test_journal_failure),
-		cmocka_unit_test(test_parse_lease),
-		cmocka_unit_test(test_parse_time),
+	    cmocka_unit_test(test_enqueue_claim_ack),  cmocka_unit_test(test_bad_keys),
+	    cmocka_unit_test(test_schedule_and_lease), cmocka_unit_test(test_bad_inputs),
+	    cmocka_unit_test(test_recovery),	       cmocka_unit_test(test_recovery_prefixes),
+	    cmocka_unit_test(test_bad_records),	       cmocka_unit_test(test_spill),
+	    cmocka_unit_test(test_snapshot),	       cmocka_unit_test(test_journal_failure),
+	    cmocka_unit_test(test_parse_lease),	       cmocka_unit_test(test_parse_time),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -162,7 +162,7 @@ static const struct bad_fixture bad_fixtures[] = {
 	{ "tls-file-missing.yaml",
 	  "^tls-file-missing.yaml:10:14: tls ca '^nope.pem': No such file or directory" },
 	{ "transaction-name.yaml",
-	  "^transaction-name.yaml:9:23: transaction name 'log in' is not a valid name (letters, digits and _, not starting with a digit)" },
+	  "^transaction-name.yaml:9:23: transaction name 'log in' may hold only letters, digits, '_', '-' and '.' (it names a statistic)" },
 	{ "two-documents.yaml",
 	  "^two-documents.yaml:9:1: a scenario is one YAML document; found another" },
 	{ "unknown-column.yaml",
@@ -185,6 +185,12 @@ static const struct bad_fixture bad_fixtures[] = {
 	  "^while-no-max.yaml:9:9: while needs a bound: add max: N (the most times the loop may run)" },
 	{ "yaml-syntax.yaml",
 	  "^yaml-syntax.yaml:5:4: invalid YAML: did not find expected key while parsing a block mapping" },
+	{ "threshold-unknown-transaction.yaml",
+	  "^threshold-unknown-transaction.yaml:12:3: threshold on 'tr_lgin', which no transaction defines; did you mean 'tr_login'?" },
+	{ "name-unsafe.yaml",
+	  "^name-unsafe.yaml:9:8: name '../etc' may hold only letters, digits, '-', '_' and '.' (it names the run directory)" },
+	{ "hosts-file-bad.yaml",
+	  "^hosts-file-bad.yaml:10:15: hosts_file: ^data/fleet-bad.txt:1:23: bad agents 'x' (expected 1 to 4096)" },
 };
 
 static char *expand(const char *msg)
@@ -270,6 +276,14 @@ static void test_good_fixtures_print(void **state)
 		fclose(f);
 		assert_non_null(strstr(text, "sessions\n"));
 		assert_non_null(strstr(text, "agents\n"));
+		if (strcmp(good_fixtures[i], "brief.yaml") == 0) {
+			assert_non_null(strstr(text, "phase 2: 2m at 50/s ramping to 500/s, ~33000 users\n"));
+			assert_non_null(strstr(text, "~34500 users and ~134550 requests expected"));
+			assert_non_null(strstr(text, "voter (weight 9, 90.0% of users, 4 requests"));
+			assert_non_null(strstr(text, "accounts: " GOOD "data/accounts.csv, 3 rows"));
+			assert_non_null(strstr(text, "    think 1s..3s (uniform)\n"));
+			assert_non_null(strstr(text, "  2 local agents\n"));
+		}
 		free(text);
 		plan_free(p);
 	}
@@ -394,6 +408,11 @@ static void test_models(void **state)
 	assert_true(p->load.request_rate == 2000);
 	assert_int_equal(p->load.users, 50);
 	assert_int_equal(plan_load_duration_us(p), 30000000);
+	plan_free(p);
+
+	p = load_ok("scenarios/smoke.yaml", NULL, 0);
+	assert_string_equal(p->name, "smoke");
+	assert_int_equal(p->nsessions, 2);
 	plan_free(p);
 
 	p = load_ok(GOOD "rate-default-users.yaml", NULL, 0);
@@ -708,6 +727,32 @@ static void test_nul_byte(void **state)
 	free(err);
 }
 
+/* Problems are listed one per line, up to a limit. */
+static void test_many_errors(void **state)
+{
+	struct buf b;
+	struct plan *p = NULL;
+	char *err = NULL, *line, *save = NULL, *last = NULL;
+	int i, lines = 0;
+
+	(void)state;
+	buf_init(&b, 0);
+	for (i = 0; i < 30; i++)
+		buf_printf(&b, "key%d: 1\n", i);
+	assert_int_equal(scenario_load_string("t.yaml", b.data, b.len, NULL, 0, &p, &err), -1);
+	for (line = strtok_r(err, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+		lines++;
+		last = line;
+		if (lines == 1)
+			assert_true(strncmp(line, "t.yaml:1:1: unknown key 'key0' in scenario", 42) ==
+				    0);
+	}
+	assert_int_equal(lines, 20);
+	assert_string_equal(last, "t.yaml: too many problems; stopping here");
+	free(err);
+	buf_free(&b);
+}
+
 /* ---- every truncated prefix parses or fails cleanly ---- */
 
 static char *slurp(const char *path, size_t *len)
@@ -775,6 +820,7 @@ int main(void)
 		cmocka_unit_test(test_request),	     cmocka_unit_test(test_data_agents),
 		cmocka_unit_test(test_overrides),    cmocka_unit_test(test_strings),
 		cmocka_unit_test(test_nul_byte),     cmocka_unit_test(test_truncated),
+		cmocka_unit_test(test_many_errors),
 	};
 
 	return cmocka_run_group_tests_name("scenario", tests, NULL, NULL);

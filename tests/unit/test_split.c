@@ -16,8 +16,8 @@
 
 static void test_count_exact(void **state)
 {
-	double w3[] = { 1, 1, 1 };
-	double wx[] = { 2, 1, 1, 0.5 };
+	double w3[] = {1, 1, 1};
+	double wx[] = {2, 1, 1, 0.5};
 	uint64_t parts[4];
 	uint64_t total;
 
@@ -79,7 +79,7 @@ static void free_plans(struct plan **v, size_t n)
 
 static void test_open_model(void **state)
 {
-	struct split_agent ag[3] = { { "a@h1#1", "h1", 2 }, { "a@h1#2", "h1", 2 }, { "b@h2#1", "h2", 1 } };
+	struct split_agent ag[3] = {{"a@h1#1", "h1", 2}, {"a@h1#2", "h1", 2}, {"b@h2#1", "h2", 1}};
 	struct plan *p = open_plan();
 	struct plan **v = NULL;
 	char *err = NULL;
@@ -120,7 +120,7 @@ static void test_open_model(void **state)
 
 static void test_closed_and_rate(void **state)
 {
-	struct split_agent ag[2] = { { "local-1", "localhost", 1 }, { "local-2", "localhost", 1 } };
+	struct split_agent ag[2] = {{"local-1", "localhost", 1}, {"local-2", "localhost", 1}};
 	struct plan *p = plan_new();
 	struct plan **v = NULL;
 	char *err = NULL;
@@ -140,8 +140,8 @@ static void test_closed_and_rate(void **state)
 
 static void test_too_small(void **state)
 {
-	struct split_agent ag[3] = { { "local-1", "localhost", 1 }, { "local-2", "localhost", 1 },
-				     { "local-3", "localhost", 1 } };
+	struct split_agent ag[3] = {
+	    {"local-1", "localhost", 1}, {"local-2", "localhost", 1}, {"local-3", "localhost", 1}};
 	struct plan *p = plan_new();
 	struct plan **v = NULL;
 	char *err = NULL;
@@ -168,10 +168,10 @@ static void test_too_small(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_count_exact),
-		cmocka_unit_test(test_open_model),
-		cmocka_unit_test(test_closed_and_rate),
-		cmocka_unit_test(test_too_small),
+	    cmocka_unit_test(test_count_exact),
+	    cmocka_unit_test(test_open_model),
+	    cmocka_unit_test(test_closed_and_rate),
+	    cmocka_unit_test(test_too_small),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -8,6 +8,7 @@
  *   test_ssh hosts check FILE [...]          the `barrage hosts check` command itself
  *   test_ssh links HOSTS KEY KNOWN_HOSTS     echo bytes through the remote agent (a cat),
  *                                            exit status, signal, stderr lines, uploads
+ *   test_ssh many HOSTS KEY KNOWN_HOSTS      every agent of every host at once, each echoes
  *   test_ssh push HOSTS KEY KNOWN_HOSTS AGENT  --push-agent with AGENT as the local binary
  *   test_ssh hold HOSTS KEY KNOWN_HOSTS SECS start one agent per host and print each link's
  *                                            close reason as it comes (link-cut tests) */
@@ -118,12 +119,14 @@ static bool run_until(struct event_base *base, struct probe *p, size_t n, int ms
 		}                                                                                  \
 	} while (0)
 
-static struct ssh_fleet *open_fleet(struct event_base *base, const char *hostsfile,
-				    const char *key, const char *known, const char *const *files,
-				    size_t nfiles, struct plan_host **hosts, size_t *nhosts)
+static struct ssh_fleet *open_fleet(struct event_base *base, const char *hostsfile, const char *key,
+				    const char *known, const char *const *files, size_t nfiles,
+				    struct plan_host **hosts, size_t *nhosts)
 {
-	struct ssh_options opt = {.known_hosts = known, .identity = key,
-				  .connect_timeout_ms = 5000, .dead_after_ms = 3000};
+	struct ssh_options opt = {.known_hosts = known,
+				  .identity = key,
+				  .connect_timeout_ms = 5000,
+				  .dead_after_ms = 3000};
 	struct ssh_fleet *f = NULL;
 	char *err = NULL;
 
@@ -142,7 +145,7 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	int fd = mkstemp(upload);
 	const char *files[] = {upload};
 	struct ssh_fleet *f;
-	struct probe p[4];
+	struct probe p[5];
 	struct agent_link *l;
 	char *err = NULL;
 	struct buf big;
@@ -153,7 +156,8 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	close(fd);
 	f = open_fleet(base, hostsfile, key, known, files, 1, &hosts, &nhosts);
 	rpath = ssh_fleet_remote_path(f, 0, upload);
-	CHECK(rpath && strncmp(rpath, ssh_fleet_remote_dir(f, 0), strlen(ssh_fleet_remote_dir(f, 0))) == 0,
+	CHECK(rpath && strncmp(rpath, ssh_fleet_remote_dir(f, 0),
+			       strlen(ssh_fleet_remote_dir(f, 0))) == 0,
 	      "remote path of the upload");
 
 	/* 1. The agent (the fixture's stub: a cat) echoes 1 MiB written in pieces; shutdown
@@ -173,17 +177,22 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 
 	/* 2. Exit status, stderr lines, and the uploaded file, on more channels at once. */
 	CHECK((cmd = malloc(strlen(rpath) + 200)) != NULL, "oom");
-	snprintf(cmd, strlen(rpath) + 200, "cat '%s'; echo first >&2; printf 'second\\nthird' >&2; exit 3",
-		 rpath);
+	snprintf(cmd, strlen(rpath) + 200,
+		 "cat '%s'; echo first >&2; printf 'second\\nthird' >&2; exit 3", rpath);
 	CHECK(ssh_fleet_start_command(f, 0, 2, cmd, &l, &err) == 0, "start_command: %s", err);
 	probe_init(&p[1], l);
 	CHECK(ssh_fleet_start_command(f, 0, 3, "kill -9 $$", &l, &err) == 0, "start: %s", err);
 	probe_init(&p[2], l);
 	CHECK(ssh_fleet_start_command(f, 0, 4, "exec sleep 60", &l, &err) == 0, "start: %s", err);
 	probe_init(&p[3], l);
+	/* 5. An agent that exits while we still write: its status, not a write error. */
+	CHECK(ssh_fleet_start_command(f, 0, 5, "exit 5", &l, &err) == 0, "start: %s", err);
+	probe_init(&p[4], l);
+	for (int i = 0; i < 4; i++)
+		l->ops->write(l, big.data, big.len);
 	CHECK(run_until(base, p, 3, 20000), "links did not close in time");
 	p[3].l->ops->kill(p[3].l);
-	CHECK(run_until(base, p, 4, 10000), "killed link did not close in time");
+	CHECK(run_until(base, p, 5, 10000), "killed link did not close in time");
 
 	CHECK(p[0].why == NULL, "echo link closed with '%s'", p[0].why);
 	CHECK(p[0].out.len == big.len && memcmp(p[0].out.data, big.data, big.len) == 0,
@@ -195,9 +204,10 @@ static int drive_links(const char *hostsfile, const char *key, const char *known
 	      "stderr lines: '%s'", p[1].log.data ? p[1].log.data : "");
 	CHECK(p[2].why && strstr(p[2].why, "killed by signal KILL"), "signal: %s", p[2].why);
 	CHECK(p[3].why && strstr(p[3].why, "killed by the controller"), "kill: %s", p[3].why);
+	CHECK(p[4].why && strstr(p[4].why, "exited with status 5"), "early exit: %s", p[4].why);
 	printf("echo %zu bytes ok; status, signal, stderr lines, upload, kill ok\n", big.len);
 
-	for (int i = 0; i < 4; i++)
+	for (int i = 0; i < 5; i++)
 		probe_free(&p[i]);
 	buf_free(&big);
 	free(cmd);
@@ -216,8 +226,11 @@ static int drive_push(const char *hostsfile, const char *key, const char *known,
 	struct event_base *base = event_base_new();
 	struct plan_host *hosts;
 	size_t nhosts;
-	struct ssh_options opt = {.known_hosts = known, .identity = key, .push_agent = true,
-				  .local_agent = local_agent, .connect_timeout_ms = 5000};
+	struct ssh_options opt = {.known_hosts = known,
+				  .identity = key,
+				  .push_agent = true,
+				  .local_agent = local_agent,
+				  .connect_timeout_ms = 5000};
 	struct ssh_fleet *f = NULL;
 	struct agent_link *l;
 	struct probe p;
@@ -239,6 +252,54 @@ static int drive_push(const char *hostsfile, const char *key, const char *known,
 	CHECK(p.why == NULL, "pushed agent closed with %s", p.why);
 	printf("%.*s", (int)p.out.len, p.out.data ? p.out.data : "");
 	probe_free(&p);
+	ssh_fleet_close(f);
+	hosts_free(hosts, nhosts);
+	event_base_free(base);
+	return 0;
+}
+
+/* Every agent of every host (agents=N in the hosts file) at once, more than one SSH connection
+ * carries: each echoes its own line back and exits cleanly. */
+static int drive_many(const char *hostsfile, const char *key, const char *known)
+{
+	struct event_base *base = event_base_new();
+	struct plan_host *hosts;
+	size_t nhosts, n = 0, k = 0;
+	struct ssh_fleet *f = open_fleet(base, hostsfile, key, known, NULL, 0, &hosts, &nhosts);
+	struct probe *p;
+	char *err = NULL;
+
+	for (size_t i = 0; i < nhosts; i++)
+		n += hosts[i].agents;
+	p = calloc(n, sizeof *p);
+	CHECK(p != NULL, "oom");
+	for (size_t i = 0; i < nhosts; i++) {
+		for (unsigned s = 0; s < hosts[i].agents; s++, k++) {
+			struct agent_link *l;
+			char line[64];
+			CHECK(ssh_fleet_start_agent(f, i, s, &l, &err) == 0,
+			      "start_agent %zu/%u: %s", i, s, err);
+			probe_init(&p[k], l);
+			snprintf(line, sizeof line, "agent %zu.%u\n", i, s);
+			l->ops->write(l, line, strlen(line));
+			l->ops->shutdown(l);
+		}
+	}
+	CHECK(run_until(base, p, n, 30000), "agents did not finish");
+	k = 0;
+	for (size_t i = 0; i < nhosts; i++) {
+		for (unsigned s = 0; s < hosts[i].agents; s++, k++) {
+			char line[64];
+			snprintf(line, sizeof line, "agent %zu.%u\n", i, s);
+			CHECK(p[k].why == NULL, "agent %zu.%u closed with %s", i, s, p[k].why);
+			CHECK(p[k].out.data && strcmp(p[k].out.data, line) == 0,
+			      "agent %zu.%u echoed '%s'", i, s, p[k].out.data ? p[k].out.data : "");
+		}
+	}
+	printf("%zu agents ok\n", n);
+	for (size_t i = 0; i < n; i++)
+		probe_free(&p[i]);
+	free(p);
 	ssh_fleet_close(f);
 	hosts_free(hosts, nhosts);
 	event_base_free(base);
@@ -298,8 +359,8 @@ static void test_refused(void **state)
 	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	socklen_t sl = sizeof sa;
 	int s = socket(AF_INET, SOCK_STREAM, 0);
-	struct plan_host h = {.user = (char *)"nobody", .host = (char *)"127.0.0.1", .agents = 1,
-			      .weight = 1};
+	struct plan_host h = {
+	    .user = (char *)"nobody", .host = (char *)"127.0.0.1", .agents = 1, .weight = 1};
 	struct ssh_options opt = {.known_hosts = "/dev/null", .connect_timeout_ms = 3000};
 	struct ssh_fleet *f = NULL;
 	char *err = NULL;
@@ -338,14 +399,16 @@ int main(int argc, char **argv)
 		return hosts_check_main(argc - 2, argv + 2);
 	if (argc == 5 && strcmp(argv[1], "links") == 0)
 		return drive_links(argv[2], argv[3], argv[4]);
+	if (argc == 5 && strcmp(argv[1], "many") == 0)
+		return drive_many(argv[2], argv[3], argv[4]);
 	if (argc == 6 && strcmp(argv[1], "push") == 0)
 		return drive_push(argv[2], argv[3], argv[4], argv[5]);
 	if (argc == 6 && strcmp(argv[1], "hold") == 0)
 		return drive_hold(argv[2], argv[3], argv[4], (int)strtol(argv[5], NULL, 10));
 
 	const struct CMUnitTest tests[] = {
-		cmocka_unit_test(test_refused),
-		cmocka_unit_test(test_check_usage),
+	    cmocka_unit_test(test_refused),
+	    cmocka_unit_test(test_check_usage),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

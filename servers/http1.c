@@ -1,0 +1,641 @@
+/* Plain HTTP/1.1 for the reference servers: accept, parse requests in place in a per-connection
+ * buffer, dispatch, and serialize replies into a per-connection output buffer that is written
+ * with one write(2) per batch of pipelined requests. Nothing is allocated per request once a
+ * connection's buffers have grown, and there are no event re-registrations on the keep-alive
+ * fast path; this is what makes the test target cheap enough to sit under `make bench`.
+ *
+ * Ordering: while a reply waits (a delay, or a journal commit), the connection parses nothing
+ * more, so replies leave in request order. A reply that waits for a commit is already serialized
+ * in the output buffer but not yet "ready": only bytes before `ready` are ever written.
+ *
+ * Limits: request head 64 KiB (431), body --max-body (413, connection closed), chunked request
+ * bodies are refused (501). Expect: 100-continue is honoured. HTTP/1.0 closes after the reply
+ * unless it asked for keep-alive. Idle connections close after 120 s. */
+#include <errno.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+#include <event2/listener.h>
+
+#include "servers/http_internal.h"
+
+#define H1_READ_MIN 16384
+#define H1_MAX_HEAD (64 * 1024)
+#define H1_OUT_MAX  ((size_t)256 << 20)
+#define H1_IDLE_S   120
+
+struct h1_conn {
+	struct srv_thread *t;
+	int fd;
+	struct event *rev, *wev, *timer;
+	char *in;
+	size_t in_off, in_len, in_cap;
+	struct buf out;
+	size_t out_off, ready;
+	int busy;	 /* a reply waits: parse nothing more until it is released */
+	int close_after; /* close once everything ready is written */
+	int dead;	 /* the socket is gone while busy: free on release */
+	int sent_continue;
+	struct h1_conn *prev, *next;
+};
+
+static __thread char h1_cookie[8192];
+static __thread char h1_auth[2048];
+
+static const char *reason(int status)
+{
+	switch (status) {
+	case 100:
+		return "Continue";
+	case 200:
+		return "OK";
+	case 201:
+		return "Created";
+	case 202:
+		return "Accepted";
+	case 204:
+		return "No Content";
+	case 206:
+		return "Partial Content";
+	case 301:
+		return "Moved Permanently";
+	case 302:
+		return "Found";
+	case 304:
+		return "Not Modified";
+	case 400:
+		return "Bad Request";
+	case 401:
+		return "Unauthorized";
+	case 403:
+		return "Forbidden";
+	case 404:
+		return "Not Found";
+	case 405:
+		return "Method Not Allowed";
+	case 408:
+		return "Request Timeout";
+	case 409:
+		return "Conflict";
+	case 411:
+		return "Length Required";
+	case 413:
+		return "Payload Too Large";
+	case 414:
+		return "URI Too Long";
+	case 422:
+		return "Unprocessable Entity";
+	case 429:
+		return "Too Many Requests";
+	case 431:
+		return "Request Header Fields Too Large";
+	case 500:
+		return "Internal Server Error";
+	case 501:
+		return "Not Implemented";
+	case 502:
+		return "Bad Gateway";
+	case 503:
+		return "Service Unavailable";
+	case 504:
+		return "Gateway Timeout";
+	default:
+		return "Status";
+	}
+}
+
+static void conn_free(struct h1_conn *c)
+{
+	struct srv_thread *t = c->t;
+
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		t->conns = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	if (c->rev)
+		event_free(c->rev);
+	if (c->wev)
+		event_free(c->wev);
+	if (c->timer)
+		event_free(c->timer);
+	if (c->fd >= 0)
+		close(c->fd);
+	buf_free(&c->out);
+	free(c->in);
+	free(c);
+}
+
+/* The peer is gone or the connection failed: free it, or, when a reply still waits for a
+ * commit or a timer, close the socket and let the release free it. */
+static void conn_close(struct h1_conn *c)
+{
+	if (!c->busy) {
+		conn_free(c);
+		return;
+	}
+	event_del(c->rev);
+	event_del(c->wev);
+	if (c->fd >= 0)
+		close(c->fd);
+	c->fd = -1;
+	c->dead = 1;
+}
+
+/* Write what is ready. Returns 0, or -1 when the connection was closed (freed or dead). */
+static int flush_out(struct h1_conn *c)
+{
+	while (c->out_off < c->ready) {
+		ssize_t n = write(c->fd, c->out.data + c->out_off, c->ready - c->out_off);
+
+		if (n > 0) {
+			c->out_off += (size_t)n;
+			continue;
+		}
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
+			event_add(c->wev, NULL);
+			return 0;
+		}
+		conn_close(c);
+		return -1;
+	}
+	if (c->out_off == c->out.len) {
+		buf_reset(&c->out);
+		c->out_off = c->ready = 0;
+	}
+	event_del(c->wev);
+	if (c->close_after && !c->busy && c->out.len == 0) {
+		shutdown(c->fd, SHUT_WR);
+		conn_free(c);
+		return -1;
+	}
+	return 0;
+}
+
+static void serialize(struct h1_conn *c, const struct srv_request *rq,
+		      const struct srv_response *rs, int status, int head_only)
+{
+	struct buf *o = &c->out;
+	const char *body = rs->static_body ? rs->static_body : rs->body.data;
+	size_t blen = rs->static_body ? rs->static_len : rs->body.len;
+	char line[128];
+	int n;
+
+	n = snprintf(line, sizeof(line), "HTTP/1.1 %d %s\r\nContent-Type: ", status,
+		     reason(status));
+	buf_append(o, line, (size_t)n);
+	buf_append_str(o, rs->content_type ? rs->content_type : "application/json");
+	buf_append(o, "\r\n", 2);
+	for (int i = 0; i < rs->nhdr; i++) {
+		buf_append_str(o, rs->hdr_name[i]);
+		buf_append(o, ": ", 2);
+		buf_append_str(o, rs->hdr_value[i]);
+		buf_append(o, "\r\n", 2);
+	}
+	if (c->close_after)
+		buf_append_str(o, "Connection: close\r\n");
+	if (rs->chunked && !head_only) {
+		buf_append_str(o, "Transfer-Encoding: chunked\r\n\r\n");
+		for (size_t off = 0; off < blen;) {
+			size_t k = blen - off < 8192 ? blen - off : 8192;
+
+			n = snprintf(line, sizeof(line), "%zx\r\n", k);
+			buf_append(o, line, (size_t)n);
+			buf_append(o, body + off, k);
+			buf_append(o, "\r\n", 2);
+			off += k;
+		}
+		buf_append(o, "0\r\n\r\n", 5);
+		return;
+	}
+	n = snprintf(line, sizeof(line), "Content-Length: %zu\r\n\r\n", blen);
+	buf_append(o, line, (size_t)n);
+	if (!head_only && blen)
+		buf_append(o, body, blen);
+	(void)rq;
+}
+
+/* Answer an unparseable request without a service and close after it. */
+static void fail_request(struct h1_conn *c, int status, const char *msg)
+{
+	struct srv_response *rs = &c->t->rs;
+
+	srv_response_reset(rs);
+	srv_reply_error(rs, status, "%s", msg);
+	c->close_after = 1;
+	serialize(c, NULL, rs, status, 0);
+	srv_count(c->t, status, rs->body.len);
+	c->ready = c->out.len;
+}
+
+static int ieq(const char *a, size_t alen, const char *b)
+{
+	size_t bl = strlen(b);
+
+	return alen == bl && strncasecmp(a, b, bl) == 0;
+}
+
+static int has_token(const char *v, size_t vlen, const char *tok)
+{
+	size_t tl = strlen(tok);
+
+	for (size_t i = 0; i + tl <= vlen; i++)
+		if (strncasecmp(v + i, tok, tl) == 0)
+			return 1;
+	return 0;
+}
+
+static enum srv_method parse_method(const char *m, size_t n, const char **name)
+{
+	static const struct {
+		const char *s;
+		enum srv_method m;
+	} tab[] = {{"GET", SRV_GET},	    {"POST", SRV_POST}, {"PUT", SRV_PUT},
+		   {"DELETE", SRV_DELETE},  {"HEAD", SRV_HEAD}, {"PATCH", SRV_PATCH},
+		   {"OPTIONS", SRV_OPTIONS}};
+
+	for (size_t i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (strlen(tab[i].s) == n && memcmp(tab[i].s, m, n) == 0) {
+			*name = tab[i].s;
+			return tab[i].m;
+		}
+	*name = "OTHER";
+	return SRV_OTHER;
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg);
+
+/* Parse and answer one request from the input. Returns 1 when one was handled, 0 when more
+ * input is needed (or the connection must stop reading). */
+static int handle_one(struct h1_conn *c)
+{
+	struct srv_thread *t = c->t;
+	struct srv *s = t->s;
+	struct srv_response *rs = &t->rs;
+	struct srv_request rq;
+	char *p = c->in + c->in_off;
+	size_t avail = c->in_len - c->in_off;
+	char *head_end, *line_end, *sp1, *sp2, *h, *uri;
+	size_t head_len, clen = 0, uri_len;
+	int http10, keepalive = -1, chunked_req = 0, expect = 0, status;
+
+	if (avail == 0)
+		return 0;
+	head_end = memmem(p, avail, "\r\n\r\n", 4);
+	if (!head_end) {
+		if (avail > H1_MAX_HEAD) {
+			fail_request(c, 431, "request head over 64 KiB");
+			return 0;
+		}
+		return 0;
+	}
+	head_len = (size_t)(head_end - p) + 4;
+	line_end = memmem(p, head_len, "\r\n", 2);
+	sp1 = memchr(p, ' ', (size_t)(line_end - p));
+	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1)) : NULL;
+	if (!sp1 || !sp2 || sp1 == p || sp2 == sp1 + 1 || line_end - sp2 != 9 ||
+	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1')) {
+		fail_request(c, 400, "malformed request line");
+		return 0;
+	}
+	http10 = sp2[8] == '0';
+	memset(&rq, 0, sizeof(rq));
+	rq.method = parse_method(p, (size_t)(sp1 - p), &rq.method_name);
+	uri = sp1 + 1;
+	uri_len = (size_t)(sp2 - uri);
+
+	/* Headers. */
+	rq.raw_headers = line_end + 2;
+	rq.raw_headers_len = (size_t)(head_end + 2 - (line_end + 2));
+	for (h = line_end + 2; h < head_end + 2;) {
+		char *eol = memmem(h, (size_t)(head_end + 2 - h), "\r\n", 2);
+		char *colon = memchr(h, ':', (size_t)(eol - h));
+		const char *v;
+		size_t nlen, vlen;
+
+		if (!colon || colon == h) {
+			fail_request(c, 400, "malformed header line");
+			return 0;
+		}
+		nlen = (size_t)(colon - h);
+		v = colon + 1;
+		while (v < eol && (*v == ' ' || *v == '\t'))
+			v++;
+		vlen = (size_t)(eol - v);
+		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
+			vlen--;
+		if (ieq(h, nlen, "Content-Length")) {
+			char *end;
+			unsigned long long x;
+
+			errno = 0;
+			x = strtoull(v, &end, 10);
+			if (errno || end == v || end != v + vlen) {
+				fail_request(c, 400, "bad Content-Length");
+				return 0;
+			}
+			clen = (size_t)x;
+			if (x > s->max_body) {
+				char msg[96];
+
+				snprintf(msg, sizeof(msg), "request body over the %zu-byte limit",
+					 s->max_body);
+				fail_request(c, 413, msg);
+				return 0;
+			}
+		} else if (ieq(h, nlen, "Transfer-Encoding")) {
+			chunked_req = 1;
+		} else if (ieq(h, nlen, "Connection")) {
+			if (has_token(v, vlen, "close"))
+				keepalive = 0;
+			else if (has_token(v, vlen, "keep-alive"))
+				keepalive = 1;
+		} else if (ieq(h, nlen, "Cookie")) {
+			if (vlen >= sizeof(h1_cookie)) {
+				fail_request(c, 431, "Cookie header too long");
+				return 0;
+			}
+			memcpy(h1_cookie, v, vlen);
+			h1_cookie[vlen] = '\0';
+			rq.cookie = h1_cookie;
+		} else if (ieq(h, nlen, "Authorization")) {
+			if (vlen >= sizeof(h1_auth)) {
+				fail_request(c, 431, "Authorization header too long");
+				return 0;
+			}
+			memcpy(h1_auth, v, vlen);
+			h1_auth[vlen] = '\0';
+			rq.authorization = h1_auth;
+		} else if (ieq(h, nlen, "Expect")) {
+			expect = has_token(v, vlen, "100-continue");
+		}
+		h = eol + 2;
+	}
+	if (chunked_req) {
+		fail_request(c, 501,
+			     "chunked request bodies are not supported: send Content-Length");
+		return 0;
+	}
+	if (avail < head_len + clen) {
+		/* Wait for the body; make room for it and let a polite client send it. */
+		size_t need = c->in_off + head_len + clen;
+
+		if (need > c->in_cap) {
+			char *ni;
+
+			if (c->in_off) {
+				memmove(c->in, c->in + c->in_off, avail);
+				c->in_len = avail;
+				c->in_off = 0;
+				need = head_len + clen;
+			}
+			if (need > c->in_cap) {
+				ni = realloc(c->in, need);
+				if (!ni) {
+					fail_request(c, 503, "out of memory");
+					return 0;
+				}
+				c->in = ni;
+				c->in_cap = need;
+			}
+		}
+		if (expect && !c->sent_continue) {
+			c->sent_continue = 1;
+			buf_append_str(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+			c->ready = c->out.len;
+		}
+		return 0;
+	}
+
+	/* The request is whole: dispatch it. */
+	c->sent_continue = 0;
+	c->close_after = keepalive == 0 || (http10 && keepalive != 1);
+	rq.body = clen ? p + head_len : NULL;
+	rq.body_len = clen;
+	rq.uri = uri;
+	rq.uri_len = uri_len;
+	rq.now_us = srv_now_us();
+	__atomic_fetch_add(&t->ctr.bytes_in, clen, __ATOMIC_RELAXED);
+	srv_response_reset(rs);
+	{
+		char *path = uri, *q;
+		size_t plen;
+
+		*sp2 = '\0'; /* the request line is consumed: terminate the target in place */
+		if (path[0] != '/') {
+			char *sl = strstr(path, "://");
+
+			path = sl ? strchr(sl + 3, '/') : NULL;
+			if (!path) {
+				srv_reply_error(rs, 400,
+						"request target must be a path starting with '/'");
+				goto answer;
+			}
+		}
+		q = strchr(path, '?');
+		plen = q ? (size_t)(q - path) : strlen(path);
+		if (plen >= sizeof(t->path)) {
+			srv_reply_error(rs, 414, "path longer than %zu bytes", sizeof(t->path) - 1);
+			goto answer;
+		}
+		memcpy(t->path, path, plen);
+		t->path[plen] = '\0';
+		rq.path = t->path;
+		rq.path_len = plen;
+		rq.query = q ? q + 1 : "";
+		srv_dispatch(s, &rq, rs);
+	}
+answer:
+	status = rs->status ? rs->status : 200;
+	if (rs->close)
+		c->close_after = 1;
+	serialize(c, &rq, rs, status, rq.method == SRV_HEAD);
+	srv_count(t, status, rs->static_body ? rs->static_len : rs->body.len);
+	c->in_off += head_len + clen;
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	if (rs->delay_us > 0) {
+		struct timeval tv = {(time_t)(rs->delay_us / 1000000),
+				     (suseconds_t)(rs->delay_us % 1000000)};
+
+		c->busy = 1;
+		evtimer_add(c->timer, &tv);
+		return 0;
+	}
+	if (srv_must_hold(t)) {
+		struct srv_held hd = {.status = status, .conn = c};
+
+		c->busy = 1;
+		if (srv_hold(t, &hd) == 0) {
+			__atomic_fetch_add(&t->ctr.held_replies, 1, __ATOMIC_RELAXED);
+			return 0;
+		}
+		/* The queue is full: commit now; that releases every held reply, this one too. */
+		srv_flush(t);
+		return 0;
+	}
+	c->ready = c->out.len;
+	return !c->close_after;
+}
+
+/* Handle what the input holds, then write. Returns -1 when the connection went away. */
+static int process(struct h1_conn *c)
+{
+	while (!c->busy && !c->close_after && handle_one(c))
+		;
+	if (c->busy)
+		return 0; /* released later (h1_release / on_timer) */
+	return flush_out(c);
+}
+
+void h1_release(struct h1_conn *c)
+{
+	c->busy = 0;
+	if (c->dead) {
+		conn_free(c);
+		return;
+	}
+	c->ready = c->out.len;
+	process(c);
+}
+
+static void on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct h1_conn *c = arg;
+
+	/* A delayed reply that must also wait for a commit joins the held queue. */
+	if (!c->dead && srv_must_hold(c->t)) {
+		struct srv_held hd = {.status = 200, .conn = c};
+
+		if (srv_hold(c->t, &hd) == 0)
+			return;
+	}
+	h1_release(c);
+}
+
+static void on_write(evutil_socket_t fd, short what, void *arg)
+{
+	struct h1_conn *c = arg;
+
+	if (flush_out(c) == 0 && !c->busy && c->out.len == 0)
+		process(c);
+}
+
+static void on_read(evutil_socket_t fd, short what, void *arg)
+{
+	struct h1_conn *c = arg;
+	struct timeval idle = {H1_IDLE_S, 0};
+	ssize_t n;
+
+	if (what & EV_TIMEOUT) {
+		if (c->busy) {
+			event_add(c->rev, &idle);
+			return;
+		}
+		conn_free(c);
+		return;
+	}
+	if (c->in_off > 0 && c->in_cap - c->in_len < H1_READ_MIN / 2) {
+		memmove(c->in, c->in + c->in_off, c->in_len - c->in_off);
+		c->in_len -= c->in_off;
+		c->in_off = 0;
+	}
+	if (c->in_cap - c->in_len < H1_READ_MIN / 2) {
+		size_t nc = c->in_cap * 2;
+		char *ni;
+
+		if (nc > H1_MAX_HEAD + c->t->s->max_body + H1_READ_MIN) {
+			/* Pipelined requests piling up faster than we answer: stop reading until
+			 * the backlog drains. */
+			if (c->in_cap - c->in_len == 0)
+				return;
+			nc = c->in_cap;
+		}
+		ni = nc == c->in_cap ? c->in : realloc(c->in, nc);
+		if (!ni) {
+			conn_close(c);
+			return;
+		}
+		c->in = ni;
+		c->in_cap = nc;
+	}
+	n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
+	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+		conn_close(c);
+		return;
+	}
+	if (n < 0)
+		return;
+	c->in_len += (size_t)n;
+	if (c->busy || c->close_after)
+		return; /* parsed when the waiting reply is released */
+	process(c);
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
+{
+	struct srv_thread *t = arg;
+	struct h1_conn *c = calloc(1, sizeof(*c));
+	struct timeval idle = {H1_IDLE_S, 0};
+	int one = 1;
+
+	if (!c) {
+		close(fd);
+		return;
+	}
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	c->t = t;
+	c->fd = fd;
+	c->in_cap = H1_READ_MIN;
+	c->in = malloc(c->in_cap);
+	buf_init(&c->out, H1_OUT_MAX);
+	c->rev = event_new(t->base, fd, EV_READ | EV_PERSIST, on_read, c);
+	c->wev = event_new(t->base, fd, EV_WRITE | EV_PERSIST, on_write, c);
+	c->timer = evtimer_new(t->base, on_timer, c);
+	c->next = t->conns;
+	if (t->conns)
+		t->conns->prev = c;
+	t->conns = c;
+	if (!c->in || !c->rev || !c->wev || !c->timer || event_add(c->rev, &idle) < 0)
+		conn_free(c);
+}
+
+int h1_listen(struct srv_thread *t, int fd)
+{
+	struct evconnlistener *l =
+	    evconnlistener_new(t->base, on_accept, t, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	struct evconnlistener **nl;
+
+	if (!l)
+		return -1;
+	nl = realloc(t->plain, (size_t)(t->nplain + 1) * sizeof(*nl));
+	if (!nl) {
+		evconnlistener_free(l);
+		return -1;
+	}
+	t->plain = nl;
+	t->plain[t->nplain++] = l;
+	return 0;
+}
+
+void h1_close_all(struct srv_thread *t)
+{
+	for (int i = 0; i < t->nplain; i++)
+		evconnlistener_free(t->plain[i]);
+	free(t->plain);
+	t->plain = NULL;
+	t->nplain = 0;
+	while (t->conns)
+		conn_free(t->conns);
+}

@@ -1,0 +1,60 @@
+/* What http.c (evhttp for HTTPS, the loops, group commit) and http1.c (the plain HTTP/1.1
+ * transport) share. Not for services: they see http.h only. */
+#ifndef BARRAGE_SERVERS_HTTP_INTERNAL_H
+#define BARRAGE_SERVERS_HTTP_INTERNAL_H
+
+#include <pthread.h>
+
+#include "servers/http.h"
+
+struct event;
+struct evbuffer;
+struct evconnlistener;
+struct h1_conn;
+
+/* A reply waiting for a journal commit: an evhttp request (HTTPS) or a plain connection whose
+ * serialized reply sits in its output buffer. */
+struct srv_held {
+	struct evhttp_request *req;
+	struct evbuffer *chunks; /* body of a chunked evhttp reply, else NULL */
+	int status;
+	struct h1_conn *conn;
+};
+
+struct srv_delayed;
+
+struct srv_thread {
+	struct srv *s;
+	int idx;
+	pthread_t tid;
+	struct event_base *base;
+	struct evhttp *http_tls;
+	struct evconnlistener **plain; /* one per --listen */
+	int nplain;
+	struct h1_conn *conns; /* every open plain connection, for the stop */
+	struct event *flush_ev;
+	int flush_armed;
+	struct srv_held *held, *held_spare; /* double-buffered: see srv_flush */
+	size_t nheld, capheld, capspare;
+	struct srv_response rs;
+	char path[4096];
+	struct srv_counters ctr;
+	struct event *sig_term, *sig_int;
+	struct srv_delayed *delayed;
+};
+
+/* Count a reply. */
+void srv_count(struct srv_thread *t, int status, size_t body_len);
+/* Non-zero when a reply must wait for a commit (records pending, or replies already waiting). */
+int srv_must_hold(struct srv_thread *t);
+/* Queue a reply until the next commit; -1 when the queue is full (the caller commits now). */
+int srv_hold(struct srv_thread *t, const struct srv_held *h);
+/* Commit and send every held reply now. */
+void srv_flush(struct srv_thread *t);
+
+/* http1.c */
+int h1_listen(struct srv_thread *t, int fd);
+void h1_release(struct h1_conn *c); /* a held reply may go out */
+void h1_close_all(struct srv_thread *t);
+
+#endif

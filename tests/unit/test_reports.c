@@ -1,0 +1,408 @@
+/* Unit tests for reports/: stats.log reading (exact whole-run merge, truncated prefixes,
+ * malformed records), Tsung's figures, threshold measurement, Tsung's number formats, and
+ * the report/compare commands on a generated run directory. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <cmocka.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "common/buf.h"
+#include "common/hist.h"
+#include "common/stats.h"
+#include "common/threshold.h"
+#include "reports/reports.h"
+#include "reports/run.h"
+
+#define NIV	6
+#define NAGENTS 3
+
+static uint64_t rng_state = 88172645463325252ULL;
+
+static uint64_t rnd(void)
+{
+	rng_state ^= rng_state << 13;
+	rng_state ^= rng_state >> 7;
+	rng_state ^= rng_state << 17;
+	return rng_state;
+}
+
+static char tmpdir[64];
+
+static void write_text(const char *path, const char *text, size_t len)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	assert_int_equal(fwrite(text, 1, len, f), len);
+	fclose(f);
+}
+
+static const char *header_line =
+    "{\"type\":\"header\",\"version\":1,\"name\":\"unit\",\"started_at\":\"2026-11-22T14:00:00Z\","
+    "\"start_unix_ms\":1795356000000,\"interval_s\":10.0,"
+    "\"thresholds\":[{\"metric\":\"request.p99\",\"condition\":\"< 1s\"}],"
+    "\"agents\":[{\"id\":\"a0\",\"host\":\"h\"},{\"id\":\"a1\",\"host\":\"h\"},"
+    "{\"id\":\"a2\",\"host\":\"h\"}]}\n";
+
+/* A run of NIV intervals from NAGENTS agents with random request times; interval 3 has no
+ * requests at all. ref gets every value, per_iv the per-interval merged histograms. */
+static void make_run(struct buf *out, struct hist *ref, struct hist **per_iv)
+{
+	buf_append_str(out, header_line);
+	for (uint32_t i = 0; i < NIV; i++) {
+		struct stats_snapshot *merged = stats_new();
+
+		assert_non_null(merged);
+		merged->interval = i;
+		merged->interval_us = 10000000;
+		for (int a = 0; a < NAGENTS; a++) {
+			struct stats_snapshot *s = stats_new();
+			struct stats_health h = {0};
+			char id[16];
+			int n = i == 3 ? 0 : 50 + (int)(rnd() % 200);
+
+			assert_non_null(s);
+			s->interval = i;
+			s->interval_us = 10000000;
+			s->nagents = 1;
+			for (int k = 0; k < n; k++) {
+				/* 100 us to ~2 s, spread over many buckets */
+				uint64_t v = 100 + rnd() % (1u << (7 + rnd() % 14));
+
+				hist_record(stats_hist(s, "request"), v);
+				hist_record(ref, v);
+				hist_record(per_iv[i], v);
+			}
+			stats_add(s, "http_200", n);
+			stats_add(s, "size_rcv", n * 100);
+			stats_gauge(s, "users", a + (int)i, a + (int)i + 1);
+			snprintf(id, sizeof(id), "a%d", a);
+			h.agent = id;
+			h.cpu = 0.1 * (a + 1);
+			h.cpu_limit = 1;
+			h.saturated = a == 2 && i == 4;
+			stats_add_health(s, &h);
+			assert_int_equal(stats_merge(merged, s), 0);
+			stats_free(s);
+		}
+		assert_int_equal(stats_to_json(merged, out), 0);
+		buf_append_str(out, "\n");
+		stats_free(merged);
+	}
+	buf_append_str(out,
+		       "{\"type\":\"end\",\"ended_at\":\"2026-11-22T14:01:00Z\",\"duration_s\":60,"
+		       "\"reason\":\"completed\",\"exit_code\":0}\n");
+}
+
+static void test_exact_merge(void **state)
+{
+	struct hist *ref = hist_new();
+	struct hist *per_iv[NIV];
+	struct buf b;
+	struct reports_run *run = NULL;
+	char path[128], *err = NULL;
+	const struct reports_hist *rh;
+	double maxmean = 0, minmean = 1e18, maxrate = 0, sumrate = 0;
+
+	(void)state;
+	for (int i = 0; i < NIV; i++)
+		per_iv[i] = hist_new();
+	buf_init(&b, 0);
+	make_run(&b, ref, per_iv);
+	snprintf(path, sizeof(path), "%s/stats.log", tmpdir);
+	write_text(path, b.data, b.len);
+	assert_int_equal(reports_run_load(path, &run, &err), 0);
+	assert_null(err);
+	assert_false(run->truncated);
+	assert_true(run->saturated);
+	assert_int_equal(run->niv, NIV);
+	rh = reports_run_hist(run, "request");
+	assert_non_null(rh);
+	/* The whole-run histogram is exactly the histogram of every value. */
+	assert_int_equal(rh->total->count, ref->count);
+	assert_int_equal(rh->total->sum, ref->sum);
+	assert_int_equal(rh->total->min, ref->min);
+	assert_int_equal(rh->total->max, ref->max);
+	for (double p = 1; p < 100; p += 0.7)
+		assert_int_equal(hist_percentile(rh->total, p), hist_percentile(ref, p));
+	assert_int_equal(hist_percentile(rh->total, 99.9), hist_percentile(ref, 99.9));
+	/* Tsung's figures from the per-interval histograms. */
+	for (int i = 0; i < NIV; i++) {
+		double rate = (double)per_iv[i]->count / 10.0;
+		double mean = hist_mean(per_iv[i]) / 1000.0;
+
+		assert_true(fabs(rh->n[i] - (double)per_iv[i]->count) < 1e-9);
+		assert_true(fabs(rh->p95_ms[i] - (double)hist_percentile(per_iv[i], 95) / 1000.0) <
+			    1e-9);
+		if (rate > maxrate)
+			maxrate = rate;
+		sumrate += rate;
+		if (mean > maxmean)
+			maxmean = mean;
+		if (per_iv[i]->count && mean < minmean)
+			minmean = mean;
+	}
+	assert_true(fabs(rh->t_max_rate - maxrate) < 1e-9);
+	assert_true(fabs(rh->t_mean_rate - sumrate / NIV) < 1e-9);
+	assert_true(fabs(rh->t_maxmean_ms - maxmean) < 1e-9);
+	assert_true(fabs(rh->t_minmean_ms - minmean) < 1e-9);
+	/* Counters, gauges, health. */
+	assert_int_equal(reports_run_counter(run, "http_200")->total, (int64_t)ref->count);
+	assert_int_equal(reports_run_counter(run, "users")->max, 0 + 1 + 2 + 3 * (NIV - 1) + 3);
+	assert_int_equal(run->nagents_list, 3);
+	assert_true(run->agents[2].saturated);
+	assert_false(run->agents[0].saturated);
+	assert_true(fabs(run->agents[2].cpu_max - 0.3) < 1e-9);
+	/* The threshold from the header was evaluated on the merged total. */
+	assert_int_equal(run->nthresholds, 1);
+	assert_true(run->thresholds[0].has_value);
+	assert_true(fabs(run->thresholds[0].value - (double)hist_percentile(ref, 99) / 1000.0) <
+		    1e-9);
+	reports_run_free(run);
+	buf_free(&b);
+	hist_free(ref);
+	for (int i = 0; i < NIV; i++)
+		hist_free(per_iv[i]);
+}
+
+/* Every prefix of a valid stats.log (sampled) either loads as a truncated run or, when the
+ * header itself is cut, fails with a message: never a crash. */
+static void test_truncated_prefixes(void **state)
+{
+	struct hist *ref = hist_new();
+	struct hist *per_iv[NIV];
+	struct buf b;
+	char path[128];
+	size_t hlen = strlen(header_line);
+
+	(void)state;
+	for (int i = 0; i < NIV; i++)
+		per_iv[i] = hist_new();
+	buf_init(&b, 0);
+	make_run(&b, ref, per_iv);
+	snprintf(path, sizeof(path), "%s/prefix.log", tmpdir);
+	for (size_t len = 0; len < b.len; len += len < hlen + 50 ? 13 : b.len / 97 + 1) {
+		struct reports_run *run = NULL;
+		char *err = NULL;
+		int rc;
+
+		write_text(path, b.data, len);
+		rc = reports_run_load(path, &run, &err);
+		if (len < hlen) {
+			assert_int_equal(rc, -1);
+			assert_non_null(err);
+		} else {
+			if (rc != 0)
+				fail_msg("prefix %zu: %s", len, err);
+			assert_true(run->truncated);
+		}
+		reports_run_free(run);
+		free(err);
+	}
+	buf_free(&b);
+	hist_free(ref);
+	for (int i = 0; i < NIV; i++)
+		hist_free(per_iv[i]);
+}
+
+static void test_malformed(void **state)
+{
+	static const char *const bad[] = {
+	    "",
+	    "{}\n",
+	    "[1,2]\n",
+	    "{\"type\":\"interval\",\"i\":0}\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"hists\":{\"x\":{\"n\":1}}}\n{}"
+	    "\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"hists\":{\"x\":{\"n\":1,\"sum\":"
+	    "1,\"min\":1,\"max\":1,\"b\":[999999999,1]}}}\n",
+	    "HDR{\"type\":\"interval\",\"i\":1e3}\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"counters\":{\"x\":\"y\"}}\n",
+	    "HDR{\"type\":\"interval\",\"i\":0,\"interval_s\":10,\"gauges\":{\"u\":[1]}}\n",
+	    "HDRnot json\n{\"type\":\"end\"}\n",
+	    "{\"type\":\"header\",\"interval_s\":-1}\n",
+	    "{\"type\":\"header\",\"interval_s\":10,\"thresholds\":[{\"metric\":1}]}\n",
+	};
+	char path[128];
+
+	(void)state;
+	snprintf(path, sizeof(path), "%s/bad.log", tmpdir);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		struct buf b;
+		struct reports_run *run = NULL;
+		char *err = NULL;
+		const char *hdr = strstr(bad[i], "HDR");
+
+		buf_init(&b, 0);
+		if (hdr) {
+			buf_append_str(&b, header_line);
+			buf_append_str(&b, bad[i] + 3);
+		} else {
+			buf_append_str(&b, bad[i]);
+		}
+		write_text(path, b.data ? b.data : "", b.len);
+		if (reports_run_load(path, &run, &err) == 0)
+			fail_msg("case %zu loaded: %s", i, bad[i]);
+		assert_non_null(err);
+		assert_non_null(strstr(err, "bad.log"));
+		free(err);
+		buf_free(&b);
+	}
+}
+
+static void test_threshold_measure(void **state)
+{
+	struct stats_snapshot *s = stats_new();
+	struct threshold t;
+	double v;
+	char *err = NULL;
+
+	(void)state;
+	for (int i = 1; i <= 100; i++)
+		hist_record(stats_hist(s, "request"), (uint64_t)i * 100);
+	stats_add(s, "http_200", 94);
+	stats_add(s, "http_500", 3);
+	stats_add(s, "http_503", 2);
+	stats_add(s, "http_404", 1);
+	stats_add(s, "error_timeout", 2);
+
+	assert_int_equal(threshold_parse("http_5xx.count", "== 0", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 5);
+	assert_false(reports_threshold_check(&t, s, 10, &v));
+	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(fabs(v - 0.02) < 1e-12);
+	assert_int_equal(threshold_parse("errors.rate", "< 5/s", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(fabs(v - 0.2) < 1e-12);
+	assert_int_equal(threshold_parse("request.rate", "> 5/s", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 10);
+	assert_int_equal(threshold_parse("request.p95", "< 200ms", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(fabs(v - 9.5) < 0.01); /* 3 significant digits */
+	assert_int_equal(threshold_parse("request.p99.9", "< 200ms", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(fabs(v - 10.0) < 1e-9);
+	assert_int_equal(threshold_parse("request.mean", "< 200ms", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(fabs(v - 5.05) < 1e-9);
+	/* A counter never counted is zero; a timing never timed has no data (and the per-interval
+	 * check lets it pass until it has). */
+	assert_int_equal(threshold_parse("error_tls.count", "== 0", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 0);
+	assert_int_equal(threshold_parse("tr_login.p99", "< 1s", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1);
+	assert_true(reports_threshold_check(&t, s, 10, &v));
+	assert_int_equal(reports_threshold_measure(&t, NULL, 10, &v), -1);
+	stats_free(s);
+}
+
+static void test_formats(void **state)
+{
+	char b[64];
+
+	(void)state;
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 0.75), "0.750 msec");
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 1.5), "1.50 msec");
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 99.994), "99.99 msec");
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 5470), "5.47 sec");
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 125000), "2mn  5sec");
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 3725000), "1 h 2mn  5sec");
+	assert_string_equal(reports_fmt_tsung_time(b, sizeof(b), 0), "");
+	assert_string_equal(reports_fmt_tsung_size(b, sizeof(b), 16384, "bits"), "16.00 Kbits");
+	assert_string_equal(reports_fmt_tsung_size(b, sizeof(b), 3500, "B"), "3.42 KB");
+	assert_string_equal(reports_fmt_tsung_size(b, sizeof(b), 1000, "B"), "1000 B");
+	assert_string_equal(reports_fmt_tsung_size(b, sizeof(b), 11.04 * 1048576, "B"), "11.04 MB");
+	assert_string_equal(reports_fmt_ms(b, sizeof(b), 0.5), "0.500 ms");
+	assert_string_equal(reports_fmt_ms(b, sizeof(b), 32.28), "32.28 ms");
+	assert_string_equal(reports_fmt_ms(b, sizeof(b), 121.9), "121.9 ms");
+	assert_string_equal(reports_fmt_ms(b, sizeof(b), 5490.7), "5.49 s");
+	assert_string_equal(reports_fmt_bytes(b, sizeof(b), 35840), "35.00 KiB");
+}
+
+static void test_build_and_compare(void **state)
+{
+	struct hist *ref = hist_new();
+	struct hist *per_iv[NIV];
+	struct buf b;
+	struct reports_result res;
+	char path[128], *err = NULL;
+	json_t *sum;
+	json_error_t jerr;
+	char *ok_argv[] = {"compare",	     tmpdir, tmpdir, "--max-regression",
+			   "p95=1%,rate=1%", "-q",   NULL};
+	char *bad_argv[] = {"compare", tmpdir, tmpdir, "--max-regression", "p95=1", NULL};
+	char *rep_argv[] = {"report", "-q", tmpdir, NULL};
+
+	(void)state;
+	for (int i = 0; i < NIV; i++)
+		per_iv[i] = hist_new();
+	buf_init(&b, 0);
+	make_run(&b, ref, per_iv);
+	snprintf(path, sizeof(path), "%s/stats.log", tmpdir);
+	write_text(path, b.data, b.len);
+	setenv("BARRAGE_GNUPLOT", "/nonexistent/gnuplot", 1);
+	assert_int_equal(reports_build(tmpdir, true, &res, &err), 0);
+	assert_int_equal(res.thresholds, 1);
+	assert_int_equal(res.thresholds_failed, 0);
+	assert_true(res.saturated);
+	assert_false(res.truncated);
+	snprintf(path, sizeof(path), "%s/summary.json", tmpdir);
+	sum = json_load_file(path, 0, &jerr);
+	assert_non_null(sum);
+	assert_int_equal(json_integer_value(json_object_get(sum, "version")), 1);
+	assert_int_equal(json_integer_value(json_object_get(
+			     json_object_get(json_object_get(sum, "stats"), "request"), "count")),
+			 (json_int_t)ref->count);
+	json_decref(sum);
+	snprintf(path, sizeof(path), "%s/junit.xml", tmpdir);
+	assert_int_equal(access(path, R_OK), 0);
+	assert_int_equal(reports_report_main(3, rep_argv), 0);
+	assert_int_equal(reports_compare_main(6, ok_argv), 0);
+	assert_int_equal(reports_compare_main(5, bad_argv), 2);
+	assert_int_equal(reports_print_summary("/nonexistent", &err), -1);
+	free(err);
+	buf_free(&b);
+	hist_free(ref);
+	for (int i = 0; i < NIV; i++)
+		hist_free(per_iv[i]);
+}
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(tmpdir, sizeof(tmpdir), "/tmp/barrage-test-reports-XXXXXX");
+	return mkdtemp(tmpdir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", tmpdir);
+	return system(cmd) == 0 ? 0 : -1;
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
+	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
+	    cmocka_unit_test(test_formats),	cmocka_unit_test(test_build_and_compare),
+	};
+
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
