@@ -140,17 +140,20 @@ run_tool() { # workload tool -> "rps us"
   esac
 }
 
-declare -A RPS US
+# Rounds are interleaved (barrage, wrk, tsung, barrage, ...) so that a busy neighbour on a
+# shared machine weighs on every tool alike.
+declare -A RPS US ALL_RPS ALL_US
 for w in get session; do
-  for tool in barrage wrk tsung; do
-    rps=() us=()
-    for r in $(seq "$ROUNDS"); do
+  for r in $(seq "$ROUNDS"); do
+    for tool in barrage wrk tsung; do
       read -r a b < <(run_tool "$w" "$tool")
-      rps+=("$a"); us+=("$b")
+      ALL_RPS[$w.$tool]+="$a "; ALL_US[$w.$tool]+="$b "
       echo "  $w $tool round $r: $a req/s, $b us/request" >&2
     done
-    RPS[$w.$tool]=$(printf '%s\n' "${rps[@]}" | median)
-    US[$w.$tool]=$(printf '%s\n' "${us[@]}" | median)
+  done
+  for tool in barrage wrk tsung; do
+    RPS[$w.$tool]=$(printf '%s\n' ${ALL_RPS[$w.$tool]} | median)
+    US[$w.$tool]=$(printf '%s\n' ${ALL_US[$w.$tool]} | median)
   done
 done
 
