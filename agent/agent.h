@@ -169,7 +169,7 @@ struct prog {
 	struct cset *globals; /* plan.variables, evaluated when a user starts */
 	size_t nglobals;
 	struct sym *syms;
-	size_t nsyms;
+	size_t nsyms, syms_cap;
 	int *sym_hash; /* open addressing, -1 empty, size sym_hash_size */
 	size_t sym_hash_size;
 	char **hist_names;

@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/alloc.h"
 #include "agent/link.h"
 #include "common/log.h"
 #include "common/version.h"
@@ -92,7 +93,7 @@ int main(int argc, char **argv)
 	}
 	/* Worker threads poke the main loop and the main loop pokes them: libevent's locking must
 	 * be on before any event_base exists. */
-	if (evthread_use_pthreads() < 0 || curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK) {
+	if (evthread_use_pthreads() < 0 || alloc_curl_global_init() < 0) {
 		fprintf(stderr, "barrage-agent: cannot initialise libevent threads or libcurl\n");
 		return 4;
 	}

@@ -106,21 +106,19 @@ int prog_sym_find(const struct prog *g, const char *name, size_t len)
 	}
 }
 
-static size_t syms_cap;
-
 static int sym_add(struct prog *g, const char *name, enum sym_kind kind, int data, int column)
 {
 	for (size_t i = 0; i < g->nsyms; i++)
 		if (strcmp(g->syms[i].name, name) == 0)
 			return (int)i;
-	if (g->nsyms == syms_cap) {
-		size_t nc = syms_cap ? syms_cap * 2 : 32;
+	if (g->nsyms == g->syms_cap) {
+		size_t nc = g->syms_cap ? g->syms_cap * 2 : 32;
 		struct sym *v = realloc(g->syms, nc * sizeof(*v));
 
 		if (!v)
 			return -1;
 		g->syms = v;
-		syms_cap = nc;
+		g->syms_cap = nc;
 	}
 	g->syms[g->nsyms].name = strdup(name);
 	if (!g->syms[g->nsyms].name)
@@ -557,7 +555,6 @@ int prog_compile(const struct plan *p, struct prog **out, char **err)
 	*out = NULL;
 	if (!g)
 		return err_set(err, "out of memory");
-	syms_cap = 0;
 	g->plan = p;
 	if (!p->target || !is_absolute(p->target)) {
 		err_set(err, "%s: target must be an http:// or https:// URL, not '%s'",

@@ -513,7 +513,6 @@ static void *worker_main(void *arg)
 {
 	struct worker *w = arg;
 	struct agent *a = w->agent;
-	int64_t now;
 
 	w->t0 = a->t0;
 	w->t_end_load = w->t0 + plan_load_duration_us(a->plan);
@@ -530,10 +529,6 @@ static void *worker_main(void *arg)
 			add_at(w->arrive, w->next_arrival);
 	} else if (w->users_target > 0)
 		add_at(w->arrive, w->t0);
-	now = worker_now();
-	if (now < w->t0) {
-		/* Nothing to do before the common start: the timers above fire at t0. */
-	}
 	if (!(a->plan->load.model == PLAN_MODEL_OPEN && w->next_arrival < 0) &&
 	    !(a->plan->load.model != PLAN_MODEL_OPEN && w->users_target == 0))
 		event_base_dispatch(w->base);

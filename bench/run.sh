@@ -12,8 +12,12 @@
 # client's CPU (user + system of the whole process tree, from /proc) per request. Start-up
 # (Erlang's VM for Tsung, plan compilation for Barrage) is outside the window.
 #
+# Barrage runs as its engine alone (barrage-agent --plan, the plans bench/*.plan.json), or with
+# BARRAGE_VIA=run as a user runs it (barrage run bench/*.yaml --local 1: controller and agent,
+# both counted in the client's CPU).
+#
 # Environment: ROUNDS (3), DURATION (7 s), WINDOW (3 s), BIN (bin/), CLIENT_CPU (0),
-# TARGET_CPU (1), BENCH_OUT (bench/out).
+# TARGET_CPU (1), BENCH_OUT (bench/out), BARRAGE_VIA (agent or run).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
@@ -119,7 +123,14 @@ sed -i "s/duration=\"$DURATION\" unit=\"second\">/duration=\"$TSUNG_DURATION\" u
 run_tool() { # workload tool -> "rps us"
   local w=$1 tool=$2
   case $tool in
-    barrage) measure "barrage-$w" "$BIN/barrage-agent" --plan "$OUT/$w.plan.json" -q ;;
+    barrage)
+      if [ "${BARRAGE_VIA:-agent}" = run ]; then
+        rm -rf "$OUT/run-$w"
+        measure "barrage-$w" "$BIN/barrage" run "bench/$w.yaml" --local 1 -q --out "$OUT/run-$w" \
+          --set "target=$URL" --set "load.duration=${DURATION}s"
+      else
+        measure "barrage-$w" "$BIN/barrage-agent" --plan "$OUT/$w.plan.json" -q
+      fi ;;
     wrk)
       if [ "$w" = get ]; then measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" "$URL/"
       else measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" -s bench/session.lua "$URL/"; fi ;;
@@ -129,17 +140,20 @@ run_tool() { # workload tool -> "rps us"
   esac
 }
 
-declare -A RPS US
+# Rounds are interleaved (barrage, wrk, tsung, barrage, ...) so that a busy neighbour on a
+# shared machine weighs on every tool alike.
+declare -A RPS US ALL_RPS ALL_US
 for w in get session; do
-  for tool in barrage wrk tsung; do
-    rps=() us=()
-    for r in $(seq "$ROUNDS"); do
+  for r in $(seq "$ROUNDS"); do
+    for tool in barrage wrk tsung; do
       read -r a b < <(run_tool "$w" "$tool")
-      rps+=("$a"); us+=("$b")
+      ALL_RPS[$w.$tool]+="$a "; ALL_US[$w.$tool]+="$b "
       echo "  $w $tool round $r: $a req/s, $b us/request" >&2
     done
-    RPS[$w.$tool]=$(printf '%s\n' "${rps[@]}" | median)
-    US[$w.$tool]=$(printf '%s\n' "${us[@]}" | median)
+  done
+  for tool in barrage wrk tsung; do
+    RPS[$w.$tool]=$(printf '%s\n' ${ALL_RPS[$w.$tool]} | median)
+    US[$w.$tool]=$(printf '%s\n' ${ALL_US[$w.$tool]} | median)
   done
 done
 
