@@ -62,6 +62,7 @@ enum {
 	C_ERR_ABORT,
 	C_ERR_EVAL,
 	C_ERR_RENDER,
+	C_ERR_DATA_EXHAUSTED,
 	C_FIXED /* error_capture_VAR and error_abort_REASON follow */
 };
 
@@ -211,6 +212,8 @@ static inline void wstats_record(const struct prog *g, struct wstats *s, int h, 
 int data_load(struct prog *g, char **err);
 void data_free(struct prog *g);
 /* Pick a row for a new user (by the dataset's order). */
+/* The row for a new user, or DATA_EXHAUSTED when an `order: unique` slice has no unused row. */
+#define DATA_EXHAUSTED ((size_t)-1)
 size_t data_pick(struct dataset *d, uint64_t *rng);
 
 /* ---- runtime ---- */
@@ -261,6 +264,7 @@ struct user {
 	size_t depth;
 	struct uvar *vars; /* [nsyms] */
 	size_t *rows;	   /* [ndata] */
+	bool retired;	   /* refused a start (no unique row left): its slot is not refilled */
 	uint64_t user_id;
 	int64_t session_start, page_start, page_last_end;
 	int64_t intended_us; /* rate model: intended send time of the current request */

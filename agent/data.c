@@ -2,9 +2,10 @@
  * (common/csv.h does the parsing and keeps only this agent's slice).
  *
  * Each user takes one row per data file when it starts: `sequential` walks the slice in order
- * (wrapping around), `unique` does the same over the agent's exclusive slice (the controller
- * gives every agent disjoint rows; within the agent a row is reused only after every other row
- * was used), `random` draws one. The counter is an atomic shared by the worker threads: one
+ * (wrapping around), `unique` walks the agent's exclusive slice once (the controller gives
+ * every agent disjoint rows) and then refuses further users — counted as dropped_users and
+ * error_data_exhausted — because reusing an account is what `unique` promises not to do;
+ * `random` draws one. The counter is an atomic shared by the worker threads: one
  * increment per user start, never per request. */
 #include <stdlib.h>
 #include <string.h>
@@ -71,7 +72,13 @@ void data_free(struct prog *g)
 
 size_t data_pick(struct dataset *d, uint64_t *rng)
 {
+	uint64_t n;
+
 	if (d->src->order == PLAN_ORDER_RANDOM)
 		return (size_t)(sched_rand(rng) % d->nrows);
+	if (d->src->order == PLAN_ORDER_UNIQUE) {
+		n = atomic_fetch_add(&d->next, 1);
+		return n < d->nrows ? (size_t)n : DATA_EXHAUSTED;
+	}
 	return (size_t)(atomic_fetch_add(&d->next, 1) % d->nrows);
 }

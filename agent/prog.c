@@ -42,6 +42,7 @@ static const char *const fixed_ctrs[C_FIXED] = {
     [C_ERR_ABORT] = "error_abort",
     [C_ERR_EVAL] = "error_eval",
     [C_ERR_RENDER] = "error_render",
+    [C_ERR_DATA_EXHAUSTED] = "error_data_exhausted",
 };
 
 static int where(const struct prog *g, struct plan_pos pos, char **err, const char *fmt,

@@ -183,6 +183,9 @@ static void arm(struct user *u, int wait, int64_t delay_us)
 	tv.tv_usec = (suseconds_t)(delay_us % 1000000);
 	u->wait = wait;
 	u->state = US_WAIT;
+	/* libevent adds a relative timeout to the time it cached at the top of the loop pass,
+	 * which may be milliseconds stale under load: a think time would then end early. */
+	event_base_update_cache_time(u->w->base);
 	evtimer_add(u->timer, &tv);
 }
 
@@ -242,8 +245,17 @@ void user_begin(struct user *u, int64_t now)
 		return;
 	}
 	u->user_id = sh->user_id_base + seq * (sh->count ? sh->count : 1);
-	for (size_t i = 0; i < g->ndata; i++)
+	for (size_t i = 0; i < g->ndata; i++) {
 		u->rows[i] = data_pick(&g->data[i], &w->rng);
+		if (u->rows[i] == DATA_EXHAUSTED) {
+			w->cur->c[C_DROPPED_USERS]++;
+			w->cur->c[C_ERR_DATA_EXHAUSTED]++;
+			u->counted = false;
+			u->retired = true;
+			user_end(u, END_STOPPED);
+			return;
+		}
+	}
 	for (size_t i = 0; i < g->nsyms; i++)
 		uvar_clear(&u->vars[i]);
 	for (size_t i = 0; i < g->nglobals; i++)

@@ -47,6 +47,8 @@ static void add_at(struct event *ev, int64_t when)
 {
 	struct timeval tv;
 
+	/* Refresh libevent's cached time first: it adds tv to that, not to worker_now(). */
+	event_base_update_cache_time(event_get_base(ev));
 	tv_of(&tv, when - worker_now());
 	evtimer_add(ev, &tv);
 }
@@ -224,7 +226,7 @@ static void maybe_finish(struct worker *w)
 
 void worker_user_done(struct worker *w, struct user *u)
 {
-	if (!w->stopping && w->agent->plan->load.model != PLAN_MODEL_OPEN &&
+	if (!w->stopping && !u->retired && w->agent->plan->load.model != PLAN_MODEL_OPEN &&
 	    worker_now() < w->t_end_load) {
 		/* Closed and rate models: a new user takes the slot, from the event loop (not from
 		 * inside this call chain, so a session without requests cannot recurse). */
@@ -232,6 +234,7 @@ void worker_user_done(struct worker *w, struct user *u)
 		return;
 	}
 	live_remove(w, u);
+	u->retired = false;
 	u->next = w->free_users;
 	w->free_users = u;
 	w->users_alive--;
@@ -453,6 +456,9 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 
 		if (cfg) {
 			event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
+			/* Without it libevent times with CLOCK_MONOTONIC_COARSE (1-4 ms ticks): think
+			 * times and rate-mode send times would fire up to a tick early or late. */
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 			w->base = event_base_new_with_config(cfg);
 			event_config_free(cfg);
 		}
