@@ -803,6 +803,10 @@ int srv_run(struct srv *s, char **err)
 		/* Stateless loops need no locks inside libevent. */
 		if (cfg && s->threads == 1)
 			event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
+		/* The target's delay=50ms and --freeze are measured by tests: without this flag
+		 * libevent times with CLOCK_MONOTONIC_COARSE and a delay is off by up to a tick. */
+		if (cfg)
+			event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 		t->base = cfg ? event_base_new_with_config(cfg) : NULL;
 		event_config_free(cfg);
 		/* Three priorities: I/O runs at the default (1); the commit flush at 2 runs only
