@@ -7,7 +7,7 @@
 # barrage compare --max-regression (exit 1 past the limit).
 source "$(dirname "$0")/../lib.sh"
 
-start_server tgt target --record "$TEST_DIR/rec.jsonl"
+start_server tgt target --record "$TEST_DIR/rec.jsonl" --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0
 cd "$TEST_DIR"
 T=http://127.0.0.1:$tgt_PORT
 
@@ -106,4 +106,24 @@ YAML
 jq -r .url rec.jsonl | grep '^/u?id=' >u.txt || fail "no /u requests"
 assert_eq "$(sort u.txt | uniq -d | wc -l)" 0 "a unique row was used twice"
 assert_json uniq/plan.json '[.agents[].data[0].part_index] | sort == [0,1]'
+
+# HTTPS with tls.verify false against the self-signed certificate, http.version "2" accepted:
+# the tls statistic appears.
+cat >tls.yaml <<YAML
+name: tls
+target: https://127.0.0.1:$tgt_TLS_PORT
+http:
+  version: "2"
+  tls: { verify: false }
+  keepalive: false
+load: { users: 1, duration: 500ms }
+sessions:
+  - name: s
+    steps:
+      - request: { url: /tls }
+agents: { local: 1 }
+YAML
+"$BARRAGE" run -q tls.yaml --out tls >/dev/null || fail "https run failed"
+assert_json tls/summary.json '.stats.tls.count > 0 and .stats.connect.count > 0 and .http_status["200"] == .stats.request.count'
+assert_json tls/summary.json '(.errors | length) == 0'
 echo "models ok"
