@@ -113,4 +113,36 @@ sed -i 's/X-Mode: blue } }/X-Mode: blue }, on_fail: restart }/; s/never2/never3/
 "$BARRAGE" run -q fail.yaml --out g >/dev/null 2>g.err || { cat g.err >&2; fail "restart run failed"; }
 assert_eq "$(urls /never3)" "" "on_fail restart went on"
 assert_json g/summary.json '.stats.request.count > 1 and .errors.error_expect_header == .stats.request.count'
+
+# Conditions: numbers compare as numbers, strings as strings; && binds tighter than ||.
+cat >cond.yaml <<YAML
+name: brief-cond
+target: $T
+load: { users: 1, duration: 300ms }
+variables: { s1: abc, s2: abd, n1: "10", n2: 9 }
+sessions:
+  - name: s
+    steps:
+      - if: 's1 < s2'
+        then: [ { request: { url: /c1-yes } } ]
+        else: [ { request: { url: /c1-no } } ]
+      - if: 'n1 > n2'
+        then: [ { request: { url: /c2-yes } } ]
+        else: [ { request: { url: /c2-no } } ]
+      - if: '!(s1 == "abc") || n2 <= 9 && s2 != s1'
+        then: [ { request: { url: /c3-yes } } ]
+        else: [ { request: { url: /c3-no } } ]
+      - if: '1 == 2 || 2 == 2 && 3 == 4'
+        then: [ { request: { url: /c4-yes } } ]
+        else: [ { request: { url: /c4-no } } ]
+      - if: 's1 >= "abc" && n1 == 10.0'
+        then: [ { request: { url: /c5-yes } } ]
+        else: [ { request: { url: /c5-no } } ]
+      - abort:
+agents: { local: 1 }
+YAML
+"$BARRAGE" run -q cond.yaml --out cond >/dev/null 2>c.err || { cat c.err >&2; fail "cond run failed"; }
+jq -r .url rec.jsonl | grep '^/c[0-9]-' | sort -u >conds.txt
+assert_eq "$(tr '\n' ' ' <conds.txt)" "/c1-yes /c2-yes /c3-yes /c4-no /c5-yes " "conditions"
+assert_json cond/summary.json '.errors | has("error_abort")' "bare abort counts error_abort"
 echo "steps: $sessions sessions"
