@@ -71,4 +71,32 @@ c -X POST "$Q/queues/sms/ack" -d "{\"keys\":[\"$key\"]}" >ack.json
 assert_json ack.json '.acked == 1'
 c "$Q/queues/sms" >qs.json
 assert_json qs.json '.acked == 1 and .scheduled == 1 and .ready == 0'
+
+# Under load from barrage: every credit becomes exactly one vote, the rest are 409, and the audit
+# (wallet balance = history, tally = debits) holds.
+start_server v2 voting --data-dir "$TEST_DIR/v2" --accounts 10 --initial-credits 3
+{ echo user,password; for i in $(seq 1 10); do echo "user$i,pw-user$i"; done; } >a10.csv
+cat >votes.yaml <<YAML
+name: brief-votes
+target: http://127.0.0.1:$v2_PORT
+load: { users: 4, duration: 1s }
+data: { accounts: { file: a10.csv, order: random } }
+sessions:
+  - name: v
+    steps:
+      - request: { method: POST, url: /login, json: { user: "{{ accounts.user }}", password: "{{ accounts.password }}" } }
+        expect: { status: 200 }
+      - repeat: 2
+        steps:
+          - request: { method: POST, url: /vote, json: { candidate: "{{ random_int(1, 5) }}" }, name: vote }
+            expect: { status: [200, 409], on_fail: continue }
+agents: { local: 2 }
+YAML
+"$BARRAGE" run -q votes.yaml --out votes >/dev/null 2>votes.err || { cat votes.err >&2; fail "vote run failed"; }
+c "http://127.0.0.1:$v2_PORT/results" >res2.json
+c "http://127.0.0.1:$v2_PORT/audit" >audit2.json
+assert_json res2.json '.total == 30' "30 credits must give exactly 30 votes"
+assert_json audit2.json '.ok == true and .votes == 30'
+assert_json votes/summary.json '.stats.req_vote.count == 30 + .http_status["409"]'
+assert_json votes/summary.json '(.errors | length) == 0'
 echo "servers ok"
