@@ -121,8 +121,11 @@ test:
 tsan-test: $(BIN)/barrage-agent $(BIN)/barrage $(BIN)/barrage-target
 	@BARRAGE_BIN=$(abspath $(BIN)) TESTS_ONLY=tsan tests/run-integration.sh
 
+# Load generators against wrk and Tsung, then the reference servers' durable throughput.
 bench: all
 	@bench/run.sh
+	@bench/servers.sh
+	@bench/queue.sh
 
 soak: all
 	@tests/soak/run.sh

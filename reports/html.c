@@ -118,8 +118,15 @@ void reports_html_escape(struct buf *b, const char *s)
 		case '"':
 			buf_append_str(b, "&quot;");
 			break;
+		case '\'':
+			buf_append_str(b, "&#39;");
+			break;
 		default:
-			buf_append_byte(b, (uint8_t)*s);
+			/* Control characters are not allowed in XML 1.0. */
+			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
+				buf_append_byte(b, ' ');
+			else
+				buf_append_byte(b, (uint8_t)*s);
 		}
 	}
 }
@@ -493,16 +500,7 @@ static void thresholds_table(struct buf *b, const struct reports_run *run)
 		const struct reports_threshold *t = &run->thresholds[i];
 		char v[256];
 
-		if (!t->has_value)
-			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");
-		else if (t->t.unit == THRESHOLD_UNIT_MS)
-			reports_fmt_ms(v, sizeof(v), t->value);
-		else if (t->t.unit == THRESHOLD_UNIT_RATIO)
-			snprintf(v, sizeof(v), "%.3g%%", t->value * 100);
-		else if (t->t.unit == THRESHOLD_UNIT_PER_S)
-			snprintf(v, sizeof(v), "%.2f/s", t->value);
-		else
-			snprintf(v, sizeof(v), "%.0f", t->value);
+		reports_threshold_value_str(v, sizeof(v), t);
 		buf_append_str(b, "<tr>");
 		td_name(b, t->metric);
 		td(b, t->metric, "condition", t->condition);

@@ -9,35 +9,6 @@
 #include "common/buf.h"
 #include "common/err.h"
 
-static void xml_escape(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			buf_append_str(b, "&lt;");
-			break;
-		case '>':
-			buf_append_str(b, "&gt;");
-			break;
-		case '&':
-			buf_append_str(b, "&amp;");
-			break;
-		case '"':
-			buf_append_str(b, "&quot;");
-			break;
-		case '\'':
-			buf_append_str(b, "&apos;");
-			break;
-		default:
-			/* Control characters are not allowed in XML 1.0. */
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-				buf_append_byte(b, ' ');
-			else
-				buf_append_byte(b, (uint8_t)*s);
-		}
-	}
-}
-
 static const char *unit_str(const struct reports_threshold *t)
 {
 	switch (t->t.unit) {
@@ -72,12 +43,12 @@ int reports_junit_write(const struct reports_run *run, const char *path, char **
 	buf_init(&b, 0);
 	buf_append_str(&b, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n");
 	buf_printf(&b, "  <testsuite name=\"barrage thresholds: ");
-	xml_escape(&b, run->name);
+	reports_html_escape(&b, run->name);
 	buf_printf(&b, "\" tests=\"%zu\" failures=\"%d\" errors=\"0\" time=\"%.3f\"",
 		   run->nthresholds, run->thresholds_failed, run->duration_s);
 	if (run->started_at) {
 		buf_append_str(&b, " timestamp=\"");
-		xml_escape(&b, run->started_at);
+		reports_html_escape(&b, run->started_at);
 		buf_append_str(&b, "\"");
 	}
 	buf_append_str(&b, ">\n");
@@ -87,36 +58,36 @@ int reports_junit_write(const struct reports_run *run, const char *path, char **
 
 		value_str(v, sizeof(v), t);
 		buf_append_str(&b, "    <testcase classname=\"barrage.thresholds\" name=\"");
-		xml_escape(&b, t->metric);
+		reports_html_escape(&b, t->metric);
 		buf_append_str(&b, " ");
-		xml_escape(&b, t->condition);
+		reports_html_escape(&b, t->condition);
 		buf_append_str(&b, "\" time=\"0\"");
 		if (t->ok) {
 			buf_append_str(&b, ">\n      <system-out>measured ");
-			xml_escape(&b, v);
+			reports_html_escape(&b, v);
 			buf_append_str(&b, "</system-out>\n    </testcase>\n");
 			continue;
 		}
 		buf_append_str(&b, ">\n      <failure message=\"");
-		xml_escape(&b, t->metric);
+		reports_html_escape(&b, t->metric);
 		buf_append_str(&b, " ");
 		if (t->error && !t->has_value) {
-			xml_escape(&b, t->error);
+			reports_html_escape(&b, t->error);
 		} else {
 			buf_append_str(&b, "= ");
-			xml_escape(&b, v);
+			reports_html_escape(&b, v);
 			buf_append_str(&b, ", expected ");
-			xml_escape(&b, t->condition);
+			reports_html_escape(&b, t->condition);
 		}
 		buf_append_str(&b, "\" type=\"threshold\">");
-		xml_escape(&b, t->metric);
+		reports_html_escape(&b, t->metric);
 		buf_append_str(&b, ": measured ");
-		xml_escape(&b, v);
+		reports_html_escape(&b, v);
 		buf_append_str(&b, ", condition ");
-		xml_escape(&b, t->condition);
+		reports_html_escape(&b, t->condition);
 		if (t->error) {
 			buf_append_str(&b, " (");
-			xml_escape(&b, t->error);
+			reports_html_escape(&b, t->error);
 			buf_append_str(&b, ")");
 		}
 		buf_append_str(&b, "</failure>\n    </testcase>\n");

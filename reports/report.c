@@ -58,16 +58,7 @@ static void print_verdicts(const struct reports_run *run)
 		const struct reports_threshold *t = &run->thresholds[i];
 		char v[256];
 
-		if (!t->has_value)
-			snprintf(v, sizeof(v), "%s", t->error ? t->error : "no data");
-		else if (t->t.unit == THRESHOLD_UNIT_MS)
-			reports_fmt_ms(v, sizeof(v), t->value);
-		else if (t->t.unit == THRESHOLD_UNIT_RATIO)
-			snprintf(v, sizeof(v), "%.3g%%", t->value * 100);
-		else if (t->t.unit == THRESHOLD_UNIT_PER_S)
-			snprintf(v, sizeof(v), "%.2f/s", t->value);
-		else
-			snprintf(v, sizeof(v), "%.0f", t->value);
+		reports_threshold_value_str(v, sizeof(v), t);
 		printf("threshold %-4s %s %s (measured %s)\n", t->ok ? "ok" : "FAIL", t->metric,
 		       t->condition, v);
 	}

@@ -161,7 +161,10 @@ int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *o
 int reports_html_write(const struct reports_run *run, const char *path, char **err);
 /* Shared page furniture for report.html and compare.html. */
 void reports_html_head(struct buf *b, const char *title);
+/* Escape for HTML text and attributes, and for XML 1.0 (junit.xml): markup characters become
+ * entities and control characters (not allowed in XML) become spaces. */
 void reports_html_escape(struct buf *b, const char *s);
+const char *reports_threshold_value_str(char *v, size_t size, const struct reports_threshold *t);
 
 /* Formatting (html.c), into buf of size >= 32. */
 const char *reports_fmt_ms(char *buf, size_t size, double ms);

@@ -158,3 +158,20 @@ void reports_thresholds_eval_run(struct reports_run *run)
 			run->thresholds_failed++;
 	}
 }
+
+/* The measured value of a threshold as people read it, shared by the console verdict lines
+ * and the report's thresholds table. */
+const char *reports_threshold_value_str(char *v, size_t size, const struct reports_threshold *t)
+{
+	if (!t->has_value)
+		snprintf(v, size, "%s", t->error ? t->error : "no data");
+	else if (t->t.unit == THRESHOLD_UNIT_MS)
+		reports_fmt_ms(v, size, t->value);
+	else if (t->t.unit == THRESHOLD_UNIT_RATIO)
+		snprintf(v, size, "%.3g%%", t->value * 100);
+	else if (t->t.unit == THRESHOLD_UNIT_PER_S)
+		snprintf(v, size, "%.2f/s", t->value);
+	else
+		snprintf(v, size, "%.0f", t->value);
+	return v;
+}

@@ -278,46 +278,38 @@ static void on_timer(evutil_socket_t fd, short what, void *arg);
 
 /* Parse and answer one request from the input. Returns 1 when one was handled, 0 when more
  * input is needed (or the connection must stop reading). */
-static int handle_one(struct h1_conn *c)
+int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 {
-	struct srv_thread *t = c->t;
-	struct srv *s = t->s;
-	struct srv_response *rs = &t->rs;
-	struct srv_request rq;
-	char *p = c->in + c->in_off;
-	size_t avail = c->in_len - c->in_off;
-	char *head_end, *line_end, *sp1, *sp2, *h, *uri;
-	size_t head_len, clen = 0, uri_len;
-	int http10, keepalive = -1, chunked_req = 0, expect = 0, status;
+	char *head_end, *line_end, *sp1, *sp2, *h;
 
-	if (avail == 0)
-		return 0;
-	head_end = memmem(p, avail, "\r\n\r\n", 4);
+	memset(hd, 0, sizeof(*hd));
+	hd->keepalive = -1;
+	head_end = avail ? memmem(p, avail, "\r\n\r\n", 4) : NULL;
 	if (!head_end) {
-		if (avail > H1_MAX_HEAD) {
-			fail_request(c, 431, "request head over 64 KiB");
+		if (avail <= H1_MAX_HEAD)
 			return 0;
-		}
-		return 0;
+		hd->status = 431;
+		snprintf(hd->msg, sizeof(hd->msg), "request head over 64 KiB");
+		return 1;
 	}
-	head_len = (size_t)(head_end - p) + 4;
-	line_end = memmem(p, head_len, "\r\n", 2);
+	hd->head_len = (size_t)(head_end - p) + 4;
+	line_end = memmem(p, hd->head_len, "\r\n", 2);
 	sp1 = memchr(p, ' ', (size_t)(line_end - p));
 	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1)) : NULL;
 	if (!sp1 || !sp2 || sp1 == p || sp2 == sp1 + 1 || line_end - sp2 != 9 ||
 	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1')) {
-		fail_request(c, 400, "malformed request line");
-		return 0;
+		hd->status = 400;
+		snprintf(hd->msg, sizeof(hd->msg), "malformed request line");
+		return 1;
 	}
-	http10 = sp2[8] == '0';
-	memset(&rq, 0, sizeof(rq));
-	rq.method = parse_method(p, (size_t)(sp1 - p), &rq.method_name);
-	uri = sp1 + 1;
-	uri_len = (size_t)(sp2 - uri);
-
-	/* Headers. */
-	rq.raw_headers = line_end + 2;
-	rq.raw_headers_len = (size_t)(head_end + 2 - (line_end + 2));
+	hd->http10 = sp2[8] == '0';
+	hd->method = p;
+	hd->method_len = (size_t)(sp1 - p);
+	hd->uri = sp1 + 1;
+	hd->uri_len = (size_t)(sp2 - hd->uri);
+	hd->version_sp = sp2;
+	hd->headers = line_end + 2;
+	hd->headers_len = (size_t)(head_end + 2 - (line_end + 2));
 	for (h = line_end + 2; h < head_end + 2;) {
 		char *eol = memmem(h, (size_t)(head_end + 2 - h), "\r\n", 2);
 		char *colon = memchr(h, ':', (size_t)(eol - h));
@@ -325,8 +317,9 @@ static int handle_one(struct h1_conn *c)
 		size_t nlen, vlen;
 
 		if (!colon || colon == h) {
-			fail_request(c, 400, "malformed header line");
-			return 0;
+			hd->status = 400;
+			snprintf(hd->msg, sizeof(hd->msg), "malformed header line");
+			return 1;
 		}
 		nlen = (size_t)(colon - h);
 		v = colon + 1;
@@ -336,57 +329,101 @@ static int handle_one(struct h1_conn *c)
 		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 			vlen--;
 		if (ieq(h, nlen, "Content-Length")) {
-			char *end;
-			unsigned long long x;
+			size_t x = 0, i;
 
-			errno = 0;
-			x = strtoull(v, &end, 10);
-			if (errno || end == v || end != v + vlen) {
-				fail_request(c, 400, "bad Content-Length");
-				return 0;
+			/* Digits only (strtoull would take a sign or spaces), and no overflow. */
+			for (i = 0; i < vlen && v[i] >= '0' && v[i] <= '9'; i++) {
+				if (x > (SIZE_MAX - 9) / 10) {
+					i = 0;
+					break;
+				}
+				x = x * 10 + (size_t)(v[i] - '0');
 			}
-			clen = (size_t)x;
-			if (x > s->max_body) {
-				char msg[96];
-
-				snprintf(msg, sizeof(msg), "request body over the %zu-byte limit",
-					 s->max_body);
-				fail_request(c, 413, msg);
-				return 0;
+			if (i == 0 || i != vlen) {
+				hd->status = 400;
+				snprintf(hd->msg, sizeof(hd->msg), "bad Content-Length");
+				return 1;
 			}
+			if (x > max_body) {
+				hd->status = 413;
+				snprintf(hd->msg, sizeof(hd->msg),
+					 "request body over the %zu-byte limit", max_body);
+				return 1;
+			}
+			hd->clen = x;
 		} else if (ieq(h, nlen, "Transfer-Encoding")) {
-			chunked_req = 1;
+			hd->status = 501;
+			snprintf(hd->msg, sizeof(hd->msg),
+				 "chunked request bodies are not supported: send Content-Length");
+			return 1;
 		} else if (ieq(h, nlen, "Connection")) {
 			if (has_token(v, vlen, "close"))
-				keepalive = 0;
+				hd->keepalive = 0;
 			else if (has_token(v, vlen, "keep-alive"))
-				keepalive = 1;
+				hd->keepalive = 1;
 		} else if (ieq(h, nlen, "Cookie")) {
-			if (vlen >= sizeof(h1_cookie)) {
-				fail_request(c, 431, "Cookie header too long");
-				return 0;
-			}
-			memcpy(h1_cookie, v, vlen);
-			h1_cookie[vlen] = '\0';
-			rq.cookie = h1_cookie;
+			hd->cookie = v;
+			hd->cookie_len = vlen;
 		} else if (ieq(h, nlen, "Authorization")) {
-			if (vlen >= sizeof(h1_auth)) {
-				fail_request(c, 431, "Authorization header too long");
-				return 0;
-			}
-			memcpy(h1_auth, v, vlen);
-			h1_auth[vlen] = '\0';
-			rq.authorization = h1_auth;
+			hd->auth = v;
+			hd->auth_len = vlen;
 		} else if (ieq(h, nlen, "Expect")) {
-			expect = has_token(v, vlen, "100-continue");
+			hd->expect = has_token(v, vlen, "100-continue");
 		}
 		h = eol + 2;
 	}
-	if (chunked_req) {
-		fail_request(c, 501,
-			     "chunked request bodies are not supported: send Content-Length");
+	return 1;
+}
+
+static int handle_one(struct h1_conn *c)
+{
+	struct srv_thread *t = c->t;
+	struct srv *s = t->s;
+	struct srv_response *rs = &t->rs;
+	struct srv_request rq;
+	char *p = c->in + c->in_off;
+	size_t avail = c->in_len - c->in_off;
+	struct h1_head hd;
+	char *sp2, *uri;
+	size_t head_len, clen, uri_len;
+	int http10, keepalive, expect, status;
+
+	if (h1_parse_head(p, avail, s->max_body, &hd) == 0)
+		return 0;
+	if (hd.status) {
+		fail_request(c, hd.status, hd.msg);
 		return 0;
 	}
+	memset(&rq, 0, sizeof(rq));
+	if (hd.cookie) {
+		if (hd.cookie_len >= sizeof(h1_cookie)) {
+			fail_request(c, 431, "Cookie header too long");
+			return 0;
+		}
+		memcpy(h1_cookie, hd.cookie, hd.cookie_len);
+		h1_cookie[hd.cookie_len] = '\0';
+		rq.cookie = h1_cookie;
+	}
+	if (hd.auth) {
+		if (hd.auth_len >= sizeof(h1_auth)) {
+			fail_request(c, 431, "Authorization header too long");
+			return 0;
+		}
+		memcpy(h1_auth, hd.auth, hd.auth_len);
+		h1_auth[hd.auth_len] = '\0';
+		rq.authorization = h1_auth;
+	}
+	rq.method = parse_method(hd.method, hd.method_len, &rq.method_name);
+	rq.raw_headers = hd.headers;
+	rq.raw_headers_len = hd.headers_len;
+	head_len = hd.head_len;
+	clen = hd.clen;
+	http10 = hd.http10;
+	keepalive = hd.keepalive;
+	expect = hd.expect;
+	uri = hd.uri;
+	uri_len = hd.uri_len;
+	sp2 = hd.version_sp;
 	if (avail < head_len + clen) {
 		/* Wait for the body; make room for it and let a polite client send it. */
 		size_t need = c->in_off + head_len + clen;
@@ -474,10 +511,10 @@ answer:
 		return 0;
 	}
 	if (srv_must_hold(t)) {
-		struct srv_held hd = {.status = status, .conn = c};
+		struct srv_held held = {.status = status, .conn = c};
 
 		c->busy = 1;
-		if (srv_hold(t, &hd) == 0) {
+		if (srv_hold(t, &held) == 0) {
 			__atomic_fetch_add(&t->ctr.held_replies, 1, __ATOMIC_RELAXED);
 			return 0;
 		}

@@ -53,6 +53,32 @@ int srv_hold(struct srv_thread *t, const struct srv_held *h);
 void srv_flush(struct srv_thread *t);
 
 /* http1.c */
+
+/* A parsed request head. Pointers are into the caller's buffer. */
+struct h1_head {
+	size_t head_len; /* request line and headers, final CRLFCRLF included */
+	size_t clen;	 /* Content-Length (0 when absent) */
+	int http10;
+	int keepalive; /* -1 unsaid, 0 close, 1 keep-alive */
+	int expect;    /* Expect: 100-continue */
+	const char *method;
+	size_t method_len;
+	char *uri;
+	size_t uri_len;
+	char *version_sp; /* the space before "HTTP/1.x" (the caller may write a NUL there) */
+	const char *headers;
+	size_t headers_len;
+	const char *cookie, *auth;
+	size_t cookie_len, auth_len;
+	int status; /* non-zero: the request is refused with this status and msg */
+	char msg[96];
+};
+
+/* Parse the request head at p (avail bytes; nothing is written). Returns 0 when the head is not
+ * complete yet, 1 when it is parsed (hd->status 0) or refused (hd->status 400/413/431/501 with
+ * hd->msg). max_body bounds Content-Length. */
+int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd);
+
 int h1_listen(struct srv_thread *t, int fd);
 void h1_release(struct h1_conn *c); /* a held reply may go out */
 void h1_close_all(struct srv_thread *t);
