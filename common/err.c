@@ -47,3 +47,17 @@ int err_prefix(char **err, const char *fmt, ...)
 	free(prefix);
 	return -1;
 }
+
+void err_print_lines(FILE *f, const char *prefix, const char *msg)
+{
+	const char *p = msg ? msg : "error";
+
+	do {
+		const char *nl = strchr(p, '\n');
+		int n = nl ? (int)(nl - p) : (int)strlen(p);
+
+		if (n > 0)
+			fprintf(f, "%s: %.*s\n", prefix, n, p);
+		p = nl ? nl + 1 : NULL;
+	} while (p && *p);
+}

@@ -286,6 +286,7 @@ static int cmd_run(int argc, char **argv)
 		goto out;
 	}
 	ro.scenario = argv[optind];
+	scenario_set_cli_agents(ro.local || ro.hosts_file);
 	ro.ov = ov.v;
 	ro.nov = ov.n;
 	if (ro.verbose > 0)
@@ -345,7 +346,7 @@ static int cmd_check(int argc, char **argv)
 		goto out;
 	}
 	if (scenario_load(argv[optind], ov.v, ov.n, &p, &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err ? err : "invalid scenario");
+		err_print_lines(stderr, "barrage", err ? err : "invalid scenario");
 		rc = 2;
 		goto out;
 	}

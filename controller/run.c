@@ -1197,7 +1197,7 @@ int run_main(const struct run_options *o)
 	signal(SIGPIPE, SIG_IGN);
 
 	if (scenario_load(o->scenario, o->ov, o->nov, &r->plan, &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err ? err : "cannot load the scenario");
+		err_print_lines(stderr, "barrage", err ? err : "cannot load the scenario");
 		code = 2;
 		goto out;
 	}

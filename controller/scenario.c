@@ -520,6 +520,30 @@ static const char *closest(const char *s, const char *const *names)
 	return NULL;
 }
 
+/* Statistics a threshold may name besides tr_NAME and req_NAME (common/stats.h has the names);
+ * http_NNN, http_Nxx and error_NAME are matched by shape in known_stat(). */
+static const char *const threshold_stats[] = {
+	"request", "request_service", "connect", "tls", "ttfb", "page", "session", "errors",
+	"users_count", "finish_users_count", "dropped_users", "size_rcv", "size_sent", "requests",
+	"users", "connected", NULL
+};
+
+static bool known_stat(const char *stat)
+{
+	size_t i;
+
+	for (i = 0; threshold_stats[i]; i++)
+		if (strcmp(stat, threshold_stats[i]) == 0)
+			return true;
+	if (strncmp(stat, "error_", 6) == 0 && stat[6])
+		return true;
+	/* http_200, http_5xx */
+	if (strncmp(stat, "http_", 5) == 0 && strlen(stat) == 8 && stat[5] >= '1' && stat[5] <= '5')
+		return (isdigit((unsigned char)stat[6]) && isdigit((unsigned char)stat[7])) ||
+		       (stat[6] == 'x' && stat[7] == 'x');
+	return false;
+}
+
 static void list_names(struct buf *b, const char *const *names)
 {
 	size_t i;
@@ -1943,6 +1967,20 @@ static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *
 					       th.stat,
 					       th.stat[0] == 't' ? "transaction" : "request name");
 				free(cands);
+			} else if (strncmp(th.stat, "tr_", 3) != 0 && strncmp(th.stat, "req_", 4) != 0 &&
+				   !known_stat(th.stat)) {
+				const char *near = closest(th.stat, threshold_stats);
+
+				if (near)
+					sc_err(sc, k, 0,
+					       "threshold on unknown statistic '%s'; did you mean '%s'?",
+					       th.stat, near);
+				else
+					sc_err(sc, k, 0,
+					       "threshold on unknown statistic '%s' (use request, "
+					       "connect, tls, ttfb, page, session, tr_NAME, req_NAME, "
+					       "errors, http_NNN, http_Nxx, error_NAME or a counter)",
+					       th.stat);
 			}
 		} else {
 			/* Problems with the metric point at the key, the rest into the condition.
@@ -2059,6 +2097,57 @@ static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agent
 	if (hosts && map_get(n, "hosts_file"))
 		sc_err(sc, map_key(n, "hosts_file"), 0,
 		       "agents: give hosts or hosts_file, not both");
+}
+
+/* Load is split across agents (controller/split.c), and every agent needs at least one user
+ * (closed and rate models) or a cap of at least one (open model with max_users). With an
+ * explicit agent count that is known now, so `barrage check` says so rather than `run`. */
+static bool cli_agents;
+
+void scenario_set_cli_agents(bool on)
+{
+	cli_agents = on;
+}
+
+static void check_agent_count(struct sc *sc, const struct ynode *n, const struct plan *p)
+{
+	const struct plan_agents *ag = &p->agents;
+	const struct ynode *at = NULL;
+	uint64_t agents = 0;
+	size_t i;
+
+	if (cli_agents)
+		return;
+	if (ag->local) {
+		agents = ag->local;
+		at = map_key(n, "local");
+	} else if (ag->nhosts) {
+		for (i = 0; i < ag->nhosts; i++)
+			agents += ag->hosts[i].agents;
+		at = map_key(n, "hosts");
+	} else if (ag->hosts_file) {
+		struct plan_host *hs = NULL;
+		size_t nh = 0;
+
+		if (hosts_file_read(ag->hosts_file, &hs, &nh, NULL) == 0)
+			for (i = 0; i < nh; i++)
+				agents += hs[i].agents;
+		hosts_free(hs, nh);
+		at = map_key(n, "hosts_file");
+	}
+	if (!agents)
+		return;
+	if (p->load.model != PLAN_MODEL_OPEN && p->load.users && p->load.users < agents)
+		sc_err(sc, at, 0,
+		       "%llu agents but load.users is %llu: each agent needs at least one user "
+		       "(use fewer agents or more users)",
+		       (unsigned long long)agents, (unsigned long long)p->load.users);
+	else if (p->load.model == PLAN_MODEL_OPEN && p->load.max_users &&
+		 p->load.max_users < agents)
+		sc_err(sc, at, 0,
+		       "%llu agents but load.max_users is %llu: each agent needs a cap of at least "
+		       "one user (use fewer agents or a higher cap)",
+		       (unsigned long long)agents, (unsigned long long)p->load.max_users);
 }
 
 static void parse_sessions(struct sc *sc, const struct ynode *key, const struct ynode *n,
@@ -2286,8 +2375,10 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 		parse_sessions(sc, map_key(root, "sessions"), v, p);
 	if ((v = map_get(root, "thresholds")))
 		parse_thresholds(sc, v, p);
-	if ((v = map_get(root, "agents")))
+	if ((v = map_get(root, "agents"))) {
 		parse_agents(sc, v, &p->agents);
+		check_agent_count(sc, v, p);
+	}
 	if ((v = map_get(root, "report")) && want_kind(sc, v, YN_MAP, "report") == 0) {
 		check_keys(sc, v, "report", rkeys);
 		if ((k = map_get(v, "interval")))

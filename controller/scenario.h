@@ -7,6 +7,7 @@
 #ifndef BARRAGE_SCENARIO_H
 #define BARRAGE_SCENARIO_H
 
+#include <stdbool.h>
 #include <stdio.h>
 
 #include "common/plan.h"
@@ -28,6 +29,11 @@ int scenario_load(const char *path, const struct scenario_override *ov, size_t n
 int scenario_load_string(const char *name, const char *yaml, size_t len,
 			 const struct scenario_override *ov, size_t nov, struct plan **out,
 			 char **err);
+
+/* `run --local N` and `run --hosts FILE` choose the agents on the command line, overriding the
+ * scenario's agents: block; the loader then skips the checks that compare the scenario's own
+ * agent count with its load (the run checks the real count when it splits the plan). */
+void scenario_set_cli_agents(bool cli_agents);
 
 /* `barrage check`: print the plan a human reads — load model and phases with expected users and
  * requests, sessions with their steps, data files with row counts, thresholds, agents. */

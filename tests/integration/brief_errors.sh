@@ -32,6 +32,18 @@ expect_err() {
   ! grep -Eqi 'AddressSanitizer|runtime error|Segmentation' err.txt || fail "$*: crashed"
 }
 
+# A typo in a threshold's statistic is a scenario error with the closest name.
+{ base; printf 'thresholds:\n  reqest.p95: "< 1s"\n'; } >t1.yaml
+expect_err 2 "^barrage: t1.yaml:[0-9]+:3: .*'reqest'.*'request'" "$BARRAGE" check t1.yaml
+# More agents than users: check says so, as run would (and --local on the command line wins).
+base | sed 's/local: 1/local: 3/' >t2.yaml
+expect_err 2 "^barrage: t2.yaml:[0-9]+:[0-9]+: 3 agents but load.users is" "$BARRAGE" check t2.yaml
+# Several problems: every line reads as an error of barrage.
+base | sed 's/duration: 1s/duration: 1/; s#request: { url: / }#request: { url: /, timout: 1s }#' >t3.yaml
+set +e; "$BARRAGE" check t3.yaml >/dev/null 2>t3.err; set -e
+[ "$(wc -l <t3.err)" -ge 2 ] || fail "t3: expected two problems: $(cat t3.err)"
+! grep -v '^barrage: ' t3.err || fail "t3: a line without the barrage: prefix"
+
 base | sed 's/^sessions:/sesions:/' >b1.yaml
 expect_err 2 "^barrage: b1.yaml:5:1: .*'sesions'.*'sessions'" "$BARRAGE" check b1.yaml
 base | sed 's#request: { url: / }#request: { url: /, timout: 1s }#' >b2.yaml
