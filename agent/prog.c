@@ -271,6 +271,47 @@ static bool is_absolute(const char *url)
 	return strncmp(url, "http://", 7) == 0 || strncmp(url, "https://", 8) == 0;
 }
 
+/* Append template source s to b with its literal text application/x-www-form-urlencoded
+ * (unreserved characters as they are, everything else %XX) and its {{ ... }} holes untouched.
+ * A hole ends at the first "}}" outside a quoted string, as common/tmpl.c reads it. */
+static void append_form_literal(struct buf *b, const char *s)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	while (*s) {
+		if (s[0] == '{' && s[1] == '{') {
+			const char *p = s + 2;
+			char quote = 0;
+
+			for (; *p; p++) {
+				if (quote) {
+					if (*p == '\\' && p[1])
+						p++;
+					else if (*p == quote)
+						quote = 0;
+				} else if (*p == '"' || *p == '\'') {
+					quote = *p;
+				} else if (p[0] == '}' && p[1] == '}') {
+					p += 2;
+					break;
+				}
+			}
+			buf_append(b, s, (size_t)(p - s));
+			s = p;
+			continue;
+		}
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
+		    *s == '-' || *s == '.' || *s == '_' || *s == '~') {
+			buf_append_byte(b, (uint8_t)*s);
+		} else {
+			char esc[3] = { '%', hex[(unsigned char)*s >> 4], hex[(unsigned char)*s & 15] };
+
+			buf_append(b, esc, 3);
+		}
+		s++;
+	}
+}
+
 static int compile_request(struct prog *g, const struct plan_step *st, struct creq *r, char **err)
 {
 	const struct plan_request *pr = &st->request;
@@ -356,11 +397,11 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 		for (size_t i = 0; i < pr->nform; i++) {
 			if (i)
 				buf_append_byte(&b, '&');
-			/* Field names are written by the user and taken as they are; values are
-			 * templates whose output is percent-encoded. */
-			buf_append_str(&b, pr->form[i].name);
+			/* Literal text of names and values is percent-encoded here, once; what the
+			 * {{ }} holes render to is encoded by the template (TMPL_ESCAPE_URL). */
+			append_form_literal(&b, pr->form[i].name);
 			buf_append_byte(&b, '=');
-			buf_append_str(&b, pr->form[i].value);
+			append_form_literal(&b, pr->form[i].value);
 		}
 		if (compile_tmpl(g, b.data ? b.data : "", TMPL_ESCAPE_URL, st->pos, "form", &t,
 				 err) < 0) {
