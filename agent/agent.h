@@ -112,6 +112,7 @@ enum { M_GET = 0, M_POST, M_HEAD, M_OTHER };
 
 struct creq {
 	const struct plan_request *src;
+	struct plan_pos pos; /* the step's place in the scenario, for the agent's log */
 	int method;
 	struct tmpl *url;  /* NULL when constant */
 	char *url_const;   /* the absolute URL when constant */
@@ -281,6 +282,8 @@ struct user {
 	size_t hdr_nodes_cap;
 };
 
+#define WORKER_MAX_NOTES 64
+
 struct worker {
 	struct agent *agent;
 	const struct prog *prog;
@@ -315,6 +318,9 @@ struct worker {
 	struct buf scratch;
 	void *match_data; /* pcre2_match_data * */
 	char errbuf[CURL_ERROR_SIZE];
+	/* Steps whose failure was already described in the agent's log (worker_note_once). */
+	const void *noted[WORKER_MAX_NOTES];
+	unsigned nnoted;
 };
 
 struct agent {
@@ -358,6 +364,11 @@ int worker_start(struct worker *w);
  * get up to hard_us to finish. */
 void worker_request_stop(struct worker *w, int64_t hard_us);
 void worker_count_conn(struct worker *w, int delta);
+/* Describe a failure in the agent's log the first time it happens at `site` (a step or a
+ * template: failures are counted per request, but a count alone does not say why). At most
+ * WORKER_MAX_NOTES sites per worker, so a broken scenario cannot flood the log. */
+void worker_note_once(struct worker *w, const void *site, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
 /* A user's session ended: the worker decides whether a new user takes the slot. */
 void worker_user_done(struct worker *w, struct user *u);
 int64_t worker_now(void);

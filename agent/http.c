@@ -344,7 +344,16 @@ long http_account(struct user *u, CURLcode rc)
 	}
 	if (code > 0 && code < AGENT_HTTP_CODES)
 		s->http[code]++;
-	if (rc != CURLE_OK)
-		s->c[http_error_counter(rc)]++;
+	if (rc != CURLE_OK) {
+		int ctr = http_error_counter(rc);
+
+		s->c[ctr]++;
+		if (ctr == C_ERR_OTHER && u->req)
+			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s (counted as "
+					 "error_other)",
+					 g->plan->source ? g->plan->source : "plan",
+					 u->req->pos.line, u->req->pos.col,
+					 u->req->src->method, u->req->src->url, curl_easy_strerror(rc));
+	}
 	return code;
 }

@@ -319,6 +319,7 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 	size_t nh = g->plan->http.nheaders + pr->nheaders + 2;
 
 	r->src = pr;
+	r->pos = st->pos;
 	r->hist = -1;
 	if (!pr->method || strcmp(pr->method, "GET") == 0)
 		r->method = M_GET;

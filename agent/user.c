@@ -212,6 +212,8 @@ static void set_var(struct user *u, int sym, const struct tmpl *t)
 	buf_reset(&u->tmp);
 	buf_reset(&u->w->scratch);
 	if (tmpl_render(t, &env, &u->w->scratch, &u->tmp, &e) < 0) {
+		worker_note_once(u->w, t, "set: %s (counted as error_render)",
+				 e ? e : "cannot render");
 		free(e);
 		u->w->cur->c[C_ERR_RENDER]++;
 		return;
@@ -326,6 +328,8 @@ static int eval_cond(struct user *u, const struct expr *e, bool *out)
 	user_env(u, &env);
 	buf_reset(&u->w->scratch);
 	if (expr_eval(e, &env, &u->w->scratch, &v, &err) < 0) {
+		worker_note_once(u->w, e, "condition: %s (counted as error_eval)",
+				 err ? err : "cannot evaluate");
 		free(err);
 		u->w->cur->c[C_ERR_EVAL]++;
 		return -1;
@@ -404,6 +408,10 @@ static void send_request(struct user *u, const struct creq *r)
 {
 	u->state = US_HTTP;
 	if (http_send(u, r) < 0) {
+		worker_note_once(u->w, r, "%s:%d:%d: request %s %s could not be built: a template "
+				 "in it failed to render (counted as error_render)",
+				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",
+				 r->pos.line, r->pos.col, r->src->method, r->src->url);
 		u->w->cur->c[C_ERR_RENDER]++;
 		u->state = US_RUN;
 		user_end(u, END_ABORTED);

@@ -10,6 +10,7 @@
  * Nothing here is shared with other threads except the hand-off: once per interval the worker
  * swaps its statistics record with the one the main thread reads, under the worker's mutex,
  * and pokes the main thread's collect event. */
+#include <stdarg.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +52,24 @@ static void add_at(struct event *ev, int64_t when)
 	event_base_update_cache_time(event_get_base(ev));
 	tv_of(&tv, when - worker_now());
 	evtimer_add(ev, &tv);
+}
+
+void worker_note_once(struct worker *w, const void *site, const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+	unsigned i;
+
+	for (i = 0; i < w->nnoted; i++)
+		if (w->noted[i] == site)
+			return;
+	if (w->nnoted == WORKER_MAX_NOTES)
+		return;
+	w->noted[w->nnoted++] = site;
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	log_warn("%s (first occurrence; later ones are only counted)", msg);
 }
 
 void worker_count_conn(struct worker *w, int delta)
