@@ -46,3 +46,40 @@ assert_json() {
   [ "$v" = true ] || fail "${3:-assertion} ($2 on $1 gave $v)"
 }
 assert_eq() { [ "$1" = "$2" ] || fail "${3:-values differ}: '$1' != '$2'"; }
+
+# loop_scenario NAME USERS DURATION: prints a scenario of USERS users looping a GET (and a 20 ms
+# think) against the test target started as "tgt", on two local agents with 1 s intervals.
+loop_scenario() {
+  cat <<YAML
+name: $1
+target: http://127.0.0.1:$tgt_PORT
+load:
+  users: $2
+  duration: $3
+sessions:
+  - name: s
+    steps:
+      - request: { url: "/?status=200" }
+      - think: 20ms
+agents:
+  local: 2
+report:
+  interval: 1s
+YAML
+}
+
+# start_run SCENARIO OUT [ARGS...]: starts `barrage run SCENARIO --out OUT ARGS` in the
+# background (its pid in RUN_PID, output in OUT.out and OUT.err) and waits for the first
+# interval record in OUT/stats.log.
+start_run() {
+  local scenario=$1 out=$2; shift 2
+  "$BARRAGE" run "$scenario" --out "$out" "$@" >"$out.out" 2>"$out.err" &
+  RUN_PID=$!
+  _pids+=("$RUN_PID")
+  for _ in $(seq 1 400); do
+    grep -q '"type":"interval"' "$out/stats.log" 2>/dev/null && return 0
+    sleep 0.05
+  done
+  cat "$out.err" >&2
+  fail "no interval written to $out/stats.log"
+}

@@ -7,34 +7,13 @@ source "$(dirname "$0")/../lib.sh"
 
 start_server tgt target
 cd "$TEST_DIR"
-cat >lost.yaml <<YAML
-name: it-lost
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 4
-  duration: 6s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 20ms
-agents:
-  local: 2
-report:
-  interval: 1s
-YAML
+loop_scenario it-lost 4 6s >lost.yaml
 
 # run_and_kill OUT [ARGS...]: starts a run, waits for its first interval, kills local-2.
 run_and_kill() {
   local out=$1; shift
-  "$BARRAGE" run lost.yaml --out "$out" "$@" >"$out.out" 2>"$out.err" &
-  local pid=$!
-  _pids+=("$pid")
-  for _ in $(seq 1 200); do
-    grep -q '"type":"interval"' "$out/stats.log" 2>/dev/null && break
-    sleep 0.05
-  done
-  grep -q '"type":"interval"' "$out/stats.log" || fail "no interval written"
+  start_run lost.yaml "$out" "$@"
+  local pid=$RUN_PID
   local victim
   victim=$(awk '/started barrage-agent, pid/ {print $NF; exit}' "$out/agents/local-2.log")
   [ -n "$victim" ] || fail "no pid in agents/local-2.log"

@@ -6,30 +6,9 @@ source "$(dirname "$0")/../lib.sh"
 
 start_server tgt target
 cd "$TEST_DIR"
-cat >orphan.yaml <<YAML
-name: it-orphan
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 2
-  duration: 60s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 20ms
-agents:
-  local: 2
-report:
-  interval: 1s
-YAML
-"$BARRAGE" run orphan.yaml --out run >out.txt 2>err.txt &
-pid=$!
-_pids+=("$pid")
-for _ in $(seq 1 200); do
-  grep -q '"type":"interval"' run/stats.log 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '"type":"interval"' run/stats.log || fail "no interval written"
+loop_scenario it-orphan 2 60s >orphan.yaml
+start_run orphan.yaml run
+pid=$RUN_PID
 agents=$(awk '/started barrage-agent, pid/ {print $NF}' run/agents/*.log)
 [ -n "$agents" ] || fail "no agent pids in the agent logs"
 for a in $agents; do _pids+=("$a"); done

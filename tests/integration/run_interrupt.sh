@@ -6,34 +6,13 @@ source "$(dirname "$0")/../lib.sh"
 
 start_server tgt target
 cd "$TEST_DIR"
-cat >int.yaml <<YAML
-name: it-int
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 2
-  duration: 60s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 20ms
-agents:
-  local: 2
-report:
-  interval: 1s
-YAML
-"$BARRAGE" run int.yaml --out run >out.txt 2>err.txt &
-pid=$!
-_pids+=("$pid")
-for _ in $(seq 1 200); do
-  grep -q '"type":"interval"' run/stats.log 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '"type":"interval"' run/stats.log || fail "no interval written"
+loop_scenario it-int 2 60s >int.yaml
+start_run int.yaml run
+pid=$RUN_PID
 agents=$(awk '/started barrage-agent, pid/ {print $NF}' run/agents/*.log)
 kill -INT "$pid"
 set +e; wait "$pid"; rc=$?; set -e
-cat err.txt >&2
+cat run.err >&2
 assert_eq "$rc" 3 "exit code after SIGINT"
 tail -1 run/stats.log | jq -e '.type == "end" and .reason == "interrupted"' >/dev/null \
   || fail "end record does not say interrupted"

@@ -26,14 +26,8 @@ agents:
 report:
   interval: 4s
 YAML
-"$BARRAGE" run late.yaml --out run >out.txt 2>err.txt &
-pid=$!
-_pids+=("$pid")
-for _ in $(seq 1 400); do
-  grep -q '"type":"interval"' run/stats.log 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '"type":"interval"' run/stats.log || { cat err.txt >&2; fail "no interval written"; }
+start_run late.yaml run
+pid=$RUN_PID
 victim=$(awk '/started barrage-agent, pid/ {print $NF; exit}' run/agents/local-2.log)
 [ -n "$victim" ] || fail "no pid in agents/local-2.log"
 # Interval 1 ends about 4 s from now and is written 2 s after that without local-2; local-2
@@ -42,7 +36,7 @@ kill -STOP "$victim"
 sleep 7
 kill -CONT "$victim"
 set +e; wait "$pid"; rc=$?; set -e
-cat err.txt >&2
+cat run.err >&2
 assert_eq "$rc" 0 "exit code"
 ! jq -r 'select(.type == "event") | .what' run/stats.log | grep -qx agent_lost || fail "the frozen agent was declared lost"
 n=$(jq -s '[.[] | select(.type == "late")] | length' run/stats.log)
