@@ -3,6 +3,7 @@
  * compare (reports/), hosts check (controller/ssh.c), version. docs/cli.md is the reference for
  * every command, option and exit code; keep the usage texts below in step with it. */
 #include <getopt.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
@@ -394,6 +395,12 @@ int main(int argc, char **argv)
 	int i;
 
 	log_set_prefix("barrage");
+	/* Every command writes into pipes whose reader may be gone: gnuplot (report, and run's
+	 * report), agents and SSH channels (run, hosts check), a closed `| head` on stdout. A
+	 * write there must fail with EPIPE, checked where it happens, never kill the process.
+	 * Children get the default back (controller/local.c); gnuplot keeps it ignored, which
+	 * is harmless. */
+	signal(SIGPIPE, SIG_IGN);
 	/* Global options come before the command. They are parsed by hand, not with getopt:
 	 * glibc's getopt keeps its mode ("+", stop at the first operand) in hidden state that a
 	 * command's own getopt_long (here or in another module) would inherit. */

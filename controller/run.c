@@ -1194,7 +1194,7 @@ int run_main(const struct run_options *o)
 	memset(r, 0, sizeof(*r));
 	r->o = o;
 	r->reason = "completed";
-	signal(SIGPIPE, SIG_IGN);
+	/* SIGPIPE is ignored by main() for every command. */
 
 	if (scenario_load(o->scenario, o->ov, o->nov, &r->plan, &err) < 0) {
 		err_print_lines(stderr, "barrage", err ? err : "cannot load the scenario");

@@ -80,13 +80,33 @@ static int inline_svg(struct buf *out, const char *svg, size_t len, const char *
 	return 0;
 }
 
+/* What went wrong with a gnuplot process, from its wait status and the write error (0 when the
+ * whole script went in). The exit status says more than the write: a gnuplot that is not
+ * installed (127) or that died also closes its end of the pipe. */
+static void gnuplot_failure(int status, int write_errno, char **err)
+{
+	const char *g = gnuplot_bin();
+
+	if (status == -1)
+		err_set(err, "waiting for %s: %s", g, strerror(errno));
+	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
+		err_set(err, "cannot run %s (is gnuplot installed?)", g);
+	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
+		err_set(err, "%s exited with status %d", g, WEXITSTATUS(status));
+	else if (WIFSIGNALED(status))
+		err_set(err, "%s was killed by signal %d", g, WTERMSIG(status));
+	else
+		err_set(err, "%s did not read the whole chart script: %s", g,
+			strerror(write_errno));
+}
+
 int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err)
 {
 	char tmpl[] = "/tmp/barrage-chart-XXXXXX";
 	char cmd[512];
 	struct buf svg;
 	FILE *gp = NULL;
-	int fd = -1, rc = -1, status;
+	int fd = -1, rc = -1, status, werr = 0;
 	struct stat st;
 
 	buf_init(&svg, CHART_MAX_SVG);
@@ -99,14 +119,19 @@ int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *o
 		err_set(err, "cannot run %s: %s", gnuplot_bin(), strerror(errno));
 		goto out;
 	}
-	fprintf(gp,
-		"set terminal svg size 1160,400 dynamic enhanced font 'Helvetica,13' "
-		"background rgb 'white'\nset output '%s'\n%s\nunset output\n",
-		tmpl, script);
+	/* A gnuplot that is missing, crashes or stops reading closes the pipe while we write:
+	 * the write fails with EPIPE (the controller ignores SIGPIPE, controller/main.c), and
+	 * the chart is given up, never the report. */
+	if (fprintf(gp,
+		    "set terminal svg size 1160,400 dynamic enhanced font 'Helvetica,13' "
+		    "background rgb 'white'\nset output '%s'\n%s\nunset output\n",
+		    tmpl, script) < 0 ||
+	    fflush(gp) != 0)
+		werr = errno ? errno : EIO;
 	status = pclose(gp);
 	gp = NULL;
-	if (status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		err_set(err, "%s failed (is gnuplot installed?)", gnuplot_bin());
+	if (werr || status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
+		gnuplot_failure(status, werr, err);
 		goto out;
 	}
 	if (fstat(fd, &st) < 0 || st.st_size <= 0 || (size_t)st.st_size > CHART_MAX_SVG) {
@@ -286,7 +311,7 @@ static void distribution_chart(struct buf *s, const struct reports_run *run,
 	buf_append_str(s, "\n");
 }
 
-int reports_charts_html(const struct reports_run *run, struct buf *out)
+int reports_charts_html(const struct reports_run *run, struct buf *out, char **why)
 {
 	struct buf s;
 	struct series sr[CHART_MAX_SERIES];
@@ -496,6 +521,10 @@ fail:
 	buf_append_str(out, ". Install gnuplot (Debian: gnuplot-nox) and run "
 			    "<code>barrage report RUN_DIR</code> again.</p>\n");
 	rc = -1;
+	if (why) {
+		*why = err ? err : strdup("gnuplot failed");
+		err = NULL;
+	}
 out:
 	free(err);
 	buf_free(&s);

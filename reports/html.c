@@ -565,7 +565,8 @@ static void agents_table(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</table>\n");
 }
 
-int reports_html_write(const struct reports_run *run, const char *path, char **err)
+int reports_html_write(const struct reports_run *run, const char *path, char **err,
+		       char **charts_why)
 {
 	struct buf b, load;
 	const struct reports_hist *rq = reports_run_hist(run, "request");
@@ -725,7 +726,7 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 
 	/* Charts */
 	buf_append_str(&b, "<section id=\"charts\"><h2>Charts</h2>\n");
-	reports_charts_html(run, &b);
+	reports_charts_html(run, &b, charts_why);
 	buf_append_str(&b, "</section>\n");
 
 	gmtime_r(&now, &tm);

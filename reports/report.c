@@ -72,6 +72,7 @@ static int build(const char *run_dir, bool quiet, struct reports_result *res, ch
 {
 	char path[4096];
 	struct reports_run *run = NULL;
+	char *charts_why = NULL;
 	int rc = -2;
 
 	if (res)
@@ -89,8 +90,11 @@ static int build(const char *run_dir, bool quiet, struct reports_result *res, ch
 	    reports_tsunglog_write(run, path, err) < 0)
 		goto out;
 	if (join(path, sizeof(path), run_dir, "report.html") < 0 ||
-	    reports_html_write(run, path, err) < 0)
+	    reports_html_write(run, path, err, &charts_why) < 0)
 		goto out;
+	/* Charts are an extra: without gnuplot the report has every table, and says so. */
+	if (charts_why)
+		log_warn("gnuplot failed: %s; report written without charts", charts_why);
 	if (run->nthresholds && (join(path, sizeof(path), run_dir, "junit.xml") < 0 ||
 				 reports_junit_write(run, path, err) < 0))
 		goto out;
@@ -104,6 +108,7 @@ static int build(const char *run_dir, bool quiet, struct reports_result *res, ch
 	}
 	rc = 0;
 out:
+	free(charts_why);
 	reports_run_free(run);
 	return rc;
 }

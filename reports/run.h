@@ -151,14 +151,18 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 int reports_junit_write(const struct reports_run *run, const char *path, char **err);
 
 /* charts.c: append one chart per figure, each an inline <svg> in a <figure>, to out. When
- * gnuplot cannot be run, appends a note instead and returns -1 (the report is still valid). */
-int reports_charts_html(const struct reports_run *run, struct buf *out);
+ * gnuplot cannot be run (missing, crashed, stopped reading), appends a note instead and returns
+ * -1 with *why (when why is not NULL; the caller frees it) saying what happened: the report is
+ * still valid, and the commands warn "gnuplot failed: WHY; report written without charts". */
+int reports_charts_html(const struct reports_run *run, struct buf *out, char **why);
 /* Render a gnuplot script (terminal and output are set by this function) to SVG text appended
  * to out, prefixing element ids with id_prefix so several charts can share a page. */
 int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err);
 
-/* html.c */
-int reports_html_write(const struct reports_run *run, const char *path, char **err);
+/* html.c: write report.html; *charts_why as reports_charts_html's why (the report is written
+ * all the same, and 0 returned). */
+int reports_html_write(const struct reports_run *run, const char *path, char **err,
+		       char **charts_why);
 /* Shared page furniture for report.html and compare.html. */
 void reports_html_head(struct buf *b, const char *title);
 /* Escape for HTML text and attributes, and for XML 1.0 (junit.xml): markup characters become

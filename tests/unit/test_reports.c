@@ -9,6 +9,7 @@
 #include <cmocka.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -380,6 +381,43 @@ static void test_build_and_compare(void **state)
 		hist_free(per_iv[i]);
 }
 
+/* A gnuplot that exits without reading its script: the script is 8 times the capacity of a
+ * pipe (64 KiB), so the write surely blocks on a full pipe until the reader is gone and then
+ * fails with EPIPE, whatever the timing. The chart fails with a reason, the process lives on
+ * (SIGPIPE ignored, as the controller's main() does). */
+static void test_gnuplot_stops_reading(void **state)
+{
+	struct buf script, out;
+	char *err = NULL;
+
+	(void)state;
+	buf_init(&script, 0);
+	buf_init(&out, 0);
+	for (int i = 0; i < 10 * 1024; i++)
+		buf_printf(&script, "# line %05d of a script nobody reads: padding padding padding\n",
+			   i);
+	assert_true(script.len > 8 * 65536);
+	setenv("BARRAGE_GNUPLOT", "true", 1);
+	assert_int_equal(reports_gnuplot_svg(script.data, "c1_", &out, &err), -1);
+	assert_non_null(err);
+	assert_string_equal(err, "true did not read the whole chart script: Broken pipe");
+	assert_int_equal(out.len, 0);
+	free(err);
+	err = NULL;
+	/* Missing: the exit status (127) says more than the broken pipe. */
+	setenv("BARRAGE_GNUPLOT", "/nonexistent/gnuplot", 1);
+	assert_int_equal(reports_gnuplot_svg(script.data, "c1_", &out, &err), -1);
+	assert_string_equal(err, "cannot run /nonexistent/gnuplot (is gnuplot installed?)");
+	free(err);
+	err = NULL;
+	setenv("BARRAGE_GNUPLOT", "false", 1);
+	assert_int_equal(reports_gnuplot_svg("plot 1", "c1_", &out, &err), -1);
+	assert_string_equal(err, "false exited with status 1");
+	free(err);
+	buf_free(&script);
+	buf_free(&out);
+}
+
 static int setup(void **state)
 {
 	(void)state;
@@ -402,7 +440,11 @@ int main(void)
 	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
 	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
 	    cmocka_unit_test(test_formats),	cmocka_unit_test(test_build_and_compare),
+	    cmocka_unit_test(test_gnuplot_stops_reading),
 	};
+
+	/* As the controller's main() does: a dead gnuplot is an EPIPE to handle, not a signal. */
+	signal(SIGPIPE, SIG_IGN);
 
 	return cmocka_run_group_tests(tests, setup, teardown);
 }
