@@ -82,6 +82,30 @@ static int prefixed(char ***names, size_t *n, size_t *cap, const char *prefix, c
 	return name_index(names, n, cap, tmp);
 }
 
+/* The index of statistic PREFIX NAME in the histogram (hist) or counter names. A name the
+ * STATS frame cannot carry is refused here, before the load, with the scenario position: the
+ * controller's check refuses it too, but a hand-written plan reaches the agent directly, and a
+ * name cut at STATS_MAX_NAME bytes (perhaps inside a UTF-8 sequence) must never be sent. */
+static int stat_index(struct prog *g, bool hist, const char *prefix, const char *name,
+		      struct plan_pos pos, const char *what, char **err)
+{
+	char full[2 * STATS_MAX_NAME + 64];
+	const char *why;
+	size_t len;
+	int i;
+
+	snprintf(full, sizeof(full), "%s%s", prefix, name);
+	len = strlen(prefix) + strlen(name);
+	why = len >= sizeof(full) ? "name longer than 200 bytes" : stats_name_problem(full, len, NULL);
+	if (why)
+		return where(g, pos, err, what, "cannot name a statistic", why);
+	i = hist ? prefixed(&g->hist_names, &g->nhists, &g->hists_cap, prefix, name)
+		 : prefixed(&g->ctr_names, &g->nctrs, &g->ctrs_cap, prefix, name);
+	if (i < 0)
+		return err_set(err, "out of memory");
+	return i;
+}
+
 static uint64_t hash_name(const char *s, size_t len)
 {
 	uint64_t h = 1469598103934665603ULL;
@@ -422,9 +446,9 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 	}
 	r->timeout_ms = (long)((pr->timeout_us ? pr->timeout_us : g->plan->http.timeout_us) / 1000);
 	if (pr->name) {
-		r->hist = prefixed(&g->hist_names, &g->nhists, &g->hists_cap, "req_", pr->name);
+		r->hist = stat_index(g, true, "req_", pr->name, st->pos, "request name", err);
 		if (r->hist < 0)
-			return err_set(err, "out of memory");
+			return -1;
 	}
 	if (pr->ncaptures) {
 		r->caps = calloc(pr->ncaptures, sizeof(*r->caps));
@@ -514,10 +538,10 @@ static int compile_step(struct prog *g, const struct plan_step *st, struct cstep
 	case PLAN_STEP_REPEAT:
 		break;
 	case PLAN_STEP_TRANSACTION:
-		c->hist = prefixed(&g->hist_names, &g->nhists, &g->hists_cap, "tr_",
-				   st->name ? st->name : "unnamed");
+		c->hist = stat_index(g, true, "tr_", st->name ? st->name : "unnamed", st->pos,
+				     "transaction name", err);
 		if (c->hist < 0)
-			return err_set(err, "out of memory");
+			return -1;
 		break;
 	case PLAN_STEP_IF:
 	case PLAN_STEP_WHILE:
@@ -548,10 +572,10 @@ static int compile_step(struct prog *g, const struct plan_step *st, struct cstep
 		break;
 	case PLAN_STEP_ABORT:
 		if (st->reason && *st->reason) {
-			c->abort_ctr = prefixed(&g->ctr_names, &g->nctrs, &g->ctrs_cap,
-						"error_abort_", st->reason);
+			c->abort_ctr = stat_index(g, false, "error_abort_", st->reason, st->pos,
+						  "abort reason", err);
 			if (c->abort_ctr < 0)
-				return err_set(err, "out of memory");
+				return -1;
 		}
 		break;
 	default:

@@ -450,12 +450,76 @@ static int get_byte(struct reader *r, uint8_t *c)
 	return 0;
 }
 
-/* Names: non-empty, at most STATS_MAX_NAME bytes, printable ASCII without quotes/backslash
- * (they end up in JSON, HTML and gnuplot scripts). */
+const char *stats_name_problem(const char *name, size_t len, size_t *bad)
+{
+	const unsigned char *s = (const unsigned char *)name;
+	size_t i = 0;
+
+	if (bad)
+		*bad = 0;
+	if (len == 0)
+		return "empty name";
+	if (len > STATS_MAX_NAME) {
+		if (bad)
+			*bad = STATS_MAX_NAME;
+		return "name longer than 200 bytes";
+	}
+	while (i < len) {
+		unsigned char c = s[i];
+		uint32_t cp, min;
+		size_t n, k;
+
+		if (c < 0x80) {
+			if ((c < 0x20 && c != '\t') || c == 0x7f)
+				goto control;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf) {
+			n = 2;
+			cp = c & 0x1f;
+			min = 0x80;
+		} else if (c >= 0xe0 && c <= 0xef) {
+			n = 3;
+			cp = c & 0x0f;
+			min = 0x800;
+		} else if (c >= 0xf0 && c <= 0xf4) {
+			n = 4;
+			cp = c & 0x07;
+			min = 0x10000;
+		} else
+			goto utf8;
+		if (len - i < n)
+			goto utf8;
+		for (k = 1; k < n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				goto utf8;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if (cp < min || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+			goto utf8;
+		if (cp >= 0x80 && cp <= 0x9f)
+			goto control;
+		i += n;
+	}
+	return NULL;
+control:
+	if (bad)
+		*bad = i;
+	return "control character";
+utf8:
+	if (bad)
+		*bad = i;
+	return "invalid UTF-8";
+}
+
+/* Names: see stats_name_problem(). They end up in JSON, HTML, gnuplot scripts and tsung.log,
+ * each of which escapes them its own way. */
 static int get_name(struct reader *r, char *name)
 {
 	uint64_t n;
-	uint64_t i;
+	const char *why;
+	size_t bad;
 
 	if (get_varint(r, &n) < 0)
 		return -1;
@@ -464,13 +528,10 @@ static int get_name(struct reader *r, char *name)
 			       (unsigned long long)n, r->where);
 	if ((uint64_t)(r->end - r->p) < n)
 		return err_set(r->err, "stats frame: truncated in %s", r->where);
-	for (i = 0; i < n; i++) {
-		uint8_t c = r->p[i];
-
-		if (c < 0x21 || c > 0x7e || c == '"' || c == '\\')
-			return err_set(r->err, "stats frame: bad character 0x%02x in a name in %s", c,
-				       r->where);
-	}
+	why = stats_name_problem((const char *)r->p, (size_t)n, &bad);
+	if (why)
+		return err_set(r->err, "stats frame: %s (byte 0x%02x) in a name in %s", why,
+			       r->p[bad], r->where);
 	memcpy(name, r->p, n);
 	name[n] = '\0';
 	r->p += n;
@@ -735,15 +796,10 @@ static int json_dbl(json_t *o, const char *key, double *v, char **err, const cha
 
 static int valid_json_name(const char *name, char **err)
 {
-	size_t n = strlen(name);
-	size_t i;
+	const char *why = stats_name_problem(name, strlen(name), NULL);
 
-	if (n == 0 || n > STATS_MAX_NAME)
-		return err_set(err, "statistic name of %zu bytes", n);
-	for (i = 0; i < n; i++)
-		if ((unsigned char)name[i] < 0x21 || (unsigned char)name[i] > 0x7e || name[i] == '"' ||
-		    name[i] == '\\')
-			return err_set(err, "bad character in statistic name '%s'", name);
+	if (why)
+		return err_set(err, "statistic name '%.60s': %s", name, why);
 	return 0;
 }
 

@@ -7,7 +7,7 @@
  * accumulate them over the run. Merging is exact at every step (histograms add bucket by
  * bucket).
  *
- * Names follow the brief: histograms `connect`, `tls`, `request`, `request_service` (uncorrected
+ * Names follow the brief (any UTF-8 text, see stats_name_problem()): histograms `connect`, `tls`, `request`, `request_service` (uncorrected
  * service time in request_rate mode), `ttfb`, `page`, `session`, `tr_NAME`, `req_NAME` (requests
  * with a `name`); counters `http_NNN` per status code, `error_NAME` per error, `users_count`,
  * `finish_users_count`, `dropped_users`, `size_rcv`, `size_sent`, `requests`; gauges `users`,
@@ -105,5 +105,15 @@ int stats_from_json(const void *json_obj, struct stats_snapshot *s, char **err);
 /* Limits enforced by the decoders. */
 #define STATS_MAX_NAME 200
 #define STATS_MAX_ENTRIES 100000
+
+/* What a statistic's name (and an agent id) may be, the one rule shared by the scenario check,
+ * the agent's plan compiler and both decoders: 1 to STATS_MAX_NAME bytes of valid UTF-8 (no
+ * overlong forms, surrogates or code points past U+10FFFF) with no control character other
+ * than tab (C0, DEL and C1 are refused: they would break the live line, stats.log readers and
+ * terminals). Spaces, quotes, backslashes and any printable non-ASCII character are names like
+ * any other: every encoder escapes them as its format needs (JSON, HTML, gnuplot, tsung.log).
+ * Returns NULL when name is acceptable, else a short reason, with *bad (if not NULL) set to
+ * the byte offset of the first offending byte. */
+const char *stats_name_problem(const char *name, size_t len, size_t *bad);
 
 #endif

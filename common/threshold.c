@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "common/stats.h"
 #include "common/units.h"
 
 static const char *const timing_fields[] = { "p50", "p90", "p95", "p99", "p999", "max", "min",
@@ -24,14 +25,11 @@ static int is_timing_field(const char *f)
 	return 0;
 }
 
+/* Statistic names are any UTF-8 text (common/stats.h): a transaction "Log in" is gated as
+ * "tr_Log in.p95". */
 static int valid_stat_name(const char *s)
 {
-	if (!*s)
-		return 0;
-	for (; *s; s++)
-		if (!isalnum((unsigned char)*s) && *s != '_' && *s != '-')
-			return 0;
-	return 1;
+	return stats_name_problem(s, strlen(s), NULL) == NULL;
 }
 
 const char *threshold_op_str(enum threshold_op op)
@@ -50,7 +48,10 @@ const char *threshold_op_str(enum threshold_op op)
 int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
 		    int *err_col)
 {
-	const char *dot = strchr(metric, '.');
+	size_t mlen = strlen(metric);
+	/* The field is after the last dot (names may hold dots: tr_v1.2.p95), or is p99.9. */
+	const char *dot = mlen > 6 && strcmp(metric + mlen - 6, ".p99.9") == 0 ? metric + mlen - 6
+										  : strrchr(metric, '.');
 	const char *p = condition;
 	const char *value;
 	size_t stat_len;

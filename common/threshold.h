@@ -25,7 +25,8 @@ enum threshold_unit {
 };
 
 struct threshold {
-	char stat[128];   /* "request", "tr_login", "errors", "http_5xx", "error_timeout" */
+	char stat[201];   /* "request", "tr_login", "errors", "http_5xx", "error_timeout"; any
+			   * statistic name (STATS_MAX_NAME bytes) */
 	char field[16];   /* "p95", "rate", "count", "mean", ... */
 	enum threshold_op op;
 	double value;     /* in the unit below */

@@ -30,6 +30,7 @@
 #include "common/err.h"
 #include "common/expr.h"
 #include "common/jsonpath.h"
+#include "common/stats.h"
 #include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/units.h"
@@ -841,21 +842,46 @@ static int get_ident(struct sc *sc, const struct ynode *n, const char *what, cha
 	return *out ? 0 : -1;
 }
 
-/* A name that becomes part of a statistic's name (tr_NAME, req_NAME): one token. */
-static int get_stat_name(struct sc *sc, const struct ynode *n, const char *what, char **out)
+/* A name that becomes part of a statistic's name (tr_NAME, req_NAME, error_abort_REASON): any
+ * UTF-8 text that the statistic's name can carry (common/stats.h, stats_name_problem), so the
+ * run never meets a name it cannot send or write. */
+static int get_stat_name(struct sc *sc, const struct ynode *n, const char *what,
+			 const char *prefix, char **out)
 {
-	const char *c;
+	char full[STATS_MAX_NAME + 64];
+	size_t plen = strlen(prefix), bad = 0;
+	const char *why;
 
 	if (want_scalar(sc, n, what) != 0)
 		return -1;
-	for (c = n->str; *c; c++)
-		if (!(isalnum((unsigned char)*c) || *c == '_' || *c == '-' || *c == '.'))
-			break;
-	if (*c || n->len == 0 || n->len > 100) {
-		sc_err(sc, n, 0,
-		       "%s '%.60s' may hold only letters, digits, '_', '-' and '.' (it names a "
-		       "statistic)",
-		       what, n->str);
+	if (n->len == 0) {
+		sc_err(sc, n, 0, "%s must not be empty", what);
+		return -1;
+	}
+	if (strlen(n->str) != n->len) {
+		sc_err(sc, n, 0, "%s holds a NUL byte", what);
+		return -1;
+	}
+	if (plen + n->len > STATS_MAX_NAME) {
+		sc_err(sc, n, 0, "%s is %zu bytes long; at most %zu fit in the statistic %s...",
+		       what, n->len, STATS_MAX_NAME - plen, prefix);
+		return -1;
+	}
+	snprintf(full, sizeof(full), "%s%s", prefix, n->str);
+	why = stats_name_problem(full, plen + n->len, &bad);
+	if (why) {
+		size_t off = bad > plen ? bad - plen : 0, col = 0;
+
+		/* libyaml counts columns in characters: skip UTF-8 continuation bytes. */
+		for (size_t i = 0; i < off; i++)
+			if (((unsigned char)n->str[i] & 0xc0) != 0x80)
+				col++;
+		sc_err(sc, n, col,
+		       "%s holds %s (byte 0x%02x); a name may be any UTF-8 text without control "
+		       "characters other than tab",
+		       what, strcmp(why, "control character") == 0 ? "a control character"
+								 : "bytes that are not UTF-8",
+		       (unsigned char)n->str[off]);
 		return -1;
 	}
 	free(*out);
@@ -1267,7 +1293,7 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 			       "got '%.60s'",
 			       r->url);
 	}
-	if ((v = map_get(n, "name")) && get_stat_name(sc, v, "request name", &r->name) == 0)
+	if ((v = map_get(n, "name")) && get_stat_name(sc, v, "request name", "req_", &r->name) == 0)
 		add_group(sc, "req_", r->name);
 	if ((v = map_get(n, "headers")))
 		get_kvs(sc, v, "header", TMPL_ESCAPE_NONE, false, &r->headers, &r->nheaders);
@@ -1558,7 +1584,7 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		parse_think(sc, kv, &s->think);
 		return;
 	case PLAN_STEP_TRANSACTION:
-		if (get_stat_name(sc, kv, "transaction name", &s->name) == 0)
+		if (get_stat_name(sc, kv, "transaction name", "tr_", &s->name) == 0)
 			add_group(sc, "tr_", s->name);
 		break;
 	case PLAN_STEP_IF:
@@ -1639,7 +1665,7 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 		return;
 	case PLAN_STEP_ABORT:
 		if (!is_null(kv))
-			get_string(sc, kv, "abort reason", true, &s->reason);
+			get_stat_name(sc, kv, "abort reason", "error_abort_", &s->reason);
 		return;
 	}
 	if (!(v = map_get(n, "steps"))) {

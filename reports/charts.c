@@ -172,7 +172,7 @@ out:
 /* ---- building scripts ---- */
 
 struct series {
-	char title[96];
+	char title[STATS_MAX_NAME + 16]; /* a statistic's name and a unit */
 	const double *y;   /* per interval */
 	const double *y2;  /* optional: values summed into y (same length) */
 	double scale;	   /* multiply by */
@@ -180,6 +180,21 @@ struct series {
 	bool skip_zero;	   /* no point where the value is 0 (latency with no requests) */
 	const bool *valid; /* optional: no point where valid[i] is false */
 };
+
+/* Append TEXT as a gnuplot single-quoted string: no backslash escapes are processed in one,
+ * and a quote is written twice. The key is noenhanced, so '_', '^', '@', '{' stay as they are:
+ * a statistic's name (any UTF-8 text, common/stats.h) reaches the chart unchanged. */
+static void gp_str(struct buf *s, const char *text)
+{
+	buf_append_byte(s, '\'');
+	for (; *text; text++) {
+		if (*text == '\'')
+			buf_append_byte(s, '\'');
+		/* A newline would end the command; names carry none, but a title is one line. */
+		buf_append_byte(s, *text == '\n' || *text == '\r' ? ' ' : (uint8_t)*text);
+	}
+	buf_append_byte(s, '\'');
+}
 
 static void common_style(struct buf *s, const char *title, const char *ylabel)
 {
@@ -228,10 +243,12 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 		buf_append_str(s, "EOD\n");
 	}
 	buf_append_str(s, "plot ");
-	for (size_t k = 0; k < n; k++)
-		buf_printf(s, "%s$D%zu using 1:2 title \"%s\" lw 2 pt 7 ps 0.6 lc rgb '%s'",
-			   k ? ", " : "", k, sr[k].title,
+	for (size_t k = 0; k < n; k++) {
+		buf_printf(s, "%s$D%zu using 1:2 title ", k ? ", " : "", k);
+		gp_str(s, sr[k].title);
+		buf_printf(s, " lw 2 pt 7 ps 0.6 lc rgb '%s'",
 			   palette[k % (sizeof(palette) / sizeof(palette[0]))]);
+	}
 	buf_append_str(s, "\n");
 }
 
@@ -305,9 +322,12 @@ static void distribution_chart(struct buf *s, const struct reports_run *run,
 			   h->max > 0 ? (double)h->max / 1000.0 : 0.001);
 	}
 	buf_printf(s, "set xrange [1:%g]\nplot ", xmax);
-	for (size_t k = 0; k < n; k++)
-		buf_printf(s, "%s$P%zu using 1:2 title \"%s\" lw 2 lc rgb '%s'", k ? ", " : "", k,
-			   hs[k]->name, palette[k % (sizeof(palette) / sizeof(palette[0]))]);
+	for (size_t k = 0; k < n; k++) {
+		buf_printf(s, "%s$P%zu using 1:2 title ", k ? ", " : "", k);
+		gp_str(s, hs[k]->name);
+		buf_printf(s, " lw 2 lc rgb '%s'",
+			   palette[k % (sizeof(palette) / sizeof(palette[0]))]);
+	}
 	buf_append_str(s, "\n");
 }
 
@@ -319,7 +339,7 @@ int reports_charts_html(const struct reports_run *run, struct buf *out, char **w
 	size_t n, nlat = 0, ntr = 0;
 	int nchart = 0, rc = 0;
 	char *err = NULL;
-	char title[160];
+	char title[STATS_MAX_NAME + 80];
 	static const char *const main_stats[] = {"request", "page", "connect", "session"};
 
 	buf_init(&s, 0);

@@ -19,7 +19,14 @@
  *    has no interval to divide by yet), so the first real interval comes after it;
  *  - the closing dump (the last interval) carries the run's totals in MEAN_BEFORE and
  *    COUNT_BEFORE, since tsung_stats.pl reports those of the last line as the run's Mean and
- *    Count: with Tsung's own convention its Count would leave out the last interval. */
+ *    Count: with Tsung's own convention its Count would leave out the last interval.
+ *
+ * Names are escaped for Tsung's tools (tsung_name() below): tsung_stats.pl reads a name as
+ * `\S+`, makes it a file name (data/NAME.txt), a CSV column, a gnuplot title in single quotes,
+ * HTML and, with --nohtml, part of a printf format. Letters, digits, '_', '-', '.' and UTF-8
+ * bytes (>= 0x80, valid UTF-8 by the time a name gets here) are kept; every other byte is
+ * written as =XX (hex), as in quoted-printable: "no credit" becomes "no=20credit". '=' is
+ * neither special nor a '%' (which --nohtml's printf would read as a conversion). */
 #include "reports/run.h"
 
 #include <math.h>
@@ -47,6 +54,23 @@ static bool tsung_counter(const struct reports_counter *c)
 	return strncmp(n, "http_", 5) == 0 || strncmp(n, "error_", 6) == 0 ||
 	       strcmp(n, "size_rcv") == 0 || strcmp(n, "size_sent") == 0 ||
 	       strcmp(n, "users_count") == 0 || strcmp(n, "finish_users_count") == 0;
+}
+
+/* Append NAME escaped for tsung.log (see the top of this file). */
+static void tsung_name(struct buf *b, const char *name)
+{
+	static const char hex[] = "0123456789ABCDEF";
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+		if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '_' || *p == '-' || *p == '.' || *p >= 0x80) {
+			buf_append_byte(b, *p);
+		} else {
+			char e[3] = {'=', hex[*p >> 4], hex[*p & 15]};
+
+			buf_append(b, e, 3);
+		}
+	}
 }
 
 struct sample_state {
@@ -97,13 +121,16 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 			if (c->gauge) {
 				double prev = i > 0 ? c->v[i - 1] : 0;
 
-				buf_printf(&b, "stats: %s %.0f %.0f\n", name, c->v[i] - prev,
-					   c->v[i]);
+				buf_append_str(&b, "stats: ");
+				tsung_name(&b, name);
+				buf_printf(&b, " %.0f %.0f\n", c->v[i] - prev, c->v[i]);
 				continue;
 			}
 			ctot[k] += c->v[i];
 			total = ctot[k];
-			buf_printf(&b, "stats: %s %.0f %.0f\n", name, c->v[i], total);
+			buf_append_str(&b, "stats: ");
+			tsung_name(&b, name);
+			buf_printf(&b, " %.0f %.0f\n", c->v[i], total);
 		}
 		for (size_t k = 0; k < run->nhists; k++) {
 			const struct reports_hist *h = &run->hists[k];
@@ -124,7 +151,9 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 			}
 			mean_fb = s->count > 0 ? s->sum / s->count : 0;
 			count_fb = s->count;
-			buf_printf(&b, "stats: %s %.0f %.6f %.6f %.3f %.3f %.6f %.0f\n", h->name, n,
+			buf_append_str(&b, "stats: ");
+			tsung_name(&b, h->name);
+			buf_printf(&b, " %.0f %.6f %.6f %.3f %.3f %.6f %.0f\n", n,
 				   n > 0 ? h->mean_ms[i] : 0, n > 0 ? h->stddev_ms[i] : 0, s->max,
 				   s->min, mean_fb, count_fb);
 			if (!closing) {

@@ -157,8 +157,9 @@ static const struct bad_fixture bad_fixtures[] = {
      "p90, p95, p99, p999, min, max, mean, stddev, rate or count)"},
     {"tls-file-missing.yaml",
      "^tls-file-missing.yaml:10:14: tls ca '^nope.pem': No such file or directory"},
-    {"transaction-name.yaml", "^transaction-name.yaml:9:23: transaction name 'log in' may hold "
-			      "only letters, digits, '_', '-' and '.' (it names a statistic)"},
+    {"transaction-name.yaml", "^transaction-name.yaml:9:26: transaction name holds a control "
+			      "character (byte 0x08); a name may be any UTF-8 text without control "
+			      "characters other than tab"},
     {"two-documents.yaml",
      "^two-documents.yaml:9:1: a scenario is one YAML document; found another"},
     {"unknown-column.yaml", "^unknown-column.yaml:9:32: data 'accounts' has no column 'usr'"},

@@ -237,6 +237,106 @@ static void test_json_roundtrip(void **state)
 	stats_free(b);
 }
 
+/* Any UTF-8 text a user may write as a name (spaces, quotes, backslash, tab, non-ASCII) goes
+ * through the STATS frame and the stats.log line unchanged; what cannot be represented is
+ * refused by both decoders with the reason. */
+static void test_names_any_utf8(void **state)
+{
+	static const char *const good[] = {
+		"error_abort_no credit \xe2\x80\x94 \"x\" \xc3\xbc",
+		"tr_Log in\tnow",
+		"tr_back\\slash 'quoted'",
+		"tr_\xf0\x9f\x9a\x80 rocket",
+		"tr_\xe6\x8a\x95\xe7\xa5\xa8",
+	};
+	static const struct {
+		const char *name;
+		size_t bad;
+	} badnames[] = {
+		{"tr_\xff", 3},		/* not UTF-8 */
+		{"tr_\xc3", 3},		/* truncated sequence */
+		{"tr_\xc0\xaf", 3},	/* overlong */
+		{"tr_\xed\xa0\x80", 3},	/* surrogate */
+		{"tr_\xf4\x90\x80\x80", 3}, /* past U+10FFFF */
+		{"tr_a\nb", 4},		/* newline */
+		{"tr_a\x7f", 4},		/* DEL */
+		{"tr_\xc2\x85", 3},	/* C1 control (NEL) */
+		{"", 0},
+	};
+	size_t k, bad;
+
+	(void)state;
+	for (k = 0; k < sizeof(good) / sizeof(good[0]); k++) {
+		struct stats_snapshot *a = stats_new(), *b = stats_new(), *c = stats_new();
+		struct buf enc, js;
+		json_t *j;
+		json_error_t jerr;
+		char *err = NULL;
+
+		assert_null(stats_name_problem(good[k], strlen(good[k]), NULL));
+		a->interval_us = 1000000;
+		a->nagents = 1;
+		stats_add(a, good[k], 3);
+		hist_record(stats_hist(a, good[k]), 1234);
+		buf_init(&enc, 0);
+		buf_init(&js, 0);
+		assert_int_equal(stats_encode(a, &enc), 0);
+		assert_int_equal(stats_decode(enc.data, enc.len, b, &err), 0);
+		assert_null(err);
+		assert_non_null(stats_find_counter(b, good[k]));
+		assert_int_equal(stats_find_counter(b, good[k])->value, 3);
+		assert_non_null(stats_find_hist(b, good[k]));
+		assert_int_equal(stats_to_json(b, &js), 0);
+		j = json_loadb(js.data, js.len, 0, &jerr);
+		assert_non_null(j);
+		assert_int_equal(stats_from_json(j, c, &err), 0);
+		assert_null(err);
+		assert_int_equal(stats_find_counter(c, good[k])->value, 3);
+		assert_int_equal(stats_find_hist(c, good[k])->count, 1);
+		json_decref(j);
+		buf_free(&enc);
+		buf_free(&js);
+		stats_free(a);
+		stats_free(b);
+		stats_free(c);
+	}
+	for (k = 0; k < sizeof(badnames) / sizeof(badnames[0]); k++) {
+		struct stats_snapshot *a = stats_new(), *b = stats_new();
+		struct buf enc;
+		char *err = NULL;
+		size_t len = strlen(badnames[k].name);
+
+		assert_non_null(stats_name_problem(badnames[k].name, len, &bad));
+		assert_int_equal(bad, badnames[k].bad);
+		if (len == 0) {
+			stats_free(a);
+			stats_free(b);
+			continue;
+		}
+		a->interval_us = 1000000;
+		stats_add(a, badnames[k].name, 1);
+		buf_init(&enc, 0);
+		assert_int_equal(stats_encode(a, &enc), 0);
+		assert_int_equal(stats_decode(enc.data, enc.len, b, &err), -1);
+		assert_non_null(err);
+		assert_true(strstr(err, "UTF-8") || strstr(err, "control character"));
+		free(err);
+		buf_free(&enc);
+		stats_free(a);
+		stats_free(b);
+	}
+	/* Longer than STATS_MAX_NAME: refused at the limit. */
+	{
+		char longname[STATS_MAX_NAME + 2];
+
+		memset(longname, 'a', sizeof(longname) - 1);
+		longname[sizeof(longname) - 1] = '\0';
+		assert_non_null(stats_name_problem(longname, strlen(longname), &bad));
+		assert_int_equal(bad, STATS_MAX_NAME);
+		assert_null(stats_name_problem(longname, STATS_MAX_NAME, NULL));
+	}
+}
+
 static void test_reset_keeps_names(void **state)
 {
 	struct stats_snapshot *a = sample(1, "x", 1);
@@ -258,6 +358,7 @@ int main(void)
 		cmocka_unit_test(test_binary_corruption),
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_reset_keeps_names),
+		cmocka_unit_test(test_names_any_utf8),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }
