@@ -2,15 +2,24 @@
  * standalone mode that runs a plan file without one.
  *
  * Frames come in on stdin and go out on stdout; stderr is the log. The main thread runs one
- * event_base: stdin readable, the workers' collect notifications, and timers (readiness,
- * START delay). Everything the agent sends is written from this thread only.
+ * event_base: stdin readable, stdout writable, the workers' collect notifications, and timers
+ * (readiness, START delay, heartbeat). Everything the agent sends is queued and written from
+ * this thread only, without ever blocking: a controller that stops reading (paused, or a link
+ * whose far end is gone) must not freeze the loop that watches the link.
  *
  * Never orphan load: stdin EOF or STOP stops the load within 2 s (in-flight requests get
  * LINK_STOP_GRACE_US, then they are cut) and the agent sends its final STATS and DONE and
- * exits; the engine also stops by itself at duration + grace; and an agent that never gets
- * START exits after the readiness timeout. */
+ * exits; a link silent for the plan's agents.link_timeout (the controller sends a HEARTBEAT
+ * every second) stops the load at once and the agent exits; the engine also stops by itself at
+ * duration + grace; and an agent that never gets START exits after the readiness timeout.
+ *
+ * A local agent (--controller-is-parent) talks through pipes to its parent: such a link cannot
+ * be cut without an EOF, so silence from a parent that is still there means the controller is
+ * paused or busy, not gone, and the load goes on. */
 #include <errno.h>
+#include <fcntl.h>
 #include <jansson.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,19 +36,107 @@
 #include "common/version.h"
 #include "common/wire.h"
 
-#define LINK_STOP_GRACE_US 1500000
+#define LINK_STOP_GRACE_US    1500000
+#define LINK_HEARTBEAT_US     1000000
+#define LINK_FINAL_FLUSH_MS   5000		   /* at exit: time to hand over the last frames */
+#define LINK_OUTQ_MAX	      ((size_t)256 << 20) /* frames waiting for the controller */
+#define LINK_LOST_EXIT_US     3000000 /* after a lost link: the load must be down by then */
 
 struct link {
 	const struct link_opts *o;
 	struct event_base *base;
-	struct event *in_ev, *ready_timer, *sig_ev, *sigterm_ev;
+	struct event *in_ev, *out_ev, *ready_timer, *hb_timer, *lost_timer, *sig_ev, *sigterm_ev,
+	    *sighup_ev;
 	struct wire_reader rd;
 	struct agent *agent;
 	int exit_code;
 	bool eof;
+	bool out_broken;     /* stdout failed: nothing more can reach the controller */
+	bool link_lost;	     /* no frame for link_timeout: the controller is gone */
+	bool silence_logged; /* a local controller's silence was noted once */
+	int64_t last_rx_us;  /* monotonic time of the last byte from the controller */
+	int64_t link_timeout_us;
+	pid_t parent;
 	struct buf out;
+	struct buf outq; /* encoded frames not yet written to stdout */
+	size_t outq_pos;
 	struct stats_snapshot *total; /* standalone: the whole run, for the summary line */
 };
+
+/* Write what the queue holds until stdout would block; the rest waits for out_ev. */
+static void flush_out(struct link *l)
+{
+	while (!l->out_broken && l->outq_pos < l->outq.len) {
+		ssize_t n = write(STDOUT_FILENO, l->outq.data + l->outq_pos,
+				  l->outq.len - l->outq_pos);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			break;
+		if (n <= 0) {
+			log_warn("cannot write to the controller: %s",
+				 n < 0 ? strerror(errno) : "short write");
+			l->out_broken = true;
+			break;
+		}
+		l->outq_pos += (size_t)n;
+	}
+	if (l->out_broken || l->outq_pos == l->outq.len) {
+		buf_reset(&l->outq);
+		l->outq_pos = 0;
+		if (l->out_ev)
+			event_del(l->out_ev);
+	} else if (l->out_ev) {
+		event_add(l->out_ev, NULL);
+	}
+}
+
+static void on_stdout_writable(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	flush_out(arg);
+}
+
+/* Queue one frame for the controller and start writing it. */
+static void send_frame(struct link *l, enum wire_type type, const void *payload, size_t len)
+{
+	if (l->out_broken)
+		return;
+	if (l->outq_pos > 0 && l->outq_pos >= l->outq.len / 2) {
+		/* Keep the queue compact: what was written goes. */
+		memmove(l->outq.data, l->outq.data + l->outq_pos, l->outq.len - l->outq_pos);
+		l->outq.len -= l->outq_pos;
+		l->outq_pos = 0;
+	}
+	if (wire_frame(&l->outq, type, payload, len) < 0) {
+		log_error("%s frame dropped: %zu bytes already wait for the controller",
+			  wire_type_name(type), l->outq.len - l->outq_pos);
+		return;
+	}
+	flush_out(l);
+}
+
+/* At exit: give the last frames (final STATS, DONE) a bounded time to leave. */
+static void flush_out_final(struct link *l)
+{
+	int64_t until = units_now_us() + (int64_t)LINK_FINAL_FLUSH_MS * 1000;
+
+	while (!l->out_broken && !l->link_lost && l->outq_pos < l->outq.len) {
+		struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
+		int64_t left = (until - units_now_us()) / 1000;
+
+		if (left <= 0) {
+			log_warn("%zu bytes for the controller not delivered at exit",
+				 l->outq.len - l->outq_pos);
+			break;
+		}
+		if (poll(&pfd, 1, (int)left) < 0 && errno != EINTR)
+			break;
+		flush_out(l);
+	}
+}
 
 /* Standalone mode's last line: the whole run per statistic (exact percentiles from the merged
  * histograms) and every counter, so scripts need not decode histogram buckets. */
@@ -80,9 +177,7 @@ static void send_json(struct link *l, enum wire_type type, json_t *j)
 	char *s = json_dumps(j, JSON_COMPACT);
 
 	if (s) {
-		if (wire_write_fd(STDOUT_FILENO, type, s, strlen(s)) < 0)
-			log_warn("cannot write %s frame: %s", wire_type_name(type),
-				 strerror(errno));
+		send_frame(l, type, s, strlen(s));
 		free(s);
 	}
 	json_decref(j);
@@ -109,8 +204,7 @@ static void emit(void *arg, struct stats_snapshot *s, bool final)
 		if (final && l->total)
 			print_summary(l);
 	} else if (stats_encode(s, &l->out) == 0) {
-		if (wire_write_fd(STDOUT_FILENO, WIRE_STATS, l->out.data, l->out.len) < 0)
-			log_warn("cannot write STATS: %s", strerror(errno));
+		send_frame(l, WIRE_STATS, l->out.data, l->out.len);
 	} else
 		log_error("cannot encode interval %u", s->interval);
 	if (final) {
@@ -143,6 +237,7 @@ static int prepare(struct link *l, const char *json, size_t len, char **err)
 		return err_set(err, "a second PLAN");
 	if (plan_decode(json, len, &p, err) < 0)
 		return -1;
+	l->link_timeout_us = p->agents.link_timeout_us;
 	return agent_prepare(&l->agent, p, l->base, em, err);
 }
 
@@ -209,6 +304,8 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 			  json_pack("{s:I,s:I}", "t", t, "agent_t", (json_int_t)units_wall_ms()));
 		return;
 	}
+	case WIRE_HEARTBEAT:
+		return; /* its arrival is what counts (on_stdin) */
 	case WIRE_STOP:
 		stop(l, "STOP received");
 		return;
@@ -241,6 +338,8 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
 		stop(l, "controller went away (stdin closed)");
 		return;
 	}
+	l->last_rx_us = units_now_us();
+	l->silence_logged = false;
 	if (wire_reader_feed(&l->rd, chunk, (size_t)n) < 0) {
 		send_error(l, "frame too large");
 		event_del(l->in_ev);
@@ -257,6 +356,68 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
 		l->exit_code = 2;
 		stop(l, "corrupt input");
 	}
+}
+
+static void on_lost_timer(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+
+	(void)fd;
+	(void)what;
+	log_error("the load did not stop in time after the link was lost: exiting anyway");
+	event_base_loopbreak(l->base);
+}
+
+/* The link is gone: nobody can count what we send, so the load stops now (in-flight requests
+ * are cut) and the agent exits without waiting for anyone. */
+static void link_lost(struct link *l, int64_t silent_us)
+{
+	struct timeval tv = {.tv_sec = LINK_LOST_EXIT_US / 1000000};
+
+	l->link_lost = true;
+	l->exit_code = 3;
+	log_error("nothing from the controller for %.1f s (agents.link_timeout %.1f s): the link is "
+		  "lost, stopping the load and exiting",
+		  (double)silent_us / 1e6, (double)l->link_timeout_us / 1e6);
+	if (l->in_ev)
+		event_del(l->in_ev);
+	if (l->out_ev)
+		event_del(l->out_ev);
+	l->out_broken = true;
+	if (!l->agent || !agent_started(l->agent)) {
+		event_base_loopbreak(l->base);
+		return;
+	}
+	agent_stop(l->agent, 0);
+	l->lost_timer = evtimer_new(l->base, on_lost_timer, l);
+	if (l->lost_timer)
+		evtimer_add(l->lost_timer, &tv);
+}
+
+/* Every second: a HEARTBEAT to the controller, and a look at how long it has been silent. */
+static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
+{
+	struct link *l = arg;
+	int64_t now = units_now_us(), silent = now - l->last_rx_us;
+	char t[64];
+
+	(void)fd;
+	(void)what;
+	if (l->link_lost)
+		return;
+	snprintf(t, sizeof(t), "{\"t\":%lld}", (long long)(now / 1000));
+	send_frame(l, WIRE_HEARTBEAT, t, strlen(t));
+	if (l->link_timeout_us <= 0 || silent <= l->link_timeout_us || l->eof)
+		return;
+	if (l->o->controller_is_parent && getppid() == l->parent) {
+		if (!l->silence_logged)
+			log_warn("nothing from the controller for %.1f s, but it is still running "
+				 "(paused?): the load goes on",
+				 (double)silent / 1e6);
+		l->silence_logged = true;
+		return;
+	}
+	link_lost(l, silent);
 }
 
 static void on_signal(evutil_socket_t fd, short what, void *arg)
@@ -306,6 +467,7 @@ int link_run(const struct link_opts *o)
 	char *err = NULL;
 
 	buf_init(&l.out, WIRE_MAX_PAYLOAD);
+	buf_init(&l.outq, LINK_OUTQ_MAX);
 	wire_reader_init(&l.rd);
 	signal(SIGPIPE, SIG_IGN);
 	l.base = event_base_new();
@@ -340,26 +502,50 @@ int link_run(const struct link_opts *o)
 		if (l.sigterm_ev)
 			evsignal_add(l.sigterm_ev, NULL);
 	} else {
-		send_hello(&l);
+		struct timeval hb = {.tv_usec = LINK_HEARTBEAT_US};
+		int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+		l.parent = getppid();
+		l.last_rx_us = units_now_us();
+		if (fl < 0 || fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) < 0)
+			log_warn("stdout: cannot make it non-blocking: %s", strerror(errno));
+		l.out_ev = event_new(l.base, STDOUT_FILENO, EV_WRITE, on_stdout_writable, &l);
 		l.in_ev = event_new(l.base, STDIN_FILENO, EV_READ | EV_PERSIST, on_stdin, &l);
 		l.ready_timer = evtimer_new(l.base, on_ready_timeout, &l);
-		if (!l.in_ev || !l.ready_timer) {
+		l.hb_timer = event_new(l.base, -1, EV_PERSIST, on_heartbeat, &l);
+		if (!l.in_ev || !l.out_ev || !l.ready_timer || !l.hb_timer) {
 			l.exit_code = 4;
 			goto out;
 		}
+		send_hello(&l);
 		event_add(l.in_ev, NULL);
 		evtimer_add(l.ready_timer, &tv);
+		event_add(l.hb_timer, &hb);
 		l.sigterm_ev = evsignal_new(l.base, SIGTERM, on_signal, &l);
 		if (l.sigterm_ev)
 			evsignal_add(l.sigterm_ev, NULL);
+		/* An SSH session that hangs up sends SIGHUP: a stop like any other. */
+		l.sighup_ev = evsignal_new(l.base, SIGHUP, on_signal, &l);
+		if (l.sighup_ev)
+			evsignal_add(l.sighup_ev, NULL);
 	}
 	event_base_dispatch(l.base);
+	if (!o->standalone)
+		flush_out_final(&l);
 out:
 	agent_free(l.agent);
 	if (l.in_ev)
 		event_free(l.in_ev);
 	if (l.ready_timer)
 		event_free(l.ready_timer);
+	if (l.out_ev)
+		event_free(l.out_ev);
+	if (l.hb_timer)
+		event_free(l.hb_timer);
+	if (l.lost_timer)
+		event_free(l.lost_timer);
+	if (l.sighup_ev)
+		event_free(l.sighup_ev);
 	if (l.sig_ev)
 		event_free(l.sig_ev);
 	if (l.sigterm_ev)
@@ -367,6 +553,7 @@ out:
 	event_base_free(l.base);
 	wire_reader_free(&l.rd);
 	buf_free(&l.out);
+	buf_free(&l.outq);
 	stats_free(l.total);
 	return l.exit_code;
 }

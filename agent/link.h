@@ -9,6 +9,9 @@ struct link_opts {
 	const char *plan_path;
 	bool stats_json;     /* standalone: also print every interval (stats_to_json lines) */
 	int ready_timeout_s; /* exit when START has not come after this long */
+	/* The controller is our parent over local pipes (--controller-is-parent): its silence
+	 * while it still exists is a pause, not a lost link. */
+	bool controller_is_parent;
 };
 
 /* Returns the process exit code. */

@@ -22,11 +22,13 @@ static void usage(FILE *f)
 {
 	fprintf(f,
 		"usage: barrage-agent [--plan PLAN.json [--stats-json]] [--ready-timeout SECONDS]\n"
-		"                     [-v] [-q] [--version]\n"
+		"                     [--controller-is-parent] [-v] [-q] [--version]\n"
 		"Without --plan the agent speaks the wire protocol on stdin/stdout (the\n"
 		"controller starts it). With --plan it runs the plan at once and prints a\n"
 		"summary JSON line at the end (and, with --stats-json, each interval's\n"
-		"statistics as one JSON line before it).\n");
+		"statistics as one JSON line before it). --controller-is-parent: the\n"
+		"controller is the parent process over local pipes, so its silence while it\n"
+		"runs is a pause, not a lost link (local agents).\n");
 }
 
 int main(int argc, char **argv)
@@ -35,6 +37,7 @@ int main(int argc, char **argv)
 	    {"plan", required_argument, NULL, 'p'},
 	    {"stats-json", no_argument, NULL, 'j'},
 	    {"ready-timeout", required_argument, NULL, 'r'},
+	    {"controller-is-parent", no_argument, NULL, 'P'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"version", no_argument, NULL, 'V'},
@@ -53,6 +56,9 @@ int main(int argc, char **argv)
 			break;
 		case 'j':
 			lo.stats_json = true;
+			break;
+		case 'P':
+			lo.controller_is_parent = true;
 			break;
 		case 'r': {
 			char *end;

@@ -52,6 +52,7 @@ struct plan *plan_new(void)
 	p->load.model = PLAN_MODEL_OPEN;
 	p->interval_us = 10 * 1000000LL;
 	p->grace_us = 5 * 1000000LL;
+	p->agents.link_timeout_us = PLAN_LINK_TIMEOUT_US;
 	p->share.index = 0;
 	p->share.count = 1;
 	p->share.fraction = 1.0;
@@ -527,6 +528,7 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put_str(e, o, "hosts_file", ag->hosts_file);
 		put_int(e, o, "max_lost", ag->max_lost);
 		put_int(e, o, "threads", ag->threads);
+		put_int(e, o, "link_timeout_us", ag->link_timeout_us);
 	}
 	put(e, root, "agents", o);
 	put_int(e, root, "interval_us", p->interval_us);
@@ -1545,7 +1547,7 @@ static int dec_thresholds(struct dec *d, json_t *o, struct plan *p)
 static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 {
 	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
-					   "max_lost", "threads", NULL};
+					   "max_lost", "threads", "link_timeout_us", NULL};
 	static const char *const hkeys[] = {"user",   "host", "port", "agents",
 					    "weight", "line", "col",  NULL};
 	json_t *a;
@@ -1586,7 +1588,8 @@ static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 	}
 	if (get_str(d, o, "hosts_file", OPT | NONEMPTY, &ag->hosts_file) != 0 ||
 	    get_u32(d, o, "max_lost", OPT, 0, UINT32_MAX, &ag->max_lost) != 0 ||
-	    get_u32(d, o, "threads", OPT, 0, 1024, &ag->threads) != 0)
+	    get_u32(d, o, "threads", OPT, 0, 1024, &ag->threads) != 0 ||
+	    get_i64(d, o, "link_timeout_us", OPT, 0, 3600000000LL, &ag->link_timeout_us) != 0)
 		return -1;
 	return 0;
 }

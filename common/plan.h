@@ -21,6 +21,8 @@
 
 #include "common/buf.h"
 
+#define PLAN_LINK_TIMEOUT_US 5000000LL /* agents.link_timeout's default */
+
 struct plan_pos {
 	int line, col;
 };
@@ -230,6 +232,9 @@ struct plan_agents {
 	char *hosts_file;       /* read by the controller into hosts */
 	uint32_t max_lost;      /* agents that may be lost before the run stops (exit 3) */
 	uint32_t threads;       /* worker threads per agent process; 0 = 1 */
+	/* Silence on a link (no frame at all, heartbeats included) after which the controller
+	 * declares the agent lost and the agent stops its load and exits; default 5 s. */
+	int64_t link_timeout_us;
 };
 
 /* This agent's identity and share; filled by the controller when it splits the plan. */

@@ -10,7 +10,7 @@
  *   bytes 4-7  payload length, unsigned 32-bit big-endian, at most WIRE_MAX_PAYLOAD
  *
  * Payloads are JSON text for the control frames (HELLO, PLAN, START, PING, PONG, STOP, DONE,
- * ERROR, LOG) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md describes
+ * ERROR, LOG, HEARTBEAT) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md describes
  * each one and the conversation. */
 #ifndef BARRAGE_WIRE_H
 #define BARRAGE_WIRE_H
@@ -36,7 +36,11 @@ enum wire_type {
 	WIRE_DONE = 9,  /* agent -> controller: {"intervals": N} the last frame before exit */
 	WIRE_ERROR = 10, /* either way: {"message": "..."}; the sender then closes */
 	WIRE_LOG = 11,   /* agent -> controller: {"level": "warning", "message": "..."} */
-	WIRE_TYPE_MAX = 11
+	/* Either way, every second from the sender's main loop: {"t": sender_monotonic_ms}. Any
+	 * frame proves the link alive; this one guarantees there is a frame at least every second
+	 * whatever the load does, so silence for agents.link_timeout means the link is gone. */
+	WIRE_HEARTBEAT = 12,
+	WIRE_TYPE_MAX = 12
 };
 
 const char *wire_type_name(int type);

@@ -371,7 +371,7 @@ int local_agent_start(struct event_base *base, const char *agent_path, const cha
 		goto out;
 	}
 	if (ll->pid == 0) {
-		char *const argv[] = {(char *)agent_path, NULL};
+		char *const argv[] = {(char *)agent_path, (char *)"--controller-is-parent", NULL};
 		sigset_t none;
 
 		/* In the child: only async-signal-safe calls from here to exec. */

@@ -9,11 +9,18 @@
  *             here ends the run before load starts (exit 3, naming the agents).
  *   RUNNING   START went out with per-agent delays so all agents begin at one instant; STATS
  *             frames are merged by interval index (controller/merge.c) into stats.log and the
- *             live line. An agent whose link closes, or that sends nothing for two intervals,
- *             is lost: an event is recorded at once, and the run goes on unless more than
- *             agents.max_lost are gone.
+ *             live line. An agent whose link closes, or whose link is silent (not even a
+ *             HEARTBEAT, which it sends every second from its main loop whatever the load)
+ *             for agents.link_timeout, is lost: an event is recorded at once, and the run
+ *             goes on unless more than agents.max_lost are gone. Late statistics are merged
+ *             whenever they come; being late is not being lost.
  *   STOPPING  STOP went out (the run is over, too many agents were lost, or Ctrl-C): agents send
  *             their last STATS and DONE; whoever has not finished after a grace is killed.
+ *
+ * Silence is counted on the controller's own clock, tick by tick, and a tick that comes much
+ * later than it should (the controller itself was stopped or starved) adds nothing: after a
+ * SIGSTOP the input that piled up is read before anyone can be judged silent. The controller
+ * sends its own HEARTBEAT every second so that the agents can judge it the same way.
  *
  * Then the merger is flushed, the end record written, and reports/ builds summary.json,
  * report.html and the threshold verdicts from stats.log. */
@@ -54,9 +61,10 @@
 #define RUN_START_MARGIN_US  200000  /* START reaches every agent before the common instant */
 #define RUN_STOP_GRACE_US    5000000 /* after STOP: time for the last STATS and DONE */
 #define RUN_END_SLACK_US     5000000 /* past duration + grace before the controller sends STOP */
-#define RUN_SILENCE_SLACK_US 1000000
 #define RUN_FLUSH_MIN_US     500000 /* an interval is written at most this late (or I/2) */
 #define RUN_DEFAULT_READY_US 30000000
+#define RUN_HEARTBEAT_US     1000000
+#define RUN_STALL_US	     1000000 /* a tick this late means the controller was not running */
 
 enum run_phase { PHASE_SETUP, PHASE_RUNNING, PHASE_STOPPING, PHASE_OVER };
 
@@ -75,7 +83,7 @@ struct run_agent {
 	int pings;
 	int64_t ping_sent_us, rtt_us;
 	double clock_offset_ms; /* agent wall clock minus ours, from the best PONG */
-	int64_t last_stats_us;
+	int64_t silent_us; /* controller running time since the last byte from this agent */
 	FILE *log;
 };
 
@@ -95,6 +103,7 @@ struct run {
 	int64_t start_wall_ms;
 	int64_t end_due_us; /* start + duration + grace + slack: STOP goes out */
 	int64_t stop_deadline_us;
+	int64_t last_tick_us, last_heartbeat_us;
 	unsigned nlost, nready;
 	int interrupts;
 	int exit_code;		      /* 0 or 3 so far; thresholds come after */
@@ -358,7 +367,7 @@ static void start_all(struct run *r)
 		json_object_set_new(j, "delay_ms", json_integer(delay > 0 ? delay / 1000 : 0));
 		send_json(a, WIRE_START, j);
 		a->started = true;
-		a->last_stats_us = r->start_us;
+		a->silent_us = 0;
 		agent_log(a, "START sent (delay %lld ms, round trip %.2f ms, clock offset %.1f ms)",
 			  (long long)(delay > 0 ? delay / 1000 : 0), (double)a->rtt_us / 1000,
 			  a->clock_offset_ms);
@@ -511,7 +520,6 @@ static void on_stats(struct run_agent *a, const uint8_t *p, size_t len)
 		agent_lost(a, why);
 		return;
 	}
-	a->last_stats_us = units_now_us();
 	if (merge_add(r->merge, a->index, s, &err) < 0) {
 		fprintf(stderr, "barrage: %s\n", err ? err : "merge failed");
 		free(err);
@@ -578,6 +586,8 @@ static void handle_frame(struct run_agent *a, int type, const uint8_t *p, size_t
 	case WIRE_STATS:
 		on_stats(a, p, len);
 		break;
+	case WIRE_HEARTBEAT:
+		break; /* on_link_data has already counted the link as alive */
 	case WIRE_DONE:
 		agent_log(a, "DONE: %.*s", (int)(len > 200 ? 200 : len), (const char *)p);
 		if (r->phase == PHASE_SETUP) {
@@ -613,6 +623,7 @@ static void on_link_data(struct agent_link *l, const void *data, size_t len, voi
 
 	if (a->lost)
 		return;
+	a->silent_us = 0;
 	if (wire_reader_feed(&a->rd, data, len) < 0) {
 		agent_lost(a, "too much unread data from the agent");
 		return;
@@ -673,12 +684,60 @@ static void on_link_close(struct agent_link *l, const char *why, void *arg)
 
 /* ---- timers and signals ---- */
 
+static void send_heartbeats(struct run *r, int64_t now)
+{
+	char t[64];
+	struct buf b;
+	size_t i;
+
+	if (now - r->last_heartbeat_us < RUN_HEARTBEAT_US)
+		return;
+	r->last_heartbeat_us = now;
+	snprintf(t, sizeof(t), "{\"t\":%lld}", (long long)(now / 1000));
+	buf_init(&b, 0);
+	if (wire_frame(&b, WIRE_HEARTBEAT, t, strlen(t)) == 0)
+		for (i = 0; i < r->n; i++) {
+			struct run_agent *a = &r->agents[i];
+
+			if (a->link && !a->closed && !a->lost)
+				(void)link_write(a->link, b.data, b.len);
+		}
+	buf_free(&b);
+}
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
 	int64_t now = units_now_us();
 	int64_t interval = r->plan->interval_us > 0 ? r->plan->interval_us : 10000000;
+	int64_t step = r->last_tick_us ? now - r->last_tick_us : RUN_TICK_US;
+	int64_t timeout = r->plan->agents.link_timeout_us > 0 ? r->plan->agents.link_timeout_us
+							      : PLAN_LINK_TIMEOUT_US;
+	bool stalled = step > RUN_STALL_US;
 	size_t i;
+
+	r->last_tick_us = now;
+	if (stalled) {
+		/* We were not running (SIGSTOP, a starved machine): that time is nobody's silence,
+		 * and our own deadlines move with it. Input that waited meanwhile is read before
+		 * the next tick judges anyone. */
+		if (!r->o->quiet && r->phase == PHASE_RUNNING)
+			live_event(stderr, elapsed_s(r),
+				   "the controller did not run for %.1f s: reading what the agents "
+				   "sent meanwhile",
+				   (double)step / 1e6);
+		if (r->phase == PHASE_RUNNING)
+			rundir_write_event(r->dir, elapsed_s(r), NULL, "notice",
+					   "the controller was paused; agents kept running");
+		r->setup_deadline_us += step;
+		r->stop_deadline_us += step;
+		step = 0;
+	}
+	for (i = 0; i < r->n; i++)
+		r->agents[i].silent_us += step;
+	send_heartbeats(r, now);
+	if (stalled)
+		return;
 
 	switch (r->phase) {
 	case PHASE_SETUP:
@@ -710,16 +769,21 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 			if (a->done || a->lost || a->closed || now < r->start_us)
 				continue;
-			if (now - a->last_stats_us > 2 * interval + RUN_SILENCE_SLACK_US)
-				agent_lost(a, "no statistics for two intervals");
+			if (a->silent_us > timeout) {
+				char why[160];
+
+				snprintf(why, sizeof(why),
+					 "nothing on its link for %.1f s (agents.link_timeout)",
+					 (double)a->silent_us / 1e6);
+				agent_lost(a, why);
+			}
 		}
 		if (r->phase != PHASE_RUNNING)
 			break;
 		/* An interval still open half an interval (at least 0.5 s) after it ended goes out
 		 * without the laggard, so the live line keeps its pace; the laggard's numbers
-		 * follow as a late record. This is well before the laggard would be declared lost
-		 * (two intervals of silence), so a slow agent's intervals are merged, never
-		 * dropped. */
+		 * follow as a late record. A slow agent is not a lost one (its heartbeats say it is
+		 * there), so its intervals are merged, never dropped. */
 		{
 			int64_t delay =
 			    interval / 2 > RUN_FLUSH_MIN_US ? interval / 2 : RUN_FLUSH_MIN_US;
@@ -1084,6 +1148,9 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		so.push_agent = r->o->push_agent;
 		so.keep_remote = r->o->keep_remote;
 		so.connect_timeout_ms = 5000;
+		/* The SSH transport gives up a little after the run would: the run's own verdict,
+		 * with its reason, comes first. */
+		so.dead_after_ms = (int)(r->plan->agents.link_timeout_us / 1000) + 1000;
 		so.quiet = r->o->quiet;
 		for (i = 0; i < p->ndata && nfiles < 60; i++)
 			files[nfiles++] = p->data[i].file;

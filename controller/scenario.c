@@ -2053,7 +2053,7 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agents *ag)
 {
 	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
-					   "max_lost", "threads", NULL};
+					   "max_lost", "threads", "link_timeout", NULL};
 	static const char *const hkeys[] = {"host", "user", "port", "agents", "weight", NULL};
 	const struct ynode *v, *hosts;
 	size_t i;
@@ -2067,6 +2067,10 @@ static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agent
 		get_u32(sc, v, "max_lost", 0, 100000, &ag->max_lost);
 	if ((v = map_get(n, "threads")))
 		get_u32(sc, v, "threads", 1, 1024, &ag->threads);
+	if ((v = map_get(n, "link_timeout")) &&
+	    get_duration(sc, v, "link_timeout", 2000000, &ag->link_timeout_us) == 0 &&
+	    ag->link_timeout_us > 3600000000LL)
+		sc_err(sc, v, 0, "link_timeout: at most 1h, got '%.60s'", v->str);
 	if ((v = map_get(n, "hosts_file")) && get_file(sc, v, "hosts_file", &ag->hosts_file) == 0) {
 		/* Read it now so its mistakes are found by `barrage check`; the controller reads
 		 * it again when it starts the run. */
@@ -3064,6 +3068,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 	fprintf(out, "  %u worker thread%s per agent; the run stops if more than %u agent%s lost\n",
 		p->agents.threads ? p->agents.threads : 1, p->agents.threads > 1 ? "s" : "",
 		p->agents.max_lost, p->agents.max_lost == 1 ? " is" : "s are");
+	fprintf(out, "  an agent silent for %s is lost (and stops its own load)\n",
+		units_fmt_duration(a, sizeof(a), (double)p->agents.link_timeout_us));
 	fprintf(out, "report\n  interval %s\n",
 		units_fmt_duration(a, sizeof(a), (double)p->interval_us));
 }

@@ -163,6 +163,7 @@ struct ssh_host {
 	struct event *ev_rd, *ev_wr, *ev_tick, *ev_kick;
 	bool rd_on, wr_on;
 	int64_t deadline_ms, last_rx_ms;
+	int64_t last_tick_ms; /* on_tick: to tell a stopped controller from a silent host */
 	char *error;
 	enum step steps[8];
 	int nsteps, pi;
@@ -506,6 +507,11 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	struct ssh_host *h = arg;
 	int64_t now = mono_ms();
 
+	/* A tick far later than SSH_TICK_MS: this process was stopped or starved, and the
+	 * server's answers may be waiting in the socket. That time is not the host's silence. */
+	if (h->last_tick_ms && now - h->last_tick_ms > 5 * SSH_TICK_MS)
+		h->last_rx_ms += now - h->last_tick_ms;
+	h->last_tick_ms = now;
 	if (h->st == HS_READY) {
 		if (!host_has_links(h))
 			return;

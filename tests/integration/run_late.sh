@@ -2,7 +2,7 @@
 # timeout: 120
 # A late agent's interval is merged when it arrives, not dropped: one of two agents is frozen
 # (SIGSTOP) for longer than the controller waits before writing an interval, but for less than
-# two intervals (when it would be lost). The interval goes out without it, its numbers follow as
+# agents.link_timeout (10 s here; a frozen process sends no heartbeat, so it would be lost then). The interval goes out without it, its numbers follow as
 # a "late" record with the same index, nothing is lost, and the counts over interval and late
 # records equal what the target served.
 source "$(dirname "$0")/../lib.sh"
@@ -23,6 +23,7 @@ sessions:
       - think: 50ms
 agents:
   local: 2
+  link_timeout: 10s
 report:
   interval: 4s
 YAML
@@ -31,7 +32,7 @@ pid=$RUN_PID
 victim=$(awk '/started barrage-agent, pid/ {print $NF; exit}' run/agents/local-2.log)
 [ -n "$victim" ] || fail "no pid in agents/local-2.log"
 # Interval 1 ends about 4 s from now and is written 2 s after that without local-2; local-2
-# would be lost after 9 s of silence. Frozen for 7 s, it comes back in between.
+# would be lost after 10 s of silence. Frozen for 7 s, it comes back in between.
 kill -STOP "$victim"
 sleep 7
 kill -CONT "$victim"
