@@ -308,46 +308,142 @@ const char *journal_path(const struct journal *j)
 	return j->path;
 }
 
-/* Walk the mapped file; returns the offset just past the last good record and fills rec. */
+/* Whether a well-formed record starts at off: its length fits in the file and the limit, its
+ * CRC matches and its type is not 0. On failure *reason says why (when reason is not NULL). */
+static int record_ok(const uint8_t *map, size_t size, size_t off, uint32_t *len_out, char *reason,
+		     size_t rsize)
+{
+	size_t left = size - off;
+	uint32_t len, crc;
+
+	if (left < JOURNAL_RECORD_HEADER) {
+		if (reason)
+			snprintf(reason, rsize, "torn record header (%zu of %d bytes)", left,
+				 JOURNAL_RECORD_HEADER);
+		return 0;
+	}
+	len = get_le32(map + off);
+	crc = get_le32(map + off + 4);
+	if (len > JOURNAL_MAX_RECORD) {
+		if (reason)
+			snprintf(reason, rsize, "impossible record length %u", len);
+		return 0;
+	}
+	if (left - JOURNAL_RECORD_HEADER < len) {
+		if (reason)
+			snprintf(reason, rsize, "torn record (%zu of %u payload bytes)",
+				 left - JOURNAL_RECORD_HEADER, len);
+		return 0;
+	}
+	if (journal_crc32c(0, map + off + 8, 1 + (size_t)len) != crc) {
+		if (reason)
+			snprintf(reason, rsize, "CRC mismatch");
+		return 0;
+	}
+	if (map[off + 8] == 0) {
+		if (reason)
+			snprintf(reason, rsize, "record type 0");
+		return 0;
+	}
+	*len_out = len;
+	return 1;
+}
+
+/* The first offset at or after from where a well-formed record starts, or size when none does:
+ * what tells a torn tail (nothing valid after the bad bytes) from corruption in the middle. */
+static size_t resync(const uint8_t *map, size_t size, size_t from)
+{
+	uint32_t len;
+
+	for (size_t off = from; off + JOURNAL_RECORD_HEADER <= size; off++)
+		if (record_ok(map, size, off, &len, NULL, 0))
+			return off;
+	return size;
+}
+
+/* Count the run of good records from off: how many and how many bytes, up to the next bad one. */
+static size_t good_run(const uint8_t *map, size_t size, size_t off, uint64_t *records)
+{
+	uint32_t len;
+
+	*records = 0;
+	while (off < size && record_ok(map, size, off, &len, NULL, 0)) {
+		(*records)++;
+		off += JOURNAL_RECORD_HEADER + len;
+	}
+	return off;
+}
+
+/* "wallet" from ".../wallet.journal", for messages that tell the operator what to run. */
+static void service_of(const char *path, char *out, size_t size)
+{
+	const char *base = strrchr(path, '/');
+	size_t n;
+
+	base = base ? base + 1 : path;
+	n = strcspn(base, ".");
+	snprintf(out, size, "%.*s", (int)n, base);
+}
+
+static void dir_of(const char *path, char *out, size_t size)
+{
+	const char *slash = strrchr(path, '/');
+
+	if (!slash)
+		snprintf(out, size, ".");
+	else if (slash == path)
+		snprintf(out, size, "/");
+	else
+		snprintf(out, size, "%.*s", (int)(slash - path), path);
+}
+
+/* Walk the mapped file; returns the offset just past the last good record and fills rec. A bad
+ * record with nothing valid after it is a torn tail (cut by the caller); a bad record followed
+ * by valid ones is corruption: refused, with where it is and what follows it. */
 static int replay_file(struct journal *j, const uint8_t *map, size_t size, journal_replay_fn fn,
 		       void *ctx, struct journal_recovery *rec, size_t *good_end, char **err)
 {
 	size_t off = JOURNAL_HEADER_SIZE;
 
 	while (off < size) {
-		size_t left = size - off;
-		uint32_t len, crc;
+		uint32_t len = 0;
 
-		if (left < JOURNAL_RECORD_HEADER) {
-			snprintf(rec->reason, sizeof(rec->reason),
-				 "torn record header (%zu of %d bytes)", left,
-				 JOURNAL_RECORD_HEADER);
-			break;
-		}
-		len = get_le32(map + off);
-		crc = get_le32(map + off + 4);
-		if (len > JOURNAL_MAX_RECORD) {
-			snprintf(rec->reason, sizeof(rec->reason), "impossible record length %u",
-				 len);
-			break;
-		}
-		if (left - JOURNAL_RECORD_HEADER < len) {
-			snprintf(rec->reason, sizeof(rec->reason),
-				 "torn record (%zu of %u payload bytes)",
-				 left - JOURNAL_RECORD_HEADER, len);
-			break;
-		}
-		if (journal_crc32c(0, map + off + 8, 1 + (size_t)len) != crc) {
-			snprintf(rec->reason, sizeof(rec->reason), "CRC mismatch");
-			break;
-		}
-		if (map[off + 8] == 0) {
-			snprintf(rec->reason, sizeof(rec->reason), "record type 0");
+		if (!record_ok(map, size, off, &len, rec->reason, sizeof(rec->reason))) {
+			size_t next = resync(map, size, off + 1);
+
+			if (next < size) {
+				uint64_t n;
+				size_t end = good_run(map, size, next, &n);
+				char svc[64], dir[512];
+
+				service_of(j->path, svc, sizeof(svc));
+				dir_of(j->path, dir, sizeof(dir));
+				return err_set(
+				    err,
+				    "journal %s: record %llu at offset %zu is corrupt (%s), and "
+				    "%zu bytes later, at offset %zu, %llu valid record(s) (%zu "
+				    "bytes) follow%s; this is not a torn tail, so the server will "
+				    "not cut it and has left the file untouched. Inspect it with "
+				    "'barrage-target fsck %s --data-dir %s'; '--repair' moves the "
+				    "bad bytes to a side file and keeps every valid record after "
+				    "them",
+				    j->path, (unsigned long long)rec->records + 1, off, rec->reason,
+				    next - off, next, (unsigned long long)n, end - next,
+				    end < size ? " (then more damage)" : "", svc, dir);
+			}
 			break;
 		}
 		if (fn && fn(ctx, map[off + 8], map + off + JOURNAL_RECORD_HEADER, len, err) < 0)
 			return err_prefix(err, "journal %s: record %llu at offset %zu", j->path,
 					  (unsigned long long)rec->records + 1, off);
+		if (map[off + 8] == JOURNAL_REC_GAP) {
+			struct journal_reader r;
+
+			journal_reader_init(&r, map + off + JOURNAL_RECORD_HEADER, len);
+			(void)journal_get_i64(&r);
+			rec->gaps++;
+			rec->gap_bytes += (uint64_t)journal_get_i64(&r);
+		}
 		rec->records++;
 		off += JOURNAL_RECORD_HEADER + len;
 	}
@@ -438,6 +534,10 @@ int journal_open(struct journal **out, const char *path, enum journal_sync sync,
 		log_info("journal %s: recovered %llu records (%llu bytes), clean tail", path,
 			 (unsigned long long)rec.records, (unsigned long long)good);
 	}
+	if (rec.gaps)
+		log_warn("journal %s: %llu gap(s) where fsck --repair set %llu bytes aside; the "
+			 "records after them were replayed",
+			 path, (unsigned long long)rec.gaps, (unsigned long long)rec.gap_bytes);
 	if (lseek(j->fd, (off_t)good, SEEK_SET) < 0) {
 		err_set(err, "journal %s: seek: %s", path, strerror(errno));
 		goto fail;
@@ -535,4 +635,227 @@ void journal_close(struct journal *j)
 	buf_free(&j->pend);
 	free(j->path);
 	free(j);
+}
+
+/* ---- offline check and repair ---- */
+
+struct fsck_region {
+	size_t off, len; /* the bad bytes */
+	uint64_t record; /* its position in the file, counting records (1-based) */
+	uint64_t follow; /* valid records in the run right after it */
+	size_t follow_bytes;
+	char reason[96];
+};
+
+static int write_record(int fd, unsigned type, const void *data, size_t len)
+{
+	uint8_t hdr[JOURNAL_RECORD_HEADER];
+	uint32_t crc;
+
+	hdr[8] = (uint8_t)type;
+	crc = journal_crc32c(0, &hdr[8], 1);
+	crc = journal_crc32c(crc, data, len);
+	put_le32(hdr, (uint32_t)len);
+	put_le32(hdr + 4, crc);
+	return write_all(fd, hdr, sizeof(hdr)) < 0 || write_all(fd, data, len) < 0 ? -1 : 0;
+}
+
+/* Write the repaired journal into tmp: every good record as it was, and for every bad region
+ * its bytes appended to the side file and a GAP record in its place. */
+static int fsck_rewrite(const char *path, const uint8_t *map, size_t size,
+			const struct fsck_region *rg, size_t nrg, const char *side, char **err)
+{
+	char *tmp = NULL;
+	int fd = -1, sfd = -1, rc = -1;
+	size_t off = JOURNAL_HEADER_SIZE, side_off = 0;
+	const char *side_base = strrchr(side, '/');
+	struct buf b;
+
+	buf_init(&b, JOURNAL_MAX_RECORD);
+	side_base = side_base ? side_base + 1 : side;
+	if (asprintf(&tmp, "%s.fsck.tmp", path) < 0) {
+		tmp = NULL;
+		err_set(err, "out of memory");
+		goto out;
+	}
+	sfd = open(side, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0644);
+	if (sfd < 0) {
+		err_set(err, "%s: %s", side, strerror(errno));
+		goto out;
+	}
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0) {
+		err_set(err, "%s: %s", tmp, strerror(errno));
+		goto out;
+	}
+	if (write_all(fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE) < 0)
+		goto io;
+	for (size_t k = 0; k <= nrg; k++) {
+		size_t stop = k < nrg ? rg[k].off : size;
+
+		if (stop > off && write_all(fd, map + off, stop - off) < 0)
+			goto io;
+		if (k == nrg)
+			break;
+		if (write_all(sfd, map + rg[k].off, rg[k].len) < 0)
+			goto io;
+		buf_reset(&b);
+		journal_put_i64(&b, (int64_t)rg[k].off);
+		journal_put_i64(&b, (int64_t)rg[k].len);
+		journal_put_i64(&b, (int64_t)side_off);
+		journal_put_str(&b, side_base, strlen(side_base));
+		if (write_record(fd, JOURNAL_REC_GAP, b.data, b.len) < 0)
+			goto io;
+		side_off += rg[k].len;
+		off = rg[k].off + rg[k].len;
+	}
+	if (fsync(sfd) < 0 || fsync(fd) < 0)
+		goto io;
+	if (rename(tmp, path) < 0) {
+		err_set(err, "%s: rename: %s", path, strerror(errno));
+		goto out;
+	}
+	sync_dir(path);
+	rc = 0;
+	goto out;
+io:
+	err_set(err, "journal %s: writing the repaired copy: %s", path, strerror(errno));
+out:
+	if (sfd >= 0)
+		close(sfd);
+	if (fd >= 0)
+		close(fd);
+	if (rc < 0 && tmp)
+		unlink(tmp);
+	if (rc < 0 && sfd >= 0)
+		unlink(side);
+	buf_free(&b);
+	free(tmp);
+	return rc;
+}
+
+int journal_fsck(const char *path, int repair, FILE *out, char **err)
+{
+	struct fsck_region *rg = NULL;
+	size_t nrg = 0, size, off = JOURNAL_HEADER_SIZE, bad_bytes = 0, good_bytes = 0;
+	uint64_t good = 0, gaps = 0;
+	uint8_t *map = NULL;
+	struct stat sb;
+	int fd, rc = -1;
+	char side[4096];
+
+	fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return err_set(err, "journal %s: %s", path, strerror(errno));
+	if (fstat(fd, &sb) < 0) {
+		err_set(err, "journal %s: %s", path, strerror(errno));
+		goto done;
+	}
+	size = (size_t)sb.st_size;
+	if (size < JOURNAL_HEADER_SIZE) {
+		uint8_t head[JOURNAL_HEADER_SIZE];
+		ssize_t n = size ? pread(fd, head, size, 0) : 0;
+
+		if (n < 0 || (size_t)n != size || memcmp(head, JOURNAL_MAGIC, size) != 0) {
+			err_set(err, "journal %s: not a Barrage journal (%zu bytes, bad header)",
+				path, size);
+			goto done;
+		}
+		fprintf(out, "%s: %zu bytes, no records (a journal created but never written)\n",
+			path, size);
+		rc = 0;
+		goto done;
+	}
+	map = mmap(NULL, size, PROT_READ, MAP_PRIVATE, fd, 0);
+	if (map == MAP_FAILED) {
+		map = NULL;
+		err_set(err, "journal %s: mmap: %s", path, strerror(errno));
+		goto done;
+	}
+	if (memcmp(map, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE) != 0) {
+		err_set(err, "journal %s: not a Barrage journal (bad magic)", path);
+		goto done;
+	}
+	while (off < size) {
+		uint32_t len;
+		struct fsck_region *r, *nr;
+
+		if (record_ok(map, size, off, &len, NULL, 0)) {
+			if (map[off + 8] == JOURNAL_REC_GAP)
+				gaps++;
+			good++;
+			good_bytes += JOURNAL_RECORD_HEADER + len;
+			off += JOURNAL_RECORD_HEADER + len;
+			continue;
+		}
+		nr = realloc(rg, (nrg + 1) * sizeof(*rg));
+		if (!nr) {
+			err_set(err, "out of memory");
+			goto done;
+		}
+		rg = nr;
+		r = &rg[nrg++];
+		memset(r, 0, sizeof(*r));
+		record_ok(map, size, off, &len, r->reason, sizeof(r->reason));
+		r->off = off;
+		r->record = good + nrg;
+		off = resync(map, size, off + 1);
+		r->len = off - r->off;
+		r->follow_bytes = good_run(map, size, off, &r->follow) - off;
+		bad_bytes += r->len;
+	}
+	fprintf(out, "%s: %zu bytes, %llu good records (%zu bytes)", path, size,
+		(unsigned long long)good, good_bytes + JOURNAL_HEADER_SIZE);
+	if (gaps)
+		fprintf(out, ", %llu gap marker(s) from earlier repairs", (unsigned long long)gaps);
+	fprintf(out, ", %zu damaged region(s)\n", nrg);
+	for (size_t k = 0; k < nrg; k++) {
+		const struct fsck_region *r = &rg[k];
+
+		fprintf(out, "  record %llu at offset %zu: %s; %zu bad bytes",
+			(unsigned long long)r->record, r->off, r->reason, r->len);
+		if (r->off + r->len >= size)
+			fprintf(out, "; nothing valid follows (a torn tail: the server cuts it "
+				     "at start)\n");
+		else
+			fprintf(out, "; then %llu valid record(s) (%zu bytes) from offset %zu\n",
+				(unsigned long long)r->follow, r->follow_bytes, r->off + r->len);
+	}
+	if (nrg == 0) {
+		fprintf(out, "clean\n");
+		rc = 0;
+		goto done;
+	}
+	if (!repair) {
+		fprintf(out,
+			"not repaired (add --repair to move the %zu bad bytes to a side file "
+			"and keep every good record)\n",
+			bad_bytes);
+		rc = 1;
+		goto done;
+	}
+	for (int n = 1;; n++) {
+		struct stat st;
+		int k = snprintf(side, sizeof(side), "%s.corrupt.%d", path, n);
+
+		if (k < 0 || (size_t)k >= sizeof(side)) {
+			err_set(err, "journal %s: path too long", path);
+			goto done;
+		}
+		if (stat(side, &st) < 0 && errno == ENOENT)
+			break;
+	}
+	if (fsck_rewrite(path, map, size, rg, nrg, side, err) < 0)
+		goto done;
+	fprintf(out,
+		"repaired: %zu bad bytes in %zu region(s) moved to %s; %llu good records kept, "
+		"a gap marker in place of each region\n",
+		bad_bytes, nrg, side, (unsigned long long)good);
+	rc = 2;
+done:
+	if (map)
+		munmap(map, size);
+	close(fd);
+	free(rg);
+	return rc;
 }

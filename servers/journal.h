@@ -9,9 +9,12 @@
  * where crc is CRC32C (Castagnoli) over the type byte and the payload. Types are the service's
  * own (1..255; 0 is refused). A record is at most JOURNAL_MAX_RECORD bytes.
  *
- * Recovery: replay stops at the first record that is short, oversized or fails its CRC; the file
- * is truncated there (a torn tail left by a crash mid-write, or corruption) and one log line says
- * how many records were recovered and how many bytes were cut, at which offset, and why.
+ * Recovery: replay stops at the first record that is short, oversized, of type 0 or fails its
+ * CRC. When no well-formed record starts anywhere after it, it is a torn tail (the last write,
+ * incomplete): the file is truncated there and one log line says how many records were
+ * recovered and how many bytes were cut, at which offset, and why. When valid records follow
+ * it, it is corruption: journal_open refuses (file untouched) naming the record, its offset and
+ * what follows, and the operator runs journal_fsck (`barrage-target fsck`).
  *
  * Compaction: journal_compact() writes a snapshot (records the service emits from its state)
  * into PATH.tmp, fsyncs it, and renames it over PATH, so a crash at any moment leaves either the
@@ -21,12 +24,18 @@
 #define BARRAGE_SERVERS_JOURNAL_H
 
 #include <stddef.h>
+#include <stdio.h>
 #include <stdint.h>
 
 #define JOURNAL_MAGIC	      "BRGJRNL1"
 #define JOURNAL_HEADER_SIZE   8
 #define JOURNAL_RECORD_HEADER 9 /* len, crc, type */
 #define JOURNAL_MAX_RECORD    ((size_t)1 << 24)
+/* Written by `fsck --repair` in place of bad bytes it moved aside: i64 offset and i64 length
+ * of the bad bytes in the file as it was, i64 offset in the side file, str side file name.
+ * journal_open hands it to the service's replay like any record (so a service knows that
+ * records may be missing from here on) and counts it in journal_recovery.gaps. */
+#define JOURNAL_REC_GAP 255
 
 enum journal_sync {
 	JOURNAL_SYNC_NONE = 0, /* write at commit, never fsync */
@@ -45,6 +54,8 @@ struct journal_recovery {
 	uint64_t cut_bytes; /* bytes truncated from the tail (0 when the file was clean) */
 	uint64_t cut_at;    /* offset of the cut */
 	char reason[96];    /* why the tail was cut ("" when it was not) */
+	uint64_t gaps;	    /* GAP records replayed (regions an fsck --repair set aside) */
+	uint64_t gap_bytes; /* bytes those regions held */
 };
 
 struct journal_stats {
@@ -93,6 +104,13 @@ const char *journal_path(const struct journal *j);
 
 /* Commit what is pending and close. Accepts NULL. */
 void journal_close(struct journal *j);
+
+/* Check the journal at path offline and print what it finds to out: good records, and for
+ * every damaged region its record number, offset, reason, size and the valid records after it.
+ * With repair, the bad bytes go to PATH.corrupt.N (the first N free), a GAP record takes the
+ * place of each region, and every good record is kept, in order (written to a copy, fsynced,
+ * renamed over path). Returns 0 clean, 1 damage found and left, 2 repaired, -1 with *err. */
+int journal_fsck(const char *path, int repair, FILE *out, char **err);
 
 /* CRC32C of data, continuing from crc (start with 0). */
 uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len);

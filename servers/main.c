@@ -100,6 +100,59 @@ static int parse_size(const char *v, uint64_t *out)
 	return 0;
 }
 
+/* barrage-target fsck SERVICE [--data-dir DIR] [--repair]. Exit 0 clean or repaired, 1
+ * damage found and left (or the check failed), 2 usage. */
+static int fsck_main(int argc, char **argv)
+{
+	static const char *const journaled[] = {"wallet", "voting", "queue", NULL};
+	const char *service = NULL, *dir = ".";
+	char path[4096], *err = NULL;
+	int repair = 0, rc, k;
+
+	for (int i = 2; i < argc; i++) {
+		if (strcmp(argv[i], "--repair") == 0) {
+			repair = 1;
+		} else if (strcmp(argv[i], "--data-dir") == 0 && i + 1 < argc) {
+			dir = argv[++i];
+		} else if (strncmp(argv[i], "--data-dir=", 11) == 0) {
+			dir = argv[i] + 11;
+		} else if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0) {
+			printf("usage: barrage-target fsck wallet|voting|queue [--data-dir DIR] "
+			       "[--repair]\n");
+			return 0;
+		} else if (argv[i][0] != '-' && !service) {
+			service = argv[i];
+		} else {
+			fprintf(stderr, "barrage-target: fsck: unexpected argument '%s'\n",
+				argv[i]);
+			return 2;
+		}
+	}
+	for (k = 0; journaled[k]; k++)
+		if (service && strcmp(service, journaled[k]) == 0)
+			break;
+	if (!service || !journaled[k]) {
+		fprintf(
+		    stderr,
+		    "barrage-target: fsck: expected a service with a journal (wallet, voting or "
+		    "queue)%s%s\n",
+		    service ? ", got " : "", service ? service : "");
+		return 2;
+	}
+	k = snprintf(path, sizeof(path), "%s/%s.journal", dir, service);
+	if (k < 0 || (size_t)k >= sizeof(path)) {
+		fprintf(stderr, "barrage-target: fsck: --data-dir: path too long\n");
+		return 2;
+	}
+	rc = journal_fsck(path, repair, stdout, &err);
+	if (rc < 0) {
+		fprintf(stderr, "barrage-target: fsck: %s\n", err ? err : "failed");
+		free(err);
+		return 1;
+	}
+	return rc == 1 ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct srv s;
@@ -121,6 +174,8 @@ int main(int argc, char **argv)
 		printf("barrage-target %s\n", BARRAGE_VERSION);
 		return 0;
 	}
+	if (strcmp(argv[1], "fsck") == 0)
+		return fsck_main(argc, argv);
 	sv = srv_service_find(argv[1]);
 	if (!sv) {
 		fprintf(stderr, "barrage-target: unknown service '%s' (expected one of:", argv[1]);

@@ -191,6 +191,7 @@ static int queue_init(struct srv *s, char **err)
 		st->journal = NULL;
 		goto fail;
 	}
+	qstore_note_lost(st->store, rec.cut_bytes);
 	if (qstore_recover_finish(st->store, err) < 0 || journal_commit(st->journal, err) < 0)
 		goto fail;
 	s->journal = st->journal;

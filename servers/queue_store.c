@@ -23,6 +23,7 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "servers/journal.h"
 
 enum msg_where { IN_READY, IN_SCHED, IN_LEASED };
 
@@ -80,7 +81,8 @@ struct qstore {
 	struct msg *ack_ms[QSTORE_MAX_ACK]; /* an ack's messages found, so acks never allocate */
 	uint8_t ack_hit[QSTORE_MAX_ACK];
 	struct qstore_metrics m;
-	int finished; /* recovery done */
+	int finished;	     /* recovery done */
+	uint64_t lost_bytes; /* bytes of records cut or set aside: bounds the counters lost */
 };
 
 /* ---- small helpers ---- */
@@ -802,9 +804,22 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 		}
 		return 0;
 	}
+	case JOURNAL_REC_GAP:
+		/* fsck --repair set bad bytes aside here: the records in them may have held an
+		 * incarnation's START or the highest counters. Skip past both. */
+		if (len < 17)
+			return err_set(err, "gap record truncated");
+		s->lost_bytes += get_u64(p + 8);
+		s->restart++;
+		return 0;
 	default:
 		return err_set(err, "unknown queue record type 0x%02x", type);
 	}
+}
+
+void qstore_note_lost(struct qstore *s, uint64_t bytes)
+{
+	s->lost_bytes += bytes;
 }
 
 int qstore_recover_finish(struct qstore *s, char **err)
@@ -824,6 +839,16 @@ int qstore_recover_finish(struct qstore *s, char **err)
 			 " exists; continuing after it",
 			 c, s->max_seen);
 		c = s->max_seen;
+	}
+	if (s->lost_bytes) {
+		/* Every lost record took at least one byte, so at most lost_bytes counters were
+		 * handed out in records that are gone: never hand any of them out again. */
+		if (c < s->max_seen)
+			c = s->max_seen;
+		log_warn("queue: %" PRIu64 " bytes of records were cut or set aside; counters "
+			 "resume past %" PRIu64 " so none is reused",
+			 s->lost_bytes, c + s->lost_bytes);
+		c += s->lost_bytes;
 	}
 	s->counter = c;
 	s->m.checkpoint_counter = s->ckpt;

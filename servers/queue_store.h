@@ -99,6 +99,10 @@ void qstore_free(struct qstore *s);
  * already said the bytes are what was written). */
 int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len, char **err);
 
+/* Tell recovery that bytes of journal were cut (a torn tail) or set aside: the counter then
+ * resumes past every counter those bytes could have held. */
+void qstore_note_lost(struct qstore *s, uint64_t bytes);
+
 /* End of recovery: walk the keys from the last checkpoint forward to find the counter, begin
  * a new incarnation (restart_count grows by one) and emit its START record. Logs one line with
  * what was recovered. */

@@ -301,6 +301,11 @@ static int wallet_init(struct srv *s, char **err)
 		return -1;
 	log_info("wallet: %llu wallets, %llu recent transactions after replay",
 		 (unsigned long long)w->ws.count, (unsigned long long)w->ws.live_txns);
+	if (w->ws.rebased)
+		log_warn(
+		    "wallet: %llu running balance(s) after a repaired gap were recomputed from "
+		    "the amounts that remain",
+		    (unsigned long long)w->ws.rebased);
 	return 0;
 }
 

@@ -59,6 +59,8 @@ struct wallet_store {
 	uint64_t live_txns; /* sum of nrecent, for the compaction heuristic */
 	int64_t initial;    /* balance of a wallet created on first use (voting's seed credits) */
 	uint64_t credits, debits, rejected, replays, folds;
+	int after_gap;	  /* replay passed a GAP record (fsck --repair set records aside) */
+	uint64_t rebased; /* records after a gap whose running balance was recomputed */
 };
 
 enum wallet_outcome {

@@ -21,7 +21,8 @@ grep -q 'restart_count 2' "$TEST_DIR/b.log" || fail "restart_count: $(cat "$TEST
 curl -s "http://127.0.0.1:$b_PORT/queues/t" >"$TEST_DIR/s.json"
 assert_json "$TEST_DIR/s.json" '.ready == 5' "five messages after a torn tail"
 k6=$(enq "$b_PORT" m6)
-[[ "$k6" == *":2:6" ]] || fail "key after restart: $k6"
+# The cut bytes could have held counters: the counter resumes past all of them.
+[[ "$k6" == *":2:"* ]] && [ "${k6##*:}" -gt 5 ] || fail "key after restart: $k6"
 kill -9 "$b_PID"; sleep 0.2
 
 # 2. A corrupted last record: flip the last byte (inside m6's body), so its CRC fails.
@@ -33,7 +34,8 @@ grep -q 'cut .* bytes at offset' "$TEST_DIR/c.log" || fail "no truncation line: 
 curl -s -X POST "http://127.0.0.1:$c_PORT/queues/t/claim?max=100" >"$TEST_DIR/c.json"
 assert_json "$TEST_DIR/c.json" '[.messages[].body] == ["m1","m2","m3","m4","m5"]' "good records kept, bad one cut"
 k7=$(enq "$c_PORT" m7)
-[[ "$k7" == *":3:6" || "$k7" == *":3:7" ]] || fail "key after second restart: $k7"
+# m6's record was cut, but its key was handed out: its counter is never handed out again.
+[[ "$k7" == *":3:"* ]] && [ "${k7##*:}" -gt "${k6##*:}" ] || fail "key after second restart: $k7 (m6 had $k6)"
 kill -0 "$c_PID" || fail "server died"
 
 # 3. Garbage instead of a journal: refused with an error naming the file, not a crash.

@@ -161,6 +161,122 @@ static void test_torn_tail_every_offset(void **state)
 	cleanup_path(path);
 }
 
+static off_t record_offset(int k) /* of record k (0-based) written by write_records, k < 10 */
+{
+	return JOURNAL_HEADER_SIZE + (off_t)k * (JOURNAL_RECORD_HEADER + (off_t)strlen("record-0"));
+}
+
+static void flip_byte(const char *path, off_t at)
+{
+	int fd = open(path, O_RDWR);
+	char c;
+
+	assert_true(fd >= 0);
+	assert_int_equal(pread(fd, &c, 1, at), 1);
+	c ^= 0x20;
+	assert_int_equal(pwrite(fd, &c, 1, at), 1);
+	close(fd);
+}
+
+static char *slurp(const char *path, size_t *len)
+{
+	FILE *f = fopen(path, "rb");
+	char *data;
+
+	assert_non_null(f);
+	data = malloc(1 << 16);
+	*len = fread(data, 1, 1 << 16, f);
+	fclose(f);
+	return data;
+}
+
+/* A bad record followed by valid ones is refused with the file untouched; fsck reports it and
+ * --repair sets it aside, keeping every later record, with a GAP record in its place. */
+static void test_corrupt_mid_file(void **state)
+{
+	char *path = tmp_path();
+	struct journal *j = NULL;
+	struct journal_recovery rec;
+	struct seen s = {0};
+	char *err = NULL, *before, *after, *side = NULL, *sidedata;
+	size_t blen, alen, slen;
+	FILE *devnull = fopen("/dev/null", "w");
+
+	write_records(path, JOURNAL_SYNC_NONE, 6);
+	flip_byte(path, record_offset(2) + JOURNAL_RECORD_HEADER + 2);
+	before = slurp(path, &blen);
+	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), -1);
+	assert_non_null(strstr(err, "record 3 at offset 42 is corrupt (CRC mismatch)"));
+	assert_non_null(strstr(err, "3 valid record(s) (51 bytes) follow"));
+	assert_non_null(strstr(err, "fsck j --data-dir /tmp/test_journal."));
+	free(err);
+	err = NULL;
+	after = slurp(path, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(before, after, blen);
+	free(after);
+	/* fsck reports and leaves the file alone; --repair sets the bad record aside. */
+	assert_int_equal(journal_fsck(path, 0, devnull, &err), 1);
+	after = slurp(path, &alen);
+	assert_int_equal(alen, blen);
+	assert_memory_equal(before, after, blen);
+	free(after);
+	assert_int_equal(journal_fsck(path, 1, devnull, &err), 2);
+	assert_true(asprintf(&side, "%s.corrupt.1", path) > 0);
+	sidedata = slurp(side, &slen);
+	assert_int_equal(slen, JOURNAL_RECORD_HEADER + strlen("record-2"));
+	assert_memory_equal(sidedata, before + record_offset(2), slen);
+	free(sidedata);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
+	assert_int_equal(s.n, 6);
+	assert_string_equal(s.data[1], "record-1");
+	assert_int_equal(s.types[2], JOURNAL_REC_GAP);
+	assert_string_equal(s.data[3], "record-3");
+	assert_string_equal(s.data[5], "record-5");
+	assert_int_equal(rec.gaps, 1);
+	assert_int_equal(rec.gap_bytes, slen);
+	assert_int_equal(rec.cut_bytes, 0);
+	journal_close(j);
+	assert_int_equal(journal_fsck(path, 0, devnull, &err), 0);
+	/* Two damaged regions (a flipped length, a flipped CRC) and a torn tail: all set aside,
+	 * the side file numbered 2, every good record kept. */
+	unlink(side);
+	unlink(path);
+	write_records(path, JOURNAL_SYNC_NONE, 8);
+	flip_byte(path, record_offset(1) + 2);
+	flip_byte(path, record_offset(4) + 5);
+	assert_int_equal(truncate(path, record_offset(7) + 4), 0);
+	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), -1);
+	assert_non_null(strstr(err, "record 2 at offset 25"));
+	assert_non_null(strstr(err, "(then more damage)"));
+	free(err);
+	err = NULL;
+	assert_int_equal(journal_fsck(path, 1, devnull, &err), 2);
+	memset(&s, 0, sizeof(s));
+	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
+	assert_int_equal(s.n, 8); /* 5 good + 3 gaps */
+	assert_string_equal(s.data[0], "record-0");
+	assert_int_equal(s.types[1], JOURNAL_REC_GAP);
+	assert_string_equal(s.data[2], "record-2");
+	assert_string_equal(s.data[3], "record-3");
+	assert_int_equal(s.types[4], JOURNAL_REC_GAP);
+	assert_string_equal(s.data[5], "record-5");
+	assert_string_equal(s.data[6], "record-6");
+	assert_int_equal(s.types[7], JOURNAL_REC_GAP);
+	assert_int_equal(rec.gaps, 3);
+	journal_close(j);
+	free(before);
+	unlink(side);
+	free(side);
+	assert_true(asprintf(&side, "%s.corrupt.1", path) > 0);
+	unlink(side);
+	free(side);
+	fclose(devnull);
+	cleanup_path(path);
+}
+
+/* A bad last record (nothing valid after it) is a torn tail: cut, as at every offset above. */
 static void test_corrupt_crc(void **state)
 {
 	char *path = tmp_path();
@@ -170,40 +286,26 @@ static void test_corrupt_crc(void **state)
 	char *err = NULL;
 	off_t full;
 	int fd;
-	char c;
 
 	write_records(path, JOURNAL_SYNC_NONE, 6);
 	full = file_size(path);
-	/* Flip a payload byte of the third record: records 3.. are cut. */
-	{
-		off_t off = JOURNAL_HEADER_SIZE;
-
-		for (int i = 0; i < 2; i++)
-			off += JOURNAL_RECORD_HEADER + (off_t)strlen("record-0");
-		fd = open(path, O_RDWR);
-		assert_true(fd >= 0);
-		assert_int_equal(pread(fd, &c, 1, off + JOURNAL_RECORD_HEADER + 2), 1);
-		c ^= 0x20;
-		assert_int_equal(pwrite(fd, &c, 1, off + JOURNAL_RECORD_HEADER + 2), 1);
-		close(fd);
-		assert_int_equal(
-		    journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
-		assert_int_equal(s.n, 2);
-		assert_int_equal(rec.cut_at, off);
-		assert_int_equal(rec.cut_bytes, full - off);
-		assert_string_equal(rec.reason, "CRC mismatch");
-		journal_close(j);
-	}
-	/* An impossible length is cut too. */
+	flip_byte(path, record_offset(5) + JOURNAL_RECORD_HEADER + 2);
+	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
+	assert_int_equal(s.n, 5);
+	assert_int_equal(rec.cut_at, record_offset(5));
+	assert_int_equal(rec.cut_bytes, full - record_offset(5));
+	assert_string_equal(rec.reason, "CRC mismatch");
+	journal_close(j);
+	/* An impossible length in the last record is cut too. */
 	unlink(path);
 	write_records(path, JOURNAL_SYNC_NONE, 2);
 	fd = open(path, O_RDWR);
-	assert_int_equal(pwrite(fd, "\xff\xff\xff\x7f", 4, JOURNAL_HEADER_SIZE), 4);
+	assert_int_equal(pwrite(fd, "\xff\xff\xff\x7f", 4, record_offset(1)), 4);
 	close(fd);
 	memset(&s, 0, sizeof(s));
 	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), 0);
-	assert_int_equal(s.n, 0);
-	assert_int_equal(file_size(path), JOURNAL_HEADER_SIZE);
+	assert_int_equal(s.n, 1);
+	assert_int_equal(file_size(path), record_offset(1));
 	journal_close(j);
 	/* A file that is not a journal is refused, not truncated. */
 	fd = open(path, O_WRONLY | O_TRUNC);
@@ -321,9 +423,10 @@ static void test_payload_helpers(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_round_trip),	cmocka_unit_test(test_torn_tail_every_offset),
-	    cmocka_unit_test(test_corrupt_crc), cmocka_unit_test(test_replay_refusal),
-	    cmocka_unit_test(test_compaction),	cmocka_unit_test(test_payload_helpers),
+	    cmocka_unit_test(test_round_trip),	    cmocka_unit_test(test_torn_tail_every_offset),
+	    cmocka_unit_test(test_corrupt_crc),	    cmocka_unit_test(test_corrupt_mid_file),
+	    cmocka_unit_test(test_replay_refusal),  cmocka_unit_test(test_compaction),
+	    cmocka_unit_test(test_payload_helpers),
 	};
 
 	log_level = LOG_ERROR;
