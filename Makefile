@@ -6,6 +6,8 @@
 #   make                 release build into bin/ (barrage, barrage-agent, barrage-target)
 #   make test            ASan+UBSan build of everything, unit tests, fuzz-corpus replay,
 #                        integration tests; the agent's threading again under TSan
+#   make test-repeat N=5 the ASan unit, fuzz-replay and integration suites N times; lists every
+#                        test that failed in any round, with counts (flaky-test hunting)
 #   make bench           benchmarks against wrk and Tsung (installs them if missing)
 #   make soak            long runs that do not belong in the test suite
 #   make fuzz            libFuzzer builds of the decoders (clang)
@@ -77,7 +79,7 @@ $(B)/%.o: %.c
 # Keep object files that are only intermediates of test binaries.
 .SECONDARY:
 .PHONY: all clean test unit integration fuzz-replay bench soak fuzz valgrind format format-check \
-        install check-banned tsan-test
+        install check-banned tsan-test test-repeat repeat-suites
 all: $(PROGRAMS)
 
 # Unit tests: tests/unit/test_NAME.c, one cmocka driver per module, linked against every archive.
@@ -117,6 +119,15 @@ test:
 	$(MAKE) VARIANT=asan all unit fuzz-replay
 	$(MAKE) VARIANT=asan integration
 	$(MAKE) VARIANT=tsan tsan-test
+
+# The suites of `make test` that run on the ASan build, N times over (tests/run-repeat.sh).
+# TESTS=pattern narrows the integration scripts; UNIT=0 / FUZZ=0 leave those suites out.
+N ?= 5
+test-repeat:
+	$(MAKE) VARIANT=asan repeat-suites N=$(N)
+
+repeat-suites: $(PROGRAMS) $(UNIT_BINS) $(FUZZ_REPLAY_BINS)
+	@BARRAGE_BIN=$(abspath $(BIN)) tests/run-repeat.sh $(N) "$(UNIT_BINS)" "$(FUZZ_REPLAY_BINS)"
 
 tsan-test: $(BIN)/barrage-agent $(BIN)/barrage $(BIN)/barrage-target
 	@BARRAGE_BIN=$(abspath $(BIN)) TESTS_ONLY=tsan tests/run-integration.sh

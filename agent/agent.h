@@ -313,6 +313,10 @@ struct worker {
 	int64_t lag_expect;
 	bool stopping;	 /* users stop at their next step */
 	bool load_ended; /* the plan's duration is over (end_ev now means the hard stop) */
+	/* When this worker's load ended (its users are done, or are about to be torn down): the
+	 * monotonic time and the process CPU then, 0 until then. Read by the main thread after the
+	 * join: the last interval's CPU window ends here, so the teardown is not counted. */
+	int64_t end_wall_us, end_cpu_us;
 	int added;	 /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
@@ -338,7 +342,8 @@ struct agent {
 	int nstarted;		/* worker threads created */
 	uint32_t next_interval; /* index of the next STATS */
 	struct health_cpu cpu;
-	struct event *safety; /* duration + grace + margin: stop no matter what */
+	struct event *cpu_start; /* at t0: the first CPU window starts with the load */
+	struct event *safety;	 /* duration + grace + margin: stop no matter what */
 };
 
 /* engine.c: the agent's load as the main thread sees it. */
@@ -408,10 +413,30 @@ int user_expr_lookup(void *ctx, const char *name, size_t len, const char **val, 
 void user_env(struct user *u, struct expr_env *env);
 
 /* health.c */
+/* Below this window the CPU share is reported but not judged (see health.c). */
+#define HEALTH_CPU_MIN_WINDOW_US 200000
+
+/* One interval as the saturation rule sees it. */
+struct health_window {
+	double cpu;	   /* cores used over the window (health_cpu_close) */
+	double cpu_limit;  /* cores the agent may use */
+	int64_t window_us; /* the time the interval really covered */
+	double lag_ms;	   /* worst event-loop lag in the interval */
+	bool loaded;	   /* requests completed, or users alive before the load's end */
+};
+
+/* The process's CPU time so far (user + system, all threads), µs. */
+int64_t health_cpu_now_us(void);
+/* Open a window now. */
 void health_cpu_start(struct health_cpu *c);
-/* CPU used since the last call, in cores; updates c. */
+/* cpu_us of CPU over wall_us of time, in cores (0 for an empty window). */
+double health_cpu_share(int64_t cpu_us, int64_t wall_us);
+/* Close the window at (wall_us, cpu_us), a sample taken at the interval's end: returns the
+ * share over it, stores its length in *window_us (when not NULL) and opens the next there. */
+double health_cpu_close(struct health_cpu *c, int64_t wall_us, int64_t cpu_us, int64_t *window_us);
+/* health_cpu_close at the current time. */
 double health_cpu_sample(struct health_cpu *c);
-bool health_saturated(double cpu, double cpu_limit, double lag_ms);
+bool health_saturated(const struct health_window *h);
 int health_raise_nofile(uint64_t *nofile);
 
 #endif

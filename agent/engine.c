@@ -73,6 +73,15 @@ static void on_safety(evutil_socket_t fd, short what, void *arg)
 	agent_stop(a, 0);
 }
 
+static void on_cpu_start(evutil_socket_t fd, short what, void *arg)
+{
+	struct agent *a = arg;
+
+	(void)fd;
+	(void)what;
+	health_cpu_start(&a->cpu);
+}
+
 int agent_start(struct agent *a, int64_t delay_us)
 {
 	struct timeval tv;
@@ -82,7 +91,17 @@ int agent_start(struct agent *a, int64_t delay_us)
 		return -1;
 	a->started = true;
 	a->t0 = worker_now() + (delay_us > 0 ? delay_us : 0);
+	/* The first CPU window opens when the load starts: the wait for a common start (up to
+	 * seconds on a fleet) is not part of interval 0. */
 	health_cpu_start(&a->cpu);
+	if (delay_us > 0) {
+		a->cpu_start = evtimer_new(a->base, on_cpu_start, a);
+		if (a->cpu_start) {
+			tv.tv_sec = (time_t)(delay_us / 1000000);
+			tv.tv_usec = (suseconds_t)(delay_us % 1000000);
+			evtimer_add(a->cpu_start, &tv);
+		}
+	}
 	for (int i = 0; i < a->nworkers; i++) {
 		if (worker_start(&a->workers[i]) < 0) {
 			log_error("cannot start worker thread %d", i);
@@ -138,8 +157,10 @@ static void emit_interval(struct agent *a, bool final)
 {
 	struct stats_snapshot *s = stats_new();
 	struct stats_health h = {0};
-	int64_t users = 0, users_max = 0, conns = 0, conns_max = 0;
+	struct health_window hw = {0};
+	int64_t users = 0, users_max = 0, conns = 0, conns_max = 0, end_wall, end_cpu;
 	const struct stats_counter *dropped;
+	const struct hist *requests;
 
 	if (!s) {
 		log_error("out of memory building interval %u", a->next_interval);
@@ -170,13 +191,43 @@ static void emit_interval(struct agent *a, bool final)
 	stats_gauge(s, "users", users, users_max > users ? users_max : users);
 	stats_gauge(s, "connected", conns, conns_max > conns ? conns_max : conns);
 	dropped = stats_find_counter(s, "dropped_users");
+	requests = stats_find_hist(s, "request");
 	h.agent = a->plan->share.agent_id ? a->plan->share.agent_id : "local";
-	h.cpu = health_cpu_sample(&a->cpu);
-	h.cpu_limit = a->nworkers;
+	/* The window ends at the interval's end: now for a full interval; for the last one, when
+	 * the last worker's load ended (the threads are joined, their samples are ours to read),
+	 * so tearing users down and joining is not counted as load. */
+	end_wall = worker_now();
+	end_cpu = health_cpu_now_us();
+	if (final) {
+		int64_t last = 0, last_cpu = 0;
+
+		for (int i = 0; i < a->nstarted; i++)
+			if (a->workers[i].end_wall_us > last) {
+				last = a->workers[i].end_wall_us;
+				last_cpu = a->workers[i].end_cpu_us;
+			}
+		if (last) {
+			/* The previous interval may have been emitted after the load ended: then
+			 * this one covered nothing. */
+			end_wall = last > a->cpu.wall_us ? last : a->cpu.wall_us;
+			end_cpu = last_cpu > a->cpu.cpu_us ? last_cpu : a->cpu.cpu_us;
+		}
+	}
+	hw.cpu = health_cpu_close(&a->cpu, end_wall, end_cpu, &hw.window_us);
+	hw.cpu_limit = a->nworkers;
+	hw.lag_ms = h.loop_lag_ms;
+	/* Load ran in this interval if requests completed in it, or users were alive in it
+	 * before the load's end. A grace tail where users only wind down, and the teardown, are
+	 * not load: no saturation is judged there. */
+	hw.loaded = (requests && requests->count > 0) ||
+		    (users_max > 0 &&
+		     (int64_t)s->interval * a->plan->interval_us < plan_load_duration_us(a->plan));
+	h.cpu = hw.cpu;
+	h.cpu_limit = hw.cpu_limit;
 	h.open_conns = (uint64_t)conns;
 	h.dropped = dropped ? (uint64_t)dropped->value : 0;
 	h.users = (uint64_t)users;
-	h.saturated = health_saturated(h.cpu, h.cpu_limit, h.loop_lag_ms);
+	h.saturated = health_saturated(&hw);
 	stats_add_health(s, &h);
 	a->next_interval++;
 	a->emit.fn(a->emit.arg, s, final);
@@ -235,6 +286,8 @@ void agent_free(struct agent *a)
 	free(a->workers);
 	if (a->collect)
 		event_free(a->collect);
+	if (a->cpu_start)
+		event_free(a->cpu_start);
 	if (a->safety)
 		event_free(a->safety);
 	prog_free(a->prog);

@@ -393,10 +393,20 @@ static void soft_stop(struct worker *w)
 	maybe_finish(w);
 }
 
+/* The load of this worker is over: sample the end of its last CPU window before the teardown. */
+static void note_end(struct worker *w)
+{
+	if (w->end_wall_us)
+		return;
+	w->end_wall_us = worker_now();
+	w->end_cpu_us = health_cpu_now_us();
+}
+
 static void hard_stop(struct worker *w)
 {
 	struct user *u;
 
+	note_end(w);
 	w->stopping = true;
 	while ((u = w->live)) {
 		user_kill(u);
