@@ -40,6 +40,7 @@ enum {
 	H_TTFB,
 	H_PAGE,
 	H_SESSION,
+	H_REQUEST_FAILED, /* curl's total time of a request that got no complete response */
 	H_FIXED /* tr_NAME and req_NAME follow */
 };
 
@@ -63,6 +64,11 @@ enum {
 	C_ERR_EVAL,
 	C_ERR_RENDER,
 	C_ERR_DATA_EXHAUSTED,
+	C_ERR_CUT,	    /* in flight when the run's grace ended */
+	C_REQUESTS_MISSED,  /* rate model: intended sends that never went out */
+	C_USERS_BACKOFF,    /* a user waited before its next session after failing */
+	C_ERR_HEADER_TOO_LARGE,
+	C_WHILE_MAX,	    /* a while loop stopped at its max */
 	C_FIXED /* error_capture_VAR and error_abort_REASON follow */
 };
 
@@ -277,9 +283,13 @@ struct user {
 	const struct creq *last_req; /* what the easy handle is set up for */
 	int wait;		     /* what the timer is for (user.c) */
 	bool counted;		     /* the session is counted in users_count */
+	bool got_response;	     /* a response (a status line) came back in this session */
+	int64_t backoff_us;	     /* wait before the next session after failing; 0 after a success */
+	int64_t next_begin_us;	     /* delay before this slot's next session (user_end sets it) */
 	struct buf url, hdrs, body, resp, scratch, tmp;
 	struct curl_slist *hdr_nodes; /* [max headers + 2], our own nodes pointing into hdrs */
 	size_t hdr_nodes_cap;
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's reason for this user's last failed transfer */
 };
 
 #define WORKER_MAX_NOTES 64
@@ -317,7 +327,6 @@ struct worker {
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
 	void *match_data; /* pcre2_match_data * */
-	char errbuf[CURL_ERROR_SIZE];
 	/* Steps whose failure was already described in the agent's log (worker_note_once). */
 	const void *noted[WORKER_MAX_NOTES];
 	unsigned nnoted;
@@ -386,16 +395,23 @@ void user_schedule_begin(struct user *u, int64_t delay_us);
 void user_kill(struct user *u);
 /* Stop at the next step boundary; a user waiting in think time stops now. */
 void user_soft_stop(struct user *u);
+/* Rate model: how many of this user's intended sends fall before `until` and were never sent. */
+uint64_t user_missed_sends(const struct user *u, int64_t until);
+/* True while the user has a request in flight. */
+bool user_in_flight(const struct user *u);
 
 /* http.c */
 int http_user_init(struct user *u, char **err);
 void http_user_free(struct user *u);
 int http_new_share(struct user *u);
+/* The user's session is over: close its connections (unless http.share_connections). */
+void http_end_session(struct user *u);
 /* Prepare the easy handle for req (rendering templates) and add it to the multi. */
 int http_send(struct user *u, const struct creq *req);
 /* After completion: record timings and sizes, return the status (0 when none). */
 long http_account(struct user *u, CURLcode rc);
-int http_error_counter(CURLcode rc);
+/* The error counter for a failed transfer; reason is curl's error buffer (may be NULL). */
+int http_error_counter(CURLcode rc, const char *reason);
 
 /* capture.c, expect.c: return 0 ok, -1 failed (counted). */
 int capture_run(struct user *u, const struct creq *req, long status);

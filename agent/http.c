@@ -78,6 +78,19 @@ int http_new_share(struct user *u)
 	return 0;
 }
 
+void http_end_session(struct user *u)
+{
+	/* Closing the share closes the connections in its cache: the user's keep-alive
+	 * connections end with its session, as a browser tab's do. With share_connections the
+	 * connections are the worker's pool, not the user's, and stay. */
+	if (!u->share || u->w->prog->plan->http.share_connections)
+		return;
+	curl_easy_setopt(u->easy, CURLOPT_SHARE, NULL);
+	curl_share_cleanup(u->share);
+	u->share = NULL;
+	u->last_req = NULL;
+}
+
 int http_user_init(struct user *u, char **err)
 {
 	const struct plan *p = u->w->prog->plan;
@@ -121,7 +134,7 @@ int http_user_init(struct user *u, char **err)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, h->tls_key);
 	if (h->tls_ciphers)
 		curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, h->tls_ciphers);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, u->w->errbuf);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, u->errbuf);
 	return 0;
 }
 
@@ -261,6 +274,7 @@ int http_send(struct user *u, const struct creq *r)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	u->last_req = r;
 add:
+	u->errbuf[0] = '\0';
 	u->sent_us = worker_now();
 	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
 		return -1;
@@ -268,9 +282,16 @@ add:
 	return 0;
 }
 
-int http_error_counter(CURLcode rc)
+int http_error_counter(CURLcode rc, const char *reason)
 {
 	switch (rc) {
+	case CURLE_OUT_OF_MEMORY:
+	case CURLE_RECV_ERROR:
+		/* libcurl refuses a response header over its limit (100 KiB a line, 300 KiB in all)
+		 * with one of these two codes; only its message tells the cases apart. */
+		if (reason && (strstr(reason, "header") || strstr(reason, "Header")))
+			return C_ERR_HEADER_TOO_LARGE;
+		return rc == CURLE_RECV_ERROR ? C_ERR_CLOSED : C_ERR_OTHER;
 	case CURLE_COULDNT_CONNECT:
 		return C_ERR_CONNECT;
 	case CURLE_OPERATION_TIMEDOUT:
@@ -286,7 +307,6 @@ int http_error_counter(CURLcode rc)
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return C_ERR_TLS;
 	case CURLE_GOT_NOTHING:
-	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
 		return C_ERR_CLOSED;
@@ -295,6 +315,13 @@ int http_error_counter(CURLcode rc)
 	}
 }
 
+/* Record one finished transfer. A request counts in `requests` (attempted) whatever happened;
+ * only a complete response enters `request`, `ttfb`, `req_NAME` and `http_NNN`. A transfer that
+ * failed (no connection, no status line, a reset or a timeout part way through the body) is
+ * counted by its error name and timed in `request_failed` alone: its time says how long failing
+ * took, not how fast the target answers, and its status (if a status line came before the
+ * failure) is not an answer the target finished giving. Returns the status of a complete
+ * response, 0 otherwise. */
 long http_account(struct user *u, CURLcode rc)
 {
 	struct worker *w = u->w;
@@ -317,20 +344,8 @@ long http_account(struct user *u, CURLcode rc)
 	s->c[C_REQUESTS]++;
 	s->c[C_SIZE_RCV] += (uint64_t)(down + hsize);
 	s->c[C_SIZE_SENT] += (uint64_t)(rsize + up);
-	req_us = (uint64_t)total;
-	if (g->plan->load.model == PLAN_MODEL_RATE) {
-		/* Coordinated omission: latency counts from when the request should have gone. */
-		int64_t late = u->sent_us - u->intended_us;
-
-		wstats_record(g, s, H_REQUEST_SERVICE, req_us);
-		if (late > 0)
-			req_us += (uint64_t)late;
-	}
-	wstats_record(g, s, H_REQUEST, req_us);
-	if (u->req && u->req->hist >= 0)
-		wstats_record(g, s, u->req->hist, req_us);
-	if (rc == CURLE_OK && start >= pre)
-		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
+	if (code > 0)
+		u->got_response = true;
 	if (nconn > 0) {
 		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &conn);
 		curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
@@ -342,18 +357,40 @@ long http_account(struct user *u, CURLcode rc)
 				wstats_record(g, s, H_TLS, (uint64_t)(app - conn));
 		}
 	}
-	if (code > 0 && code < AGENT_HTTP_CODES)
-		s->http[code]++;
+	req_us = (uint64_t)total;
 	if (rc != CURLE_OK) {
-		int ctr = http_error_counter(rc);
+		int ctr = http_error_counter(rc, u->errbuf);
 
 		s->c[ctr]++;
-		if (ctr == C_ERR_OTHER && u->req)
+		wstats_record(g, s, H_REQUEST_FAILED, req_us);
+		/* Errors whose name alone does not say what went wrong get curl's own reason in
+		 * the agent's log, once per step. */
+		if ((ctr == C_ERR_OTHER || ctr == C_ERR_TLS || ctr == C_ERR_HEADER_TOO_LARGE) &&
+		    u->req)
 			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s (counted as "
-					 "error_other)",
+					 "%s)",
 					 g->plan->source ? g->plan->source : "plan",
-					 u->req->pos.line, u->req->pos.col,
-					 u->req->src->method, u->req->src->url, curl_easy_strerror(rc));
+					 u->req->pos.line, u->req->pos.col, u->req->src->method,
+					 u->req->src->url,
+					 u->errbuf[0] ? u->errbuf : curl_easy_strerror(rc),
+					 g->ctr_names[ctr]);
+		return 0;
 	}
+	u->backoff_us = 0;
+	if (g->plan->load.model == PLAN_MODEL_RATE) {
+		/* Coordinated omission: latency counts from when the request should have gone. */
+		int64_t late = u->sent_us - u->intended_us;
+
+		wstats_record(g, s, H_REQUEST_SERVICE, req_us);
+		if (late > 0)
+			req_us += (uint64_t)late;
+	}
+	wstats_record(g, s, H_REQUEST, req_us);
+	if (u->req && u->req->hist >= 0)
+		wstats_record(g, s, u->req->hist, req_us);
+	if (start >= pre)
+		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
+	if (code > 0 && code < AGENT_HTTP_CODES)
+		s->http[code]++;
 	return code;
 }

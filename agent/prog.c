@@ -20,7 +20,7 @@ static const char *const fixed_hists[H_FIXED] = {
     [H_CONNECT] = "connect", [H_TLS] = "tls",
     [H_REQUEST] = "request", [H_REQUEST_SERVICE] = "request_service",
     [H_TTFB] = "ttfb",	     [H_PAGE] = "page",
-    [H_SESSION] = "session",
+    [H_SESSION] = "session", [H_REQUEST_FAILED] = "request_failed",
 };
 
 static const char *const fixed_ctrs[C_FIXED] = {
@@ -43,6 +43,11 @@ static const char *const fixed_ctrs[C_FIXED] = {
     [C_ERR_EVAL] = "error_eval",
     [C_ERR_RENDER] = "error_render",
     [C_ERR_DATA_EXHAUSTED] = "error_data_exhausted",
+    [C_ERR_CUT] = "error_cut",
+    [C_REQUESTS_MISSED] = "requests_missed",
+    [C_USERS_BACKOFF] = "users_backoff",
+    [C_ERR_HEADER_TOO_LARGE] = "error_header_too_large",
+    [C_WHILE_MAX] = "while_max",
 };
 
 static int where(const struct prog *g, struct plan_pos pos, char **err, const char *fmt,

@@ -23,7 +23,13 @@
 
 #define USER_BUDGET 1000
 
-enum { W_NONE = 0, W_THINK, W_PACE, W_BEGIN, W_YIELD };
+enum { W_NONE = 0, W_THINK, W_PACE, W_BEGIN, W_YIELD, W_RESTART };
+
+/* Backoff after a session that failed without any response (a refused port, a template that
+ * cannot render): the user waits before trying again, 10 ms doubling to 1 s, and a success
+ * resets it. Without it such a session fails in microseconds and the user spins. */
+#define USER_BACKOFF_MIN_US 10000
+#define USER_BACKOFF_MAX_US 1000000
 enum end_how { END_FINISHED, END_ABORTED, END_STOPPED };
 
 static void user_run(struct user *u);
@@ -229,7 +235,18 @@ static void start_session(struct user *u, int64_t now)
 	u->session_start = now;
 	u->page_open = false;
 	u->stop_after = false;
+	u->got_response = false;
 	u->state = US_RUN;
+}
+
+/* The next backoff wait (and count it). */
+static int64_t next_backoff(struct user *u)
+{
+	u->backoff_us = u->backoff_us ? u->backoff_us * 2 : USER_BACKOFF_MIN_US;
+	if (u->backoff_us > USER_BACKOFF_MAX_US)
+		u->backoff_us = USER_BACKOFF_MAX_US;
+	u->w->cur->c[C_USERS_BACKOFF]++;
+	return u->backoff_us;
 }
 
 void user_begin(struct user *u, int64_t now)
@@ -284,6 +301,12 @@ static void user_end(struct user *u, enum end_how how)
 	u->state = US_IDLE;
 	u->req = NULL;
 	close_page(u);
+	http_end_session(u);
+	u->next_begin_us = 0;
+	if (how == END_ABORTED && !u->got_response)
+		u->next_begin_us = next_backoff(u);
+	else if (u->got_response)
+		u->backoff_us = 0;
 	if (u->counted && how != END_STOPPED) {
 		wstats_record(w->prog, w->cur, H_SESSION,
 			      (uint64_t)(worker_now() - u->session_start));
@@ -298,9 +321,30 @@ void user_kill(struct user *u)
 	evtimer_del(u->timer);
 	if (u->state == US_HTTP)
 		curl_multi_remove_handle(u->w->multi, u->easy);
+	http_end_session(u);
 	u->state = US_IDLE;
 	u->req = NULL;
 	u->counted = false;
+}
+
+bool user_in_flight(const struct user *u)
+{
+	return u->state == US_HTTP;
+}
+
+uint64_t user_missed_sends(const struct user *u, int64_t until)
+{
+	double interval = u->w->pace_interval_us, next = u->pace_next_us;
+	uint64_t n = 0;
+
+	if (interval <= 0)
+		return 0;
+	/* A request waiting for its intended time was taken from the schedule already. */
+	if (u->state == US_WAIT && u->wait == W_PACE && u->intended_us < until)
+		n++;
+	if (next < (double)until)
+		n += (uint64_t)(((double)until - next) / interval) + 1;
+	return n;
 }
 
 void user_soft_stop(struct user *u)
@@ -380,8 +424,11 @@ static bool frame_next(struct user *u)
 	case PLAN_STEP_WHILE:
 		if (++f->iter < o->src->count && eval_cond(u, o->cond, &again) < 0)
 			again = false;
-		else if (f->iter >= o->src->count)
+		else if (f->iter >= o->src->count) {
+			/* The loop's guard `max` stopped it, not its condition. */
+			u->w->cur->c[C_WHILE_MAX]++;
 			again = false;
+		}
 		break;
 	case PLAN_STEP_FOREACH:
 		again = ++f->iter < list_len(u, o->list_sym);
@@ -544,6 +591,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		u->wait = W_NONE;
 		user_begin(u, worker_now());
 		return;
+	case W_RESTART:
+		u->wait = W_NONE;
+		if (u->stop_after || u->w->stopping) {
+			user_end(u, END_STOPPED);
+			return;
+		}
+		start_session(u, worker_now());
+		user_run(u);
+		return;
 	default:
 		u->wait = W_NONE;
 		u->state = US_RUN;
@@ -566,6 +622,9 @@ void user_transfer_done(struct user *u, CURLcode rc)
 
 	u->page_last_end = worker_now();
 	u->state = US_RUN;
+	if (failed)
+		/* A page with a failed request has no load time: it did not load. */
+		u->page_open = false;
 	if (!failed && expect_run(u, r, status) < 0)
 		failed = true;
 	if (!failed && capture_run(u, r, status) < 0)
@@ -579,6 +638,12 @@ void user_transfer_done(struct user *u, CURLcode rc)
 		case PLAN_ON_FAIL_RESTART:
 			if (!u->stop_after && !u->w->stopping) {
 				close_page(u);
+				if (!u->got_response) {
+					/* Nothing answered: back off before restarting, as
+					 * between sessions. */
+					arm(u, W_RESTART, next_backoff(u));
+					return;
+				}
 				start_session(u, worker_now());
 			}
 			break;

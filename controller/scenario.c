@@ -525,7 +525,9 @@ static const char *closest(const char *s, const char *const *names)
 static const char *const threshold_stats[] = {
 	"request", "request_service", "connect", "tls", "ttfb", "page", "session", "errors",
 	"users_count", "finish_users_count", "dropped_users", "size_rcv", "size_sent", "requests",
-	"users", "connected", NULL
+	"users", "connected",
+	/* agent/prog.c: failed requests' timing and the counters of failing, cut and missed work */
+	"request_failed", "requests_missed", "users_backoff", "while_max", NULL
 };
 
 static bool known_stat(const char *stat)
