@@ -94,6 +94,11 @@ int stats_accumulate(struct stats_snapshot *total, const struct stats_snapshot *
 
 /* Binary codec for STATS frames (see docs/wire-protocol.md). decode fills an empty snapshot and
  * rejects anything malformed or over the limits with a message. */
+/* When most attempted requests (`requests`) failed without a response, write a plain sentence
+ * saying so into buf ("target refused 98% of connections (error_connect 4900 of 5000
+ * requests)") and return true; otherwise return false and leave buf empty. Used by the live
+ * line (per interval) and the report (whole run). */
+bool stats_failure_note(const struct stats_snapshot *s, char *buf, size_t size);
 int stats_encode(const struct stats_snapshot *s, struct buf *out);
 int stats_decode(const void *data, size_t len, struct stats_snapshot *s, char **err);
 

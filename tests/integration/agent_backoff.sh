@@ -31,4 +31,30 @@ run_plan restart '{"kind": "request", "request": {"method": "GET", "url": "/", "
 s=$TEST_DIR/restart.summary.json
 assert_json "$s" '.counters.error_connect >= 2 and .counters.error_connect <= 30' "restart backs off too"
 assert_json "$s" '.counters.users_count == 2' "restart keeps the user"
+
+# Through the controller: the live line and the report say in words that most attempts failed.
+source "$TESTS_SRC/hostile.sh"
+start_hostile h
+cat >"$TEST_DIR/dead.yaml" <<YAML
+name: dead
+target: http://127.0.0.1:$h_PORT
+load:
+  users: 2
+  duration: 2s
+  grace: 1s
+sessions:
+  - name: s
+    steps:
+      - request: { url: "http://127.0.0.1:$dead/x" }
+report:
+  interval: 1s
+YAML
+"$BARRAGE" run "$TEST_DIR/dead.yaml" --out "$TEST_DIR/run" >"$TEST_DIR/run.out" 2>&1 ||
+  { cat "$TEST_DIR/run.out"; fail "run failed"; }
+cat "$TEST_DIR/run.out"
+grep -q '! target refused 100% of connections' "$TEST_DIR/run.out" || fail "live line says the target refused"
+assert_json "$TEST_DIR/run/summary.json" \
+  '[.notices[] | select(startswith("most requests failed: target refused 100% of connections"))] | length == 1' \
+  "report notice"
+assert_json "$TEST_DIR/run/summary.json" '.counters.users_backoff > 0 and .stats.request == null' "run counters"
 echo ok
