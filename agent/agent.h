@@ -137,6 +137,7 @@ struct creq {
 	void *expect_re; /* pcre2_code * for expect.body_regex */
 	int hist;	 /* req_NAME or -1 */
 	long timeout_ms;
+	uint32_t max_redirects; /* redirects followed (request's own or http.follow_redirects) */
 };
 
 struct cstep {
@@ -286,6 +287,8 @@ struct user {
 	bool got_response;	     /* a response (a status line) came back in this session */
 	int64_t backoff_us;	     /* wait before the next session after failing; 0 after a success */
 	int64_t next_begin_us;	     /* delay before this slot's next session (user_end sets it) */
+	uint32_t hops_left;	     /* redirects the request in flight may still follow */
+	bool hop;		     /* the transfer in flight is a redirect hop, not the step's URL */
 	struct buf url, hdrs, body, resp, scratch, tmp;
 	struct curl_slist *hdr_nodes; /* [max headers + 2], our own nodes pointing into hdrs */
 	size_t hdr_nodes_cap;
@@ -410,6 +413,9 @@ void http_end_session(struct user *u);
 int http_send(struct user *u, const struct creq *req);
 /* After completion: record timings and sizes, return the status (0 when none). */
 long http_account(struct user *u, CURLcode rc);
+/* After a complete response: when it is a redirect the request may follow, send the next hop
+ * (returns 1), else 0; -1 when the hop could not be sent. */
+int http_follow(struct user *u, long status);
 /* The error counter for a failed transfer; reason is curl's error buffer (may be NULL). */
 int http_error_counter(CURLcode rc, const char *reason);
 

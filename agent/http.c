@@ -15,6 +15,7 @@
  * them, and then only up to http.max_body. Timings come from libcurl's CURLINFO_*_TIME_T. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -116,6 +117,10 @@ int http_user_init(struct user *u, char **err)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)((h->connect_timeout_us ? h->connect_timeout_us : 3000000) / 1000));
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	/* As browsers and k6 do: ask for compressed answers and decode them before captures and
+	 * expectations read the body (on_write sees decoded bytes; size_rcv counts the wire). */
+	if (h->compression)
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	if (!h->keepalive)
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	if (h->version == 2)
@@ -219,6 +224,8 @@ int http_send(struct user *u, const struct creq *r)
 	size_t body_len = 0;
 
 	u->req = r;
+	u->hop = false;
+	u->hops_left = r->max_redirects;
 	buf_reset(&u->resp);
 	if (u->last_req == r && req_constant(r))
 		goto add;
@@ -386,11 +393,65 @@ long http_account(struct user *u, CURLcode rc)
 			req_us += (uint64_t)late;
 	}
 	wstats_record(g, s, H_REQUEST, req_us);
-	if (u->req && u->req->hist >= 0)
+	if (u->req && u->req->hist >= 0 && !u->hop)
 		wstats_record(g, s, u->req->hist, req_us);
 	if (start >= pre)
 		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
 	if (code > 0 && code < AGENT_HTTP_CODES)
 		s->http[code]++;
 	return code;
+}
+
+int http_follow(struct user *u, long status)
+{
+	CURL *e = u->easy;
+	char *loc = NULL;
+	bool to_get;
+
+	if (u->hops_left == 0 ||
+	    !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308))
+		return 0;
+	if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc || !*loc)
+		return 0;
+	/* libcurl resolved the Location against the URL; copy it before any setopt. */
+	buf_reset(&u->tmp);
+	if (buf_append_str(&u->tmp, loc) < 0 || buf_append_byte(&u->tmp, 0) < 0)
+		return -1;
+	buf_reset(&u->url);
+	if (buf_append(&u->url, u->tmp.data, u->tmp.len) < 0)
+		return -1;
+	u->hops_left--;
+	u->hop = true;
+	u->last_req = NULL; /* the handle no longer holds the step's request */
+	curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+	curl_easy_setopt(e, CURLOPT_URL, u->url.data);
+	/* As browsers do: 303 always, and 301/302 after a POST, go on with a GET without a body;
+	 * 307 and 308 repeat the method and body. */
+	to_get = status == 303 ||
+		 ((status == 301 || status == 302) && u->req && u->req->method != M_GET &&
+		  u->req->method != M_HEAD);
+	if (to_get) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+	}
+	/* The step's own Host line (prebuilt for a constant URL) must not follow it elsewhere;
+	 * libcurl writes the right one when there is none. */
+	if (u->req && u->req->url_handle && u->req->nhdrs > 0 && u->hdr_nodes) {
+		struct curl_slist *keep[256];
+		size_t nk = 0;
+
+		for (struct curl_slist *n = &u->hdr_nodes[0]; n && nk < 256; n = n->next)
+			if (strncasecmp(n->data, "Host:", 5) != 0)
+				keep[nk++] = n;
+		for (size_t i = 0; i < nk; i++)
+			keep[i]->next = i + 1 < nk ? keep[i + 1] : NULL;
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, nk ? keep[0] : NULL);
+	}
+	buf_reset(&u->resp);
+	u->errbuf[0] = '\0';
+	u->sent_us = worker_now();
+	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
+		return -1;
+	u->w->added++;
+	return 1;
 }

@@ -426,6 +426,8 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 		}
 	}
 	r->timeout_ms = (long)((pr->timeout_us ? pr->timeout_us : g->plan->http.timeout_us) / 1000);
+	r->max_redirects =
+	    pr->has_follow_redirects ? pr->follow_redirects : g->plan->http.follow_redirects;
 	if (pr->name) {
 		r->hist = prefixed(&g->hist_names, &g->nhists, &g->hists_cap, "req_", pr->name);
 		if (r->hist < 0)

@@ -619,6 +619,14 @@ void user_transfer_done(struct user *u, CURLcode rc)
 	    r->src->has_expect ? r->src->expect.on_fail : PLAN_ON_FAIL_ABORT;
 	long status = http_account(u, rc);
 	bool failed = rc != CURLE_OK;
+	int hop;
+
+	if (!failed && (hop = http_follow(u, status)) != 0) {
+		if (hop > 0)
+			return; /* the next hop is in flight; this one was counted as a request */
+		u->w->cur->c[C_ERR_OTHER]++;
+		failed = true;
+	}
 
 	u->page_last_end = worker_now();
 	u->state = US_RUN;

@@ -1220,7 +1220,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 {
 	/* expect and capture are here only to be reported as misplaced, once, below. */
 	static const char *const keys[] = {"method",  "url",  "headers", "body",    "json", "form",
-					   "timeout", "name", "expect",	 "capture", NULL};
+					   "timeout", "name", "expect",	 "capture", "follow_redirects",
+					   NULL};
 	const struct ynode *v, *body = NULL;
 	const char *bodies[] = {"body", "json", "form"};
 	size_t i;
@@ -1275,6 +1276,9 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 		get_kvs(sc, v, "header", TMPL_ESCAPE_NONE, false, &r->headers, &r->nheaders);
 	if ((v = map_get(n, "timeout")))
 		get_duration(sc, v, "timeout", 1000, &r->timeout_us);
+	if ((v = map_get(n, "follow_redirects")) &&
+	    get_u32(sc, v, "follow_redirects", 0, PLAN_MAX_REDIRECTS, &r->follow_redirects) == 0)
+		r->has_follow_redirects = true;
 	for (i = 0; i < 3; i++)
 		if ((v = map_get(n, bodies[i]))) {
 			if (nbodies++)
@@ -1679,7 +1683,7 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 {
 	static const char *const keys[] = {
 	    "timeout", "connect_timeout",   "keepalive", "version", "tls",
-	    "headers", "share_connections", "max_body",	 NULL};
+	    "headers", "share_connections", "max_body",	 "compression", "follow_redirects", NULL};
 	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
 	const struct ynode *v, *t;
 
@@ -1694,6 +1698,10 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 		get_bool(sc, v, "keepalive", &h->keepalive);
 	if ((v = map_get(n, "share_connections")))
 		get_bool(sc, v, "share_connections", &h->share_connections);
+	if ((v = map_get(n, "compression")))
+		get_bool(sc, v, "compression", &h->compression);
+	if ((v = map_get(n, "follow_redirects")))
+		get_u32(sc, v, "follow_redirects", 0, PLAN_MAX_REDIRECTS, &h->follow_redirects);
 	if ((v = map_get(n, "max_body"))) {
 		char *e = NULL;
 
@@ -2751,6 +2759,8 @@ static void print_request(FILE *out, const struct plan_request *r, int depth)
 	if (r->timeout_us)
 		fprintf(out, "  timeout %s",
 			units_fmt_duration(b, sizeof(b), (double)r->timeout_us));
+	if (r->has_follow_redirects)
+		fprintf(out, "  follows %u redirects", r->follow_redirects);
 	fputc('\n', out);
 	for (i = 0; i < r->nheaders; i++) {
 		print_indent(out, depth + 1);
@@ -2926,6 +2936,10 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		units_fmt_duration(a, sizeof(a), (double)p->http.timeout_us),
 		units_fmt_duration(b, sizeof(b), (double)p->http.connect_timeout_us),
 		p->http.keepalive ? "keep-alive" : "new connection per request");
+	if (!p->http.compression)
+		fprintf(out, ", no compression");
+	if (p->http.follow_redirects)
+		fprintf(out, ", follows %u redirects", p->http.follow_redirects);
 	if (p->target && strncmp(p->target, "https:", 6) == 0)
 		fprintf(out, ", TLS verify %s", p->http.tls_verify ? "on" : "off");
 	fputc('\n', out);

@@ -8,14 +8,14 @@ Listens on 127.0.0.1, port 0, writes the port to PORT_FILE, and answers by path:
   /hang            reads the request and never answers (the connection stays open)
   /partial         a 200 status line promising 100 bytes, then 3 bytes and a close
   /bigheader       a 200 with one 1 MiB response header
-  /json            {"token":"abc123","n":7}, gzip- or deflate-encoded when the request's
+  /json            {"token":"abc123","n":7,"pad":"xxx..."} (20,000 x), gzip- or deflate-encoded when the request's
                    Accept-Encoding allows it (gzip preferred), else plain
   /redirect/N      302 to /redirect/N-1 with Set-Cookie hopN=1; /redirect/0 answers 200 with
                    the Cookie header it received as its body
   /anything else   200 "ok"
 
-Every request is appended to LOG_FILE as one JSON line {"path": ..., "accept_encoding": ...,
-"cookie": ...}. Keep-alive is honoured; each connection has its own thread.
+Every request is appended to LOG_FILE as one JSON line {"method": ..., "path": ...,
+"accept_encoding": ..., "cookie": ...}. Keep-alive is honoured; each connection has its own thread.
 """
 import gzip
 import json
@@ -24,15 +24,16 @@ import sys
 import threading
 import zlib
 
-BODY = b'{"token":"abc123","n":7}'
+BODY = b'{"token":"abc123","n":7,"pad":"' + b'x' * 20000 + b'"}'
 log_lock = threading.Lock()
 
 
-def log(path, headers):
+def log(method, path, headers):
     if len(sys.argv) < 3:
         return
     with log_lock, open(sys.argv[2], "a") as f:
-        f.write(json.dumps({"path": path, "accept_encoding": headers.get("accept-encoding"),
+        f.write(json.dumps({"method": method, "path": path,
+                            "accept_encoding": headers.get("accept-encoding"),
                             "cookie": headers.get("cookie")}) + "\n")
 
 
@@ -67,7 +68,7 @@ def serve(c):
                     return
                 buf += d
             buf = buf[n:]
-            log(path, headers)
+            log(lines[0].split(" ")[0], path, headers)
             if path.startswith("/hang"):
                 while c.recv(65536):
                     pass

@@ -537,15 +537,20 @@ static void test_request(void **state)
 	assert_string_equal(p->http.tls_ciphers, "HIGH:!aNULL");
 	assert_true(p->http.share_connections);
 	assert_int_equal(p->http.max_body, 64000);
+	assert_false(p->http.compression);
+	assert_int_equal(p->http.follow_redirects, 3);
 	assert_int_equal(p->http.nheaders, 2);
 	r = &step(p, 0, 0)->request;
 	assert_string_equal(r->method, "GET");
+	assert_false(r->has_follow_redirects);
 	assert_string_equal(r->url, "/plain");
 	r = &step(p, 0, 1)->request;
 	assert_string_equal(r->method, "PUT");
 	assert_int_equal(r->body_kind, PLAN_BODY_RAW);
 	assert_int_equal(r->timeout_us, 1000000);
 	assert_string_equal(r->name, "raw");
+	assert_true(r->has_follow_redirects);
+	assert_int_equal(r->follow_redirects, 0);
 	r = &step(p, 0, 2)->request;
 	assert_int_equal(r->body_kind, PLAN_BODY_JSON);
 	assert_string_equal(r->body, "{\"n\":5,\"f\":1.5,\"neg\":-2,\"t\":true,\"nul\":null,\"s\":"
