@@ -69,6 +69,7 @@ enum {
 	C_USERS_BACKOFF,    /* a user waited before its next session after failing */
 	C_ERR_HEADER_TOO_LARGE,
 	C_WHILE_MAX,	    /* a while loop stopped at its max */
+	C_ERR_BAD_URL,	    /* a rendered URL held a character not valid in a URL */
 	C_FIXED /* error_capture_VAR and error_abort_REASON follow */
 };
 
@@ -409,7 +410,10 @@ void http_user_free(struct user *u);
 int http_new_share(struct user *u);
 /* The user's session is over: close its connections (unless http.share_connections). */
 void http_end_session(struct user *u);
-/* Prepare the easy handle for req (rendering templates) and add it to the multi. */
+/* Prepare the easy handle for req (rendering templates) and add it to the multi. Returns 0,
+ * -1 when a template failed to render, HTTP_BAD_URL when the rendered URL holds a character
+ * that is not valid in a URL (u->errbuf says which). */
+#define HTTP_BAD_URL (-2)
 int http_send(struct user *u, const struct creq *req);
 /* After completion: record timings and sizes, return the status (0 when none). */
 long http_account(struct user *u, CURLcode rc);

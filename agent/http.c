@@ -173,6 +173,43 @@ static int render(struct user *u, const struct tmpl *t, struct buf *b)
 	return 0;
 }
 
+/* A rendered URL must be one libcurl sends as written: a space, a quote or another character
+ * outside RFC 3986 would be refused or re-encoded, and a '#' the template's own text does not
+ * have (a value holding one) would silently cut the URL there. The usual cause is a variable
+ * put in a query without urlencode(). Describes the first bad byte in u->errbuf. */
+static int check_url(struct user *u, const struct creq *r, const char *url, size_t len)
+{
+	bool hash_ok = strchr(r->src->url, '#') != NULL;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+		const char *what = NULL;
+		char tmp[16];
+
+		if (c == ' ')
+			what = "a space";
+		else if (c < 0x20 || c == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "byte 0x%02x", c);
+			what = tmp;
+		} else if (c >= 0x80)
+			what = "a non-ASCII byte";
+		else if (c == '#' && !hash_ok)
+			what = "'#'";
+		else if (strchr("\"<>\\^`{|}", c)) {
+			snprintf(tmp, sizeof(tmp), "'%c'", c);
+			what = tmp;
+		}
+		if (what) {
+			snprintf(u->errbuf, sizeof(u->errbuf),
+				 "the rendered URL \"%.80s%s\" has %s at byte %zu, which is not valid "
+				 "in a URL",
+				 url, len > 80 ? "..." : "", what, i + 1);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static int set_headers(struct user *u, const struct creq *r)
 {
 	size_t offs[256];
@@ -251,6 +288,10 @@ int http_send(struct user *u, const struct creq *r)
 			buf_append(&u->tmp, u->url.data + at, u->url.len - at);
 			buf_reset(&u->url);
 			buf_append(&u->url, u->tmp.data, u->tmp.len);
+		}
+		if (check_url(u, r, u->url.data, u->url.len) < 0) {
+			u->last_req = NULL;
+			return HTTP_BAD_URL;
 		}
 		curl_easy_setopt(e, CURLOPT_CURLU, NULL);
 		curl_easy_setopt(e, CURLOPT_URL, u->url.data);

@@ -48,6 +48,7 @@ static const char *const fixed_ctrs[C_FIXED] = {
     [C_USERS_BACKOFF] = "users_backoff",
     [C_ERR_HEADER_TOO_LARGE] = "error_header_too_large",
     [C_WHILE_MAX] = "while_max",
+    [C_ERR_BAD_URL] = "error_bad_url",
 };
 
 static int where(const struct prog *g, struct plan_pos pos, char **err, const char *fmt,

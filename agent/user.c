@@ -453,8 +453,21 @@ static bool frame_next(struct user *u)
 
 static void send_request(struct user *u, const struct creq *r)
 {
+	int rc;
+
 	u->state = US_HTTP;
-	if (http_send(u, r) < 0) {
+	rc = http_send(u, r);
+	if (rc == HTTP_BAD_URL) {
+		worker_note_once(u->w, r, "%s:%d:%d: request %s %s: %s; put values in URLs with "
+				 "urlencode(), e.g. {{ urlencode(q) }} (counted as error_bad_url)",
+				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",
+				 r->pos.line, r->pos.col, r->src->method, r->src->url, u->errbuf);
+		u->w->cur->c[C_ERR_BAD_URL]++;
+		u->state = US_RUN;
+		user_end(u, END_ABORTED);
+		return;
+	}
+	if (rc < 0) {
 		worker_note_once(u->w, r, "%s:%d:%d: request %s %s could not be built: a template "
 				 "in it failed to render (counted as error_render)",
 				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",

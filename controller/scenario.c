@@ -1216,6 +1216,46 @@ static const char *const step_siblings[][3] = {
 static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, bool nonempty,
 			struct plan_steps *out);
 
+/* The first byte of a URL template's literal text (outside {{ }}) that may not appear in a
+ * URL, or -1. Values rendered into holes are checked by the agent when it sends them. */
+static long url_bad_literal(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (p[0] == '{' && p[1] == '{') {
+			const char *end = strstr(p + 2, "}}");
+
+			if (!end)
+				return -1;
+			p = end + 1;
+			continue;
+		}
+		if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c))
+			return (long)(p - s);
+	}
+	return -1;
+}
+
+static void check_url_literal(struct sc *sc, const struct ynode *v, const char *url)
+{
+	long at = url_bad_literal(url);
+	unsigned char c;
+
+	if (at < 0)
+		return;
+	c = (unsigned char)url[at];
+	if (c == ' ')
+		sc_err(sc, v, (size_t)at,
+		       "url: a space is not valid in a URL: write %%20, or put values in with "
+		       "urlencode(), e.g. {{ urlencode(q) }}");
+	else
+		sc_err(sc, v, (size_t)at,
+		       "url: byte 0x%02x ('%c') is not valid in a URL: percent-encode it (%%%02X), "
+		       "or put values in with urlencode(), e.g. {{ urlencode(q) }}",
+		       c, c >= 0x21 && c < 0x7f ? c : '?', c);
+}
+
 static void parse_request(struct sc *sc, const struct ynode *n, struct plan_request *r)
 {
 	/* expect and capture are here only to be reported as misplaced, once, below. */
@@ -1229,7 +1269,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 
 	if (n->kind == YN_SCALAR) { /* request: /path is a GET of that URL */
 		r->method = sc_strdup(sc, "GET");
-		get_tmpl(sc, n, "request url", true, TMPL_ESCAPE_NONE, &r->url);
+		if (get_tmpl(sc, n, "request url", true, TMPL_ESCAPE_NONE, &r->url) == 0 && r->url)
+			check_url_literal(sc, n, r->url);
 		return;
 	}
 	if (want_kind(sc, n, YN_MAP, "request") != 0)
@@ -1269,6 +1310,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 			       "url must be a path starting with / or an http:// or https:// URL, "
 			       "got '%.60s'",
 			       r->url);
+		else if (r->url)
+			check_url_literal(sc, v, r->url);
 	}
 	if ((v = map_get(n, "name")) && get_stat_name(sc, v, "request name", &r->name) == 0)
 		add_group(sc, "req_", r->name);

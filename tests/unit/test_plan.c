@@ -488,7 +488,7 @@ static const struct bad_case bad_cases[] = {
     {"share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]"},
     {"sessions/0/steps/2/request/url", "\"/{{ nope(1) }}\"",
      "plan: sessions[0].steps[2].request.url: bad template at offset 4: unknown function "
-     "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len)"},
+     "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len, urlencode)"},
     {"sessions/0/steps/1", "{\"kind\":\"if\",\"cond\":\"a >\",\"steps\":[]}",
      "plan: sessions[0].steps[1].cond: bad expression at offset 3: unexpected end of "
      "expression: expected a value"},

@@ -163,7 +163,7 @@ static const struct bad_fixture bad_fixtures[] = {
      "^two-documents.yaml:9:1: a scenario is one YAML document; found another"},
     {"unknown-column.yaml", "^unknown-column.yaml:9:32: data 'accounts' has no column 'usr'"},
     {"unknown-function.yaml", "^unknown-function.yaml:9:35: unknown function 'random_intt' (known: "
-			      "random_int, random_string, uuid, user_id, now_ms, len)"},
+			      "random_int, random_string, uuid, user_id, now_ms, len, urlencode)"},
     {"unknown-key-phase.yaml", "^unknown-key-phase.yaml:4:24: unknown key 'arival_rate' in phase; "
 			       "did you mean 'arrival_rate'?"},
     {"unknown-key-request.yaml",
