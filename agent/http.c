@@ -334,12 +334,15 @@ int http_error_counter(CURLcode rc, const char *reason)
 {
 	switch (rc) {
 	case CURLE_OUT_OF_MEMORY:
+		/* libcurl's buffers are capped: a response header line over 100 KiB fails the
+		 * transfer as "out of memory" (with no message), and that, not the machine's memory,
+		 * is what this code means on a transfer. */
+		return C_ERR_HEADER_TOO_LARGE;
 	case CURLE_RECV_ERROR:
-		/* libcurl refuses a response header over its limit (100 KiB a line, 300 KiB in all)
-		 * with one of these two codes; only its message tells the cases apart. */
-		if (reason && (strstr(reason, "header") || strstr(reason, "Header")))
+		/* More than 300 KiB of response headers in all: libcurl says so in its message. */
+		if (reason && strstr(reason, "header"))
 			return C_ERR_HEADER_TOO_LARGE;
-		return rc == CURLE_RECV_ERROR ? C_ERR_CLOSED : C_ERR_OTHER;
+		return C_ERR_CLOSED;
 	case CURLE_COULDNT_CONNECT:
 		return C_ERR_CONNECT;
 	case CURLE_OPERATION_TIMEDOUT:
@@ -415,11 +418,15 @@ long http_account(struct user *u, CURLcode rc)
 		 * the agent's log, once per step. */
 		if ((ctr == C_ERR_OTHER || ctr == C_ERR_TLS || ctr == C_ERR_HEADER_TOO_LARGE) &&
 		    u->req)
-			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s (counted as "
+			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s%s (counted as "
 					 "%s)",
 					 g->plan->source ? g->plan->source : "plan",
 					 u->req->pos.line, u->req->pos.col, u->req->src->method,
 					 u->req->src->url,
+					 ctr == C_ERR_HEADER_TOO_LARGE
+					     ? "response headers over libcurl's limit (100 KiB a "
+					       "line, 300 KiB in all); libcurl said: "
+					     : "",
 					 u->errbuf[0] ? u->errbuf : curl_easy_strerror(rc),
 					 g->ctr_names[ctr]);
 		return 0;

@@ -380,6 +380,20 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 			r->hdrs[r->nhdrs++].line = strdup("Content-Type: application/json");
 		}
 	}
+	if (pr->body_kind == PLAN_BODY_RAW) {
+		/* libcurl labels any POSTFIELDS body application/x-www-form-urlencoded; a raw body
+		 * is only what the user wrote, so without a Content-Type of theirs it gets none
+		 * (an empty "Content-Type:" line tells libcurl to send no such header). */
+		bool have = false;
+
+		for (size_t i = 0; i < r->nhdrs; i++)
+			if (strcasecmp(r->hdrs[i].name, "Content-Type") == 0)
+				have = true;
+		if (!have) {
+			r->hdrs[r->nhdrs].name = strdup("Content-Type");
+			r->hdrs[r->nhdrs++].line = strdup("Content-Type:");
+		}
+	}
 	for (size_t i = 0; i < r->nhdrs; i++)
 		if (r->hdrs[i].t)
 			r->nhdr_tmpl++;

@@ -363,16 +363,23 @@ void user_soft_stop(struct user *u)
 
 /* ---- stepping ---- */
 
-static int eval_cond(struct user *u, const struct expr *e, bool *out)
+/* Evaluate a step's condition (if, while). A failure is counted as error_eval and described
+ * once in the agent's log with the step's place in the scenario. */
+static int eval_cond(struct user *u, const struct cstep *st, bool *out)
 {
+	const struct plan *p = u->w->prog->plan;
 	struct expr_env env;
 	struct expr_value v;
 	char *err = NULL;
 
 	user_env(u, &env);
 	buf_reset(&u->w->scratch);
-	if (expr_eval(e, &env, &u->w->scratch, &v, &err) < 0) {
-		worker_note_once(u->w, e, "condition: %s (counted as error_eval)",
+	if (expr_eval(st->cond, &env, &u->w->scratch, &v, &err) < 0) {
+		worker_note_once(u->w, st->cond, "%s:%d:%d: %s condition \"%s\": %s (counted as "
+				 "error_eval)",
+				 p->source ? p->source : "plan", st->src->pos.line,
+				 st->src->pos.col, st->kind == PLAN_STEP_WHILE ? "while" : "if",
+				 st->src->cond ? st->src->cond : "",
 				 err ? err : "cannot evaluate");
 		free(err);
 		u->w->cur->c[C_ERR_EVAL]++;
@@ -422,7 +429,7 @@ static bool frame_next(struct user *u)
 		again = ++f->iter < o->src->count;
 		break;
 	case PLAN_STEP_WHILE:
-		if (++f->iter < o->src->count && eval_cond(u, o->cond, &again) < 0)
+		if (++f->iter < o->src->count && eval_cond(u, o, &again) < 0)
 			again = false;
 		else if (f->iter >= o->src->count) {
 			/* The loop's guard `max` stopped it, not its condition. */
@@ -541,7 +548,7 @@ static void user_run(struct user *u)
 			push(u, s, s->body, s->nbody);
 			break;
 		case PLAN_STEP_IF:
-			if (eval_cond(u, s->cond, &b) < 0) {
+			if (eval_cond(u, s, &b) < 0) {
 				user_end(u, END_ABORTED);
 				return;
 			}
@@ -557,7 +564,7 @@ static void user_run(struct user *u)
 				push(u, s, s->body, s->nbody);
 			break;
 		case PLAN_STEP_WHILE:
-			if (s->src->count == 0 || eval_cond(u, s->cond, &b) < 0 || !b)
+			if (s->src->count == 0 || eval_cond(u, s, &b) < 0 || !b)
 				f->i++;
 			else
 				push(u, s, s->body, s->nbody);

@@ -14,8 +14,10 @@ Listens on 127.0.0.1, port 0, writes the port to PORT_FILE, and answers by path:
                    the Cookie header it received as its body
   /anything else   200 "ok"
 
+A TLS ClientHello gets a plain-text 400 and a close (a TLS handshake failure for the client).
+
 Every request is appended to LOG_FILE as one JSON line {"method": ..., "path": ...,
-"accept_encoding": ..., "cookie": ...}. Keep-alive is honoured; each connection has its own thread.
+"accept_encoding": ..., "content_type": ..., "cookie": ...}. Keep-alive is honoured; each connection has its own thread.
 """
 import gzip
 import json
@@ -34,6 +36,7 @@ def log(method, path, headers):
     with log_lock, open(sys.argv[2], "a") as f:
         f.write(json.dumps({"method": method, "path": path,
                             "accept_encoding": headers.get("accept-encoding"),
+                            "content_type": headers.get("content-type"),
                             "cookie": headers.get("cookie")}) + "\n")
 
 
@@ -54,6 +57,9 @@ def serve(c):
                 if not d:
                     return
                 buf += d
+                if buf[:1] == b"\x16":  # a TLS ClientHello: answer in plain text
+                    c.sendall(b"HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")
+                    return
             head, buf = buf.split(b"\r\n\r\n", 1)
             lines = head.decode("latin-1").split("\r\n")
             path = lines[0].split(" ")[1]
