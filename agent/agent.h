@@ -40,6 +40,7 @@ enum {
 	H_TTFB,
 	H_PAGE,
 	H_SESSION,
+	H_REQUEST_FAILED, /* curl's total time of a request that got no complete response */
 	H_FIXED /* tr_NAME and req_NAME follow */
 };
 
@@ -63,6 +64,12 @@ enum {
 	C_ERR_EVAL,
 	C_ERR_RENDER,
 	C_ERR_DATA_EXHAUSTED,
+	C_ERR_CUT,	    /* in flight when the run's grace ended */
+	C_REQUESTS_MISSED,  /* rate model: intended sends that never went out */
+	C_USERS_BACKOFF,    /* a user waited before its next session after failing */
+	C_ERR_HEADER_TOO_LARGE,
+	C_WHILE_MAX,	    /* a while loop stopped at its max */
+	C_ERR_BAD_URL,	    /* a rendered URL held a character not valid in a URL */
 	C_FIXED /* error_capture_VAR and error_abort_REASON follow */
 };
 
@@ -131,6 +138,7 @@ struct creq {
 	void *expect_re; /* pcre2_code * for expect.body_regex */
 	int hist;	 /* req_NAME or -1 */
 	long timeout_ms;
+	uint32_t max_redirects; /* redirects followed (request's own or http.follow_redirects) */
 };
 
 struct cstep {
@@ -277,9 +285,15 @@ struct user {
 	const struct creq *last_req; /* what the easy handle is set up for */
 	int wait;		     /* what the timer is for (user.c) */
 	bool counted;		     /* the session is counted in users_count */
+	bool got_response;	     /* a response (a status line) came back in this session */
+	int64_t backoff_us;	     /* wait before the next session after failing; 0 after a success */
+	int64_t next_begin_us;	     /* delay before this slot's next session (user_end sets it) */
+	uint32_t hops_left;	     /* redirects the request in flight may still follow */
+	bool hop;		     /* the transfer in flight is a redirect hop, not the step's URL */
 	struct buf url, hdrs, body, resp, scratch, tmp;
 	struct curl_slist *hdr_nodes; /* [max headers + 2], our own nodes pointing into hdrs */
 	size_t hdr_nodes_cap;
+	char errbuf[CURL_ERROR_SIZE]; /* libcurl's reason for this user's last failed transfer */
 };
 
 #define WORKER_MAX_NOTES 64
@@ -321,7 +335,6 @@ struct worker {
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
 	void *match_data; /* pcre2_match_data * */
-	char errbuf[CURL_ERROR_SIZE];
 	/* Steps whose failure was already described in the agent's log (worker_note_once). */
 	const void *noted[WORKER_MAX_NOTES];
 	unsigned nnoted;
@@ -391,16 +404,29 @@ void user_schedule_begin(struct user *u, int64_t delay_us);
 void user_kill(struct user *u);
 /* Stop at the next step boundary; a user waiting in think time stops now. */
 void user_soft_stop(struct user *u);
+/* Rate model: how many of this user's intended sends fall before `until` and were never sent. */
+uint64_t user_missed_sends(const struct user *u, int64_t until);
+/* True while the user has a request in flight. */
+bool user_in_flight(const struct user *u);
 
 /* http.c */
 int http_user_init(struct user *u, char **err);
 void http_user_free(struct user *u);
 int http_new_share(struct user *u);
-/* Prepare the easy handle for req (rendering templates) and add it to the multi. */
+/* The user's session is over: close its connections (unless http.share_connections). */
+void http_end_session(struct user *u);
+/* Prepare the easy handle for req (rendering templates) and add it to the multi. Returns 0,
+ * -1 when a template failed to render, HTTP_BAD_URL when the rendered URL holds a character
+ * that is not valid in a URL (u->errbuf says which). */
+#define HTTP_BAD_URL (-2)
 int http_send(struct user *u, const struct creq *req);
 /* After completion: record timings and sizes, return the status (0 when none). */
 long http_account(struct user *u, CURLcode rc);
-int http_error_counter(CURLcode rc);
+/* After a complete response: when it is a redirect the request may follow, send the next hop
+ * (returns 1), else 0; -1 when the hop could not be sent. */
+int http_follow(struct user *u, long status);
+/* The error counter for a failed transfer; reason is curl's error buffer (may be NULL). */
+int http_error_counter(CURLcode rc, const char *reason);
 
 /* capture.c, expect.c: return 0 ok, -1 failed (counted). */
 int capture_run(struct user *u, const struct creq *req, long status);

@@ -22,6 +22,28 @@
 
 static void on_collect(evutil_socket_t fd, short what, void *arg);
 
+/* Each user holds its own connection (unless http.share_connections), so users over the open
+ * file limit would only fail with error_connect, fast and in numbers. Say so before the load
+ * starts (the limit is already raised to the hard limit by then; health_raise_nofile). */
+#define AGENT_FD_RESERVE 64 /* the agent's own descriptors: link, logs, epoll, data files */
+
+static void warn_nofile(const struct plan *p)
+{
+	uint64_t nofile = 0, users = 0;
+
+	if (p->http.share_connections || health_raise_nofile(&nofile) < 0 || nofile == 0)
+		return;
+	users = p->load.model == PLAN_MODEL_OPEN ? p->load.max_users : p->load.users;
+	if (users + AGENT_FD_RESERVE > nofile)
+		log_warn("this agent may run %llu users at once, each with its own connection, but "
+			 "its open-file limit is %llu (the hard limit): users past about %llu will "
+			 "fail with error_connect; raise the hard limit (ulimit -Hn, "
+			 "LimitNOFILE=) or spread the users over more agents",
+			 (unsigned long long)users, (unsigned long long)nofile,
+			 (unsigned long long)(nofile > AGENT_FD_RESERVE ? nofile - AGENT_FD_RESERVE
+									 : 0));
+}
+
 int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base,
 		  struct agent_emit emit, char **err)
 {
@@ -56,6 +78,7 @@ int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base
 	for (int i = 0; i < threads; i++)
 		if (worker_init(&a->workers[i], a, i, err) < 0)
 			goto fail;
+	warn_nofile(plan);
 	*out = a;
 	return 0;
 fail:

@@ -15,6 +15,7 @@
  * them, and then only up to http.max_body. Timings come from libcurl's CURLINFO_*_TIME_T. */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -78,6 +79,19 @@ int http_new_share(struct user *u)
 	return 0;
 }
 
+void http_end_session(struct user *u)
+{
+	/* Closing the share closes the connections in its cache: the user's keep-alive
+	 * connections end with its session, as a browser tab's do. With share_connections the
+	 * connections are the worker's pool, not the user's, and stay. */
+	if (!u->share || u->w->prog->plan->http.share_connections)
+		return;
+	curl_easy_setopt(u->easy, CURLOPT_SHARE, NULL);
+	curl_share_cleanup(u->share);
+	u->share = NULL;
+	u->last_req = NULL;
+}
+
 int http_user_init(struct user *u, char **err)
 {
 	const struct plan *p = u->w->prog->plan;
@@ -103,6 +117,10 @@ int http_user_init(struct user *u, char **err)
 	curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS,
 			 (long)((h->connect_timeout_us ? h->connect_timeout_us : 3000000) / 1000));
 	curl_easy_setopt(e, CURLOPT_TCP_NODELAY, 1L);
+	/* As browsers and k6 do: ask for compressed answers and decode them before captures and
+	 * expectations read the body (on_write sees decoded bytes; size_rcv counts the wire). */
+	if (h->compression)
+		curl_easy_setopt(e, CURLOPT_ACCEPT_ENCODING, "gzip, deflate");
 	if (!h->keepalive)
 		curl_easy_setopt(e, CURLOPT_FORBID_REUSE, 1L);
 	if (h->version == 2)
@@ -121,7 +139,7 @@ int http_user_init(struct user *u, char **err)
 		curl_easy_setopt(e, CURLOPT_SSLKEY, h->tls_key);
 	if (h->tls_ciphers)
 		curl_easy_setopt(e, CURLOPT_SSL_CIPHER_LIST, h->tls_ciphers);
-	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, u->w->errbuf);
+	curl_easy_setopt(e, CURLOPT_ERRORBUFFER, u->errbuf);
 	return 0;
 }
 
@@ -151,6 +169,43 @@ static int render(struct user *u, const struct tmpl *t, struct buf *b)
 	if (tmpl_render(t, &env, &u->w->scratch, b, &e) < 0) {
 		free(e);
 		return -1;
+	}
+	return 0;
+}
+
+/* A rendered URL must be one libcurl sends as written: a space, a quote or another character
+ * outside RFC 3986 would be refused or re-encoded, and a '#' the template's own text does not
+ * have (a value holding one) would silently cut the URL there. The usual cause is a variable
+ * put in a query without urlencode(). Describes the first bad byte in u->errbuf. */
+static int check_url(struct user *u, const struct creq *r, const char *url, size_t len)
+{
+	bool hash_ok = strchr(r->src->url, '#') != NULL;
+
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)url[i];
+		const char *what = NULL;
+		char tmp[16];
+
+		if (c == ' ')
+			what = "a space";
+		else if (c < 0x20 || c == 0x7f) {
+			snprintf(tmp, sizeof(tmp), "byte 0x%02x", c);
+			what = tmp;
+		} else if (c >= 0x80)
+			what = "a non-ASCII byte";
+		else if (c == '#' && !hash_ok)
+			what = "'#'";
+		else if (strchr("\"<>\\^`{|}", c)) {
+			snprintf(tmp, sizeof(tmp), "'%c'", c);
+			what = tmp;
+		}
+		if (what) {
+			snprintf(u->errbuf, sizeof(u->errbuf),
+				 "the rendered URL \"%.80s%s\" has %s at byte %zu, which is not valid "
+				 "in a URL",
+				 url, len > 80 ? "..." : "", what, i + 1);
+			return -1;
+		}
 	}
 	return 0;
 }
@@ -206,6 +261,8 @@ int http_send(struct user *u, const struct creq *r)
 	size_t body_len = 0;
 
 	u->req = r;
+	u->hop = false;
+	u->hops_left = r->max_redirects;
 	buf_reset(&u->resp);
 	if (u->last_req == r && req_constant(r))
 		goto add;
@@ -231,6 +288,10 @@ int http_send(struct user *u, const struct creq *r)
 			buf_append(&u->tmp, u->url.data + at, u->url.len - at);
 			buf_reset(&u->url);
 			buf_append(&u->url, u->tmp.data, u->tmp.len);
+		}
+		if (check_url(u, r, u->url.data, u->url.len) < 0) {
+			u->last_req = NULL;
+			return HTTP_BAD_URL;
 		}
 		curl_easy_setopt(e, CURLOPT_CURLU, NULL);
 		curl_easy_setopt(e, CURLOPT_URL, u->url.data);
@@ -261,6 +322,7 @@ int http_send(struct user *u, const struct creq *r)
 	curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, r->timeout_ms);
 	u->last_req = r;
 add:
+	u->errbuf[0] = '\0';
 	u->sent_us = worker_now();
 	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
 		return -1;
@@ -268,9 +330,19 @@ add:
 	return 0;
 }
 
-int http_error_counter(CURLcode rc)
+int http_error_counter(CURLcode rc, const char *reason)
 {
 	switch (rc) {
+	case CURLE_OUT_OF_MEMORY:
+		/* libcurl's buffers are capped: a response header line over 100 KiB fails the
+		 * transfer as "out of memory" (with no message), and that, not the machine's memory,
+		 * is what this code means on a transfer. */
+		return C_ERR_HEADER_TOO_LARGE;
+	case CURLE_RECV_ERROR:
+		/* More than 300 KiB of response headers in all: libcurl says so in its message. */
+		if (reason && strstr(reason, "header"))
+			return C_ERR_HEADER_TOO_LARGE;
+		return C_ERR_CLOSED;
 	case CURLE_COULDNT_CONNECT:
 		return C_ERR_CONNECT;
 	case CURLE_OPERATION_TIMEDOUT:
@@ -286,7 +358,6 @@ int http_error_counter(CURLcode rc)
 	case CURLE_SSL_ENGINE_INITFAILED:
 		return C_ERR_TLS;
 	case CURLE_GOT_NOTHING:
-	case CURLE_RECV_ERROR:
 	case CURLE_SEND_ERROR:
 	case CURLE_PARTIAL_FILE:
 		return C_ERR_CLOSED;
@@ -295,6 +366,13 @@ int http_error_counter(CURLcode rc)
 	}
 }
 
+/* Record one finished transfer. A request counts in `requests` (attempted) whatever happened;
+ * only a complete response enters `request`, `ttfb`, `req_NAME` and `http_NNN`. A transfer that
+ * failed (no connection, no status line, a reset or a timeout part way through the body) is
+ * counted by its error name and timed in `request_failed` alone: its time says how long failing
+ * took, not how fast the target answers, and its status (if a status line came before the
+ * failure) is not an answer the target finished giving. Returns the status of a complete
+ * response, 0 otherwise. */
 long http_account(struct user *u, CURLcode rc)
 {
 	struct worker *w = u->w;
@@ -317,20 +395,8 @@ long http_account(struct user *u, CURLcode rc)
 	s->c[C_REQUESTS]++;
 	s->c[C_SIZE_RCV] += (uint64_t)(down + hsize);
 	s->c[C_SIZE_SENT] += (uint64_t)(rsize + up);
-	req_us = (uint64_t)total;
-	if (g->plan->load.model == PLAN_MODEL_RATE) {
-		/* Coordinated omission: latency counts from when the request should have gone. */
-		int64_t late = u->sent_us - u->intended_us;
-
-		wstats_record(g, s, H_REQUEST_SERVICE, req_us);
-		if (late > 0)
-			req_us += (uint64_t)late;
-	}
-	wstats_record(g, s, H_REQUEST, req_us);
-	if (u->req && u->req->hist >= 0)
-		wstats_record(g, s, u->req->hist, req_us);
-	if (rc == CURLE_OK && start >= pre)
-		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
+	if (code > 0)
+		u->got_response = true;
 	if (nconn > 0) {
 		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &conn);
 		curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
@@ -342,18 +408,98 @@ long http_account(struct user *u, CURLcode rc)
 				wstats_record(g, s, H_TLS, (uint64_t)(app - conn));
 		}
 	}
-	if (code > 0 && code < AGENT_HTTP_CODES)
-		s->http[code]++;
+	req_us = (uint64_t)total;
 	if (rc != CURLE_OK) {
-		int ctr = http_error_counter(rc);
+		int ctr = http_error_counter(rc, u->errbuf);
 
 		s->c[ctr]++;
-		if (ctr == C_ERR_OTHER && u->req)
-			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s (counted as "
-					 "error_other)",
+		wstats_record(g, s, H_REQUEST_FAILED, req_us);
+		/* Errors whose name alone does not say what went wrong get curl's own reason in
+		 * the agent's log, once per step. */
+		if ((ctr == C_ERR_OTHER || ctr == C_ERR_TLS || ctr == C_ERR_HEADER_TOO_LARGE) &&
+		    u->req)
+			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s%s (counted as "
+					 "%s)",
 					 g->plan->source ? g->plan->source : "plan",
-					 u->req->pos.line, u->req->pos.col,
-					 u->req->src->method, u->req->src->url, curl_easy_strerror(rc));
+					 u->req->pos.line, u->req->pos.col, u->req->src->method,
+					 u->req->src->url,
+					 ctr == C_ERR_HEADER_TOO_LARGE
+					     ? "response headers over libcurl's limit (100 KiB a "
+					       "line, 300 KiB in all); libcurl said: "
+					     : "",
+					 u->errbuf[0] ? u->errbuf : curl_easy_strerror(rc),
+					 g->ctr_names[ctr]);
+		return 0;
 	}
+	u->backoff_us = 0;
+	if (g->plan->load.model == PLAN_MODEL_RATE) {
+		/* Coordinated omission: latency counts from when the request should have gone. */
+		int64_t late = u->sent_us - u->intended_us;
+
+		wstats_record(g, s, H_REQUEST_SERVICE, req_us);
+		if (late > 0)
+			req_us += (uint64_t)late;
+	}
+	wstats_record(g, s, H_REQUEST, req_us);
+	if (u->req && u->req->hist >= 0 && !u->hop)
+		wstats_record(g, s, u->req->hist, req_us);
+	if (start >= pre)
+		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
+	if (code > 0 && code < AGENT_HTTP_CODES)
+		s->http[code]++;
 	return code;
+}
+
+int http_follow(struct user *u, long status)
+{
+	CURL *e = u->easy;
+	char *loc = NULL;
+	bool to_get;
+
+	if (u->hops_left == 0 ||
+	    !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308))
+		return 0;
+	if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc || !*loc)
+		return 0;
+	/* libcurl resolved the Location against the URL; copy it before any setopt. */
+	buf_reset(&u->tmp);
+	if (buf_append_str(&u->tmp, loc) < 0 || buf_append_byte(&u->tmp, 0) < 0)
+		return -1;
+	buf_reset(&u->url);
+	if (buf_append(&u->url, u->tmp.data, u->tmp.len) < 0)
+		return -1;
+	u->hops_left--;
+	u->hop = true;
+	u->last_req = NULL; /* the handle no longer holds the step's request */
+	curl_easy_setopt(e, CURLOPT_CURLU, NULL);
+	curl_easy_setopt(e, CURLOPT_URL, u->url.data);
+	/* As browsers do: 303 always, and 301/302 after a POST, go on with a GET without a body;
+	 * 307 and 308 repeat the method and body. */
+	to_get = status == 303 ||
+		 ((status == 301 || status == 302) && u->req && u->req->method != M_GET &&
+		  u->req->method != M_HEAD);
+	if (to_get) {
+		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);
+	}
+	/* The step's own Host line (prebuilt for a constant URL) must not follow it elsewhere;
+	 * libcurl writes the right one when there is none. */
+	if (u->req && u->req->url_handle && u->req->nhdrs > 0 && u->hdr_nodes) {
+		struct curl_slist *keep[256];
+		size_t nk = 0;
+
+		for (struct curl_slist *n = &u->hdr_nodes[0]; n && nk < 256; n = n->next)
+			if (strncasecmp(n->data, "Host:", 5) != 0)
+				keep[nk++] = n;
+		for (size_t i = 0; i < nk; i++)
+			keep[i]->next = i + 1 < nk ? keep[i + 1] : NULL;
+		curl_easy_setopt(e, CURLOPT_HTTPHEADER, nk ? keep[0] : NULL);
+	}
+	buf_reset(&u->resp);
+	u->errbuf[0] = '\0';
+	u->sent_us = worker_now();
+	if (curl_multi_add_handle(u->w->multi, e) != CURLM_OK)
+		return -1;
+	u->w->added++;
+	return 1;
 }

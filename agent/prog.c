@@ -20,7 +20,7 @@ static const char *const fixed_hists[H_FIXED] = {
     [H_CONNECT] = "connect", [H_TLS] = "tls",
     [H_REQUEST] = "request", [H_REQUEST_SERVICE] = "request_service",
     [H_TTFB] = "ttfb",	     [H_PAGE] = "page",
-    [H_SESSION] = "session",
+    [H_SESSION] = "session", [H_REQUEST_FAILED] = "request_failed",
 };
 
 static const char *const fixed_ctrs[C_FIXED] = {
@@ -43,6 +43,12 @@ static const char *const fixed_ctrs[C_FIXED] = {
     [C_ERR_EVAL] = "error_eval",
     [C_ERR_RENDER] = "error_render",
     [C_ERR_DATA_EXHAUSTED] = "error_data_exhausted",
+    [C_ERR_CUT] = "error_cut",
+    [C_REQUESTS_MISSED] = "requests_missed",
+    [C_USERS_BACKOFF] = "users_backoff",
+    [C_ERR_HEADER_TOO_LARGE] = "error_header_too_large",
+    [C_WHILE_MAX] = "while_max",
+    [C_ERR_BAD_URL] = "error_bad_url",
 };
 
 static int where(const struct prog *g, struct plan_pos pos, char **err, const char *fmt,
@@ -398,6 +404,20 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 			r->hdrs[r->nhdrs++].line = strdup("Content-Type: application/json");
 		}
 	}
+	if (pr->body_kind == PLAN_BODY_RAW) {
+		/* libcurl labels any POSTFIELDS body application/x-www-form-urlencoded; a raw body
+		 * is only what the user wrote, so without a Content-Type of theirs it gets none
+		 * (an empty "Content-Type:" line tells libcurl to send no such header). */
+		bool have = false;
+
+		for (size_t i = 0; i < r->nhdrs; i++)
+			if (strcasecmp(r->hdrs[i].name, "Content-Type") == 0)
+				have = true;
+		if (!have) {
+			r->hdrs[r->nhdrs].name = strdup("Content-Type");
+			r->hdrs[r->nhdrs++].line = strdup("Content-Type:");
+		}
+	}
 	for (size_t i = 0; i < r->nhdrs; i++)
 		if (r->hdrs[i].t)
 			r->nhdr_tmpl++;
@@ -445,6 +465,8 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 		}
 	}
 	r->timeout_ms = (long)((pr->timeout_us ? pr->timeout_us : g->plan->http.timeout_us) / 1000);
+	r->max_redirects =
+	    pr->has_follow_redirects ? pr->follow_redirects : g->plan->http.follow_redirects;
 	if (pr->name) {
 		r->hist = stat_index(g, true, "req_", pr->name, st->pos, "request name", err);
 		if (r->hist < 0)

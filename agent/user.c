@@ -23,7 +23,13 @@
 
 #define USER_BUDGET 1000
 
-enum { W_NONE = 0, W_THINK, W_PACE, W_BEGIN, W_YIELD };
+enum { W_NONE = 0, W_THINK, W_PACE, W_BEGIN, W_YIELD, W_RESTART };
+
+/* Backoff after a session that failed without any response (a refused port, a template that
+ * cannot render): the user waits before trying again, 10 ms doubling to 1 s, and a success
+ * resets it. Without it such a session fails in microseconds and the user spins. */
+#define USER_BACKOFF_MIN_US 10000
+#define USER_BACKOFF_MAX_US 1000000
 enum end_how { END_FINISHED, END_ABORTED, END_STOPPED };
 
 static void user_run(struct user *u);
@@ -229,7 +235,18 @@ static void start_session(struct user *u, int64_t now)
 	u->session_start = now;
 	u->page_open = false;
 	u->stop_after = false;
+	u->got_response = false;
 	u->state = US_RUN;
+}
+
+/* The next backoff wait (and count it). */
+static int64_t next_backoff(struct user *u)
+{
+	u->backoff_us = u->backoff_us ? u->backoff_us * 2 : USER_BACKOFF_MIN_US;
+	if (u->backoff_us > USER_BACKOFF_MAX_US)
+		u->backoff_us = USER_BACKOFF_MAX_US;
+	u->w->cur->c[C_USERS_BACKOFF]++;
+	return u->backoff_us;
 }
 
 void user_begin(struct user *u, int64_t now)
@@ -284,6 +301,12 @@ static void user_end(struct user *u, enum end_how how)
 	u->state = US_IDLE;
 	u->req = NULL;
 	close_page(u);
+	http_end_session(u);
+	u->next_begin_us = 0;
+	if (how == END_ABORTED && !u->got_response)
+		u->next_begin_us = next_backoff(u);
+	else if (u->got_response)
+		u->backoff_us = 0;
 	if (u->counted && how != END_STOPPED) {
 		wstats_record(w->prog, w->cur, H_SESSION,
 			      (uint64_t)(worker_now() - u->session_start));
@@ -298,9 +321,30 @@ void user_kill(struct user *u)
 	evtimer_del(u->timer);
 	if (u->state == US_HTTP)
 		curl_multi_remove_handle(u->w->multi, u->easy);
+	http_end_session(u);
 	u->state = US_IDLE;
 	u->req = NULL;
 	u->counted = false;
+}
+
+bool user_in_flight(const struct user *u)
+{
+	return u->state == US_HTTP;
+}
+
+uint64_t user_missed_sends(const struct user *u, int64_t until)
+{
+	double interval = u->w->pace_interval_us, next = u->pace_next_us;
+	uint64_t n = 0;
+
+	if (interval <= 0)
+		return 0;
+	/* A request waiting for its intended time was taken from the schedule already. */
+	if (u->state == US_WAIT && u->wait == W_PACE && u->intended_us < until)
+		n++;
+	if (next < (double)until)
+		n += (uint64_t)(((double)until - next) / interval) + 1;
+	return n;
 }
 
 void user_soft_stop(struct user *u)
@@ -319,16 +363,23 @@ void user_soft_stop(struct user *u)
 
 /* ---- stepping ---- */
 
-static int eval_cond(struct user *u, const struct expr *e, bool *out)
+/* Evaluate a step's condition (if, while). A failure is counted as error_eval and described
+ * once in the agent's log with the step's place in the scenario. */
+static int eval_cond(struct user *u, const struct cstep *st, bool *out)
 {
+	const struct plan *p = u->w->prog->plan;
 	struct expr_env env;
 	struct expr_value v;
 	char *err = NULL;
 
 	user_env(u, &env);
 	buf_reset(&u->w->scratch);
-	if (expr_eval(e, &env, &u->w->scratch, &v, &err) < 0) {
-		worker_note_once(u->w, e, "condition: %s (counted as error_eval)",
+	if (expr_eval(st->cond, &env, &u->w->scratch, &v, &err) < 0) {
+		worker_note_once(u->w, st->cond, "%s:%d:%d: %s condition \"%s\": %s (counted as "
+				 "error_eval)",
+				 p->source ? p->source : "plan", st->src->pos.line,
+				 st->src->pos.col, st->kind == PLAN_STEP_WHILE ? "while" : "if",
+				 st->src->cond ? st->src->cond : "",
 				 err ? err : "cannot evaluate");
 		free(err);
 		u->w->cur->c[C_ERR_EVAL]++;
@@ -378,10 +429,13 @@ static bool frame_next(struct user *u)
 		again = ++f->iter < o->src->count;
 		break;
 	case PLAN_STEP_WHILE:
-		if (++f->iter < o->src->count && eval_cond(u, o->cond, &again) < 0)
+		if (++f->iter < o->src->count && eval_cond(u, o, &again) < 0)
 			again = false;
-		else if (f->iter >= o->src->count)
+		else if (f->iter >= o->src->count) {
+			/* The loop's guard `max` stopped it, not its condition. */
+			u->w->cur->c[C_WHILE_MAX]++;
 			again = false;
+		}
 		break;
 	case PLAN_STEP_FOREACH:
 		again = ++f->iter < list_len(u, o->list_sym);
@@ -406,8 +460,21 @@ static bool frame_next(struct user *u)
 
 static void send_request(struct user *u, const struct creq *r)
 {
+	int rc;
+
 	u->state = US_HTTP;
-	if (http_send(u, r) < 0) {
+	rc = http_send(u, r);
+	if (rc == HTTP_BAD_URL) {
+		worker_note_once(u->w, r, "%s:%d:%d: request %s %s: %s; put values in URLs with "
+				 "urlencode(), e.g. {{ urlencode(q) }} (counted as error_bad_url)",
+				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",
+				 r->pos.line, r->pos.col, r->src->method, r->src->url, u->errbuf);
+		u->w->cur->c[C_ERR_BAD_URL]++;
+		u->state = US_RUN;
+		user_end(u, END_ABORTED);
+		return;
+	}
+	if (rc < 0) {
 		worker_note_once(u->w, r, "%s:%d:%d: request %s %s could not be built: a template "
 				 "in it failed to render (counted as error_render)",
 				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",
@@ -481,7 +548,7 @@ static void user_run(struct user *u)
 			push(u, s, s->body, s->nbody);
 			break;
 		case PLAN_STEP_IF:
-			if (eval_cond(u, s->cond, &b) < 0) {
+			if (eval_cond(u, s, &b) < 0) {
 				user_end(u, END_ABORTED);
 				return;
 			}
@@ -497,7 +564,7 @@ static void user_run(struct user *u)
 				push(u, s, s->body, s->nbody);
 			break;
 		case PLAN_STEP_WHILE:
-			if (s->src->count == 0 || eval_cond(u, s->cond, &b) < 0 || !b)
+			if (s->src->count == 0 || eval_cond(u, s, &b) < 0 || !b)
 				f->i++;
 			else
 				push(u, s, s->body, s->nbody);
@@ -544,6 +611,15 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		u->wait = W_NONE;
 		user_begin(u, worker_now());
 		return;
+	case W_RESTART:
+		u->wait = W_NONE;
+		if (u->stop_after || u->w->stopping) {
+			user_end(u, END_STOPPED);
+			return;
+		}
+		start_session(u, worker_now());
+		user_run(u);
+		return;
 	default:
 		u->wait = W_NONE;
 		u->state = US_RUN;
@@ -563,9 +639,20 @@ void user_transfer_done(struct user *u, CURLcode rc)
 	    r->src->has_expect ? r->src->expect.on_fail : PLAN_ON_FAIL_ABORT;
 	long status = http_account(u, rc);
 	bool failed = rc != CURLE_OK;
+	int hop;
+
+	if (!failed && (hop = http_follow(u, status)) != 0) {
+		if (hop > 0)
+			return; /* the next hop is in flight; this one was counted as a request */
+		u->w->cur->c[C_ERR_OTHER]++;
+		failed = true;
+	}
 
 	u->page_last_end = worker_now();
 	u->state = US_RUN;
+	if (failed)
+		/* A page with a failed request has no load time: it did not load. */
+		u->page_open = false;
 	if (!failed && expect_run(u, r, status) < 0)
 		failed = true;
 	if (!failed && capture_run(u, r, status) < 0)
@@ -579,6 +666,12 @@ void user_transfer_done(struct user *u, CURLcode rc)
 		case PLAN_ON_FAIL_RESTART:
 			if (!u->stop_after && !u->w->stopping) {
 				close_page(u);
+				if (!u->got_response) {
+					/* Nothing answered: back off before restarting, as
+					 * between sessions. */
+					arm(u, W_RESTART, next_backoff(u));
+					return;
+				}
 				start_session(u, worker_now());
 			}
 			break;

@@ -248,8 +248,9 @@ void worker_user_done(struct worker *w, struct user *u)
 	if (!w->stopping && !u->retired && w->agent->plan->load.model != PLAN_MODEL_OPEN &&
 	    worker_now() < w->t_end_load) {
 		/* Closed and rate models: a new user takes the slot, from the event loop (not from
-		 * inside this call chain, so a session without requests cannot recurse). */
-		user_schedule_begin(u, 0);
+		 * inside this call chain, so a session without requests cannot recurse), after
+		 * the user's backoff when its session failed without any response. */
+		user_schedule_begin(u, u->next_begin_us);
 		return;
 	}
 	live_remove(w, u);
@@ -402,6 +403,18 @@ static void note_end(struct worker *w)
 	w->end_cpu_us = health_cpu_now_us();
 }
 
+/* Rate model, when the load ends: every intended send before `until` that never went out (its
+ * user was still waiting for an earlier answer) is counted in requests_missed. */
+static void count_missed(struct worker *w, int64_t until)
+{
+	if (w->pace_interval_us <= 0 || w->load_ended)
+		return;
+	if (until > w->t_end_load)
+		until = w->t_end_load;
+	for (struct user *u = w->live; u; u = u->next)
+		w->cur->c[C_REQUESTS_MISSED] += user_missed_sends(u, until);
+}
+
 static void hard_stop(struct worker *w)
 {
 	struct user *u;
@@ -409,6 +422,12 @@ static void hard_stop(struct worker *w)
 	note_end(w);
 	w->stopping = true;
 	while ((u = w->live)) {
+		/* A request still in flight when the grace is over is cut: it was attempted and
+		 * failed, and is counted once as such (a hung target must not look idle). */
+		if (user_in_flight(u)) {
+			w->cur->c[C_REQUESTS]++;
+			w->cur->c[C_ERR_CUT]++;
+		}
 		user_kill(u);
 		live_remove(w, u);
 		u->next = w->free_users;
@@ -429,6 +448,7 @@ static void on_end(evutil_socket_t fd, short what, void *arg)
 		 * here finish their sessions within the grace period (as in Tsung). Closed and rate
 		 * models loop for ever, so their users stop at their next step; in-flight requests
 		 * get the grace period either way. */
+		count_missed(w, w->t_end_load);
 		w->load_ended = true;
 		evtimer_del(w->arrive);
 		w->next_arrival = -1;
@@ -449,6 +469,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
+	count_missed(w, worker_now());
 	soft_stop(w);
 	w->load_ended = true; /* end_ev now means the hard stop */
 	if (hard < w->t_hard)

@@ -50,7 +50,7 @@ enum bin_op {
 	BIN_MOD
 };
 
-enum fn_id { FN_RANDOM_INT, FN_RANDOM_STRING, FN_UUID, FN_USER_ID, FN_NOW_MS, FN_LEN };
+enum fn_id { FN_RANDOM_INT, FN_RANDOM_STRING, FN_UUID, FN_USER_ID, FN_NOW_MS, FN_LEN, FN_URLENCODE };
 
 static const struct {
 	const char *name;
@@ -63,6 +63,7 @@ static const struct {
     [FN_USER_ID] = {"user_id", 0, false},
     [FN_NOW_MS] = {"now_ms", 0, false},
     [FN_LEN] = {"len", 1, true},
+    [FN_URLENCODE] = {"urlencode", 1, true},
 };
 #define FN_COUNT (sizeof(fn_table) / sizeof(fn_table[0]))
 
@@ -413,7 +414,7 @@ static int parse_call(struct parser *p)
 	if (fn == FN_COUNT)
 		return perr(p, name_at,
 			    "unknown function '%.*s' (known: random_int, random_string, uuid, "
-			    "user_id, now_ms, len)",
+			    "user_id, now_ms, len, urlencode)",
 			    (int)name_len, name);
 	if (next(p) < 0) /* past '(' */
 		return -1;
@@ -995,6 +996,38 @@ static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct
 			*res = (struct val){.kind = V_NUM, .num = (double)args[0].len};
 		}
 		return 0;
+	case FN_URLENCODE: {
+		/* RFC 3986: unreserved characters as they are, every other byte %XX, so the value
+		 * can go in a query or a path segment whatever it holds (spaces, &, #, UTF-8). */
+		static const char HEX[] = "0123456789ABCDEF";
+		size_t off = scratch->len, n, i;
+		const char *s;
+
+		if (scratch_append(scratch, &args[0]) < 0)
+			return err_set(err, "urlencode(): scratch buffer full");
+		n = scratch->len - off;
+		if (buf_reserve(scratch, 3 * n) < 0)
+			return err_set(err, "urlencode(): scratch buffer full");
+		s = scratch->data + off; /* stable now: the room is reserved */
+		for (i = 0; i < n; i++) {
+			unsigned char c = (unsigned char)s[i];
+			char *o = scratch->data + scratch->len;
+
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+			    c == '-' || c == '.' || c == '_' || c == '~') {
+				*o = (char)c;
+				scratch->len++;
+			} else {
+				o[0] = '%';
+				o[1] = HEX[c >> 4];
+				o[2] = HEX[c & 15];
+				scratch->len += 3;
+			}
+		}
+		*res = (struct val){.kind = V_SCR, .off = off + n, .len = scratch->len - off - n};
+		scratch->data[scratch->len] = '\0';
+		return 0;
+	}
 	default:
 		return err_set(err, "bad function");
 	}

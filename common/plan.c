@@ -49,6 +49,7 @@ struct plan *plan_new(void)
 	p->http.version = 11;
 	p->http.tls_verify = true;
 	p->http.max_body = 1u << 20;
+	p->http.compression = true;
 	p->load.model = PLAN_MODEL_OPEN;
 	p->interval_us = 10 * 1000000LL;
 	p->grace_us = 5 * 1000000LL;
@@ -279,6 +280,8 @@ static json_t *enc_request(struct enc *e, const struct plan_request *r)
 		put(e, o, "form", enc_kvs(e, r->form, r->nform));
 	if (r->timeout_us)
 		put_int(e, o, "timeout_us", r->timeout_us);
+	if (r->has_follow_redirects)
+		put_int(e, o, "follow_redirects", (int64_t)r->follow_redirects);
 	caps = json_array();
 	for (i = 0; caps && i < r->ncaptures; i++) {
 		const struct plan_capture *c = &r->captures[i];
@@ -417,6 +420,8 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put(e, o, "headers", enc_kvs(e, h->headers, h->nheaders));
 		put(e, o, "share_connections", json_boolean(h->share_connections));
 		put_int(e, o, "max_body", (int64_t)h->max_body);
+		put(e, o, "compression", json_boolean(h->compression));
+		put_int(e, o, "follow_redirects", (int64_t)h->follow_redirects);
 	}
 	put(e, root, "http", o);
 
@@ -1037,7 +1042,7 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 {
 	static const char *const keys[] = {"method",	"url",	  "name", "headers",
 					   "body_kind", "body",	  "form", "timeout_us",
-					   "captures",	"expect", NULL};
+					   "captures",	"expect", "follow_redirects", NULL};
 	static const char *const ckeys[] = {"var",     "kind", "expr", "pick",
 					    "default", "line", "col",  NULL};
 	static const char *const xkeys[] = {"status",  "body_contains", "body_regex", "headers",
@@ -1089,6 +1094,12 @@ static int dec_request(struct dec *d, json_t *o, struct plan_request *r)
 	}
 	if (get_i64(d, o, "timeout_us", OPT, 0, INT64_MAX, &r->timeout_us) != 0)
 		return -1;
+	if (json_object_get(o, "follow_redirects")) {
+		if (get_u32(d, o, "follow_redirects", OPT, 0, PLAN_MAX_REDIRECTS,
+			    &r->follow_redirects) != 0)
+			return -1;
+		r->has_follow_redirects = true;
+	}
 
 	if (get_arr(d, o, "captures", OPT, &a, &save) != 0)
 		return -1;
@@ -1314,6 +1325,8 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 					   "headers",
 					   "share_connections",
 					   "max_body",
+					   "compression",
+					   "follow_redirects",
 					   NULL};
 
 	if (check_keys(d, o, keys) != 0 ||
@@ -1333,7 +1346,9 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 	    get_str(d, o, "tls_ciphers", OPT | NONEMPTY, &h->tls_ciphers) != 0 ||
 	    dec_kvs(d, o, "headers", OPT, TMPL_ESCAPE_NONE, &h->headers, &h->nheaders) != 0 ||
 	    get_bool(d, o, "share_connections", &h->share_connections) != 0 ||
-	    get_u64(d, o, "max_body", OPT, 0, (uint64_t)1 << 32, &h->max_body) != 0)
+	    get_u64(d, o, "max_body", OPT, 0, (uint64_t)1 << 32, &h->max_body) != 0 ||
+	    get_bool(d, o, "compression", &h->compression) != 0 ||
+	    get_u32(d, o, "follow_redirects", OPT, 0, PLAN_MAX_REDIRECTS, &h->follow_redirects) != 0)
 		return -1;
 	return 0;
 }

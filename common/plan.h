@@ -63,6 +63,8 @@ struct plan_load {
 
 /* ---- HTTP settings ---- */
 
+#define PLAN_MAX_REDIRECTS 100 /* most redirects a request may follow */
+
 struct plan_http {
 	int64_t timeout_us;         /* per request; default 10 s */
 	int64_t connect_timeout_us; /* default 3 s */
@@ -74,6 +76,8 @@ struct plan_http {
 	size_t nheaders;
 	bool share_connections;     /* false (default): each user has its own connections */
 	uint64_t max_body;          /* bytes of a response body kept for captures/expects; 1 MiB */
+	bool compression;           /* default true: Accept-Encoding gzip, deflate; bodies decoded */
+	uint32_t follow_redirects;  /* redirects followed, each hop a request; default 0 */
 };
 
 /* ---- data files ---- */
@@ -160,6 +164,8 @@ struct plan_request {
 	struct plan_kv *form;
 	size_t nform;
 	int64_t timeout_us;  /* 0 = the http default */
+	bool has_follow_redirects; /* follow_redirects set on this request, else the http default */
+	uint32_t follow_redirects;
 	struct plan_capture *captures;
 	size_t ncaptures;
 	struct plan_expect expect; /* no checks at all when nstatus == 0 and the rest are NULL */

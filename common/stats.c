@@ -8,6 +8,7 @@
 
 #include <jansson.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -910,4 +911,54 @@ int stats_from_json(const void *json_obj, struct stats_snapshot *s, char **err)
 			return err_set(err, "out of memory");
 	}
 	return 0;
+}
+
+/* The errors of a request that got no response (agent/http.c), with how to say that most
+ * attempts ended that way. */
+static const struct {
+	const char *name, *fmt;
+} failure_kinds[] = {
+    {"error_connect", "target refused %d%% of connections"},
+    {"error_timeout", "%d%% of requests timed out"},
+    {"error_dns", "DNS lookup failed for %d%% of requests"},
+    {"error_tls", "TLS failed for %d%% of requests"},
+    {"error_closed", "target closed or reset %d%% of requests before answering"},
+    {"error_cut", "%d%% of requests were still unanswered when the run ended"},
+    {"error_header_too_large", "%d%% of responses had headers too large"},
+    {"error_other", "%d%% of requests failed (error_other)"},
+};
+
+bool stats_failure_note(const struct stats_snapshot *s, char *buf, size_t size)
+{
+	const struct stats_counter *req = stats_find_counter(s, "requests");
+	int64_t failed = 0, worst = 0, attempted = req ? req->value : 0;
+	size_t wi = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(failure_kinds) / sizeof(failure_kinds[0]); i++) {
+		const struct stats_counter *c = stats_find_counter(s, failure_kinds[i].name);
+		int64_t v = c ? c->value : 0;
+
+		failed += v;
+		if (v > worst) {
+			worst = v;
+			wi = i;
+		}
+	}
+	if (attempted <= 0 || failed * 2 <= attempted)
+		return false;
+	if (worst * 2 > attempted) {
+		int pct = (int)(100.0 * (double)worst / (double)attempted);
+
+		snprintf(buf, size, failure_kinds[wi].fmt, pct > 99 && worst < attempted ? 99 : pct);
+		size_t n = strlen(buf);
+
+		snprintf(buf + n, size > n ? size - n : 0, " (%s %lld of %lld requests)",
+			 failure_kinds[wi].name, (long long)worst, (long long)attempted);
+	} else
+		snprintf(buf, size, "%d%% of requests got no response (%lld of %lld)",
+			 (int)(100.0 * (double)failed / (double)attempted), (long long)failed,
+			 (long long)attempted);
+	return true;
 }

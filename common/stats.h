@@ -13,8 +13,9 @@
  * `finish_users_count`, `dropped_users`, `size_rcv`, `size_sent`, `requests`; gauges `users`,
  * `connected` (value at the end of the interval and the maximum during it).
  *
- * Subset relations: request.count == sum of http_NNN + requests that failed before a status
- * (counted in error_connect, error_timeout, error_tls, ...). */
+ * Subset relations (agent/agent.h): requests (attempted) == request.count + request_failed.count
+ * + error_cut; request.count == sum of http_NNN (only complete responses are timed or get a
+ * status; failed ones are counted in error_connect, error_timeout, error_tls, ...). */
 #ifndef BARRAGE_STATS_H
 #define BARRAGE_STATS_H
 
@@ -93,6 +94,11 @@ int stats_accumulate(struct stats_snapshot *total, const struct stats_snapshot *
 
 /* Binary codec for STATS frames (see docs/wire-protocol.md). decode fills an empty snapshot and
  * rejects anything malformed or over the limits with a message. */
+/* When most attempted requests (`requests`) failed without a response, write a plain sentence
+ * saying so into buf ("target refused 98% of connections (error_connect 4900 of 5000
+ * requests)") and return true; otherwise return false and leave buf empty. Used by the live
+ * line (per interval) and the report (whole run). */
+bool stats_failure_note(const struct stats_snapshot *s, char *buf, size_t size);
 int stats_encode(const struct stats_snapshot *s, struct buf *out);
 int stats_decode(const void *data, size_t len, struct stats_snapshot *s, char **err);
 

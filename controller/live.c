@@ -82,6 +82,14 @@ const char *live_format(char *buf, size_t size, const struct plan *p,
 		 "agents %u/%u",
 		 elapsed, phase, users ? (long long)users->value : 0LL, rate, p50, p99,
 		 live_errors(s), cpu * 100, connected, total);
+	{
+		/* When most attempts failed, the line says so in words, not only as a count. */
+		char note[160];
+		size_t n = strlen(buf);
+
+		if (stats_failure_note(s, note, sizeof(note)) && n < size)
+			snprintf(buf + n, size - n, "  ! %s", note);
+	}
 	return buf;
 }
 

@@ -526,7 +526,9 @@ static const char *closest(const char *s, const char *const *names)
 static const char *const threshold_stats[] = {
 	"request", "request_service", "connect", "tls", "ttfb", "page", "session", "errors",
 	"users_count", "finish_users_count", "dropped_users", "size_rcv", "size_sent", "requests",
-	"users", "connected", NULL
+	"users", "connected",
+	/* agent/prog.c: failed requests' timing and the counters of failing, cut and missed work */
+	"request_failed", "requests_missed", "users_backoff", "while_max", NULL
 };
 
 static bool known_stat(const char *stat)
@@ -1240,11 +1242,52 @@ static const char *const step_siblings[][3] = {
 static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, bool nonempty,
 			struct plan_steps *out);
 
+/* The first byte of a URL template's literal text (outside {{ }}) that may not appear in a
+ * URL, or -1. Values rendered into holes are checked by the agent when it sends them. */
+static long url_bad_literal(const char *s)
+{
+	for (const char *p = s; *p; p++) {
+		unsigned char c = (unsigned char)*p;
+
+		if (p[0] == '{' && p[1] == '{') {
+			const char *end = strstr(p + 2, "}}");
+
+			if (!end)
+				return -1;
+			p = end + 1;
+			continue;
+		}
+		if (c <= 0x20 || c >= 0x7f || strchr("\"<>\\^`{|}", c))
+			return (long)(p - s);
+	}
+	return -1;
+}
+
+static void check_url_literal(struct sc *sc, const struct ynode *v, const char *url)
+{
+	long at = url_bad_literal(url);
+	unsigned char c;
+
+	if (at < 0)
+		return;
+	c = (unsigned char)url[at];
+	if (c == ' ')
+		sc_err(sc, v, (size_t)at,
+		       "url: a space is not valid in a URL: write %%20, or put values in with "
+		       "urlencode(), e.g. {{ urlencode(q) }}");
+	else
+		sc_err(sc, v, (size_t)at,
+		       "url: byte 0x%02x ('%c') is not valid in a URL: percent-encode it (%%%02X), "
+		       "or put values in with urlencode(), e.g. {{ urlencode(q) }}",
+		       c, c >= 0x21 && c < 0x7f ? c : '?', c);
+}
+
 static void parse_request(struct sc *sc, const struct ynode *n, struct plan_request *r)
 {
 	/* expect and capture are here only to be reported as misplaced, once, below. */
 	static const char *const keys[] = {"method",  "url",  "headers", "body",    "json", "form",
-					   "timeout", "name", "expect",	 "capture", NULL};
+					   "timeout", "name", "expect",	 "capture", "follow_redirects",
+					   NULL};
 	const struct ynode *v, *body = NULL;
 	const char *bodies[] = {"body", "json", "form"};
 	size_t i;
@@ -1252,7 +1295,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 
 	if (n->kind == YN_SCALAR) { /* request: /path is a GET of that URL */
 		r->method = sc_strdup(sc, "GET");
-		get_tmpl(sc, n, "request url", true, TMPL_ESCAPE_NONE, &r->url);
+		if (get_tmpl(sc, n, "request url", true, TMPL_ESCAPE_NONE, &r->url) == 0 && r->url)
+			check_url_literal(sc, n, r->url);
 		return;
 	}
 	if (want_kind(sc, n, YN_MAP, "request") != 0)
@@ -1292,6 +1336,8 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 			       "url must be a path starting with / or an http:// or https:// URL, "
 			       "got '%.60s'",
 			       r->url);
+		else if (r->url)
+			check_url_literal(sc, v, r->url);
 	}
 	if ((v = map_get(n, "name")) && get_stat_name(sc, v, "request name", "req_", &r->name) == 0)
 		add_group(sc, "req_", r->name);
@@ -1299,6 +1345,9 @@ static void parse_request(struct sc *sc, const struct ynode *n, struct plan_requ
 		get_kvs(sc, v, "header", TMPL_ESCAPE_NONE, false, &r->headers, &r->nheaders);
 	if ((v = map_get(n, "timeout")))
 		get_duration(sc, v, "timeout", 1000, &r->timeout_us);
+	if ((v = map_get(n, "follow_redirects")) &&
+	    get_u32(sc, v, "follow_redirects", 0, PLAN_MAX_REDIRECTS, &r->follow_redirects) == 0)
+		r->has_follow_redirects = true;
 	for (i = 0; i < 3; i++)
 		if ((v = map_get(n, bodies[i]))) {
 			if (nbodies++)
@@ -1703,7 +1752,7 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 {
 	static const char *const keys[] = {
 	    "timeout", "connect_timeout",   "keepalive", "version", "tls",
-	    "headers", "share_connections", "max_body",	 NULL};
+	    "headers", "share_connections", "max_body",	 "compression", "follow_redirects", NULL};
 	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
 	const struct ynode *v, *t;
 
@@ -1718,6 +1767,10 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 		get_bool(sc, v, "keepalive", &h->keepalive);
 	if ((v = map_get(n, "share_connections")))
 		get_bool(sc, v, "share_connections", &h->share_connections);
+	if ((v = map_get(n, "compression")))
+		get_bool(sc, v, "compression", &h->compression);
+	if ((v = map_get(n, "follow_redirects")))
+		get_u32(sc, v, "follow_redirects", 0, PLAN_MAX_REDIRECTS, &h->follow_redirects);
 	if ((v = map_get(n, "max_body"))) {
 		char *e = NULL;
 
@@ -2779,6 +2832,8 @@ static void print_request(FILE *out, const struct plan_request *r, int depth)
 	if (r->timeout_us)
 		fprintf(out, "  timeout %s",
 			units_fmt_duration(b, sizeof(b), (double)r->timeout_us));
+	if (r->has_follow_redirects)
+		fprintf(out, "  follows %u redirects", r->follow_redirects);
 	fputc('\n', out);
 	for (i = 0; i < r->nheaders; i++) {
 		print_indent(out, depth + 1);
@@ -2954,6 +3009,10 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		units_fmt_duration(a, sizeof(a), (double)p->http.timeout_us),
 		units_fmt_duration(b, sizeof(b), (double)p->http.connect_timeout_us),
 		p->http.keepalive ? "keep-alive" : "new connection per request");
+	if (!p->http.compression)
+		fprintf(out, ", no compression");
+	if (p->http.follow_redirects)
+		fprintf(out, ", follows %u redirects", p->http.follow_redirects);
 	if (p->target && strncmp(p->target, "https:", 6) == 0)
 		fprintf(out, ", TLS verify %s", p->http.tls_verify ? "on" : "off");
 	fputc('\n', out);

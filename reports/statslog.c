@@ -499,6 +499,13 @@ static void finish(struct reports_run *run)
 	if (run->ngaps)
 		add_notice(run, "%zu of %zu intervals have no statistics (gaps in stats.log)",
 			   run->ngaps, run->niv);
+	/* Say plainly when most attempts failed: the latencies then describe the few answers. */
+	if (run->total) {
+		char note[256];
+
+		if (stats_failure_note(run->total, note, sizeof(note)))
+			add_notice(run, "most requests failed: %s", note);
+	}
 }
 
 int reports_run_load(const char *path, struct reports_run **out, char **err)

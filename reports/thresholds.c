@@ -58,7 +58,9 @@ static int count_of(const struct stats_snapshot *s, const char *stat, double *n)
 	if (strncmp(stat, "http_", 5) == 0 || strncmp(stat, "error_", 6) == 0 ||
 	    strcmp(stat, "users_count") == 0 || strcmp(stat, "finish_users_count") == 0 ||
 	    strcmp(stat, "dropped_users") == 0 || strcmp(stat, "size_rcv") == 0 ||
-	    strcmp(stat, "size_sent") == 0 || strcmp(stat, "requests") == 0)
+	    strcmp(stat, "size_sent") == 0 || strcmp(stat, "requests") == 0 ||
+	    strcmp(stat, "requests_missed") == 0 || strcmp(stat, "users_backoff") == 0 ||
+	    strcmp(stat, "while_max") == 0)
 		return 0;
 	return -1;
 }

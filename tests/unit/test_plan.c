@@ -74,6 +74,8 @@ static struct plan *full_plan(void)
 	p->http.nheaders = 2;
 	p->http.share_connections = true;
 	p->http.max_body = 12345;
+	p->http.compression = false;
+	p->http.follow_redirects = 7;
 
 	p->load.model = PLAN_MODEL_OPEN;
 	p->load.phases = calloc(2, sizeof(*p->load.phases));
@@ -138,6 +140,8 @@ static struct plan *full_plan(void)
 	r->body_kind = PLAN_BODY_JSON;
 	r->body = xstrdup("{\"user\":\"{{ accounts.user }}\"}");
 	r->timeout_us = 2500000;
+	r->has_follow_redirects = true;
+	r->follow_redirects = 0;
 	r->captures = calloc(5, sizeof(*r->captures));
 	assert_non_null(r->captures);
 	r->ncaptures = 5;
@@ -283,6 +287,8 @@ static void test_defaults(void **state)
 	assert_int_equal(p->http.version, 11);
 	assert_true(p->http.tls_verify);
 	assert_int_equal(p->http.max_body, 1 << 20);
+	assert_true(p->http.compression);
+	assert_int_equal(p->http.follow_redirects, 0);
 	assert_int_equal(p->interval_us, 10000000);
 	assert_int_equal(p->grace_us, 5000000);
 	assert_int_equal(p->share.count, 1);
@@ -316,6 +322,8 @@ static void test_round_trip(void **state)
 	assert_string_equal(q->target, "https://127.0.0.1:8443");
 	assert_int_equal(q->http.version, 2);
 	assert_false(q->http.keepalive);
+	assert_false(q->http.compression);
+	assert_int_equal(q->http.follow_redirects, 7);
 	assert_true(q->load.phases[0].ramp_to < 0);
 	assert_true(q->load.phases[1].ramp_to == 0.1 + 0.2);
 	assert_true(q->load.request_rate == 20000.25);
@@ -480,7 +488,7 @@ static const struct bad_case bad_cases[] = {
     {"share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]"},
     {"sessions/0/steps/2/request/url", "\"/{{ nope(1) }}\"",
      "plan: sessions[0].steps[2].request.url: bad template at offset 4: unknown function "
-     "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len)"},
+     "'nope' (known: random_int, random_string, uuid, user_id, now_ms, len, urlencode)"},
     {"sessions/0/steps/1", "{\"kind\":\"if\",\"cond\":\"a >\",\"steps\":[]}",
      "plan: sessions[0].steps[1].cond: bad expression at offset 3: unexpected end of "
      "expression: expected a value"},

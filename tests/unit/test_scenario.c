@@ -164,7 +164,7 @@ static const struct bad_fixture bad_fixtures[] = {
      "^two-documents.yaml:9:1: a scenario is one YAML document; found another"},
     {"unknown-column.yaml", "^unknown-column.yaml:9:32: data 'accounts' has no column 'usr'"},
     {"unknown-function.yaml", "^unknown-function.yaml:9:35: unknown function 'random_intt' (known: "
-			      "random_int, random_string, uuid, user_id, now_ms, len)"},
+			      "random_int, random_string, uuid, user_id, now_ms, len, urlencode)"},
     {"unknown-key-phase.yaml", "^unknown-key-phase.yaml:4:24: unknown key 'arival_rate' in phase; "
 			       "did you mean 'arrival_rate'?"},
     {"unknown-key-request.yaml",
@@ -538,15 +538,20 @@ static void test_request(void **state)
 	assert_string_equal(p->http.tls_ciphers, "HIGH:!aNULL");
 	assert_true(p->http.share_connections);
 	assert_int_equal(p->http.max_body, 64000);
+	assert_false(p->http.compression);
+	assert_int_equal(p->http.follow_redirects, 3);
 	assert_int_equal(p->http.nheaders, 2);
 	r = &step(p, 0, 0)->request;
 	assert_string_equal(r->method, "GET");
+	assert_false(r->has_follow_redirects);
 	assert_string_equal(r->url, "/plain");
 	r = &step(p, 0, 1)->request;
 	assert_string_equal(r->method, "PUT");
 	assert_int_equal(r->body_kind, PLAN_BODY_RAW);
 	assert_int_equal(r->timeout_us, 1000000);
 	assert_string_equal(r->name, "raw");
+	assert_true(r->has_follow_redirects);
+	assert_int_equal(r->follow_redirects, 0);
 	r = &step(p, 0, 2)->request;
 	assert_int_equal(r->body_kind, PLAN_BODY_JSON);
 	assert_string_equal(r->body, "{\"n\":5,\"f\":1.5,\"neg\":-2,\"t\":true,\"nul\":null,\"s\":"

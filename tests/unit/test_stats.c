@@ -350,6 +350,31 @@ static void test_reset_keeps_names(void **state)
 	stats_free(a);
 }
 
+/* The failure sentence: the dominant error named in words, none when half or more answered. */
+static void test_failure_note(void **state)
+{
+	struct stats_snapshot *s = stats_new();
+	char note[256];
+
+	(void)state;
+	assert_false(stats_failure_note(s, note, sizeof(note)));
+	assert_string_equal(note, "");
+	stats_add(s, "requests", 100);
+	stats_add(s, "error_connect", 50);
+	assert_false(stats_failure_note(s, note, sizeof(note)));
+	stats_add(s, "error_connect", 48);
+	assert_true(stats_failure_note(s, note, sizeof(note)));
+	assert_string_equal(note, "target refused 98% of connections (error_connect 98 of 100 requests)");
+	stats_reset(s);
+	stats_add(s, "requests", 10);
+	stats_add(s, "error_timeout", 4);
+	stats_add(s, "error_cut", 4);
+	stats_add(s, "error_expect_status", 2); /* answered: not a failure without a response */
+	assert_true(stats_failure_note(s, note, sizeof(note)));
+	assert_string_equal(note, "80% of requests got no response (8 of 10)");
+	stats_free(s);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -359,6 +384,7 @@ int main(void)
 		cmocka_unit_test(test_json_roundtrip),
 		cmocka_unit_test(test_reset_keeps_names),
 		cmocka_unit_test(test_names_any_utf8),
+		cmocka_unit_test(test_failure_note),
 	};
 	return cmocka_run_group_tests_name("stats", tests, NULL, NULL);
 }

@@ -122,7 +122,7 @@ static void test_errors(void **state)
 	    {"{{}}", "empty expression", 2},
 	    {"x {{ foo() }}",
 	     "unknown function 'foo' (known: random_int, random_string, uuid, user_id, now_ms, "
-	     "len)",
+	     "len, urlencode)",
 	     5},
 	    {"ok {{ n }} {{ n + }}", "unexpected end of expression: expected a value", 18},
 	    {"{{ 1 / 0 }}", "division by zero", 0},
