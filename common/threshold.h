@@ -4,7 +4,8 @@
  *   tr_login.p99: "< 500ms"        (values with a duration unit)
  *   request.rate: "> 1000/s"     rate of a statistic's count (per second over the run)
  *   request.count: ">= 1000"     count of a timing statistic or a counter
- *   errors.rate: "< 1%"          errors / requests (errors.count: absolute)
+ *   errors.rate: "< 1%"          failed attempts / attempted requests (reports_attempts();
+ *                                errors.count: failed attempts)
  *   http_5xx.count: "== 0"       status codes: http_NNN or a class http_Nxx
  *   error_timeout.count: "< 5"   any counter
  *
