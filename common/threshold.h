@@ -8,6 +8,8 @@
  *                                errors.count: failed attempts)
  *   http_5xx.count: "== 0"       status codes: http_NNN or a class http_Nxx
  *   error_timeout.count: "< 5"   any counter
+ *   users.max: "<= 500"          gauges (users, connected): .max the highest value, .count the
+ *   connected.count: "> 0"         value when the load ended (reports/statslog.c)
  *
  * Parsing lives here (the controller validates a scenario with it; reports evaluate with it). */
 #ifndef BARRAGE_THRESHOLD_H
@@ -39,6 +41,8 @@ struct threshold {
 int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
 		    int *err_col);
 bool threshold_holds(const struct threshold *t, double measured);
+/* users and connected: gauges, which take only .max and .count. */
+bool threshold_is_gauge(const char *stat);
 const char *threshold_op_str(enum threshold_op op);
 
 #endif

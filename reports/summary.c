@@ -105,6 +105,7 @@ void *reports_summary_json(const struct reports_run *run)
 
 			json_object_set_new(g, "last", json_integer(c->total));
 			json_object_set_new(g, "max", json_integer(c->max));
+			json_object_set_new(g, "load_end", json_integer(c->load_end));
 			json_object_set_new(gauges, c->name, g);
 		} else if (strncmp(c->name, "http_", 5) == 0) {
 			json_object_set_new(codes, c->name + 5, json_integer(c->total));

@@ -5,7 +5,9 @@
  * (reports_build) and the controller's per-interval abort_on_fail check use the same
  * arithmetic. What each metric means:
  *   STAT.pNN / mean / min / max   the merged histogram of STAT, in ms
- *   STAT.count                    histogram count, or counter total; http_Nxx sums a class
+ *   STAT.count                    histogram count, or counter total; http_Nxx sums a class;
+ *                                 a gauge's (users, connected) value when the load ended
+ *   users.max / connected.max     a gauge's highest value
  *   STAT.rate                     that count per second of the run
  *   errors.count / errors.rate    failed attempts (reports_attempts(): every error_* but the
  *                                 dropped users'); as a ratio to attempted requests when the
@@ -104,6 +106,16 @@ int reports_threshold_measure(const struct threshold *t, const struct stats_snap
 	*value = 0;
 	if (!total)
 		return -1;
+	if (threshold_is_gauge(t->stat)) {
+		/* Gauges: .max the highest value so far; .count the value now (reports_thresholds_
+		 * eval_run gates the whole run on the value when the load ended). */
+		const struct stats_counter *c = stats_find_counter(total, t->stat);
+
+		if (!c || c->kind != STATS_GAUGE)
+			return -1;
+		*value = (double)(strcmp(t->field, "max") == 0 ? c->max : c->value);
+		return 0;
+	}
 	if (strcmp(t->field, "count") == 0)
 		return count_of(total, t->stat, value);
 	if (strcmp(t->field, "rate") == 0) {
@@ -184,6 +196,12 @@ void reports_thresholds_eval_run(struct reports_run *run)
 			err_set(&rt->error, "no data for %s", rt->t.stat);
 			run->thresholds_failed++;
 			continue;
+		}
+		if (threshold_is_gauge(rt->t.stat) && strcmp(rt->t.field, "count") == 0) {
+			const struct reports_counter *c = reports_run_counter(run, rt->t.stat);
+
+			if (c && c->gauge)
+				rt->value = (double)c->load_end;
 		}
 		rt->has_value = true;
 		rt->ok = threshold_holds(&rt->t, rt->value);

@@ -341,6 +341,31 @@ static void test_attempts(void **state)
 	assert_int_equal(threshold_parse("errors.count", "== 0", &t, &err, NULL), 0);
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
 	assert_true(v == 10);
+
+	/* Gauges: .max the highest value, .count the value now; no timing field. */
+	assert_int_equal(threshold_parse("users.max", "<= 4", &t, &err, NULL), 0);
+	assert_int_equal(t.unit, THRESHOLD_UNIT_COUNT);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 4);
+	assert_int_equal(threshold_parse("users.count", "<= 4", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 3);
+	assert_int_equal(threshold_parse("connected.max", "< 1", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1); /* not recorded */
+	assert_int_equal(threshold_parse("users.p95", "< 1s", &t, &err, NULL), -1);
+	assert_non_null(strstr(err, "users is a gauge"));
+	free(err);
+	err = NULL;
+	/* Names with dots, spaces and UTF-8: the field follows the last dot. */
+	assert_int_equal(threshold_parse("tr_v1.2 \xc3\xbc.p95", "< 1s", &t, &err, NULL), 0);
+	assert_string_equal(t.stat, "tr_v1.2 \xc3\xbc");
+	assert_string_equal(t.field, "p95");
+	assert_int_equal(threshold_parse("tr_a.b.p99.9", "< 1s", &t, &err, NULL), 0);
+	assert_string_equal(t.stat, "tr_a.b");
+	assert_string_equal(t.field, "p999");
+	assert_int_equal(threshold_parse("tr_a\x01.p95", "< 1s", &t, &err, NULL), -1);
+	free(err);
+	err = NULL;
 	stats_free(s);
 
 	/* Only failures: 100%, not more. */
