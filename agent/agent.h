@@ -160,7 +160,7 @@ struct dataset {
 	struct csv *csv;
 	long *colmap; /* plan column i -> CSV column */
 	size_t nrows;
-	atomic_uint_fast64_t next; /* sequential and unique orders: this agent's users so far */
+	atomic_uint_fast64_t next;    /* sequential and unique orders: this agent's users so far */
 	uint64_t seq_first, seq_step; /* sequential: this agent's k-th user takes row
 				       * (seq_first + k * seq_step) mod nrows (data.c) */
 };

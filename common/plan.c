@@ -543,7 +543,8 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put(e, o, "seed", json_sprintf("%llu", (unsigned long long)p->share.seed));
 		put(e, o, "user_id_base",
 		    json_sprintf("%llu", (unsigned long long)p->share.user_id_base));
-		put(e, o, "slot_base", json_sprintf("%llu", (unsigned long long)p->share.slot_base));
+		put(e, o, "slot_base",
+		    json_sprintf("%llu", (unsigned long long)p->share.slot_base));
 	}
 	put(e, root, "share", o);
 	return root;
@@ -1594,7 +1595,7 @@ static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 
 static int dec_share(struct dec *d, json_t *o, struct plan_share *s)
 {
-	static const char *const keys[] = {"agent_id", "index",	       "count", "fraction",
+	static const char *const keys[] = {"agent_id", "index",	       "count",	    "fraction",
 					   "seed",     "user_id_base", "slot_base", NULL};
 
 	if (check_keys(d, o, keys) != 0 ||

@@ -55,8 +55,9 @@ int threshold_parse(const char *metric, const char *condition, struct threshold 
 {
 	size_t mlen = strlen(metric);
 	/* The field is after the last dot (names may hold dots: tr_v1.2.p95), or is p99.9. */
-	const char *dot = mlen > 6 && strcmp(metric + mlen - 6, ".p99.9") == 0 ? metric + mlen - 6
-										  : strrchr(metric, '.');
+	const char *dot = mlen > 6 && strcmp(metric + mlen - 6, ".p99.9") == 0
+			      ? metric + mlen - 6
+			      : strrchr(metric, '.');
 	const char *p = condition;
 	const char *value;
 	size_t stat_len;
@@ -87,10 +88,11 @@ int threshold_parse(const char *metric, const char *condition, struct threshold 
 		/* users.max, connected.max: the highest value; .count: the value when the load
 		 * ended. Neither is a time. */
 		if (strcmp(out->field, "max") != 0 && strcmp(out->field, "count") != 0)
-			return err_set(err,
-				       "threshold metric '%s': %s is a gauge; use %s.max (the highest "
-				       "value) or %s.count (the value when the load ended)",
-				       metric, out->stat, out->stat, out->stat);
+			return err_set(
+			    err,
+			    "threshold metric '%s': %s is a gauge; use %s.max (the highest "
+			    "value) or %s.count (the value when the load ended)",
+			    metric, out->stat, out->stat, out->stat);
 		out->unit = THRESHOLD_UNIT_COUNT;
 	} else if (is_timing_field(out->field)) {
 		out->unit = THRESHOLD_UNIT_MS;

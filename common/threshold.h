@@ -28,7 +28,7 @@ enum threshold_unit {
 };
 
 struct threshold {
-	char stat[201];   /* "request", "tr_login", "errors", "http_5xx", "error_timeout"; any
+	char stat[201];	  /* "request", "tr_login", "errors", "http_5xx", "error_timeout"; any
 			   * statistic name (STATS_MAX_NAME bytes) */
 	char field[16];   /* "p95", "rate", "count", "mean", ... */
 	enum threshold_op op;

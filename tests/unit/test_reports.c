@@ -480,10 +480,10 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
-	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
-	    cmocka_unit_test(test_attempts),
-	    cmocka_unit_test(test_formats),	cmocka_unit_test(test_build_and_compare),
+	    cmocka_unit_test(test_exact_merge),	      cmocka_unit_test(test_truncated_prefixes),
+	    cmocka_unit_test(test_malformed),	      cmocka_unit_test(test_threshold_measure),
+	    cmocka_unit_test(test_attempts),	      cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_build_and_compare),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
