@@ -168,7 +168,9 @@ struct dataset {
 	struct csv *csv;
 	long *colmap; /* plan column i -> CSV column */
 	size_t nrows;
-	atomic_uint_fast64_t next; /* sequential and unique orders */
+	atomic_uint_fast64_t next;    /* sequential and unique orders: this agent's users so far */
+	uint64_t seq_first, seq_step; /* sequential: this agent's k-th user takes row
+				       * (seq_first + k * seq_step) mod nrows (data.c) */
 };
 
 struct prog {
@@ -269,6 +271,9 @@ struct user {
 	CURLSH *share;
 	struct event *timer;
 	const struct csession *session;
+	const struct csession *slot_session; /* closed/rate: the session of this user's slot,
+					      * kept by every user that takes the slot over;
+					      * NULL: drawn by weight (open model) */
 	struct frame *stack;
 	size_t depth;
 	struct uvar *vars; /* [nsyms] */
@@ -321,6 +326,8 @@ struct worker {
 	uint64_t max_users;	 /* open model: 0 = no cap */
 	uint64_t users_target;	 /* closed/rate */
 	uint64_t users_started;	 /* closed/rate ramp */
+	uint32_t *slot_sessions; /* closed/rate with several sessions: [users_target] session
+				  * index of each slot (worker.c, slot_sessions()) */
 	double pace_interval_us; /* rate model: per-user interval between requests */
 	int64_t next_arrival;	 /* absolute µs (monotonic) */
 	int64_t t0, t_end_load, t_hard;

@@ -1,8 +1,10 @@
 /* Data files: the CSV rows a plan's `data:` entries name, loaded once before the load starts
  * (common/csv.h does the parsing and keeps only this agent's slice).
  *
- * Each user takes one row per data file when it starts: `sequential` walks the slice in order
- * (wrapping around), `unique` walks the agent's exclusive slice once (the controller gives
+ * Each user takes one row per data file when it starts: `sequential` walks the file in one order
+ * across the fleet — agent i of n takes rows i, i+n, i+2n, ... (wrapping around), so two
+ * agents never start on the same row and, with agents at the same pace, rows are used in file
+ * order — `unique` walks the agent's exclusive slice once (the controller gives
  * every agent disjoint rows) and then refuses further users — counted as dropped_users and
  * error_data_exhausted — because reusing an account is what `unique` promises not to do;
  * `random` draws one. The counter is an atomic shared by the worker threads: one
@@ -53,6 +55,9 @@ int data_load(struct prog *g, char **err)
 	for (size_t i = 0; i < p->ndata; i++) {
 		g->data[i].src = &p->data[i];
 		atomic_init(&g->data[i].next, 0);
+		/* sequential: one order across the fleet, agent i of n taking rows i, i+n, ... */
+		g->data[i].seq_first = p->share.count > 1 ? p->share.index : 0;
+		g->data[i].seq_step = p->share.count > 1 ? p->share.count : 1;
 		if (load_one(&g->data[i], &p->data[i], p->source ? p->source : "plan", err) < 0)
 			return -1;
 	}
@@ -80,5 +85,8 @@ size_t data_pick(struct dataset *d, uint64_t *rng)
 		n = atomic_fetch_add(&d->next, 1);
 		return n < d->nrows ? (size_t)n : DATA_EXHAUSTED;
 	}
-	return (size_t)(atomic_fetch_add(&d->next, 1) % d->nrows);
+	n = atomic_fetch_add(&d->next, 1);
+	/* Modulo the row count first: (first + n * step) must not overflow on a long run. */
+	return (size_t)(((d->seq_first % d->nrows) + (n % d->nrows) * (d->seq_step % d->nrows)) %
+			d->nrows);
 }

@@ -102,7 +102,8 @@ static int stat_index(struct prog *g, bool hist, const char *prefix, const char 
 
 	snprintf(full, sizeof(full), "%s%s", prefix, name);
 	len = strlen(prefix) + strlen(name);
-	why = len >= sizeof(full) ? "name longer than 200 bytes" : stats_name_problem(full, len, NULL);
+	why = len >= sizeof(full) ? "name longer than 200 bytes"
+				  : stats_name_problem(full, len, NULL);
 	if (why)
 		return where(g, pos, err, what, "cannot name a statistic", why);
 	i = hist ? prefixed(&g->hist_names, &g->nhists, &g->hists_cap, prefix, name)

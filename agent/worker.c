@@ -261,7 +261,9 @@ void worker_user_done(struct worker *w, struct user *u)
 	maybe_finish(w);
 }
 
-static void start_user(struct worker *w, int64_t delay_us)
+/* session: the slot's session (closed and rate models), or NULL to draw one by weight at each
+ * start (open model). */
+static void start_user(struct worker *w, int64_t delay_us, const struct csession *session)
 {
 	struct user *u = take_user(w);
 
@@ -269,6 +271,7 @@ static void start_user(struct worker *w, int64_t delay_us)
 		w->cur->c[C_DROPPED_USERS]++;
 		return;
 	}
+	u->slot_session = session;
 	if (w->pace_interval_us > 0)
 		/* Spread users' pacing phases over one interval so they do not fire together. */
 		u->pace_next_us = (double)(worker_now() + delay_us) +
@@ -297,8 +300,11 @@ static void on_arrive(evutil_socket_t fd, short what, void *arg)
 				add_at(w->arrive, at);
 				return;
 			}
+			start_user(w, 0,
+				   w->slot_sessions
+				       ? &w->prog->sessions[w->slot_sessions[w->users_started]]
+				       : NULL);
 			w->users_started++;
-			start_user(w, 0);
 		}
 		return;
 	}
@@ -306,7 +312,7 @@ static void on_arrive(evutil_socket_t fd, short what, void *arg)
 		if (w->max_users && (uint64_t)w->users_alive >= w->max_users)
 			w->cur->c[C_DROPPED_USERS]++;
 		else
-			start_user(w, 0);
+			start_user(w, 0, NULL);
 		double t = sched_open_next(&w->open, &w->rng);
 
 		w->next_arrival = t < 0 ? -1 : w->t0 + (int64_t)t;
@@ -486,6 +492,34 @@ void worker_request_stop(struct worker *w, int64_t hard_us)
 
 /* ---- setup ---- */
 
+/* Closed and rate models: the session of each of this worker's user slots. The fleet numbers
+ * slots agent after agent (share.slot_base, from controller/split.c) and, within an agent,
+ * worker after worker in the order sched_split() gives them out; the sessions' weighted
+ * round-robin runs over those global numbers, so the mix is exact across the whole fleet. */
+static int slot_sessions(struct worker *w, const struct plan_load *l, uint64_t n, int id)
+{
+	const struct prog *g = w->prog;
+	uint64_t first = g->plan->share.slot_base;
+	double *wt;
+	int rc;
+
+	if (g->nsessions < 2 || w->users_target == 0)
+		return 0;
+	for (uint64_t j = 0; j < (uint64_t)id; j++)
+		first += sched_split(l->users, n, j);
+	wt = calloc(g->nsessions, sizeof(*wt));
+	w->slot_sessions = calloc(w->users_target, sizeof(*w->slot_sessions));
+	if (!wt || !w->slot_sessions) {
+		free(wt);
+		return -1;
+	}
+	for (size_t i = 0; i < g->nsessions; i++)
+		wt[i] = g->sessions[i].cum_weight - (i ? g->sessions[i - 1].cum_weight : 0);
+	rc = sched_swrr(wt, g->nsessions, first, w->users_target, w->slot_sessions);
+	free(wt);
+	return rc;
+}
+
 int worker_init(struct worker *w, struct agent *a, int id, char **err)
 {
 	const struct plan *p = a->plan;
@@ -557,6 +591,8 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 	case PLAN_MODEL_RATE:
 	case PLAN_MODEL_CLOSED:
 		w->users_target = sched_split(l->users, n, (uint64_t)id);
+		if (slot_sessions(w, l, n, id) < 0)
+			return err_set(err, "worker %d: out of memory", id);
 		if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && l->request_rate > 0)
 			w->pace_interval_us =
 			    1e6 * (double)w->users_target / (l->request_rate / (double)n);
@@ -616,6 +652,8 @@ void worker_destroy(struct worker *w)
 		if (w->fdev[i])
 			event_free(w->fdev[i]);
 	free(w->fdev);
+	free(w->slot_sessions);
+	w->slot_sessions = NULL;
 	struct event *evs[] = {w->curl_timer, w->tick, w->stop_ev, w->arrive, w->lag_ev, w->end_ev};
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)

@@ -550,6 +550,8 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put(e, o, "seed", json_sprintf("%llu", (unsigned long long)p->share.seed));
 		put(e, o, "user_id_base",
 		    json_sprintf("%llu", (unsigned long long)p->share.user_id_base));
+		put(e, o, "slot_base",
+		    json_sprintf("%llu", (unsigned long long)p->share.slot_base));
 	}
 	put(e, root, "share", o);
 	return root;
@@ -1611,8 +1613,8 @@ static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 
 static int dec_share(struct dec *d, json_t *o, struct plan_share *s)
 {
-	static const char *const keys[] = {"agent_id", "index",	       "count", "fraction",
-					   "seed",     "user_id_base", NULL};
+	static const char *const keys[] = {"agent_id", "index",	       "count",	    "fraction",
+					   "seed",     "user_id_base", "slot_base", NULL};
 
 	if (check_keys(d, o, keys) != 0 ||
 	    get_str(d, o, "agent_id", OPT | NONEMPTY, &s->agent_id) != 0 ||
@@ -1620,7 +1622,8 @@ static int dec_share(struct dec *d, json_t *o, struct plan_share *s)
 	    get_u32(d, o, "index", OPT, 0, s->count - 1, &s->index) != 0 ||
 	    get_dbl(d, o, "fraction", OPT, 0, 1, &s->fraction) != 0 ||
 	    get_u64_str(d, o, "seed", &s->seed) != 0 ||
-	    get_u64_str(d, o, "user_id_base", &s->user_id_base) != 0)
+	    get_u64_str(d, o, "user_id_base", &s->user_id_base) != 0 ||
+	    get_u64_str(d, o, "slot_base", &s->slot_base) != 0)
 		return -1;
 	return 0;
 }

@@ -251,6 +251,8 @@ struct plan_share {
 	double fraction;    /* this agent's share of the load, 0..1 */
 	uint64_t seed;      /* per-agent seed: runs are reproducible */
 	uint64_t user_id_base; /* user_id() of this agent's users: base + n * count ... see docs */
+	uint64_t slot_base;    /* closed and rate models: global number of this agent's first user
+				* slot; agents hold consecutive ranges in index order (split.c) */
 };
 
 struct plan {

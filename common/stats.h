@@ -7,11 +7,12 @@
  * accumulate them over the run. Merging is exact at every step (histograms add bucket by
  * bucket).
  *
- * Names follow the brief (any UTF-8 text, see stats_name_problem()): histograms `connect`, `tls`, `request`, `request_service` (uncorrected
- * service time in request_rate mode), `ttfb`, `page`, `session`, `tr_NAME`, `req_NAME` (requests
- * with a `name`); counters `http_NNN` per status code, `error_NAME` per error, `users_count`,
- * `finish_users_count`, `dropped_users`, `size_rcv`, `size_sent`, `requests`; gauges `users`,
- * `connected` (value at the end of the interval and the maximum during it).
+ * Names follow the brief (any UTF-8 text, see stats_name_problem()): histograms `connect`, `tls`,
+ * `request`, `request_service` (uncorrected service time in request_rate mode), `ttfb`, `page`,
+ * `session`, `tr_NAME`, `req_NAME` (requests with a `name`); counters `http_NNN` per status code,
+ * `error_NAME` per error, `users_count`, `finish_users_count`, `dropped_users`, `size_rcv`,
+ * `size_sent`, `requests`; gauges `users`, `connected` (value at the end of the interval and the
+ * maximum during it).
  *
  * Subset relations (agent/agent.h): requests (attempted) == request.count + request_failed.count
  * + error_cut; request.count == sum of http_NNN (only complete responses are timed or get a

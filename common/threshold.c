@@ -32,6 +32,11 @@ static int valid_stat_name(const char *s)
 	return stats_name_problem(s, strlen(s), NULL) == NULL;
 }
 
+bool threshold_is_gauge(const char *stat)
+{
+	return strcmp(stat, "users") == 0 || strcmp(stat, "connected") == 0;
+}
+
 const char *threshold_op_str(enum threshold_op op)
 {
 	switch (op) {
@@ -50,8 +55,9 @@ int threshold_parse(const char *metric, const char *condition, struct threshold 
 {
 	size_t mlen = strlen(metric);
 	/* The field is after the last dot (names may hold dots: tr_v1.2.p95), or is p99.9. */
-	const char *dot = mlen > 6 && strcmp(metric + mlen - 6, ".p99.9") == 0 ? metric + mlen - 6
-										  : strrchr(metric, '.');
+	const char *dot = mlen > 6 && strcmp(metric + mlen - 6, ".p99.9") == 0
+			      ? metric + mlen - 6
+			      : strrchr(metric, '.');
 	const char *p = condition;
 	const char *value;
 	size_t stat_len;
@@ -78,7 +84,17 @@ int threshold_parse(const char *metric, const char *condition, struct threshold 
 	else
 		return err_set(err, "threshold metric '%s': unknown field", metric);
 
-	if (is_timing_field(out->field)) {
+	if (threshold_is_gauge(out->stat)) {
+		/* users.max, connected.max: the highest value; .count: the value when the load
+		 * ended. Neither is a time. */
+		if (strcmp(out->field, "max") != 0 && strcmp(out->field, "count") != 0)
+			return err_set(
+			    err,
+			    "threshold metric '%s': %s is a gauge; use %s.max (the highest "
+			    "value) or %s.count (the value when the load ended)",
+			    metric, out->stat, out->stat, out->stat);
+		out->unit = THRESHOLD_UNIT_COUNT;
+	} else if (is_timing_field(out->field)) {
 		out->unit = THRESHOLD_UNIT_MS;
 	} else if (strcmp(out->field, "rate") == 0) {
 		out->unit = strcmp(out->stat, "errors") == 0 ? THRESHOLD_UNIT_RATIO

@@ -4,9 +4,12 @@
  *   tr_login.p99: "< 500ms"        (values with a duration unit)
  *   request.rate: "> 1000/s"     rate of a statistic's count (per second over the run)
  *   request.count: ">= 1000"     count of a timing statistic or a counter
- *   errors.rate: "< 1%"          errors / requests (errors.count: absolute)
+ *   errors.rate: "< 1%"          failed attempts / attempted requests (reports_attempts();
+ *                                errors.count: failed attempts)
  *   http_5xx.count: "== 0"       status codes: http_NNN or a class http_Nxx
  *   error_timeout.count: "< 5"   any counter
+ *   users.max: "<= 500"          gauges (users, connected): .max the highest value, .count the
+ *   connected.count: "> 0"         value when the load ended (reports/statslog.c)
  *
  * Parsing lives here (the controller validates a scenario with it; reports evaluate with it). */
 #ifndef BARRAGE_THRESHOLD_H
@@ -25,7 +28,7 @@ enum threshold_unit {
 };
 
 struct threshold {
-	char stat[201];   /* "request", "tr_login", "errors", "http_5xx", "error_timeout"; any
+	char stat[201];	  /* "request", "tr_login", "errors", "http_5xx", "error_timeout"; any
 			   * statistic name (STATS_MAX_NAME bytes) */
 	char field[16];   /* "p95", "rate", "count", "mean", ... */
 	enum threshold_op op;
@@ -38,6 +41,8 @@ struct threshold {
 int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
 		    int *err_col);
 bool threshold_holds(const struct threshold *t, double measured);
+/* users and connected: gauges, which take only .max and .count. */
+bool threshold_is_gauge(const char *stat);
 const char *threshold_op_str(enum threshold_op op);
 
 #endif

@@ -654,8 +654,26 @@ static void on_link_log(struct agent_link *l, const char *line, size_t len, void
 		fputc('\n', a->log);
 		fflush(a->log);
 	}
-	if (a->run->o->verbose > 1)
+	if (a->run->o->verbose > 1) {
 		fprintf(stderr, "%s: %.*s\n", a->id, (int)len, line);
+	} else if (a->run->o->verbose == 1 && !a->run->o->quiet) {
+		/* -v: the agent's warnings and errors (common/log.c writes them as "barrage-agent:
+		 * warning: ..."), on the live output like the controller's own events; -vv copies
+		 * every line. */
+		static const char *const levels[] = {"barrage-agent: warning: ",
+						     "barrage-agent: error: "};
+
+		for (size_t i = 0; i < sizeof(levels) / sizeof(levels[0]); i++) {
+			size_t pl = strlen(levels[i]);
+
+			if (len >= pl && memcmp(line, levels[i], pl) == 0) {
+				live_event(stderr, elapsed_s(a->run), "agent %s: %.*s", a->id,
+					   (int)(len - strlen("barrage-agent: ")),
+					   line + strlen("barrage-agent: "));
+				break;
+			}
+		}
+	}
 }
 
 static void on_link_close(struct agent_link *l, const char *why, void *arg)

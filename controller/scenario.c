@@ -847,8 +847,8 @@ static int get_ident(struct sc *sc, const struct ynode *n, const char *what, cha
 /* A name that becomes part of a statistic's name (tr_NAME, req_NAME, error_abort_REASON): any
  * UTF-8 text that the statistic's name can carry (common/stats.h, stats_name_problem), so the
  * run never meets a name it cannot send or write. */
-static int get_stat_name(struct sc *sc, const struct ynode *n, const char *what,
-			 const char *prefix, char **out)
+static int get_stat_name(struct sc *sc, const struct ynode *n, const char *what, const char *prefix,
+			 char **out)
 {
 	char full[STATS_MAX_NAME + 64];
 	size_t plen = strlen(prefix), bad = 0;
@@ -881,8 +881,9 @@ static int get_stat_name(struct sc *sc, const struct ynode *n, const char *what,
 		sc_err(sc, n, col,
 		       "%s holds %s (byte 0x%02x); a name may be any UTF-8 text without control "
 		       "characters other than tab",
-		       what, strcmp(why, "control character") == 0 ? "a control character"
-								 : "bytes that are not UTF-8",
+		       what,
+		       strcmp(why, "control character") == 0 ? "a control character"
+							     : "bytes that are not UTF-8",
 		       (unsigned char)n->str[off]);
 		return -1;
 	}

@@ -108,6 +108,7 @@ int split_plan(const struct plan *p, const struct split_agent *agents, size_t n,
 	double *w = NULL;
 	uint64_t *max_users = NULL, *users = NULL;
 	double wsum = 0;
+	uint64_t slot_base = 0;
 	size_t i, j;
 	int rc = -1;
 
@@ -186,6 +187,11 @@ int split_plan(const struct plan *p, const struct split_agent *agents, size_t n,
 		a->share.seed = split_seed(p->name, (uint32_t)i);
 		/* user_id() = base + k * count: agents number their users in disjoint residues. */
 		a->share.user_id_base = i;
+		/* User slots are numbered across the fleet, agent after agent, so that the
+		 * sessions' weighted round-robin (agent/scheduler.c) is one sequence: 4 users over
+		 * 4 agents and 4 equal sessions run each session once. */
+		a->share.slot_base = slot_base;
+		slot_base += users[i];
 	}
 	*out = v;
 	v = NULL;

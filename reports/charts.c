@@ -173,10 +173,10 @@ out:
 
 struct series {
 	char title[STATS_MAX_NAME + 16]; /* a statistic's name and a unit */
-	const double *y;   /* per interval */
-	const double *y2;  /* optional: values summed into y (same length) */
-	double scale;	   /* multiply by */
-	bool per_interval; /* divide by interval_s (counts -> rate) */
+	const double *y;		 /* per interval */
+	const double *y2;		 /* optional: values summed into y (same length) */
+	double scale;			 /* multiply by */
+	bool per_interval;		 /* divide by interval_s (counts -> rate) */
 	bool skip_zero;	   /* no point where the value is 0 (latency with no requests) */
 	const bool *valid; /* optional: no point where valid[i] is false */
 };

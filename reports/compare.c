@@ -8,8 +8,9 @@
  *
  * Limits: `FIELD=P%` applies to request.FIELD; `STAT.FIELD=P%` to any timing statistic.
  * Latency fields (mean, p50, p90, p95, p99, p999, max) regress when they grow by more than P%;
- * rate and count when they shrink by more than P%; `errors=P%` when the error rate (errors /
- * requests) grows by more than P percentage points. Exit 1 when a limit is exceeded. */
+ * rate and count when they shrink by more than P%; `errors=P%` when the error rate (summary's
+ * error_rate: failed attempts / attempts) grows by more than P percentage points. Exit 1 when a
+ * limit is exceeded. */
 #include "reports/reports.h"
 #include "reports/run.h"
 

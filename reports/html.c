@@ -7,6 +7,7 @@
  * columns as tsung_stats.pl does; the percentile columns come from the merged histograms.
  * Every figure cell carries data-cell="ROW.COLUMN" so tests (and scripts) can find it.
  * docs/report.md says how each cell is computed. */
+#include "reports/reports.h"
 #include "reports/run.h"
 
 #include <jansson.h>
@@ -572,7 +573,7 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	const struct reports_hist *rq = reports_run_hist(run, "request");
 	const struct reports_counter *users = reports_run_counter(run, "users");
 	char v[96], title[256];
-	int64_t nerr = reports_run_errors(run, -1);
+	struct reports_attempts att = {0};
 	time_t now = time(NULL);
 	struct tm tm;
 	int rc;
@@ -636,9 +637,15 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 	tile(&b, "request p99",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0),
 	     "p99");
-	snprintf(v, sizeof(v), "%lld (%.2f%%)", (long long)nerr,
-		 rq && rq->total->count ? 100.0 * (double)nerr / (double)rq->total->count : 0);
-	tile(&b, "errors", v, "errors");
+	/* errors.rate's figures (reports_attempts): failed over attempted, with the users who
+	 * never started beside it. */
+	if (run->total)
+		reports_attempts(run->total, &att);
+	snprintf(v, sizeof(v), "%llu (%.2f%%)", (unsigned long long)att.failed,
+		 att.attempted ? 100.0 * (double)att.failed / (double)att.attempted : 0);
+	tile(&b, "errors (of attempts)", v, "errors");
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)att.dropped);
+	tile(&b, "dropped users", v, "dropped_users");
 	snprintf(v, sizeof(v), "%lld", users ? (long long)users->max : 0LL);
 	tile(&b, "max simultaneous users", v, "users_max");
 	buf_append_str(&b, "</div>\n");

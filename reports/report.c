@@ -183,6 +183,15 @@ int reports_print_summary(const char *run_dir, char **err)
 	} else {
 		printf("errors: none\n");
 	}
+	{
+		long long failed = json_integer_value(json_object_get(root, "failed_attempts"));
+		long long attempts = json_integer_value(json_object_get(root, "attempts"));
+
+		printf("error rate %.3g%% (%lld failed of %lld attempts); dropped users %lld\n",
+		       attempts > 0 ? 100.0 * (double)failed / (double)attempts : 0.0, failed,
+		       attempts,
+		       (long long)json_integer_value(json_object_get(root, "dropped_users")));
+	}
 	if (json_is_true(json_object_get(root, "saturated")))
 		printf("WARNING: an agent was saturated: see report.html (Agents); its figures "
 		       "measure the load generator, not the target\n");

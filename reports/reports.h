@@ -4,6 +4,7 @@
 #define BARRAGE_REPORTS_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 struct reports_result {
 	int thresholds; /* how many were evaluated */
@@ -35,6 +36,21 @@ int reports_compare_main(int argc, char **argv);
  * is data and the threshold does not hold. */
 struct stats_snapshot;
 struct threshold;
+
+/* What errors.rate divides (docs/summary-json.md), from a snapshot's counters:
+ *   failed     every error_* counter (each counts one failed attempt: a request that got no
+ *              answer, an answer that failed its expectation, a capture, template or condition
+ *              that failed, an abort, a request cut at the end...), except the ones that count
+ *              users who never started (error_data_exhausted, counted with dropped_users);
+ *   attempted  successful responses (every http_NNN, less those that failed an expectation)
+ *              plus the failed attempts;
+ *   dropped    dropped_users, reported beside the rate and never inside it.
+ * So errors.rate = failed / attempted is never above 100%, and a new error_* counter is counted
+ * without a change here. */
+struct reports_attempts {
+	uint64_t failed, attempted, dropped;
+};
+void reports_attempts(const struct stats_snapshot *s, struct reports_attempts *out);
 int reports_threshold_measure(const struct threshold *t, const struct stats_snapshot *total,
 			      double duration_s, double *value);
 bool reports_threshold_check(const struct threshold *t, const struct stats_snapshot *total,

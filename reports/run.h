@@ -48,11 +48,12 @@ struct reports_hist {
 struct reports_counter {
 	char *name;
 	bool gauge;
-	int64_t total; /* counter: sum over the run; gauge: value at the end of the run */
-	int64_t max;   /* gauge: highest value seen; counter: highest interval value */
-	double *v;     /* per interval: events (counter) or value at the end (gauge) */
-	double *vmax;  /* per interval, gauges: highest value during the interval */
-	int first;     /* first interval with a non-zero value, -1 if none */
+	int64_t total;	  /* counter: sum over the run; gauge: value at the end of the run */
+	int64_t max;	  /* gauge: highest value seen; counter: highest interval value */
+	double *v;	  /* per interval: events (counter) or value at the end (gauge) */
+	double *vmax;	  /* per interval, gauges: highest value during the interval */
+	int64_t load_end; /* gauge: value when the load ended (finish()): what STAT.count gates */
+	int first;	  /* first interval with a non-zero value, -1 if none */
 	double t_max_rate, t_mean_rate; /* as for histograms, on v / interval_s */
 };
 
@@ -93,8 +94,9 @@ struct reports_run {
 	char *name, *scenario, *started_at, *target, *barrage_version;
 	int64_t start_unix_ms;
 	double interval_s;
-	char *load_json; /* the header's "load" object, re-encoded, or NULL */
-	char *model;	 /* load.model: open, closed, rate */
+	char *load_json;	/* the header's "load" object, re-encoded, or NULL */
+	char *model;		/* load.model: open, closed, rate */
+	double load_duration_s; /* load.duration_s: how long load was sent; 0 if unknown */
 	/* end record */
 	bool has_end;
 	char *ended_at, *end_reason;

@@ -115,6 +115,7 @@ static int read_header(struct reports_run *run, json_t *h, const char *path, cha
 	if (json_is_object(v)) {
 		run->load_json = json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS);
 		run->model = json_dup(v, "model");
+		run->load_duration_s = json_num(v, "duration_s", 0);
 	}
 	json_array_foreach(json_object_get(h, "thresholds"), i, item)
 	{
@@ -448,6 +449,33 @@ out:
 	return rc;
 }
 
+/* A gauge's value when the load ended, which `users.count` and `connected.count` gate: the
+ * value at the end of the last interval that closed before the load's end. The last record is
+ * never that interval: an agent sends its last snapshot after its users have stopped (users 0,
+ * and connections closed), so its value describes the drain, not the load. A run too short
+ * for any interval to close during the load has only the highest value to offer. */
+static void gauges_at_load_end(struct reports_run *run)
+{
+	long best = -1;
+
+	for (size_t i = 0; i + 1 < run->niv; i++) {
+		if (run->gap[i])
+			continue;
+		/* Strictly before the end: the interval that closes at the load's end races with
+		 * the agents' final snapshots, and may already hold some of them. */
+		if (run->load_duration_s > 0 &&
+		    (double)(i + 1) * run->interval_s > run->load_duration_s - 1e-6)
+			break;
+		best = (long)i;
+	}
+	for (size_t k = 0; k < run->ncounters; k++) {
+		struct reports_counter *c = &run->counters[k];
+
+		if (c->gauge)
+			c->load_end = best >= 0 ? (int64_t)llround(c->v[best]) : c->max;
+	}
+}
+
 static void finish(struct reports_run *run)
 {
 	if (run->nhists)
@@ -506,6 +534,7 @@ static void finish(struct reports_run *run)
 		if (stats_failure_note(run->total, note, sizeof(note)))
 			add_notice(run, "most requests failed: %s", note);
 	}
+	gauges_at_load_end(run);
 }
 
 int reports_run_load(const char *path, struct reports_run **out, char **err)

@@ -3,6 +3,7 @@
  * The core shape is the brief's and fixed (version 1); everything else is added beside it and
  * never renamed. Times are milliseconds, rates per second, sizes bytes. Percentiles come from
  * the run's merged histograms, so they are exact to the histogram's precision. */
+#include "reports/reports.h"
 #include "reports/run.h"
 
 #include <jansson.h>
@@ -64,8 +65,8 @@ void *reports_summary_json(const struct reports_run *run)
 	json_t *codes = json_object(), *errors = json_object(), *ths = json_array();
 	json_t *agents = json_array(), *events = json_array(), *notices = json_array();
 	json_t *gaps = json_array();
-	int64_t req = 0, nerr = reports_run_errors(run, -1);
-	const struct reports_hist *rq = reports_run_hist(run, "request");
+	int64_t nerr = reports_run_errors(run, -1);
+	struct reports_attempts att = {0};
 
 	json_object_set_new(root, "version", json_integer(BARRAGE_SUMMARY_VERSION));
 	json_object_set_new(root, "name", json_string(run->name));
@@ -104,6 +105,7 @@ void *reports_summary_json(const struct reports_run *run)
 
 			json_object_set_new(g, "last", json_integer(c->total));
 			json_object_set_new(g, "max", json_integer(c->max));
+			json_object_set_new(g, "load_end", json_integer(c->load_end));
 			json_object_set_new(gauges, c->name, g);
 		} else if (strncmp(c->name, "http_", 5) == 0) {
 			json_object_set_new(codes, c->name + 5, json_integer(c->total));
@@ -119,9 +121,14 @@ void *reports_summary_json(const struct reports_run *run)
 	for (size_t i = 0; i < sizeof(core) / sizeof(core[0]); i++)
 		if (!json_object_get(counters, core[i]))
 			json_object_set_new(counters, core[i], json_integer(0));
-	req = rq ? (int64_t)rq->total->count : 0;
+	if (run->total)
+		reports_attempts(run->total, &att);
 	json_object_set_new(root, "errors_total", json_integer(nerr));
-	json_object_set_new(root, "error_rate", num(req > 0 ? (double)nerr / (double)req : 0));
+	json_object_set_new(root, "error_rate",
+			    num(att.attempted ? (double)att.failed / (double)att.attempted : 0));
+	json_object_set_new(root, "failed_attempts", json_integer((json_int_t)att.failed));
+	json_object_set_new(root, "attempts", json_integer((json_int_t)att.attempted));
+	json_object_set_new(root, "dropped_users", json_integer((json_int_t)att.dropped));
 
 	for (size_t i = 0; i < run->nthresholds; i++) {
 		const struct reports_threshold *t = &run->thresholds[i];

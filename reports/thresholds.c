@@ -5,9 +5,12 @@
  * (reports_build) and the controller's per-interval abort_on_fail check use the same
  * arithmetic. What each metric means:
  *   STAT.pNN / mean / min / max   the merged histogram of STAT, in ms
- *   STAT.count                    histogram count, or counter total; http_Nxx sums a class
+ *   STAT.count                    histogram count, or counter total; http_Nxx sums a class;
+ *                                 a gauge's (users, connected) value when the load ended
+ *   users.max / connected.max     a gauge's highest value
  *   STAT.rate                     that count per second of the run
- *   errors.count / errors.rate    all error_* counters; as a ratio to requests when the
+ *   errors.count / errors.rate    failed attempts (reports_attempts(): every error_* but the
+ *                                 dropped users'); as a ratio to attempted requests when the
  *                                 condition is a percentage, else per second */
 #include "reports/reports.h"
 #include "reports/run.h"
@@ -18,6 +21,36 @@
 #include <string.h>
 
 #include "common/err.h"
+
+/* error_* counters that count users who never started: reported with dropped_users. */
+static bool dropped_error(const char *name)
+{
+	return strcmp(name, "error_data_exhausted") == 0;
+}
+
+void reports_attempts(const struct stats_snapshot *s, struct reports_attempts *out)
+{
+	uint64_t responses = 0, expect_failed = 0;
+
+	memset(out, 0, sizeof(*out));
+	for (size_t i = 0; i < s->ncounters; i++) {
+		const struct stats_counter *c = &s->counters[i];
+		uint64_t v = c->value > 0 ? (uint64_t)c->value : 0;
+
+		if (c->kind != STATS_COUNTER)
+			continue;
+		if (strncmp(c->name, "http_", 5) == 0) {
+			responses += v;
+		} else if (strcmp(c->name, "dropped_users") == 0) {
+			out->dropped += v;
+		} else if (strncmp(c->name, "error_", 6) == 0 && !dropped_error(c->name)) {
+			out->failed += v;
+			if (strncmp(c->name, "error_expect_", 13) == 0)
+				expect_failed += v;
+		}
+	}
+	out->attempted = (responses > expect_failed ? responses - expect_failed : 0) + out->failed;
+}
 
 /* A count for STAT: a histogram's count, a counter, errors, or an http_Nxx class. Returns -1
  * when STAT names a timing statistic that has no histogram yet (the caller then decides
@@ -33,9 +66,10 @@ static int count_of(const struct stats_snapshot *s, const char *stat, double *n)
 		return 0;
 	}
 	if (strcmp(stat, "errors") == 0) {
-		for (size_t i = 0; i < s->ncounters; i++)
-			if (strncmp(s->counters[i].name, "error_", 6) == 0)
-				*n += (double)s->counters[i].value;
+		struct reports_attempts a;
+
+		reports_attempts(s, &a);
+		*n = (double)a.failed;
 		return 0;
 	}
 	/* http_5xx: every http_5NN counter. */
@@ -69,23 +103,34 @@ int reports_threshold_measure(const struct threshold *t, const struct stats_snap
 			      double duration_s, double *value)
 {
 	const struct hist *h;
-	double n, req;
+	double n;
 
 	*value = 0;
 	if (!total)
 		return -1;
+	if (threshold_is_gauge(t->stat)) {
+		/* Gauges: .max the highest value so far; .count the value now (reports_thresholds_
+		 * eval_run gates the whole run on the value when the load ended). */
+		const struct stats_counter *c = stats_find_counter(total, t->stat);
+
+		if (!c || c->kind != STATS_GAUGE)
+			return -1;
+		*value = (double)(strcmp(t->field, "max") == 0 ? c->max : c->value);
+		return 0;
+	}
 	if (strcmp(t->field, "count") == 0)
 		return count_of(total, t->stat, value);
 	if (strcmp(t->field, "rate") == 0) {
 		if (count_of(total, t->stat, &n) < 0)
 			return -1;
 		if (t->unit == THRESHOLD_UNIT_RATIO) {
-			/* errors / requests: a run with no requests has no error rate. */
-			h = stats_find_hist(total, "request");
-			req = h ? (double)h->count : 0;
-			if (req <= 0)
-				return n > 0 ? (*value = 1, 0) : -1;
-			*value = n / req;
+			/* Failed over attempted: a run that attempted nothing has no error rate. */
+			struct reports_attempts a;
+
+			reports_attempts(total, &a);
+			if (a.attempted == 0)
+				return -1;
+			*value = (double)a.failed / (double)a.attempted;
 			return 0;
 		}
 		if (!(duration_s > 0))
@@ -153,6 +198,12 @@ void reports_thresholds_eval_run(struct reports_run *run)
 			err_set(&rt->error, "no data for %s", rt->t.stat);
 			run->thresholds_failed++;
 			continue;
+		}
+		if (threshold_is_gauge(rt->t.stat) && strcmp(rt->t.field, "count") == 0) {
+			const struct reports_counter *c = reports_run_counter(run, rt->t.stat);
+
+			if (c && c->gauge)
+				rt->value = (double)c->load_end;
 		}
 		rt->has_value = true;
 		rt->ok = threshold_holds(&rt->t, rt->value);

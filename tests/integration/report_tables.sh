@@ -34,7 +34,7 @@ set -e
 cat "$TEST_DIR/out.txt" "$TEST_DIR/err.txt"
 assert_eq "$rc" 1 "two thresholds fail: exit 1"
 for f in summary.json tsung.log report.html junit.xml; do [ -s "$run/$f" ] || fail "no $f"; done
-grep -q 'threshold FAIL errors.rate < 1% (measured 4.29%)' "$TEST_DIR/out.txt" || fail "verdict line"
+grep -q 'threshold FAIL errors.rate < 1% (measured 4.11%)' "$TEST_DIR/out.txt" || fail "verdict line"
 grep -q 'threshold ok   request.p95 < 5ms (measured 2.00 ms)' "$TEST_DIR/out.txt" || fail "verdict line"
 grep -q 'saturated' "$TEST_DIR/err.txt" || fail "no saturation warning on stderr"
 
@@ -52,9 +52,12 @@ assert_json "$S" '.stats.session | .count == 2 and .mean_ms == 1.9 and .tsung.me
 assert_json "$S" '.stats.tr_login | .count == 20 and .mean_ms == 1.4 and .p50_ms == 1.2 and .p99_ms == 1.6 and .tsung.mean_rate == 0.667'
 assert_json "$S" '.counters == {"dropped_users":2,"finish_users_count":15,"size_rcv":35840,"size_sent":3500,"users_count":15}'
 assert_json "$S" '.http_status == {"200":66,"500":4} and .errors == {"error_timeout":3}'
-assert_json "$S" '.errors_total == 3 and .error_rate == 0.043'
+# errors.rate: failed attempts over attempted requests (66 + 4 responses + 3 timeouts = 73);
+# the 2 dropped users are beside it, not inside it.
+assert_json "$S" '.errors_total == 3 and .error_rate == 0.041 and .failed_attempts == 3 and .attempts == 73 and .dropped_users == 2'
+grep -q '^error rate 4.11% (3 failed of 73 attempts); dropped users 2$' "$TEST_DIR/out.txt" || fail "error rate line" 
 assert_json "$S" '.gauges.users.max == 9 and .gauges.users.last == 0 and .gauges.connected.max == 7'
-assert_json "$S" '[.thresholds[] | [.metric, .value, .ok]] == [["request.p95",2,true],["errors.rate",0.043,false],["request.count",70,true],["tr_login.p99",1.6,false]]'
+assert_json "$S" '[.thresholds[] | [.metric, .value, .ok]] == [["request.p95",2,true],["errors.rate",0.041,false],["request.count",70,true],["tr_login.p99",1.6,false]]'
 assert_json "$S" '.thresholds_failed == 2'
 assert_json "$S" '.agents[0] | .id == "local-1" and .host == "localhost" and .cpu_max == 0.9 and .loop_lag_max_ms == 25 and .saturated == true and .lost == false and .dropped == 2 and .cpu_mean == 0.567'
 assert_json "$S" '.agents[1] | .id == "local-2" and .cpu_max == 0.5 and .saturated == false'
@@ -96,7 +99,7 @@ check http_500.total 4
 # Errors
 check error_timeout.highest_rate "0.30 / sec"; check error_timeout.mean_rate "0.15 / sec"; check error_timeout.total 3
 # Thresholds
-check request.p95.measured "2.00 ms"; check errors.rate.measured "4.29%"; check request.count.measured 70
+check request.p95.measured "2.00 ms"; check errors.rate.measured "4.11%"; check request.count.measured 70
 check tr_login.p99.measured "1.60 ms"
 grep -q 'data-cell="request.p95.result"><span class="badge pass">PASS' "$H" || fail "p95 threshold not PASS"
 grep -q 'data-cell="errors.rate.result"><span class="badge fail">FAIL' "$H" || fail "errors.rate not FAIL"
@@ -108,7 +111,7 @@ grep -q 'data-cell="local-1.status"><span class="badge warnb">SATURATED (1)' "$H
 grep -q 'data-cell="local-2.status"><span class="badge pass">OK' "$H" || fail "local-2 not OK"
 grep -q 'data-cell="saturation"' "$H" || fail "no saturation warning in the report"
 # Tiles
-check tile.requests 70; check tile.p95 "2.00 ms"; check tile.errors "3 (4.29%)"; check tile.users_max 9
+check tile.requests 70; check tile.p95 "2.00 ms"; check tile.errors "3 (4.11%)"; check tile.dropped_users 2; check tile.users_max 9
 # Settings
 grep -q 'open model; phase 1: 30s at 1.5 users/s' "$H" || fail "load settings"
 # Charts: inline SVG, no script, nothing external

@@ -280,9 +280,10 @@ static void test_threshold_measure(void **state)
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
 	assert_true(v == 5);
 	assert_false(reports_threshold_check(&t, s, 10, &v));
+	/* Failed over attempted: 100 responses and 2 timeouts are 102 attempts. */
 	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
-	assert_true(fabs(v - 0.02) < 1e-12);
+	assert_true(fabs(v - 2.0 / 102) < 1e-12);
 	assert_int_equal(threshold_parse("errors.rate", "< 5/s", &t, &err, NULL), 0);
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
 	assert_true(fabs(v - 0.2) < 1e-12);
@@ -307,6 +308,86 @@ static void test_threshold_measure(void **state)
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1);
 	assert_true(reports_threshold_check(&t, s, 10, &v));
 	assert_int_equal(reports_threshold_measure(&t, NULL, 10, &v), -1);
+	stats_free(s);
+}
+
+/* errors.rate's basis: every error_* is a failed attempt (whatever its name, so counters added
+ * later count too), a response that failed its expectation is not also a success, users who
+ * never started are beside it, and the rate never passes 100%. */
+static void test_attempts(void **state)
+{
+	struct stats_snapshot *s = stats_new();
+	struct reports_attempts a;
+	struct threshold t;
+	double v;
+	char *err = NULL;
+
+	(void)state;
+	stats_add(s, "http_200", 10);
+	stats_add(s, "http_500", 2);
+	stats_add(s, "error_expect_status", 2);	 /* the two 500s */
+	stats_add(s, "error_capture_x", 3);	 /* on three of the 200s */
+	stats_add(s, "error_connect", 4);	 /* no response */
+	stats_add(s, "error_cut", 1);		 /* a name this code does not know */
+	stats_add(s, "error_data_exhausted", 5); /* users refused at start */
+	stats_add(s, "dropped_users", 5);
+	stats_gauge(s, "users", 3, 4);
+	reports_attempts(s, &a);
+	assert_int_equal(a.failed, 2 + 3 + 4 + 1);
+	assert_int_equal(a.attempted, (12 - 2) + 10);
+	assert_int_equal(a.dropped, 5);
+	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(fabs(v - 0.5) < 1e-12);
+	assert_int_equal(threshold_parse("errors.count", "== 0", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 10);
+
+	/* Gauges: .max the highest value, .count the value now; no timing field. */
+	assert_int_equal(threshold_parse("users.max", "<= 4", &t, &err, NULL), 0);
+	assert_int_equal(t.unit, THRESHOLD_UNIT_COUNT);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 4);
+	assert_int_equal(threshold_parse("users.count", "<= 4", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 3);
+	assert_int_equal(threshold_parse("connected.max", "< 1", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1); /* not recorded */
+	assert_int_equal(threshold_parse("users.p95", "< 1s", &t, &err, NULL), -1);
+	assert_non_null(strstr(err, "users is a gauge"));
+	free(err);
+	err = NULL;
+	/* Names with dots, spaces and UTF-8: the field follows the last dot. */
+	assert_int_equal(threshold_parse("tr_v1.2 \xc3\xbc.p95", "< 1s", &t, &err, NULL), 0);
+	assert_string_equal(t.stat, "tr_v1.2 \xc3\xbc");
+	assert_string_equal(t.field, "p95");
+	assert_int_equal(threshold_parse("tr_a.b.p99.9", "< 1s", &t, &err, NULL), 0);
+	assert_string_equal(t.stat, "tr_a.b");
+	assert_string_equal(t.field, "p999");
+	assert_int_equal(threshold_parse("tr_a\x01.p95", "< 1s", &t, &err, NULL), -1);
+	free(err);
+	err = NULL;
+	stats_free(s);
+
+	/* Only failures: 100%, not more. */
+	s = stats_new();
+	stats_add(s, "error_render", 1000);
+	stats_add(s, "error_timeout", 7);
+	reports_attempts(s, &a);
+	assert_int_equal(a.attempted, 1007);
+	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	assert_true(v == 1.0);
+	stats_free(s);
+
+	/* Nothing attempted (every user dropped): no error rate, but the drops are known. */
+	s = stats_new();
+	stats_add(s, "error_data_exhausted", 3);
+	stats_add(s, "dropped_users", 3);
+	reports_attempts(s, &a);
+	assert_int_equal(a.attempted, 0);
+	assert_int_equal(a.dropped, 3);
+	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1);
 	stats_free(s);
 }
 
@@ -439,8 +520,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
 	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
-	    cmocka_unit_test(test_formats),	cmocka_unit_test(test_build_and_compare),
-	    cmocka_unit_test(test_gnuplot_stops_reading),
+	    cmocka_unit_test(test_attempts),	cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_build_and_compare), cmocka_unit_test(test_gnuplot_stops_reading),
 	};
 
 	/* As the controller's main() does: a dead gnuplot is an EPIPE to handle, not a signal. */

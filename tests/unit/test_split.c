@@ -133,6 +133,9 @@ static void test_closed_and_rate(void **state)
 	assert_int_equal(split_plan(p, ag, 2, &v, &err), 0);
 	assert_int_equal(v[0]->load.users + v[1]->load.users, 7);
 	assert_int_equal(v[0]->load.users, 4);
+	/* Slots are numbered agent after agent: 0-3, then 4-6. */
+	assert_int_equal(v[0]->share.slot_base, 0);
+	assert_int_equal(v[1]->share.slot_base, 4);
 	assert_true(fabs(v[0]->load.request_rate + v[1]->load.request_rate - 1001) < 1e-9);
 	free_plans(v, 2);
 	plan_free(p);

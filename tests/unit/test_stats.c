@@ -243,25 +243,25 @@ static void test_json_roundtrip(void **state)
 static void test_names_any_utf8(void **state)
 {
 	static const char *const good[] = {
-		"error_abort_no credit \xe2\x80\x94 \"x\" \xc3\xbc",
-		"tr_Log in\tnow",
-		"tr_back\\slash 'quoted'",
-		"tr_\xf0\x9f\x9a\x80 rocket",
-		"tr_\xe6\x8a\x95\xe7\xa5\xa8",
+	    "error_abort_no credit \xe2\x80\x94 \"x\" \xc3\xbc",
+	    "tr_Log in\tnow",
+	    "tr_back\\slash 'quoted'",
+	    "tr_\xf0\x9f\x9a\x80 rocket",
+	    "tr_\xe6\x8a\x95\xe7\xa5\xa8",
 	};
 	static const struct {
 		const char *name;
 		size_t bad;
 	} badnames[] = {
-		{"tr_\xff", 3},		/* not UTF-8 */
-		{"tr_\xc3", 3},		/* truncated sequence */
-		{"tr_\xc0\xaf", 3},	/* overlong */
-		{"tr_\xed\xa0\x80", 3},	/* surrogate */
-		{"tr_\xf4\x90\x80\x80", 3}, /* past U+10FFFF */
-		{"tr_a\nb", 4},		/* newline */
-		{"tr_a\x7f", 4},		/* DEL */
-		{"tr_\xc2\x85", 3},	/* C1 control (NEL) */
-		{"", 0},
+	    {"tr_\xff", 3},		/* not UTF-8 */
+	    {"tr_\xc3", 3},		/* truncated sequence */
+	    {"tr_\xc0\xaf", 3},		/* overlong */
+	    {"tr_\xed\xa0\x80", 3},	/* surrogate */
+	    {"tr_\xf4\x90\x80\x80", 3}, /* past U+10FFFF */
+	    {"tr_a\nb", 4},		/* newline */
+	    {"tr_a\x7f", 4},		/* DEL */
+	    {"tr_\xc2\x85", 3},		/* C1 control (NEL) */
+	    {"", 0},
 	};
 	size_t k, bad;
 

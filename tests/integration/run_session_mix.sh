@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# timeout: 90
+# Closed model: sessions are given to user slots by weight exactly (smooth weighted round-robin
+# over the fleet's slot numbers), not drawn at random. Each session sends one request with its
+# own status code and then thinks past the end of the run, so every slot runs its session once
+# and http_NNN counts how many slots each session got: 4 users over 4 equal sessions on 2 agents
+# run all 4 once; 10 users over weights 3:1:1 on 3 agents (4+3+3 users) run 6, 2 and 2.
+source "$(dirname "$0")/../lib.sh"
+
+start_server tgt target
+cd "$TEST_DIR"
+
+# mix NAME USERS AGENTS WEIGHT...: a scenario with one session per weight; session k answers
+# with status 200 + k.
+mix() {
+  local name=$1 users=$2 agents=$3 k=0; shift 3
+  cat <<YAML
+name: $name
+target: http://127.0.0.1:$tgt_PORT
+load:
+  users: $users
+  duration: 1s
+sessions:
+YAML
+  for wt in "$@"; do
+    cat <<YAML
+  - name: s$k
+    weight: $wt
+    steps:
+      - request: { url: "/?status=$((200 + k))" }
+      - think: 30s
+YAML
+    k=$((k + 1))
+  done
+  cat <<YAML
+agents:
+  local: $agents
+report:
+  interval: 1s
+YAML
+}
+
+mix equal 4 2 1 1 1 1 >equal.yaml
+"$BARRAGE" run -q equal.yaml --out equal || fail "equal mix run failed"
+assert_json equal/summary.json '.http_status == {"200":1,"201":1,"202":1,"203":1}' \
+  "4 users over 4 equal sessions run each once"
+assert_json equal/summary.json '.counters.users_count == 4' "4 users started"
+
+mix weighted 10 3 3 1 1 >weighted.yaml
+"$BARRAGE" run -q weighted.yaml --out weighted || fail "weighted mix run failed"
+assert_json weighted/summary.json '.http_status == {"200":6,"201":2,"202":2}' \
+  "10 users over weights 3:1:1 on 3 agents run 6, 2, 2"
+echo "session mix exact"
