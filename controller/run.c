@@ -1218,6 +1218,7 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		so.identity = r->o->identity;
 		so.accept_new_host_keys = r->o->accept_new_host_keys;
 		so.push_agent = r->o->push_agent;
+		so.remote_agent = r->o->remote_agent;
 		so.keep_remote = r->o->keep_remote;
 		so.connect_timeout_ms = 5000;
 		/* The SSH transport gives up a little after the run would: the run's own verdict,
