@@ -38,6 +38,7 @@
 
 #define LINK_STOP_GRACE_US    1500000
 #define LINK_HEARTBEAT_US     1000000
+#define LINK_WATCH_US	      250000 /* how often the link's silence is looked at */
 #define LINK_FINAL_FLUSH_MS   5000		   /* at exit: time to hand over the last frames */
 #define LINK_OUTQ_MAX	      ((size_t)256 << 20) /* frames waiting for the controller */
 #define LINK_LOST_EXIT_US     3000000 /* after a lost link: the load must be down by then */
@@ -55,6 +56,7 @@ struct link {
 	bool link_lost;	     /* no frame for link_timeout: the controller is gone */
 	bool silence_logged; /* a local controller's silence was noted once */
 	int64_t last_rx_us;  /* monotonic time of the last byte from the controller */
+	int64_t last_hb_us;  /* when the last HEARTBEAT went out */
 	int64_t link_timeout_us;
 	pid_t parent;
 	struct buf out;
@@ -394,7 +396,8 @@ static void link_lost(struct link *l, int64_t silent_us)
 		evtimer_add(l->lost_timer, &tv);
 }
 
-/* Every second: a HEARTBEAT to the controller, and a look at how long it has been silent. */
+/* Every LINK_WATCH_US: a look at how long the controller has been silent, and every second a
+ * HEARTBEAT to it. */
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct link *l = arg;
@@ -405,8 +408,11 @@ static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 	(void)what;
 	if (l->link_lost)
 		return;
-	snprintf(t, sizeof(t), "{\"t\":%lld}", (long long)(now / 1000));
-	send_frame(l, WIRE_HEARTBEAT, t, strlen(t));
+	if (now - l->last_hb_us >= LINK_HEARTBEAT_US - LINK_WATCH_US / 2) {
+		l->last_hb_us = now;
+		snprintf(t, sizeof(t), "{\"t\":%lld}", (long long)(now / 1000));
+		send_frame(l, WIRE_HEARTBEAT, t, strlen(t));
+	}
 	if (l->link_timeout_us <= 0 || silent <= l->link_timeout_us || l->eof)
 		return;
 	if (l->o->controller_is_parent && getppid() == l->parent) {
@@ -502,7 +508,7 @@ int link_run(const struct link_opts *o)
 		if (l.sigterm_ev)
 			evsignal_add(l.sigterm_ev, NULL);
 	} else {
-		struct timeval hb = {.tv_usec = LINK_HEARTBEAT_US};
+		struct timeval hb = {.tv_usec = LINK_WATCH_US};
 		int fl = fcntl(STDOUT_FILENO, F_GETFL);
 
 		l.parent = getppid();

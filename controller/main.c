@@ -34,6 +34,7 @@ static const char usage_main[] =
     "  report RUN_DIR         rebuild report.html (and junit.xml) from stats.log\n"
     "  compare BASE NEW       compare two runs; exit 1 past a regression limit\n"
     "  hosts check FILE       check every host of a fleet\n"
+    "  hosts clean FILE       remove stale run directories from the hosts\n"
     "  version                print the version\n"
     "\n"
     "options:\n"
@@ -57,6 +58,8 @@ static const char usage_run[] =
     "      --local N              N local agents (default agents.local, else one per core)\n"
     "      --hosts FILE           agents on the hosts of FILE over SSH\n"
     "      --push-agent           upload this barrage-agent to the hosts\n"
+    "      --agent PATH           the agent's path on the hosts (default barrage-agent on\n"
+    "                             PATH; ~/ is the remote home)\n"
     "      --accept-new-host-keys record unknown host keys in known_hosts\n"
     "      --known-hosts FILE     known_hosts to check host keys against\n"
     "      --identity FILE        SSH private key (default: ssh-agent, then ~/.ssh/id_*)\n"
@@ -85,10 +88,12 @@ static const char usage_check[] =
     "exit codes: 0 valid, 2 usage or scenario error\n";
 
 static const char usage_hosts[] =
-    "usage: barrage hosts check FILE [--json]\n"
+    "usage: barrage hosts check FILE [--json] [--agent PATH | --push-agent]\n"
+    "       barrage hosts clean FILE\n"
     "\n"
-    "Check every host of a hosts file: reachable, authenticated, agent present and of the\n"
-    "same version, CPUs, open-file limit, clock offset.\n";
+    "check: every host of a hosts file: reachable, authenticated, agent present and of the\n"
+    "same version (or, with --push-agent, able to run this one), CPUs, open-file limit,\n"
+    "clock offset, stale run directories. clean: remove those stale directories.\n";
 
 static const char usage_version[] = "usage: barrage version\n\nPrint the version.\n";
 
@@ -177,6 +182,7 @@ enum {
 	OPT_READY,
 	OPT_SET,
 	OPT_RUNS,
+	OPT_AGENT,
 };
 
 static int cmd_run(int argc, char **argv)
@@ -193,6 +199,7 @@ static int cmd_run(int argc, char **argv)
 	    {"ready-timeout", required_argument, NULL, OPT_READY},
 	    {"set", required_argument, NULL, OPT_SET},
 	    {"runs-dir", required_argument, NULL, OPT_RUNS},
+	    {"agent", required_argument, NULL, OPT_AGENT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -262,6 +269,9 @@ static int cmd_run(int argc, char **argv)
 		case OPT_RUNS:
 			ro.runs_root = optarg;
 			break;
+		case OPT_AGENT:
+			ro.remote_agent = optarg;
+			break;
 		case 'q':
 			ro.quiet = true;
 			break;
@@ -284,6 +294,11 @@ static int cmd_run(int argc, char **argv)
 	if (argc - optind > 1) {
 		rc = usage_error(usage_run, "run: one scenario at a time (got '%s' too)",
 				 argv[optind + 1]);
+		goto out;
+	}
+	if (ro.push_agent && ro.remote_agent) {
+		rc = usage_error(usage_run, "run: --agent PATH names an installed agent, "
+					    "--push-agent uploads this one: choose one");
 		goto out;
 	}
 	ro.scenario = argv[optind];
@@ -370,8 +385,11 @@ static int cmd_hosts(int argc, char **argv)
 		}
 		return usage_error(usage_hosts, "hosts: expected 'hosts check FILE'");
 	}
+	if (strcmp(argv[1], "clean") == 0)
+		return hosts_clean_main(argc - 1, argv + 1);
 	if (strcmp(argv[1], "check") != 0)
-		return usage_error(usage_hosts, "hosts: unknown subcommand '%s' (expected 'check')",
+		return usage_error(usage_hosts,
+				   "hosts: unknown subcommand '%s' (expected 'check' or 'clean')",
 				   argv[1]);
 	return hosts_check_main(argc - 1, argv + 1);
 }

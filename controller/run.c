@@ -84,6 +84,12 @@ struct run_agent {
 	int64_t ping_sent_us, rtt_us;
 	double clock_offset_ms; /* agent wall clock minus ours, from the best PONG */
 	int64_t silent_us; /* controller running time since the last byte from this agent */
+	/* What this agent delivered, to say what a loss left uncounted: which intervals came
+	 * (got[i]), the highest index, and its highest request rate over one interval. */
+	bool *got;
+	size_t ngot;
+	int64_t last_iv;
+	double max_rate;
 	FILE *log;
 };
 
@@ -230,10 +236,50 @@ static void agent_lost(struct run_agent *a, const char *why)
 	a->lost = true;
 	r->nlost++;
 	agent_log(a, "agent lost: %s", why);
-	rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_lost", why);
-	if (!r->o->quiet)
-		live_event(stderr, elapsed_s(r), "agent %s lost: %s (%u of %zu lost, max_lost %u)",
-			   a->id, why, r->nlost, r->n, r->plan->agents.max_lost);
+	if (a->started && r->start_us > 0 && units_now_us() > r->start_us) {
+		/* What it measured after its last interval is gone with it. Its load stopped at the
+		 * latest link_timeout (checked every 250 ms) after it last heard from us; we noticed
+		 * link_timeout after we last heard from it, which may be a heartbeat period (1 s)
+		 * before the cut. So it stopped before now + 1.25 s (2 s to be safe), and its best
+		 * rate over the span its statistics do not cover bounds what nobody counted. */
+		double iv_s = (double)r->plan->interval_us / 1e6;
+		double load_s = (double)(plan_load_duration_us(r->plan) + r->plan->grace_us) / 1e6;
+		double now_s = elapsed_s(r), stop_s = now_s + 2.0, from_s;
+		int64_t k, last_k = (int64_t)(load_s / iv_s - 1e-9);
+		json_t *extra = json_object(), *miss = json_array();
+		char detail[1024];
+		uint64_t bound;
+
+		if (stop_s > load_s)
+			stop_s = load_s;
+		from_s = (double)(a->last_iv + 1) * iv_s;
+		bound = stop_s > from_s ? (uint64_t)(a->max_rate * (stop_s - from_s) + 0.999) : 0;
+		k = (int64_t)(now_s / iv_s);
+		if (k > last_k)
+			k = last_k;
+		for (int64_t i = 0; i <= k; i++)
+			if ((size_t)i >= a->ngot || !a->got[i])
+				json_array_append_new(miss, json_integer(i));
+		json_object_set_new(extra, "missing", miss);
+		json_object_set_new(extra, "uncounted_max", json_integer((json_int_t)bound));
+		snprintf(detail, sizeof(detail),
+			 "%s; its statistics after %.0f s are missing: up to %llu requests could "
+			 "not be counted",
+			 why, from_s, (unsigned long long)bound);
+		rundir_write_event_extra(r->dir, now_s, a->id, "agent_lost", detail, extra);
+		if (!r->o->quiet)
+			live_event(stderr, now_s,
+				   "agent %s lost: %s (%u of %zu lost, max_lost %u); up to %llu of "
+				   "its requests could not be counted",
+				   a->id, why, r->nlost, r->n, r->plan->agents.max_lost,
+				   (unsigned long long)bound);
+	} else {
+		rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_lost", why);
+		if (!r->o->quiet)
+			live_event(stderr, elapsed_s(r),
+				   "agent %s lost: %s (%u of %zu lost, max_lost %u)", a->id, why,
+				   r->nlost, r->n, r->plan->agents.max_lost);
+	}
 	/* After the event: intervals that were waiting for this agent go out now. */
 	merge_agent_gone(r->merge, a->index);
 	if (a->link && !a->closed)
@@ -519,6 +565,31 @@ static void on_stats(struct run_agent *a, const uint8_t *p, size_t len)
 		stats_free(s);
 		agent_lost(a, why);
 		return;
+	}
+	if (s->interval < 1000000) {
+		const struct stats_counter *c = stats_find_counter(s, "requests");
+		double secs = s->interval_us > 0 ? (double)s->interval_us / 1e6
+						 : (double)r->plan->interval_us / 1e6;
+
+		if (s->interval >= a->ngot) {
+			size_t n = a->ngot ? a->ngot : 64;
+			bool *g;
+
+			while (n <= s->interval)
+				n *= 2;
+			g = realloc(a->got, n * sizeof(*g));
+			if (g) {
+				memset(g + a->ngot, 0, (n - a->ngot) * sizeof(*g));
+				a->got = g;
+				a->ngot = n;
+			}
+		}
+		if (s->interval < a->ngot)
+			a->got[s->interval] = true;
+		if ((int64_t)s->interval > a->last_iv)
+			a->last_iv = s->interval;
+		if (c && secs > 0 && (double)c->value / secs > a->max_rate)
+			a->max_rate = (double)c->value / secs;
 	}
 	if (merge_add(r->merge, a->index, s, &err) < 0) {
 		fprintf(stderr, "barrage: %s\n", err ? err : "merge failed");
@@ -1093,6 +1164,7 @@ static int pick_agents(struct run *r, struct plan_host **hosts_out, size_t *nhos
 		r->agents[i].index = i;
 		r->agents[i].sa.id = r->agents[i].id;
 		r->agents[i].sa.host = r->agents[i].host;
+		r->agents[i].last_iv = -1;
 		wire_reader_init(&r->agents[i].rd);
 	}
 	if (own_hosts) {
@@ -1164,6 +1236,7 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 		so.identity = r->o->identity;
 		so.accept_new_host_keys = r->o->accept_new_host_keys;
 		so.push_agent = r->o->push_agent;
+		so.remote_agent = r->o->remote_agent;
 		so.keep_remote = r->o->keep_remote;
 		so.connect_timeout_ms = 5000;
 		/* The SSH transport gives up a little after the run would: the run's own verdict,
@@ -1461,6 +1534,7 @@ out:
 		if (a->log)
 			fclose(a->log);
 		wire_reader_free(&a->rd);
+		free(a->got);
 		plan_free(a->plan);
 		free(a->id);
 		free(a->host);

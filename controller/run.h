@@ -18,6 +18,7 @@ struct run_options {
 	const char *runs_root;	/* where runs/ goes when out is NULL; NULL = "runs" */
 	const char *hosts_file; /* --hosts FILE */
 	bool push_agent;	/* --push-agent */
+	const char *remote_agent; /* --agent PATH: the agent on the hosts; NULL = barrage-agent */
 	bool accept_new_host_keys;
 	bool keep_remote;
 	const char *identity;		    /* --identity FILE */

@@ -489,6 +489,12 @@ out:
 int rundir_write_event(struct rundir *d, double t, const char *agent, const char *what,
 		       const char *detail)
 {
+	return rundir_write_event_extra(d, t, agent, what, detail, NULL);
+}
+
+int rundir_write_event_extra(struct rundir *d, double t, const char *agent, const char *what,
+			     const char *detail, json_t *extra)
+{
 	json_t *j = json_object();
 	int rc;
 
@@ -497,6 +503,10 @@ int rundir_write_event(struct rundir *d, double t, const char *agent, const char
 	json_object_set_new(j, "agent", agent ? json_string(agent) : json_null());
 	json_object_set_new(j, "what", json_string(what));
 	json_object_set_new(j, "detail", json_string(detail ? detail : ""));
+	if (extra) {
+		json_object_update_missing(j, extra);
+		json_decref(extra);
+	}
 	rc = dump_line(d, j);
 	json_decref(j);
 	return rc;

@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <jansson.h>
 #include <stdio.h>
 
 #include "common/plan.h"
@@ -51,6 +52,10 @@ int rundir_write_header(struct rundir *d, const struct plan *p, const char *scen
 int rundir_write_interval(struct rundir *d, const struct stats_snapshot *s, bool late, char **err);
 int rundir_write_event(struct rundir *d, double t, const char *agent, const char *what,
 		       const char *detail);
+/* The same with more fields: `extra` (an object, or NULL; this function takes it) is merged
+ * into the record (e.g. an agent_lost event's "missing" intervals and "uncounted_max"). */
+int rundir_write_event_extra(struct rundir *d, double t, const char *agent, const char *what,
+			     const char *detail, json_t *extra);
 int rundir_write_end(struct rundir *d, int64_t end_wall_ms, double duration_s, const char *reason,
 		     int exit_code);
 

@@ -88,7 +88,22 @@ enum step {
 	STEP_VERSION, /* barrage-agent --version */
 	STEP_CLOCK,   /* date +%s%N, timed */
 	STEP_RMDIR,   /* cleanup */
+	STEP_CLEAN,   /* hosts clean: remove stale run directories */
 };
+
+/* The run directories of ours on a host that no agent uses any more: the agents hold a shared
+ * lock on DIR/.barrage-lock while they run (agent/main.c --run-dir), so a free lock means they
+ * are gone; a directory without one (its run never started an agent) is stale once it is over
+ * two minutes old (a run being prepared is younger). Without flock(1) a locked-looking
+ * directory cannot be judged and is left alone. ACTION runs for each stale "$d". */
+#define SSH_STALE_LOOP(action)                                                                     \
+	"for d in \"${TMPDIR:-/tmp}\"/barrage.????????; do "                                          \
+	"[ -d \"$d\" ] && [ -O \"$d\" ] || continue; "                                                \
+	"if [ -e \"$d/.barrage-lock\" ]; then "                                                       \
+	"command -v flock >/dev/null 2>&1 || continue; "                                          \
+	"flock -n \"$d/.barrage-lock\" true 2>/dev/null || continue; "                                \
+	"else [ -n \"$(find \"$d\" -maxdepth 0 -mmin +2 2>/dev/null)\" ] || continue; fi; " action  \
+	"; done"
 
 enum link_state { LS_OPEN, LS_EXEC, LS_RUN, LS_CLOSE, LS_WAITCLOSED, LS_FREE, LS_DONE };
 
@@ -180,6 +195,8 @@ struct ssh_host {
 	bool reachable, auth_ok;
 	char *uname, *agent_version, *agent_problem;
 	char *pending_error; /* fail with this once the cleanup steps ran */
+	char **stale; /* stale run directories: found (hosts check) or removed (hosts clean) */
+	size_t nstale;
 	long cpus, nofile;
 	double clock_offset_ms, rtt_ms;
 	bool have_clock;
@@ -191,6 +208,7 @@ struct ssh_fleet {
 	struct event_base *base;
 	struct evdns_base *dns;
 	enum fleet_mode mode;
+	bool clean; /* MODE_CHECK for `hosts clean`: only remove stale directories */
 	struct ssh_options opt;
 	char *known_hosts;
 	char *identity;
@@ -260,6 +278,22 @@ static char *shell_quote(const char *s)
 	}
 	buf_append_byte(&b, '\'');
 	return buf_steal(&b);
+}
+
+/* A remote path for the shell: quoted, except a leading "~/" (or a lone "~"), which means the
+ * remote user's home as it would in an ssh command line. */
+static char *path_quote(const char *s)
+{
+	char *q, *r;
+
+	if (strcmp(s, "~") == 0)
+		return strdup("\"$HOME\"");
+	if (strncmp(s, "~/", 2) != 0)
+		return shell_quote(s);
+	q = shell_quote(s + 2);
+	r = q ? xasprintf("\"$HOME\"/%s", q) : NULL;
+	free(q);
+	return r;
 }
 
 static const char *sess_error(LIBSSH2_SESSION *s)
@@ -1160,13 +1194,15 @@ static char *step_command(struct ssh_host *h, enum step s)
 	switch (s) {
 	case STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
-			      "ulimit -n");
+			      "ulimit -n; " SSH_STALE_LOOP("echo \"stale $d\""));
+	case STEP_CLEAN:
+		return strdup(SSH_STALE_LOOP("rm -rf -- \"$d\" && echo \"removed $d\"") "; true");
 	case STEP_UNAME:
 		return strdup("uname -sm");
 	case STEP_MKTEMP:
 		return strdup("mktemp -d \"${TMPDIR:-/tmp}/barrage.XXXXXXXX\"");
 	case STEP_VERSION:
-		q = shell_quote(h->agent_path);
+		q = path_quote(h->agent_path);
 		cmd = q ? xasprintf("%s --version", q) : NULL;
 		free(q);
 		return cmd;
@@ -1184,6 +1220,18 @@ static char *step_command(struct ssh_host *h, enum step s)
 	default:
 		return NULL;
 	}
+}
+
+/* A stale run directory found (hosts check) or removed (hosts clean). */
+static void stale_add(struct ssh_host *h, const char *dir)
+{
+	char **v = realloc(h->stale, (h->nstale + 1) * sizeof(*v));
+
+	if (!v)
+		return;
+	h->stale = v;
+	if ((h->stale[h->nstale] = strdup(dir)))
+		h->nstale++;
 }
 
 /* What a finished command means. Returns -1 when the host failed. */
@@ -1207,6 +1255,21 @@ static int step_result(struct ssh_host *h, enum step s)
 			else if (i == 2)
 				h->nofile = strcmp(line, "unlimited") == 0 ? LONG_MAX
 									   : strtol(line, NULL, 10);
+			else if (strncmp(line, "stale ", 6) == 0)
+				stale_add(h, line + 6);
+		}
+		return 0;
+	}
+	case STEP_CLEAN: {
+		char *save = NULL, *line;
+		for (line = strtok_r(c->out.data ? c->out.data : (char *)"", "\n", &save); line;
+		     line = strtok_r(NULL, "\n", &save))
+			if (strncmp(line, "removed ", 8) == 0)
+				stale_add(h, line + 8);
+		if (c->status != 0) {
+			host_fail(h, "removing stale directories failed (status %d): %s", c->status,
+				  c->errb.len ? c->errb.data : "no message");
+			return -1;
 		}
 		return 0;
 	}
@@ -1731,6 +1794,22 @@ static void host_steps_plan(struct ssh_host *h)
 	h->nsteps = 0;
 	if (h->primary)
 		return;
+	if (f->mode == MODE_CHECK && f->clean) {
+		h->steps[h->nsteps++] = STEP_CLEAN;
+		return;
+	}
+	if (f->mode == MODE_CHECK && f->opt.push_agent) {
+		/* What `run --push-agent` does, in a directory removed at once: the same system,
+		 * the upload, the pushed agent's version. */
+		h->steps[h->nsteps++] = STEP_FACTS;
+		h->steps[h->nsteps++] = STEP_UNAME;
+		h->steps[h->nsteps++] = STEP_MKTEMP;
+		h->steps[h->nsteps++] = STEP_UPLOAD;
+		h->steps[h->nsteps++] = STEP_VERSION;
+		h->steps[h->nsteps++] = STEP_RMDIR;
+		h->steps[h->nsteps++] = STEP_CLOCK;
+		return;
+	}
 	if (f->mode == MODE_CHECK) {
 		h->steps[h->nsteps++] = STEP_FACTS;
 		h->steps[h->nsteps++] = STEP_VERSION;
@@ -1921,6 +2000,9 @@ static void host_clear(struct ssh_host *h)
 	free(h->agent_version);
 	free(h->agent_problem);
 	free(h->pending_error);
+	for (size_t i = 0; i < h->nstale; i++)
+		free(h->stale[i]);
+	free(h->stale);
 }
 
 static void fleet_free(struct ssh_fleet *f)
@@ -2165,6 +2247,23 @@ static char *self_dir_agent(void)
 	return strdup(path);
 }
 
+/* --push-agent: the local barrage-agent becomes the last file to upload (f->files has room). */
+static int fleet_add_agent_file(struct ssh_fleet *f, char **err)
+{
+	struct ssh_file *sf = &f->files[f->nfiles];
+
+	f->local_agent = f->opt.local_agent ? strdup(f->opt.local_agent) : self_dir_agent();
+	if (!f->local_agent)
+		return err_set(err, "cannot find the local barrage-agent to push");
+	if (!(sf->local = strdup(f->local_agent)) ||
+	    read_whole_file(f->local_agent, SSH_FILE_MAX, &sf->data, &sf->len, NULL, err) < 0)
+		return err_prefix(err, "--push-agent");
+	sf->base = "barrage-agent";
+	sf->mode = 0755;
+	f->nfiles++;
+	return 0;
+}
+
 int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_t nhosts,
 		   const struct ssh_options *opt, const char *const *files, size_t nfiles,
 		   struct ssh_fleet **out, char **err)
@@ -2193,8 +2292,8 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			fleet_free(f);
 			return -1;
 		}
+		/* The file keeps its mode (read_whole_file): a 0600 accounts file stays 0600. */
 		sf->base = slash ? slash + 1 : files[i];
-		sf->mode = 0644;
 		f->nfiles++;
 		for (size_t k = 0; k + 1 < f->nfiles; k++)
 			if (strcmp(f->files[k].base, sf->base) == 0) {
@@ -2204,23 +2303,9 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 				return -1;
 			}
 	}
-	if (opt->push_agent) {
-		struct ssh_file *sf = &f->files[f->nfiles];
-		f->local_agent = opt->local_agent ? strdup(opt->local_agent) : self_dir_agent();
-		if (!f->local_agent) {
-			fleet_free(f);
-			return err_set(err, "cannot find the local barrage-agent to push");
-		}
-		if (!(sf->local = strdup(f->local_agent)) ||
-		    read_whole_file(f->local_agent, SSH_FILE_MAX, &sf->data, &sf->len, NULL, err) <
-			0) {
-			err_prefix(err, "--push-agent");
-			fleet_free(f);
-			return -1;
-		}
-		sf->base = "barrage-agent";
-		sf->mode = 0755;
-		f->nfiles++;
+	if (opt->push_agent && fleet_add_agent_file(f, err) < 0) {
+		fleet_free(f);
+		return -1;
 	}
 	for (size_t c = 0; c < f->nhosts; c++) {
 		f->hosts[c].agent_path =
@@ -2332,8 +2417,13 @@ int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot, struc
 		return err_set(err, "no host %zu in the fleet", host);
 	h = &f->hosts[f->first[host]]; /* the primary knows the directory and the agent */
 	qdir = shell_quote(h->remote_dir ? h->remote_dir : "/tmp");
-	qagent = shell_quote(h->agent_path ? h->agent_path : "barrage-agent");
-	cmd = qdir && qagent ? xasprintf("cd %s && exec %s", qdir, qagent) : NULL;
+	qagent = path_quote(h->agent_path ? h->agent_path : "barrage-agent");
+	/* --run-dir: the agents remove the directory themselves when the last one exits, for
+	 * whatever reason (a controller killed or cut off cannot do it). */
+	if (qdir && qagent && h->remote_dir && !f->opt.keep_remote)
+		cmd = xasprintf("cd %s && exec %s --run-dir %s", qdir, qagent, qdir);
+	else
+		cmd = qdir && qagent ? xasprintf("cd %s && exec %s", qdir, qagent) : NULL;
 	free(qdir);
 	free(qagent);
 	if (!cmd)
@@ -2422,17 +2512,31 @@ static int parse_ms(const char *s, int *out)
 	return 0;
 }
 
-static void check_usage(FILE *to)
+static void check_usage(FILE *to, bool clean)
 {
+	if (clean) {
+		fprintf(to,
+			"usage: barrage hosts clean FILE [--known-hosts FILE] [-i KEY]\n"
+			"                           [--accept-new-host-keys] [--connect-timeout "
+			"DURATION]\n"
+			"\n"
+			"Removes from every host of the hosts file the stale run directories\n"
+			"(${TMPDIR:-/tmp}/barrage.XXXXXXXX) that no running agent uses: what a\n"
+			"killed agent or an old version left behind. Exit 0 when every host was\n"
+			"cleaned, 3 when one could not be reached, 2 on a usage or hosts file error.\n");
+		return;
+	}
 	fprintf(to,
 		"usage: barrage hosts check FILE [--json] [--known-hosts FILE] [-i KEY]\n"
-		"                           [--accept-new-host-keys] [--agent PATH]\n"
+		"                           [--accept-new-host-keys] [--agent PATH | --push-agent]\n"
 		"                           [--connect-timeout DURATION]\n"
 		"\n"
 		"Connects to every host of the hosts file in parallel and reports, per host:\n"
 		"reachable, authentication, barrage-agent version, CPU count, open-file limit\n"
-		"(ulimit -n) and clock offset. Exit 0 when every host is fine, 3 when one has a\n"
-		"problem, 2 on a usage or hosts file error.\n");
+		"(ulimit -n), clock offset and stale run directories. With --push-agent it checks\n"
+		"what `run --push-agent` does: same system, upload, the pushed agent's version.\n"
+		"Exit 0 when every host is fine, 3 when one has a problem, 2 on a usage or hosts\n"
+		"file error.\n");
 }
 
 #define CHECK_NOFILE_MIN    1024
@@ -2458,12 +2562,23 @@ static void host_verdict(struct ssh_host *h, char **problem, char **warning)
 	else if (h->have_clock && (h->clock_offset_ms > CHECK_CLOCK_WARN_MS ||
 				   h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
 		*warning = xasprintf("clock is %.0f ms off: run NTP/chrony", h->clock_offset_ms);
+	if (h->nstale) {
+		char *w = xasprintf("%s%s%zu stale run director%s (%s%s): `barrage hosts clean` "
+				    "removes them",
+				    *warning ? *warning : "", *warning ? "; " : "", h->nstale,
+				    h->nstale == 1 ? "y" : "ies", h->stale[0],
+				    h->nstale > 1 ? ", ..." : "");
+
+		free(*warning);
+		*warning = w;
+	}
 }
 
-int hosts_check_main(int argc, char **argv)
+static int hosts_main(int argc, char **argv, bool clean)
 {
 	static const struct option longopts[] = {
 	    {"json", no_argument, NULL, 'j'},
+	    {"push-agent", no_argument, NULL, 'P'},
 	    {"known-hosts", required_argument, NULL, 'k'},
 	    {"identity", required_argument, NULL, 'i'},
 	    {"accept-new-host-keys", no_argument, NULL, 'a'},
@@ -2486,7 +2601,7 @@ int hosts_check_main(int argc, char **argv)
 		argc--;
 		argv++;
 	}
-	if (argc > 0 && strcmp(argv[0], "check") == 0) {
+	if (argc > 0 && strcmp(argv[0], clean ? "clean" : "check") == 0) {
 		argc--;
 		argv++;
 	}
@@ -2494,7 +2609,7 @@ int hosts_check_main(int argc, char **argv)
 	char **av = calloc((size_t)argc + 2, sizeof *av);
 	if (!av)
 		return 4;
-	av[0] = (char *)"barrage hosts check";
+	av[0] = (char *)(clean ? "barrage hosts clean" : "barrage hosts check");
 	for (int i = 0; i < argc; i++)
 		av[i + 1] = argv[i];
 	optind = 0; /* 0, not 1: glibc then resets its whole state left by main's own getopt */
@@ -2515,6 +2630,9 @@ int hosts_check_main(int argc, char **argv)
 		case 'A':
 			opt.remote_agent = optarg;
 			break;
+		case 'P':
+			opt.push_agent = true;
+			break;
 		case 'q':
 			opt.quiet = true;
 			break;
@@ -2528,18 +2646,29 @@ int hosts_check_main(int argc, char **argv)
 			}
 			break;
 		case 'h':
-			check_usage(stdout);
+			check_usage(stdout, clean);
 			rc = 0;
 			goto out;
 		default:
-			check_usage(stderr);
+			check_usage(stderr, clean);
 			goto out;
 		}
 	}
 	if (optind + 1 != argc + 1) {
-		fprintf(stderr, "barrage: hosts check: %s\n",
+		fprintf(stderr, "barrage: hosts %s: %s\n", clean ? "clean" : "check",
 			optind > argc ? "missing the hosts FILE" : "one hosts FILE expected");
-		check_usage(stderr);
+		check_usage(stderr, clean);
+		goto out;
+	}
+	if (clean && (json || opt.push_agent || opt.remote_agent)) {
+		fprintf(stderr, "barrage: hosts clean: --json, --agent and --push-agent are for "
+				"hosts check\n");
+		check_usage(stderr, clean);
+		goto out;
+	}
+	if (opt.push_agent && opt.remote_agent) {
+		fprintf(stderr, "barrage: hosts check: --agent PATH names an installed agent, "
+				"--push-agent uploads this one: choose one\n");
 		goto out;
 	}
 	if (hosts_file_read(av[optind], &hosts, &nhosts, &err) < 0) {
@@ -2556,6 +2685,14 @@ int hosts_check_main(int argc, char **argv)
 		fprintf(stderr, "barrage: %s\n", err);
 		goto out;
 	}
+	f->clean = clean;
+	if (opt.push_agent) {
+		f->files = calloc(2, sizeof *f->files);
+		if (!f->files || fleet_add_agent_file(f, &err) < 0) {
+			fprintf(stderr, "barrage: %s\n", err ? err : "out of memory");
+			goto out;
+		}
+	}
 	for (size_t i = 0; i < nhosts; i++) {
 		f->hosts[i].agent_path =
 		    strdup(opt.remote_agent ? opt.remote_agent : "barrage-agent");
@@ -2563,7 +2700,23 @@ int hosts_check_main(int argc, char **argv)
 	fleet_start_more(f);
 	fleet_wait(f);
 
-	if (json) {
+	if (clean) {
+		for (size_t i = 0; i < nhosts; i++) {
+			struct ssh_host *h = &f->hosts[i];
+
+			if (h->error) {
+				bad++;
+				printf("%-28s FAIL   %s\n", h->label, h->error);
+				continue;
+			}
+			printf("%-28s ok     %zu stale director%s removed\n", h->label, h->nstale,
+			       h->nstale == 1 ? "y" : "ies");
+			for (size_t k = 0; k < h->nstale; k++)
+				printf("%-28s        removed %s\n", "", h->stale[k]);
+		}
+		printf("%zu host%s, %d could not be cleaned\n", nhosts, nhosts == 1 ? "" : "s",
+		       bad);
+	} else if (json) {
 		json_t *root = json_object(), *arr = json_array();
 		for (size_t i = 0; i < nhosts; i++) {
 			struct ssh_host *h = &f->hosts[i];
@@ -2594,6 +2747,13 @@ int hosts_check_main(int argc, char **argv)
 							  : json_null());
 			json_object_set_new(o, "rtt_ms",
 					    h->have_clock ? json_real(h->rtt_ms) : json_null());
+			{
+				json_t *st = json_array();
+
+				for (size_t k = 0; k < h->nstale; k++)
+					json_array_append_new(st, json_string(h->stale[k]));
+				json_object_set_new(o, "stale_dirs", st);
+			}
 			json_object_set_new(o, "problem",
 					    problem ? json_string(problem) : json_null());
 			json_object_set_new(o, "warning",
@@ -2648,4 +2808,14 @@ out:
 	hosts_free(hosts, nhosts);
 	free(err);
 	return rc;
+}
+
+int hosts_check_main(int argc, char **argv)
+{
+	return hosts_main(argc, argv, false);
+}
+
+int hosts_clean_main(int argc, char **argv)
+{
+	return hosts_main(argc, argv, true);
 }

@@ -71,5 +71,8 @@ void hosts_free(struct plan_host *hosts, size_t nhosts);
  * Returns the exit code (0 all hosts fine, 2 usage or hosts file error, 3 a host has a
  * problem). */
 int hosts_check_main(int argc, char **argv);
+/* `barrage hosts clean FILE`: removes the stale run directories (no agent uses them) from every
+ * host. Same connection options as hosts check. Returns 0, 2 (usage) or 3 (a host failed). */
+int hosts_clean_main(int argc, char **argv);
 
 #endif

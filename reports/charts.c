@@ -220,6 +220,13 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 	 * gaps still shows. */
 	if (run->niv <= 90)
 		buf_append_str(s, "set style data linespoints\n");
+	/* Intervals that miss a lost agent's statistics are shaded: their values are too low. */
+	for (size_t i = 0; i < run->niv; i++)
+		if (run->partial[i] && !run->gap[i])
+			buf_printf(s,
+				   "set object rect from %.3f, graph 0 to %.3f, graph 1 "
+				   "fc rgb '#f4c7c3' fs solid 0.6 noborder behind\n",
+				   (double)i * run->interval_s, (double)(i + 1) * run->interval_s);
 	for (size_t k = 0; k < n; k++) {
 		buf_printf(s, "$D%zu << EOD\n", k);
 		for (size_t i = 0; i < run->niv; i++) {

@@ -721,13 +721,35 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		buf_append_str(&b, "</table>\n");
 	}
 	if (run->ngaps) {
-		buf_append_str(&b, "<h3>Gaps</h3><p>Intervals with no statistics: ");
+		bool any = false;
+
+		buf_append_str(&b, "<h3>Gaps</h3>");
 		for (size_t i = 0, n = 0; i < run->niv; i++)
-			if (run->gap[i])
+			if (run->gap[i]) {
+				if (!n)
+					buf_append_str(&b, "<p>Intervals with no statistics: ");
 				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
 					   (double)i * run->interval_s,
 					   (double)(i + 1) * run->interval_s);
-		buf_append_str(&b, "</p>\n");
+				any = true;
+			}
+		if (any)
+			buf_append_str(&b, "</p>\n");
+		any = false;
+		for (size_t i = 0, n = 0; i < run->niv; i++)
+			if (run->partial[i] && !run->gap[i]) {
+				if (!n)
+					buf_append_str(&b, "<p data-cell=\"uncounted\">Intervals "
+							   "missing a lost agent's statistics "
+							   "(shaded on the charts): ");
+				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
+					   (double)i * run->interval_s,
+					   (double)(i + 1) * run->interval_s);
+				any = true;
+			}
+		if (any)
+			buf_printf(&b, ". Up to %llu requests could not be counted.</p>\n",
+				   (unsigned long long)run->uncounted_max);
 	}
 	buf_append_str(&b, "</section>\n");
 

@@ -106,6 +106,12 @@ struct reports_run {
 	double duration_s; /* end record's duration, else the intervals' span */
 	size_t niv;	   /* intervals: last index + 1 */
 	bool *gap;	   /* [niv] no record for this index */
+	/* [niv] an agent's statistics for this index never arrived (it was lost: agent_lost
+	 * events list them as "missing"); counted in ngaps too. */
+	bool *partial;
+	size_t *missing; /* the indexes named by agent_lost events, before niv is known */
+	size_t nmissing;
+	uint64_t uncounted_max; /* requests lost agents may have sent uncounted (upper bound) */
 	uint32_t *nagents; /* [niv] agents merged into each interval */
 	size_t ngaps;
 	struct stats_snapshot *total; /* every interval accumulated */

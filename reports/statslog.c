@@ -180,6 +180,27 @@ static int read_event(struct reports_run *run, json_t *o)
 		free(a->lost_detail);
 		a->lost_detail = dup_str(e->detail);
 	}
+	{
+		json_t *miss = json_object_get(o, "missing"), *v;
+		size_t k;
+
+		if (json_is_integer(json_object_get(o, "uncounted_max")) &&
+		    json_integer_value(json_object_get(o, "uncounted_max")) > 0)
+			run->uncounted_max +=
+			    (uint64_t)json_integer_value(json_object_get(o, "uncounted_max"));
+		json_array_foreach(miss, k, v) {
+			json_int_t i = json_integer_value(v);
+			size_t *m;
+
+			if (!json_is_integer(v) || i < 0 || i > 10000000)
+				continue;
+			m = realloc(run->missing, (run->nmissing + 1) * sizeof(*m));
+			if (!m)
+				return -1;
+			run->missing = m;
+			run->missing[run->nmissing++] = (size_t)i;
+		}
+	}
 	return 0;
 }
 
@@ -524,9 +545,27 @@ static void finish(struct reports_run *run)
 		run->duration_s = run->end_duration_s;
 	else
 		run->duration_s = (double)run->niv * run->interval_s;
-	if (run->ngaps)
-		add_notice(run, "%zu of %zu intervals have no statistics (gaps in stats.log)",
-			   run->ngaps, run->niv);
+	{
+		size_t npartial = 0;
+
+		for (size_t i = 0; i < run->niv; i++)
+			if (run->partial[i] && !run->gap[i]) {
+				npartial++;
+				run->ngaps++;
+			}
+		if (run->ngaps > npartial)
+			add_notice(run, "%zu of %zu intervals have no statistics (gaps in stats.log)",
+				   run->ngaps - npartial, run->niv);
+		if (npartial)
+			add_notice(run,
+				   "%zu interval%s miss%s the statistics of a lost agent: up to %llu "
+				   "requests could not be counted",
+				   npartial, npartial == 1 ? "" : "s", npartial == 1 ? "es" : "",
+				   (unsigned long long)run->uncounted_max);
+		else if (run->uncounted_max)
+			add_notice(run, "up to %llu requests of lost agents could not be counted",
+				   (unsigned long long)run->uncounted_max);
+	}
 	/* Say plainly when most attempts failed: the latencies then describe the few answers. */
 	if (run->total) {
 		char note[256];
@@ -669,13 +708,29 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 			   "stats.log has no end record: the run did not finish (controller "
 			   "stopped or killed); the report shows the intervals written before");
 	}
+	/* Intervals a lost agent never delivered count as covered (an interval past the last
+	 * record that nobody delivered is a gap), but only within the run's end. */
+	for (size_t k = 0; k < run->nmissing; k++) {
+		size_t i = run->missing[k];
+
+		if (run->has_end && run->interval_s > 0 &&
+		    (double)i * run->interval_s >= run->end_duration_s)
+			continue;
+		if (!have_iv || i > maxidx)
+			maxidx = i;
+		have_iv = true;
+	}
 	run->niv = have_iv ? maxidx + 1 : 0;
 	run->gap = calloc(run->niv + 1, sizeof(bool));
+	run->partial = calloc(run->niv + 1, sizeof(bool));
 	run->nagents = calloc(run->niv + 1, sizeof(uint32_t));
-	if (!run->gap || !run->nagents) {
+	if (!run->gap || !run->partial || !run->nagents) {
 		err_set(err, "out of memory");
 		goto out;
 	}
+	for (size_t k = 0; k < run->nmissing; k++)
+		if (run->missing[k] < run->niv)
+			run->partial[run->missing[k]] = true;
 	if (second_pass(run, raw, path, err) < 0)
 		goto out;
 	finish(run);
@@ -712,6 +767,8 @@ void reports_run_free(struct reports_run *run)
 	free(run->ended_at);
 	free(run->end_reason);
 	free(run->gap);
+	free(run->partial);
+	free(run->missing);
 	free(run->nagents);
 	stats_free(run->total);
 	for (size_t i = 0; i < run->nhists; i++) {

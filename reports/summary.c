@@ -185,8 +185,18 @@ void *reports_summary_json(const struct reports_run *run)
 		json_array_append_new(events, o);
 	}
 	for (size_t i = 0; i < run->niv; i++)
-		if (run->gap[i])
+		if (run->gap[i] || run->partial[i])
 			json_array_append_new(gaps, json_integer((json_int_t)i));
+	{
+		json_t *u = json_object(), *partial = json_array();
+
+		for (size_t i = 0; i < run->niv; i++)
+			if (run->partial[i])
+				json_array_append_new(partial, json_integer((json_int_t)i));
+		json_object_set_new(u, "requests_max", json_integer((json_int_t)run->uncounted_max));
+		json_object_set_new(u, "intervals", partial);
+		json_object_set_new(root, "uncounted", u);
+	}
 	for (size_t i = 0; i < run->nnotices; i++)
 		json_array_append_new(notices, json_string(run->notices[i]));
 	return root;

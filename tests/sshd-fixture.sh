@@ -19,6 +19,10 @@
 #                        address on it) for i in 1..N.
 #                        Everything is removed on exit. Skips the test (77) with a clear
 #                        message when namespaces are refused.
+# netns_ssh_path I       gives namespace I a second veth pair for SSH only: 10.X.(100+I).1 on
+#                        our side, 10.X.(100+I).2 inside; sets NS_SSH_ADDR[I] (start that
+#                        namespace's sshd there) and NS_SSH_VETH[I] (our end: setting it down
+#                        cuts the SSH path while the namespace still reaches 10.X.I.1).
 #
 # Only root can run sshd on its own host key and switch to another user, so these helpers
 # skip the test when not root. Traffic stays on 127.0.0.1 and inside the namespaces created
@@ -101,8 +105,10 @@ Subsystem sftp internal-sftp
 SetEnv PATH=$dir/bin:/usr/local/bin:/usr/bin:/bin SHLVL=1 TMPDIR=$dir/tmp
 LogLevel ERROR
 MaxSessions ${SSHD_MAX_SESSIONS:-64}
-# A client that vanishes is dropped after ~3 s, so its agents see stdin EOF.
-ClientAliveInterval 1
+# A client that vanishes is dropped after ~3 s, so its agents see stdin EOF. SSHD_CLIENT_ALIVE=0
+# turns that off, as in OpenSSH's default configuration (a cut link then goes unnoticed by sshd
+# for as long as TCP retransmits).
+ClientAliveInterval ${SSHD_CLIENT_ALIVE:-1}
 ClientAliveCountMax 3
 MaxStartups ${SSHD_MAX_STARTUPS:-100}
 EOF
@@ -131,7 +137,7 @@ netns_make() {
   [ "$(id -u)" = 0 ] || skip "SKIP: network namespaces need root"
   command -v ip >/dev/null || skip "SKIP: iproute2 (ip) not installed"
   tag=$(( ($$ % 200) + 20 ))
-  NS_NAME=() NS_ADDR=() NS_VETH=() NS_GW=()
+  NS_NAME=() NS_ADDR=() NS_VETH=() NS_GW=() NS_SSH_ADDR=() NS_SSH_VETH=()
   for ((i = 1; i <= n; i++)); do
     ns="brg$$-$i"
     veth="brg$$h$i"
@@ -155,6 +161,22 @@ netns_make() {
     NS_VETH[$i]=$veth
     NS_GW[$i]=10.$tag.$i.1
   done
+}
+
+netns_ssh_path() {
+  local i=$1 tag ns veth
+  ns=${NS_NAME[$i]}
+  tag=$(echo "${NS_ADDR[$i]}" | cut -d. -f2)
+  veth="brg$$s$i"
+  ip link add "$veth" type veth peer name "brg$$t$i" || fail "ip link add veth (ssh path) failed"
+  _fixture_cleanup_cmds+=("ip link del $veth")
+  ip link set "brg$$t$i" netns "$ns"
+  ip addr add "10.$tag.$((100 + i)).1/30" dev "$veth"
+  ip link set "$veth" up
+  ip -n "$ns" addr add "10.$tag.$((100 + i)).2/30" dev "brg$$t$i"
+  ip -n "$ns" link set "brg$$t$i" up
+  NS_SSH_ADDR[$i]=10.$tag.$((100 + i)).2
+  NS_SSH_VETH[$i]=$veth
 }
 
 # The program that runs `hosts check` and the link tests: `barrage` once its main dispatches

@@ -66,8 +66,8 @@ done
 assert_json run/summary.json ".stats.request.count == $(echo "$served" | jq .requests) and .stats.request.count > 0"
 echo "ok: three hosts"
 
-# Cut the third host's link mid-run: its agent is reported lost (silent for two intervals or
-# the SSH keepalive gives up), and with max_lost 1 the run goes on to the end on the others.
+# Cut the third host's link mid-run: its agent is reported lost (its link silent for
+# agents.link_timeout, or the SSH keepalive gives up), and with max_lost 1 the run goes on to the end on the others.
 sed -i 's/duration: 4s/duration: 8s/' fleet.yaml
 "$BARRAGE" run fleet.yaml --out cut --hosts hosts --identity "$K/id_ed25519" \
   --known-hosts "$K/known_hosts" --set agents.max_lost=1 >out2.txt 2>err2.txt &

@@ -1,0 +1,98 @@
+#!/usr/bin/env bash
+# timeout: 150
+# Only the SSH path to a host is cut while the host still reaches the target (issue 16.1/16.2).
+# Two namespaces; each has its sshd on a second address (its own veth pair), so setting that
+# pair down cuts SSH and nothing else. sshd's ClientAlive is off (OpenSSH's default), so only
+# Barrage's own heartbeats can notice. The second namespace holds its own copy of the target on
+# the same address and port as ours (10.X.1.1 on its loopback), so that target counts exactly
+# what the cut-off agent sends. Checks: its load stops within agents.link_timeout of the cut;
+# the run goes on to the end on the other host (max_lost 1); the loss is an event with the
+# intervals it left missing and an upper bound of the requests that could not be counted, which
+# covers what the targets served beyond what was counted; summary.json lists those intervals in
+# gaps and in uncounted; the report marks them.
+source "$(dirname "$0")/../lib.sh"
+source "$TESTS_SRC/sshd-fixture.sh"
+
+K=$TEST_DIR/k
+sshd_keys "$K"
+netns_make 2
+cd "$TEST_DIR"
+: >hosts
+for i in 1 2; do
+  netns_ssh_path "$i"
+  SSHD_CLIENT_ALIVE=0 sshd_start "ns$i" "$K" "${NS_SSH_ADDR[$i]}" "${NS_NAME[$i]}"
+  echo "root@${NS_SSH_ADDR[$i]}" >>hosts
+done
+taddr=${NS_GW[1]}
+"$TARGET" target --listen "$taddr:0" --port-file t1.ports >t1.log 2>&1 &
+_pids+=("$!")
+for _ in $(seq 1 200); do [ -s t1.ports ] && break; sleep 0.05; done
+tport=$(awk '$1=="http"{print $2}' t1.ports)
+[ -n "$tport" ] || fail "target did not start: $(cat t1.log)"
+ip -n "${NS_NAME[2]}" addr add "$taddr/32" dev lo
+ip netns exec "${NS_NAME[2]}" "$TARGET" target --listen "$taddr:$tport" --port-file t2.ports >t2.log 2>&1 &
+_pids+=("$!")
+for _ in $(seq 1 200); do [ -s t2.ports ] && break; sleep 0.05; done
+[ -s t2.ports ] || fail "target in ${NS_NAME[2]} did not start: $(cat t2.log)"
+t2() { ip netns exec "${NS_NAME[2]}" curl -s "http://$taddr:$tport/__stats" | jq -r '.requests'; }
+t1() { curl -s "http://$taddr:$tport/__stats" | jq -r '.requests'; }
+
+cat >cut.yaml <<YAML
+name: it-cut
+target: http://$taddr:$tport
+load:
+  users: 4
+  duration: 16s
+  grace: 1s
+sessions:
+  - name: s
+    steps:
+      - request: { url: "/?status=200" }
+      - think: 20ms
+agents:
+  max_lost: 1
+  link_timeout: 3s
+report:
+  interval: 1s
+YAML
+"$BARRAGE" run cut.yaml --out run --hosts hosts --identity "$K/id_ed25519" \
+  --known-hosts "$K/known_hosts" --push-agent >run.out 2>run.err &
+pid=$!
+_pids+=("$pid")
+for _ in $(seq 1 400); do
+  [ "$(grep -c '"type":"interval"' run/stats.log 2>/dev/null)" -ge 2 ] && break
+  sleep 0.05
+done
+[ "$(grep -c '"type":"interval"' run/stats.log 2>/dev/null)" -ge 2 ] || { cat run.err >&2; fail "no intervals"; }
+before=$(t2)
+[ "$before" -gt 0 ] || fail "the second host sent nothing before the cut"
+ip link set "${NS_SSH_VETH[2]}" down
+# link_timeout (3 s) plus the second between two heartbeats and a margin: by then the cut-off
+# agent has stopped, and its target must not count anything more.
+sleep 5.5
+a=$(t2)
+sleep 2
+b=$(t2)
+assert_eq "$b" "$a" "requests from the cut-off host 5.5 s and 7.5 s after the cut"
+set +e; wait "$pid"; rc=$?; set -e
+cat run.err >&2
+assert_eq "$rc" 0 "exit code with one host cut off and max_lost 1"
+tail -1 run/stats.log | jq -e '.reason == "completed"' >/dev/null || fail "the run did not complete"
+ev=$(jq -c "select(.type == \"event\" and .what == \"agent_lost\")" run/stats.log)
+[ "$(echo "$ev" | grep -c .)" = 1 ] || fail "expected one agent_lost event: $ev"
+echo "$ev" | jq -e ".agent | contains(\"${NS_SSH_ADDR[2]}\")" >/dev/null || fail "the wrong agent was lost: $ev"
+echo "$ev" | jq -e '(.missing | length) >= 1 and .uncounted_max > 0' >/dev/null || fail "no missing intervals or bound: $ev"
+# What the targets served beyond what was counted is covered by the bound.
+served=$(( $(t1) + $(t2) ))
+counted=$(jq -r '.http_status["200"]' run/summary.json)
+bound=$(jq -r '.uncounted.requests_max' run/summary.json)
+echo "served $served counted $counted bound $bound"
+[ "$counted" -le "$served" ] || fail "counted $counted > served $served"
+[ $((served - counted)) -le "$bound" ] || fail "uncounted $((served - counted)) exceeds the bound $bound"
+assert_json run/summary.json '(.uncounted.intervals | length) >= 1 and (.uncounted.intervals - .gaps) == []'
+first=$(echo "$ev" | jq '.missing[0]')
+assert_json run/summary.json "(.gaps | index($first)) != null"
+assert_json run/summary.json '[.notices[] | select(test("could not be counted"))] | length >= 1'
+grep -q 'data-cell="uncounted"' run/report.html || fail "the report does not mark the uncounted intervals"
+grep -q "244, *199, *195" run/report.html || fail "the charts do not shade the interval of the loss"
+echo ok
