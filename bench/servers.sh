@@ -7,11 +7,17 @@
 #
 #   bench/servers.sh [DURATION_S] [CONNECTIONS]       (defaults 10 and 50)
 #   BARRAGE_BIN=build/release/bin bench/servers.sh    (default: bin/)
+#   BENCH_ONLY=wallet bench/servers.sh                 (one of target, wallet, voting)
+#   BENCH_WALLETS=20 bench/servers.sh                  (wallets the debits go to; default 200:
+#                                                       fewer means more history folded per s)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 DUR=${1:-10}
 CONNS=${2:-50}
 BIN=${BARRAGE_BIN:-bin}
+ONLY=${BENCH_ONLY:-}
+WALLETS=${BENCH_WALLETS:-200}
+want() { [ -z "$ONLY" ] || [ "$ONLY" = "$1" ]; }
 TARGET=$BIN/barrage-target
 [ -x "$TARGET" ] || { echo "bench/servers.sh: $TARGET missing (run make)" >&2; exit 2; }
 if ! command -v wrk >/dev/null; then
@@ -56,18 +62,21 @@ run_wrk() {
 echo "reference servers, $CONNS connections, ${DUR}s each, server on cpu $SRV_CPU, wrk on cpu $WRK_CPU"
 
 # 1. Test target: keep-alive GET of a small body.
+if want target; then
 start target
 run_wrk "target keep-alive GET (100 B)" "http://127.0.0.1:$PORT/?size=100"
 stop
+fi
 
 # 2. Wallet: durable debits. 200 wallets are credited far beyond what the run can spend; every
 #    request carries a fresh txn id, so each one is a journaled, fsynced debit.
+if want wallet; then
 start wallet --data-dir "$WORK/wallet" --sync batch
-for i in $(seq 0 199); do
+for i in $(seq 0 $((WALLETS - 1))); do
   printf 'url = "http://127.0.0.1:%s/wallets/w%s/credit"\ndata = "{\\"txn\\":\\"seed\\",\\"amount\\":1000000000}"\noutput = "/dev/null"\nnext\n' "$PORT" "$i"
 done | sed '$d' >"$WORK/seed.cfg"
 curl -s -K "$WORK/seed.cfg"
-cat >"$WORK/debit.lua" <<'LUA'
+cat >"$WORK/debit.lua" <<LUA
 local id = 0
 local counter = 0
 local threads = 0
@@ -77,18 +86,20 @@ function setup(thread)
 end
 function request()
   counter = counter + 1
-  local w = counter % 200
+  local w = counter % $WALLETS
   return wrk.format("POST", "/wallets/w" .. w .. "/debit", { ["Content-Type"] = "application/json" },
     '{"txn":"b' .. id .. '-' .. counter .. '","amount":1}')
 end
 LUA
-run_wrk "wallet debits (--sync batch)" "http://127.0.0.1:$PORT" "$WORK/debit.lua"
+run_wrk "wallet debits (--sync batch, $WALLETS wallets)" "http://127.0.0.1:$PORT" "$WORK/debit.lua"
 curl -s "http://127.0.0.1:$PORT/audit" | grep -q '"ok":true' || echo "    (audit FAILED after the run)"
-curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^journal_(commits|fsyncs) /{printf "    %s %s\n", $1, $2}'
+curl -s "http://127.0.0.1:$PORT/metrics" | awk '/^(journal_(commits|fsyncs)|wallet_folds|wallet_history_(index_entries|index_bytes|syncs)) /{printf "    %s %s\n", $1, $2}'
 stop
+fi
 
 # 3. Voting: votes through sessions. 200 users log in first; each request votes with one of the
 #    bearer tokens; credits are seeded high so every vote is a successful, journaled debit.
+if ! want voting; then exit 0; fi
 start voting --data-dir "$WORK/voting" --sync batch --accounts 1000 --initial-credits 100000000
 for i in $(seq 1 200); do
   printf 'url = "http://127.0.0.1:%s/login"\ndata = "{\\"user\\":\\"user%s\\",\\"password\\":\\"pw-user%s\\"}"\nnext\n' "$PORT" "$i" "$i"

@@ -27,6 +27,8 @@ struct journal {
 	struct buf pend; /* records appended, not yet written */
 	uint64_t pend_records;
 	struct journal_stats st;
+	journal_precommit_fn precommit;
+	void *precommit_ctx;
 };
 
 /* ---- CRC32C (Castagnoli, reflected 0x82F63B78), table-driven ---- */
@@ -251,10 +253,18 @@ static uint32_t get_le32(const uint8_t *p)
 	return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
 }
 
+void journal_set_precommit(struct journal *j, journal_precommit_fn fn, void *ctx)
+{
+	j->precommit = fn;
+	j->precommit_ctx = ctx;
+}
+
 int journal_commit(struct journal *j, char **err)
 {
 	if (j->pend.len == 0)
 		return 0;
+	if (j->precommit && j->precommit(j->precommit_ctx, err) < 0)
+		return -1;
 	if (write_all(j->fd, j->pend.data, j->pend.len) < 0)
 		return err_set(err, "journal %s: write: %s", j->path, strerror(errno));
 	j->st.file_bytes += j->pend.len;
@@ -268,6 +278,21 @@ int journal_commit(struct journal *j, char **err)
 		j->st.fsyncs++;
 	}
 	return 0;
+}
+
+int journal_frame(struct buf *b, unsigned type, const void *data, size_t len)
+{
+	uint8_t hdr[JOURNAL_RECORD_HEADER];
+	uint32_t crc;
+
+	if (type == 0 || type > 255 || len > JOURNAL_MAX_RECORD)
+		return -1;
+	hdr[8] = (uint8_t)type;
+	crc = journal_crc32c(0, &hdr[8], 1);
+	crc = journal_crc32c(crc, data, len);
+	put_le32(hdr, (uint32_t)len);
+	put_le32(hdr + 4, crc);
+	return buf_append(b, hdr, sizeof(hdr)) < 0 || buf_append(b, data, len) < 0 ? -1 : 0;
 }
 
 int journal_append(struct journal *j, unsigned type, const void *data, size_t len, char **err)
@@ -346,6 +371,16 @@ static int record_ok(const uint8_t *map, size_t size, size_t off, uint32_t *len_
 		return 0;
 	}
 	*len_out = len;
+	return 1;
+}
+
+int journal_parse(const uint8_t *p, size_t avail, unsigned *type, const uint8_t **data,
+		  uint32_t *len)
+{
+	if (!record_ok(p, avail, 0, len, NULL, 0))
+		return 0;
+	*type = p[8];
+	*data = p + JOURNAL_RECORD_HEADER;
 	return 1;
 }
 

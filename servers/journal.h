@@ -68,6 +68,7 @@ struct journal_stats {
 };
 
 struct journal;
+struct buf;
 
 /* Called for every good record in file order during journal_open. Returns 0, or -1 with *err
  * set to stop the open (a record the service cannot apply is a hard error, not a torn tail). */
@@ -98,6 +99,19 @@ int journal_commit(struct journal *j, char **err);
 /* Commit what is pending, then rewrite the file as the snapshot emitted by snapshot(ctx, snap)
  * and switch to it atomically. Returns 0 or -1 with *err (the old file stays in use). */
 int journal_compact(struct journal *j, journal_snapshot_fn snapshot, void *ctx, char **err);
+
+/* Called at the start of every commit that writes something, before the journal's own write:
+ * a service flushes files its records point at (the wallet's history segments), so the
+ * journal never names data a crash could lose. A failure fails the commit. */
+typedef int (*journal_precommit_fn)(void *ctx, char **err);
+void journal_set_precommit(struct journal *j, journal_precommit_fn fn, void *ctx);
+
+/* Append one record in the journal's framing to b (for files that share the format). */
+int journal_frame(struct buf *b, unsigned type, const void *data, size_t len);
+/* Parse the framed record at p (avail bytes): 1 with *type, *data, *len when it is
+ * well-formed (length fits, CRC matches, type not 0), else 0. */
+int journal_parse(const uint8_t *p, size_t avail, unsigned *type, const uint8_t **data,
+		  uint32_t *len);
 
 void journal_get_stats(const struct journal *j, struct journal_stats *st);
 const char *journal_path(const struct journal *j);

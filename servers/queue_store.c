@@ -24,6 +24,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/journal.h"
+#include "servers/util.h"
 
 enum msg_where { IN_READY, IN_SCHED, IN_LEASED };
 
@@ -87,18 +88,6 @@ struct qstore {
 
 /* ---- small helpers ---- */
 
-static uint64_t hash_bytes(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL; /* FNV-1a */
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		h ^= (uint8_t)s[i];
-		h *= 1099511628211ULL;
-	}
-	return h;
-}
-
 static size_t hash_counter(uint64_t c, size_t size)
 {
 	c ^= c >> 33;
@@ -121,14 +110,6 @@ int qstore_valid_name(const char *q, size_t len, size_t max)
 			return 0;
 	}
 	return 1;
-}
-
-int64_t qstore_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint32_t date_of(int64_t ms)
@@ -390,7 +371,7 @@ static void heap_remove(struct heap *h, struct msg *m)
 
 static struct queue *queue_find(struct qstore *s, const char *q, size_t qlen, int create)
 {
-	size_t i = (size_t)(hash_bytes(q, qlen) & (s->qtab_size - 1));
+	size_t i = (size_t)(srv_hash_bytes(q, qlen) & (s->qtab_size - 1));
 	struct queue *e;
 
 	for (e = s->qtab[i]; e; e = e->hnext)
@@ -786,7 +767,7 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 		seen_mark(s, counter);
 		s->m.enqueued++;
 		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen,
-				  blen, qstore_wall_ms(), err);
+				  blen, srv_wall_ms(), err);
 	}
 	case QSTORE_REC_ACK: {
 		uint32_t n, i;

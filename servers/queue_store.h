@@ -141,6 +141,5 @@ int qstore_parse_lease(const char *s, size_t len, int64_t *ms, char **err);
 /* Unix milliseconds, or an ISO 8601 time "2026-11-25T12:00:00Z" (fraction and +HH:MM offset
  * allowed). */
 int qstore_parse_time(const char *s, size_t len, int64_t *ms, char **err);
-int64_t qstore_wall_ms(void);
 
 #endif

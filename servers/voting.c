@@ -24,6 +24,7 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http.h"
+#include "servers/util.h"
 #include "servers/wallet.h"
 
 #define VOTING_REC_VOTE	      16
@@ -57,14 +58,6 @@ struct voting {
 
 static const char *const names[] = {"Aurora", "Blaze",	"Comet",   "Delta",  "Echo",
 				    "Falcon", "Galaxy", "Horizon", "Indigo", "Juniper"};
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static uint64_t rnd(struct voting *v)
 {
@@ -354,7 +347,7 @@ static void vote(struct srv *s, struct voting *v, uint32_t user, const struct sr
 		extra[i] = (uint8_t)((uint64_t)cand >> (8 * i));
 		extra[8 + i] = (uint8_t)((v->vote_seq + 1) >> (8 * i));
 	}
-	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, wall_ms(),
+	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, srv_wall_ms(),
 			 VOTING_REC_VOTE, extra, sizeof(extra), &res, &err) < 0)
 		fatal(err);
 	if (res.outcome != WALLET_OK) {
@@ -406,7 +399,7 @@ static void credit(struct srv *s, struct voting *v, uint32_t user, const struct 
 	}
 	nl = user_name(user, name, sizeof(name));
 	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, json_string_value(t),
-			 json_string_length(t), (int64_t)json_integer_value(a), wall_ms(),
+			 json_string_length(t), (int64_t)json_integer_value(a), srv_wall_ms(),
 			 WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
 		fatal(err);
 	if (res.outcome == WALLET_OK || res.outcome == WALLET_REPLAY) {
@@ -666,10 +659,16 @@ static int voting_init(struct srv *s, char **err)
 	v->candidates_json = buf_steal(&b);
 	if (!v->candidates_json)
 		return err_set(err, "out of memory");
+	if (snprintf(path, sizeof(path), "%s/voting.history", s->data_dir) >= (int)sizeof(path))
+		return err_set(err, "--data-dir: path too long");
+	if (wallet_store_open_history(&v->ws, path, s->sync != JOURNAL_SYNC_NONE, err) < 0)
+		return -1;
 	if (snprintf(path, sizeof(path), "%s/voting.journal", s->data_dir) >= (int)sizeof(path))
 		return err_set(err, "--data-dir: path too long");
-	if (journal_open(&s->journal, path, s->sync, replay_cb, v, &rec, err) < 0)
+	if (journal_open(&s->journal, path, s->sync, replay_cb, v, &rec, err) < 0 ||
+	    wallet_store_sync(&v->ws, err) < 0)
 		return -1;
+	journal_set_precommit(s->journal, wallet_store_sync, &v->ws);
 	log_info("voting: %ld accounts (%lld credits each at start), %ld candidates, %llu votes "
 		 "after replay",
 		 v->accounts, (long long)v->initial, v->candidates,
@@ -689,6 +688,7 @@ static void voting_metrics(struct srv *s, struct buf *out)
 	buf_printf(out, "voting_sessions %llu\n", (unsigned long long)v->sess_count);
 	buf_printf(out, "wallet_credits %llu\n", (unsigned long long)v->ws.credits);
 	buf_printf(out, "wallet_debits %llu\n", (unsigned long long)v->ws.debits);
+	wallet_history_metrics(&v->ws, out);
 }
 
 static void voting_fini(struct srv *s)

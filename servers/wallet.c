@@ -18,20 +18,13 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http.h"
+#include "servers/util.h"
 #include "servers/wallet.h"
 
 struct wallet_srv {
 	struct wallet_store ws;
 	uint64_t compact_min;
 };
-
-static int64_t wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 /* Parse {"txn": string, "amount": positive integer}; fills rs with a 400 and returns -1 when
  * the body is wrong. */
@@ -117,7 +110,7 @@ static void move(struct srv *s, struct wallet_srv *w, const char *id, size_t idl
 	if (parse_body(rq, rs, txn, &txnlen, &amount) < 0)
 		return;
 	if (wallet_apply(&w->ws, s->journal, id, idlen, txn, txnlen, debit ? -amount : amount,
-			 wall_ms(), WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
+			 srv_wall_ms(), WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
 		fatal("journal append failed", err);
 	switch (res.outcome) {
 	case WALLET_OK:
@@ -182,14 +175,14 @@ static void wallet_handle(struct srv *s, const struct srv_request *rq, struct sr
 	size_t idlen;
 
 	if (srv_path_is(rq, "/audit")) {
-		uint64_t nw, nt;
+		uint64_t nw, nt, hread;
 		char *err = NULL;
 
 		if (rq->method != SRV_GET) {
 			srv_reply_error(rs, 405, "/audit: use GET");
 			return;
 		}
-		if (wallet_audit(&w->ws, &nw, &nt, &err) < 0) {
+		if (wallet_audit_history(&w->ws, &nw, &nt, &hread, &err) < 0) {
 			rs->status = 500;
 			buf_append_str(&rs->body, "{\"ok\":false,\"error\":");
 			buf_append_json_str(&rs->body, err, strlen(err));
@@ -197,8 +190,11 @@ static void wallet_handle(struct srv *s, const struct srv_request *rq, struct sr
 			free(err);
 			return;
 		}
-		buf_printf(&rs->body, "{\"ok\":true,\"wallets\":%llu,\"transactions\":%llu}\n",
-			   (unsigned long long)nw, (unsigned long long)nt);
+		buf_printf(&rs->body,
+			   "{\"ok\":true,\"wallets\":%llu,\"transactions\":%llu,"
+			   "\"rebuilt_from_history\":true,\"history_bytes_read\":%llu}\n",
+			   (unsigned long long)nw, (unsigned long long)nt,
+			   (unsigned long long)hread);
 		return;
 	}
 	if (strncmp(p, "/wallets/", 9) != 0) {
@@ -225,6 +221,7 @@ static void wallet_handle(struct srv *s, const struct srv_request *rq, struct sr
 	if (strcmp(rest, "") == 0 || strcmp(rest, "/transactions") == 0) {
 		struct wallet *wl;
 		uint64_t offset, limit;
+		char *err = NULL;
 
 		if (rq->method != SRV_GET && rq->method != SRV_HEAD) {
 			srv_reply_error(rs, 405, "use GET");
@@ -242,7 +239,10 @@ static void wallet_handle(struct srv *s, const struct srv_request *rq, struct sr
 		if (parse_u64(rq->query, "offset", 0, UINT64_MAX / 2, &offset, rs) < 0 ||
 		    parse_u64(rq->query, "limit", 100, 1000, &limit, rs) < 0)
 			return;
-		wallet_history_json(wl, offset, limit, &rs->body);
+		if (wallet_history_json(&w->ws, wl, offset, limit, &rs->body, &err) < 0) {
+			srv_reply_error(rs, 500, "%s", err);
+			free(err);
+		}
 		return;
 	}
 	srv_reply_error(rs, 404, "no route for %.200s", p);
@@ -295,10 +295,21 @@ static int wallet_init(struct srv *s, char **err)
 
 	if (!w)
 		return err_set(err, "out of memory");
+	if (snprintf(path, sizeof(path), "%s/wallet.history", s->data_dir) >= (int)sizeof(path))
+		return err_set(err, "--data-dir: path too long");
+	if (wallet_store_open_history(&w->ws, path, s->sync != JOURNAL_SYNC_NONE, err) < 0)
+		return -1;
 	if (snprintf(path, sizeof(path), "%s/wallet.journal", s->data_dir) >= (int)sizeof(path))
 		return err_set(err, "--data-dir: path too long");
-	if (journal_open(&s->journal, path, s->sync, replay_cb, &w->ws, &rec, err) < 0)
+	if (journal_open(&s->journal, path, s->sync, replay_cb, &w->ws, &rec, err) < 0 ||
+	    wallet_store_sync(&w->ws, err) < 0)
 		return -1;
+	journal_set_precommit(s->journal, wallet_store_sync, &w->ws);
+	if (w->ws.hist_rewritten)
+		log_warn(
+		    "wallet: %llu history chunk(s) were missing or stale and were written again "
+		    "from the journal",
+		    (unsigned long long)w->ws.hist_rewritten);
 	log_info("wallet: %llu wallets, %llu recent transactions after replay",
 		 (unsigned long long)w->ws.count, (unsigned long long)w->ws.live_txns);
 	if (w->ws.rebased)
@@ -319,6 +330,7 @@ static void wallet_metrics(struct srv *s, struct buf *out)
 	buf_printf(out, "wallet_rejected %llu\n", (unsigned long long)w->ws.rejected);
 	buf_printf(out, "wallet_replays %llu\n", (unsigned long long)w->ws.replays);
 	buf_printf(out, "wallet_folds %llu\n", (unsigned long long)w->ws.folds);
+	wallet_history_metrics(&w->ws, out);
 }
 
 static void wallet_fini(struct srv *s)

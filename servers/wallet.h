@@ -4,15 +4,23 @@
  * wallet debit.
  *
  * Model. A wallet is (checkpoint balance, number of transactions folded into it, recent
- * transactions). Its balance is always checkpoint + the sum of recent amounts, which /audit
- * proves. When a wallet holds WALLET_RECENT_MAX recent transactions the oldest
- * WALLET_RECENT_FOLD are folded into the checkpoint (a journal record says so), so a wallet's
- * cost stays bounded however long it lives. Idempotency on txn holds for the recent window.
+ * transactions in memory). Its balance is always checkpoint + the sum of recent amounts. When a
+ * wallet holds WALLET_RECENT_MAX recent transactions the oldest WALLET_RECENT_FOLD are folded
+ * into the checkpoint (a journal record says so), so a wallet's memory and replay cost stay
+ * bounded however long it lives. With history kept (wallet_store_open_history, which the
+ * services always do), the folded transactions are first written as a *chunk* to the history
+ * segments (wallet_history.h) and indexed by txn id: the complete history stays listable, every
+ * txn id ever applied stays idempotent, and /audit rebuilds every balance from the history.
  *
- * Journal records (types 1..3, payloads built with journal_put_*):
+ * Journal records (types 1..4, payloads built with journal_put_*):
  *   WALLET_REC_TXN   str id, str txn, i64 amount (signed), i64 balance_after, i64 time_ms
  *   WALLET_REC_FOLD  str id, u32 count folded, i64 new checkpoint balance
+ *                    [u32 segment, i64 offset, i64 bytes: where the chunk went]
  *   WALLET_REC_BASE  str id, i64 checkpoint balance, i64 folded total (snapshots)
+ *   WALLET_REC_HIST  str id, u32 segment, i64 offset, i64 bytes, u32 count, i64 first index
+ *                    (snapshots: one per chunk, after the wallet's BASE)
+ * A history record is a TXN payload followed by i64 index (its place in the wallet's history),
+ * framed as a journal record of type 1.
  * A record type may carry a TXN payload followed by more fields (voting's vote record): such a
  * service decodes the TXN part with wallet_replay_txn and the rest itself. */
 #ifndef BARRAGE_SERVERS_WALLET_H
@@ -27,6 +35,7 @@
 #define WALLET_REC_TXN	1
 #define WALLET_REC_FOLD 2
 #define WALLET_REC_BASE 3
+#define WALLET_REC_HIST 4
 
 #define WALLET_ID_MAX	   64
 #define WALLET_TXN_MAX	   64
@@ -42,6 +51,15 @@ struct wallet_txn {
 	char txn[WALLET_TXN_MAX + 1];
 };
 
+/* Where a run of folded transactions lives in the history segments. */
+struct wallet_chunk {
+	uint64_t first; /* index of its first transaction in the wallet's history */
+	uint64_t off;	/* in the segment */
+	uint64_t bytes;
+	uint32_t seg;
+	uint32_t count;
+};
+
 struct wallet {
 	char id[WALLET_ID_MAX + 1];
 	uint8_t id_len;
@@ -50,8 +68,12 @@ struct wallet {
 	uint64_t cp_count;  /* transactions folded into the checkpoint */
 	struct wallet_txn *recent;
 	uint32_t nrecent, caprecent;
-	uint16_t *hidx; /* txn hash over recent: index + 1, 0 = empty */
+	uint16_t *hidx;		     /* txn hash over recent: index + 1, 0 = empty */
+	struct wallet_chunk *chunks; /* in history order */
+	uint32_t nchunks, capchunks;
 };
+
+struct whist;
 
 struct wallet_store {
 	struct wallet **tab; /* open addressing by id */
@@ -59,8 +81,11 @@ struct wallet_store {
 	uint64_t live_txns; /* sum of nrecent, for the compaction heuristic */
 	int64_t initial;    /* balance of a wallet created on first use (voting's seed credits) */
 	uint64_t credits, debits, rejected, replays, folds;
-	int after_gap;	  /* replay passed a GAP record (fsck --repair set records aside) */
-	uint64_t rebased; /* records after a gap whose running balance was recomputed */
+	int after_gap;	    /* replay passed a GAP record (fsck --repair set records aside) */
+	uint64_t rebased;   /* records after a gap whose running balance was recomputed */
+	struct whist *hist; /* NULL: folded transactions are summarized only (unit tests) */
+	struct buf chunk;   /* scratch: a chunk being written or read */
+	uint64_t hist_lookups, hist_hits, hist_rewritten;
 };
 
 enum wallet_outcome {
@@ -80,6 +105,14 @@ struct wallet_result {
 
 void wallet_store_init(struct wallet_store *ws);
 void wallet_store_free(struct wallet_store *ws);
+
+/* Keep the complete history in segments PREFIX.NNNNNN (call before replay). fsync_on: whether
+ * wallet_store_sync flushes them. */
+int wallet_store_open_history(struct wallet_store *ws, const char *prefix, int fsync_on,
+			      char **err);
+/* Make history written so far durable: the journal's precommit hook (ctx is the store), and
+ * once after replay. */
+int wallet_store_sync(void *ws, char **err);
 
 /* True when id is 1..WALLET_ID_MAX of [A-Za-z0-9_.:@-]; txn: 1..WALLET_TXN_MAX printable. */
 int wallet_id_ok(const char *id, size_t len);
@@ -107,12 +140,22 @@ int wallet_replay_txn(struct wallet_store *ws, struct journal_reader *r, char **
 /* Emit every wallet as a BASE record and its recent transactions as TXN records. */
 int wallet_snapshot(struct wallet_store *ws, struct journal *snap, char **err);
 
-/* Check balance == checkpoint + sum(recent) and the balance chain for every wallet. Returns 0
- * when all hold, else -1 and names the first wallet that fails in *err. */
+/* Rebuild every wallet from its history alone: with history kept, read every chunk from disk
+ * and check, from the initial balance, the index sequence, every running balance, that no
+ * balance is negative, that the chunks add up to the checkpoint and the recent transactions to
+ * the balance. Returns 0 when all hold, else -1 and names the first wallet that fails in *err.
+ * *read counts the history bytes read (may be NULL). */
 int wallet_audit(struct wallet_store *ws, uint64_t *wallets, uint64_t *txns, char **err);
+int wallet_audit_history(struct wallet_store *ws, uint64_t *wallets, uint64_t *txns, uint64_t *read,
+			 char **err);
 
-/* Append {"wallet":..,"balance":..,"transactions":N} / the paged history as JSON. */
+/* Append {"wallet":..,"balance":..,"transactions":N} / the paged history as JSON (the pages
+ * before the checkpoint are read from the history segments). Returns 0, or -1 with *err when
+ * the history cannot be read. */
 void wallet_json(const struct wallet *w, struct buf *out);
-void wallet_history_json(const struct wallet *w, uint64_t offset, uint64_t limit, struct buf *out);
+/* wallet_history_* lines for /metrics: segments, bytes, index entries and memory, reads. */
+void wallet_history_metrics(const struct wallet_store *ws, struct buf *out);
+int wallet_history_json(struct wallet_store *ws, const struct wallet *w, uint64_t offset,
+			uint64_t limit, struct buf *out, char **err);
 
 #endif

@@ -35,6 +35,10 @@ static void teardown(void)
 	unlink(path);
 	snprintf(path, sizeof(path), "%s/voting.journal", dir);
 	unlink(path);
+	snprintf(path, sizeof(path), "%s/wallet.history.000001", dir);
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/voting.history.000001", dir);
+	unlink(path);
 	rmdir(dir);
 }
 

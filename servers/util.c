@@ -1,0 +1,24 @@
+/* Small helpers shared by the reference servers (see util.h). */
+#include "servers/util.h"
+
+#include <time.h>
+
+uint64_t srv_hash_bytes(const void *data, size_t n)
+{
+	const unsigned char *s = data;
+	uint64_t h = 1469598103934665603ull;
+
+	for (size_t i = 0; i < n; i++) {
+		h ^= s[i];
+		h *= 1099511628211ull;
+	}
+	return h;
+}
+
+int64_t srv_wall_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
