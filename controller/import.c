@@ -34,6 +34,7 @@ static const char usage_import[] =
     "      --exclude-host HOST    drop requests to HOST (or HOST:PORT), repeatable\n"
     "      --think-min DUR        shortest gap written as a think time (default 500ms)\n"
     "      --keep-user-agent      send the browser's User-Agent\n"
+    "      --max-size SIZE        largest HAR read (default 64MiB; memory is a few times it)\n"
     "  -h, --help                 this text\n"
     "\n"
     "exit codes: 0 imported, 2 usage error or a file that cannot be imported\n"
@@ -71,6 +72,7 @@ static const struct option longs[] = {
     {"keep-static", no_argument, NULL, 'S'},	    {"include-host", required_argument, NULL, 'I'},
     {"exclude-host", required_argument, NULL, 'X'}, {"think-min", required_argument, NULL, 'T'},
     {"keep-user-agent", no_argument, NULL, 'U'},    {"help", no_argument, NULL, 'h'},
+    {"max-size", required_argument, NULL, 'M'},
     {NULL, 0, NULL, 0}};
 
 /* All options, wherever they are (GNU getopt moves the operands, kind and file, to the end).
@@ -113,6 +115,18 @@ static int options(int argc, char **argv, struct import_opts *o, const char **ou
 			o->think_min_s = (double)us / 1e6;
 			break;
 		}
+		case 'M': {
+			uint64_t n;
+			int rc;
+
+			if (units_parse_size(optarg, &n, &err) < 0) {
+				rc = usage_error("--max-size '%s': %s", optarg, err);
+				free(err);
+				return rc;
+			}
+			o->max_har_bytes = (size_t)n;
+			break;
+		}
 		case 'h':
 			fputs(usage_import, stdout);
 			return 0;
@@ -126,7 +140,7 @@ static int options(int argc, char **argv, struct import_opts *o, const char **ou
 
 int import_main(int argc, char **argv)
 {
-	struct import_opts o = {.think_min_s = 0.5, .max_har_bytes = (size_t)256 << 20};
+	struct import_opts o = {.think_min_s = 0.5, .max_har_bytes = (size_t)64 << 20};
 	const char *out_path = NULL, *kind, *file;
 	bool force = false, har;
 	struct imp_doc d;
