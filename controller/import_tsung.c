@@ -601,7 +601,7 @@ static int repeat(struct ts *t, const struct xml_node *n, struct imp_list *out)
 	add_once(t, &t->defined, flag);
 	w->cond = imp_printf(t->d, "%s == 1", flag);
 	w->max = m < 1 ? 1 : (unsigned long)m;
-	imp_note(t->d, &w->notes, "line %lu: <repeat> (Tsung tests its condition after each pass)",
+	imp_note(t->d, &init->notes, "line %lu: <repeat> (Tsung tests its condition after each pass)",
 		 n->line);
 	if (steps(t, n, &w->steps) < 0)
 		return -1;

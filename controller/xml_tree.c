@@ -13,6 +13,7 @@
  *   of it: elements and depth are capped. */
 /* Debian's expat is built with DTD support; declaring it shows the amplification-limit API. */
 #define XML_DTD 1
+#include <ctype.h>
 #include <errno.h>
 #include <expat.h>
 #include <stdbool.h>
@@ -179,6 +180,73 @@ static void XMLCALL on_skipped(void *ud, const XML_Char *name, int is_param)
 	     name);
 }
 
+/* Expat drops a reference to an undeclared entity inside an attribute value without a word
+ * when the document names an external DTD (it cannot know the DTD would not declare it), and
+ * every Tsung file names one. Since no entity is ever declared here, any reference but the five
+ * predefined ones and character references is refused up front, outside comments and CDATA;
+ * so is any <!ENTITY> declaration (the expat handlers below are the second fence). */
+static int undeclared_refs(const char *name, const char *data, size_t len, char **err)
+{
+	static const char *const predefined[] = {"amp", "lt", "gt", "quot", "apos", NULL};
+	unsigned long line = 1, col = 1;
+
+	for (size_t i = 0; i < len; i++, col++) {
+		const char *end = NULL;
+
+		if (data[i] == '\n') {
+			line++;
+			col = 0;
+			continue;
+		}
+		if (data[i] == '<' && len - i >= 4 && memcmp(data + i, "<!--", 4) == 0)
+			end = memmem(data + i + 4, len - i - 4, "-->", 3);
+		else if (data[i] == '<' && len - i >= 9 && memcmp(data + i, "<![CDATA[", 9) == 0)
+			end = memmem(data + i + 9, len - i - 9, "]]>", 3);
+		if (end || (data[i] == '<' && len - i >= 4 &&
+			    (memcmp(data + i, "<!--", 4) == 0 || memcmp(data + i, "<![C", 4) == 0))) {
+			/* skip the section, counting its lines; an unterminated one is expat's */
+			size_t stop = end ? (size_t)(end - data) + 2 : len - 1;
+
+			for (; i < stop; i++, col++)
+				if (data[i] == '\n') {
+					line++;
+					col = 0;
+				}
+			continue;
+		}
+		if (data[i] == '<' && len - i > 9 && memcmp(data + i, "<!ENTITY", 8) == 0) {
+			size_t a = i + 8, b;
+
+			while (a < len && isspace((unsigned char)data[a]))
+				a++;
+			for (b = a; b < len && b - a < 64 && !isspace((unsigned char)data[b]); b++)
+				;
+			return err_set(err, "%s:%lu:%lu: entity declaration <!ENTITY %.*s ...> "
+				       "refused: entities are never expanded",
+				       name, line, col, (int)(b - a), data + a);
+		}
+		if (data[i] == '&' && i + 1 < len && data[i + 1] != '#') {
+			size_t j = i + 1;
+			bool known = false;
+
+			while (j < len && j - i < 64 && data[j] != ';' && data[j] != '&' &&
+			       data[j] != '<' && data[j] != '"' && data[j] != '\'' &&
+			       !isspace((unsigned char)data[j]))
+				j++;
+			if (j >= len || data[j] != ';')
+				continue; /* not a reference: expat reports the bad '&' */
+			for (size_t k = 0; predefined[k]; k++)
+				known = known || (j - i - 1 == strlen(predefined[k]) &&
+						  memcmp(data + i + 1, predefined[k], j - i - 1) == 0);
+			if (!known)
+				return err_set(err, "%s:%lu:%lu: entity '&%.*s;' is not defined in "
+					       "the file, and external DTDs are never loaded",
+					       name, line, col, (int)(j - i - 1), data + i + 1);
+		}
+	}
+	return 0;
+}
+
 int xml_parse_mem(const char *name, const char *data, size_t len, struct xml_node **root,
 		  char **err)
 {
@@ -188,6 +256,8 @@ int xml_parse_mem(const char *name, const char *data, size_t len, struct xml_nod
 	*root = NULL;
 	if (len > XML_TREE_MAX_FILE)
 		return err_set(err, "%s: larger than %zu MiB", name, XML_TREE_MAX_FILE >> 20);
+	if (undeclared_refs(name, data, len, err) < 0)
+		return -1;
 	c.p = XML_ParserCreate("UTF-8");
 	if (!c.p)
 		return err_set(err, "%s: out of memory", name);
