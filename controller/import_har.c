@@ -451,6 +451,32 @@ static char *text_regex(struct imp_doc *d, const char *text, size_t at)
 	return out;
 }
 
+/* A variable name for a word found in text: the name="..." just before it (a form field), else
+ * the last identifier before it ("token" in "token":"...", "csrf" in csrf=...). */
+static char *context_name(struct imp_doc *d, const char *text, size_t at)
+{
+	size_t from = at > 48 ? at - 48 : 0, e = at, b;
+	const char *nm = NULL;
+
+	for (size_t i = from; i + 6 <= at; i++)
+		if (strncmp(text + i, "name=", 5) == 0 && (text[i + 5] == '"' || text[i + 5] == '\''))
+			nm = text + i + 6;
+	if (nm) {
+		size_t n = 0;
+
+		while (nm + n < text + at && (isalnum((unsigned char)nm[n]) || nm[n] == '_' ||
+					     nm[n] == '-'))
+			n++;
+		if (n)
+			return imp_strndup(d, nm, n);
+	}
+	while (e > from && !isalnum((unsigned char)text[e - 1]))
+		e--;
+	for (b = e; b > from && (isalnum((unsigned char)text[b - 1]) || text[b - 1] == '_'); b--)
+		;
+	return e > b ? imp_strndup(d, text + b, e - b) : NULL;
+}
+
 static void index_text(struct har *h, int entry, const char *text)
 {
 	size_t i = 0;
@@ -472,7 +498,7 @@ static void index_text(struct har *h, int entry, const char *text)
 			}
 		if (candidate(text + s, e - s) && !idx_find(&h->idx, text + s, e - s))
 			index_value(h, entry, text + s, e - s, SRC_TEXT, text_regex(h->d, text, s),
-				    NULL);
+				    context_name(h->d, text, s));
 	}
 }
 
