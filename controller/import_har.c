@@ -933,6 +933,8 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 			       "(--max-size raises it; a HAR exported without response bodies is "
 			       "much smaller)", path, (double)sb.st_size / 1048576.0,
 			       o->max_har_bytes >> 20);
+	if (sb.st_size == 0)
+		return err_set(err, "%s: empty file, not a HAR", path);
 	root = json_load_file(path, 0, &je);
 	if (!root)
 		return err_set(err, "%s:%d:%d: not a HAR file: %s", path, je.line, je.column,
