@@ -72,13 +72,11 @@ static const struct option longs[] = {
     {"keep-static", no_argument, NULL, 'S'},	    {"include-host", required_argument, NULL, 'I'},
     {"exclude-host", required_argument, NULL, 'X'}, {"think-min", required_argument, NULL, 'T'},
     {"keep-user-agent", no_argument, NULL, 'U'},    {"help", no_argument, NULL, 'h'},
-    {"max-size", required_argument, NULL, 'M'},
-    {NULL, 0, NULL, 0}};
+    {"max-size", required_argument, NULL, 'M'},	    {NULL, 0, NULL, 0}};
 
 /* All options, wherever they are (GNU getopt moves the operands, kind and file, to the end).
  * Returns -1 to go on, or the exit code. */
-static int options(int argc, char **argv, struct import_opts *o, const char **out_path,
-		   bool *force)
+static int options(int argc, char **argv, struct import_opts *o, const char **out_path, bool *force)
 {
 	char *err = NULL;
 	int c;
@@ -131,8 +129,8 @@ static int options(int argc, char **argv, struct import_opts *o, const char **ou
 			fputs(usage_import, stdout);
 			return 0;
 		default:
-			return usage_error("unknown option or missing value: '%s'%s", argv[optind - 1],
-					   "");
+			return usage_error("unknown option or missing value: '%s'%s",
+					   argv[optind - 1], "");
 		}
 	}
 	return -1;
@@ -208,8 +206,10 @@ int import_main(int argc, char **argv)
 		struct plan *p = NULL;
 
 		if (scenario_load(out_path, NULL, 0, &p, &err) < 0) {
-			fprintf(stderr, "barrage: import: %s was written, but barrage check refuses "
-					"it; fix what it says:\n", out_path);
+			fprintf(stderr,
+				"barrage: import: %s was written, but barrage check refuses "
+				"it; fix what it says:\n",
+				out_path);
 			err_print_lines(stderr, "barrage", err);
 			rc = EXIT_USAGE;
 			goto out;

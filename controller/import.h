@@ -11,9 +11,9 @@
 #include "controller/import_model.h"
 
 struct import_opts {
-	bool keep_static;	 /* HAR: keep images, fonts, css, js */
+	bool keep_static;     /* HAR: keep images, fonts, css, js */
 	bool keep_user_agent; /* HAR: keep the browser's User-Agent */
-	double think_min_s;	 /* HAR: gaps shorter than this are not think times */
+	double think_min_s;   /* HAR: gaps shorter than this are not think times */
 	const char **include_hosts, **exclude_hosts;
 	size_t ninclude, nexclude;
 	size_t max_har_bytes; /* HAR: refuse larger files (bounded memory) */

@@ -49,12 +49,12 @@ enum src { SRC_NONE, SRC_JSON, SRC_HEADER, SRC_COOKIE, SRC_TEXT };
 struct val {
 	const char *s; /* arena */
 	size_t len;
-	int entry;	    /* the first response that held it */
-	enum src src;	    /* how it can be captured from there */
-	const char *where;  /* JSON path, header name, cookie name, or the regex */
-	const char *name;   /* a variable name suggested by where it was found */
-	int sent_before;    /* the first request that sent it, or INT32_MAX */
-	char *var;	    /* the capture's variable once correlated */
+	int entry;	   /* the first response that held it */
+	enum src src;	   /* how it can be captured from there */
+	const char *where; /* JSON path, header name, cookie name, or the regex */
+	const char *name;  /* a variable name suggested by where it was found */
+	int sent_before;   /* the first request that sent it, or INT32_MAX */
+	char *var;	   /* the capture's variable once correlated */
 	size_t uses;
 };
 
@@ -138,8 +138,8 @@ struct har {
 
 static bool tokchar(unsigned char c)
 {
-	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' ||
-	       c == '/' || c == '=';
+	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' ||
+	       c == '=';
 }
 
 static bool has_digit(const char *s, size_t n)
@@ -297,19 +297,19 @@ static bool ends_with(const char *s, size_t n, const char *suffix)
 
 static bool is_static(const json_t *e, const char *url)
 {
-	static const char *const exts[] = {".png",	".jpg",	 ".jpeg", ".gif", ".svg", ".ico",
+	static const char *const exts[] = {".png",  ".jpg",  ".jpeg", ".gif",  ".svg",	 ".ico",
 					   ".webp", ".avif", ".bmp",  ".woff", ".woff2", ".ttf",
-					   ".otf",	".eot",	 ".css",  ".js",   ".mjs",  ".map",
-					   ".mp4",	".webm", ".mp3",  ".ogg",  NULL};
+					   ".otf",  ".eot",  ".css",  ".js",   ".mjs",	 ".map",
+					   ".mp4",  ".webm", ".mp3",  ".ogg",  NULL};
 	const char *rt = jstr(e, "_resourceType");
 	const json_t *content = json_object_get(json_object_get(e, "response"), "content");
 	const char *mime = jstr(content, "mimeType");
 	const char *path = strstr(url, "://");
 	size_t n;
 
-	if (rt && (strcmp(rt, "image") == 0 || strcmp(rt, "font") == 0 ||
-		   strcmp(rt, "stylesheet") == 0 || strcmp(rt, "script") == 0 ||
-		   strcmp(rt, "media") == 0))
+	if (rt &&
+	    (strcmp(rt, "image") == 0 || strcmp(rt, "font") == 0 || strcmp(rt, "stylesheet") == 0 ||
+	     strcmp(rt, "script") == 0 || strcmp(rt, "media") == 0))
 		return true;
 	if (mime && (strncasecmp(mime, "image/", 6) == 0 || strncasecmp(mime, "font/", 5) == 0 ||
 		     strncasecmp(mime, "text/css", 8) == 0 || strncasecmp(mime, "video/", 6) == 0 ||
@@ -328,12 +328,28 @@ static bool is_static(const json_t *e, const char *url)
  * that only make sense for one recorded moment. */
 static bool noise_header(const char *name, bool keep_ua)
 {
-	static const char *const drop[] = {
-	    "accept-language", "cookie",	"host",		 "connection",	"content-length",
-	    "accept-encoding", "origin",	"referer",	 "pragma",	"cache-control",
-	    "upgrade-insecure-requests",	"dnt",		 "priority",	"if-none-match",
-	    "if-modified-since",		"te",		 "keep-alive",	"proxy-connection",
-	    "purpose",	       "x-client-data", "user-agent",	 NULL};
+	static const char *const drop[] = {"accept-language",
+					   "cookie",
+					   "host",
+					   "connection",
+					   "content-length",
+					   "accept-encoding",
+					   "origin",
+					   "referer",
+					   "pragma",
+					   "cache-control",
+					   "upgrade-insecure-requests",
+					   "dnt",
+					   "priority",
+					   "if-none-match",
+					   "if-modified-since",
+					   "te",
+					   "keep-alive",
+					   "proxy-connection",
+					   "purpose",
+					   "x-client-data",
+					   "user-agent",
+					   NULL};
 
 	if (name[0] == ':' || strncasecmp(name, "sec-", 4) == 0)
 		return true;
@@ -386,8 +402,8 @@ static void json_path_append(struct buf *b, const char *key)
 	buf_append_str(b, "']");
 }
 
-static void index_json(struct har *h, int entry, const json_t *j, struct buf *path,
-		       const char *key, int depth)
+static void index_json(struct har *h, int entry, const json_t *j, struct buf *path, const char *key,
+		       int depth)
 {
 	size_t mark = path->len;
 
@@ -397,7 +413,8 @@ static void index_json(struct har *h, int entry, const json_t *j, struct buf *pa
 		const char *k;
 		const json_t *v;
 
-		json_object_foreach((json_t *)j, k, v) {
+		json_object_foreach((json_t *)j, k, v)
+		{
 			json_path_append(path, k);
 			index_json(h, entry, v, path, k, depth + 1);
 			path->len = mark;
@@ -407,7 +424,8 @@ static void index_json(struct har *h, int entry, const json_t *j, struct buf *pa
 		size_t i;
 		const json_t *v;
 
-		json_array_foreach(j, i, v) {
+		json_array_foreach(j, i, v)
+		{
 			buf_printf(path, "[%zu]", i);
 			index_json(h, entry, v, path, key, depth + 1);
 			path->len = mark;
@@ -459,13 +477,14 @@ static char *context_name(struct imp_doc *d, const char *text, size_t at)
 	const char *nm = NULL;
 
 	for (size_t i = from; i + 6 <= at; i++)
-		if (strncmp(text + i, "name=", 5) == 0 && (text[i + 5] == '"' || text[i + 5] == '\''))
+		if (strncmp(text + i, "name=", 5) == 0 &&
+		    (text[i + 5] == '"' || text[i + 5] == '\''))
 			nm = text + i + 6;
 	if (nm) {
 		size_t n = 0;
 
-		while (nm + n < text + at && (isalnum((unsigned char)nm[n]) || nm[n] == '_' ||
-					     nm[n] == '-'))
+		while (nm + n < text + at &&
+		       (isalnum((unsigned char)nm[n]) || nm[n] == '_' || nm[n] == '-'))
 			n++;
 		if (n)
 			return imp_strndup(d, nm, n);
@@ -510,13 +529,15 @@ static void index_response(struct har *h, int entry)
 	const json_t *x;
 	size_t i;
 
-	json_array_foreach(json_object_get(resp, "headers"), i, x) {
+	json_array_foreach(json_object_get(resp, "headers"), i, x)
+	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v && strcasecmp(n, "set-cookie") != 0 && strcasecmp(n, "date") != 0)
 			index_value(h, entry, v, strlen(v), SRC_HEADER, imp_strdup(h->d, n), n);
 	}
-	json_array_foreach(json_object_get(resp, "cookies"), i, x) {
+	json_array_foreach(json_object_get(resp, "cookies"), i, x)
+	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v)
@@ -623,7 +644,8 @@ static void request_parts(struct har *h, int entry, word_fn fn, void *ctx)
 	size_t i;
 
 	words(h, entry, h->ents[entry].url, fn, ctx);
-	json_array_foreach(json_object_get(req, "headers"), i, x) {
+	json_array_foreach(json_object_get(req, "headers"), i, x)
+	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v && !noise_header(n, h->o->keep_user_agent))
@@ -692,7 +714,7 @@ static json_t *json_templatize(struct har *h, json_t *j, struct found *f, bool *
 		json_t *v;
 
 		json_object_foreach(j, k, v)
-			json_object_set_new(o, k, json_templatize(h, v, f, raw, depth + 1));
+		    json_object_set_new(o, k, json_templatize(h, v, f, raw, depth + 1));
 		return o;
 	}
 	if (json_is_array(j)) {
@@ -701,7 +723,7 @@ static json_t *json_templatize(struct har *h, json_t *j, struct found *f, bool *
 		json_t *v;
 
 		json_array_foreach(j, i, v)
-			json_array_append_new(a, json_templatize(h, v, f, raw, depth + 1));
+		    json_array_append_new(a, json_templatize(h, v, f, raw, depth + 1));
 		return a;
 	}
 	if (json_is_string(j))
@@ -788,7 +810,8 @@ static void body(struct har *h, struct ent *en, struct imp_step *st, struct foun
 		if (j) {
 			bool raw = false;
 			json_t *t = json_templatize(h, j, f, &raw, 0);
-			char *dump = json_dumps(t, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
+			char *dump =
+			    json_dumps(t, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
 
 			json_decref(j);
 			json_decref(t);
@@ -863,14 +886,21 @@ static struct imp_step *request_step(struct har *h, size_t i)
 				    : v->src == SRC_COOKIE ? "cookie"
 							   : "regex",
 				    v->where);
-		c->comment = imp_printf(h->d, "correlated: '%.40s%s' (recorded) is sent by later "
-					"requests", v->s, v->len > 40 ? "..." : "");
+		c->comment = imp_printf(h->d,
+					"correlated: '%.40s%s' (recorded) is sent by later "
+					"requests",
+					v->s, v->len > 40 ? "..." : "");
 		h->correlated++;
-		fprintf(h->report, "barrage: import: correlated %s: %s %s of entry %d (%s %s), "
-			"first sent by entry %zu\n", v->var,
-			v->src == SRC_JSON ? "JSON field" : v->src == SRC_HEADER ? "header"
-			: v->src == SRC_COOKIE ? "cookie" : "text matching", v->where,
-			v->entry + 1, h->ents[v->entry].method, h->ents[v->entry].url, i + 1);
+		fprintf(h->report,
+			"barrage: import: correlated %s: %s %s of entry %d (%s %s), "
+			"first sent by entry %zu\n",
+			v->var,
+			v->src == SRC_JSON     ? "JSON field"
+			: v->src == SRC_HEADER ? "header"
+			: v->src == SRC_COOKIE ? "cookie"
+					       : "text matching",
+			v->where, v->entry + 1, h->ents[v->entry].method, h->ents[v->entry].url,
+			i + 1);
 	}
 	st->method = imp_strdup(h->d, en->method);
 	if (h->d->target && strcmp(en->origin, h->d->target) == 0) {
@@ -879,7 +909,8 @@ static struct imp_step *request_step(struct har *h, size_t i)
 			url = "/";
 	}
 	st->url = templatize(h, url, &f);
-	json_array_foreach(json_object_get(req, "headers"), k, x) {
+	json_array_foreach(json_object_get(req, "headers"), k, x)
+	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 		const json_t *pd = json_object_get(req, "postData");
 
@@ -901,10 +932,14 @@ static struct imp_step *request_step(struct har *h, size_t i)
 	else if (en->status > 0)
 		st->expect_status = imp_printf(h->d, "%d", en->status);
 	for (k = 0; k < dyn.n; k++) {
-		imp_note(h->d, &st->notes, "looks dynamic, not correlated: '%s' (no earlier "
-			 "response held it): decide where it comes from", dyn.v[k]);
-		fprintf(h->report, "barrage: import: entry %zu (%s %s): '%s' looks dynamic but no "
-			"earlier response held it\n", i + 1, en->method, en->url, dyn.v[k]);
+		imp_note(h->d, &st->notes,
+			 "looks dynamic, not correlated: '%s' (no earlier "
+			 "response held it): decide where it comes from",
+			 dyn.v[k]);
+		fprintf(h->report,
+			"barrage: import: entry %zu (%s %s): '%s' looks dynamic but no "
+			"earlier response held it\n",
+			i + 1, en->method, en->url, dyn.v[k]);
 		h->dynamic++;
 	}
 	en->st = st;
@@ -929,10 +964,11 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 	if (stat(path, &sb) < 0)
 		return err_set(err, "%s: %s", path, strerror(errno));
 	if ((size_t)sb.st_size > o->max_har_bytes)
-		return err_set(err, "%s: %.1f MiB is more than the %zu MiB an import reads "
+		return err_set(err,
+			       "%s: %.1f MiB is more than the %zu MiB an import reads "
 			       "(--max-size raises it; a HAR exported without response bodies is "
-			       "much smaller)", path, (double)sb.st_size / 1048576.0,
-			       o->max_har_bytes >> 20);
+			       "much smaller)",
+			       path, (double)sb.st_size / 1048576.0, o->max_har_bytes >> 20);
 	if (sb.st_size == 0)
 		return err_set(err, "%s: empty file, not a HAR", path);
 	root = json_load_file(path, 0, &je);
@@ -992,7 +1028,8 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 			continue;
 		}
 		if (strcasecmp(method, "CONNECT") == 0 ||
-		    (jstr(e, "_resourceType") && strcmp(jstr(e, "_resourceType"), "websocket") == 0)) {
+		    (jstr(e, "_resourceType") &&
+		     strcmp(jstr(e, "_resourceType"), "websocket") == 0)) {
 			h.dropped_scheme++;
 			continue;
 		}
@@ -1031,9 +1068,11 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 		h.n++;
 	}
 	if (!h.n) {
-		err_set(err, "%s: no request left to import (%zu entries: %zu static, %zu cancelled, "
-			"%zu not HTTP, %zu filtered by host)", path, nent, h.dropped_static,
-			h.dropped_cancelled, h.dropped_scheme, h.dropped_host);
+		err_set(err,
+			"%s: no request left to import (%zu entries: %zu static, %zu cancelled, "
+			"%zu not HTTP, %zu filtered by host)",
+			path, nent, h.dropped_static, h.dropped_cancelled, h.dropped_scheme,
+			h.dropped_host);
 		goto out;
 	}
 	qsort(h.ents, h.n, sizeof(*h.ents), cmp_ent);
@@ -1070,7 +1109,8 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 		for (size_t i = 0; i < h.n; i++) {
 			struct ent *en = &h.ents[i];
 			struct imp_step *st = request_step(&h, i);
-			bool new_page = en->pageref && (!cur_page || strcmp(cur_page, en->pageref) != 0);
+			bool new_page =
+			    en->pageref && (!cur_page || strcmp(cur_page, en->pageref) != 0);
 
 			if (i > 0 && en->start_ms >= 0 && h.ents[i - 1].start_ms >= 0) {
 				double gap = (double)(en->start_ms - h.ents[i - 1].start_ms) -
@@ -1079,9 +1119,10 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 				if (gap >= o->think_min_s * 1000) {
 					struct imp_step *th = imp_step_new(d, IMP_THINK);
 
-					th->think = imp_duration(d, (double)((int64_t)(gap / 100 + 0.5)) /
-									10.0);
-					imp_list_add(d, new_page || !tx ? &s->steps : &tx->steps, th);
+					th->think = imp_duration(
+					    d, (double)((int64_t)(gap / 100 + 0.5)) / 10.0);
+					imp_list_add(d, new_page || !tx ? &s->steps : &tx->steps,
+						     th);
 				}
 			}
 			if (new_page) {
@@ -1089,9 +1130,10 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 				size_t k;
 				json_t *p;
 
-				json_array_foreach(pages, k, p)
-					if (jstr(p, "id") && strcmp(jstr(p, "id"), en->pageref) == 0)
-						title = jstr(p, "title");
+				json_array_foreach(pages, k,
+						   p) if (jstr(p, "id") &&
+							  strcmp(jstr(p, "id"), en->pageref) == 0)
+				    title = jstr(p, "title");
 				tx = imp_step_new(d, IMP_TRANSACTION);
 				tx->name = imp_printf(d, "page_%zu", ++npage);
 				if (title)
@@ -1113,23 +1155,29 @@ int import_har(const char *path, const struct import_opts *o, struct imp_doc *d,
 		imp_note(d, &d->header, "Imported from the HAR %s by barrage import har.", path);
 		if (cn)
 			imp_note(d, &d->header, "Recorded by %s %s.", cn, cv ? cv : "");
-		imp_note(d, &d->header, "%zu of %zu entries kept: %zu static dropped%s, %zu cancelled, "
-			 "%zu not HTTP, %zu filtered by host.", kept, nent, h.dropped_static,
+		imp_note(d, &d->header,
+			 "%zu of %zu entries kept: %zu static dropped%s, %zu cancelled, "
+			 "%zu not HTTP, %zu filtered by host.",
+			 kept, nent, h.dropped_static,
 			 o->keep_static ? "" : " (--keep-static keeps them)", h.dropped_cancelled,
 			 h.dropped_scheme, h.dropped_host);
-		imp_note(d, &d->header, "%zu value%s correlated (captures marked 'correlated'), %zu "
-			 "looking dynamic left as recorded (marked 'looks dynamic').", h.correlated,
-			 h.correlated == 1 ? "" : "s", h.dynamic);
-		imp_note(d, &d->header, "Cookies are not written: each user's cookie jar keeps them.");
+		imp_note(d, &d->header,
+			 "%zu value%s correlated (captures marked 'correlated'), %zu "
+			 "looking dynamic left as recorded (marked 'looks dynamic').",
+			 h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
+		imp_note(d, &d->header,
+			 "Cookies are not written: each user's cookie jar keeps them.");
 	}
-	imp_note(d, &d->load_notes, "A HAR records one user's visit: decide how many users arrive "
+	imp_note(d, &d->load_notes,
+		 "A HAR records one user's visit: decide how many users arrive "
 		 "and for how long.");
 	imp_strs_add(d, &d->phases, imp_strdup(d, "{ duration: 1m, arrival_rate: 1/s }"));
 	d->max_users = imp_strdup(d, "100");
 	d->name = imp_strdup(d, "imported-har");
-	fprintf(report, "barrage: import: %s: %zu of %zu entries kept, %zu value%s correlated, %zu "
-		"looking dynamic not correlated\n", path, kept, nent, h.correlated,
-		h.correlated == 1 ? "" : "s", h.dynamic);
+	fprintf(report,
+		"barrage: import: %s: %zu of %zu entries kept, %zu value%s correlated, %zu "
+		"looking dynamic not correlated\n",
+		path, kept, nent, h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
 	rc = 0;
 out:
 	free(h.idx.slot);

@@ -31,8 +31,8 @@ struct imp_capture {
 	char *var;
 	char *kind; /* json, regex, header, cookie, status */
 	char *expr;
-	bool all;	  /* pick: all */
-	char *def;	  /* default:, or NULL for none */
+	bool all;      /* pick: all */
+	char *def;     /* default:, or NULL for none */
 	char *comment; /* written on the line above, or NULL */
 };
 
@@ -92,12 +92,12 @@ struct imp_session {
 };
 
 struct imp_doc {
-	struct imp_strs header;	  /* comment lines at the top of the file */
+	struct imp_strs header; /* comment lines at the top of the file */
 	char *name, *target;
 	struct imp_strs target_notes;
 	struct imp_pairs http_headers;
-	char *http_version;	     /* "2", or NULL */
-	struct imp_strs phases;	     /* each written as is: { duration: 10m, arrival_rate: 2/s } */
+	char *http_version;	/* "2", or NULL */
+	struct imp_strs phases; /* each written as is: { duration: 10m, arrival_rate: 2/s } */
 	struct imp_strs load_notes;
 	char *max_users;
 	char *users, *duration; /* closed model when phases is empty */

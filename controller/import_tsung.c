@@ -257,8 +257,8 @@ static void dyn_variable(struct ts *t, struct imp_step *st, const struct xml_nod
 		size_t col;
 
 		if (jsonpath_compile(expr, &p, &e, &col) < 0) {
-			unmapped(t, &st->notes, n, "dyn_variable '%s': jsonpath '%s' (%s)", name, jp,
-				 e ? e : "not in Barrage's JSONPath subset");
+			unmapped(t, &st->notes, n, "dyn_variable '%s': jsonpath '%s' (%s)", name,
+				 jp, e ? e : "not in Barrage's JSONPath subset");
 			free(e);
 			imp_capture_add(t->d, st, id, "regex", "(?!)")->def = imp_strdup(t->d, "");
 			add_once(t, &t->defined, id);
@@ -294,9 +294,9 @@ static void dyn_variable(struct ts *t, struct imp_step *st, const struct xml_nod
 		else
 			c = imp_capture_add(t->d, st, id, "regex",
 					    imp_printf(t->d, "<%s[^>]*>([^<]*)</%s>", leaf, leaf));
-		c->comment = imp_printf(t->d,
-					"line %lu: xpath '%s' approximated by a regex on <%s>; check it",
-					n->line, xp, leaf);
+		c->comment = imp_printf(
+		    t->d, "line %lu: xpath '%s' approximated by a regex on <%s>; check it", n->line,
+		    xp, leaf);
 	} else {
 		/* Tsung's default: the value of a hidden form field of that name. */
 		c = imp_capture_add(
@@ -320,8 +320,9 @@ static void match(struct ts *t, struct imp_step *st, struct imp_list *out, const
 		doo = "continue";
 	if (nomatch) {
 		if (st->expect_regex) {
-			unmapped(t, &st->notes, n,
-				 "a second <match> on one request (only one body regex per request)");
+			unmapped(
+			    t, &st->notes, n,
+			    "a second <match> on one request (only one body regex per request)");
 			return;
 		}
 		st->expect_regex = imp_strdup(t->d, re);
@@ -330,20 +331,23 @@ static void match(struct ts *t, struct imp_step *st, struct imp_list *out, const
 		else {
 			st->on_fail = imp_strdup(t->d, "continue");
 			if (strcmp(doo, "continue") != 0 && strcmp(doo, "log") != 0)
-				unmapped(t, &st->notes, n,
-					 "<match do=\"%s\">: the failure is counted and the session "
-					 "goes on",
-					 doo);
+				unmapped(
+				    t, &st->notes, n,
+				    "<match do=\"%s\">: the failure is counted and the session "
+				    "goes on",
+				    doo);
 		}
 		return;
 	}
 	if (strcmp(doo, "abort") == 0) {
 		char *id = imp_printf(t->d, "match_%lu", n->line);
-		struct imp_step *ifs = imp_step_new(t->d, IMP_IF), *ab = imp_step_new(t->d, IMP_ABORT);
+		struct imp_step *ifs = imp_step_new(t->d, IMP_IF),
+				*ab = imp_step_new(t->d, IMP_ABORT);
 		struct imp_capture *c = imp_capture_add(t->d, st, id, "regex", re);
 
 		c->def = imp_strdup(t->d, "");
-		c->comment = imp_printf(t->d, "line %lu: <match when=\"match\" do=\"abort\">", n->line);
+		c->comment =
+		    imp_printf(t->d, "line %lu: <match when=\"match\" do=\"abort\">", n->line);
 		add_once(t, &t->defined, id);
 		ifs->cond = imp_printf(t->d, "%s != ''", id);
 		ab->reason = imp_printf(t->d, "match_%lu", n->line);
@@ -381,8 +385,8 @@ static void think(struct ts *t, const struct xml_node *n, struct imp_list *out)
 		else
 			st->think = imp_duration(t->d, a);
 	} else {
-		unmapped(t, &st->notes, n, "<thinktime> with no value barrage can read (value '%s')",
-			 v ? v : "");
+		unmapped(t, &st->notes, n,
+			 "<thinktime> with no value barrage can read (value '%s')", v ? v : "");
 		st->think = imp_strdup(t->d, "1s");
 	}
 	imp_list_add(t->d, out, st);
@@ -439,7 +443,8 @@ static int http_request(struct ts *t, const struct xml_node *req, const struct x
 		t->base = t->d->target && strcasecmp(o, t->d->target) == 0 ? NULL : o;
 	} else if (t->base) {
 		/* Tsung sends relative URLs to the server of the last absolute one. */
-		st->url = imp_printf(t->d, "%s%s%s", t->base, st->url[0] == '/' ? "" : "/", st->url);
+		st->url =
+		    imp_printf(t->d, "%s%s%s", t->base, st->url[0] == '/' ? "" : "/", st->url);
 	}
 	if (ver && strcmp(ver, "1.1") != 0)
 		imp_note(t->d, &st->notes, "line %lu: Tsung sent HTTP/%s; barrage sends HTTP/1.1",
@@ -457,9 +462,9 @@ static int http_request(struct ts *t, const struct xml_node *req, const struct x
 		st->body = subst(t, contents, sub, &st->notes, h);
 	}
 	for (size_t i = 0; i < h->nattrs; i++) {
-		static const char *const known[] = {"url",	    "method",  "contents",
-						    "content_type", "version", "if_modified_since",
-						    NULL};
+		static const char *const known[] = {
+		    "url", "method", "contents", "content_type", "version", "if_modified_since",
+		    NULL};
 		bool k = false;
 
 		for (size_t j = 0; known[j]; j++)
@@ -498,12 +503,14 @@ static int http_request(struct ts *t, const struct xml_node *req, const struct x
 		} else if (strcmp(k->name, "add_cookie") == 0 && xml_attr(k, "key")) {
 			const char *v = xml_attr(k, "value");
 
-			imp_pairs_add(t->d, &st->headers, "Cookie",
-				      subst(t, imp_printf(t->d, "%s=%s", xml_attr(k, "key"), v ? v : ""),
-					    sub, &st->notes, k));
+			imp_pairs_add(
+			    t->d, &st->headers, "Cookie",
+			    subst(t, imp_printf(t->d, "%s=%s", xml_attr(k, "key"), v ? v : ""), sub,
+				  &st->notes, k));
 		} else {
 			unmapped(t, &st->notes, k, "<%s> (%s)", k->name,
-				 strcmp(k->name, "oauth") == 0 ? "OAuth signing" : "unknown to barrage");
+				 strcmp(k->name, "oauth") == 0 ? "OAuth signing"
+							       : "unknown to barrage");
 		}
 	}
 	imp_list_add(t->d, out, st);
@@ -546,14 +553,15 @@ static void setdynvars(struct ts *t, const struct xml_node *n, struct imp_list *
 		if (strcmp(src, "random_number") == 0) {
 			const char *a = xml_attr(n, "start"), *b = xml_attr(n, "end");
 
-			val = imp_printf(t->d, "{{ random_int(%s, %s) }}", a ? a : "0", b ? b : "0");
+			val =
+			    imp_printf(t->d, "{{ random_int(%s, %s) }}", a ? a : "0", b ? b : "0");
 		} else if (strcmp(src, "random_string") == 0) {
 			const char *len = xml_attr(n, "length");
 
 			val = imp_printf(t->d, "{{ random_string(%s) }}", len ? len : "8");
 		} else if (strcmp(src, "file") == 0 && data) {
-			val = imp_printf(t->d, "{{ %s.%s }}", imp_ident(t->d, fileid ? fileid : "default"),
-					 id);
+			val = imp_printf(t->d, "{{ %s.%s }}",
+					 imp_ident(t->d, fileid ? fileid : "default"), id);
 			col++;
 		} else if (strcmp(src, "erlang") == 0) {
 			const char *cb = xml_attr(n, "callback");
@@ -567,8 +575,10 @@ static void setdynvars(struct ts *t, const struct xml_node *n, struct imp_list *
 					 "Erlang callback %s for '%s'; it starts empty",
 					 cb ? cb : "(none)", name);
 		} else if (strcmp(src, "file") != 0) {
-			unmapped(t, &st->notes, n, "<setdynvars sourcetype=\"%s\"> for '%s'; it "
-				 "starts empty", src, name);
+			unmapped(t, &st->notes, n,
+				 "<setdynvars sourcetype=\"%s\"> for '%s'; it "
+				 "starts empty",
+				 src, name);
 		}
 		imp_pairs_add(t->d, &st->set, id, val ? val : "");
 		add_once(t, &t->defined, id);
@@ -595,18 +605,20 @@ static int repeat(struct ts *t, const struct xml_node *n, struct imp_list *out)
 	else if (last && strcmp(last->name, "until") == 0)
 		cond = condition(t, last, true);
 	if (!cond)
-		return fail(t, n, "<repeat> must end with <while var=... eq|neq=...> or <until ...>");
+		return fail(t, n,
+			    "<repeat> must end with <while var=... eq|neq=...> or <until ...>");
 	imp_pairs_add(t->d, &init->set, flag, "1");
 	imp_list_add(t->d, out, init);
 	add_once(t, &t->defined, flag);
 	w->cond = imp_printf(t->d, "%s == 1", flag);
 	w->max = m < 1 ? 1 : (unsigned long)m;
-	imp_note(t->d, &init->notes, "line %lu: <repeat> (Tsung tests its condition after each pass)",
-		 n->line);
+	imp_note(t->d, &init->notes,
+		 "line %lu: <repeat> (Tsung tests its condition after each pass)", n->line);
 	if (steps(t, n, &w->steps) < 0)
 		return -1;
 	{
-		struct imp_step *ifs = imp_step_new(t->d, IMP_IF), *go = imp_step_new(t->d, IMP_SET);
+		struct imp_step *ifs = imp_step_new(t->d, IMP_IF),
+				*go = imp_step_new(t->d, IMP_SET);
 		struct imp_step *stop = imp_step_new(t->d, IMP_SET);
 
 		ifs->cond = cond;
@@ -641,13 +653,14 @@ static int for_loop(struct ts *t, const struct xml_node *n, struct imp_list *out
 	w->max = b >= a ? (unsigned long)floor((b - a) / s) + 1 : 1;
 	if (steps(t, n, &w->steps) < 0)
 		return -1;
-	imp_pairs_add(t->d, &next->set, id, imp_printf(t->d, "{{ %s + %s }}", id, incr ? incr : "1"));
+	imp_pairs_add(t->d, &next->set, id,
+		      imp_printf(t->d, "{{ %s + %s }}", id, incr ? incr : "1"));
 	imp_list_add(t->d, &w->steps, next);
 	imp_list_add(t->d, out, w);
 	return 0;
 }
 
-static int foreach(struct ts *t, const struct xml_node *n, struct imp_list *out)
+static int foreach (struct ts *t, const struct xml_node *n, struct imp_list * out)
 {
 	const char *name = xml_attr(n, "name"), *in = xml_attr(n, "in");
 	struct imp_step *st = imp_step_new(t->d, IMP_FOREACH);
@@ -711,17 +724,20 @@ static int steps(struct ts *t, const struct xml_node *parent, struct imp_list *o
 			rc = repeat(t, n, out);
 		} else if (strcmp(n->name, "while") == 0 || strcmp(n->name, "until") == 0) {
 			if (parent->last_child != n || strcmp(parent->name, "repeat") != 0)
-				unmapped(t, &pending, n, "<%s> outside the end of a <repeat>", n->name);
+				unmapped(t, &pending, n, "<%s> outside the end of a <repeat>",
+					 n->name);
 		} else if (strcmp(n->name, "for") == 0) {
 			rc = for_loop(t, n, out);
 		} else if (strcmp(n->name, "foreach") == 0) {
-			rc = foreach(t, n, out);
+			rc = foreach (t, n, out);
 		} else if (strcmp(n->name, "change_type") == 0) {
 			const char *ct = xml_attr(n, "new_type");
 
 			if (ct && strcmp(ct, "ts_http") != 0)
-				return fail(t, n, "protocol %s is not supported: barrage imports HTTP "
-					    "sessions only", ct + (strncmp(ct, "ts_", 3) ? 0 : 3));
+				return fail(t, n,
+					    "protocol %s is not supported: barrage imports HTTP "
+					    "sessions only",
+					    ct + (strncmp(ct, "ts_", 3) ? 0 : 3));
 			unmapped(t, &pending, n, "<change_type>");
 		} else if (strcmp(n->name, "abort") == 0) {
 			struct imp_step *st = imp_step_new(t->d, IMP_ABORT);
@@ -791,9 +807,10 @@ static int servers(struct ts *t, const struct xml_node *n)
 		if (!t->d->target)
 			t->d->target = url;
 		else
-			unmapped(t, &t->d->target_notes, s,
-				 "another server %s (Tsung picks one per user; barrage has one target)",
-				 url);
+			unmapped(
+			    t, &t->d->target_notes, s,
+			    "another server %s (Tsung picks one per user; barrage has one target)",
+			    url);
 	}
 	return 0;
 }
@@ -820,26 +837,31 @@ static int load(struct ts *t, const struct xml_node *n)
 			continue;
 		}
 		if (!parse_num(dur, &d) || d <= 0 || us < 0)
-			return fail(t, p, "<arrivalphase>: expected duration=\"N\" and unit=\"second|"
+			return fail(t, p,
+				    "<arrivalphase>: expected duration=\"N\" and unit=\"second|"
 				    "minute|hour\"");
 		if (!u)
 			return fail(t, p, "<arrivalphase> without <users>");
 		{
 			double uu = unit_s(xml_attr(u, "unit"));
-			const char *ia = xml_attr(u, "interarrival"), *ar = xml_attr(u, "arrivalrate");
+			const char *ia = xml_attr(u, "interarrival"),
+				   *ar = xml_attr(u, "arrivalrate");
 
 			if (uu < 0)
-				return fail(t, u, "<users unit=\"%s\">: expected second, minute or hour",
+				return fail(t, u,
+					    "<users unit=\"%s\">: expected second, minute or hour",
 					    xml_attr(u, "unit"));
 			if (ia && parse_num(ia, &v) && v > 0)
 				per_s = 1.0 / (v * uu);
 			else if (ar && parse_num(ar, &v) && v > 0)
 				per_s = v / uu;
 			else
-				return fail(t, u, "<users>: expected interarrival or arrivalrate > 0");
+				return fail(t, u,
+					    "<users>: expected interarrival or arrivalrate > 0");
 		}
 		imp_strs_add(t->d, &t->d->phases,
-			     imp_printf(t->d, "{ duration: %s, arrival_rate: %s, name: \"phase-%s\" }",
+			     imp_printf(t->d,
+					"{ duration: %s, arrival_rate: %s, name: \"phase-%s\" }",
 					imp_duration(t->d, d * us), rate_text(t->d, per_s),
 					xml_attr(p, "phase") ? xml_attr(p, "phase") : "1"));
 		if (xml_attr(u, "maxnumber"))
@@ -856,8 +878,10 @@ static int load(struct ts *t, const struct xml_node *n)
 	if (loops >= 1) {
 		size_t n0 = t->d->phases.n;
 
-		imp_note(t->d, &t->d->load_notes, "line %lu: <load loop=\"%s\">: the phases are "
-			 "written %.0f more times", n->line, loop, loops);
+		imp_note(t->d, &t->d->load_notes,
+			 "line %lu: <load loop=\"%s\">: the phases are "
+			 "written %.0f more times",
+			 n->line, loop, loops);
 		for (double l = 0; l < loops; l++)
 			for (size_t i = first; i < n0; i++)
 				imp_strs_add(t->d, &t->d->phases, t->d->phases.v[i]);
@@ -893,8 +917,9 @@ static void options(struct ts *t, const struct xml_node *n)
 				v[--len] = '\0';
 			imp_pairs_add(t->d, &t->d->http_headers, "User-Agent", v);
 			if (ua->next)
-				unmapped(t, &t->d->load_notes, o,
-					 "several user agents with probabilities: the first is sent");
+				unmapped(
+				    t, &t->d->load_notes, o,
+				    "several user agents with probabilities: the first is sent");
 		} else if (strcmp(name, "file_server") == 0) {
 			const char *id = xml_attr(o, "id"), *file = xml_attr(o, "value");
 			char *dir, *full;
@@ -908,11 +933,13 @@ static void options(struct ts *t, const struct xml_node *n)
 					      : imp_printf(t->d, "%s/%s", dirname(dir), file);
 			if (access(full, R_OK) == 0) {
 				imp_pairs_add(t->d, &t->d->data, imp_ident(t->d, id), full);
-				imp_note(t->d, &t->d->load_notes,
-					 "line %lu: data '%s' is Tsung's file_server %s: barrage reads "
-					 "CSV with a header row naming the columns (the <var> names) and "
-					 "commas between fields",
-					 o->line, imp_ident(t->d, id), file);
+				imp_note(
+				    t->d, &t->d->load_notes,
+				    "line %lu: data '%s' is Tsung's file_server %s: barrage reads "
+				    "CSV with a header row naming the columns (the <var> names) "
+				    "and "
+				    "commas between fields",
+				    o->line, imp_ident(t->d, id), file);
 			}
 		} else {
 			unmapped(t, &t->d->load_notes, o, "<option name=\"%s\">", name);
@@ -932,7 +959,8 @@ static void undefined_vars(struct ts *t)
 		while (t->d->variable_notes.n + 1 < t->d->variables.n)
 			imp_strs_add(t->d, &t->d->variable_notes, NULL);
 		imp_note(t->d, &t->d->variable_notes,
-			 "nothing in the Tsung file sets '%s' before it is used: decide its value", v);
+			 "nothing in the Tsung file sets '%s' before it is used: decide its value",
+			 v);
 		fprintf(t->report, "barrage: import: %s: variable '%s' is used but never set\n",
 			t->path, v);
 	}
@@ -962,13 +990,16 @@ int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
 	if (xml_parse_file(path, &root, err) < 0)
 		return -1;
 	if (strcmp(root->name, "tsung") != 0) {
-		err_set(err, "%s:%lu:%lu: not a Tsung configuration: the root element is <%s>, "
-			"expected <tsung>", path, root->line, root->col, root->name);
+		err_set(err,
+			"%s:%lu:%lu: not a Tsung configuration: the root element is <%s>, "
+			"expected <tsung>",
+			path, root->line, root->col, root->name);
 		goto out;
 	}
 	imp_note(d, &d->header, "Imported from the Tsung configuration %s by barrage import tsung.",
 		 path);
-	imp_note(d, &d->header, "Lines starting 'not mapped' name what the scenario could not say.");
+	imp_note(d, &d->header,
+		 "Lines starting 'not mapped' name what the scenario could not say.");
 	d->name = run_name(d, path);
 	find_lists(&t, root);
 	sessions = xml_child(root, "sessions");
@@ -982,10 +1013,11 @@ int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
 		const char *type = xml_attr(s, "type");
 
 		if (strcmp(s->name, "session") == 0 && type && strcmp(type, "ts_http") != 0) {
-			err_set(err, "%s:%lu:%lu: protocol %s is not supported: barrage imports HTTP "
-				"sessions only (session '%s' has type=\"%s\")", path, s->line,
-				s->col, protocol(type), xml_attr(s, "name") ? xml_attr(s, "name") : "",
-				type);
+			err_set(err,
+				"%s:%lu:%lu: protocol %s is not supported: barrage imports HTTP "
+				"sessions only (session '%s' has type=\"%s\")",
+				path, s->line, s->col, protocol(type),
+				xml_attr(s, "name") ? xml_attr(s, "name") : "", type);
 			goto out;
 		}
 	}
@@ -1005,14 +1037,17 @@ int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
 					any = true;
 				}
 				for (const struct xml_node *ip = c->children; ip; ip = ip->next)
-					unmapped(&t, &d->load_notes, ip, "<%s value=\"%s\"> on client %s",
-						 ip->name, xml_attr(ip, "value") ? xml_attr(ip, "value") : "",
+					unmapped(&t, &d->load_notes, ip,
+						 "<%s value=\"%s\"> on client %s", ip->name,
+						 xml_attr(ip, "value") ? xml_attr(ip, "value") : "",
 						 xml_attr(c, "host") ? xml_attr(c, "host") : "");
 			}
 			if (any && total) {
 				d->max_users = imp_printf(d, "%lu", total);
-				imp_note(d, &d->load_notes, "line %lu: max_users is the sum of the "
-					 "clients' maxusers", n->line);
+				imp_note(d, &d->load_notes,
+					 "line %lu: max_users is the sum of the "
+					 "clients' maxusers",
+					 n->line);
 			}
 		} else if (strcmp(n->name, "load") == 0) {
 			if (load(&t, n) < 0)
@@ -1037,16 +1072,20 @@ int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
 			goto fail;
 		}
 		if (p == 0) {
-			unmapped(&t, &d->trailer, s, "session '%s' has probability 0 (Tsung starts it "
-				 "only from <session_setup> or <user>): left out", name ? name : "");
+			unmapped(&t, &d->trailer, s,
+				 "session '%s' has probability 0 (Tsung starts it "
+				 "only from <session_setup> or <user>): left out",
+				 name ? name : "");
 			continue;
 		}
 		is = imp_session_add(d, name ? name : "session");
 		for (size_t i = 0, k = 2; i + 1 < d->nsessions; i++)
 			if (strcmp(d->sessions[i].name, is->name) == 0) {
 				is->name = imp_printf(d, "%s-%zu", name ? name : "session", k++);
-				imp_note(d, &is->notes, "line %lu: renamed: another session is "
-					 "also called '%s'", s->line, name ? name : "session");
+				imp_note(d, &is->notes,
+					 "line %lu: renamed: another session is "
+					 "also called '%s'",
+					 s->line, name ? name : "session");
 				i = (size_t)-1;
 			}
 		is->weight = imp_printf(d, "%g", p);
@@ -1054,8 +1093,8 @@ int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
 		if (steps(&t, s, &is->steps) < 0)
 			goto fail;
 		if (!is->steps.n) {
-			unmapped(&t, &d->trailer, s, "session '%s' has no step barrage can run: left out",
-				 is->name);
+			unmapped(&t, &d->trailer, s,
+				 "session '%s' has no step barrage can run: left out", is->name);
 			d->nsessions--;
 		}
 	}
@@ -1065,13 +1104,15 @@ int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
 		goto out;
 	}
 	if (!d->target)
-		imp_note(d, &d->target_notes, "no <servers> in the Tsung file: set target yourself");
+		imp_note(d, &d->target_notes,
+			 "no <servers> in the Tsung file: set target yourself");
 	if (!d->phases.n)
 		imp_note(d, &d->load_notes, "no <load> in the Tsung file: one user for a minute");
 	undefined_vars(&t);
-	fprintf(report, "barrage: import: %s: %zu session%s, %zu request%s, %zu thing%s not mapped\n",
-		path, d->nsessions, d->nsessions == 1 ? "" : "s", t.requests,
-		t.requests == 1 ? "" : "s", t.unmapped, t.unmapped == 1 ? "" : "s");
+	fprintf(report,
+		"barrage: import: %s: %zu session%s, %zu request%s, %zu thing%s not mapped\n", path,
+		d->nsessions, d->nsessions == 1 ? "" : "s", t.requests, t.requests == 1 ? "" : "s",
+		t.unmapped, t.unmapped == 1 ? "" : "s");
 	rc = 0;
 	goto out;
 fail:

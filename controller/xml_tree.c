@@ -75,24 +75,20 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 	struct xml_node *n;
 	size_t na = 0;
 
-	if (++c->depth > XML_TREE_MAX_DEPTH)
-		{
+	if (++c->depth > XML_TREE_MAX_DEPTH) {
 		stop(c, "elements nest deeper than %s levels", "128");
 		return;
 	}
-	if (++c->nodes > XML_TREE_MAX_NODES)
-		{
+	if (++c->nodes > XML_TREE_MAX_NODES) {
 		stop(c, "more than %s elements", "1000000");
 		return;
 	}
-	if (!c->cur && c->root)
-		{
+	if (!c->cur && c->root) {
 		stop(c, "a second root element <%s>", name);
 		return;
 	}
 	n = calloc(1, sizeof(*n));
-	if (!n)
-		{
+	if (!n) {
 		stop(c, "out of memory%s", "");
 		return;
 	}
@@ -114,8 +110,7 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 		c->root = n;
 	}
 	c->cur = n;
-	if (!n->name || !n->text || !n->attrs)
-		{
+	if (!n->name || !n->text || !n->attrs) {
 		stop(c, "out of memory%s", "");
 		return;
 	}
@@ -123,11 +118,10 @@ static void XMLCALL on_start(void *ud, const XML_Char *name, const XML_Char **at
 		n->attrs[i].name = strdup(atts[2 * i]);
 		n->attrs[i].value = strdup(atts[2 * i + 1]);
 		n->nattrs++;
-		if (!n->attrs[i].name || !n->attrs[i].value)
-			{
-		stop(c, "out of memory%s", "");
-		return;
-	}
+		if (!n->attrs[i].name || !n->attrs[i].value) {
+			stop(c, "out of memory%s", "");
+			return;
+		}
 	}
 }
 
@@ -149,14 +143,12 @@ static void XMLCALL on_text(void *ud, const XML_Char *s, int len)
 
 	if (!n || len <= 0)
 		return;
-	if (n->text_len + (size_t)len > XML_TREE_MAX_FILE)
-		{
+	if (n->text_len + (size_t)len > XML_TREE_MAX_FILE) {
 		stop(c, "element text longer than the file limit%s", "");
 		return;
 	}
 	nt = realloc(n->text, n->text_len + (size_t)len + 1);
-	if (!nt)
-		{
+	if (!nt) {
 		stop(c, "out of memory%s", "");
 		return;
 	}
@@ -202,8 +194,9 @@ static int undeclared_refs(const char *name, const char *data, size_t len, char 
 			end = memmem(data + i + 4, len - i - 4, "-->", 3);
 		else if (data[i] == '<' && len - i >= 9 && memcmp(data + i, "<![CDATA[", 9) == 0)
 			end = memmem(data + i + 9, len - i - 9, "]]>", 3);
-		if (end || (data[i] == '<' && len - i >= 4 &&
-			    (memcmp(data + i, "<!--", 4) == 0 || memcmp(data + i, "<![C", 4) == 0))) {
+		if (end ||
+		    (data[i] == '<' && len - i >= 4 &&
+		     (memcmp(data + i, "<!--", 4) == 0 || memcmp(data + i, "<![C", 4) == 0))) {
 			/* skip the section, counting its lines; an unterminated one is expat's */
 			size_t stop = end ? (size_t)(end - data) + 2 : len - 1;
 
@@ -221,7 +214,8 @@ static int undeclared_refs(const char *name, const char *data, size_t len, char 
 				a++;
 			for (b = a; b < len && b - a < 64 && !isspace((unsigned char)data[b]); b++)
 				;
-			return err_set(err, "%s:%lu:%lu: entity declaration <!ENTITY %.*s ...> "
+			return err_set(err,
+				       "%s:%lu:%lu: entity declaration <!ENTITY %.*s ...> "
 				       "refused: entities are never expanded",
 				       name, line, col, (int)(b - a), data + a);
 		}
@@ -236,10 +230,12 @@ static int undeclared_refs(const char *name, const char *data, size_t len, char 
 			if (j >= len || data[j] != ';')
 				continue; /* not a reference: expat reports the bad '&' */
 			for (size_t k = 0; predefined[k]; k++)
-				known = known || (j - i - 1 == strlen(predefined[k]) &&
-						  memcmp(data + i + 1, predefined[k], j - i - 1) == 0);
+				known =
+				    known || (j - i - 1 == strlen(predefined[k]) &&
+					      memcmp(data + i + 1, predefined[k], j - i - 1) == 0);
 			if (!known)
-				return err_set(err, "%s:%lu:%lu: entity '&%.*s;' is not defined in "
+				return err_set(err,
+					       "%s:%lu:%lu: entity '&%.*s;' is not defined in "
 					       "the file, and external DTDs are never loaded",
 					       name, line, col, (int)(j - i - 1), data + i + 1);
 		}
