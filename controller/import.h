@@ -25,6 +25,11 @@ struct import_opts {
 int import_har(const char *path, const struct import_opts *o, struct imp_doc *d, FILE *report,
 	       char **err);
 int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err);
+/* The same from memory (tests, fuzzing); `name` stands in for the file name. */
+int import_har_mem(const char *name, const char *data, size_t len, const struct import_opts *o,
+		   struct imp_doc *d, FILE *report, char **err);
+int import_tsung_mem(const char *name, const char *data, size_t len, struct imp_doc *d,
+		     FILE *report, char **err);
 
 /* `barrage import ...`: argv[0] is "import". Returns the exit code. */
 int import_main(int argc, char **argv);

@@ -951,30 +951,15 @@ static int fail_at(struct har *h, char **err, const char *what, size_t entry)
 	return err_set(err, "%s: log.entries[%zu]: %s", h->path, entry, what);
 }
 
-int import_har(const char *path, const struct import_opts *o, struct imp_doc *d, FILE *report,
-	       char **err)
+/* The conversion proper; takes the parsed document (and releases it). */
+static int har_tree(const char *path, json_t *root, const struct import_opts *o, struct imp_doc *d,
+		    FILE *report, char **err)
 {
 	struct har h = {.d = d, .o = o, .path = path, .report = report};
-	json_t *root = NULL, *log, *entries, *pages;
-	json_error_t je;
-	struct stat sb;
+	json_t *log, *entries, *pages;
 	size_t nent, kept = 0;
 	int rc = -1;
 
-	if (stat(path, &sb) < 0)
-		return err_set(err, "%s: %s", path, strerror(errno));
-	if ((size_t)sb.st_size > o->max_har_bytes)
-		return err_set(err,
-			       "%s: %.1f MiB is more than the %zu MiB an import reads "
-			       "(--max-size raises it; a HAR exported without response bodies is "
-			       "much smaller)",
-			       path, (double)sb.st_size / 1048576.0, o->max_har_bytes >> 20);
-	if (sb.st_size == 0)
-		return err_set(err, "%s: empty file, not a HAR", path);
-	root = json_load_file(path, 0, &je);
-	if (!root)
-		return err_set(err, "%s:%d:%d: not a HAR file: %s", path, je.line, je.column,
-			       je.text);
 	log = json_object_get(root, "log");
 	entries = json_object_get(log, "entries");
 	if (!json_is_object(root) || !json_is_object(log)) {
@@ -1184,4 +1169,51 @@ out:
 	free(h.ents);
 	json_decref(root);
 	return rc;
+}
+
+static int too_big(const char *path, size_t size, const struct import_opts *o, char **err)
+{
+	if (size > o->max_har_bytes)
+		return err_set(err,
+			       "%s: %.1f MiB is more than the %zu MiB an import reads "
+			       "(--max-size raises it; a HAR exported without response bodies is "
+			       "much smaller)",
+			       path, (double)size / 1048576.0, o->max_har_bytes >> 20);
+	if (size == 0)
+		return err_set(err, "%s: empty file, not a HAR", path);
+	return 0;
+}
+
+int import_har(const char *path, const struct import_opts *o, struct imp_doc *d, FILE *report,
+	       char **err)
+{
+	json_error_t je;
+	struct stat sb;
+	json_t *root;
+
+	/* The size is checked before anything is read: memory stays a small multiple of it. */
+	if (stat(path, &sb) < 0)
+		return err_set(err, "%s: %s", path, strerror(errno));
+	if (too_big(path, (size_t)sb.st_size, o, err) < 0)
+		return -1;
+	root = json_load_file(path, 0, &je);
+	if (!root)
+		return err_set(err, "%s:%d:%d: not a HAR file: %s", path, je.line, je.column,
+			       je.text);
+	return har_tree(path, root, o, d, report, err);
+}
+
+int import_har_mem(const char *name, const char *data, size_t len, const struct import_opts *o,
+		   struct imp_doc *d, FILE *report, char **err)
+{
+	json_error_t je;
+	json_t *root;
+
+	if (too_big(name, len, o, err) < 0)
+		return -1;
+	root = json_loadb(data, len, 0, &je);
+	if (!root)
+		return err_set(err, "%s:%d:%d: not a HAR file: %s", name, je.line, je.column,
+			       je.text);
+	return har_tree(name, root, o, d, report, err);
 }

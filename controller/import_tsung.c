@@ -980,15 +980,14 @@ static char *run_name(struct imp_doc *d, const char *path)
 	return n;
 }
 
-int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
+/* The conversion proper; takes the tree (and frees it). */
+static int tsung_tree(const char *path, struct xml_node *root, struct imp_doc *d, FILE *report,
+		      char **err)
 {
-	struct xml_node *root = NULL;
 	struct ts t = {.d = d, .path = path, .report = report};
 	const struct xml_node *sessions;
 	int rc = -1;
 
-	if (xml_parse_file(path, &root, err) < 0)
-		return -1;
 	if (strcmp(root->name, "tsung") != 0) {
 		err_set(err,
 			"%s:%lu:%lu: not a Tsung configuration: the root element is <%s>, "
@@ -1125,4 +1124,23 @@ out:
 	free(t.err);
 	xml_free(root);
 	return rc;
+}
+
+int import_tsung(const char *path, struct imp_doc *d, FILE *report, char **err)
+{
+	struct xml_node *root = NULL;
+
+	if (xml_parse_file(path, &root, err) < 0)
+		return -1;
+	return tsung_tree(path, root, d, report, err);
+}
+
+int import_tsung_mem(const char *name, const char *data, size_t len, struct imp_doc *d,
+		     FILE *report, char **err)
+{
+	struct xml_node *root = NULL;
+
+	if (xml_parse_mem(name, data, len, &root, err) < 0)
+		return -1;
+	return tsung_tree(name, root, d, report, err);
 }
