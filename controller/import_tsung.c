@@ -932,6 +932,14 @@ static void options(struct ts *t, const struct xml_node *n)
 			full = file[0] == '/' ? imp_strdup(t->d, file)
 					      : imp_printf(t->d, "%s/%s", dirname(dir), file);
 			if (access(full, R_OK) == 0) {
+				/* Absolute: the scenario may be written to another folder, and data
+				 * paths are read relative to the scenario. */
+				char *abs = realpath(full, NULL);
+
+				if (abs) {
+					full = imp_strdup(t->d, abs);
+					free(abs);
+				}
 				imp_pairs_add(t->d, &t->d->data, imp_ident(t->d, id), full);
 				imp_note(
 				    t->d, &t->d->load_notes,

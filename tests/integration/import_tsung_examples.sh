@@ -52,6 +52,15 @@ grep -q 'rndint: "{{ random_int(3, 32) }}"' http_setdynvars.yaml || fail "random
 grep -q 'url: "/test.html{{ rndint }}&id={{ id1 }}"' http_setdynvars.yaml || fail "subst in url"
 grep -q 'title: { regex: "<title>(.*)</title>", default: "" }' http_setdynvars.yaml || fail "dyn_variable re"
 grep -q 'not mapped: line 40: <www_authenticate type="digest">' http-digest.yaml || fail "digest named"
+grep -q "not mapped: line 48: <setdynvars sourcetype=\"file\" fileid=\"userdb\">: file './src/test/test_file_server.csv' is not readable from here" http_setdynvars.yaml ||
+  fail "missing file_server named"
+# With the file_server's CSV present (with a header row), it becomes a data set.
+mkdir -p src/test sub
+printf 'user,user_password\nu1,pw1\n' >src/test/test_file_server.csv
+"$BARRAGE" import tsung http_setdynvars.xml -o sub/dyn.yaml 2>/dev/null || fail "import with the CSV"
+grep -qF "\"userdb\": \"$(pwd -P)/src/test/test_file_server.csv\"" sub/dyn.yaml || fail "file_server as data"
+grep -qF 'set: { user: "{{ userdb.user }}", user_password: "{{ userdb.user_password }}" }' sub/dyn.yaml ||
+  fail "setdynvars file as data columns"
 
 # ---- hostile and broken XML ----
 cat >laughs.xml <<'XML'
