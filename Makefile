@@ -21,7 +21,7 @@ VARIANT ?= release
 B := build/$(VARIANT)
 
 CC ?= cc
-PKGS := libcurl libevent libevent_openssl libevent_pthreads yaml-0.1 libssh2 jansson libpcre2-8 openssl
+PKGS := libcurl libevent libevent_openssl libevent_pthreads yaml-0.1 libssh2 jansson libpcre2-8 openssl expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 

@@ -1,7 +1,8 @@
 /* barrage: the command line. Parses global options and the command, and hands each command to
  * the module that owns it: run (controller/run.c), check (controller/scenario.c), report and
- * compare (reports/), hosts check (controller/ssh.c), version. docs/cli.md is the reference for
- * every command, option and exit code; keep the usage texts below in step with it. */
+ * compare (reports/), hosts check (controller/ssh.c), import (controller/import.c), version.
+ * docs/cli.md is the reference for every command, option and exit code; keep the usage texts
+ * below in step with it. */
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "controller/import.h"
 #include "controller/run.h"
 #include "controller/scenario.h"
 #include "controller/ssh.h"
@@ -35,6 +37,7 @@ static const char usage_main[] =
     "  compare BASE NEW       compare two runs; exit 1 past a regression limit\n"
     "  hosts check FILE       check every host of a fleet\n"
     "  hosts clean FILE       remove stale run directories from the hosts\n"
+    "  import har|tsung FILE  turn a HAR or a Tsung configuration into a scenario\n"
     "  version                print the version\n"
     "\n"
     "options:\n"
@@ -462,6 +465,8 @@ int main(int argc, char **argv)
 		return reports_compare_main(argc, argv);
 	if (strcmp(cmd, "hosts") == 0)
 		return cmd_hosts(argc, argv);
+	if (strcmp(cmd, "import") == 0)
+		return import_main(argc, argv);
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version(argc, argv);
 	if (strcmp(cmd, "help") == 0) {
