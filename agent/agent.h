@@ -263,6 +263,9 @@ struct frame {
 
 enum user_state { US_IDLE = 0, US_RUN, US_HTTP, US_WAIT };
 
+/* struct user.slot of a user whose sessions are drawn by weight (open model). */
+#define USER_NO_SLOT UINT64_MAX
+
 struct user {
 	struct worker *w;
 	struct user *next, *prev; /* live list, or the free list (next) */
@@ -271,9 +274,10 @@ struct user {
 	CURLSH *share;
 	struct event *timer;
 	const struct csession *session;
-	const struct csession *slot_session; /* closed/rate: the session of this user's slot,
-					      * kept by every user that takes the slot over;
-					      * NULL: drawn by weight (open model) */
+	uint64_t slot;	     /* closed/rate: fleet-wide slot number (worker_slot_session());
+			      * USER_NO_SLOT: sessions drawn by weight (open model) */
+	uint64_t slot_round; /* sessions this slot has started (kept across the users who take
+			      * the slot over) */
 	struct frame *stack;
 	size_t depth;
 	struct uvar *vars; /* [nsyms] */
@@ -326,8 +330,10 @@ struct worker {
 	uint64_t max_users;	 /* open model: 0 = no cap */
 	uint64_t users_target;	 /* closed/rate */
 	uint64_t users_started;	 /* closed/rate ramp */
-	uint32_t *slot_sessions; /* closed/rate with several sessions: [users_target] session
-				  * index of each slot (worker.c, slot_sessions()) */
+	uint64_t slot_first;	 /* closed/rate: fleet-wide number of this worker's first slot */
+	uint32_t *slot_seq;	 /* closed/rate with several sessions: the sessions' weighted
+				  * round-robin, [slot_seq_len] (worker.c, slot_sessions()) */
+	size_t slot_seq_len;
 	double pace_interval_us; /* rate model: per-user interval between requests */
 	int64_t next_arrival;	 /* absolute µs (monotonic) */
 	int64_t t0, t_end_load, t_hard;
@@ -396,6 +402,9 @@ void worker_note_once(struct worker *w, const void *site, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
 /* A user's session ended: the worker decides whether a new user takes the slot. */
 void worker_user_done(struct worker *w, struct user *u);
+/* Closed and rate models: the session that fleet-wide slot `slot` runs for its round-th
+ * session, or NULL when sessions are drawn by weight. */
+const struct csession *worker_slot_session(const struct worker *w, uint64_t slot, uint64_t round);
 int64_t worker_now(void);
 
 /* user.c */

@@ -229,7 +229,11 @@ static void set_var(struct user *u, int sym, const struct tmpl *t)
 
 static void start_session(struct user *u, int64_t now)
 {
-	u->session = u->slot_session ? u->slot_session : pick_session(u);
+	const struct csession *slot = u->slot == USER_NO_SLOT
+					  ? NULL
+					  : worker_slot_session(u->w, u->slot, u->slot_round++);
+
+	u->session = slot ? slot : pick_session(u);
 	u->depth = 1;
 	u->stack[0] = (struct frame){.steps = u->session->steps, .n = u->session->nsteps};
 	u->session_start = now;

@@ -12,6 +12,7 @@
  * and pokes the main thread's collect event. */
 #include <stdarg.h>
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -261,9 +262,9 @@ void worker_user_done(struct worker *w, struct user *u)
 	maybe_finish(w);
 }
 
-/* session: the slot's session (closed and rate models), or NULL to draw one by weight at each
- * start (open model). */
-static void start_user(struct worker *w, int64_t delay_us, const struct csession *session)
+/* slot: the fleet-wide number of the user's slot (closed and rate models), or USER_NO_SLOT to
+ * draw each session by weight (open model). */
+static void start_user(struct worker *w, int64_t delay_us, uint64_t slot)
 {
 	struct user *u = take_user(w);
 
@@ -271,7 +272,8 @@ static void start_user(struct worker *w, int64_t delay_us, const struct csession
 		w->cur->c[C_DROPPED_USERS]++;
 		return;
 	}
-	u->slot_session = session;
+	u->slot = slot;
+	u->slot_round = 0;
 	if (w->pace_interval_us > 0)
 		/* Spread users' pacing phases over one interval so they do not fire together. */
 		u->pace_next_us = (double)(worker_now() + delay_us) +
@@ -300,10 +302,7 @@ static void on_arrive(evutil_socket_t fd, short what, void *arg)
 				add_at(w->arrive, at);
 				return;
 			}
-			start_user(w, 0,
-				   w->slot_sessions
-				       ? &w->prog->sessions[w->slot_sessions[w->users_started]]
-				       : NULL);
+			start_user(w, 0, w->slot_first + w->users_started);
 			w->users_started++;
 		}
 		return;
@@ -312,7 +311,7 @@ static void on_arrive(evutil_socket_t fd, short what, void *arg)
 		if (w->max_users && (uint64_t)w->users_alive >= w->max_users)
 			w->cur->c[C_DROPPED_USERS]++;
 		else
-			start_user(w, 0, NULL);
+			start_user(w, 0, USER_NO_SLOT);
 		double t = sched_open_next(&w->open, &w->rng);
 
 		w->next_arrival = t < 0 ? -1 : w->t0 + (int64_t)t;
@@ -492,32 +491,48 @@ void worker_request_stop(struct worker *w, int64_t hard_us)
 
 /* ---- setup ---- */
 
-/* Closed and rate models: the session of each of this worker's user slots. The fleet numbers
- * slots agent after agent (share.slot_base, from controller/split.c) and, within an agent,
- * worker after worker in the order sched_split() gives them out; the sessions' weighted
- * round-robin runs over those global numbers, so the mix is exact across the whole fleet. */
+/* Closed and rate models: which session each user slot runs, session after session. The fleet
+ * numbers slots agent after agent (share.slot_base, from controller/split.c) and, within an
+ * agent, worker after worker in the order sched_split() gives them out. Slot k's j-th session is
+ * element k + j of the sessions' smooth weighted round-robin: the slots that start together take
+ * a window of consecutive elements (exact across the whole fleet: 4 users over 4 equal sessions
+ * run all 4), and each slot walks the whole sequence over time (so 1 user over 2 sessions runs
+ * both, alternately). With whole weights the sequence repeats after their sum, and one period is
+ * kept; otherwise a window of SLOT_SEQ_MAX elements stands for it. */
+#define SLOT_SEQ_MAX 4096
+
 static int slot_sessions(struct worker *w, const struct plan_load *l, uint64_t n, int id)
 {
 	const struct prog *g = w->prog;
-	uint64_t first = g->plan->share.slot_base;
-	double *wt;
+	double *wt, total = 0;
+	bool whole = true;
 	int rc;
 
+	w->slot_first = g->plan->share.slot_base;
+	for (uint64_t j = 0; j < (uint64_t)id; j++)
+		w->slot_first += sched_split(l->users, n, j);
 	if (g->nsessions < 2 || w->users_target == 0)
 		return 0;
-	for (uint64_t j = 0; j < (uint64_t)id; j++)
-		first += sched_split(l->users, n, j);
 	wt = calloc(g->nsessions, sizeof(*wt));
-	w->slot_sessions = calloc(w->users_target, sizeof(*w->slot_sessions));
-	if (!wt || !w->slot_sessions) {
-		free(wt);
+	if (!wt)
 		return -1;
-	}
-	for (size_t i = 0; i < g->nsessions; i++)
+	for (size_t i = 0; i < g->nsessions; i++) {
 		wt[i] = g->sessions[i].cum_weight - (i ? g->sessions[i - 1].cum_weight : 0);
-	rc = sched_swrr(wt, g->nsessions, first, w->users_target, w->slot_sessions);
+		total += wt[i];
+		whole = whole && wt[i] == floor(wt[i]);
+	}
+	w->slot_seq_len = whole && total <= SLOT_SEQ_MAX ? (size_t)total : SLOT_SEQ_MAX;
+	w->slot_seq = calloc(w->slot_seq_len, sizeof(*w->slot_seq));
+	rc = w->slot_seq ? sched_swrr(wt, g->nsessions, 0, w->slot_seq_len, w->slot_seq) : -1;
 	free(wt);
 	return rc;
+}
+
+const struct csession *worker_slot_session(const struct worker *w, uint64_t slot, uint64_t round)
+{
+	if (!w->slot_seq)
+		return NULL;
+	return &w->prog->sessions[w->slot_seq[(slot + round) % w->slot_seq_len]];
 }
 
 int worker_init(struct worker *w, struct agent *a, int id, char **err)
@@ -652,8 +667,8 @@ void worker_destroy(struct worker *w)
 		if (w->fdev[i])
 			event_free(w->fdev[i]);
 	free(w->fdev);
-	free(w->slot_sessions);
-	w->slot_sessions = NULL;
+	free(w->slot_seq);
+	w->slot_seq = NULL;
 	struct event *evs[] = {w->curl_timer, w->tick, w->stop_ev, w->arrive, w->lag_ev, w->end_ev};
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)

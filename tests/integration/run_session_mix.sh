@@ -4,7 +4,8 @@
 # over the fleet's slot numbers), not drawn at random. Each session sends one request with its
 # own status code and then thinks past the end of the run, so every slot runs its session once
 # and http_NNN counts how many slots each session got: 4 users over 4 equal sessions on 2 agents
-# run all 4 once; 10 users over weights 3:1:1 on 3 agents (4+3+3 users) run 6, 2 and 2.
+# run all 4 once; 10 users over weights 3:1:1 on 3 agents (4+3+3 users) run 6, 2 and 2; and a
+# slot's later sessions walk on through the sequence, so 1 user over 2 sessions runs both.
 source "$(dirname "$0")/../lib.sh"
 
 start_server tgt target
@@ -50,4 +51,32 @@ mix weighted 10 3 3 1 1 >weighted.yaml
 "$BARRAGE" run -q weighted.yaml --out weighted || fail "weighted mix run failed"
 assert_json weighted/summary.json '.http_status == {"200":6,"201":2,"202":2}' \
   "10 users over weights 3:1:1 on 3 agents run 6, 2, 2"
+
+# Over time each slot walks the whole sequence: 1 user over 2 equal sessions runs both,
+# alternately (a slot bound to one session forever would never run the second).
+cat >alternate.yaml <<YAML
+name: alternate
+target: http://127.0.0.1:$tgt_PORT
+load:
+  users: 1
+  duration: 2s
+sessions:
+  - name: a
+    steps:
+      - request: { url: "/?status=200" }
+      - think: 50ms
+  - name: b
+    steps:
+      - request: { url: "/?status=201" }
+      - think: 50ms
+agents:
+  local: 1
+report:
+  interval: 1s
+YAML
+"$BARRAGE" run -q alternate.yaml --out alternate || fail "alternate run failed"
+assert_json alternate/summary.json '(.http_status["200"] // 0) > 2 and (.http_status["201"] // 0) > 2' \
+  "1 user over 2 sessions runs both"
+assert_json alternate/summary.json '((.http_status["200"] // 0) - (.http_status["201"] // 0)) | fabs <= 1' \
+  "1 user over 2 equal sessions alternates them"
 echo "session mix exact"
