@@ -70,24 +70,31 @@ EOF
   chmod 755 "$dir/bin/barrage-agent"
 }
 
-# _free_port ADDR: a TCP port nobody listens on at ADDR (in the current namespace).
+# _free_port ADDR: a TCP port nobody listens on at ADDR (in the current namespace), outside the
+# kernel's ephemeral range: the ports it hands to client sockets and to servers bound to port 0
+# (every other test's target) never collide with it. Another sshd fixture running beside us
+# still may: sshd_start then tries another port.
 _free_port() {
-  local p
+  local p lo=32768 hi=60999
+  read -r lo hi </proc/sys/net/ipv4/ip_local_port_range 2>/dev/null || true
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    if [ "$lo" -gt 11024 ]; then p=$((10000 + RANDOM % (lo - 10000))); else p=$((hi + 1 + RANDOM % (65535 - hi))); fi
     if ! (exec 3<>"/dev/tcp/$1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   fail "no free port found"
 }
 
 sshd_start() {
-  local name=$1 dir=$2 addr=$3 ns=${4:-} port
+  local name=$1 dir=$2 addr=$3 ns=${4:-} port attempt pid up retry
   local cfg=$dir/$name
   sshd_require
   mkdir -p "$cfg"
   ssh-keygen -q -t ed25519 -N '' -C "$name-host" -f "$cfg/host_ed25519"
-  if [ -n "$ns" ]; then port=22; else port=$(_free_port "$addr"); fi
-  cat >"$cfg/sshd_config" <<EOF
+  local run=()
+  [ -n "$ns" ] && run=(ip netns exec "$ns")
+  for attempt in 1 2 3 4 5 6 7 8; do
+    if [ -n "$ns" ]; then port=22; else port=$(_free_port "$addr"); fi
+    cat >"$cfg/sshd_config" <<EOF
 Port $port
 ListenAddress $addr
 HostKey $cfg/host_ed25519
@@ -112,19 +119,26 @@ ClientAliveInterval ${SSHD_CLIENT_ALIVE:-1}
 ClientAliveCountMax 3
 MaxStartups ${SSHD_MAX_STARTUPS:-100}
 EOF
-  local run=()
-  [ -n "$ns" ] && run=(ip netns exec "$ns")
-  "${run[@]}" "$SSHD" -D -e -f "$cfg/sshd_config" >"$cfg/sshd.log" 2>&1 &
-  local pid=$!
-  _pids+=("$pid")
-  _fixture_cleanup_cmds+=("kill -9 $pid")
-  local up=
-  for _ in $(seq 1 100); do
-    if "${run[@]}" bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null; then up=1; break; fi
-    kill -0 "$pid" 2>/dev/null || { cat "$cfg/sshd.log" >&2; fail "sshd $name did not start"; }
-    sleep 0.05
+    "${run[@]}" "$SSHD" -D -e -f "$cfg/sshd_config" >"$cfg/sshd.log" 2>&1 &
+    pid=$!
+    _pids+=("$pid")
+    _fixture_cleanup_cmds+=("kill -9 $pid")
+    # Up when this sshd (its pid, not whoever else) listens on the port. A port taken between
+    # _free_port and the bind makes sshd exit with "Address already in use": try another.
+    up='' retry=''
+    for _ in $(seq 1 200); do
+      if "${run[@]}" ss -Hltnp "sport = :$port" 2>/dev/null | grep -q "pid=$pid,"; then up=1; break; fi
+      if ! kill -0 "$pid" 2>/dev/null; then
+        if [ -z "$ns" ] && grep -q 'Address already in use' "$cfg/sshd.log"; then retry=1; break; fi
+        cat "$cfg/sshd.log" >&2; fail "sshd $name did not start"
+      fi
+      sleep 0.05
+    done
+    if [ -n "$retry" ]; then echo "sshd $name: port $port was taken, trying another" >&2; continue; fi
+    [ -n "$up" ] || { cat "$cfg/sshd.log" >&2; fail "sshd $name is not listening on $addr:$port"; }
+    break
   done
-  [ -n "$up" ] || { cat "$cfg/sshd.log" >&2; fail "sshd $name is not listening on $addr:$port"; }
+  [ -n "$up" ] || fail "sshd $name: no free port in $attempt attempts"
   local kname=$addr
   [ "$port" != 22 ] && kname="[$addr]:$port"
   echo "$kname $(cut -d' ' -f1,2 "$cfg/host_ed25519.pub")" >>"$dir/known_hosts"

@@ -78,16 +78,22 @@ for ROUND in 1 2; do
     curl -s -K "$TEST_DIR/loop$i.cfg" >"$TEST_DIR/out.$ROUND.$i" 2>/dev/null &
     pids+=($!)
   done
-  # Kill at a random moment, once LOOPS + 1 writes of this round were applied: some loop then
-  # had two, and a loop sends a write only after the answer to the previous one, so the round
-  # surely has an acknowledged write to check (not by luck of the machine's speed).
-  for _ in $(seq 1 400); do
+  # Kill at a random moment of the load, chosen as a number of applied writes rather than a
+  # time (a fast machine would finish every loop before any fixed delay): once that many were
+  # applied, or the loops are over. Always after LOOPS + 1: some loop then had two, and a loop
+  # sends a write only after the answer to the previous one, so the round surely has an
+  # acknowledged write to check.
+  target=$((base + LOOPS + 1 + RANDOM % (LOOPS * PER_LOOP * 3 / 4)))
+  for _ in $(seq 1 1500); do
     applied=$(curl -s "http://127.0.0.1:$w_PORT/audit" | jq -r '.transactions')
-    [ "$applied" -gt $((base + LOOPS)) ] && break
-    sleep 0.05
+    [ "$applied" -ge "$target" ] && break
+    running=0
+    for p in "${pids[@]}"; do kill -0 "$p" 2>/dev/null && running=1; done
+    [ "$running" = 1 ] || break
+    sleep 0.02
   done
-  [ "$applied" -gt $((base + LOOPS)) ] || fail "round $ROUND: only $((applied - base)) writes applied in 20 s"
-  sleep "$(awk -v r=$RANDOM 'BEGIN{printf "%.2f", (r % 150) / 100}')"
+  [ "$applied" -gt $((base + LOOPS)) ] || fail "round $ROUND: only $((applied - base)) writes applied"
+  echo "round $ROUND: kill -9 once $((applied - base)) writes were applied (aimed at $((target - base)))"
   kill -9 "$w_PID"
   for p in "${pids[@]}"; do wait "$p" || true; done
   # 200: acknowledged; 409: a refused overdraft (nothing applied); 000: the server was gone.
