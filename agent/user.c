@@ -12,6 +12,7 @@
  * that ended by themselves or by an abort), `tr_NAME` (each transaction block), and the
  * counters users_count, finish_users_count and the errors of failed expectations, captures and
  * abort steps. Request timings are recorded by http.c. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -342,8 +343,9 @@ uint64_t user_missed_sends(const struct user *u, int64_t until)
 	/* A request waiting for its intended time was taken from the schedule already. */
 	if (u->state == US_WAIT && u->wait == W_PACE && u->intended_us < until)
 		n++;
+	/* next, next + interval, ... while before until */
 	if (next < (double)until)
-		n += (uint64_t)(((double)until - next) / interval) + 1;
+		n += (uint64_t)ceil(((double)until - next) / interval);
 	return n;
 }
 
