@@ -120,6 +120,15 @@ void *reports_summary_json(const struct reports_run *run)
 		if (!json_object_get(counters, core[i]))
 			json_object_set_new(counters, core[i], json_integer(0));
 	req = rq ? (int64_t)rq->total->count : 0;
+	{
+		/* Why, where the agents' logs said (reasons.c): first reason per error counter. */
+		json_t *why = json_object();
+
+		for (size_t i = 0; i < run->nreasons; i++)
+			json_object_set_new(why, run->reasons[i].name,
+					    json_string(run->reasons[i].reason));
+		json_object_set_new(root, "error_reasons", why);
+	}
 	json_object_set_new(root, "errors_total", json_integer(nerr));
 	json_object_set_new(root, "error_rate", num(req > 0 ? (double)nerr / (double)req : 0));
 
