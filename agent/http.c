@@ -5,7 +5,8 @@
  * allocated per request on our side) and one CURLSH holding its cookies, its TLS sessions and —
  * unless http.share_connections — its connection cache: libcurl then keeps that user's
  * keep-alive connections apart from everyone else's inside the worker's one multi handle, as a
- * browser would. A new user gets a new share: new cookies, new connections.
+ * browser would. A new user gets a new share: new cookies, new connections; the share is closed
+ * when the session ends (http_end_session), and its connections with it.
  *
  * The hot path is kept short: a request whose URL, headers and body are constant and equal to
  * the previous request's skips every setopt; constant URLs are handed over as a prebuilt CURLU
