@@ -41,7 +41,7 @@ static void warn_nofile(const struct plan *p)
 			 "LimitNOFILE=) or spread the users over more agents",
 			 (unsigned long long)users, (unsigned long long)nofile,
 			 (unsigned long long)(nofile > AGENT_FD_RESERVE ? nofile - AGENT_FD_RESERVE
-									 : 0));
+									: 0));
 }
 
 int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base,

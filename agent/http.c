@@ -5,7 +5,8 @@
  * allocated per request on our side) and one CURLSH holding its cookies, its TLS sessions and —
  * unless http.share_connections — its connection cache: libcurl then keeps that user's
  * keep-alive connections apart from everyone else's inside the worker's one multi handle, as a
- * browser would. A new user gets a new share: new cookies, new connections.
+ * browser would. A new user gets a new share: new cookies, new connections; the share is closed
+ * when the session ends (http_end_session), and its connections with it.
  *
  * The hot path is kept short: a request whose URL, headers and body are constant and equal to
  * the previous request's skips every setopt; constant URLs are handed over as a prebuilt CURLU
@@ -200,10 +201,11 @@ static int check_url(struct user *u, const struct creq *r, const char *url, size
 			what = tmp;
 		}
 		if (what) {
-			snprintf(u->errbuf, sizeof(u->errbuf),
-				 "the rendered URL \"%.80s%s\" has %s at byte %zu, which is not valid "
-				 "in a URL",
-				 url, len > 80 ? "..." : "", what, i + 1);
+			snprintf(
+			    u->errbuf, sizeof(u->errbuf),
+			    "the rendered URL \"%.80s%s\" has %s at byte %zu, which is not valid "
+			    "in a URL",
+			    url, len > 80 ? "..." : "", what, i + 1);
 			return -1;
 		}
 	}
@@ -335,8 +337,8 @@ int http_error_counter(CURLcode rc, const char *reason)
 	switch (rc) {
 	case CURLE_OUT_OF_MEMORY:
 		/* libcurl's buffers are capped: a response header line over 100 KiB fails the
-		 * transfer as "out of memory" (with no message), and that, not the machine's memory,
-		 * is what this code means on a transfer. */
+		 * transfer as "out of memory" (with no message), and that, not the machine's
+		 * memory, is what this code means on a transfer. */
 		return C_ERR_HEADER_TOO_LARGE;
 	case CURLE_RECV_ERROR:
 		/* More than 300 KiB of response headers in all: libcurl says so in its message. */
@@ -418,17 +420,17 @@ long http_account(struct user *u, CURLcode rc)
 		 * the agent's log, once per step. */
 		if ((ctr == C_ERR_OTHER || ctr == C_ERR_TLS || ctr == C_ERR_HEADER_TOO_LARGE) &&
 		    u->req)
-			worker_note_once(w, u->req, "%s:%d:%d: request %s %s failed: %s%s (counted as "
-					 "%s)",
-					 g->plan->source ? g->plan->source : "plan",
-					 u->req->pos.line, u->req->pos.col, u->req->src->method,
-					 u->req->src->url,
-					 ctr == C_ERR_HEADER_TOO_LARGE
-					     ? "response headers over libcurl's limit (100 KiB a "
-					       "line, 300 KiB in all); libcurl said: "
-					     : "",
-					 u->errbuf[0] ? u->errbuf : curl_easy_strerror(rc),
-					 g->ctr_names[ctr]);
+			worker_note_once(
+			    w, u->req,
+			    "%s:%d:%d: request %s %s failed: %s%s (counted as "
+			    "%s)",
+			    g->plan->source ? g->plan->source : "plan", u->req->pos.line,
+			    u->req->pos.col, u->req->src->method, u->req->src->url,
+			    ctr == C_ERR_HEADER_TOO_LARGE
+				? "response headers over libcurl's limit (100 KiB a "
+				  "line, 300 KiB in all); libcurl said: "
+				: "",
+			    u->errbuf[0] ? u->errbuf : curl_easy_strerror(rc), g->ctr_names[ctr]);
 		return 0;
 	}
 	u->backoff_us = 0;
@@ -475,9 +477,8 @@ int http_follow(struct user *u, long status)
 	curl_easy_setopt(e, CURLOPT_URL, u->url.data);
 	/* As browsers do: 303 always, and 301/302 after a POST, go on with a GET without a body;
 	 * 307 and 308 repeat the method and body. */
-	to_get = status == 303 ||
-		 ((status == 301 || status == 302) && u->req && u->req->method != M_GET &&
-		  u->req->method != M_HEAD);
+	to_get = status == 303 || ((status == 301 || status == 302) && u->req &&
+				   u->req->method != M_GET && u->req->method != M_HEAD);
 	if (to_get) {
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
 		curl_easy_setopt(e, CURLOPT_CUSTOMREQUEST, NULL);

@@ -12,6 +12,7 @@
  * that ended by themselves or by an abort), `tr_NAME` (each transaction block), and the
  * counters users_count, finish_users_count and the errors of failed expectations, captures and
  * abort steps. Request timings are recorded by http.c. */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -346,8 +347,9 @@ uint64_t user_missed_sends(const struct user *u, int64_t until)
 	/* A request waiting for its intended time was taken from the schedule already. */
 	if (u->state == US_WAIT && u->wait == W_PACE && u->intended_us < until)
 		n++;
+	/* next, next + interval, ... while before until */
 	if (next < (double)until)
-		n += (uint64_t)(((double)until - next) / interval) + 1;
+		n += (uint64_t)ceil(((double)until - next) / interval);
 	return n;
 }
 
@@ -379,12 +381,12 @@ static int eval_cond(struct user *u, const struct cstep *st, bool *out)
 	user_env(u, &env);
 	buf_reset(&u->w->scratch);
 	if (expr_eval(st->cond, &env, &u->w->scratch, &v, &err) < 0) {
-		worker_note_once(u->w, st->cond, "%s:%d:%d: %s condition \"%s\": %s (counted as "
+		worker_note_once(u->w, st->cond,
+				 "%s:%d:%d: %s condition \"%s\": %s (counted as "
 				 "error_eval)",
 				 p->source ? p->source : "plan", st->src->pos.line,
 				 st->src->pos.col, st->kind == PLAN_STEP_WHILE ? "while" : "if",
-				 st->src->cond ? st->src->cond : "",
-				 err ? err : "cannot evaluate");
+				 st->src->cond ? st->src->cond : "", err ? err : "cannot evaluate");
 		free(err);
 		u->w->cur->c[C_ERR_EVAL]++;
 		return -1;
@@ -469,7 +471,8 @@ static void send_request(struct user *u, const struct creq *r)
 	u->state = US_HTTP;
 	rc = http_send(u, r);
 	if (rc == HTTP_BAD_URL) {
-		worker_note_once(u->w, r, "%s:%d:%d: request %s %s: %s; put values in URLs with "
+		worker_note_once(u->w, r,
+				 "%s:%d:%d: request %s %s: %s; put values in URLs with "
 				 "urlencode(), e.g. {{ urlencode(q) }} (counted as error_bad_url)",
 				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",
 				 r->pos.line, r->pos.col, r->src->method, r->src->url, u->errbuf);
@@ -479,7 +482,8 @@ static void send_request(struct user *u, const struct creq *r)
 		return;
 	}
 	if (rc < 0) {
-		worker_note_once(u->w, r, "%s:%d:%d: request %s %s could not be built: a template "
+		worker_note_once(u->w, r,
+				 "%s:%d:%d: request %s %s could not be built: a template "
 				 "in it failed to render (counted as error_render)",
 				 u->w->prog->plan->source ? u->w->prog->plan->source : "plan",
 				 r->pos.line, r->pos.col, r->src->method, r->src->url);

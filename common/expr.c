@@ -50,7 +50,15 @@ enum bin_op {
 	BIN_MOD
 };
 
-enum fn_id { FN_RANDOM_INT, FN_RANDOM_STRING, FN_UUID, FN_USER_ID, FN_NOW_MS, FN_LEN, FN_URLENCODE };
+enum fn_id {
+	FN_RANDOM_INT,
+	FN_RANDOM_STRING,
+	FN_UUID,
+	FN_USER_ID,
+	FN_NOW_MS,
+	FN_LEN,
+	FN_URLENCODE
+};
 
 static const struct {
 	const char *name;
@@ -1013,8 +1021,9 @@ static int call(uint8_t fn, struct val *args, const struct expr_env *env, struct
 			unsigned char c = (unsigned char)s[i];
 			char *o = scratch->data + scratch->len;
 
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
-			    c == '-' || c == '.' || c == '_' || c == '~') {
+			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+			    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
+			    c == '~') {
 				*o = (char)c;
 				scratch->len++;
 			} else {

@@ -425,11 +425,14 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 			th(b, "Highest Rate", false);
 			th(b, "Mean Rate", false);
 			th(b, "Total number", false);
+			th(b, "First reason (agents' logs)", false);
 			buf_append_str(b, "</tr>\n");
 		}
 		buf_append_str(b, "<tr>");
 		td_name(b, c->name);
 		counter_cells(b, c, v, sizeof(v));
+		td(b, c->name, "reason",
+		   reports_run_reason(run, c->name) ? reports_run_reason(run, c->name) : "");
 		buf_append_str(b, "</tr>\n");
 	}
 	buf_append_str(b, rows ? "</table>\n" : "<p class=\"note\">No errors.</p>\n");

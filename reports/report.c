@@ -81,6 +81,7 @@ static int build(const char *run_dir, bool quiet, struct reports_result *res, ch
 		return err_set(err, "%s: path too long", run_dir);
 	if (reports_run_load(path, &run, err) < 0)
 		return -1;
+	reports_run_load_reasons(run, run_dir);
 	for (size_t i = 0; i < run->nnotices; i++)
 		log_warn("%s", run->notices[i]);
 	if (join(path, sizeof(path), run_dir, "summary.json") < 0 ||

@@ -89,6 +89,12 @@ struct reports_threshold {
 	bool ok;
 };
 
+/* The first reason an agent's log gave for an error counter (reasons.c). */
+struct reports_reason {
+	char *name;   /* error_tls */
+	char *reason; /* "scenario.yaml:8:9: request GET / failed: ...wrong version number" */
+};
+
 struct reports_run {
 	/* header */
 	char *name, *scenario, *started_at, *target, *barrage_version;
@@ -132,7 +138,14 @@ struct reports_run {
 	bool saturated; /* some agent was saturated in some interval */
 	char **notices; /* human sentences shown in the console and report */
 	size_t nnotices;
+	struct reports_reason *reasons; /* from the agents' logs in the run directory, if any */
+	size_t nreasons;
 };
+
+/* reasons.c: read the first reason per error counter from the .log files in RUN_DIR/agents (absent logs
+ * give none), and look one up (NULL when none). */
+void reports_run_load_reasons(struct reports_run *run, const char *run_dir);
+const char *reports_run_reason(const struct reports_run *run, const char *name);
 
 /* statslog.c: read PATH (a stats.log) into a run. Returns 0, or -1 with *err naming the line
  * and what is wrong. A missing end record or a cut last line is not an error: run->truncated is

@@ -757,6 +757,11 @@ void reports_run_free(struct reports_run *run)
 {
 	if (!run)
 		return;
+	for (size_t i = 0; i < run->nreasons; i++) {
+		free(run->reasons[i].name);
+		free(run->reasons[i].reason);
+	}
+	free(run->reasons);
 	free(run->name);
 	free(run->scenario);
 	free(run->started_at);

@@ -123,6 +123,15 @@ void *reports_summary_json(const struct reports_run *run)
 			json_object_set_new(counters, core[i], json_integer(0));
 	if (run->total)
 		reports_attempts(run->total, &att);
+	{
+		/* Why, where the agents' logs said (reasons.c): first reason per error counter. */
+		json_t *why = json_object();
+
+		for (size_t i = 0; i < run->nreasons; i++)
+			json_object_set_new(why, run->reasons[i].name,
+					    json_string(run->reasons[i].reason));
+		json_object_set_new(root, "error_reasons", why);
+	}
 	json_object_set_new(root, "errors_total", json_integer(nerr));
 	json_object_set_new(root, "error_rate",
 			    num(att.attempted ? (double)att.failed / (double)att.attempted : 0));

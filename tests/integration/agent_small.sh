@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # timeout: 90
 # Smaller truths: a 1 MiB response header is error_header_too_large (not "Out of memory"), with
-# libcurl's reason in the agent's log, as error_tls has its reason; a raw `body:` is sent with no
+# libcurl's reason in the agent's log, as error_tls has its reason (and both in summary.json's
+# error_reasons and the report's error table); a raw `body:` is sent with no
 # form Content-Type unless the scenario sets one; a failing condition's warning names its
 # line:col; a `while` stopped by its `max` is counted in while_max; the agent raises its open-file
 # soft limit to the hard limit and says up front when its users would not fit.
@@ -75,6 +76,10 @@ YAML
 "$BARRAGE" run -vv tls.yaml --out tls >tls.out 2>&1 || { cat tls.out; fail "tls run failed"; }
 assert_json tls/summary.json '.errors.error_tls > 0' "error_tls"
 grep -q 'tls.yaml:8:9: request GET / failed: [^(]*[a-z].* (counted as error_tls)' tls.out || { cat tls.out; fail "TLS reason in the log"; }
+# ... and beside the count in summary.json and the report's error table.
+assert_json tls/summary.json '.error_reasons.error_tls | test("^tls.yaml:8:9: request GET / failed: .*[a-z]")' "reason in summary.json"
+grep -q 'data-cell="error_tls.reason">tls.yaml:8:9: request GET / failed: ' tls/report.html || fail "reason in the report's error table"
+assert_json run/summary.json '.error_reasons.error_header_too_large | test("small.yaml:24:9: request GET /bigheader failed: response headers over")' "header reason"
 
 # Open files: with a soft limit of 100 and a hard one of 150, the agent raises the soft one (so
 # well over 100 - 64 of its 200 users get a connection) and warns before the load.
