@@ -24,6 +24,7 @@
 
 #include "agent/agent.h"
 #include "common/err.h"
+#include "common/swrr.h"
 #include "common/log.h"
 
 #define LAG_PROBE_US 100000
@@ -484,7 +485,7 @@ static int slot_sessions(struct worker *w, const struct plan_load *l, uint64_t n
 	}
 	for (size_t i = 0; i < g->nsessions; i++)
 		wt[i] = g->sessions[i].cum_weight - (i ? g->sessions[i - 1].cum_weight : 0);
-	rc = sched_swrr(wt, g->nsessions, first, w->users_target, w->slot_sessions);
+	rc = swrr_assign(wt, g->nsessions, first, w->users_target, w->slot_sessions);
 	free(wt);
 	return rc;
 }
