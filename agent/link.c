@@ -56,15 +56,15 @@ static void print_summary(struct link *l)
 		if (i)
 			buf_append_byte(&l->out, ',');
 		buf_append_json_str(&l->out, t->hists[i].name, strlen(t->hists[i].name));
-		buf_printf(
-		    &l->out,
-		    ":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
-		    "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
-		    (unsigned long long)h->count, hist_mean(h),
-		    (unsigned long long)h->min, (unsigned long long)hist_percentile(h, 50),
-		    (unsigned long long)hist_percentile(h, 90),
-		    (unsigned long long)hist_percentile(h, 99),
-		    (unsigned long long)hist_percentile(h, 99.9), (unsigned long long)h->max);
+		buf_printf(&l->out,
+			   ":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
+			   "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
+			   (unsigned long long)h->count, hist_mean(h), (unsigned long long)h->min,
+			   (unsigned long long)hist_percentile(h, 50),
+			   (unsigned long long)hist_percentile(h, 90),
+			   (unsigned long long)hist_percentile(h, 99),
+			   (unsigned long long)hist_percentile(h, 99.9),
+			   (unsigned long long)h->max);
 	}
 	buf_append_str(&l->out, "},\"counters\":{");
 	for (size_t i = 0, n = 0; i < t->ncounters; i++) {
