@@ -115,10 +115,7 @@ int reports_build(const char *run_dir, bool quiet, struct reports_result *res, c
 
 /* ---- the console table ---- */
 
-/* A statistic's name in the first column, WIDTH characters wide. Names are UTF-8 text of any
- * length: never cut (a cut could split a character, or make two names look the same); a name
- * wider than the column gets its own line and the figures start on the next. */
-static void name_cell(const char *name, int width)
+void reports_print_name(const char *name, int width)
 {
 	int cols = 0;
 
@@ -159,7 +156,7 @@ int reports_print_summary(const char *run_dir, char **err)
 
 		if (jnum(st, "count") == 0)
 			continue;
-		name_cell(name, 18);
+		reports_print_name(name, 18);
 		printf(" %10.0f %10.1f", jnum(st, "count"), jnum(st, "rate"));
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			printf(" %10s", reports_fmt_ms(a, sizeof(a), jnum(st, keys[k])));
