@@ -24,8 +24,8 @@
 
 #include "agent/agent.h"
 #include "common/err.h"
-#include "common/swrr.h"
 #include "common/log.h"
+#include "common/swrr.h"
 
 #define LAG_PROBE_US 100000
 
