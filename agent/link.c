@@ -151,22 +151,28 @@ static void print_summary(struct link *l)
 	for (size_t i = 0; i < t->nhists; i++) {
 		const struct hist *h = t->hists[i].h;
 
-		buf_printf(
-		    &l->out,
-		    "%s\"%s\":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
-		    "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
-		    i ? "," : "", t->hists[i].name, (unsigned long long)h->count, hist_mean(h),
-		    (unsigned long long)h->min, (unsigned long long)hist_percentile(h, 50),
-		    (unsigned long long)hist_percentile(h, 90),
-		    (unsigned long long)hist_percentile(h, 99),
-		    (unsigned long long)hist_percentile(h, 99.9), (unsigned long long)h->max);
+		/* Names are any UTF-8 text (quotes, backslashes, tabs): JSON-escaped. */
+		if (i)
+			buf_append_byte(&l->out, ',');
+		buf_append_json_str(&l->out, t->hists[i].name, strlen(t->hists[i].name));
+		buf_printf(&l->out,
+			   ":{\"n\":%llu,\"mean_us\":%.1f,\"min_us\":%llu,\"p50_us\":%llu,"
+			   "\"p90_us\":%llu,\"p99_us\":%llu,\"p999_us\":%llu,\"max_us\":%llu}",
+			   (unsigned long long)h->count, hist_mean(h), (unsigned long long)h->min,
+			   (unsigned long long)hist_percentile(h, 50),
+			   (unsigned long long)hist_percentile(h, 90),
+			   (unsigned long long)hist_percentile(h, 99),
+			   (unsigned long long)hist_percentile(h, 99.9),
+			   (unsigned long long)h->max);
 	}
 	buf_append_str(&l->out, "},\"counters\":{");
 	for (size_t i = 0, n = 0; i < t->ncounters; i++) {
 		if (t->counters[i].kind != STATS_COUNTER)
 			continue;
-		buf_printf(&l->out, "%s\"%s\":%lld", n++ ? "," : "", t->counters[i].name,
-			   (long long)t->counters[i].value);
+		if (n++)
+			buf_append_byte(&l->out, ',');
+		buf_append_json_str(&l->out, t->counters[i].name, strlen(t->counters[i].name));
+		buf_printf(&l->out, ":%lld", (long long)t->counters[i].value);
 	}
 	buf_append_str(&l->out, "}}");
 	fwrite(l->out.data, 1, l->out.len, stdout);

@@ -1,11 +1,8 @@
-/* Arrivals and pacing (see scheduler.h for the model). Nothing here reads a clock (and only
- * sched_swrr allocates, once per worker), which is what lets the unit tests check rates, ramp
- * shapes and session mixes with an injected clock. */
+/* Arrivals and pacing (see scheduler.h for the model). Nothing here reads a clock or allocates,
+ * which is what lets the unit tests check rates and ramp shapes with an injected clock. */
 #include "agent/scheduler.h"
 
 #include <math.h>
-#include <stdbool.h>
-#include <stdlib.h>
 
 uint64_t sched_rand(uint64_t *s)
 {
@@ -137,38 +134,6 @@ int64_t sched_slot_start(uint64_t i, uint64_t n, int64_t ramp_us)
 	if (n == 0 || ramp_us <= 0)
 		return 0;
 	return (int64_t)((double)ramp_us * (double)i / (double)n);
-}
-
-int sched_swrr(const double *w, size_t n, uint64_t first, uint64_t count, uint32_t *out)
-{
-	double *credit = calloc(n ? n : 1, sizeof(*credit)), total = 0;
-	bool whole = true;
-	uint64_t k;
-
-	if (!credit)
-		return -1;
-	for (size_t i = 0; i < n; i++) {
-		total += w[i];
-		whole = whole && w[i] == floor(w[i]);
-	}
-	/* With whole weights the credits are back to zero after every `total` slots (exactly:
-	 * small integers in doubles), so a far range starts from its offset in the period. */
-	if (whole && total >= 1 && total <= 1e6)
-		first %= (uint64_t)total;
-	for (k = 0; k < first + count; k++) {
-		size_t best = 0;
-
-		for (size_t i = 0; i < n; i++) {
-			credit[i] += w[i];
-			if (credit[i] > credit[best])
-				best = i;
-		}
-		credit[best] -= total;
-		if (k >= first)
-			out[k - first] = (uint32_t)best;
-	}
-	free(credit);
-	return 0;
 }
 
 uint64_t sched_split(uint64_t total, uint64_t parts, uint64_t i)

@@ -48,17 +48,6 @@ double sched_open_expected(const struct sched_open *s, double a_us, double b_us)
 /* Closed and rate models: when slot i of n starts, spread over ramp_us. */
 int64_t sched_slot_start(uint64_t i, uint64_t n, int64_t ramp_us);
 
-/* Closed and rate models: which session each user slot runs. Smooth weighted round-robin (as
- * nginx balances upstreams) over the sessions' weights w[0..n-1]: every slot adds each weight to
- * its session's credit, the session with the most credit (lowest index on ties) is picked and
- * loses the total. Any run of slots gets each session in proportion to its weight, as evenly
- * spread as integers allow: 4 slots over 4 equal weights are 0, 1, 2, 3; weights 9 and 1 give
- * one slot in ten to the second. out[j] is the session of global slot first + j, for j < count;
- * the sequence is the same whoever computes it, so agents and workers that each compute their
- * own range of slots (agent/worker.c) share one fleet-wide assignment. Costs (first + count) x
- * n steps. Returns 0, or -1 when out of memory. */
-int sched_swrr(const double *w, size_t n, uint64_t first, uint64_t count, uint32_t *out);
-
 /* Split a total over `parts` workers: part i gets total / parts plus one of the remainder. */
 uint64_t sched_split(uint64_t total, uint64_t parts, uint64_t i);
 

@@ -26,6 +26,7 @@
 #include "agent/agent.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/swrr.h"
 
 #define LAG_PROBE_US 100000
 
@@ -523,7 +524,7 @@ static int slot_sessions(struct worker *w, const struct plan_load *l, uint64_t n
 	}
 	w->slot_seq_len = whole && total <= SLOT_SEQ_MAX ? (size_t)total : SLOT_SEQ_MAX;
 	w->slot_seq = calloc(w->slot_seq_len, sizeof(*w->slot_seq));
-	rc = w->slot_seq ? sched_swrr(wt, g->nsessions, 0, w->slot_seq_len, w->slot_seq) : -1;
+	rc = w->slot_seq ? swrr_assign(wt, g->nsessions, 0, w->slot_seq_len, w->slot_seq) : -1;
 	free(wt);
 	return rc;
 }

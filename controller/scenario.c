@@ -31,6 +31,7 @@
 #include "common/expr.h"
 #include "common/jsonpath.h"
 #include "common/stats.h"
+#include "common/swrr.h"
 #include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/units.h"
@@ -2990,7 +2991,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 	static const char *const orders[] = {"sequential", "random", "unique"};
 	const struct plan_load *l = &p->load;
 	char a[32], b[32], c[32];
-	double total_w = 0, users = 0;
+	double total_w = 0, users = 0, *wts = NULL;
+	uint64_t *slots = NULL;
 	size_t i;
 
 	for (i = 0; i < p->nsessions; i++)
@@ -3087,16 +3089,37 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 			fprintf(out, "  %s = %s\n", p->variables[i].name, p->variables[i].value);
 	}
 	fputs("sessions\n", out);
+	/* Closed and rate models: the exact number of user slots each session gets, as the agents
+	 * will assign them (common/swrr.h); the open model draws each arrival's session. */
+	if (l->model != PLAN_MODEL_OPEN && p->nsessions > 1) {
+		wts = calloc(p->nsessions, sizeof(*wts));
+		slots = calloc(p->nsessions, sizeof(*slots));
+		for (i = 0; wts && i < p->nsessions; i++)
+			wts[i] = total_w > 0 ? p->sessions[i].weight : 1;
+		if (!wts || !slots || swrr_count(wts, p->nsessions, l->users, slots) < 0) {
+			free(slots);
+			slots = NULL;
+		}
+	}
 	for (i = 0; i < p->nsessions; i++) {
 		bool sl = false;
 		double n = count_requests(&p->sessions[i].steps, &sl);
 
-		fprintf(out, "  %s (weight %g, %.1f%% of users, %.0f%s request%s per session)\n",
-			p->sessions[i].name, p->sessions[i].weight,
-			total_w > 0 ? 100 * p->sessions[i].weight / total_w : 0, n, sl ? "+" : "",
+		if (slots)
+			fprintf(out, "  %s (weight %g, %llu of %llu users at the start%s",
+				p->sessions[i].name, p->sessions[i].weight,
+				(unsigned long long)slots[i], (unsigned long long)l->users,
+				slots[i] ? "" : ": runs as users take slots over");
+		else
+			fprintf(out, "  %s (weight %g, %.1f%% of users", p->sessions[i].name,
+				p->sessions[i].weight,
+				total_w > 0 ? 100 * p->sessions[i].weight / total_w : 100);
+		fprintf(out, ", %.0f%s request%s per session)\n", n, sl ? "+" : "",
 			n == 1 && !sl ? "" : "s");
 		print_steps(out, &p->sessions[i].steps, 0);
 	}
+	free(wts);
+	free(slots);
 	if (p->nthresholds) {
 		fputs("thresholds\n", out);
 		for (i = 0; i < p->nthresholds; i++) {

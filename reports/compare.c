@@ -225,8 +225,10 @@ static void row(struct out *o, const char *metric, const char *unit, bool hb, do
 		snprintf(sp, sizeof(sp), "%+.1f%%", p);
 	else
 		snprintf(sp, sizeof(sp), "%s", "");
-	if (!o->quiet)
-		printf("%-34.34s %14s %14s %14s %9s\n", metric, sb, sc, sd, sp);
+	if (!o->quiet) {
+		reports_print_name(metric, 34);
+		printf(" %14s %14s %14s %9s\n", sb, sc, sd, sp);
+	}
 	if (hb && hc && d != 0)
 		cls = (d > 0) == higher_worse ? " class=\"worse\"" : " class=\"better\"";
 	buf_append_str(&o->html, "<tr><td>");
@@ -240,7 +242,7 @@ static void compare_objects(struct out *o, json_t *b, json_t *c, const char *pre
 {
 	const char *k;
 	json_t *v;
-	char m[200];
+	char m[STATS_MAX_NAME + 64];
 
 	json_object_foreach(b, k, v)
 	{
@@ -375,7 +377,7 @@ int reports_compare_main(int argc, char **argv)
 				"</th><th>New</th><th>Change</th><th>Change %</th></tr>\n");
 	{
 		json_t *bs = json_object_get(base, "stats"), *cs = json_object_get(cand, "stats");
-		char m[200];
+		char m[STATS_MAX_NAME + 64];
 
 		for (int pass = 0; pass < 2; pass++) {
 			json_object_foreach(pass == 0 ? bs : cs, k, v)

@@ -121,6 +121,19 @@ int reports_build(const char *run_dir, bool quiet, struct reports_result *res, c
 
 /* ---- the console table ---- */
 
+void reports_print_name(const char *name, int width)
+{
+	int cols = 0;
+
+	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+		if ((*p & 0xc0) != 0x80)
+			cols++;
+	if (cols > width)
+		printf("%s\n%*s", name, width, "");
+	else
+		printf("%s%*s", name, width - cols, "");
+}
+
 static double jnum(json_t *o, const char *k)
 {
 	return json_number_value(json_object_get(o, k));
@@ -149,7 +162,8 @@ int reports_print_summary(const char *run_dir, char **err)
 
 		if (jnum(st, "count") == 0)
 			continue;
-		printf("%-18.18s %10.0f %10.1f", name, jnum(st, "count"), jnum(st, "rate"));
+		reports_print_name(name, 18);
+		printf(" %10.0f %10.1f", jnum(st, "count"), jnum(st, "rate"));
 		for (size_t k = 0; k < sizeof(keys) / sizeof(keys[0]); k++)
 			printf(" %10s", reports_fmt_ms(a, sizeof(a), jnum(st, keys[k])));
 		printf("\n");

@@ -157,6 +157,12 @@ const struct reports_counter *reports_run_counter(const struct reports_run *run,
 /* Sum of all counters named error_* (whole run, or one interval when i >= 0). */
 int64_t reports_run_errors(const struct reports_run *run, long i);
 
+/* report.c: print a statistic's name as a console table's first column, WIDTH characters wide.
+ * Names are UTF-8 text of any length: never cut (a cut could split a character, or make two
+ * names look the same); a name wider than the column gets its own line and the figures start,
+ * indented, on the next. */
+void reports_print_name(const char *name, int width);
+
 /* thresholds.c: evaluate run->thresholds (fills value/ok and thresholds_failed). */
 void reports_thresholds_eval_run(struct reports_run *run);
 

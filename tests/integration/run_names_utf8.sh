@@ -51,6 +51,11 @@ assert_json "$S" '[.thresholds[] | .ok] == [true, true]' "both thresholds measur
 assert_json "$S" '.agents | length == 2' "two agents"
 grep -q '"type":"event".*agent_lost' run/stats.log && fail "an agent was lost"
 
+# The console table prints whole names (never cut inside a character).
+"$BARRAGE" report run >report.txt 2>&1 || true
+grep -qxF "$tr" report.txt || { cat report.txt; fail "console table cut the transaction name"; }
+grep -q "^req_home — ü  *[0-9]" report.txt || { cat report.txt; fail "console table lost the request name"; }
+
 # report.html: the names appear HTML-escaped and every chart is well-formed SVG.
 grep -qF 'tr_Log in &lt;&amp;&gt; &#39;q&#39; &quot;dq&quot; \ tab' run/report.html ||
   fail "transaction name not in report.html"

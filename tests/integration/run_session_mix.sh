@@ -42,12 +42,22 @@ YAML
 }
 
 mix equal 4 2 1 1 1 1 >equal.yaml
+# barrage check prints the exact split the run will have.
+"$BARRAGE" check equal.yaml >check.txt
+assert_eq "$(grep -c 'weight 1, 1 of 4 users at the start, 1 request per session' check.txt)" 4 "check: 1 of 4 users each"
+mix three 3 1 1 1 1 1 >three.yaml
+"$BARRAGE" check three.yaml >check3.txt
+grep -q '^  s3 (weight 1, 0 of 3 users at the start: runs as users take slots over, 1 request per session)$' check3.txt ||
+  { cat check3.txt; fail "check does not say a session starts later"; }
 "$BARRAGE" run -q equal.yaml --out equal || fail "equal mix run failed"
 assert_json equal/summary.json '.http_status == {"200":1,"201":1,"202":1,"203":1}' \
   "4 users over 4 equal sessions run each once"
 assert_json equal/summary.json '.counters.users_count == 4' "4 users started"
 
 mix weighted 10 3 3 1 1 >weighted.yaml
+"$BARRAGE" check weighted.yaml >checkw.txt
+grep -q '^  s0 (weight 3, 6 of 10 users at the start, ' checkw.txt || { cat checkw.txt; fail "check: s0 6 of 10"; }
+grep -q '^  s2 (weight 1, 2 of 10 users at the start, ' checkw.txt || { cat checkw.txt; fail "check: s2 2 of 10"; }
 "$BARRAGE" run -q weighted.yaml --out weighted || fail "weighted mix run failed"
 assert_json weighted/summary.json '.http_status == {"200":6,"201":2,"202":2}' \
   "10 users over weights 3:1:1 on 3 agents run 6, 2, 2"

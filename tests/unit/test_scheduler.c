@@ -199,51 +199,6 @@ static void test_random_helpers(void **state)
 	assert_true(fabs(sum / 100000 - 1.0) < 0.02);
 }
 
-/* Sessions by weight over user slots: exact in any run of slots, and the same sequence whoever
- * computes which part of it (agents and workers each compute their own range). */
-static void test_swrr_sessions(void **state)
-{
-	const double equal[4] = {1, 1, 1, 1}, w931[3] = {3, 1, 1}, frac[2] = {0.9, 0.1};
-	uint32_t out[100], part[100];
-	size_t count[4] = {0};
-
-	(void)state;
-	assert_int_equal(sched_swrr(equal, 4, 0, 4, out), 0);
-	for (int i = 0; i < 4; i++)
-		assert_int_equal(out[i], (uint32_t)i);
-	/* 3:1:1 over 10 slots: 6, 2, 2, and the two light sessions are spread out. */
-	assert_int_equal(sched_swrr(w931, 3, 0, 10, out), 0);
-	for (int i = 0; i < 10; i++)
-		count[out[i]]++;
-	assert_int_equal(count[0], 6);
-	assert_int_equal(count[1], 2);
-	assert_int_equal(count[2], 2);
-	{
-		const uint32_t want[5] = {0, 1, 0, 2, 0}; /* nginx's smooth order, period 5 */
-
-		assert_memory_equal(out, want, sizeof(want));
-		assert_memory_equal(out + 5, want, sizeof(want));
-		/* Far slots (a large fleet) start from their place in the period. */
-		assert_int_equal(sched_swrr(w931, 3, 5000000, 5, part), 0);
-		assert_memory_equal(part, want, sizeof(want));
-	}
-	/* Ranges computed separately are slices of one sequence: 4 + 3 + 3 slots. */
-	assert_int_equal(sched_swrr(w931, 3, 4, 3, part), 0);
-	assert_memory_equal(part, out + 4, 3 * sizeof(*part));
-	assert_int_equal(sched_swrr(w931, 3, 7, 3, part), 0);
-	assert_memory_equal(part, out + 7, 3 * sizeof(*part));
-	/* Fractional weights: 9 to 1 in every 10 slots. */
-	assert_int_equal(sched_swrr(frac, 2, 0, 100, out), 0);
-	count[0] = count[1] = 0;
-	for (int i = 0; i < 100; i++)
-		count[out[i]]++;
-	assert_int_equal(count[0], 90);
-	assert_int_equal(count[1], 10);
-	/* One session: always it. */
-	assert_int_equal(sched_swrr(equal, 1, 5, 3, out), 0);
-	assert_int_equal(out[0] + out[1] + out[2], 0);
-}
-
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -254,7 +209,6 @@ int main(void)
 	    cmocka_unit_test(test_closed_concurrency),
 	    cmocka_unit_test(test_constant_rate_catch_up),
 	    cmocka_unit_test(test_random_helpers),
-	    cmocka_unit_test(test_swrr_sessions),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
