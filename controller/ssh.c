@@ -2331,6 +2331,12 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			break;
 		}
 	}
+	if (failed && failed < nhosts && opt->allow_failed) {
+		/* The caller leaves those hosts out; their connections are closed already. */
+		buf_free(&msg);
+		*out = f;
+		return 0;
+	}
 	if (failed) {
 		err_set(err, "SSH: %zu of %zu host%s could not be prepared:%s", failed, nhosts,
 			nhosts == 1 ? "" : "s", msg.data);
@@ -2355,6 +2361,16 @@ const char *ssh_fleet_remote_path(struct ssh_fleet *f, size_t host, const char *
 	for (size_t i = 0; i < f->nfiles; i++)
 		if (strcmp(f->files[i].local, local) == 0)
 			return h->remote_paths[i];
+	return NULL;
+}
+
+const char *ssh_fleet_host_error(struct ssh_fleet *f, size_t host)
+{
+	if (!f || host >= f->nplan)
+		return "no such host";
+	for (size_t c = f->first[host]; c < f->first[host] + f->nconn[host]; c++)
+		if (f->hosts[c].st != HS_READY)
+			return f->hosts[c].error ? f->hosts[c].error : "failed";
 	return NULL;
 }
 

@@ -27,6 +27,9 @@ struct ssh_options {
 	int dead_after_ms;	 /* a host silent this long (keepalives unanswered) is lost;
 				    0 = 6000 */
 	bool quiet;		 /* no progress lines on stderr */
+	/* ssh_fleet_open succeeds when some hosts (not all) failed: the caller asks
+	 * ssh_fleet_host_error which, and leaves them out (agents.max_lost). */
+	bool allow_failed;
 };
 
 struct ssh_fleet;
@@ -47,6 +50,9 @@ int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot, struc
 			  char **err);
 /* Close every channel and session, remove remote files unless keep_remote. Accepts NULL. */
 void ssh_fleet_close(struct ssh_fleet *f);
+
+/* Why host `host` could not be prepared, or NULL when it is ready (allow_failed). */
+const char *ssh_fleet_host_error(struct ssh_fleet *f, size_t host);
 
 /* The remote per-run directory of a host (NULL before open or in a failed host). */
 const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host);
