@@ -109,7 +109,7 @@ enum link_state { LS_OPEN, LS_EXEC, LS_RUN, LS_CLOSE, LS_WAITCLOSED, LS_FREE, LS
 
 struct ssh_file {
 	char *local;
-	const char *base;
+	char *base; /* its name in the remote directory, unique there */
 	char *data;
 	size_t len;
 	int mode;
@@ -850,7 +850,10 @@ static int check_hostkey(struct ssh_host *h)
 	}
 	mask =
 	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownhost_keytype(ktype);
-	rc = libssh2_knownhost_checkp(h->kh, h->host, h->port, key, klen, mask, &found);
+	/* By the exact name, port -1: given a port, libssh2 also falls back to the plain "host"
+	 * entries, which OpenSSH keeps for port 22 only; a port-22 key of the same machine is no
+	 * mismatch for another port (another sshd), it is unknown there. */
+	rc = libssh2_knownhost_checkp(h->kh, kname, -1, key, klen, mask, &found);
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH)
 		return 0;
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
@@ -2016,6 +2019,7 @@ static void fleet_free(struct ssh_fleet *f)
 	free(f->nconn);
 	for (size_t i = 0; i < f->nfiles; i++) {
 		free(f->files[i].local);
+		free(f->files[i].base);
 		free(f->files[i].data);
 	}
 	free(f->files);
@@ -2247,6 +2251,31 @@ static char *self_dir_agent(void)
 	return strdup(path);
 }
 
+/* A file's name in the remote directory: its own base name unless another upload has it, or
+ * it is one the directory needs (the pushed agent, the agents' lock); then "N-name". Plan paths
+ * are rewritten to whatever it gets, so any two data files can be uploaded. */
+static bool upload_name_taken(const struct ssh_fleet *f, const char *name)
+{
+	if (strcmp(name, ".barrage-lock") == 0 ||
+	    (f->opt.push_agent && strcmp(name, "barrage-agent") == 0))
+		return true;
+	for (size_t k = 0; k < f->nfiles; k++)
+		if (f->files[k].base && strcmp(f->files[k].base, name) == 0)
+			return true;
+	return false;
+}
+
+static char *upload_name(const struct ssh_fleet *f, const char *base)
+{
+	char *name = strdup(base);
+
+	for (unsigned n = 2; name && upload_name_taken(f, name); n++) {
+		free(name);
+		name = xasprintf("%u-%s", n, base);
+	}
+	return name;
+}
+
 /* --push-agent: the local barrage-agent becomes the last file to upload (f->files has room). */
 static int fleet_add_agent_file(struct ssh_fleet *f, char **err)
 {
@@ -2258,8 +2287,14 @@ static int fleet_add_agent_file(struct ssh_fleet *f, char **err)
 	if (!(sf->local = strdup(f->local_agent)) ||
 	    read_whole_file(f->local_agent, SSH_FILE_MAX, &sf->data, &sf->len, NULL, err) < 0)
 		return err_prefix(err, "--push-agent");
-	sf->base = "barrage-agent";
+	sf->base = strdup("barrage-agent");
 	sf->mode = 0755;
+	if (!sf->base) {
+		free(sf->local);
+		free(sf->data);
+		sf->local = sf->data = NULL;
+		return err_set(err, "out of memory");
+	}
 	f->nfiles++;
 	return 0;
 }
@@ -2293,15 +2328,12 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			return -1;
 		}
 		/* The file keeps its mode (read_whole_file): a 0600 accounts file stays 0600. */
-		sf->base = slash ? slash + 1 : files[i];
+		sf->base = upload_name(f, slash ? slash + 1 : files[i]);
 		f->nfiles++;
-		for (size_t k = 0; k + 1 < f->nfiles; k++)
-			if (strcmp(f->files[k].base, sf->base) == 0) {
-				err_set(err, "%s and %s would both be uploaded as '%s'",
-					f->files[k].local, sf->local, sf->base);
-				fleet_free(f);
-				return -1;
-			}
+		if (!sf->base) {
+			fleet_free(f);
+			return err_set(err, "out of memory");
+		}
 	}
 	if (opt->push_agent && fleet_add_agent_file(f, err) < 0) {
 		fleet_free(f);

@@ -8,7 +8,8 @@
 #    a running agent holds; `hosts clean` removes the stale one only;
 # 4. with no agent installed on the host, `hosts check` fails, `hosts check --push-agent` passes,
 #    like `run --push-agent`; `--agent ~/...` is the remote home;
-# 5. a host down at start counts against agents.max_lost (16.5): with max_lost 1 the run goes on
+# 5. a host down at start counts against agents.max_lost (16.5) (and a data file named
+#    barrage-agent is uploaded beside the pushed agent): with max_lost 1 the run goes on
 #    the other host with the load split again (said so, and recorded); with max_lost 0, exit 3.
 source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/sshd-fixture.sh"
@@ -105,7 +106,13 @@ echo "ok: stale directories listed and cleaned"
 # 5. One host down at start.
 cp hosts.txt hosts2.txt
 echo "root@127.0.0.1:1" >>hosts2.txt
-sed -e 's/duration: 30s/duration: 2s/' -e 's/users: 2/users: 6/' left.yaml >short.yaml
+# A data file named like the agent binary is uploaded under another name (16.6), not refused
+# nor confused with the pushed agent.
+mkdir -p sub
+printf 'user\nx1\nx2\n' >sub/barrage-agent
+sed -e 's/duration: 30s/duration: 2s/' -e 's/users: 2/users: 6/' \
+  -e 's/^data:/data:\n  other: { file: sub\/barrage-agent, order: sequential }/' \
+  -e 's/u={{ accounts.user }}/u={{ accounts.user }}\&o={{ other.user }}/' left.yaml >short.yaml
 rc=0; "$BARRAGE" run short.yaml --out down1 --hosts hosts2.txt "${ssh_args[@]}" --push-agent \
   --set agents.max_lost=1 >down1.out 2>down1.err || rc=$?
 cat down1.err >&2
@@ -114,7 +121,7 @@ grep -q "split again over the other 2 agents" down1.err || fail "the re-split is
 assert_json down1/plan.json '(.agents | length) == 2 and ([.agents[].fraction] | add) > 0.999 and ([.agents[].load.users] | add) == 6'
 jq -s -e 'map(select(.type == "event" and .what == "hosts_left_out")) | length == 1' down1/stats.log >/dev/null \
   || fail "no hosts_left_out event"
-assert_json down1/summary.json '.end_reason == "completed" and .stats.request.count > 0'
+assert_json down1/summary.json '.end_reason == "completed" and .stats.request.count > 0 and .errors == {}'
 rc=0; "$BARRAGE" run short.yaml --out down0 --hosts hosts2.txt "${ssh_args[@]}" --push-agent \
   >down0.out 2>down0.err || rc=$?
 assert_eq "$rc" 3 "exit code with one host down at start and max_lost 0"
