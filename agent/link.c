@@ -63,7 +63,61 @@ struct link {
 	struct buf outq; /* encoded frames not yet written to stdout */
 	size_t outq_pos;
 	struct stats_snapshot *total; /* standalone: the whole run, for the summary line */
+	FILE *spool;		      /* --run-dir: every frame of statistics, for collect */
+	char *spool_path;
 };
+
+/* The spool: the STATS frames (and the final DONE) exactly as sent, appended as they go, so
+ * that what a lost link could not carry is still on the host (docs/fleet.md). */
+static void spool_open(struct link *l, const struct plan *p)
+{
+	int fd;
+
+	if (!l->o->run_dir || l->spool)
+		return;
+	if (asprintf(&l->spool_path, "%s/spool.%u", l->o->run_dir, p->share.index) < 0) {
+		l->spool_path = NULL;
+		return;
+	}
+	fd = open(l->spool_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		l->spool = fdopen(fd, "w");
+	if (!l->spool) {
+		log_warn("cannot write the spool %s: %s", l->spool_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void spool_frame(struct link *l, enum wire_type type, const void *payload, size_t len)
+{
+	struct buf b;
+
+	if (!l->spool)
+		return;
+	buf_init(&b, 0);
+	if (wire_frame(&b, type, payload, len) < 0 || fwrite(b.data, 1, b.len, l->spool) != b.len ||
+	    fflush(l->spool) != 0) {
+		log_warn("spool %s: write failed: %s", l->spool_path, strerror(errno));
+		fclose(l->spool);
+		l->spool = NULL;
+	}
+	buf_free(&b);
+}
+
+/* At exit: a spool is only needed when the controller may not have what it holds. */
+static void spool_close(struct link *l)
+{
+	if (l->spool)
+		fclose(l->spool);
+	l->spool = NULL;
+	if (l->spool_path && !l->link_lost)
+		unlink(l->spool_path);
+	else if (l->spool_path)
+		log_info("statistics kept in %s for `barrage collect`", l->spool_path);
+	free(l->spool_path);
+	l->spool_path = NULL;
+}
 
 /* Write what the queue holds until stdout would block; the rest waits for out_ev. */
 static void flush_out(struct link *l)
@@ -207,12 +261,17 @@ static void emit(void *arg, struct stats_snapshot *s, bool final)
 			print_summary(l);
 	} else if (stats_encode(s, &l->out) == 0) {
 		send_frame(l, WIRE_STATS, l->out.data, l->out.len);
+		spool_frame(l, WIRE_STATS, l->out.data, l->out.len);
 	} else
 		log_error("cannot encode interval %u", s->interval);
 	if (final) {
-		if (!l->o->standalone)
-			send_json(l, WIRE_DONE,
-				  json_pack("{s:i}", "intervals", (json_int_t)(s->interval + 1)));
+		if (!l->o->standalone) {
+			char done[64];
+
+			snprintf(done, sizeof(done), "{\"intervals\":%u}", s->interval + 1);
+			send_frame(l, WIRE_DONE, done, strlen(done));
+			spool_frame(l, WIRE_DONE, done, strlen(done));
+		}
 		event_base_loopbreak(l->base);
 	}
 }
@@ -240,6 +299,8 @@ static int prepare(struct link *l, const char *json, size_t len, char **err)
 	if (plan_decode(json, len, &p, err) < 0)
 		return -1;
 	l->link_timeout_us = p->agents.link_timeout_us;
+	if (!l->o->standalone)
+		spool_open(l, p);
 	return agent_prepare(&l->agent, p, l->base, em, err);
 }
 
@@ -540,6 +601,7 @@ int link_run(const struct link_opts *o)
 		flush_out_final(&l);
 out:
 	agent_free(l.agent);
+	spool_close(&l);
 	if (l.in_ev)
 		event_free(l.in_ev);
 	if (l.ready_timer)

@@ -14,6 +14,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "controller/collect.h"
 #include "controller/run.h"
 #include "controller/scenario.h"
 #include "controller/ssh.h"
@@ -34,6 +35,7 @@ static const char usage_main[] =
     "  compare BASE NEW       compare two runs; exit 1 past a regression limit\n"
     "  hosts check FILE       check every host of a fleet\n"
     "  hosts clean FILE       remove stale run directories from the hosts\n"
+    "  collect RUN_DIR        fetch the statistics lost agents kept on their hosts\n"
     "  version                print the version\n"
     "\n"
     "options:\n"
@@ -455,6 +457,8 @@ int main(int argc, char **argv)
 		return reports_compare_main(argc, argv);
 	if (strcmp(cmd, "hosts") == 0)
 		return cmd_hosts(argc, argv);
+	if (strcmp(cmd, "collect") == 0)
+		return collect_main(argc, argv);
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version(argc, argv);
 	if (strcmp(cmd, "help") == 0) {

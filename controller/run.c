@@ -264,6 +264,22 @@ static void agent_lost(struct run_agent *a, const char *why)
 				json_array_append_new(miss, json_integer(i));
 		json_object_set_new(extra, "missing", miss);
 		json_object_set_new(extra, "uncounted_max", json_integer((json_int_t)bound));
+		if (r->fleet && !r->o->keep_remote && ssh_fleet_remote_dir(r->fleet, a->host_index)) {
+			/* Where its spool is, for `barrage collect` (agent/link.c: DIR/spool.INDEX);
+			 * the SSH target is its id without the "#N". */
+			const char *hash = strrchr(a->id, '#');
+			char *spool = NULL;
+
+			if (asprintf(&spool, "%s/spool.%u",
+				     ssh_fleet_remote_dir(r->fleet, a->host_index),
+				     a->plan->share.index) >= 0) {
+				json_object_set_new(extra, "spool", json_string(spool));
+				free(spool);
+			}
+			json_object_set_new(extra, "ssh",
+					    json_stringn(a->id, hash ? (size_t)(hash - a->id)
+								     : strlen(a->id)));
+		}
 		snprintf(detail, sizeof(detail),
 			 "%s; its statistics after %.0f s are missing: up to %llu requests could "
 			 "not be counted",

@@ -57,6 +57,7 @@
 #define SSH_KEEPALIVE_S	      1
 #define SSH_DEAD_AFTER_MS     6000
 #define SSH_CMD_OUT_MAX	      (64 << 10)	 /* output kept from a setup command */
+#define SSH_CUSTOM_OUT_MAX    ((size_t)256 << 20) /* ssh_run_on_hosts: a spool, say */
 #define SSH_WQ_MAX	      ((size_t)64 << 20) /* bytes queued for one agent's stdin */
 #define SSH_LOG_LINE_MAX      4096		 /* a longer stderr line is cut into pieces */
 #define SSH_FILE_MAX	      ((size_t)1 << 30)
@@ -89,6 +90,7 @@ enum step {
 	STEP_CLOCK,   /* date +%s%N, timed */
 	STEP_RMDIR,   /* cleanup */
 	STEP_CLEAN,   /* hosts clean: remove stale run directories */
+	STEP_CUSTOM,  /* ssh_run_on_hosts: the caller's command, raw output kept */
 };
 
 /* The run directories of ours on a host that no agent uses any more: the agents hold a shared
@@ -197,6 +199,8 @@ struct ssh_host {
 	char *pending_error; /* fail with this once the cleanup steps ran */
 	char **stale; /* stale run directories: found (hosts check) or removed (hosts clean) */
 	size_t nstale;
+	struct buf custom_out; /* STEP_CUSTOM: the command's whole stdout */
+	int custom_status;
 	long cpus, nofile;
 	double clock_offset_ms, rtt_ms;
 	bool have_clock;
@@ -209,6 +213,7 @@ struct ssh_fleet {
 	struct evdns_base *dns;
 	enum fleet_mode mode;
 	bool clean; /* MODE_CHECK for `hosts clean`: only remove stale directories */
+	char *const *custom; /* ssh_run_on_hosts: one command per host (MODE_CHECK) */
 	struct ssh_options opt;
 	char *known_hosts;
 	char *identity;
@@ -1008,7 +1013,7 @@ static void cmd_start(struct ssh_host *h, char *command)
 {
 	cmd_reset(&h->cmd);
 	h->cmd.command = command;
-	buf_init(&h->cmd.out, SSH_CMD_OUT_MAX);
+	buf_init(&h->cmd.out, h->f->custom ? SSH_CUSTOM_OUT_MAX : SSH_CMD_OUT_MAX);
 	buf_init(&h->cmd.errb, SSH_CMD_OUT_MAX);
 }
 
@@ -1198,6 +1203,8 @@ static char *step_command(struct ssh_host *h, enum step s)
 	case STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
 			      "ulimit -n; " SSH_STALE_LOOP("echo \"stale $d\""));
+	case STEP_CUSTOM:
+		return strdup(h->f->custom[h - h->f->hosts]);
 	case STEP_CLEAN:
 		return strdup(SSH_STALE_LOOP("rm -rf -- \"$d\" && echo \"removed $d\"") "; true");
 	case STEP_UNAME:
@@ -1243,6 +1250,18 @@ static int step_result(struct ssh_host *h, enum step s)
 	struct ssh_cmd *c = &h->cmd;
 	struct ssh_fleet *f = h->f;
 
+	if (s == STEP_CUSTOM) {
+		/* Raw bytes (a spool is binary): no trimming; a full buffer means output was cut. */
+		if (c->out.len >= SSH_CUSTOM_OUT_MAX) {
+			host_fail(h, "command output over %zu MiB", SSH_CUSTOM_OUT_MAX >> 20);
+			return -1;
+		}
+		buf_free(&h->custom_out);
+		h->custom_out = c->out;
+		buf_init(&c->out, SSH_CMD_OUT_MAX);
+		h->custom_status = c->status;
+		return 0;
+	}
 	trim(&c->out);
 	trim(&c->errb);
 	switch (s) {
@@ -1797,6 +1816,10 @@ static void host_steps_plan(struct ssh_host *h)
 	h->nsteps = 0;
 	if (h->primary)
 		return;
+	if (f->mode == MODE_CHECK && f->custom) {
+		h->steps[h->nsteps++] = STEP_CUSTOM;
+		return;
+	}
 	if (f->mode == MODE_CHECK && f->clean) {
 		h->steps[h->nsteps++] = STEP_CLEAN;
 		return;
@@ -2006,6 +2029,7 @@ static void host_clear(struct ssh_host *h)
 	for (size_t i = 0; i < h->nstale; i++)
 		free(h->stale[i]);
 	free(h->stale);
+	buf_free(&h->custom_out);
 }
 
 static void fleet_free(struct ssh_fleet *f)
@@ -2856,6 +2880,40 @@ out:
 	hosts_free(hosts, nhosts);
 	free(err);
 	return rc;
+}
+
+int ssh_run_on_hosts(const struct plan_host *hosts, size_t nhosts, const struct ssh_options *opt,
+		     char *const *commands, struct ssh_result *res, char **err)
+{
+	struct event_base *base = event_base_new();
+	struct ssh_fleet *f;
+
+	memset(res, 0, nhosts * sizeof(*res));
+	if (!base)
+		return err_set(err, "cannot create an event loop");
+	f = fleet_new(base, hosts, nhosts, opt, MODE_CHECK, err);
+	if (!f) {
+		event_base_free(base);
+		return -1;
+	}
+	f->custom = commands;
+	fleet_start_more(f);
+	fleet_wait(f);
+	for (size_t i = 0; i < nhosts; i++) {
+		struct ssh_host *h = &f->hosts[f->first[i]];
+
+		res[i].status = -1;
+		if (h->error || h->st == HS_FAILED) {
+			res[i].error = strdup(h->error ? h->error : "failed");
+			continue;
+		}
+		res[i].status = h->custom_status;
+		res[i].len = h->custom_out.len;
+		res[i].out = buf_steal(&h->custom_out);
+	}
+	fleet_free(f);
+	event_base_free(base);
+	return 0;
 }
 
 int hosts_check_main(int argc, char **argv)

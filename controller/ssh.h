@@ -62,6 +62,19 @@ const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host);
 int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, const char *command,
 			    struct agent_link **out, char **err);
 
+/* Run commands[i] on hosts[i] (all in parallel, the connection options of opt) and give back
+ * each one's whole stdout (binary safe, at most 256 MiB) and exit status, or why the host
+ * failed. res has nhosts entries; the caller frees out and error. Returns -1 only when nothing
+ * could be tried. */
+struct ssh_result {
+	char *out;
+	size_t len;
+	int status;  /* -1 when none */
+	char *error; /* the host failed (connection, key, auth) */
+};
+int ssh_run_on_hosts(const struct plan_host *hosts, size_t nhosts, const struct ssh_options *opt,
+		     char *const *commands, struct ssh_result *res, char **err);
+
 /* Hosts files: one "user@host[:port] [agents=N] [weight=W]" per line, # comments. A line
  * without "user@" leaves user NULL (the local user). Errors are "FILE:LINE:COL: what". */
 int hosts_file_read(const char *path, struct plan_host **hosts, size_t *nhosts, char **err);
