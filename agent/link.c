@@ -36,12 +36,12 @@
 #include "common/version.h"
 #include "common/wire.h"
 
-#define LINK_STOP_GRACE_US    1500000
-#define LINK_HEARTBEAT_US     1000000
-#define LINK_WATCH_US	      250000 /* how often the link's silence is looked at */
-#define LINK_FINAL_FLUSH_MS   5000		   /* at exit: time to hand over the last frames */
-#define LINK_OUTQ_MAX	      ((size_t)256 << 20) /* frames waiting for the controller */
-#define LINK_LOST_EXIT_US     3000000 /* after a lost link: the load must be down by then */
+#define LINK_STOP_GRACE_US  1500000
+#define LINK_HEARTBEAT_US   1000000
+#define LINK_WATCH_US	    250000		/* how often the link's silence is looked at */
+#define LINK_FINAL_FLUSH_MS 5000		/* at exit: time to hand over the last frames */
+#define LINK_OUTQ_MAX	    ((size_t)256 << 20) /* frames waiting for the controller */
+#define LINK_LOST_EXIT_US   3000000 /* after a lost link: the load must be down by then */
 
 struct link {
 	const struct link_opts *o;
@@ -123,8 +123,8 @@ static void spool_close(struct link *l)
 static void flush_out(struct link *l)
 {
 	while (!l->out_broken && l->outq_pos < l->outq.len) {
-		ssize_t n = write(STDOUT_FILENO, l->outq.data + l->outq_pos,
-				  l->outq.len - l->outq_pos);
+		ssize_t n =
+		    write(STDOUT_FILENO, l->outq.data + l->outq_pos, l->outq.len - l->outq_pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -439,9 +439,10 @@ static void link_lost(struct link *l, int64_t silent_us)
 
 	l->link_lost = true;
 	l->exit_code = 3;
-	log_error("nothing from the controller for %.1f s (agents.link_timeout %.1f s): the link is "
-		  "lost, stopping the load and exiting",
-		  (double)silent_us / 1e6, (double)l->link_timeout_us / 1e6);
+	log_error(
+	    "nothing from the controller for %.1f s (agents.link_timeout %.1f s): the link is "
+	    "lost, stopping the load and exiting",
+	    (double)silent_us / 1e6, (double)l->link_timeout_us / 1e6);
 	if (l->in_ev)
 		event_del(l->in_ev);
 	if (l->out_ev)

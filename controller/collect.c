@@ -111,11 +111,13 @@ static int read_lost(const char *path, struct lost **out, size_t *nout, char **e
 			v[n].spool = strdup(json_string_value(json_object_get(j, "spool")));
 			m = json_object_get(j, "missing");
 			v[n].missing = calloc(json_array_size(m) + 1, sizeof(size_t));
-			json_array_foreach(m, k, e) if (json_is_integer(e) && json_integer_value(e) >= 0)
-			    v[n].missing[v[n].nmissing++] = (size_t)json_integer_value(e);
+			json_array_foreach(m, k, e) if (json_is_integer(e) &&
+							json_integer_value(e) >= 0) v[n]
+			    .missing[v[n].nmissing++] = (size_t)json_integer_value(e);
 			v[n].got = json_array();
 			n++;
-			if (!v[n - 1].agent || !v[n - 1].ssh || !v[n - 1].spool || !v[n - 1].missing) {
+			if (!v[n - 1].agent || !v[n - 1].ssh || !v[n - 1].spool ||
+			    !v[n - 1].missing) {
 				json_decref(j);
 				err_set(err, "out of memory");
 				goto out;
@@ -160,8 +162,8 @@ static bool wanted(const struct lost *l, uint32_t i)
 
 /* One host's spools, concatenated: STATS frames (each names its agent in its health entry)
  * and a DONE after an agent's last one when it finished. */
-static int take_spools(struct rundir *d, struct lost *v, size_t n, const uint8_t *data,
-		       size_t len, char **err)
+static int take_spools(struct rundir *d, struct lost *v, size_t n, const uint8_t *data, size_t len,
+		       char **err)
 {
 	struct wire_reader rd;
 	struct lost *cur = NULL;
@@ -329,7 +331,8 @@ int collect_main(int argc, char **argv)
 			for (k = 0; k < n; k++)
 				if (!v[k].collected && v[k].host == i)
 					break;
-			fprintf(stderr, "barrage: %s: %s\n", k < n ? v[k].ssh : "host", res[i].error);
+			fprintf(stderr, "barrage: %s: %s\n", k < n ? v[k].ssh : "host",
+				res[i].error);
 			continue;
 		}
 		if (take_spools(&d, v, n, (const uint8_t *)res[i].out, res[i].len, &err) < 0) {
@@ -347,8 +350,9 @@ int collect_main(int argc, char **argv)
 			continue;
 		if (!v[i].found) {
 			bad++;
-			fprintf(stderr, "barrage: agent %s: no spool read from %s:%s%s\n", v[i].agent,
-				v[i].ssh, v[i].spool, res[v[i].host].error ? " (host failed)" : "");
+			fprintf(stderr, "barrage: agent %s: no spool read from %s:%s%s\n",
+				v[i].agent, v[i].ssh, v[i].spool,
+				res[v[i].host].error ? " (host failed)" : "");
 			continue;
 		}
 		snprintf(detail, sizeof(detail), "%zu interval%s collected from %s (%s)",

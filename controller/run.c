@@ -61,7 +61,7 @@
 #define RUN_START_MARGIN_US  200000  /* START reaches every agent before the common instant */
 #define RUN_STOP_GRACE_US    5000000 /* after STOP: time for the last STATS and DONE */
 #define RUN_END_SLACK_US     5000000 /* past duration + grace before the controller sends STOP */
-#define RUN_FLUSH_MIN_US     500000 /* an interval is written at most this late (or I/2) */
+#define RUN_FLUSH_MIN_US     500000  /* an interval is written at most this late (or I/2) */
 #define RUN_DEFAULT_READY_US 30000000
 #define RUN_HEARTBEAT_US     1000000
 #define RUN_STALL_US	     1000000 /* a tick this late means the controller was not running */
@@ -83,7 +83,7 @@ struct run_agent {
 	int pings;
 	int64_t ping_sent_us, rtt_us;
 	double clock_offset_ms; /* agent wall clock minus ours, from the best PONG */
-	int64_t silent_us; /* controller running time since the last byte from this agent */
+	int64_t silent_us;	/* controller running time since the last byte from this agent */
 	/* What this agent delivered, to say what a loss left uncounted: which intervals came
 	 * (got[i]), the highest index, and its highest request rate over one interval. */
 	bool *got;
@@ -240,10 +240,11 @@ static void agent_lost(struct run_agent *a, const char *why)
 	agent_log(a, "agent lost: %s", why);
 	if (a->started && r->start_us > 0 && units_now_us() > r->start_us) {
 		/* What it measured after its last interval is gone with it. Its load stopped at the
-		 * latest link_timeout (checked every 250 ms) after it last heard from us; we noticed
-		 * link_timeout after we last heard from it, which may be a heartbeat period (1 s)
-		 * before the cut. So it stopped before now + 1.25 s (2 s to be safe), and its best
-		 * rate over the span its statistics do not cover bounds what nobody counted. */
+		 * latest link_timeout (checked every 250 ms) after it last heard from us; we
+		 * noticed link_timeout after we last heard from it, which may be a heartbeat period
+		 * (1 s) before the cut. So it stopped before now + 1.25 s (2 s to be safe), and its
+		 * best rate over the span its statistics do not cover bounds what nobody counted.
+		 */
 		double iv_s = (double)r->plan->interval_us / 1e6;
 		double load_s = (double)(plan_load_duration_us(r->plan) + r->plan->grace_us) / 1e6;
 		double now_s = elapsed_s(r), stop_s = now_s + 2.0, from_s;
@@ -264,9 +265,10 @@ static void agent_lost(struct run_agent *a, const char *why)
 				json_array_append_new(miss, json_integer(i));
 		json_object_set_new(extra, "missing", miss);
 		json_object_set_new(extra, "uncounted_max", json_integer((json_int_t)bound));
-		if (r->fleet && !r->o->keep_remote && ssh_fleet_remote_dir(r->fleet, a->host_index)) {
-			/* Where its spool is, for `barrage collect` (agent/link.c: DIR/spool.INDEX);
-			 * the SSH target is its id without the "#N". */
+		if (r->fleet && !r->o->keep_remote &&
+		    ssh_fleet_remote_dir(r->fleet, a->host_index)) {
+			/* Where its spool is, for `barrage collect` (agent/link.c:
+			 * DIR/spool.INDEX); the SSH target is its id without the "#N". */
 			const char *hash = strrchr(a->id, '#');
 			char *spool = NULL;
 
@@ -276,9 +278,9 @@ static void agent_lost(struct run_agent *a, const char *why)
 				json_object_set_new(extra, "spool", json_string(spool));
 				free(spool);
 			}
-			json_object_set_new(extra, "ssh",
-					    json_stringn(a->id, hash ? (size_t)(hash - a->id)
-								     : strlen(a->id)));
+			json_object_set_new(
+			    extra, "ssh",
+			    json_stringn(a->id, hash ? (size_t)(hash - a->id) : strlen(a->id)));
 		}
 		snprintf(detail, sizeof(detail),
 			 "%s; its statistics after %.0f s are missing: up to %llu requests could "
@@ -290,8 +292,7 @@ static void agent_lost(struct run_agent *a, const char *why)
 				   "agent %s lost: %s (%u of %zu lost, max_lost %u); up to %llu of "
 				   "its requests could not be counted",
 				   a->id, why, r->nlost + r->nleft_out, r->n + r->nleft_out,
-				   r->plan->agents.max_lost,
-				   (unsigned long long)bound);
+				   r->plan->agents.max_lost, (unsigned long long)bound);
 	} else {
 		rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_lost", why);
 		if (!r->o->quiet)
@@ -1309,8 +1310,7 @@ static int drop_failed_hosts(struct run *r, const struct plan_host *hosts, size_
 		     "agents.max_lost %u): the load is split again over the other %zu agent%s, "
 		     "which now do all of it:%s",
 		     nfailed, nhosts, nhosts == 1 ? "" : "s", nfailed == 1 ? "is" : "are", lost,
-		     before, r->plan->agents.max_lost, r->n, r->n == 1 ? "" : "s",
-		     msg.data) < 0)
+		     before, r->plan->agents.max_lost, r->n, r->n == 1 ? "" : "s", msg.data) < 0)
 		r->preflight_note = NULL;
 	fprintf(stderr, "barrage: warning: %s\n",
 		r->preflight_note ? r->preflight_note : "hosts left out");

@@ -56,10 +56,10 @@
 #define SSH_TICK_MS	      200   /* timer resolution for timeouts and keepalives */
 #define SSH_KEEPALIVE_S	      1
 #define SSH_DEAD_AFTER_MS     6000
-#define SSH_CMD_OUT_MAX	      (64 << 10)	 /* output kept from a setup command */
+#define SSH_CMD_OUT_MAX	      (64 << 10)	  /* output kept from a setup command */
 #define SSH_CUSTOM_OUT_MAX    ((size_t)256 << 20) /* ssh_run_on_hosts: a spool, say */
-#define SSH_WQ_MAX	      ((size_t)64 << 20) /* bytes queued for one agent's stdin */
-#define SSH_LOG_LINE_MAX      4096		 /* a longer stderr line is cut into pieces */
+#define SSH_WQ_MAX	      ((size_t)64 << 20)  /* bytes queued for one agent's stdin */
+#define SSH_LOG_LINE_MAX      4096		  /* a longer stderr line is cut into pieces */
 #define SSH_FILE_MAX	      ((size_t)1 << 30)
 #define SSH_CLOSE_WAIT_MS     5000 /* ssh_fleet_close: remote cleanup budget */
 #define SSH_CHANNELS_PER_CONN 8	   /* agents per connection, under sshd's default MaxSessions */
@@ -99,12 +99,12 @@ enum step {
  * two minutes old (a run being prepared is younger). Without flock(1) a locked-looking
  * directory cannot be judged and is left alone. ACTION runs for each stale "$d". */
 #define SSH_STALE_LOOP(action)                                                                     \
-	"for d in \"${TMPDIR:-/tmp}\"/barrage.????????; do "                                          \
-	"[ -d \"$d\" ] && [ -O \"$d\" ] || continue; "                                                \
-	"if [ -e \"$d/.barrage-lock\" ]; then "                                                       \
-	"command -v flock >/dev/null 2>&1 || continue; "                                          \
-	"flock -n \"$d/.barrage-lock\" true 2>/dev/null || continue; "                                \
-	"else [ -n \"$(find \"$d\" -maxdepth 0 -mmin +2 2>/dev/null)\" ] || continue; fi; " action  \
+	"for d in \"${TMPDIR:-/tmp}\"/barrage.????????; do "                                       \
+	"[ -d \"$d\" ] && [ -O \"$d\" ] || continue; "                                             \
+	"if [ -e \"$d/.barrage-lock\" ]; then "                                                    \
+	"command -v flock >/dev/null 2>&1 || continue; "                                           \
+	"flock -n \"$d/.barrage-lock\" true 2>/dev/null || continue; "                             \
+	"else [ -n \"$(find \"$d\" -maxdepth 0 -mmin +2 2>/dev/null)\" ] || continue; fi; " action \
 	"; done"
 
 enum link_state { LS_OPEN, LS_EXEC, LS_RUN, LS_CLOSE, LS_WAITCLOSED, LS_FREE, LS_DONE };
@@ -212,7 +212,7 @@ struct ssh_fleet {
 	struct event_base *base;
 	struct evdns_base *dns;
 	enum fleet_mode mode;
-	bool clean; /* MODE_CHECK for `hosts clean`: only remove stale directories */
+	bool clean;	     /* MODE_CHECK for `hosts clean`: only remove stale directories */
 	char *const *custom; /* ssh_run_on_hosts: one command per host (MODE_CHECK) */
 	struct ssh_options opt;
 	char *known_hosts;
@@ -1251,7 +1251,7 @@ static int step_result(struct ssh_host *h, enum step s)
 	struct ssh_fleet *f = h->f;
 
 	if (s == STEP_CUSTOM) {
-		/* Raw bytes (a spool is binary): no trimming; a full buffer means output was cut. */
+		/* Raw bytes (a spool is binary), untrimmed; a full buffer means a cut. */
 		if (c->out.len >= SSH_CUSTOM_OUT_MAX) {
 			host_fail(h, "command output over %zu MiB", SSH_CUSTOM_OUT_MAX >> 20);
 			return -1;
@@ -2595,20 +2595,22 @@ static void check_usage(FILE *to, bool clean)
 			"Removes from every host of the hosts file the stale run directories\n"
 			"(${TMPDIR:-/tmp}/barrage.XXXXXXXX) that no running agent uses: what a\n"
 			"killed agent or an old version left behind. Exit 0 when every host was\n"
-			"cleaned, 3 when one could not be reached, 2 on a usage or hosts file error.\n");
+			"cleaned, 3 when one could not be reached, 2 on a usage or hosts file "
+			"error.\n");
 		return;
 	}
-	fprintf(to,
-		"usage: barrage hosts check FILE [--json] [--known-hosts FILE] [-i KEY]\n"
-		"                           [--accept-new-host-keys] [--agent PATH | --push-agent]\n"
-		"                           [--connect-timeout DURATION]\n"
-		"\n"
-		"Connects to every host of the hosts file in parallel and reports, per host:\n"
-		"reachable, authentication, barrage-agent version, CPU count, open-file limit\n"
-		"(ulimit -n), clock offset and stale run directories. With --push-agent it checks\n"
-		"what `run --push-agent` does: same system, upload, the pushed agent's version.\n"
-		"Exit 0 when every host is fine, 3 when one has a problem, 2 on a usage or hosts\n"
-		"file error.\n");
+	fprintf(
+	    to,
+	    "usage: barrage hosts check FILE [--json] [--known-hosts FILE] [-i KEY]\n"
+	    "                           [--accept-new-host-keys] [--agent PATH | --push-agent]\n"
+	    "                           [--connect-timeout DURATION]\n"
+	    "\n"
+	    "Connects to every host of the hosts file in parallel and reports, per host:\n"
+	    "reachable, authentication, barrage-agent version, CPU count, open-file limit\n"
+	    "(ulimit -n), clock offset and stale run directories. With --push-agent it checks\n"
+	    "what `run --push-agent` does: same system, upload, the pushed agent's version.\n"
+	    "Exit 0 when every host is fine, 3 when one has a problem, 2 on a usage or hosts\n"
+	    "file error.\n");
 }
 
 #define CHECK_NOFILE_MIN    1024

@@ -112,7 +112,7 @@ struct reports_run {
 	size_t *missing_agent; /* ...and whose they are (index into agents) */
 	size_t nmissing;
 	uint64_t uncounted_max; /* requests lost agents may have sent uncounted (upper bound) */
-	uint32_t *nagents; /* [niv] agents merged into each interval */
+	uint32_t *nagents;	/* [niv] agents merged into each interval */
 	size_t ngaps;
 	struct stats_snapshot *total; /* every interval accumulated */
 

@@ -191,7 +191,8 @@ static int read_event(struct reports_run *run, json_t *o)
 		    json_integer_value(json_object_get(o, "uncounted_max")) > 0)
 			a->uncounted_max +=
 			    (uint64_t)json_integer_value(json_object_get(o, "uncounted_max"));
-		json_array_foreach(miss, k, v) {
+		json_array_foreach(miss, k, v)
+		{
 			json_int_t i = json_integer_value(v);
 			size_t *m, *ma;
 
@@ -566,14 +567,16 @@ static void finish(struct reports_run *run)
 				run->ngaps++;
 			}
 		if (run->ngaps > npartial)
-			add_notice(run, "%zu of %zu intervals have no statistics (gaps in stats.log)",
+			add_notice(run,
+				   "%zu of %zu intervals have no statistics (gaps in stats.log)",
 				   run->ngaps - npartial, run->niv);
 		if (npartial)
-			add_notice(run,
-				   "%zu interval%s miss%s the statistics of a lost agent: up to %llu "
-				   "requests could not be counted",
-				   npartial, npartial == 1 ? "" : "s", npartial == 1 ? "es" : "",
-				   (unsigned long long)run->uncounted_max);
+			add_notice(
+			    run,
+			    "%zu interval%s miss%s the statistics of a lost agent: up to %llu "
+			    "requests could not be counted",
+			    npartial, npartial == 1 ? "" : "s", npartial == 1 ? "es" : "",
+			    (unsigned long long)run->uncounted_max);
 		else if (run->uncounted_max)
 			add_notice(run, "up to %llu requests of lost agents could not be counted",
 				   (unsigned long long)run->uncounted_max);
