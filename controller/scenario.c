@@ -2026,8 +2026,8 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 
 static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agents *ag)
 {
-	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
-					   "max_lost", "threads", "link_timeout", NULL};
+	static const char *const keys[] = {"local",   "hosts",	      "hosts_file", "max_lost",
+					   "threads", "link_timeout", NULL};
 	static const char *const hkeys[] = {"host", "user", "port", "agents", "weight", NULL};
 	const struct ynode *v, *hosts;
 	size_t i;
@@ -3030,7 +3030,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		uint64_t nagents = 0;
 
 		if (p->agents.hosts_file) {
-			/* The file as the run will read it: its hosts and how many agents in all. */
+			/* The file as the run will read it: its hosts and how many agents in all.
+			 */
 			fprintf(out, "  hosts from %s\n", p->agents.hosts_file);
 			nh = 0;
 			if (hosts_file_read(p->agents.hosts_file, &own, &nh, NULL) == 0)
