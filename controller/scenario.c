@@ -3030,8 +3030,7 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		uint64_t nagents = 0;
 
 		if (p->agents.hosts_file) {
-			/* The file as the run will read it: its hosts and how many agents in all.
-			 */
+			/* The file as the run reads it: its hosts, how many agents in all. */
 			fprintf(out, "  hosts from %s\n", p->agents.hosts_file);
 			nh = 0;
 			if (hosts_file_read(p->agents.hosts_file, &own, &nh, NULL) == 0)
