@@ -36,12 +36,12 @@
 #include "common/version.h"
 #include "common/wire.h"
 
-#define LINK_STOP_GRACE_US    1500000
-#define LINK_HEARTBEAT_US     1000000
-#define LINK_WATCH_US	      250000 /* how often the link's silence is looked at */
-#define LINK_FINAL_FLUSH_MS   5000		   /* at exit: time to hand over the last frames */
-#define LINK_OUTQ_MAX	      ((size_t)256 << 20) /* frames waiting for the controller */
-#define LINK_LOST_EXIT_US     3000000 /* after a lost link: the load must be down by then */
+#define LINK_STOP_GRACE_US  1500000
+#define LINK_HEARTBEAT_US   1000000
+#define LINK_WATCH_US	    250000		/* how often the link's silence is looked at */
+#define LINK_FINAL_FLUSH_MS 5000		/* at exit: time to hand over the last frames */
+#define LINK_OUTQ_MAX	    ((size_t)256 << 20) /* frames waiting for the controller */
+#define LINK_LOST_EXIT_US   3000000 /* after a lost link: the load must be down by then */
 
 struct link {
 	const struct link_opts *o;
@@ -63,14 +63,68 @@ struct link {
 	struct buf outq; /* encoded frames not yet written to stdout */
 	size_t outq_pos;
 	struct stats_snapshot *total; /* standalone: the whole run, for the summary line */
+	FILE *spool;		      /* --run-dir: every frame of statistics, for collect */
+	char *spool_path;
 };
+
+/* The spool: the STATS frames (and the final DONE) exactly as sent, appended as they go, so
+ * that what a lost link could not carry is still on the host (docs/fleet.md). */
+static void spool_open(struct link *l, const struct plan *p)
+{
+	int fd;
+
+	if (!l->o->run_dir || l->spool)
+		return;
+	if (asprintf(&l->spool_path, "%s/spool.%u", l->o->run_dir, p->share.index) < 0) {
+		l->spool_path = NULL;
+		return;
+	}
+	fd = open(l->spool_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC | O_NOFOLLOW, 0600);
+	if (fd >= 0)
+		l->spool = fdopen(fd, "w");
+	if (!l->spool) {
+		log_warn("cannot write the spool %s: %s", l->spool_path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+	}
+}
+
+static void spool_frame(struct link *l, enum wire_type type, const void *payload, size_t len)
+{
+	struct buf b;
+
+	if (!l->spool)
+		return;
+	buf_init(&b, 0);
+	if (wire_frame(&b, type, payload, len) < 0 || fwrite(b.data, 1, b.len, l->spool) != b.len ||
+	    fflush(l->spool) != 0) {
+		log_warn("spool %s: write failed: %s", l->spool_path, strerror(errno));
+		fclose(l->spool);
+		l->spool = NULL;
+	}
+	buf_free(&b);
+}
+
+/* At exit: a spool is only needed when the controller may not have what it holds. */
+static void spool_close(struct link *l)
+{
+	if (l->spool)
+		fclose(l->spool);
+	l->spool = NULL;
+	if (l->spool_path && !l->link_lost)
+		unlink(l->spool_path);
+	else if (l->spool_path)
+		log_info("statistics kept in %s for `barrage collect`", l->spool_path);
+	free(l->spool_path);
+	l->spool_path = NULL;
+}
 
 /* Write what the queue holds until stdout would block; the rest waits for out_ev. */
 static void flush_out(struct link *l)
 {
 	while (!l->out_broken && l->outq_pos < l->outq.len) {
-		ssize_t n = write(STDOUT_FILENO, l->outq.data + l->outq_pos,
-				  l->outq.len - l->outq_pos);
+		ssize_t n =
+		    write(STDOUT_FILENO, l->outq.data + l->outq_pos, l->outq.len - l->outq_pos);
 
 		if (n < 0 && errno == EINTR)
 			continue;
@@ -213,12 +267,17 @@ static void emit(void *arg, struct stats_snapshot *s, bool final)
 			print_summary(l);
 	} else if (stats_encode(s, &l->out) == 0) {
 		send_frame(l, WIRE_STATS, l->out.data, l->out.len);
+		spool_frame(l, WIRE_STATS, l->out.data, l->out.len);
 	} else
 		log_error("cannot encode interval %u", s->interval);
 	if (final) {
-		if (!l->o->standalone)
-			send_json(l, WIRE_DONE,
-				  json_pack("{s:i}", "intervals", (json_int_t)(s->interval + 1)));
+		if (!l->o->standalone) {
+			char done[64];
+
+			snprintf(done, sizeof(done), "{\"intervals\":%u}", s->interval + 1);
+			send_frame(l, WIRE_DONE, done, strlen(done));
+			spool_frame(l, WIRE_DONE, done, strlen(done));
+		}
 		event_base_loopbreak(l->base);
 	}
 }
@@ -246,6 +305,8 @@ static int prepare(struct link *l, const char *json, size_t len, char **err)
 	if (plan_decode(json, len, &p, err) < 0)
 		return -1;
 	l->link_timeout_us = p->agents.link_timeout_us;
+	if (!l->o->standalone)
+		spool_open(l, p);
 	return agent_prepare(&l->agent, p, l->base, em, err);
 }
 
@@ -384,9 +445,10 @@ static void link_lost(struct link *l, int64_t silent_us)
 
 	l->link_lost = true;
 	l->exit_code = 3;
-	log_error("nothing from the controller for %.1f s (agents.link_timeout %.1f s): the link is "
-		  "lost, stopping the load and exiting",
-		  (double)silent_us / 1e6, (double)l->link_timeout_us / 1e6);
+	log_error(
+	    "nothing from the controller for %.1f s (agents.link_timeout %.1f s): the link is "
+	    "lost, stopping the load and exiting",
+	    (double)silent_us / 1e6, (double)l->link_timeout_us / 1e6);
 	if (l->in_ev)
 		event_del(l->in_ev);
 	if (l->out_ev)
@@ -546,6 +608,7 @@ int link_run(const struct link_opts *o)
 		flush_out_final(&l);
 out:
 	agent_free(l.agent);
+	spool_close(&l);
 	if (l.in_ev)
 		event_free(l.in_ev);
 	if (l.ready_timer)

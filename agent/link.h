@@ -12,6 +12,10 @@ struct link_opts {
 	/* The controller is our parent over local pipes (--controller-is-parent): its silence
 	 * while it still exists is a pause, not a lost link. */
 	bool controller_is_parent;
+	/* The per-run directory (--run-dir): every interval is also spooled to DIR/spool.N (N the
+	 * agent's index) so that `barrage collect` can fetch what a lost link could not carry.
+	 * The spool is removed at exit unless the link was lost. */
+	const char *run_dir;
 };
 
 /* Returns the process exit code. */

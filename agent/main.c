@@ -72,8 +72,12 @@ static int run_dir_lock(const char *dir)
 static int rm_entry(const char *path, const struct stat *st, int type, struct FTW *ftw)
 {
 	(void)st;
-	(void)ftw;
-	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
+	/* A spool left by an agent whose link was lost stays for `barrage collect` (which removes
+	 * it and the directory); so does the directory holding it. */
+	if (type != FTW_DP && ftw->level == 1 && strncmp(path + ftw->base, "spool.", 6) == 0)
+		return 0;
+	if ((type == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT &&
+	    !(type == FTW_DP && errno == ENOTEMPTY))
 		log_warn("--run-dir: cannot remove %s: %s", path, strerror(errno));
 	return 0;
 }
@@ -84,8 +88,12 @@ static void run_dir_release(const char *dir, int fd)
 		return;
 	if (flock(fd, LOCK_EX | LOCK_NB) == 0) {
 		/* Nobody else holds it: we are the last agent of this run on this host. */
+		struct stat st;
+
 		if (nftw(dir, rm_entry, 16, FTW_DEPTH | FTW_PHYS) < 0 && errno != ENOENT)
 			log_warn("--run-dir: cannot remove %s: %s", dir, strerror(errno));
+		else if (lstat(dir, &st) == 0)
+			log_info("run directory %s: only spools left, for `barrage collect`", dir);
 		else
 			log_info("removed the run directory %s", dir);
 	}
@@ -142,6 +150,7 @@ int main(int argc, char **argv)
 			if (run_dir_check(optarg) < 0)
 				return 2;
 			run_dir = optarg;
+			lo.run_dir = optarg;
 			break;
 		case 'r': {
 			char *end;

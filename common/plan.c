@@ -1563,8 +1563,8 @@ static int dec_thresholds(struct dec *d, json_t *o, struct plan *p)
 
 static int dec_agents(struct dec *d, json_t *o, struct plan_agents *ag)
 {
-	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
-					   "max_lost", "threads", "link_timeout_us", NULL};
+	static const char *const keys[] = {"local",   "hosts",		 "hosts_file", "max_lost",
+					   "threads", "link_timeout_us", NULL};
 	static const char *const hkeys[] = {"user",   "host", "port", "agents",
 					    "weight", "line", "col",  NULL};
 	json_t *a;

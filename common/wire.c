@@ -10,9 +10,9 @@
 #include "common/err.h"
 #include "common/version.h"
 
-static const char *const type_names[] = { NULL,	   "HELLO", "PLAN", "READY", "START", "STATS",
-					  "PING",  "PONG",  "STOP", "DONE",  "ERROR", "LOG",
-					  "HEARTBEAT" };
+static const char *const type_names[] = {NULL,	  "HELLO", "PLAN",     "READY", "START",
+					 "STATS", "PING",  "PONG",     "STOP",	"DONE",
+					 "ERROR", "LOG",   "HEARTBEAT"};
 
 const char *wire_type_name(int type)
 {

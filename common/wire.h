@@ -10,8 +10,8 @@
  *   bytes 4-7  payload length, unsigned 32-bit big-endian, at most WIRE_MAX_PAYLOAD
  *
  * Payloads are JSON text for the control frames (HELLO, PLAN, START, PING, PONG, STOP, DONE,
- * ERROR, LOG, HEARTBEAT) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md describes
- * each one and the conversation. */
+ * ERROR, LOG, HEARTBEAT) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md
+ * describes each one and the conversation. */
 #ifndef BARRAGE_WIRE_H
 #define BARRAGE_WIRE_H
 

@@ -16,6 +16,7 @@
 #include "common/log.h"
 #include "common/units.h"
 #include "common/version.h"
+#include "controller/collect.h"
 #include "controller/import.h"
 #include "controller/run.h"
 #include "controller/scenario.h"
@@ -38,6 +39,7 @@ static const char usage_main[] =
     "  hosts check FILE       check every host of a fleet\n"
     "  hosts clean FILE       remove stale run directories from the hosts\n"
     "  import har|tsung FILE  turn a HAR or a Tsung configuration into a scenario\n"
+    "  collect RUN_DIR        fetch the statistics lost agents kept on their hosts\n"
     "  version                print the version\n"
     "\n"
     "options:\n"
@@ -467,6 +469,8 @@ int main(int argc, char **argv)
 		return cmd_hosts(argc, argv);
 	if (strcmp(cmd, "import") == 0)
 		return import_main(argc, argv);
+	if (strcmp(cmd, "collect") == 0)
+		return collect_main(argc, argv);
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version(argc, argv);
 	if (strcmp(cmd, "help") == 0) {

@@ -61,7 +61,7 @@
 #define RUN_START_MARGIN_US  200000  /* START reaches every agent before the common instant */
 #define RUN_STOP_GRACE_US    5000000 /* after STOP: time for the last STATS and DONE */
 #define RUN_END_SLACK_US     5000000 /* past duration + grace before the controller sends STOP */
-#define RUN_FLUSH_MIN_US     500000 /* an interval is written at most this late (or I/2) */
+#define RUN_FLUSH_MIN_US     500000  /* an interval is written at most this late (or I/2) */
 #define RUN_DEFAULT_READY_US 30000000
 #define RUN_HEARTBEAT_US     1000000
 #define RUN_STALL_US	     1000000 /* a tick this late means the controller was not running */
@@ -83,7 +83,7 @@ struct run_agent {
 	int pings;
 	int64_t ping_sent_us, rtt_us;
 	double clock_offset_ms; /* agent wall clock minus ours, from the best PONG */
-	int64_t silent_us; /* controller running time since the last byte from this agent */
+	int64_t silent_us;	/* controller running time since the last byte from this agent */
 	/* What this agent delivered, to say what a loss left uncounted: which intervals came
 	 * (got[i]), the highest index, and its highest request rate over one interval. */
 	bool *got;
@@ -111,6 +111,7 @@ struct run {
 	int64_t stop_deadline_us;
 	int64_t last_tick_us, last_heartbeat_us;
 	unsigned nlost, nready;
+	unsigned nleft_out; /* agents of hosts that failed the preflight: count against max_lost */
 	int interrupts;
 	int exit_code;		      /* 0 or 3 so far; thresholds come after */
 	const char *reason;	      /* end record: completed, interrupted, agents_lost, error */
@@ -120,6 +121,7 @@ struct run {
 	size_t *abort_idx;	      /* their index in plan->thresholds */
 	size_t naborts;
 	bool header_written;
+	char *preflight_note; /* hosts left out at the start, for stats.log */
 };
 
 /* ---- small helpers ---- */
@@ -238,10 +240,11 @@ static void agent_lost(struct run_agent *a, const char *why)
 	agent_log(a, "agent lost: %s", why);
 	if (a->started && r->start_us > 0 && units_now_us() > r->start_us) {
 		/* What it measured after its last interval is gone with it. Its load stopped at the
-		 * latest link_timeout (checked every 250 ms) after it last heard from us; we noticed
-		 * link_timeout after we last heard from it, which may be a heartbeat period (1 s)
-		 * before the cut. So it stopped before now + 1.25 s (2 s to be safe), and its best
-		 * rate over the span its statistics do not cover bounds what nobody counted. */
+		 * latest link_timeout (checked every 250 ms) after it last heard from us; we
+		 * noticed link_timeout after we last heard from it, which may be a heartbeat period
+		 * (1 s) before the cut. So it stopped before now + 1.25 s (2 s to be safe), and its
+		 * best rate over the span its statistics do not cover bounds what nobody counted.
+		 */
 		double iv_s = (double)r->plan->interval_us / 1e6;
 		double load_s = (double)(plan_load_duration_us(r->plan) + r->plan->grace_us) / 1e6;
 		double now_s = elapsed_s(r), stop_s = now_s + 2.0, from_s;
@@ -262,6 +265,23 @@ static void agent_lost(struct run_agent *a, const char *why)
 				json_array_append_new(miss, json_integer(i));
 		json_object_set_new(extra, "missing", miss);
 		json_object_set_new(extra, "uncounted_max", json_integer((json_int_t)bound));
+		if (r->fleet && !r->o->keep_remote &&
+		    ssh_fleet_remote_dir(r->fleet, a->host_index)) {
+			/* Where its spool is, for `barrage collect` (agent/link.c:
+			 * DIR/spool.INDEX); the SSH target is its id without the "#N". */
+			const char *hash = strrchr(a->id, '#');
+			char *spool = NULL;
+
+			if (asprintf(&spool, "%s/spool.%u",
+				     ssh_fleet_remote_dir(r->fleet, a->host_index),
+				     a->plan->share.index) >= 0) {
+				json_object_set_new(extra, "spool", json_string(spool));
+				free(spool);
+			}
+			json_object_set_new(
+			    extra, "ssh",
+			    json_stringn(a->id, hash ? (size_t)(hash - a->id) : strlen(a->id)));
+		}
 		snprintf(detail, sizeof(detail),
 			 "%s; its statistics after %.0f s are missing: up to %llu requests could "
 			 "not be counted",
@@ -271,24 +291,26 @@ static void agent_lost(struct run_agent *a, const char *why)
 			live_event(stderr, now_s,
 				   "agent %s lost: %s (%u of %zu lost, max_lost %u); up to %llu of "
 				   "its requests could not be counted",
-				   a->id, why, r->nlost, r->n, r->plan->agents.max_lost,
-				   (unsigned long long)bound);
+				   a->id, why, r->nlost + r->nleft_out, r->n + r->nleft_out,
+				   r->plan->agents.max_lost, (unsigned long long)bound);
 	} else {
 		rundir_write_event(r->dir, elapsed_s(r), a->id, "agent_lost", why);
 		if (!r->o->quiet)
 			live_event(stderr, elapsed_s(r),
 				   "agent %s lost: %s (%u of %zu lost, max_lost %u)", a->id, why,
-				   r->nlost, r->n, r->plan->agents.max_lost);
+				   r->nlost + r->nleft_out, r->n + r->nleft_out,
+				   r->plan->agents.max_lost);
 	}
 	/* After the event: intervals that were waiting for this agent go out now. */
 	merge_agent_gone(r->merge, a->index);
 	if (a->link && !a->closed)
 		a->link->ops->kill(a->link);
-	if (r->nlost > r->plan->agents.max_lost && r->phase == PHASE_RUNNING) {
+	if (r->nlost + r->nleft_out > r->plan->agents.max_lost && r->phase == PHASE_RUNNING) {
 		fprintf(
 		    stderr,
 		    "barrage: %u agent%s lost, more than agents.max_lost (%u): stopping the run\n",
-		    r->nlost, r->nlost == 1 ? "" : "s", r->plan->agents.max_lost);
+		    r->nlost + r->nleft_out, r->nlost + r->nleft_out == 1 ? "" : "s",
+		    r->plan->agents.max_lost);
 		rundir_write_event(r->dir, elapsed_s(r), NULL, "notice",
 				   "more agents lost than agents.max_lost: run stopped");
 		stop_all(r, "agents_lost", 3);
@@ -402,6 +424,8 @@ static void start_all(struct run *r)
 			fprintf(stderr, "barrage: %s\n", err ? err : "out of memory");
 		else
 			r->header_written = true;
+		if (r->header_written && r->preflight_note)
+			rundir_write_event(r->dir, 0, NULL, "hosts_left_out", r->preflight_note);
 		free(err);
 		free(ra);
 	}
@@ -1221,6 +1245,101 @@ static int rewrite_remote_paths(struct run *r, struct run_agent *a, char **err)
 	return 0;
 }
 
+/* Hosts that failed their preflight (allow_failed) count against agents.max_lost: too many,
+ * and the run does not start; else their agents are left out and the load is split again over
+ * the others, which the user is told plainly (and stats.log records). */
+static int drop_failed_hosts(struct run *r, const struct plan_host *hosts, size_t nhosts,
+			     char **err)
+{
+	struct buf msg;
+	size_t i, k, nfailed = 0, lost = 0, before = r->n;
+	struct split_agent *sa = NULL;
+	struct plan **plans = NULL;
+	int rc = -1;
+
+	buf_init(&msg, 1 << 20);
+	for (i = 0; i < nhosts; i++) {
+		const char *e = ssh_fleet_host_error(r->fleet, i);
+
+		if (!e)
+			continue;
+		nfailed++;
+		for (k = 0; k < r->n; k++)
+			lost += r->agents[k].host_index == i;
+		if (hosts[i].port && hosts[i].port != 22)
+			buf_printf(&msg, "\n  %s%s%s:%d: %s", hosts[i].user ? hosts[i].user : "",
+				   hosts[i].user ? "@" : "", hosts[i].host, hosts[i].port, e);
+		else
+			buf_printf(&msg, "\n  %s%s%s: %s", hosts[i].user ? hosts[i].user : "",
+				   hosts[i].user ? "@" : "", hosts[i].host, e);
+	}
+	if (nfailed == 0) {
+		rc = 0;
+		goto out;
+	}
+	if (lost > r->plan->agents.max_lost || lost >= r->n) {
+		err_set(err,
+			"SSH: %zu of %zu host%s could not be prepared (%zu agent%s, more than "
+			"agents.max_lost %u):%s",
+			nfailed, nhosts, nhosts == 1 ? "" : "s", lost, lost == 1 ? "" : "s",
+			r->plan->agents.max_lost, msg.data);
+		goto out;
+	}
+	for (i = 0, k = 0; i < r->n; i++) {
+		struct run_agent *a = &r->agents[i];
+
+		if (ssh_fleet_host_error(r->fleet, a->host_index)) {
+			wire_reader_free(&a->rd);
+			plan_free(a->plan);
+			free(a->id);
+			free(a->host);
+			continue;
+		}
+		r->agents[k] = *a;
+		r->agents[k].index = k;
+		r->agents[k].sa.id = r->agents[k].id;
+		r->agents[k].sa.host = r->agents[k].host;
+		k++;
+	}
+	r->n = k;
+	r->nleft_out = (unsigned)lost;
+	/* The merger was made for every agent: make it again for the ones that run. */
+	merge_free(r->merge);
+	r->merge = merge_new(r->n, on_merged, r);
+	sa = calloc(r->n, sizeof(*sa));
+	if (!r->merge || !sa) {
+		err_set(err, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < r->n; i++) {
+		sa[i] = r->agents[i].sa;
+		plan_free(r->agents[i].plan);
+		r->agents[i].plan = NULL;
+	}
+	if (split_plan(r->plan, sa, r->n, &plans, err) < 0)
+		goto out;
+	for (i = 0; i < r->n; i++)
+		r->agents[i].plan = plans[i];
+	if (rundir_write_plan(r->dir, r->plan, plans, sa, r->n, err) < 0)
+		goto out;
+	free(r->preflight_note);
+	if (asprintf(&r->preflight_note,
+		     "%zu of %zu host%s failed the preflight and %s left out (%zu of %zu agents, "
+		     "agents.max_lost %u): the load is split again over the other %zu agent%s, "
+		     "which now do all of it:%s",
+		     nfailed, nhosts, nhosts == 1 ? "" : "s", nfailed == 1 ? "is" : "are", lost,
+		     before, r->plan->agents.max_lost, r->n, r->n == 1 ? "" : "s", msg.data) < 0)
+		r->preflight_note = NULL;
+	fprintf(stderr, "barrage: warning: %s\n",
+		r->preflight_note ? r->preflight_note : "hosts left out");
+	rc = 0;
+out:
+	free(plans);
+	free(sa);
+	buf_free(&msg);
+	return rc;
+}
+
 static int open_links(struct run *r, const struct plan_host *hosts, size_t nhosts, char **err)
 {
 	size_t i;
@@ -1251,7 +1370,10 @@ static int open_links(struct run *r, const struct plan_host *hosts, size_t nhost
 			files[nfiles++] = p->http.tls_cert;
 		if (p->http.tls_key)
 			files[nfiles++] = p->http.tls_key;
+		so.allow_failed = r->plan->agents.max_lost > 0;
 		if (ssh_fleet_open(r->base, hosts, nhosts, &so, files, nfiles, &r->fleet, err) < 0)
+			return -1;
+		if (drop_failed_hosts(r, hosts, nhosts, err) < 0)
 			return -1;
 		for (i = 0; i < r->n; i++) {
 			struct run_agent *a = &r->agents[i];
@@ -1487,7 +1609,8 @@ int run_main(const struct run_options *o)
 		double dur = (double)(units_now_us() - r->start_us) / 1e6;
 		struct reports_result res;
 
-		if (r->exit_code == 0 && r->nlost > 0 && r->nlost > r->plan->agents.max_lost)
+		if (r->exit_code == 0 && r->nlost > 0 &&
+		    r->nlost + r->nleft_out > r->plan->agents.max_lost)
 			r->exit_code = 3;
 		rundir_write_end(r->dir, units_wall_ms(), dur, r->reason, r->exit_code);
 		memset(&res, 0, sizeof(res));
@@ -1557,6 +1680,7 @@ out:
 	free(r->abort_idx);
 	rundir_close(r->dir);
 	plan_free(r->plan);
+	free(r->preflight_note);
 	free(r->fail);
 	free(err);
 	return code;

@@ -13,11 +13,11 @@
 #include "controller/scenario.h"
 
 struct run_options {
-	const char *scenario;	/* the YAML file */
-	const char *out;	/* --out DIR, or NULL for runs/NAME-YYYYMMDD-HHMMSS */
-	const char *runs_root;	/* where runs/ goes when out is NULL; NULL = "runs" */
-	const char *hosts_file; /* --hosts FILE */
-	bool push_agent;	/* --push-agent */
+	const char *scenario;	  /* the YAML file */
+	const char *out;	  /* --out DIR, or NULL for runs/NAME-YYYYMMDD-HHMMSS */
+	const char *runs_root;	  /* where runs/ goes when out is NULL; NULL = "runs" */
+	const char *hosts_file;	  /* --hosts FILE */
+	bool push_agent;	  /* --push-agent */
 	const char *remote_agent; /* --agent PATH: the agent on the hosts; NULL = barrage-agent */
 	bool accept_new_host_keys;
 	bool keep_remote;

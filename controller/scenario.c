@@ -2107,8 +2107,8 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 
 static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agents *ag)
 {
-	static const char *const keys[] = {"local",    "hosts",	  "hosts_file",
-					   "max_lost", "threads", "link_timeout", NULL};
+	static const char *const keys[] = {"local",   "hosts",	      "hosts_file", "max_lost",
+					   "threads", "link_timeout", NULL};
 	static const char *const hkeys[] = {"host", "user", "port", "agents", "weight", NULL};
 	const struct ynode *v, *hosts;
 	size_t i;
@@ -3134,15 +3134,29 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 	}
 	fputs("agents\n", out);
 	if (p->agents.nhosts || p->agents.hosts_file) {
-		if (p->agents.hosts_file)
-			fprintf(out, "  hosts from %s\n", p->agents.hosts_file);
-		for (i = 0; i < p->agents.nhosts; i++) {
-			const struct plan_host *h = &p->agents.hosts[i];
+		struct plan_host *hs = p->agents.hosts, *own = NULL;
+		size_t nh = p->agents.nhosts;
+		uint64_t nagents = 0;
 
-			fprintf(out, "  %s%s%s:%d, %u agent%s, weight %g\n", h->user ? h->user : "",
-				h->user ? "@" : "", h->host, h->port, h->agents,
-				h->agents == 1 ? "" : "s", h->weight);
+		if (p->agents.hosts_file) {
+			/* The file as the run reads it: its hosts, how many agents in all. */
+			fprintf(out, "  hosts from %s\n", p->agents.hosts_file);
+			nh = 0;
+			if (hosts_file_read(p->agents.hosts_file, &own, &nh, NULL) == 0)
+				hs = own;
 		}
+		for (i = 0; i < nh; i++) {
+			const struct plan_host *h = &hs[i];
+			unsigned na = h->agents ? h->agents : 1;
+
+			nagents += na;
+			fprintf(out, "  %s%s%s:%d, %u agent%s, weight %g\n", h->user ? h->user : "",
+				h->user ? "@" : "", h->host, h->port ? h->port : 22, na,
+				na == 1 ? "" : "s", h->weight > 0 ? h->weight : 1);
+		}
+		fprintf(out, "  %zu host%s, %llu agent%s in all\n", nh, nh == 1 ? "" : "s",
+			(unsigned long long)nagents, nagents == 1 ? "" : "s");
+		hosts_free(own, nh);
 	} else if (p->agents.local)
 		fprintf(out, "  %u local agent%s\n", p->agents.local,
 			p->agents.local == 1 ? "" : "s");

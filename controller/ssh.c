@@ -56,9 +56,10 @@
 #define SSH_TICK_MS	      200   /* timer resolution for timeouts and keepalives */
 #define SSH_KEEPALIVE_S	      1
 #define SSH_DEAD_AFTER_MS     6000
-#define SSH_CMD_OUT_MAX	      (64 << 10)	 /* output kept from a setup command */
-#define SSH_WQ_MAX	      ((size_t)64 << 20) /* bytes queued for one agent's stdin */
-#define SSH_LOG_LINE_MAX      4096		 /* a longer stderr line is cut into pieces */
+#define SSH_CMD_OUT_MAX	      (64 << 10)	  /* output kept from a setup command */
+#define SSH_CUSTOM_OUT_MAX    ((size_t)256 << 20) /* ssh_run_on_hosts: a spool, say */
+#define SSH_WQ_MAX	      ((size_t)64 << 20)  /* bytes queued for one agent's stdin */
+#define SSH_LOG_LINE_MAX      4096		  /* a longer stderr line is cut into pieces */
 #define SSH_FILE_MAX	      ((size_t)1 << 30)
 #define SSH_CLOSE_WAIT_MS     5000 /* ssh_fleet_close: remote cleanup budget */
 #define SSH_CHANNELS_PER_CONN 8	   /* agents per connection, under sshd's default MaxSessions */
@@ -89,6 +90,7 @@ enum step {
 	STEP_CLOCK,   /* date +%s%N, timed */
 	STEP_RMDIR,   /* cleanup */
 	STEP_CLEAN,   /* hosts clean: remove stale run directories */
+	STEP_CUSTOM,  /* ssh_run_on_hosts: the caller's command, raw output kept */
 };
 
 /* The run directories of ours on a host that no agent uses any more: the agents hold a shared
@@ -97,19 +99,19 @@ enum step {
  * two minutes old (a run being prepared is younger). Without flock(1) a locked-looking
  * directory cannot be judged and is left alone. ACTION runs for each stale "$d". */
 #define SSH_STALE_LOOP(action)                                                                     \
-	"for d in \"${TMPDIR:-/tmp}\"/barrage.????????; do "                                          \
-	"[ -d \"$d\" ] && [ -O \"$d\" ] || continue; "                                                \
-	"if [ -e \"$d/.barrage-lock\" ]; then "                                                       \
-	"command -v flock >/dev/null 2>&1 || continue; "                                          \
-	"flock -n \"$d/.barrage-lock\" true 2>/dev/null || continue; "                                \
-	"else [ -n \"$(find \"$d\" -maxdepth 0 -mmin +2 2>/dev/null)\" ] || continue; fi; " action  \
+	"for d in \"${TMPDIR:-/tmp}\"/barrage.????????; do "                                       \
+	"[ -d \"$d\" ] && [ -O \"$d\" ] || continue; "                                             \
+	"if [ -e \"$d/.barrage-lock\" ]; then "                                                    \
+	"command -v flock >/dev/null 2>&1 || continue; "                                           \
+	"flock -n \"$d/.barrage-lock\" true 2>/dev/null || continue; "                             \
+	"else [ -n \"$(find \"$d\" -maxdepth 0 -mmin +2 2>/dev/null)\" ] || continue; fi; " action \
 	"; done"
 
 enum link_state { LS_OPEN, LS_EXEC, LS_RUN, LS_CLOSE, LS_WAITCLOSED, LS_FREE, LS_DONE };
 
 struct ssh_file {
 	char *local;
-	const char *base;
+	char *base; /* its name in the remote directory, unique there */
 	char *data;
 	size_t len;
 	int mode;
@@ -197,6 +199,8 @@ struct ssh_host {
 	char *pending_error; /* fail with this once the cleanup steps ran */
 	char **stale; /* stale run directories: found (hosts check) or removed (hosts clean) */
 	size_t nstale;
+	struct buf custom_out; /* STEP_CUSTOM: the command's whole stdout */
+	int custom_status;
 	long cpus, nofile;
 	double clock_offset_ms, rtt_ms;
 	bool have_clock;
@@ -208,7 +212,8 @@ struct ssh_fleet {
 	struct event_base *base;
 	struct evdns_base *dns;
 	enum fleet_mode mode;
-	bool clean; /* MODE_CHECK for `hosts clean`: only remove stale directories */
+	bool clean;	     /* MODE_CHECK for `hosts clean`: only remove stale directories */
+	char *const *custom; /* ssh_run_on_hosts: one command per host (MODE_CHECK) */
 	struct ssh_options opt;
 	char *known_hosts;
 	char *identity;
@@ -850,7 +855,10 @@ static int check_hostkey(struct ssh_host *h)
 	}
 	mask =
 	    LIBSSH2_KNOWNHOST_TYPE_PLAIN | LIBSSH2_KNOWNHOST_KEYENC_RAW | knownhost_keytype(ktype);
-	rc = libssh2_knownhost_checkp(h->kh, h->host, h->port, key, klen, mask, &found);
+	/* By the exact name, port -1: given a port, libssh2 also falls back to the plain "host"
+	 * entries, which OpenSSH keeps for port 22 only; a port-22 key of the same machine is no
+	 * mismatch for another port (another sshd), it is unknown there. */
+	rc = libssh2_knownhost_checkp(h->kh, kname, -1, key, klen, mask, &found);
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MATCH)
 		return 0;
 	if (rc == LIBSSH2_KNOWNHOST_CHECK_MISMATCH) {
@@ -1005,7 +1013,7 @@ static void cmd_start(struct ssh_host *h, char *command)
 {
 	cmd_reset(&h->cmd);
 	h->cmd.command = command;
-	buf_init(&h->cmd.out, SSH_CMD_OUT_MAX);
+	buf_init(&h->cmd.out, h->f->custom ? SSH_CUSTOM_OUT_MAX : SSH_CMD_OUT_MAX);
 	buf_init(&h->cmd.errb, SSH_CMD_OUT_MAX);
 }
 
@@ -1195,6 +1203,8 @@ static char *step_command(struct ssh_host *h, enum step s)
 	case STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
 			      "ulimit -n; " SSH_STALE_LOOP("echo \"stale $d\""));
+	case STEP_CUSTOM:
+		return strdup(h->f->custom[h - h->f->hosts]);
 	case STEP_CLEAN:
 		return strdup(SSH_STALE_LOOP("rm -rf -- \"$d\" && echo \"removed $d\"") "; true");
 	case STEP_UNAME:
@@ -1240,6 +1250,18 @@ static int step_result(struct ssh_host *h, enum step s)
 	struct ssh_cmd *c = &h->cmd;
 	struct ssh_fleet *f = h->f;
 
+	if (s == STEP_CUSTOM) {
+		/* Raw bytes (a spool is binary), untrimmed; a full buffer means a cut. */
+		if (c->out.len >= SSH_CUSTOM_OUT_MAX) {
+			host_fail(h, "command output over %zu MiB", SSH_CUSTOM_OUT_MAX >> 20);
+			return -1;
+		}
+		buf_free(&h->custom_out);
+		h->custom_out = c->out;
+		buf_init(&c->out, SSH_CMD_OUT_MAX);
+		h->custom_status = c->status;
+		return 0;
+	}
 	trim(&c->out);
 	trim(&c->errb);
 	switch (s) {
@@ -1794,6 +1816,10 @@ static void host_steps_plan(struct ssh_host *h)
 	h->nsteps = 0;
 	if (h->primary)
 		return;
+	if (f->mode == MODE_CHECK && f->custom) {
+		h->steps[h->nsteps++] = STEP_CUSTOM;
+		return;
+	}
 	if (f->mode == MODE_CHECK && f->clean) {
 		h->steps[h->nsteps++] = STEP_CLEAN;
 		return;
@@ -2003,6 +2029,7 @@ static void host_clear(struct ssh_host *h)
 	for (size_t i = 0; i < h->nstale; i++)
 		free(h->stale[i]);
 	free(h->stale);
+	buf_free(&h->custom_out);
 }
 
 static void fleet_free(struct ssh_fleet *f)
@@ -2016,6 +2043,7 @@ static void fleet_free(struct ssh_fleet *f)
 	free(f->nconn);
 	for (size_t i = 0; i < f->nfiles; i++) {
 		free(f->files[i].local);
+		free(f->files[i].base);
 		free(f->files[i].data);
 	}
 	free(f->files);
@@ -2247,6 +2275,31 @@ static char *self_dir_agent(void)
 	return strdup(path);
 }
 
+/* A file's name in the remote directory: its own base name unless another upload has it, or
+ * it is one the directory needs (the pushed agent, the agents' lock); then "N-name". Plan paths
+ * are rewritten to whatever it gets, so any two data files can be uploaded. */
+static bool upload_name_taken(const struct ssh_fleet *f, const char *name)
+{
+	if (strcmp(name, ".barrage-lock") == 0 ||
+	    (f->opt.push_agent && strcmp(name, "barrage-agent") == 0))
+		return true;
+	for (size_t k = 0; k < f->nfiles; k++)
+		if (f->files[k].base && strcmp(f->files[k].base, name) == 0)
+			return true;
+	return false;
+}
+
+static char *upload_name(const struct ssh_fleet *f, const char *base)
+{
+	char *name = strdup(base);
+
+	for (unsigned n = 2; name && upload_name_taken(f, name); n++) {
+		free(name);
+		name = xasprintf("%u-%s", n, base);
+	}
+	return name;
+}
+
 /* --push-agent: the local barrage-agent becomes the last file to upload (f->files has room). */
 static int fleet_add_agent_file(struct ssh_fleet *f, char **err)
 {
@@ -2258,8 +2311,14 @@ static int fleet_add_agent_file(struct ssh_fleet *f, char **err)
 	if (!(sf->local = strdup(f->local_agent)) ||
 	    read_whole_file(f->local_agent, SSH_FILE_MAX, &sf->data, &sf->len, NULL, err) < 0)
 		return err_prefix(err, "--push-agent");
-	sf->base = "barrage-agent";
+	sf->base = strdup("barrage-agent");
 	sf->mode = 0755;
+	if (!sf->base) {
+		free(sf->local);
+		free(sf->data);
+		sf->local = sf->data = NULL;
+		return err_set(err, "out of memory");
+	}
 	f->nfiles++;
 	return 0;
 }
@@ -2293,15 +2352,12 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			return -1;
 		}
 		/* The file keeps its mode (read_whole_file): a 0600 accounts file stays 0600. */
-		sf->base = slash ? slash + 1 : files[i];
+		sf->base = upload_name(f, slash ? slash + 1 : files[i]);
 		f->nfiles++;
-		for (size_t k = 0; k + 1 < f->nfiles; k++)
-			if (strcmp(f->files[k].base, sf->base) == 0) {
-				err_set(err, "%s and %s would both be uploaded as '%s'",
-					f->files[k].local, sf->local, sf->base);
-				fleet_free(f);
-				return -1;
-			}
+		if (!sf->base) {
+			fleet_free(f);
+			return err_set(err, "out of memory");
+		}
 	}
 	if (opt->push_agent && fleet_add_agent_file(f, err) < 0) {
 		fleet_free(f);
@@ -2331,6 +2387,12 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 			break;
 		}
 	}
+	if (failed && failed < nhosts && opt->allow_failed) {
+		/* The caller leaves those hosts out; their connections are closed already. */
+		buf_free(&msg);
+		*out = f;
+		return 0;
+	}
 	if (failed) {
 		err_set(err, "SSH: %zu of %zu host%s could not be prepared:%s", failed, nhosts,
 			nhosts == 1 ? "" : "s", msg.data);
@@ -2355,6 +2417,16 @@ const char *ssh_fleet_remote_path(struct ssh_fleet *f, size_t host, const char *
 	for (size_t i = 0; i < f->nfiles; i++)
 		if (strcmp(f->files[i].local, local) == 0)
 			return h->remote_paths[i];
+	return NULL;
+}
+
+const char *ssh_fleet_host_error(struct ssh_fleet *f, size_t host)
+{
+	if (!f || host >= f->nplan)
+		return "no such host";
+	for (size_t c = f->first[host]; c < f->first[host] + f->nconn[host]; c++)
+		if (f->hosts[c].st != HS_READY)
+			return f->hosts[c].error ? f->hosts[c].error : "failed";
 	return NULL;
 }
 
@@ -2523,20 +2595,22 @@ static void check_usage(FILE *to, bool clean)
 			"Removes from every host of the hosts file the stale run directories\n"
 			"(${TMPDIR:-/tmp}/barrage.XXXXXXXX) that no running agent uses: what a\n"
 			"killed agent or an old version left behind. Exit 0 when every host was\n"
-			"cleaned, 3 when one could not be reached, 2 on a usage or hosts file error.\n");
+			"cleaned, 3 when one could not be reached, 2 on a usage or hosts file "
+			"error.\n");
 		return;
 	}
-	fprintf(to,
-		"usage: barrage hosts check FILE [--json] [--known-hosts FILE] [-i KEY]\n"
-		"                           [--accept-new-host-keys] [--agent PATH | --push-agent]\n"
-		"                           [--connect-timeout DURATION]\n"
-		"\n"
-		"Connects to every host of the hosts file in parallel and reports, per host:\n"
-		"reachable, authentication, barrage-agent version, CPU count, open-file limit\n"
-		"(ulimit -n), clock offset and stale run directories. With --push-agent it checks\n"
-		"what `run --push-agent` does: same system, upload, the pushed agent's version.\n"
-		"Exit 0 when every host is fine, 3 when one has a problem, 2 on a usage or hosts\n"
-		"file error.\n");
+	fprintf(
+	    to,
+	    "usage: barrage hosts check FILE [--json] [--known-hosts FILE] [-i KEY]\n"
+	    "                           [--accept-new-host-keys] [--agent PATH | --push-agent]\n"
+	    "                           [--connect-timeout DURATION]\n"
+	    "\n"
+	    "Connects to every host of the hosts file in parallel and reports, per host:\n"
+	    "reachable, authentication, barrage-agent version, CPU count, open-file limit\n"
+	    "(ulimit -n), clock offset and stale run directories. With --push-agent it checks\n"
+	    "what `run --push-agent` does: same system, upload, the pushed agent's version.\n"
+	    "Exit 0 when every host is fine, 3 when one has a problem, 2 on a usage or hosts\n"
+	    "file error.\n");
 }
 
 #define CHECK_NOFILE_MIN    1024
@@ -2808,6 +2882,40 @@ out:
 	hosts_free(hosts, nhosts);
 	free(err);
 	return rc;
+}
+
+int ssh_run_on_hosts(const struct plan_host *hosts, size_t nhosts, const struct ssh_options *opt,
+		     char *const *commands, struct ssh_result *res, char **err)
+{
+	struct event_base *base = event_base_new();
+	struct ssh_fleet *f;
+
+	memset(res, 0, nhosts * sizeof(*res));
+	if (!base)
+		return err_set(err, "cannot create an event loop");
+	f = fleet_new(base, hosts, nhosts, opt, MODE_CHECK, err);
+	if (!f) {
+		event_base_free(base);
+		return -1;
+	}
+	f->custom = commands;
+	fleet_start_more(f);
+	fleet_wait(f);
+	for (size_t i = 0; i < nhosts; i++) {
+		struct ssh_host *h = &f->hosts[f->first[i]];
+
+		res[i].status = -1;
+		if (h->error || h->st == HS_FAILED) {
+			res[i].error = strdup(h->error ? h->error : "failed");
+			continue;
+		}
+		res[i].status = h->custom_status;
+		res[i].len = h->custom_out.len;
+		res[i].out = buf_steal(&h->custom_out);
+	}
+	fleet_free(f);
+	event_base_free(base);
+	return 0;
 }
 
 int hosts_check_main(int argc, char **argv)

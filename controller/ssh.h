@@ -27,6 +27,9 @@ struct ssh_options {
 	int dead_after_ms;	 /* a host silent this long (keepalives unanswered) is lost;
 				    0 = 6000 */
 	bool quiet;		 /* no progress lines on stderr */
+	/* ssh_fleet_open succeeds when some hosts (not all) failed: the caller asks
+	 * ssh_fleet_host_error which, and leaves them out (agents.max_lost). */
+	bool allow_failed;
 };
 
 struct ssh_fleet;
@@ -48,6 +51,9 @@ int ssh_fleet_start_agent(struct ssh_fleet *f, size_t host, unsigned slot, struc
 /* Close every channel and session, remove remote files unless keep_remote. Accepts NULL. */
 void ssh_fleet_close(struct ssh_fleet *f);
 
+/* Why host `host` could not be prepared, or NULL when it is ready (allow_failed). */
+const char *ssh_fleet_host_error(struct ssh_fleet *f, size_t host);
+
 /* The remote per-run directory of a host (NULL before open or in a failed host). */
 const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host);
 
@@ -55,6 +61,19 @@ const char *ssh_fleet_remote_dir(struct ssh_fleet *f, size_t host);
  * semantics as ssh_fleet_start_agent. Used by the tests to echo bytes through a remote `cat`. */
 int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, const char *command,
 			    struct agent_link **out, char **err);
+
+/* Run commands[i] on hosts[i] (all in parallel, the connection options of opt) and give back
+ * each one's whole stdout (binary safe, at most 256 MiB) and exit status, or why the host
+ * failed. res has nhosts entries; the caller frees out and error. Returns -1 only when nothing
+ * could be tried. */
+struct ssh_result {
+	char *out;
+	size_t len;
+	int status;  /* -1 when none */
+	char *error; /* the host failed (connection, key, auth) */
+};
+int ssh_run_on_hosts(const struct plan_host *hosts, size_t nhosts, const struct ssh_options *opt,
+		     char *const *commands, struct ssh_result *res, char **err);
 
 /* Hosts files: one "user@host[:port] [agents=N] [weight=W]" per line, # comments. A line
  * without "user@" leaves user NULL (the local user). Errors are "FILE:LINE:COL: what". */

@@ -210,6 +210,16 @@ int reports_print_summary(const char *run_dir, char **err)
 	if (json_is_true(json_object_get(root, "saturated")))
 		printf("WARNING: an agent was saturated: see report.html (Agents); its figures "
 		       "measure the load generator, not the target\n");
+	if (json_is_true(json_object_get(root, "truncated")))
+		printf("WARNING: the run did not finish (stats.log has no end record): the figures "
+		       "cover the %lld intervals written\n",
+		       (long long)json_integer_value(json_object_get(root, "intervals")));
+	if (json_integer_value(json_object_get(json_object_get(root, "uncounted"), "requests_max")))
+		printf("WARNING: agents were lost: up to %lld of their requests could not be "
+		       "counted (the intervals that miss their statistics are marked in "
+		       "report.html)\n",
+		       (long long)json_integer_value(
+			   json_object_get(json_object_get(root, "uncounted"), "requests_max")));
 	snprintf(b, sizeof(b), "%.1f s", jnum(root, "duration_s"));
 	printf("duration %s; report: %s/report.html\n", b, run_dir);
 	json_decref(root);

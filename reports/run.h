@@ -71,6 +71,7 @@ struct reports_agent {
 	bool saturated, lost;
 	double lost_t; /* seconds from the start, when lost */
 	char *lost_detail;
+	uint64_t uncounted_max; /* its agent_lost event's bound, until a complete spool came */
 };
 
 struct reports_event {
@@ -115,10 +116,11 @@ struct reports_run {
 	/* [niv] an agent's statistics for this index never arrived (it was lost: agent_lost
 	 * events list them as "missing"); counted in ngaps too. */
 	bool *partial;
-	size_t *missing; /* the indexes named by agent_lost events, before niv is known */
+	size_t *missing;       /* the indexes named by agent_lost events, before niv is known */
+	size_t *missing_agent; /* ...and whose they are (index into agents) */
 	size_t nmissing;
 	uint64_t uncounted_max; /* requests lost agents may have sent uncounted (upper bound) */
-	uint32_t *nagents; /* [niv] agents merged into each interval */
+	uint32_t *nagents;	/* [niv] agents merged into each interval */
 	size_t ngaps;
 	struct stats_snapshot *total; /* every interval accumulated */
 

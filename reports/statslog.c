@@ -180,26 +180,65 @@ static int read_event(struct reports_run *run, json_t *o)
 		free(a->lost_detail);
 		a->lost_detail = dup_str(e->detail);
 	}
-	{
+	if (e->agent && strcmp(e->what, "agent_lost") == 0) {
+		/* What its loss left uncounted (controller/run.c agent_lost). */
 		json_t *miss = json_object_get(o, "missing"), *v;
+		struct reports_agent *a = agent_get(run, e->agent);
 		size_t k;
 
+		if (!a)
+			return -1;
 		if (json_is_integer(json_object_get(o, "uncounted_max")) &&
 		    json_integer_value(json_object_get(o, "uncounted_max")) > 0)
-			run->uncounted_max +=
+			a->uncounted_max +=
 			    (uint64_t)json_integer_value(json_object_get(o, "uncounted_max"));
-		json_array_foreach(miss, k, v) {
+		json_array_foreach(miss, k, v)
+		{
 			json_int_t i = json_integer_value(v);
-			size_t *m;
+			size_t *m, *ma;
 
 			if (!json_is_integer(v) || i < 0 || i > 10000000)
 				continue;
 			m = realloc(run->missing, (run->nmissing + 1) * sizeof(*m));
-			if (!m)
+			if (m)
+				run->missing = m;
+			ma = realloc(run->missing_agent, (run->nmissing + 1) * sizeof(*ma));
+			if (ma)
+				run->missing_agent = ma;
+			if (!m || !ma)
 				return -1;
-			run->missing = m;
-			run->missing[run->nmissing++] = (size_t)i;
+			run->missing[run->nmissing] = (size_t)i;
+			run->missing_agent[run->nmissing++] = (size_t)(a - run->agents);
 		}
+	} else if (e->agent && strcmp(e->what, "spool_collected") == 0) {
+		/* `barrage collect` appended the agent's spooled intervals as late records: they
+		 * are missing no more; a complete spool leaves nothing uncounted. */
+		json_t *got = json_object_get(o, "intervals"), *v;
+		bool complete = json_is_true(json_object_get(o, "complete"));
+		struct reports_agent *a = agent_get(run, e->agent);
+		size_t ai, k, w = 0;
+
+		if (!a)
+			return -1;
+		ai = (size_t)(a - run->agents);
+		if (complete)
+			a->uncounted_max = 0;
+		for (size_t r = 0; r < run->nmissing; r++) {
+			bool drop = false;
+
+			if (run->missing_agent[r] == ai) {
+				drop = complete;
+				json_array_foreach(got, k, v) if (json_is_integer(v) &&
+								  json_integer_value(v) ==
+								      (json_int_t)run->missing[r])
+				    drop = true;
+			}
+			if (drop)
+				continue;
+			run->missing[w] = run->missing[r];
+			run->missing_agent[w++] = run->missing_agent[r];
+		}
+		run->nmissing = w;
 	}
 	return 0;
 }
@@ -545,6 +584,8 @@ static void finish(struct reports_run *run)
 		run->duration_s = run->end_duration_s;
 	else
 		run->duration_s = (double)run->niv * run->interval_s;
+	for (size_t k = 0; k < run->nagents_list; k++)
+		run->uncounted_max += run->agents[k].uncounted_max;
 	{
 		size_t npartial = 0;
 
@@ -554,14 +595,16 @@ static void finish(struct reports_run *run)
 				run->ngaps++;
 			}
 		if (run->ngaps > npartial)
-			add_notice(run, "%zu of %zu intervals have no statistics (gaps in stats.log)",
+			add_notice(run,
+				   "%zu of %zu intervals have no statistics (gaps in stats.log)",
 				   run->ngaps - npartial, run->niv);
 		if (npartial)
-			add_notice(run,
-				   "%zu interval%s miss%s the statistics of a lost agent: up to %llu "
-				   "requests could not be counted",
-				   npartial, npartial == 1 ? "" : "s", npartial == 1 ? "es" : "",
-				   (unsigned long long)run->uncounted_max);
+			add_notice(
+			    run,
+			    "%zu interval%s miss%s the statistics of a lost agent: up to %llu "
+			    "requests could not be counted",
+			    npartial, npartial == 1 ? "" : "s", npartial == 1 ? "es" : "",
+			    (unsigned long long)run->uncounted_max);
 		else if (run->uncounted_max)
 			add_notice(run, "up to %llu requests of lost agents could not be counted",
 				   (unsigned long long)run->uncounted_max);
@@ -774,6 +817,7 @@ void reports_run_free(struct reports_run *run)
 	free(run->gap);
 	free(run->partial);
 	free(run->missing);
+	free(run->missing_agent);
 	free(run->nagents);
 	stats_free(run->total);
 	for (size_t i = 0; i < run->nhists; i++) {

@@ -202,7 +202,8 @@ void *reports_summary_json(const struct reports_run *run)
 		for (size_t i = 0; i < run->niv; i++)
 			if (run->partial[i])
 				json_array_append_new(partial, json_integer((json_int_t)i));
-		json_object_set_new(u, "requests_max", json_integer((json_int_t)run->uncounted_max));
+		json_object_set_new(u, "requests_max",
+				    json_integer((json_int_t)run->uncounted_max));
 		json_object_set_new(u, "intervals", partial);
 		json_object_set_new(root, "uncounted", u);
 	}

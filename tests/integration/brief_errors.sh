@@ -105,6 +105,10 @@ expect_err 2 '^barrage: badfleet.txt:1:[0-9]+: ' "$BARRAGE" hosts check badfleet
 
 # agents.hosts_file in the scenario: SSH failure at start exits 3.
 { base | sed 's/agents: { local: 1 }/agents: { hosts_file: fleet.txt }/; s/users: 1,/users: 10,/'; } >fleet.yaml
-"$BARRAGE" check fleet.yaml >/dev/null || fail "check rejected agents.hosts_file"
+"$BARRAGE" check fleet.yaml >fleetcheck.txt || fail "check rejected agents.hosts_file"
+# check reads the hosts file as run will, and says how many agents it means.
+n=$(awk 'NF && $1 !~ /^#/ {a = 1; for (i = 2; i <= NF; i++) if ($i ~ /^agents=/) a = substr($i, 8); s += a} END {print s}' fleet.txt)
+grep -q " agents* in all" fleetcheck.txt || fail "check does not count the agents: $(cat fleetcheck.txt)"
+grep -q ", $n agents* in all" fleetcheck.txt || fail "check counts the agents wrong (want $n): $(cat fleetcheck.txt)"
 expect_err 3 '127.0.0.1:1' "$BARRAGE" run -q fleet.yaml --out fleet
 echo "errors ok"

@@ -20,6 +20,8 @@ cat "$TEST_DIR/cut.out" "$TEST_DIR/cut.err"
 for f in summary.json tsung.log report.html junit.xml; do [ -s "$run/$f" ] || fail "no $f"; done
 grep -q 'cut line (line 4)' "$TEST_DIR/cut.err" || fail "no notice about the cut line"
 grep -q 'no end record' "$TEST_DIR/cut.err" || fail "no notice about the missing end"
+# On stdout too, beside the figures (scripts read stdout): the run did not finish.
+grep -q 'WARNING: the run did not finish' "$TEST_DIR/cut.out" || fail "stdout does not say the run did not finish"
 assert_json "$run/summary.json" '.truncated == true and .end_reason == "truncated" and .intervals == 2'
 assert_json "$run/summary.json" '.stats.request.count == 60 and .duration_s == 20'
 assert_json "$run/summary.json" '[.notices[] | select(test("cut line"))] | length == 1'

@@ -9,7 +9,10 @@
 # the run goes on to the end on the other host (max_lost 1); the loss is an event with the
 # intervals it left missing and an upper bound of the requests that could not be counted, which
 # covers what the targets served beyond what was counted; summary.json lists those intervals in
-# gaps and in uncounted; the report marks them.
+# gaps and in uncounted; the report marks them. Then, the SSH path back, `barrage collect`
+# fetches the spool the cut-off agent kept on its host (nothing else is left there): the run's
+# counts then equal what the targets served, with no gap and nothing uncounted, and the host is
+# clean.
 source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/sshd-fixture.sh"
 
@@ -59,11 +62,12 @@ YAML
   --known-hosts "$K/known_hosts" --push-agent >run.out 2>run.err &
 pid=$!
 _pids+=("$pid")
+intervals() { grep -c '"type":"interval"' run/stats.log 2>/dev/null || true; }
 for _ in $(seq 1 400); do
-  [ "$(grep -c '"type":"interval"' run/stats.log 2>/dev/null)" -ge 2 ] && break
+  [ "$(intervals)" -ge 2 ] 2>/dev/null && break
   sleep 0.05
 done
-[ "$(grep -c '"type":"interval"' run/stats.log 2>/dev/null)" -ge 2 ] || { cat run.err >&2; fail "no intervals"; }
+[ "$(intervals)" -ge 2 ] 2>/dev/null || { cat run.err >&2; fail "no intervals"; }
 before=$(t2)
 [ "$before" -gt 0 ] || fail "the second host sent nothing before the cut"
 ip link set "${NS_SSH_VETH[2]}" down
@@ -95,4 +99,23 @@ assert_json run/summary.json "(.gaps | index($first)) != null"
 assert_json run/summary.json '[.notices[] | select(test("could not be counted"))] | length >= 1'
 grep -q 'data-cell="uncounted"' run/report.html || fail "the report does not mark the uncounted intervals"
 grep -q "244, *199, *195" run/report.html || fail "the charts do not shade the interval of the loss"
+echo "ok: cut detected, load stopped, loss accounted for"
+
+# The cut-off host kept only its agent's spool (no agent binary, no data).
+left=$(find "$K/tmp" -mindepth 1 | sort)
+echo "$left" | grep -Eq '^.*/barrage\.[^/]+/spool\.[0-9]+$' || fail "no spool left on the cut-off host: $left"
+[ "$(echo "$left" | grep -c .)" = 2 ] || fail "more than the spool left on the host: $left"
+ip link set "${NS_SSH_VETH[2]}" up
+"$BARRAGE" collect run --identity "$K/id_ed25519" --known-hosts "$K/known_hosts" >collect.out 2>collect.err \
+  || { cat collect.out collect.err; fail "barrage collect failed"; }
+cat collect.out
+grep -q "complete" collect.out || fail "collect did not find a complete spool"
+jq -s -e 'map(select(.type == "event" and .what == "spool_collected")) | length == 1' run/stats.log >/dev/null \
+  || fail "no spool_collected event"
+served=$(( $(t1) + $(t2) ))
+assert_json run/summary.json ".http_status[\"200\"] == $served and .uncounted.requests_max == 0 and .gaps == []"
+[ -z "$(find "$K/tmp" -mindepth 1)" ] || fail "collect left $(find "$K/tmp" -mindepth 1)"
+# Once more: nothing left to do.
+"$BARRAGE" collect run --identity "$K/id_ed25519" --known-hosts "$K/known_hosts" -q || fail "second collect failed"
+assert_json run/summary.json ".http_status[\"200\"] == $served"
 echo ok

@@ -60,6 +60,13 @@ check "$H" --known-hosts "$TEST_DIR/kh_new" --accept-new-host-keys >"$TEST_DIR/a
 grep -q "^\[127.0.0.1\]:$s1_PORT ssh-ed25519 " "$TEST_DIR/kh_new" || fail "key not recorded: $(cat "$TEST_DIR/kh_new")"
 [ "$(ssh-keygen -lf "$TEST_DIR/kh_new" | awk '{print $2}')" = "$FP" ] || fail "recorded the wrong key"
 check "$H" --known-hosts "$TEST_DIR/kh_new" >/dev/null || fail "recorded key not accepted afterwards"
+# A key recorded for the same address on port 22 says nothing about this port (OpenSSH's
+# "[host]:port" rule): unknown, not a mismatch.
+echo "127.0.0.1 $(cut -d' ' -f1,2 "$TEST_DIR/other_host.pub")" >"$TEST_DIR/kh_port22"
+rc=0; check "$H" --known-hosts "$TEST_DIR/kh_port22" --json >"$TEST_DIR/p22.json" 2>&1 || rc=$?
+assert_eq "$rc" 3 "a port-22 entry only: exit 3"
+assert_json "$TEST_DIR/p22.json" '.hosts[0].problem | test("unknown host key")'
+check "$H" --known-hosts "$TEST_DIR/kh_port22" --accept-new-host-keys >/dev/null 2>&1 || fail "a port-22 entry blocked recording this port's key"
 echo "ok: unknown key refused, then recorded"
 
 # 4. A user key the host does not know: an authentication error naming user and key.

@@ -7,7 +7,10 @@
 # 3. `hosts check` lists a stale run directory (no agent holds its lock, old enough) but not one
 #    a running agent holds; `hosts clean` removes the stale one only;
 # 4. with no agent installed on the host, `hosts check` fails, `hosts check --push-agent` passes,
-#    like `run --push-agent`; `--agent ~/...` is the remote home.
+#    like `run --push-agent`; `--agent ~/...` is the remote home;
+# 5. a host down at start counts against agents.max_lost (16.5) (and a data file named
+#    barrage-agent is uploaded beside the pushed agent): with max_lost 1 the run goes on
+#    the other host with the load split again (said so, and recorded); with max_lost 0, exit 3.
 source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/sshd-fixture.sh"
 command -v flock >/dev/null || skip "SKIP: flock(1) not installed (util-linux)"
@@ -98,4 +101,30 @@ grep -q "removed $K/tmp/barrage.STALE001" clean.txt || fail "hosts clean output:
 hosts_check hosts.txt "${ssh_args[@]}" --push-agent --json >after.json || fail "hosts check after clean"
 assert_json after.json '.hosts[0].stale_dirs == []'
 kill "$holder" 2>/dev/null || true
+echo "ok: stale directories listed and cleaned"
+
+# 5. One host down at start.
+cp hosts.txt hosts2.txt
+echo "root@127.0.0.1:1" >>hosts2.txt
+# A data file named like the agent binary is uploaded under another name (16.6), not refused
+# nor confused with the pushed agent.
+mkdir -p sub
+printf 'user\nx1\nx2\n' >sub/barrage-agent
+sed -e 's/duration: 30s/duration: 2s/' -e 's/users: 2/users: 6/' \
+  -e 's/^data:/data:\n  other: { file: sub\/barrage-agent, order: sequential }/' \
+  -e 's/u={{ accounts.user }}/u={{ accounts.user }}\&o={{ other.user }}/' left.yaml >short.yaml
+rc=0; "$BARRAGE" run short.yaml --out down1 --hosts hosts2.txt "${ssh_args[@]}" --push-agent \
+  --set agents.max_lost=1 >down1.out 2>down1.err || rc=$?
+cat down1.err >&2
+assert_eq "$rc" 0 "exit code with one host down at start and max_lost 1"
+grep -q "split again over the other 2 agents" down1.err || fail "the re-split is not said"
+assert_json down1/plan.json '(.agents | length) == 2 and ([.agents[].fraction] | add) > 0.999 and ([.agents[].load.users] | add) == 6'
+jq -s -e 'map(select(.type == "event" and .what == "hosts_left_out")) | length == 1' down1/stats.log >/dev/null \
+  || fail "no hosts_left_out event"
+assert_json down1/summary.json '.end_reason == "completed" and .stats.request.count > 0 and .errors == {}'
+rc=0; "$BARRAGE" run short.yaml --out down0 --hosts hosts2.txt "${ssh_args[@]}" --push-agent \
+  >down0.out 2>down0.err || rc=$?
+assert_eq "$rc" 3 "exit code with one host down at start and max_lost 0"
+grep -q "127.0.0.1:1" down0.err || fail "the failed host is not named: $(cat down0.err)"
+[ -z "$(remote_dirs | grep -v -e INUSE001 -e YOUNG001)" ] || fail "runs left $(remote_dirs)"
 echo ok
