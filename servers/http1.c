@@ -27,6 +27,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/log.h"
 #include "servers/http_internal.h"
 
 #define H1_READ_MIN 16384
@@ -172,6 +173,7 @@ static void conn_free(struct h1_conn *c)
 {
 	struct srv_thread *t = c->t;
 
+	t->nconns--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -785,6 +787,9 @@ static void accept_conn(struct srv_thread *t, evutil_socket_t fd, void *ssl_ctx)
 	if (t->conns)
 		t->conns->prev = c;
 	t->conns = c;
+	t->nconns++;
+	/* Descriptors are available again: the next shortage starts from a short pause. */
+	t->accept_backoff_ms = 0;
 	if (ssl_ctx) {
 		c->ssl = SSL_new(ssl_ctx);
 		if (c->ssl && SSL_set_fd(c->ssl, fd) == 1) {
@@ -796,6 +801,53 @@ static void accept_conn(struct srv_thread *t, evutil_socket_t fd, void *ssl_ctx)
 	}
 	if (!c->in || !c->rev || !c->wev || !c->timer || event_add(c->rev, &idle) < 0)
 		conn_free(c);
+}
+
+static void listeners_enable(struct srv_thread *t, int on)
+{
+	for (int i = 0; i < t->nplain; i++) {
+		if (on)
+			evconnlistener_enable(t->plain[i]);
+		else
+			evconnlistener_disable(t->plain[i]);
+	}
+}
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	listeners_enable(arg, 1);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct srv_thread *t = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	int64_t now = srv_now_us();
+
+	t->accept_errors++;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		struct timeval tv;
+
+		t->accept_backoff_ms = t->accept_backoff_ms ? t->accept_backoff_ms * 2 : 10;
+		if (t->accept_backoff_ms > 1000)
+			t->accept_backoff_ms = 1000;
+		tv.tv_sec = (time_t)(t->accept_backoff_ms / 1000);
+		tv.tv_usec = (suseconds_t)(t->accept_backoff_ms % 1000) * 1000;
+		listeners_enable(t, 0);
+		if (t->accept_resume)
+			evtimer_add(t->accept_resume, &tv);
+		else
+			listeners_enable(t, 1); /* no timer: keep accepting rather than never */
+	}
+	if (now - t->accept_log_us >= 1000000) {
+		log_warn(
+		    "accept: %s (%llu failed accept(s) since the last report); new connections "
+		    "wait %lld ms, the %zu open one(s) are still served",
+		    strerror(e), (unsigned long long)(t->accept_errors - t->accept_errors_logged),
+		    (long long)t->accept_backoff_ms, t->nconns);
+		t->accept_log_us = now;
+		t->accept_errors_logged = t->accept_errors;
+	}
 }
 
 static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
@@ -820,6 +872,9 @@ int h1_listen(struct srv_thread *t, int fd, int tls)
 
 	if (!l)
 		return -1;
+	evconnlistener_set_error_cb(l, on_accept_error);
+	if (!t->accept_resume)
+		t->accept_resume = evtimer_new(t->base, on_accept_resume, t);
 	nl = realloc(t->plain, (size_t)(t->nplain + 1) * sizeof(*nl));
 	if (!nl) {
 		evconnlistener_free(l);
@@ -837,6 +892,9 @@ void h1_close_all(struct srv_thread *t)
 	free(t->plain);
 	t->plain = NULL;
 	t->nplain = 0;
+	if (t->accept_resume)
+		event_free(t->accept_resume);
+	t->accept_resume = NULL;
 	while (t->conns)
 		conn_free(t->conns);
 }

@@ -34,6 +34,12 @@ struct srv_thread {
 	char path[4096];
 	struct srv_counters ctr;
 	struct event *sig_term, *sig_int;
+	/* Accepting at the open-file limit: see h1_listen. */
+	struct event *accept_resume;
+	int64_t accept_backoff_ms; /* current pause, 0 when accepting normally */
+	uint64_t accept_errors, accept_errors_logged;
+	int64_t accept_log_us;
+	size_t nconns;
 };
 
 /* Count a reply. */
@@ -73,7 +79,11 @@ struct h1_head {
 int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd);
 
 /* Accept connections on the listening socket fd: plain HTTP, or with tls HTTPS through the
- * server's SSL_CTX (t->s->ssl_ctx). */
+ * server's SSL_CTX (t->s->ssl_ctx). When accept fails for want of a descriptor or memory
+ * (EMFILE, ENFILE, ENOBUFS, ENOMEM), the thread's listeners pause (10 ms, doubling up to 1 s
+ * while it keeps failing) instead of spinning on a socket that stays readable; the connections
+ * already open are served meanwhile; one log line a second at most says how many accepts
+ * failed. */
 int h1_listen(struct srv_thread *t, int fd, int tls);
 void h1_release(struct h1_conn *c); /* a held reply may go out */
 void h1_close_all(struct srv_thread *t);
