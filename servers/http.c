@@ -25,6 +25,7 @@
 #include "common/log.h"
 #include "servers/http_internal.h"
 #include "servers/tls.h"
+#include "servers/util.h"
 
 #define SRV_HELD_MAX ((size_t)1 << 20)
 
@@ -135,6 +136,47 @@ json_t *srv_body_json(const struct srv_request *rq, struct srv_response *rs)
 		return NULL;
 	}
 	return v;
+}
+
+void srv_reply_bad_credentials(struct srv_response *rs)
+{
+	buf_reset(&rs->body);
+	rs->status = 401;
+	buf_append_str(&rs->body, "{\"ok\":false,\"error\":\"bad credentials\"}\n");
+}
+
+int srv_login_check(const struct srv_request *rq, struct srv_response *rs, char *user, size_t size)
+{
+	json_t *body = srv_body_json(rq, rs), *u, *p;
+	size_t ul;
+	int rc = -1;
+
+	if (!body)
+		return -1;
+	u = json_object_get(body, "user");
+	p = json_object_get(body, "password");
+	if (!json_is_string(u) || !json_is_string(p)) {
+		srv_reply_error(rs, 400,
+				"login: expected {\"user\": string, \"password\": string}");
+		goto out;
+	}
+	ul = json_string_length(u);
+	if (ul + 1 > size) {
+		srv_reply_error(rs, 400, "login: user longer than %zu bytes", size - 1);
+		goto out;
+	}
+	if (json_string_length(p) != ul + 3 || memcmp(json_string_value(p), "pw-", 3) != 0 ||
+	    memcmp(json_string_value(p) + 3, json_string_value(u), ul) != 0) {
+		srv_reply_bad_credentials(rs);
+		rc = 0;
+		goto out;
+	}
+	memcpy(user, json_string_value(u), ul);
+	user[ul] = '\0';
+	rc = 1;
+out:
+	json_decref(body);
+	return rc;
 }
 
 static int hexval(int c)
@@ -319,9 +361,12 @@ static void send_held(struct srv_thread *t, struct srv_held *h)
 
 static void fatal_journal(struct srv *s, const char *err)
 {
-	log_error("journal %s: commit failed, stopping so memory is not ahead of disk: %s",
-		  journal_path(s->journal), err ? err : "?");
-	_exit(1);
+	char what[4200];
+
+	snprintf(what, sizeof(what),
+		 "journal %s: commit failed, stopping so memory is not ahead of disk",
+		 journal_path(s->journal));
+	srv_fatal(what, err);
 }
 
 void srv_flush(struct srv_thread *t)

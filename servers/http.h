@@ -176,6 +176,14 @@ void srv_add_header(struct srv_response *rs, const char *name, const char *value
  * and returns NULL. The caller owns the result (json_decref). */
 json_t *srv_body_json(const struct srv_request *rq, struct srv_response *rs);
 
+/* The fake login shared by the target and voting: body {"user": U, "password": P}, accepted
+ * when P is "pw-" + U. Returns 1 with U copied into user (NUL-terminated), 0 after replying 401
+ * {"ok":false,"error":"bad credentials"}, -1 after replying 400 (not that shape, or U longer
+ * than size - 1 bytes). */
+int srv_login_check(const struct srv_request *rq, struct srv_response *rs, char *user, size_t size);
+/* The 401 reply of a refused login. */
+void srv_reply_bad_credentials(struct srv_response *rs);
+
 /* Find NAME in a raw query string and percent-decode its value into out (NUL-terminated).
  * Returns the decoded length, or -1 when absent or longer than outsize - 1. */
 int srv_query_get(const char *query, const char *name, char *out, size_t outsize);
