@@ -1,7 +1,6 @@
-/* HTTP plumbing for barrage-target on libevent's evhttp: listeners (plain and TLS), turning an
- * evhttp request into a socket-free struct srv_request, sending the struct srv_response back
- * (now, after a delay, chunked, or held for group commit), the built-in /health and /metrics
- * routes, counters, and a clean stop on SIGTERM/SIGINT. See http.h for the contract. */
+/* HTTP plumbing for barrage-target: listeners (plain and TLS, both served by the HTTP/1.1 code
+ * of http1.c), replies held for group commit, the built-in /health and /metrics routes,
+ * counters, and a clean stop on SIGTERM/SIGINT. See http.h for the contract. */
 #include "servers/http.h"
 
 #include <arpa/inet.h>
@@ -19,31 +18,16 @@
 #include <time.h>
 #include <unistd.h>
 
-#include <event2/buffer.h>
-#include <event2/bufferevent.h>
-#include <event2/bufferevent_ssl.h>
 #include <event2/event.h>
-#include <event2/http.h>
-#include <event2/keyvalq_struct.h>
-#include <event2/listener.h>
 #include <event2/thread.h>
-#include <openssl/ssl.h>
 
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http_internal.h"
 #include "servers/tls.h"
+#include "servers/util.h"
 
 #define SRV_HELD_MAX ((size_t)1 << 20)
-#define SRV_CHUNK    8192
-
-/* A reply waiting for its delay (HTTPS test target). */
-struct srv_delayed {
-	struct srv_thread *t;
-	struct event *ev;
-	struct srv_held h;
-	struct srv_delayed *prev, *next; /* the thread's list, so a stop frees what is left */
-};
 
 static void ctr_add(uint64_t *c, uint64_t n)
 {
@@ -154,6 +138,47 @@ json_t *srv_body_json(const struct srv_request *rq, struct srv_response *rs)
 	return v;
 }
 
+void srv_reply_bad_credentials(struct srv_response *rs)
+{
+	buf_reset(&rs->body);
+	rs->status = 401;
+	buf_append_str(&rs->body, "{\"ok\":false,\"error\":\"bad credentials\"}\n");
+}
+
+int srv_login_check(const struct srv_request *rq, struct srv_response *rs, char *user, size_t size)
+{
+	json_t *body = srv_body_json(rq, rs), *u, *p;
+	size_t ul;
+	int rc = -1;
+
+	if (!body)
+		return -1;
+	u = json_object_get(body, "user");
+	p = json_object_get(body, "password");
+	if (!json_is_string(u) || !json_is_string(p)) {
+		srv_reply_error(rs, 400,
+				"login: expected {\"user\": string, \"password\": string}");
+		goto out;
+	}
+	ul = json_string_length(u);
+	if (ul + 1 > size) {
+		srv_reply_error(rs, 400, "login: user longer than %zu bytes", size - 1);
+		goto out;
+	}
+	if (json_string_length(p) != ul + 3 || memcmp(json_string_value(p), "pw-", 3) != 0 ||
+	    memcmp(json_string_value(p) + 3, json_string_value(u), ul) != 0) {
+		srv_reply_bad_credentials(rs);
+		rc = 0;
+		goto out;
+	}
+	memcpy(user, json_string_value(u), ul);
+	user[ul] = '\0';
+	rc = 1;
+out:
+	json_decref(body);
+	return rc;
+}
+
 static int hexval(int c)
 {
 	if (c >= '0' && c <= '9')
@@ -244,13 +269,6 @@ void srv_headers_each(const struct srv_request *rq,
 				 size_t vlen),
 		      void *ctx)
 {
-	if (rq->ev) {
-		struct evkeyvalq *h = evhttp_request_get_input_headers(rq->ev);
-
-		for (struct evkeyval *kv = h->tqh_first; kv; kv = kv->next.tqe_next)
-			fn(ctx, kv->key, strlen(kv->key), kv->value, strlen(kv->value));
-		return;
-	}
 	for (const char *p = rq->raw_headers, *end = p ? p + rq->raw_headers_len : NULL;
 	     p && p < end;) {
 		const char *eol = memmem(p, (size_t)(end - p), "\r\n", 2);
@@ -337,55 +355,18 @@ void srv_dispatch(struct srv *s, const struct srv_request *rq, struct srv_respon
 
 static void send_held(struct srv_thread *t, struct srv_held *h)
 {
-	if (h->conn) {
-		h1_release(h->conn);
-		return;
-	}
-	if (h->chunks) {
-		struct evbuffer *piece = evbuffer_new();
-
-		evhttp_send_reply_start(h->req, h->status, NULL);
-		while (piece && evbuffer_get_length(h->chunks) > 0) {
-			evbuffer_remove_buffer(h->chunks, piece, SRV_CHUNK);
-			evhttp_send_reply_chunk(h->req, piece);
-		}
-		evhttp_send_reply_end(h->req);
-		evbuffer_free(piece);
-		evbuffer_free(h->chunks);
-		h->chunks = NULL;
-	} else {
-		evhttp_send_reply(h->req, h->status, NULL, NULL);
-	}
 	(void)t;
-}
-
-static void delayed_unlink(struct srv_delayed *d)
-{
-	if (d->prev)
-		d->prev->next = d->next;
-	else
-		d->t->delayed = d->next;
-	if (d->next)
-		d->next->prev = d->prev;
-	event_free(d->ev);
-	if (d->h.chunks)
-		evbuffer_free(d->h.chunks);
-	free(d);
-}
-
-static void delayed_cb(evutil_socket_t fd, short what, void *arg)
-{
-	struct srv_delayed *d = arg;
-
-	send_held(d->t, &d->h);
-	delayed_unlink(d);
+	h1_release(h->conn);
 }
 
 static void fatal_journal(struct srv *s, const char *err)
 {
-	log_error("journal %s: commit failed, stopping so memory is not ahead of disk: %s",
-		  journal_path(s->journal), err ? err : "?");
-	_exit(1);
+	char what[4200];
+
+	snprintf(what, sizeof(what),
+		 "journal %s: commit failed, stopping so memory is not ahead of disk",
+		 journal_path(s->journal));
+	srv_fatal(what, err);
 }
 
 void srv_flush(struct srv_thread *t)
@@ -468,154 +449,6 @@ void srv_count(struct srv_thread *t, int status, size_t blen)
 		ctr_add(&t->ctr.status_5xx, 1);
 }
 
-static void respond(struct srv_thread *t, struct evhttp_request *req, struct srv_response *rs)
-{
-	struct evkeyvalq *oh = evhttp_request_get_output_headers(req);
-	struct evbuffer *out = evhttp_request_get_output_buffer(req);
-	struct srv_held h = {req, NULL, rs->status ? rs->status : 200, NULL};
-	size_t blen = rs->static_body ? rs->static_len : rs->body.len;
-
-	evhttp_add_header(oh, "Content-Type",
-			  rs->content_type ? rs->content_type : "application/json");
-	for (int i = 0; i < rs->nhdr; i++)
-		evhttp_add_header(oh, rs->hdr_name[i], rs->hdr_value[i]);
-	if (rs->close)
-		evhttp_add_header(oh, "Connection", "close");
-	if (rs->chunked) {
-		h.chunks = evbuffer_new();
-		out = h.chunks;
-	}
-	if (out) {
-		if (rs->static_body)
-			evbuffer_add_reference(out, rs->static_body, rs->static_len, NULL, NULL);
-		else
-			evbuffer_add(out, rs->body.data, rs->body.len);
-	}
-
-	srv_count(t, h.status, blen);
-
-	if (rs->delay_us > 0) {
-		struct srv_delayed *d = malloc(sizeof(*d));
-		struct timeval tv = {(time_t)(rs->delay_us / 1000000),
-				     (suseconds_t)(rs->delay_us % 1000000)};
-
-		if (d) {
-			d->t = t;
-			d->h = h;
-			d->ev = event_new(t->base, -1, 0, delayed_cb, d);
-			if (d->ev && event_add(d->ev, &tv) == 0) {
-				d->prev = NULL;
-				d->next = t->delayed;
-				if (t->delayed)
-					t->delayed->prev = d;
-				t->delayed = d;
-				return;
-			}
-			if (d->ev)
-				event_free(d->ev);
-			free(d);
-		}
-		/* No memory for a timer: answer now rather than never. */
-	}
-	if (srv_must_hold(t)) {
-		if (srv_hold(t, &h) == 0) {
-			ctr_add(&t->ctr.held_replies, 1);
-			return;
-		}
-		/* Too many replies queued: commit now, then answer. */
-		srv_flush(t);
-	}
-	send_held(t, &h);
-}
-
-static enum srv_method method_of(enum evhttp_cmd_type c, const char **name)
-{
-	switch (c) {
-	case EVHTTP_REQ_GET:
-		*name = "GET";
-		return SRV_GET;
-	case EVHTTP_REQ_POST:
-		*name = "POST";
-		return SRV_POST;
-	case EVHTTP_REQ_PUT:
-		*name = "PUT";
-		return SRV_PUT;
-	case EVHTTP_REQ_DELETE:
-		*name = "DELETE";
-		return SRV_DELETE;
-	case EVHTTP_REQ_HEAD:
-		*name = "HEAD";
-		return SRV_HEAD;
-	case EVHTTP_REQ_PATCH:
-		*name = "PATCH";
-		return SRV_PATCH;
-	case EVHTTP_REQ_OPTIONS:
-		*name = "OPTIONS";
-		return SRV_OPTIONS;
-	default:
-		*name = "OTHER";
-		return SRV_OTHER;
-	}
-}
-
-static void on_request(struct evhttp_request *req, void *arg)
-{
-	struct srv_thread *t = arg;
-	struct srv *s = t->s;
-	struct srv_response *rs = &t->rs;
-	struct srv_request rq;
-	struct evkeyvalq *ih = evhttp_request_get_input_headers(req);
-	struct evbuffer *in = evhttp_request_get_input_buffer(req);
-	const char *uri = evhttp_request_get_uri(req);
-	const char *q;
-	size_t plen;
-
-	memset(&rq, 0, sizeof(rq));
-	srv_response_reset(rs);
-	rq.method = method_of(evhttp_request_get_command(req), &rq.method_name);
-	rq.ev = req;
-	rq.now_us = srv_now_us();
-	rq.cookie = evhttp_find_header(ih, "Cookie");
-	rq.authorization = evhttp_find_header(ih, "Authorization");
-	rq.body_len = in ? evbuffer_get_length(in) : 0;
-	rq.body = rq.body_len ? (const char *)evbuffer_pullup(in, -1) : NULL;
-	ctr_add(&t->ctr.bytes_in, rq.body_len);
-
-	if (!uri)
-		uri = "/";
-	/* Absolute-form targets ("http://host/path") are legal HTTP/1.1: keep the path. */
-	if (uri[0] != '/') {
-		const char *sl = strstr(uri, "://");
-
-		uri = sl ? strchr(sl + 3, '/') : NULL;
-		if (!uri) {
-			srv_reply_error(rs, 400, "request target must be a path starting with '/'");
-			goto send;
-		}
-	}
-	q = strchr(uri, '?');
-	plen = q ? (size_t)(q - uri) : strlen(uri);
-	if (plen >= sizeof(t->path)) {
-		srv_reply_error(rs, 414, "path longer than %zu bytes", sizeof(t->path) - 1);
-		goto send;
-	}
-	memcpy(t->path, uri, plen);
-	t->path[plen] = '\0';
-	rq.path = t->path;
-	rq.path_len = plen;
-	rq.query = q ? q + 1 : "";
-	rq.uri = uri;
-	rq.uri_len = strlen(uri);
-	if (rq.body_len > s->max_body) {
-		srv_reply_error(rs, 413, "request body of %zu bytes is over the %zu-byte limit",
-				rq.body_len, s->max_body);
-		goto send;
-	}
-	srv_dispatch(s, &rq, rs);
-send:
-	respond(t, req, rs);
-}
-
 /* ---- listeners ---- */
 
 static int parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char **err)
@@ -695,36 +528,6 @@ static int bind_one(const char *spec, int reuseport, int *port_io, char **err)
 		*port_io = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
 							 : ((struct sockaddr_in6 *)&ss)->sin6_port);
 	return fd;
-}
-
-static struct bufferevent *tls_bevcb(struct event_base *base, void *arg)
-{
-	SSL *ssl = SSL_new(arg);
-	struct bufferevent *bev;
-
-	if (!ssl)
-		return NULL;
-	bev = bufferevent_openssl_socket_new(base, -1, ssl, BUFFEREVENT_SSL_ACCEPTING,
-					     BEV_OPT_CLOSE_ON_FREE);
-	if (bev)
-		bufferevent_openssl_set_allow_dirty_shutdown(bev, 1);
-	return bev;
-}
-
-static struct evhttp *make_http(struct srv_thread *t)
-{
-	struct evhttp *h = evhttp_new(t->base);
-
-	if (!h)
-		return NULL;
-	evhttp_set_gencb(h, on_request, t);
-	evhttp_set_max_body_size(h, (ev_ssize_t)t->s->max_body);
-	evhttp_set_max_headers_size(h, 64 * 1024);
-	evhttp_set_allowed_methods(h, EVHTTP_REQ_GET | EVHTTP_REQ_POST | EVHTTP_REQ_HEAD |
-					  EVHTTP_REQ_PUT | EVHTTP_REQ_DELETE | EVHTTP_REQ_OPTIONS |
-					  EVHTTP_REQ_PATCH | EVHTTP_REQ_TRACE | EVHTTP_REQ_CONNECT);
-	evhttp_set_timeout(h, 120);
-	return h;
 }
 
 static void stop_all(struct srv *s)
@@ -820,19 +623,12 @@ int srv_run(struct srv *s, char **err)
 			err_set(err, "cannot create the commit event");
 			goto out;
 		}
-		if (s->ntls_listen > 0) {
-			if (!(t->http_tls = make_http(t))) {
-				err_set(err, "cannot create the HTTPS server");
-				goto out;
-			}
-			evhttp_set_bevcb(t->http_tls, tls_bevcb, s->ssl_ctx);
-		}
 		for (int k = 0; k < s->nlisten; k++) {
 			int fd = bind_one(s->listen[k], reuse, &ports[k], err);
 
 			if (fd < 0)
 				goto out;
-			if (h1_listen(t, fd) < 0) {
+			if (h1_listen(t, fd, 0) < 0) {
 				close(fd);
 				err_set(err, "listen %s: cannot accept", s->listen[k]);
 				goto out;
@@ -844,11 +640,11 @@ int srv_run(struct srv *s, char **err)
 
 			if (fd < 0)
 				goto out;
-			/* Accepted sockets inherit TCP_NODELAY from the listener on Linux. Without it
-			 * a TLS record written in two pieces waits for the client's delayed ACK:
+			/* Accepted sockets inherit TCP_NODELAY from the listener on Linux. Without
+			 * it a TLS record written in two pieces waits for the client's delayed ACK:
 			 * ~40 ms per request on a reused HTTPS connection. */
 			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			if (!evhttp_accept_socket_with_handle(t->http_tls, fd)) {
+			if (h1_listen(t, fd, 1) < 0) {
 				close(fd);
 				err_set(err, "listen %s: cannot accept", s->tls_listen[k]);
 				goto out;
@@ -905,11 +701,7 @@ out:
 	for (int i = 0; s->thr && i < s->nthr; i++) {
 		struct srv_thread *t = &s->thr[i];
 
-		while (t->delayed)
-			delayed_unlink(t->delayed);
 		h1_close_all(t);
-		if (t->http_tls)
-			evhttp_free(t->http_tls);
 		if (t->flush_ev)
 			event_free(t->flush_ev);
 		if (t->sig_term)

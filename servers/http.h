@@ -14,9 +14,9 @@
  * before the records appended before it are on disk, and a read never reports state that a
  * crash could still take back.
  *
- * Transport: plain HTTP/1.1 is served by a small parser of our own (http1.c: no allocation per
- * request, one write per batch of pipelined replies); HTTPS goes through libevent's evhttp with
- * an OpenSSL bufferevent. Both end in the same srv_dispatch.
+ * Transport: HTTP/1.1 is served by a small parser of our own (http1.c: no allocation per
+ * request, one write per batch of pipelined replies), over plain TCP or over an OpenSSL session
+ * on the same connection code, so HTTP and HTTPS parse, refuse and answer identically.
  *
  * Threads: --threads N runs N event loops, each with its own listeners on the same ports
  * (SO_REUSEPORT). Only services with threads_ok (the stateless test target) accept N > 1;
@@ -32,7 +32,6 @@
 #include "common/buf.h"
 #include "servers/journal.h"
 
-struct evhttp_request;
 struct event_base;
 struct srv;
 
@@ -62,10 +61,9 @@ struct srv_request {
 	const char *cookie;	   /* Cookie header or NULL */
 	const char *authorization; /* Authorization header or NULL */
 	int64_t now_us;		   /* monotonic clock at dispatch */
-	struct evhttp_request *ev; /* the libevent request (HTTPS), else NULL */
 	const char *uri;	   /* raw request target (path and query); may be NULL */
 	size_t uri_len;
-	const char *raw_headers; /* plain HTTP: the header lines as received ("Name: v\r\n"...) */
+	const char *raw_headers; /* the header lines as received ("Name: v\r\n"...) */
 	size_t raw_headers_len;
 };
 
@@ -178,6 +176,14 @@ void srv_add_header(struct srv_response *rs, const char *name, const char *value
  * and returns NULL. The caller owns the result (json_decref). */
 json_t *srv_body_json(const struct srv_request *rq, struct srv_response *rs);
 
+/* The fake login shared by the target and voting: body {"user": U, "password": P}, accepted
+ * when P is "pw-" + U. Returns 1 with U copied into user (NUL-terminated), 0 after replying 401
+ * {"ok":false,"error":"bad credentials"}, -1 after replying 400 (not that shape, or U longer
+ * than size - 1 bytes). */
+int srv_login_check(const struct srv_request *rq, struct srv_response *rs, char *user, size_t size);
+/* The 401 reply of a refused login. */
+void srv_reply_bad_credentials(struct srv_response *rs);
+
 /* Find NAME in a raw query string and percent-decode its value into out (NUL-terminated).
  * Returns the decoded length, or -1 when absent or longer than outsize - 1. */
 int srv_query_get(const char *query, const char *name, char *out, size_t outsize);
@@ -188,7 +194,7 @@ int srv_cookie_get(const char *cookie, const char *name, char *out, size_t outsi
 /* True when the path equals s (paths compare exactly, case-sensitive). */
 int srv_path_is(const struct srv_request *rq, const char *s);
 
-/* Call fn for every request header (either path: plain HTTP or HTTPS). Names and values are not
+/* Call fn for every request header. Names and values are not
  * NUL-terminated. */
 void srv_headers_each(const struct srv_request *rq,
 		      void (*fn)(void *ctx, const char *name, size_t nlen, const char *value,

@@ -1,7 +1,8 @@
-/* Plain HTTP/1.1 for the reference servers: accept, parse requests in place in a per-connection
- * buffer, dispatch, and serialize replies into a per-connection output buffer that is written
- * with one write(2) per batch of pipelined requests. Nothing is allocated per request once a
- * connection's buffers have grown, and there are no event re-registrations on the keep-alive
+/* HTTP/1.1 for the reference servers, plain and over TLS (OpenSSL on the same connection code,
+ * so HTTP and HTTPS parse and answer identically): accept, parse requests in place in a
+ * per-connection buffer, dispatch, and serialize replies into a per-connection output buffer that
+ * is written with one write(2) per batch of pipelined requests. Nothing is allocated per request
+ * once a connection's buffers have grown, and there are no event re-registrations on the keep-alive
  * fast path; this is what makes the test target cheap enough to sit under `make bench`.
  *
  * Ordering: while a reply waits (a delay, or a journal commit), the connection parses nothing
@@ -23,7 +24,10 @@
 
 #include <event2/event.h>
 #include <event2/listener.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
 
+#include "common/log.h"
 #include "servers/http_internal.h"
 
 #define H1_READ_MIN 16384
@@ -44,8 +48,61 @@ struct h1_conn {
 	int dead;	 /* the socket is gone while busy: free on release */
 	int sent_continue;
 	int paused; /* input buffer full: reading stopped until requests are consumed */
+	SSL *ssl;   /* HTTPS: the TLS session over fd (the handshake runs inside SSL_read) */
 	struct h1_conn *prev, *next;
 };
+
+/* I/O on the connection, plain or TLS. Returns bytes moved, 0 at the peer's end of stream, -1
+ * on an error (the connection must close), -2 when it would block (for TLS, the event it waits
+ * for is armed here). */
+static ssize_t conn_io_ssl(struct h1_conn *c, int rc)
+{
+	switch (SSL_get_error(c->ssl, rc)) {
+	case SSL_ERROR_WANT_READ:
+		return -2; /* the read event is always armed while the connection lives */
+	case SSL_ERROR_WANT_WRITE:
+		event_add(c->wev, NULL);
+		return -2;
+	case SSL_ERROR_ZERO_RETURN:
+		return 0;
+	default:
+		ERR_clear_error();
+		return -1;
+	}
+}
+
+static ssize_t conn_read(struct h1_conn *c, void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->ssl) {
+		int rc = SSL_read(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+
+		return rc > 0 ? rc : conn_io_ssl(c, rc);
+	}
+	n = read(c->fd, buf, len);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR))
+		return -2;
+	return n;
+}
+
+static ssize_t conn_write(struct h1_conn *c, const void *buf, size_t len)
+{
+	ssize_t n;
+
+	if (c->ssl) {
+		int rc = SSL_write(c->ssl, buf, len > INT32_MAX ? INT32_MAX : (int)len);
+
+		return rc > 0 ? rc : conn_io_ssl(c, rc);
+	}
+	n = write(c->fd, buf, len);
+	if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)) {
+		if (errno != EINTR)
+			event_add(c->wev, NULL);
+		return -2;
+	}
+	return n;
+}
 
 static __thread char h1_cookie[8192];
 static __thread char h1_auth[2048];
@@ -116,6 +173,7 @@ static void conn_free(struct h1_conn *c)
 {
 	struct srv_thread *t = c->t;
 
+	t->nconns--;
 	if (c->prev)
 		c->prev->next = c->next;
 	else
@@ -130,6 +188,7 @@ static void conn_free(struct h1_conn *c)
 		event_free(c->timer);
 	if (c->fd >= 0)
 		close(c->fd);
+	SSL_free(c->ssl);
 	buf_free(&c->out);
 	free(c->in);
 	free(c);
@@ -155,16 +214,15 @@ static void conn_close(struct h1_conn *c)
 static int flush_out(struct h1_conn *c)
 {
 	while (c->out_off < c->ready) {
-		ssize_t n = write(c->fd, c->out.data + c->out_off, c->ready - c->out_off);
+		ssize_t n = conn_write(c, c->out.data + c->out_off, c->ready - c->out_off);
 
 		if (n > 0) {
 			c->out_off += (size_t)n;
 			continue;
 		}
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK)) {
-			event_add(c->wev, NULL);
+		if (n == -2) {
+			if (errno == EINTR && !c->ssl)
+				continue;
 			return 0;
 		}
 		conn_close(c);
@@ -176,6 +234,8 @@ static int flush_out(struct h1_conn *c)
 	}
 	event_del(c->wev);
 	if (c->close_after && !c->busy && c->out.len == 0) {
+		if (c->ssl)
+			(void)SSL_shutdown(c->ssl); /* close_notify, best effort */
 		shutdown(c->fd, SHUT_WR);
 		conn_free(c);
 		return -1;
@@ -276,11 +336,64 @@ static enum srv_method parse_method(const char *m, size_t n, const char **name)
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
 
-/* Parse and answer one request from the input. Returns 1 when one was handled, 0 when more
- * input is needed (or the connection must stop reading). */
+/* RFC 9110 tchar: what a method and a header field name are made of. */
+static int is_tchar(unsigned char ch)
+{
+	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
+	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
+}
+
+static int refuse(struct h1_head *hd, int status, const char *msg)
+{
+	hd->status = status;
+	snprintf(hd->msg, sizeof(hd->msg), "%s", msg);
+	return 1;
+}
+
+/* A Content-Length value: 1*DIGIT, or a list of identical ones ("5, 5", RFC 9110 8.6). No sign,
+ * no spaces inside a number, no overflow. Returns 0 with *out, -1 when invalid. */
+static int parse_clen(const char *v, size_t vlen, size_t *out)
+{
+	size_t i = 0, first = 0;
+	int n = 0;
+
+	for (;;) {
+		size_t x = 0, start = i;
+
+		while (i < vlen && v[i] >= '0' && v[i] <= '9') {
+			if (x > (SIZE_MAX - 9) / 10)
+				return -1;
+			x = x * 10 + (size_t)(v[i] - '0');
+			i++;
+		}
+		if (i == start || (n && x != first))
+			return -1;
+		first = x;
+		n++;
+		while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+		if (i == vlen)
+			break;
+		if (v[i] != ',')
+			return -1;
+		i++;
+		while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
+			i++;
+	}
+	*out = first;
+	return 0;
+}
+
+/* Parse the request head (RFC 9112). Anything that could make this server and another one on
+ * the path disagree about where the request ends is refused with 400, and the connection is
+ * then closed: whitespace between a field name and its colon, obsolete line folding, control
+ * characters in a field, Content-Length with a sign or conflicting values, Content-Length
+ * together with Transfer-Encoding, Transfer-Encoding in HTTP/1.0, more than one Host. A
+ * Transfer-Encoding alone gets 501 (request bodies must be sent with Content-Length). */
 int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 {
 	char *head_end, *line_end, *sp1, *sp2, *h;
+	int have_clen = 0, have_te = 0, hosts = 0;
 
 	memset(hd, 0, sizeof(*hd));
 	hd->keepalive = -1;
@@ -288,20 +401,22 @@ int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 	if (!head_end) {
 		if (avail <= H1_MAX_HEAD)
 			return 0;
-		hd->status = 431;
-		snprintf(hd->msg, sizeof(hd->msg), "request head over 64 KiB");
-		return 1;
+		return refuse(hd, 431, "request head over 64 KiB");
 	}
 	hd->head_len = (size_t)(head_end - p) + 4;
 	line_end = memmem(p, hd->head_len, "\r\n", 2);
 	sp1 = memchr(p, ' ', (size_t)(line_end - p));
 	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1)) : NULL;
 	if (!sp1 || !sp2 || sp1 == p || sp2 == sp1 + 1 || line_end - sp2 != 9 ||
-	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1')) {
-		hd->status = 400;
-		snprintf(hd->msg, sizeof(hd->msg), "malformed request line");
-		return 1;
-	}
+	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1'))
+		return refuse(hd, 400, "malformed request line");
+	for (const char *m = p; m < sp1; m++)
+		if (!is_tchar((unsigned char)*m))
+			return refuse(hd, 400, "malformed request line: bad method");
+	for (const char *u = sp1 + 1; u < sp2; u++)
+		if ((unsigned char)*u <= 0x20 || (unsigned char)*u == 0x7f)
+			return refuse(hd, 400,
+				      "malformed request line: control character in target");
 	hd->http10 = sp2[8] == '0';
 	hd->method = p;
 	hd->method_len = (size_t)(sp1 - p);
@@ -316,11 +431,19 @@ int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 		const char *v;
 		size_t nlen, vlen;
 
-		if (!colon || colon == h) {
-			hd->status = 400;
-			snprintf(hd->msg, sizeof(hd->msg), "malformed header line");
-			return 1;
-		}
+		if (*h == ' ' || *h == '\t')
+			return refuse(hd, 400, "obsolete line folding in the header");
+		if (!colon || colon == h)
+			return refuse(hd, 400, "malformed header line");
+		for (const char *n = h; n < colon; n++)
+			if (!is_tchar((unsigned char)*n))
+				return refuse(hd, 400,
+					      *n == ' ' || *n == '\t'
+						  ? "whitespace between a header name and its colon"
+						  : "malformed header name");
+		for (const char *x = colon + 1; x < eol; x++)
+			if (((unsigned char)*x < 0x20 && *x != '\t') || (unsigned char)*x == 0x7f)
+				return refuse(hd, 400, "control character in a header value");
 		nlen = (size_t)(colon - h);
 		v = colon + 1;
 		while (v < eol && (*v == ' ' || *v == '\t'))
@@ -329,21 +452,12 @@ int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
 			vlen--;
 		if (ieq(h, nlen, "Content-Length")) {
-			size_t x = 0, i;
+			size_t x;
 
-			/* Digits only (strtoull would take a sign or spaces), and no overflow. */
-			for (i = 0; i < vlen && v[i] >= '0' && v[i] <= '9'; i++) {
-				if (x > (SIZE_MAX - 9) / 10) {
-					i = 0;
-					break;
-				}
-				x = x * 10 + (size_t)(v[i] - '0');
-			}
-			if (i == 0 || i != vlen) {
-				hd->status = 400;
-				snprintf(hd->msg, sizeof(hd->msg), "bad Content-Length");
-				return 1;
-			}
+			if (parse_clen(v, vlen, &x) < 0)
+				return refuse(hd, 400, "bad Content-Length");
+			if (have_clen && x != hd->clen)
+				return refuse(hd, 400, "conflicting Content-Length headers");
 			if (x > max_body) {
 				hd->status = 413;
 				snprintf(hd->msg, sizeof(hd->msg),
@@ -351,11 +465,11 @@ int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 				return 1;
 			}
 			hd->clen = x;
+			have_clen = 1;
 		} else if (ieq(h, nlen, "Transfer-Encoding")) {
-			hd->status = 501;
-			snprintf(hd->msg, sizeof(hd->msg),
-				 "chunked request bodies are not supported: send Content-Length");
-			return 1;
+			have_te = 1;
+		} else if (ieq(h, nlen, "Host")) {
+			hosts++;
 		} else if (ieq(h, nlen, "Connection")) {
 			if (has_token(v, vlen, "close"))
 				hd->keepalive = 0;
@@ -372,6 +486,15 @@ int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
 		}
 		h = eol + 2;
 	}
+	if (hosts > 1)
+		return refuse(hd, 400, "more than one Host header");
+	if (have_te && have_clen)
+		return refuse(hd, 400, "both Transfer-Encoding and Content-Length");
+	if (have_te && hd->http10)
+		return refuse(hd, 400, "Transfer-Encoding in an HTTP/1.0 request");
+	if (have_te)
+		return refuse(hd, 501,
+			      "chunked request bodies are not supported: send Content-Length");
 	return 1;
 }
 
@@ -537,6 +660,9 @@ static int process(struct h1_conn *c)
 		c->paused = 0;
 		event_add(c->rev, &idle);
 	}
+	/* TLS may hold decrypted bytes the socket will not signal again: read them now. */
+	if (c->ssl && !c->busy && !c->close_after && !c->paused && SSL_pending(c->ssl) > 0)
+		event_active(c->rev, EV_READ, 0);
 	/* Write what is ready even when a reply now waits: the replies before it must not
 	 * wait with it. */
 	return flush_out(c);
@@ -567,10 +693,18 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	h1_release(c);
 }
 
+static void on_read(evutil_socket_t fd, short what, void *arg);
+
 static void on_write(evutil_socket_t fd, short what, void *arg)
 {
 	struct h1_conn *c = arg;
 
+	if (c->ssl && !SSL_is_init_finished(c->ssl)) {
+		/* The handshake wanted to write: go on with it where it runs, in the read. */
+		event_del(c->wev);
+		on_read(fd, EV_READ, c);
+		return;
+	}
 	if (flush_out(c) == 0 && !c->busy && c->out.len == 0)
 		process(c);
 }
@@ -617,12 +751,12 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 		c->in = ni;
 		c->in_cap = nc;
 	}
-	n = read(c->fd, c->in + c->in_len, c->in_cap - c->in_len);
-	if (n == 0 || (n < 0 && errno != EAGAIN && errno != EWOULDBLOCK && errno != EINTR)) {
+	n = conn_read(c, c->in + c->in_len, c->in_cap - c->in_len);
+	if (n == 0 || n == -1) {
 		conn_close(c);
 		return;
 	}
-	if (n < 0)
+	if (n == -2)
 		return;
 	c->in_len += (size_t)n;
 	if (c->busy || c->close_after)
@@ -630,10 +764,8 @@ static void on_read(evutil_socket_t fd, short what, void *arg)
 	process(c);
 }
 
-static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
-		      void *arg)
+static void accept_conn(struct srv_thread *t, evutil_socket_t fd, void *ssl_ctx)
 {
-	struct srv_thread *t = arg;
 	struct h1_conn *c = calloc(1, sizeof(*c));
 	struct timeval idle = {H1_IDLE_S, 0};
 	int one = 1;
@@ -655,18 +787,94 @@ static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct socka
 	if (t->conns)
 		t->conns->prev = c;
 	t->conns = c;
+	t->nconns++;
+	/* Descriptors are available again: the next shortage starts from a short pause. */
+	t->accept_backoff_ms = 0;
+	if (ssl_ctx) {
+		c->ssl = SSL_new(ssl_ctx);
+		if (c->ssl && SSL_set_fd(c->ssl, fd) == 1) {
+			SSL_set_accept_state(c->ssl);
+		} else {
+			conn_free(c);
+			return;
+		}
+	}
 	if (!c->in || !c->rev || !c->wev || !c->timer || event_add(c->rev, &idle) < 0)
 		conn_free(c);
 }
 
-int h1_listen(struct srv_thread *t, int fd)
+static void listeners_enable(struct srv_thread *t, int on)
 {
-	struct evconnlistener *l =
-	    evconnlistener_new(t->base, on_accept, t, LEV_OPT_CLOSE_ON_FREE, -1, fd);
+	for (int i = 0; i < t->nplain; i++) {
+		if (on)
+			evconnlistener_enable(t->plain[i]);
+		else
+			evconnlistener_disable(t->plain[i]);
+	}
+}
+
+static void on_accept_resume(evutil_socket_t fd, short what, void *arg)
+{
+	listeners_enable(arg, 1);
+}
+
+static void on_accept_error(struct evconnlistener *l, void *arg)
+{
+	struct srv_thread *t = arg;
+	int e = EVUTIL_SOCKET_ERROR();
+	int64_t now = srv_now_us();
+
+	t->accept_errors++;
+	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {
+		struct timeval tv;
+
+		t->accept_backoff_ms = t->accept_backoff_ms ? t->accept_backoff_ms * 2 : 10;
+		if (t->accept_backoff_ms > 1000)
+			t->accept_backoff_ms = 1000;
+		tv.tv_sec = (time_t)(t->accept_backoff_ms / 1000);
+		tv.tv_usec = (suseconds_t)(t->accept_backoff_ms % 1000) * 1000;
+		listeners_enable(t, 0);
+		if (t->accept_resume)
+			evtimer_add(t->accept_resume, &tv);
+		else
+			listeners_enable(t, 1); /* no timer: keep accepting rather than never */
+	}
+	if (now - t->accept_log_us >= 1000000) {
+		log_warn(
+		    "accept: %s (%llu failed accept(s) since the last report); new connections "
+		    "wait %lld ms, the %zu open one(s) are still served",
+		    strerror(e), (unsigned long long)(t->accept_errors - t->accept_errors_logged),
+		    (long long)t->accept_backoff_ms, t->nconns);
+		t->accept_log_us = now;
+		t->accept_errors_logged = t->accept_errors;
+	}
+}
+
+static void on_accept(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa, int salen,
+		      void *arg)
+{
+	accept_conn(arg, fd, NULL);
+}
+
+static void on_accept_tls(struct evconnlistener *l, evutil_socket_t fd, struct sockaddr *sa,
+			  int salen, void *arg)
+{
+	struct srv_thread *t = arg;
+
+	accept_conn(t, fd, t->s->ssl_ctx);
+}
+
+int h1_listen(struct srv_thread *t, int fd, int tls)
+{
+	struct evconnlistener *l = evconnlistener_new(t->base, tls ? on_accept_tls : on_accept, t,
+						      LEV_OPT_CLOSE_ON_FREE, -1, fd);
 	struct evconnlistener **nl;
 
 	if (!l)
 		return -1;
+	evconnlistener_set_error_cb(l, on_accept_error);
+	if (!t->accept_resume)
+		t->accept_resume = evtimer_new(t->base, on_accept_resume, t);
 	nl = realloc(t->plain, (size_t)(t->nplain + 1) * sizeof(*nl));
 	if (!nl) {
 		evconnlistener_free(l);
@@ -684,6 +892,9 @@ void h1_close_all(struct srv_thread *t)
 	free(t->plain);
 	t->plain = NULL;
 	t->nplain = 0;
+	if (t->accept_resume)
+		event_free(t->accept_resume);
+	t->accept_resume = NULL;
 	while (t->conns)
 		conn_free(t->conns);
 }

@@ -1,5 +1,5 @@
-/* What http.c (evhttp for HTTPS, the loops, group commit) and http1.c (the plain HTTP/1.1
- * transport) share. Not for services: they see http.h only. */
+/* What http.c (the loops, group commit) and http1.c (the HTTP/1.1 transport, plain and TLS)
+ * share. Not for services: they see http.h only. */
 #ifndef BARRAGE_SERVERS_HTTP_INTERNAL_H
 #define BARRAGE_SERVERS_HTTP_INTERNAL_H
 
@@ -8,28 +8,22 @@
 #include "servers/http.h"
 
 struct event;
-struct evbuffer;
 struct evconnlistener;
 struct h1_conn;
 
-/* A reply waiting for a journal commit: an evhttp request (HTTPS) or a plain connection whose
- * serialized reply sits in its output buffer. */
+/* A reply waiting for a journal commit: a connection whose serialized reply sits in its output
+ * buffer. */
 struct srv_held {
-	struct evhttp_request *req;
-	struct evbuffer *chunks; /* body of a chunked evhttp reply, else NULL */
 	int status;
 	struct h1_conn *conn;
 };
-
-struct srv_delayed;
 
 struct srv_thread {
 	struct srv *s;
 	int idx;
 	pthread_t tid;
 	struct event_base *base;
-	struct evhttp *http_tls;
-	struct evconnlistener **plain; /* one per --listen */
+	struct evconnlistener **plain; /* one per --listen and --tls-listen */
 	int nplain;
 	struct h1_conn *conns; /* every open plain connection, for the stop */
 	struct event *flush_ev;
@@ -40,7 +34,12 @@ struct srv_thread {
 	char path[4096];
 	struct srv_counters ctr;
 	struct event *sig_term, *sig_int;
-	struct srv_delayed *delayed;
+	/* Accepting at the open-file limit: see h1_listen. */
+	struct event *accept_resume;
+	int64_t accept_backoff_ms; /* current pause, 0 when accepting normally */
+	uint64_t accept_errors, accept_errors_logged;
+	int64_t accept_log_us;
+	size_t nconns;
 };
 
 /* Count a reply. */
@@ -79,7 +78,13 @@ struct h1_head {
  * hd->msg). max_body bounds Content-Length. */
 int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd);
 
-int h1_listen(struct srv_thread *t, int fd);
+/* Accept connections on the listening socket fd: plain HTTP, or with tls HTTPS through the
+ * server's SSL_CTX (t->s->ssl_ctx). When accept fails for want of a descriptor or memory
+ * (EMFILE, ENFILE, ENOBUFS, ENOMEM), the thread's listeners pause (10 ms, doubling up to 1 s
+ * while it keeps failing) instead of spinning on a socket that stays readable; the connections
+ * already open are served meanwhile; one log line a second at most says how many accepts
+ * failed. */
+int h1_listen(struct srv_thread *t, int fd, int tls);
 void h1_release(struct h1_conn *c); /* a held reply may go out */
 void h1_close_all(struct srv_thread *t);
 

@@ -360,14 +360,16 @@ static int record_ok(const uint8_t *map, size_t size, size_t off, uint32_t *len_
 				 left - JOURNAL_RECORD_HEADER, len);
 		return 0;
 	}
-	if (journal_crc32c(0, map + off + 8, 1 + (size_t)len) != crc) {
-		if (reason)
-			snprintf(reason, rsize, "CRC mismatch");
-		return 0;
-	}
+	/* The type first: it is one byte to look at, the CRC is len bytes to hash, and the scan
+	 * for a record after a bad one (resync) calls this at every byte offset. */
 	if (map[off + 8] == 0) {
 		if (reason)
 			snprintf(reason, rsize, "record type 0");
+		return 0;
+	}
+	if (journal_crc32c(0, map + off + 8, 1 + (size_t)len) != crc) {
+		if (reason)
+			snprintf(reason, rsize, "CRC mismatch");
 		return 0;
 	}
 	*len_out = len;

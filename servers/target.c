@@ -178,37 +178,17 @@ static void stats(struct target *tg, struct srv_response *rs)
 
 static void login(struct target *tg, const struct srv_request *rq, struct srv_response *rs)
 {
-	json_t *body = srv_body_json(rq, rs), *u, *p;
-	char expect[300], token[200], cookie[256];
+	char user[129], token[200], cookie[256];
 	uint64_t seq;
 
-	if (!body)
+	if (srv_login_check(rq, rs, user, sizeof(user)) != 1)
 		return;
-	u = json_object_get(body, "user");
-	p = json_object_get(body, "password");
-	if (!json_is_string(u) || !json_is_string(p)) {
-		srv_reply_error(rs, 400,
-				"login: expected {\"user\": string, \"password\": string}");
-		goto out;
-	}
-	if (json_string_length(u) > 128) {
-		srv_reply_error(rs, 400, "login: user longer than 128 bytes");
-		goto out;
-	}
-	snprintf(expect, sizeof(expect), "pw-%s", json_string_value(u));
-	if (strcmp(expect, json_string_value(p)) != 0) {
-		rs->status = 401;
-		buf_append_str(&rs->body, "{\"ok\":false,\"error\":\"bad credentials\"}\n");
-		goto out;
-	}
 	seq = __atomic_add_fetch(&tg->token_seq, 1, __ATOMIC_RELAXED);
 	snprintf(token, sizeof(token), "tok-%llu-%016llx", (unsigned long long)seq,
 		 (unsigned long long)rnd(tg));
 	snprintf(cookie, sizeof(cookie), "sid=%s; Path=/; HttpOnly", token);
 	srv_add_header(rs, "Set-Cookie", cookie);
 	buf_printf(&rs->body, "{\"token\":\"%s\",\"ok\":true}\n", token);
-out:
-	json_decref(body);
 }
 
 static void target_handle(struct srv *s, const struct srv_request *rq, struct srv_response *rs)

@@ -83,7 +83,10 @@ void *srv_tls_ctx_new(const char *cert, const char *key, char **err)
 		return NULL;
 	}
 	SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
-	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION);
+	SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
+	/* http1.c writes from a buffer that may grow (move) between a write that would block and
+	 * its retry, and takes partial writes like write(2)'s. */
+	SSL_CTX_set_mode(ctx, SSL_MODE_ENABLE_PARTIAL_WRITE | SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
 	if (cert || key) {
 		if (!cert || !key) {
 			err_set(err, "TLS: --cert and --key go together");

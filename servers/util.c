@@ -2,6 +2,9 @@
 #include "servers/util.h"
 
 #include <time.h>
+#include <unistd.h>
+
+#include "common/log.h"
 
 uint64_t srv_hash_bytes(const void *data, size_t n)
 {
@@ -13,6 +16,12 @@ uint64_t srv_hash_bytes(const void *data, size_t n)
 		h *= 1099511628211ull;
 	}
 	return h;
+}
+
+void srv_fatal(const char *what, const char *err)
+{
+	log_error("%s: %s", what, err ? err : "?");
+	_exit(1);
 }
 
 int64_t srv_wall_ms(void)

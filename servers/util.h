@@ -11,4 +11,8 @@ uint64_t srv_hash_bytes(const void *data, size_t n);
 /* Unix time in milliseconds (CLOCK_REALTIME). */
 int64_t srv_wall_ms(void);
 
+/* Log "WHAT: ERR" as an error and exit(1) at once, without unwinding: for a journal that
+ * failed, when memory is ahead of disk and nothing more may be answered. */
+void srv_fatal(const char *what, const char *err) __attribute__((noreturn));
+
 #endif

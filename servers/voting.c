@@ -73,13 +73,7 @@ static uint64_t rnd(struct voting *v)
 
 static uint64_t hash_token(const char *t)
 {
-	uint64_t h = 1469598103934665603ull;
-
-	for (int i = 0; i < VOTING_TOKEN_LEN; i++) {
-		h ^= (unsigned char)t[i];
-		h *= 1099511628211ull;
-	}
-	return h;
+	return srv_hash_bytes(t, VOTING_TOKEN_LEN);
 }
 
 /* ---- sessions: open addressing by token, expired entries swept before the table grows ---- */
@@ -220,33 +214,23 @@ static uint32_t parse_user(struct voting *v, const char *s, size_t len)
 
 static void login(struct voting *v, const struct srv_request *rq, struct srv_response *rs)
 {
-	json_t *body = srv_body_json(rq, rs), *u, *p;
 	const struct session *s;
 	uint32_t user;
-	char cookie[160];
+	char name[129], cookie[160];
+	int ok = srv_login_check(rq, rs, name, sizeof(name));
 
-	if (!body)
+	if (ok < 0)
 		return;
-	u = json_object_get(body, "user");
-	p = json_object_get(body, "password");
-	if (!json_is_string(u) || !json_is_string(p)) {
-		srv_reply_error(rs, 400,
-				"login: expected {\"user\": string, \"password\": string}");
-		goto out;
-	}
-	user = parse_user(v, json_string_value(u), json_string_length(u));
-	if (!user || json_string_length(p) != json_string_length(u) + 3 ||
-	    memcmp(json_string_value(p), "pw-", 3) != 0 ||
-	    memcmp(json_string_value(p) + 3, json_string_value(u), json_string_length(u)) != 0) {
+	user = ok ? parse_user(v, name, strlen(name)) : 0;
+	if (!user) {
 		v->login_failures++;
-		rs->status = 401;
-		buf_append_str(&rs->body, "{\"ok\":false,\"error\":\"bad credentials\"}\n");
-		goto out;
+		srv_reply_bad_credentials(rs);
+		return;
 	}
 	s = sess_new(v, user, rq->now_us);
 	if (!s) {
 		srv_reply_error(rs, 503, "too many sessions");
-		goto out;
+		return;
 	}
 	v->logins++;
 	snprintf(cookie, sizeof(cookie), "sid=%s; Path=/; HttpOnly; Max-Age=%lld", s->token,
@@ -254,8 +238,6 @@ static void login(struct voting *v, const struct srv_request *rq, struct srv_res
 	srv_add_header(rs, "Set-Cookie", cookie);
 	buf_printf(&rs->body, "{\"ok\":true,\"token\":\"%s\",\"user\":\"user%u\"}\n", s->token,
 		   user);
-out:
-	json_decref(body);
 }
 
 static int64_t balance_of(struct voting *v, uint32_t user)
@@ -301,12 +283,6 @@ static void maybe_compact(struct srv *s, struct voting *v)
 		 (unsigned long long)(1 + v->ws.count + v->ws.live_txns));
 }
 
-static void fatal(char *err)
-{
-	log_error("voting: journal append failed: %s", err ? err : "?");
-	_exit(1);
-}
-
 static void vote(struct srv *s, struct voting *v, uint32_t user, const struct srv_request *rq,
 		 struct srv_response *rs)
 {
@@ -349,7 +325,7 @@ static void vote(struct srv *s, struct voting *v, uint32_t user, const struct sr
 	}
 	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, srv_wall_ms(),
 			 VOTING_REC_VOTE, extra, sizeof(extra), &res, &err) < 0)
-		fatal(err);
+		srv_fatal("voting: journal append failed", err);
 	if (res.outcome != WALLET_OK) {
 		v->rejected_votes++;
 		rs->status = 409;
@@ -401,7 +377,7 @@ static void credit(struct srv *s, struct voting *v, uint32_t user, const struct 
 	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, json_string_value(t),
 			 json_string_length(t), (int64_t)json_integer_value(a), srv_wall_ms(),
 			 WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
-		fatal(err);
+		srv_fatal("voting: journal append failed", err);
 	if (res.outcome == WALLET_OK || res.outcome == WALLET_REPLAY) {
 		buf_printf(&rs->body,
 			   "{\"ok\":true,\"amount\":%lld,\"balance\":%lld,\"replayed\":%s}\n",

@@ -92,12 +92,6 @@ static void maybe_compact(struct srv *s, struct wallet_srv *w)
 		 (unsigned long long)w->ws.count);
 }
 
-static void fatal(const char *what, char *err)
-{
-	log_error("wallet: %s: %s", what, err ? err : "?");
-	_exit(1);
-}
-
 static void move(struct srv *s, struct wallet_srv *w, const char *id, size_t idlen,
 		 const struct srv_request *rq, struct srv_response *rs, int debit)
 {
@@ -111,7 +105,7 @@ static void move(struct srv *s, struct wallet_srv *w, const char *id, size_t idl
 		return;
 	if (wallet_apply(&w->ws, s->journal, id, idlen, txn, txnlen, debit ? -amount : amount,
 			 srv_wall_ms(), WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
-		fatal("journal append failed", err);
+		srv_fatal("wallet: journal append failed", err);
 	switch (res.outcome) {
 	case WALLET_OK:
 	case WALLET_REPLAY:

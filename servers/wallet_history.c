@@ -102,6 +102,14 @@ int whist_open(struct whist **out, const char *prefix, int fsync_on, char **err)
 		h->st.bytes += (uint64_t)sb.st_size;
 	}
 	h->st.segments = h->nseg;
+	/* The segment appended to is opened now, not at the first fold: a server that reaches its
+	 * descriptor limit later must not fail its first history write for want of one. */
+	if (h->nseg && seg_fd(h, h->nseg, 0) < 0) {
+		seg_path(h, h->nseg, path, sizeof(path));
+		err_set(err, "history %s: %s", path, strerror(errno));
+		whist_close(h);
+		return -1;
+	}
 	*out = h;
 	return 0;
 }

@@ -105,4 +105,29 @@ c=${k##*:}
 r=$(echo "$k" | cut -d: -f3)
 [ "$r" -ge 3 ] || fail "restart_count did not move past the set-aside incarnation: $k"
 grep -qx "$k" "$TEST_DIR/keys" && fail "key reused: $k"
+kill -TERM "$q2_PID"; wait "$q2_PID" || true
+
+# 5. Voting: 20 users vote once each; the 10th vote's record is damaged. Refused untouched,
+#    repaired, and the other 19 votes stay counted, with the tally adding up.
+V=$TEST_DIR/v
+start_server v voting --data-dir "$V"
+for i in $(seq 1 20); do
+  tok=$(curl -s -X POST -d "{\"user\":\"user$i\",\"password\":\"pw-user$i\"}" "http://127.0.0.1:$v_PORT/login" | jq -r .token)
+  curl -s -o /dev/null -X POST -H "Authorization: Bearer $tok" -d "{\"candidate\":$(( i % 3 + 1 ))}" "http://127.0.0.1:$v_PORT/vote"
+done
+kill -TERM "$v_PID"; wait "$v_PID"
+voff=$(rec_off "$V/voting.journal" 10)
+b=$(dd if="$V/voting.journal" bs=1 skip=$(( voff + 14 )) count=1 2>/dev/null | od -An -tu1 | tr -d ' ')
+printf "\\x$(printf %02x $(( b ^ 0x08 )))" | dd of="$V/voting.journal" bs=1 seek=$(( voff + 14 )) conv=notrunc 2>/dev/null
+cp "$V/voting.journal" "$TEST_DIR/v.copy"
+set +e; timeout 20 "$TARGET" voting --listen 127.0.0.1:0 --data-dir "$V" >"$TEST_DIR/vref.log" 2>&1; rc=$?; set -e
+assert_eq "$rc" 1 "voting refuses mid-file corruption"
+grep -q "record 10 at offset $voff is corrupt" "$TEST_DIR/vref.log" || { cat "$TEST_DIR/vref.log"; fail "voting refusal"; }
+cmp -s "$V/voting.journal" "$TEST_DIR/v.copy" || fail "refused voting journal modified"
+"$TARGET" fsck voting --data-dir "$V" --repair >"$TEST_DIR/vrep.out" 2>&1 || { cat "$TEST_DIR/vrep.out"; fail "voting repair"; }
+start_server v2 voting --data-dir "$V"
+curl -s "http://127.0.0.1:$v2_PORT/results" >"$TEST_DIR/results.json"
+assert_json "$TEST_DIR/results.json" '.total == 19' "votes after the repair"
+curl -s "http://127.0.0.1:$v2_PORT/audit" >"$TEST_DIR/vaudit.json"
+assert_json "$TEST_DIR/vaudit.json" '.ok == true'
 echo "servers_journal_corrupt: ok"
