@@ -38,7 +38,7 @@ struct ts {
 	const char *path;
 	FILE *report;
 	char *err;
-	size_t unmapped, requests, loops;
+	size_t unmapped, requests, matches;
 	/* option name="thinktime" */
 	const char *think_value;
 	bool think_random, think_override;
@@ -340,17 +340,18 @@ static void match(struct ts *t, struct imp_step *st, struct imp_list *out, const
 		return;
 	}
 	if (strcmp(doo, "abort") == 0) {
-		char *id = imp_printf(t->d, "match_%lu", n->line);
+		char *id = imp_printf(t->d, "match_%zu", ++t->matches);
 		struct imp_step *ifs = imp_step_new(t->d, IMP_IF),
 				*ab = imp_step_new(t->d, IMP_ABORT);
-		struct imp_capture *c = imp_capture_add(t->d, st, id, "regex", re);
+		struct imp_capture *c =
+		    imp_capture_add(t->d, st, id, "regex", imp_printf(t->d, "(%s)", re));
 
 		c->def = imp_strdup(t->d, "");
 		c->comment =
 		    imp_printf(t->d, "line %lu: <match when=\"match\" do=\"abort\">", n->line);
 		add_once(t, &t->defined, id);
 		ifs->cond = imp_printf(t->d, "%s != ''", id);
-		ab->reason = imp_printf(t->d, "match_%lu", n->line);
+		ab->reason = imp_strdup(t->d, id);
 		imp_list_add(t->d, &ifs->steps, ab);
 		imp_list_add(t->d, out, ifs);
 		return;
