@@ -41,14 +41,17 @@
 #define HAR_LONG_TOKEN	16
 #define HAR_MAX_TOKEN	4096
 #define HAR_MAX_ENTRIES 1000000
+#define HAR_MAX_VALUES	1000000 /* values indexed for correlation: memory stays bounded */
 
 /* ---- the value index ---- */
 
 enum src { SRC_NONE, SRC_JSON, SRC_HEADER, SRC_COOKIE, SRC_TEXT };
 
 struct val {
-	const char *s; /* arena */
+	const char *s; /* arena, or inside the HAR's text (not NUL-terminated there) */
 	size_t len;
+	const char *text; /* SRC_TEXT: the body it was found in, and where */
+	size_t at;
 	int entry;	   /* the first response that held it */
 	enum src src;	   /* how it can be captured from there */
 	const char *where; /* JSON path, header name, cookie name, or the regex */
@@ -132,6 +135,7 @@ struct har {
 	size_t n;
 	struct index idx;
 	size_t correlated, dynamic;
+	bool index_full; /* HAR_MAX_VALUES reached: later responses were not indexed */
 	size_t dropped_static, dropped_cancelled, dropped_scheme, dropped_host;
 	struct imp_strs varnames;
 };
@@ -172,22 +176,33 @@ static bool looks_dynamic(const char *s, size_t n)
 	return n >= HAR_LONG_TOKEN && n <= HAR_MAX_TOKEN && has_digit(s, n) && has_alpha(s, n);
 }
 
+/* Index s (borrowed) as seen in response `entry`. JSON, header and cookie values are copied
+ * with their path or name; a word of a text body points into the HAR's own text, which lives
+ * as long as the import, and its regex and name are only made if it is ever correlated: most
+ * indexed words never are, and a large HTML body has many. */
 static void index_value(struct har *h, int entry, const char *s, size_t n, enum src src,
-			const char *where, const char *name)
+			const char *where, const char *name, const char *text, size_t at)
 {
 	struct val *v;
 
 	if (!candidate(s, n))
 		return;
 	v = idx_find(&h->idx, s, n);
-	name = name ? imp_strdup(h->d, name) : NULL; /* keys die with the parsed body */
 	if (v) {
 		/* A better way to capture it from the same response wins (json over text). */
 		if (v->entry == entry && src < v->src) {
 			v->src = src;
-			v->where = where;
-			v->name = name;
+			v->where = imp_strdup(h->d, where);
+			v->name = name ? imp_strdup(h->d, name) : NULL;
+			if (v->text) { /* it pointed into a body: keep a copy of its own */
+				v->s = imp_strndup(h->d, s, n);
+				v->text = NULL;
+			}
 		}
+		return;
+	}
+	if (h->idx.n >= HAR_MAX_VALUES) {
+		h->index_full = true;
 		return;
 	}
 	if ((h->idx.n + 1) * 2 > h->idx.cap && idx_grow(&h->idx) < 0) {
@@ -195,12 +210,18 @@ static void index_value(struct har *h, int entry, const char *s, size_t n, enum 
 		exit(4);
 	}
 	v = imp_alloc(h->d, sizeof(*v));
-	v->s = imp_strndup(h->d, s, n);
 	v->len = n;
 	v->entry = entry;
 	v->src = src;
-	v->where = where;
-	v->name = name;
+	if (src == SRC_TEXT) {
+		v->s = s;
+		v->text = text;
+		v->at = at;
+	} else {
+		v->s = imp_strndup(h->d, s, n);
+		v->where = imp_strdup(h->d, where);
+		v->name = name ? imp_strdup(h->d, name) : NULL;
+	}
 	v->sent_before = INT32_MAX;
 	for (size_t i = hash(s, n) & (h->idx.cap - 1);; i = (i + 1) & (h->idx.cap - 1))
 		if (!h->idx.slot[i]) {
@@ -433,12 +454,12 @@ static void index_json(struct har *h, int entry, const json_t *j, struct buf *pa
 		}
 	} else if (json_is_string(j)) {
 		index_value(h, entry, json_string_value(j), json_string_length(j), SRC_JSON,
-			    imp_strdup(h->d, path->data), key);
+			    path->data, key, NULL, 0);
 	} else if (json_is_integer(j)) {
 		char num[32];
 		int n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
 
-		index_value(h, entry, num, (size_t)n, SRC_JSON, imp_strdup(h->d, path->data), key);
+		index_value(h, entry, num, (size_t)n, SRC_JSON, path->data, key, NULL, 0);
 	}
 }
 
@@ -516,8 +537,7 @@ static void index_text(struct har *h, int entry, const char *text)
 				break;
 			}
 		if (candidate(text + s, e - s) && !idx_find(&h->idx, text + s, e - s))
-			index_value(h, entry, text + s, e - s, SRC_TEXT, text_regex(h->d, text, s),
-				    context_name(h->d, text, s));
+			index_value(h, entry, text + s, e - s, SRC_TEXT, NULL, NULL, text, s);
 	}
 }
 
@@ -534,14 +554,14 @@ static void index_response(struct har *h, int entry)
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v && strcasecmp(n, "set-cookie") != 0 && strcasecmp(n, "date") != 0)
-			index_value(h, entry, v, strlen(v), SRC_HEADER, imp_strdup(h->d, n), n);
+			index_value(h, entry, v, strlen(v), SRC_HEADER, n, n, NULL, 0);
 	}
 	json_array_foreach(json_object_get(resp, "cookies"), i, x)
 	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v)
-			index_value(h, entry, v, strlen(v), SRC_COOKIE, imp_strdup(h->d, n), n);
+			index_value(h, entry, v, strlen(v), SRC_COOKIE, n, n, NULL, 0);
 	}
 	if (!text)
 		return;
@@ -733,7 +753,8 @@ static json_t *json_templatize(struct har *h, json_t *j, struct found *f, bool *
 
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
 		for (size_t k = 0; k < f->n; k++)
-			if (f->v[k]->var && strcmp(num, f->v[k]->s) == 0) {
+			if (f->v[k]->var && strlen(num) == f->v[k]->len &&
+			    memcmp(num, f->v[k]->s, f->v[k]->len) == 0) {
 				*raw = true;
 				f->v[k]->uses++;
 				return json_string(imp_printf(h->d, "\x01%s\x01", f->v[k]->var));
@@ -879,6 +900,10 @@ static struct imp_step *request_step(struct har *h, size_t i)
 
 		if (v->var)
 			continue;
+		if (v->text) {
+			v->where = text_regex(h->d, v->text, v->at);
+			v->name = context_name(h->d, v->text, v->at);
+		}
 		v->var = unique_var(h, v->name ? v->name : "value");
 		c = imp_capture_add(h->d, src, v->var,
 				    v->src == SRC_JSON	   ? "json"
@@ -886,10 +911,11 @@ static struct imp_step *request_step(struct har *h, size_t i)
 				    : v->src == SRC_COOKIE ? "cookie"
 							   : "regex",
 				    v->where);
-		c->comment = imp_printf(h->d,
-					"correlated: '%.40s%s' (recorded) is sent by later "
-					"requests",
-					v->s, v->len > 40 ? "..." : "");
+		c->comment =
+		    imp_printf(h->d,
+			       "correlated: '%.*s%s' (recorded) is sent by later "
+			       "requests",
+			       (int)(v->len > 40 ? 40 : v->len), v->s, v->len > 40 ? "..." : "");
 		h->correlated++;
 		fprintf(h->report,
 			"barrage: import: correlated %s: %s %s of entry %d (%s %s), "
@@ -1152,6 +1178,16 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 			 h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
 		imp_note(d, &d->header,
 			 "Cookies are not written: each user's cookie jar keeps them.");
+		if (h.index_full) {
+			imp_note(d, &d->header,
+				 "Correlation looked at the first %d values only: later responses "
+				 "were not searched.",
+				 HAR_MAX_VALUES);
+			fprintf(report,
+				"barrage: import: %s: more than %d values in the responses: later "
+				"ones were not searched for correlation\n",
+				path, HAR_MAX_VALUES);
+		}
 	}
 	imp_note(d, &d->load_notes,
 		 "A HAR records one user's visit: decide how many users arrive "
