@@ -81,7 +81,8 @@ static int options(int argc, char **argv, struct import_opts *o, const char **ou
 	char *err = NULL;
 	int c;
 
-	while ((c = getopt_long(argc, argv, "o:fh", longs, NULL)) != -1) {
+	opterr = 0; /* our own messages, below */
+	while ((c = getopt_long(argc, argv, ":o:fh", longs, NULL)) != -1) {
 		switch (c) {
 		case 'o':
 			*out_path = optarg;
@@ -128,9 +129,15 @@ static int options(int argc, char **argv, struct import_opts *o, const char **ou
 		case 'h':
 			fputs(usage_import, stdout);
 			return 0;
+		case ':':
+			return usage_error("option '%s' needs a value%s", argv[optind - 1], "");
 		default:
-			return usage_error("unknown option or missing value: '%s'%s",
-					   argv[optind - 1], "");
+			if (optopt && optopt != '?') {
+				char opt[3] = {'-', (char)optopt, '\0'};
+
+				return usage_error("unknown option '%s'%s", opt, "");
+			}
+			return usage_error("unknown option '%s'%s", argv[optind - 1], "");
 		}
 	}
 	return -1;

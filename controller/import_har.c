@@ -12,18 +12,18 @@
  *     one entry and the start of the next a think step; request bodies as json, form or body;
  *     browser-noise headers dropped; an expectation on the recorded status.
  *
- * Correlation. A value the server made up (a token, a session id, a fresh object id) and the
- * browser sent back must be captured from the response where it first appeared, or the
- * scenario replays a stale value. Responses are indexed once: every JSON leaf (string, or an
- * integer of 6 digits or more) with its path, every header value, every cookie, and every
- * token-like word of a text body. Then every request's parts (URL path segments and query
- * values, header values, body leaves, form values) are split into words and looked up. A word
- * of at least 6 characters with a digit, or of 16 or more, that some earlier response held and
- * no earlier request sent, becomes a capture on that response (json > header > cookie > regex
- * with the literal text before it) and a {{ template }} in every later request. Words that look
- * generated (long, letters and digits mixed) but were found in no response are reported as
- * "looks dynamic, not correlated": a person decides what they are. Indexing first keeps this
- * linear in the size of the file. */
+ * Correlation (the index and the word rules are in import_correlate.c). A value the server made up
+ * (a token, a session id, a fresh object id) and the browser sent back must be captured from the
+ * response where it first appeared, or the scenario replays a stale value. Responses are indexed
+ * once: every JSON leaf (string, or an integer of 6 digits or more) with its path, every header
+ * value, every cookie, and every token-like word of a text body. Then every request's parts (URL
+ * path segments and query values, header values, body leaves, form values) are split into words and
+ * looked up. A word of at least 6 characters with a digit, or of 16 or more, that some earlier
+ * response held and no earlier request sent, becomes a capture on that response (json > header >
+ * cookie > regex with the literal text before it) and a {{ template }} in every later request.
+ * Words that look generated (long, letters and digits mixed) but were found in no response are
+ * reported as "looks dynamic, not correlated": a person decides what they are. Indexing first keeps
+ * this linear in the size of the file. */
 #include <ctype.h>
 #include <errno.h>
 #include <jansson.h>
@@ -36,79 +36,9 @@
 
 #include "common/err.h"
 #include "controller/import.h"
+#include "controller/import_correlate.h"
 
-#define HAR_MIN_TOKEN	6
-#define HAR_LONG_TOKEN	16
-#define HAR_MAX_TOKEN	4096
 #define HAR_MAX_ENTRIES 1000000
-
-/* ---- the value index ---- */
-
-enum src { SRC_NONE, SRC_JSON, SRC_HEADER, SRC_COOKIE, SRC_TEXT };
-
-struct val {
-	const char *s; /* arena */
-	size_t len;
-	int entry;	   /* the first response that held it */
-	enum src src;	   /* how it can be captured from there */
-	const char *where; /* JSON path, header name, cookie name, or the regex */
-	const char *name;  /* a variable name suggested by where it was found */
-	int sent_before;   /* the first request that sent it, or INT32_MAX */
-	char *var;	   /* the capture's variable once correlated */
-	size_t uses;
-};
-
-struct index {
-	struct val **slot;
-	size_t cap, n;
-};
-
-static uint64_t hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
-static struct val *idx_find(struct index *x, const char *s, size_t n)
-{
-	if (!x->cap)
-		return NULL;
-	for (size_t i = hash(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
-		struct val *v = x->slot[i];
-
-		if (!v)
-			return NULL;
-		if (v->len == n && memcmp(v->s, s, n) == 0)
-			return v;
-	}
-}
-
-static int idx_grow(struct index *x)
-{
-	size_t cap = x->cap ? x->cap * 2 : 1024;
-	struct val **ns = calloc(cap, sizeof(*ns));
-
-	if (!ns)
-		return -1;
-	for (size_t i = 0; i < x->cap; i++) {
-		struct val *v = x->slot[i];
-
-		if (!v)
-			continue;
-		for (size_t j = hash(v->s, v->len) & (cap - 1);; j = (j + 1) & (cap - 1))
-			if (!ns[j]) {
-				ns[j] = v;
-				break;
-			}
-	}
-	free(x->slot);
-	x->slot = ns;
-	x->cap = cap;
-	return 0;
-}
 
 /* ---- the importer's state ---- */
 
@@ -130,85 +60,11 @@ struct har {
 	FILE *report;
 	struct ent *ents;
 	size_t n;
-	struct index idx;
+	struct corr_index idx;
 	size_t correlated, dynamic;
 	size_t dropped_static, dropped_cancelled, dropped_scheme, dropped_host;
 	struct imp_strs varnames;
 };
-
-static bool tokchar(unsigned char c)
-{
-	return isalnum(c) || c == '_' || c == '-' || c == '.' || c == '~' || c == '+' || c == '/' ||
-	       c == '=';
-}
-
-static bool has_digit(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (isdigit((unsigned char)s[i]))
-			return true;
-	return false;
-}
-
-static bool has_alpha(const char *s, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		if (isalpha((unsigned char)s[i]))
-			return true;
-	return false;
-}
-
-/* Worth correlating: long enough that a match is no accident. */
-static bool candidate(const char *s, size_t n)
-{
-	if (n < HAR_MIN_TOKEN || n > HAR_MAX_TOKEN)
-		return false;
-	return has_digit(s, n) || n >= HAR_LONG_TOKEN;
-}
-
-/* Looks generated even if nothing explains it: long, letters and digits mixed. */
-static bool looks_dynamic(const char *s, size_t n)
-{
-	return n >= HAR_LONG_TOKEN && n <= HAR_MAX_TOKEN && has_digit(s, n) && has_alpha(s, n);
-}
-
-static void index_value(struct har *h, int entry, const char *s, size_t n, enum src src,
-			const char *where, const char *name)
-{
-	struct val *v;
-
-	if (!candidate(s, n))
-		return;
-	v = idx_find(&h->idx, s, n);
-	name = name ? imp_strdup(h->d, name) : NULL; /* keys die with the parsed body */
-	if (v) {
-		/* A better way to capture it from the same response wins (json over text). */
-		if (v->entry == entry && src < v->src) {
-			v->src = src;
-			v->where = where;
-			v->name = name;
-		}
-		return;
-	}
-	if ((h->idx.n + 1) * 2 > h->idx.cap && idx_grow(&h->idx) < 0) {
-		fputs("barrage: out of memory\n", stderr);
-		exit(4);
-	}
-	v = imp_alloc(h->d, sizeof(*v));
-	v->s = imp_strndup(h->d, s, n);
-	v->len = n;
-	v->entry = entry;
-	v->src = src;
-	v->where = where;
-	v->name = name;
-	v->sent_before = INT32_MAX;
-	for (size_t i = hash(s, n) & (h->idx.cap - 1);; i = (i + 1) & (h->idx.cap - 1))
-		if (!h->idx.slot[i]) {
-			h->idx.slot[i] = v;
-			break;
-		}
-	h->idx.n++;
-}
 
 /* ---- small helpers over the HAR's JSON ---- */
 
@@ -383,144 +239,6 @@ static const char *body_text(const json_t *content)
 
 /* ---- indexing the responses ---- */
 
-static void json_path_append(struct buf *b, const char *key)
-{
-	bool plain = isalpha((unsigned char)key[0]) || key[0] == '_';
-
-	for (const char *p = key; *p && plain; p++)
-		plain = isalnum((unsigned char)*p) || *p == '_';
-	if (plain) {
-		buf_printf(b, ".%s", key);
-		return;
-	}
-	buf_append_str(b, "['");
-	for (const char *p = key; *p; p++) {
-		if (*p == '\'' || *p == '\\')
-			buf_append_byte(b, '\\');
-		buf_append_byte(b, (uint8_t)*p);
-	}
-	buf_append_str(b, "']");
-}
-
-static void index_json(struct har *h, int entry, const json_t *j, struct buf *path, const char *key,
-		       int depth)
-{
-	size_t mark = path->len;
-
-	if (depth > 64)
-		return;
-	if (json_is_object(j)) {
-		const char *k;
-		const json_t *v;
-
-		json_object_foreach((json_t *)j, k, v)
-		{
-			json_path_append(path, k);
-			index_json(h, entry, v, path, k, depth + 1);
-			path->len = mark;
-			path->data[mark] = '\0';
-		}
-	} else if (json_is_array(j)) {
-		size_t i;
-		const json_t *v;
-
-		json_array_foreach(j, i, v)
-		{
-			buf_printf(path, "[%zu]", i);
-			index_json(h, entry, v, path, key, depth + 1);
-			path->len = mark;
-			path->data[mark] = '\0';
-		}
-	} else if (json_is_string(j)) {
-		index_value(h, entry, json_string_value(j), json_string_length(j), SRC_JSON,
-			    imp_strdup(h->d, path->data), key);
-	} else if (json_is_integer(j)) {
-		char num[32];
-		int n = snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-
-		index_value(h, entry, num, (size_t)n, SRC_JSON, imp_strdup(h->d, path->data), key);
-	}
-}
-
-/* A regex that finds the word at `at` in text: up to 24 bytes of the literal text before it
- * (on the same line), escaped, then the word's characters. */
-static char *text_regex(struct imp_doc *d, const char *text, size_t at)
-{
-	size_t from = at > 24 ? at - 24 : 0;
-	struct buf b;
-	char *out;
-
-	for (size_t i = at; i > from; i--)
-		if (text[i - 1] == '\n' || text[i - 1] == '\r') {
-			from = i;
-			break;
-		}
-	buf_init(&b, 0);
-	if (from == at)
-		buf_append_str(&b, "^");
-	for (size_t i = from; i < at; i++) {
-		if (strchr("\\^$.|?*+()[]{}", text[i]))
-			buf_append_byte(&b, '\\');
-		buf_append_byte(&b, (uint8_t)text[i]);
-	}
-	buf_append_str(&b, "([A-Za-z0-9_.~+/=-]+)");
-	out = imp_strdup(d, b.data);
-	buf_free(&b);
-	return out;
-}
-
-/* A variable name for a word found in text: the name="..." just before it (a form field), else
- * the last identifier before it ("token" in "token":"...", "csrf" in csrf=...). */
-static char *context_name(struct imp_doc *d, const char *text, size_t at)
-{
-	size_t from = at > 48 ? at - 48 : 0, e = at, b;
-	const char *nm = NULL;
-
-	for (size_t i = from; i + 6 <= at; i++)
-		if (strncmp(text + i, "name=", 5) == 0 &&
-		    (text[i + 5] == '"' || text[i + 5] == '\''))
-			nm = text + i + 6;
-	if (nm) {
-		size_t n = 0;
-
-		while (nm + n < text + at &&
-		       (isalnum((unsigned char)nm[n]) || nm[n] == '_' || nm[n] == '-'))
-			n++;
-		if (n)
-			return imp_strndup(d, nm, n);
-	}
-	while (e > from && !isalnum((unsigned char)text[e - 1]))
-		e--;
-	for (b = e; b > from && (isalnum((unsigned char)text[b - 1]) || text[b - 1] == '_'); b--)
-		;
-	return e > b ? imp_strndup(d, text + b, e - b) : NULL;
-}
-
-static void index_text(struct har *h, int entry, const char *text)
-{
-	size_t i = 0;
-
-	while (text[i]) {
-		size_t s, e;
-
-		while (text[i] && !tokchar((unsigned char)text[i]))
-			i++;
-		s = i;
-		while (text[i] && tokchar((unsigned char)text[i]))
-			i++;
-		e = i;
-		/* name=value: the value is the word */
-		for (size_t k = s; k + 1 < e; k++)
-			if (text[k] == '=' && k > s) {
-				s = k + 1;
-				break;
-			}
-		if (candidate(text + s, e - s) && !idx_find(&h->idx, text + s, e - s))
-			index_value(h, entry, text + s, e - s, SRC_TEXT, text_regex(h->d, text, s),
-				    context_name(h->d, text, s));
-	}
-}
-
 static void index_response(struct har *h, int entry)
 {
 	const json_t *resp = json_object_get(h->ents[entry].e, "response");
@@ -534,14 +252,14 @@ static void index_response(struct har *h, int entry)
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v && strcasecmp(n, "set-cookie") != 0 && strcasecmp(n, "date") != 0)
-			index_value(h, entry, v, strlen(v), SRC_HEADER, imp_strdup(h->d, n), n);
+			corr_add(&h->idx, entry, v, strlen(v), CORR_HEADER, n, n);
 	}
 	json_array_foreach(json_object_get(resp, "cookies"), i, x)
 	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v)
-			index_value(h, entry, v, strlen(v), SRC_COOKIE, imp_strdup(h->d, n), n);
+			corr_add(&h->idx, entry, v, strlen(v), CORR_COOKIE, n, n);
 	}
 	if (!text)
 		return;
@@ -550,76 +268,54 @@ static void index_response(struct har *h, int entry)
 		json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
 
 		if (j) {
-			struct buf path;
-
-			buf_init(&path, 0);
-			buf_append_str(&path, "$");
-			index_json(h, entry, j, &path, NULL, 0);
-			buf_free(&path);
+			corr_add_json(&h->idx, entry, j);
 			json_decref(j);
 		}
 	}
-	index_text(h, entry, text);
+	corr_add_text(&h->idx, entry, text);
 }
 
 /* ---- request words: marking what the client sent first, and correlating ---- */
 
-typedef void (*word_fn)(struct har *h, int entry, const char *s, size_t n, void *ctx);
+struct found;
 
-static void words(struct har *h, int entry, const char *s, word_fn fn, void *ctx)
+/* What a word callback needs: which request, and what to collect into. */
+struct word_ctx {
+	struct har *h;
+	int entry;
+	struct found *f;
+};
+
+static void mark_sent(void *ctx, const char *s, size_t n)
 {
-	size_t i = 0;
+	struct word_ctx *w = ctx;
+	struct corr_val *v = corr_find(&w->h->idx, s, n);
 
-	while (s[i]) {
-		size_t a, b;
-
-		while (s[i] && !tokchar((unsigned char)s[i]))
-			i++;
-		a = i;
-		while (s[i] && tokchar((unsigned char)s[i]) && s[i] != '/')
-			i++;
-		b = i;
-		for (size_t k = a; k + 1 < b; k++)
-			if (s[k] == '=' && k > a) {
-				fn(h, entry, s + a, k - a, ctx);
-				a = k + 1;
-				break;
-			}
-		if (b > a)
-			fn(h, entry, s + a, b - a, ctx);
-		if (s[i] == '/')
-			i++;
-	}
-}
-
-static void mark_sent(struct har *h, int entry, const char *s, size_t n, void *ctx)
-{
-	struct val *v = idx_find(&h->idx, s, n);
-
-	(void)ctx;
-	if (v && v->sent_before > entry)
-		v->sent_before = entry;
+	if (v && v->sent_before > w->entry)
+		v->sent_before = w->entry;
 }
 
 struct found {
-	struct val **v;
+	struct corr_val **v;
 	size_t n, cap;
 	struct imp_strs *dynamic; /* words that look generated and are unexplained */
 	struct imp_doc *d;
 };
 
-static void collect(struct har *h, int entry, const char *s, size_t n, void *ctx)
+static void collect(void *ctx, const char *s, size_t n)
 {
-	struct found *f = ctx;
-	struct val *v = idx_find(&h->idx, s, n);
+	struct word_ctx *w = ctx;
+	struct har *h = w->h;
+	struct found *f = w->f;
+	struct corr_val *v = corr_find(&h->idx, s, n);
 
-	if (v && v->entry < entry && v->sent_before > v->entry) {
+	if (v && v->entry < w->entry && v->sent_before > v->entry) {
 		for (size_t i = 0; i < f->n; i++)
 			if (f->v[i] == v)
 				return;
 		if (f->n == f->cap) {
 			size_t cap = f->cap ? f->cap * 2 : 8;
-			struct val **nv = imp_alloc(h->d, cap * sizeof(*nv));
+			struct corr_val **nv = imp_alloc(h->d, cap * sizeof(*nv));
 
 			if (f->n)
 				memcpy(nv, f->v, f->n * sizeof(*nv));
@@ -627,7 +323,7 @@ static void collect(struct har *h, int entry, const char *s, size_t n, void *ctx
 			f->cap = cap;
 		}
 		f->v[f->n++] = v;
-	} else if (!v && looks_dynamic(s, n) && f->dynamic) {
+	} else if (!v && corr_looks_dynamic(s, n) && f->dynamic) {
 		for (size_t i = 0; i < f->dynamic->n; i++)
 			if (strlen(f->dynamic->v[i]) == n && memcmp(f->dynamic->v[i], s, n) == 0)
 				return;
@@ -636,23 +332,24 @@ static void collect(struct har *h, int entry, const char *s, size_t n, void *ctx
 }
 
 /* Every part of a request a value can hide in, as text. */
-static void request_parts(struct har *h, int entry, word_fn fn, void *ctx)
+static void request_parts(struct har *h, int entry, corr_word_fn fn, struct found *f)
 {
+	struct word_ctx ctx = {.h = h, .entry = entry, .f = f};
 	const json_t *req = json_object_get(h->ents[entry].e, "request");
 	const json_t *x;
 	const char *text = jstr(json_object_get(req, "postData"), "text");
 	size_t i;
 
-	words(h, entry, h->ents[entry].url, fn, ctx);
+	corr_words(h->ents[entry].url, fn, &ctx);
 	json_array_foreach(json_object_get(req, "headers"), i, x)
 	{
 		const char *n = jstr(x, "name"), *v = jstr(x, "value");
 
 		if (n && v && !noise_header(n, h->o->keep_user_agent))
-			words(h, entry, v, fn, ctx);
+			corr_words(v, fn, &ctx);
 	}
 	if (text)
-		words(h, entry, text, fn, ctx);
+		corr_words(text, fn, &ctx);
 }
 
 static char *unique_var(struct har *h, const char *base)
@@ -683,7 +380,7 @@ static char *templatize(struct har *h, const char *s, struct found *f)
 		return imp_strdup(h->d, s);
 	buf_init(&b, 0);
 	for (size_t i = 0; s[i];) {
-		struct val *best = NULL;
+		struct corr_val *best = NULL;
 
 		for (size_t k = 0; k < f->n; k++)
 			if (f->v[k]->var && strncmp(s + i, f->v[k]->s, f->v[k]->len) == 0 &&
@@ -733,7 +430,8 @@ static json_t *json_templatize(struct har *h, json_t *j, struct found *f, bool *
 
 		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
 		for (size_t k = 0; k < f->n; k++)
-			if (f->v[k]->var && strcmp(num, f->v[k]->s) == 0) {
+			if (f->v[k]->var && strlen(num) == f->v[k]->len &&
+			    memcmp(num, f->v[k]->s, f->v[k]->len) == 0) {
 				*raw = true;
 				f->v[k]->uses++;
 				return json_string(imp_printf(h->d, "\x01%s\x01", f->v[k]->var));
@@ -873,32 +571,29 @@ static struct imp_step *request_step(struct har *h, size_t i)
 	request_parts(h, (int)i, collect, &f);
 	/* Correlate now: the values this request sends that an earlier response made. */
 	for (k = 0; k < f.n; k++) {
-		struct val *v = f.v[k];
+		struct corr_val *v = f.v[k];
 		struct imp_step *src = h->ents[v->entry].st;
 		struct imp_capture *c;
 
 		if (v->var)
 			continue;
+		corr_describe(h->d, v);
 		v->var = unique_var(h, v->name ? v->name : "value");
-		c = imp_capture_add(h->d, src, v->var,
-				    v->src == SRC_JSON	   ? "json"
-				    : v->src == SRC_HEADER ? "header"
-				    : v->src == SRC_COOKIE ? "cookie"
-							   : "regex",
-				    v->where);
-		c->comment = imp_printf(h->d,
-					"correlated: '%.40s%s' (recorded) is sent by later "
-					"requests",
-					v->s, v->len > 40 ? "..." : "");
+		c = imp_capture_add(h->d, src, v->var, corr_kind(v->src), v->where);
+		c->comment =
+		    imp_printf(h->d,
+			       "correlated: '%.*s%s' (recorded) is sent by later "
+			       "requests",
+			       (int)(v->len > 40 ? 40 : v->len), v->s, v->len > 40 ? "..." : "");
 		h->correlated++;
 		fprintf(h->report,
 			"barrage: import: correlated %s: %s %s of entry %d (%s %s), "
 			"first sent by entry %zu\n",
 			v->var,
-			v->src == SRC_JSON     ? "JSON field"
-			: v->src == SRC_HEADER ? "header"
-			: v->src == SRC_COOKIE ? "cookie"
-					       : "text matching",
+			v->src == CORR_JSON	? "JSON field"
+			: v->src == CORR_HEADER ? "header"
+			: v->src == CORR_COOKIE ? "cookie"
+						: "text matching",
 			v->where, v->entry + 1, h->ents[v->entry].method, h->ents[v->entry].url,
 			i + 1);
 	}
@@ -959,6 +654,8 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 	json_t *log, *entries, *pages;
 	size_t nent, kept = 0;
 	int rc = -1;
+
+	corr_init(&h.idx, d);
 
 	log = json_object_get(root, "log");
 	entries = json_object_get(log, "entries");
@@ -1152,6 +849,16 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 			 h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
 		imp_note(d, &d->header,
 			 "Cookies are not written: each user's cookie jar keeps them.");
+		if (h.idx.full) {
+			imp_note(d, &d->header,
+				 "Correlation looked at the first %d values only: later responses "
+				 "were not searched.",
+				 CORR_MAX_VALUES);
+			fprintf(report,
+				"barrage: import: %s: more than %d values in the responses: later "
+				"ones were not searched for correlation\n",
+				path, CORR_MAX_VALUES);
+		}
 	}
 	imp_note(d, &d->load_notes,
 		 "A HAR records one user's visit: decide how many users arrive "
@@ -1165,7 +872,7 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 		path, kept, nent, h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
 	rc = 0;
 out:
-	free(h.idx.slot);
+	corr_free(&h.idx);
 	free(h.ents);
 	json_decref(root);
 	return rc;

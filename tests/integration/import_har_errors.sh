@@ -43,6 +43,9 @@ err t8.har 'barrage: t8.har: no request left to import (1 entries: 0 static, 0 c
 echo '{"log": ' >t10.har; err t10.har "barrage: t10.har:2:0: not a HAR file: unexpected token near end of file"
 err missing.har 'barrage: missing.har: No such file or directory'
 err "$har" "barrage: import: --think-min '5': duration '5' needs a unit (us, ms, s, m, h), e.g. '5s'" --think-min 5
+# Usage errors name the option.
+err "$har" "barrage: import: unknown option '--bogus'" --bogus
+err "$har" "barrage: import: option '--think-min' needs a value" --think-min
 
 # A 100 MB HAR: 100 entries with a 1 MiB response body each.
 { printf '{"log":{"version":"1.2","creator":{"name":"gen"},"entries":['

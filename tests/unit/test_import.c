@@ -192,6 +192,8 @@ static const char tsung_xml[] =
     "      <http_header name=\"Authorization\" value=\"Bearer %%_tok%%\"/></http></request></if>\n"
     "    <foreach name=\"i\" in=\"ids\"><request><http url=\"/i\"/></request></foreach>\n"
     "    <request><dyn_variable name=\"ids\" re=\"id=(\\d+)\"/><http url=\"/ids\"/></request>\n"
+    "    <request><match do=\"abort\" when=\"match\">err</match>\n"
+    "      <match do=\"restart\" when=\"nomatch\">ok</match><http url=\"/m\"/></request>\n"
     "  </session></sessions>\n"
     "</tsung>\n";
 
@@ -221,6 +223,10 @@ static void test_tsung_imports_and_checks(void **state)
 	assert_non_null(
 	    strstr(y.data, "ids: { regex: \"id=(\\\\d+)\", pick: all, default: \"\" }"));
 	assert_non_null(strstr(y.data, "foreach: ids"));
+	assert_non_null(strstr(y.data, "match_1: { regex: \"(err)\", default: \"\" }"));
+	assert_non_null(strstr(y.data, "if: \"match_1 != ''\""));
+	assert_non_null(strstr(y.data, "abort: \"match_1\""));
+	assert_non_null(strstr(y.data, "body: { regex: \"ok\" }\n          on_fail: restart"));
 	/* u is used and never set: it becomes a variable with a note. */
 	assert_non_null(strstr(y.data, "# nothing in the Tsung file sets 'u' before it is used"));
 	if (scenario_load_string("t.yaml", y.data, y.len, NULL, 0, &p, &err) != 0)
