@@ -161,7 +161,23 @@ void plan_free(struct plan *p)
 	free(p->agents.hosts);
 	free(p->agents.hosts_file);
 	free(p->share.agent_id);
+	plan_monitor_free(&p->monitor);
 	free(p);
+}
+
+void plan_monitor_free(struct plan_monitor *m)
+{
+	size_t i;
+
+	for (i = 0; i < m->nhosts; i++)
+		free(m->hosts[i]);
+	free(m->hosts);
+	free(m->hosts_pos);
+	for (i = 0; i < m->nprocesses; i++)
+		free(m->processes[i]);
+	free(m->processes);
+	free(m->hosts_file);
+	memset(m, 0, sizeof(*m));
 }
 
 int64_t plan_load_duration_us(const struct plan *p)
@@ -1796,6 +1812,7 @@ struct plan *plan_clone(const struct plan *src)
 	if (!p)
 		return NULL;
 	*p = *src;
+	memset(&p->monitor, 0, sizeof(p->monitor)); /* the controller's alone */
 	p->name = dup_str(src->name, &ok);
 	p->source = dup_str(src->source, &ok);
 	p->target = dup_str(src->target, &ok);

@@ -27,6 +27,8 @@ struct ssh_options {
 	int dead_after_ms;	 /* a host silent this long (keepalives unanswered) is lost;
 				    0 = 6000 */
 	bool quiet;		 /* no progress lines on stderr */
+	bool no_setup; /* connect and authenticate only: no agent check, no remote directory, no
+			  uploads (controller/monitor.c watches hosts that have no agent) */
 };
 
 struct ssh_fleet;
