@@ -149,6 +149,7 @@ static void write_sample(struct mon_host *h, const struct procfs_sample *s,
 	json_object_set_new(j, "type", json_string("monitor"));
 	json_object_set_new(j, "t", json_real(now_t(m)));
 	json_object_set_new(j, "host", json_string(h->name));
+	json_object_set_new(j, "interval_s", json_real((double)m->interval_us / 1e6));
 	for (i = 0; i < PROCFS_NFIGS; i++)
 		if (f->have & (1u << i))
 			json_object_set_new(figs, procfs_fig_names[i], json_real(f->v[i]));

@@ -35,6 +35,7 @@
 #include "common/tmpl.h"
 #include "common/units.h"
 #include "controller/monitor.h"
+#include "reports/reports.h"
 #include "controller/ssh.h"
 
 #define SC_MAX_FILE   (16u << 20)
@@ -1969,6 +1970,25 @@ static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *
 		}
 		if (get_string(sc, c, "threshold condition", true, &t->condition) != 0)
 			continue;
+		if (strncmp(t->metric, "monitor.", 8) == 0) {
+			/* monitor.HOST.FIGURE.max: checked by the reports' own parser. */
+			char host[256];
+			int fig, op;
+			bool mx;
+			double val;
+
+			if (reports_monitor_threshold_parse(t->metric, t->condition, host,
+							    sizeof(host), &fig, &mx, &op, &val,
+							    &e) < 0)
+				sc_err(sc, k, 0, "%s", e ? e : "bad monitor threshold");
+			else if (t->abort_on_fail)
+				sc_err(sc, k, 0,
+				       "threshold '%s': abort_on_fail is not available on monitor "
+				       "figures",
+				       t->metric);
+			free(e);
+			continue;
+		}
 		if (threshold_parse(t->metric, t->condition, &th, &e, &col) == 0) {
 			/* A transaction or named request must exist, or the gate never sees data.
 			 */

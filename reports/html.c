@@ -8,6 +8,7 @@
  * Every figure cell carries data-cell="ROW.COLUMN" so tests (and scripts) can find it.
  * docs/report.md says how each cell is computed. */
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -599,12 +600,13 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		reports_html_escape(&b, run->target);
 	}
 	buf_append_str(&b, "</div></header>\n");
-	buf_append_str(
+	buf_printf(
 	    &b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
 		"<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
 		"<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
 		"<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
-		"<a href=\"#agents\">Agents</a><a href=\"#charts\">Charts</a></nav>\n<main>\n");
+		"<a href=\"#agents\">Agents</a>%s<a href=\"#charts\">Charts</a></nav>\n<main>\n",
+	    run->monitor ? "<a href=\"#monitor\">Monitoring</a>" : "");
 
 	/* Notices: saturation and lost agents in red, the rest amber. */
 	for (size_t i = 0; i < run->nnotices; i++) {
@@ -723,6 +725,8 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		buf_append_str(&b, "</p>\n");
 	}
 	buf_append_str(&b, "</section>\n");
+
+	reports_monitor_html(run, &b);
 
 	/* Charts */
 	buf_append_str(&b, "<section id=\"charts\"><h2>Charts</h2>\n");

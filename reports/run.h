@@ -124,6 +124,7 @@ struct reports_run {
 	bool saturated; /* some agent was saturated in some interval */
 	char **notices; /* human sentences shown in the console and report */
 	size_t nnotices;
+	struct reports_monitor *monitor; /* monitor records (reports/monitor.h), or NULL */
 };
 
 /* statslog.c: read PATH (a stats.log) into a run. Returns 0, or -1 with *err naming the line
