@@ -381,8 +381,22 @@ static int open_host(struct monitor *m, struct mon_host *h, const struct monitor
 		so.connect_timeout_ms = 5000;
 		so.quiet = true;
 		so.no_setup = true;
-		if (ssh_fleet_open(m->base, &h->ph, 1, &so, NULL, 0, &h->fleet, err) < 0)
+		if (ssh_fleet_open(m->base, &h->ph, 1, &so, NULL, 0, &h->fleet, err) < 0) {
+			/* "SSH: 1 of 1 host could not be prepared:\n  LABEL: WHY": keep WHY, the
+			 * caller names the host. */
+			char *nl = err && *err ? strstr(*err, "\n  ") : NULL;
+			char *why = nl ? strstr(nl, ": ") : NULL;
+
+			if (why) {
+				char *cut = strdup(why + 2);
+
+				if (cut) {
+					free(*err);
+					*err = cut;
+				}
+			}
 			return -1;
+		}
 		script = monitor_remote_script(m->interval_us, m->watch.n > 0, max_samples);
 		if (!script)
 			return err_set(err, "out of memory");
@@ -480,7 +494,8 @@ int monitor_open(struct event_base *base, const struct plan *p, const struct mon
 		monitor_free(m);
 		return -1;
 	}
-	if (bad && !o->quiet)
+	/* Said even with -q: figures the user asked for will be missing from the report. */
+	if (bad)
 		fprintf(stderr, "barrage: warning: monitor: %zu of %zu host%s left out:%s\n", bad,
 			m->n, m->n == 1 ? "" : "s", msg.data ? msg.data : "");
 	buf_free(&msg);

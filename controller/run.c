@@ -1468,6 +1468,10 @@ int run_main(const struct run_options *o)
 			fprintf(stderr, "barrage: results in %s\n", r->dir->path);
 	}
 out:
+	/* Closing the monitor's SSH sessions runs the loop: the run's own events must still find
+	 * the agents they point at. */
+	monitor_free(r->mon);
+	r->mon = NULL;
 	for (i = 0; r->agents && i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 
@@ -1483,7 +1487,6 @@ out:
 	free(plans);
 	free(r->agents);
 	ssh_fleet_close(r->fleet);
-	monitor_free(r->mon);
 	hosts_free(own_hosts, nhosts);
 	if (r->tick)
 		event_free(r->tick);
