@@ -42,6 +42,7 @@ struct mon_host {
 	struct ssh_fleet *fleet;
 	struct agent_link *link;
 	struct buf in;
+	size_t scanned; /* bytes of in already searched for an end marker */
 	struct procfs_sample *s[2];
 	int cur;
 	bool have_prev;
@@ -249,6 +250,14 @@ static void on_data(struct agent_link *l, const void *data, size_t len, void *ar
 		host_down(h, "sent more than 64 MB without a complete sample");
 		return;
 	}
+	/* A sample arrives in many reads: parse only once its end marker is there. */
+	{
+		size_t from = h->scanned > 8 ? h->scanned - 8 : 0;
+
+		h->scanned = h->in.len;
+		if (!memmem(h->in.data + from, h->in.len - from, "\n@@end\n", 7))
+			return;
+	}
 	while (off < h->in.len &&
 	       (n = procfs_parse_block(h->in.data + off, h->in.len - off, &h->m->watch,
 				       h->s[h->cur], &ok)) > 0) {
@@ -257,6 +266,7 @@ static void on_data(struct agent_link *l, const void *data, size_t len, void *ar
 			on_sample(h);
 	}
 	buf_consume(&h->in, off);
+	h->scanned = h->in.len;
 }
 
 static void on_close(struct agent_link *l, const char *why, void *arg)
