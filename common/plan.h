@@ -243,6 +243,21 @@ struct plan_agents {
 	int64_t link_timeout_us;
 };
 
+/* monitor: the machines whose CPU, memory, disk and network the controller watches during the
+ * run (controller/monitor.c, docs/monitor.md). Only the controller uses it: plan_clone() leaves
+ * it out of the agents' copies and the plan's JSON codec does not carry it. */
+struct plan_monitor {
+	char **hosts;		/* "local" or "user@host:port", as written */
+	struct plan_pos *hosts_pos;
+	size_t nhosts;
+	char **processes;	/* process names (comm) whose CPU and memory are watched */
+	size_t nprocesses;
+	int64_t interval_us;	/* 0 = report.interval */
+	bool optional;		/* start even if a host does not answer */
+	char *hosts_file;	/* more hosts, in the hosts-file format */
+	struct plan_pos pos;
+};
+
 /* This agent's identity and share; filled by the controller when it splits the plan. */
 struct plan_share {
 	char *agent_id;     /* "local-1", "load@10.0.0.5#2" */
@@ -274,7 +289,11 @@ struct plan {
 	int64_t interval_us;   /* report.interval; default 10 s */
 	int64_t grace_us;      /* after the load ends: in-flight requests may finish; default 5 s */
 	struct plan_share share;
+	struct plan_monitor monitor; /* controller only */
 };
+
+/* Frees the monitor section's contents and zeroes it. */
+void plan_monitor_free(struct plan_monitor *m);
 
 /* Allocation: plan_new() gives a plan with every default set; plan_free() accepts NULL. */
 struct plan *plan_new(void);

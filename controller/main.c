@@ -70,6 +70,8 @@ static const char usage_run[] =
     "      --identity FILE        SSH private key (default: ssh-agent, then ~/.ssh/id_*)\n"
     "      --keep-remote          leave the per-run files on the hosts\n"
     "      --ready-timeout DUR    wait this long for every agent to be ready (default 30s)\n"
+    "      --monitor FILE         also watch the hosts of FILE (hosts-file format; docs/monitor.md)\n"
+    "      --monitor-optional     start even if a monitored host does not answer\n"
     "      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
     "  -q, --quiet                no live line and no summary table\n"
     "  -v, --verbose              agents' warnings and late intervals; twice: agents' logs\n"
@@ -188,6 +190,8 @@ enum {
 	OPT_SET,
 	OPT_RUNS,
 	OPT_AGENT,
+	OPT_MONITOR,
+	OPT_MONITOR_OPTIONAL,
 };
 
 static int cmd_run(int argc, char **argv)
@@ -205,6 +209,8 @@ static int cmd_run(int argc, char **argv)
 	    {"set", required_argument, NULL, OPT_SET},
 	    {"runs-dir", required_argument, NULL, OPT_RUNS},
 	    {"agent", required_argument, NULL, OPT_AGENT},
+	    {"monitor", required_argument, NULL, OPT_MONITOR},
+	    {"monitor-optional", no_argument, NULL, OPT_MONITOR_OPTIONAL},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -276,6 +282,12 @@ static int cmd_run(int argc, char **argv)
 			break;
 		case OPT_AGENT:
 			ro.remote_agent = optarg;
+			break;
+		case OPT_MONITOR:
+			ro.monitor_file = optarg;
+			break;
+		case OPT_MONITOR_OPTIONAL:
+			ro.monitor_optional = true;
 			break;
 		case 'q':
 			ro.quiet = true;

@@ -51,6 +51,7 @@
 #include "controller/live.h"
 #include "controller/local.h"
 #include "controller/merge.h"
+#include "controller/monitor.h"
 #include "controller/rundir.h"
 #include "controller/split.h"
 #include "controller/ssh.h"
@@ -102,6 +103,7 @@ struct run {
 	struct merge *merge;
 	struct rundir *dir;
 	struct ssh_fleet *fleet;
+	struct monitor *mon; /* watched hosts (monitor:), or NULL */
 	struct event *tick, *sigint, *sigterm;
 	enum run_phase phase;
 	int64_t setup_deadline_us;
@@ -388,7 +390,13 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 			live_event(stderr, elapsed_s(r), "late statistics for interval %u merged",
 				   s->interval);
 	} else if (!r->o->quiet) {
-		live_print(stderr, r->plan, s, (unsigned)(r->n - r->nlost), (unsigned)r->n);
+		char line[768];
+
+		live_format(line, sizeof(line), r->plan, s, (unsigned)(r->n - r->nlost),
+			    (unsigned)r->n);
+		monitor_live_append(r->mon, line, sizeof(line));
+		fprintf(stderr, "%s\n", line);
+		fflush(stderr);
 	}
 	check_aborts(r, s);
 }
@@ -429,6 +437,7 @@ static void start_all(struct run *r)
 		free(err);
 		free(ra);
 	}
+	monitor_start(r->mon, r->dir, r->start_us);
 	for (i = 0; i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 		int64_t delay = r->start_us - now - a->rtt_us / 2;
@@ -1559,6 +1568,29 @@ int run_main(const struct run_options *o)
 		code = 4;
 		goto out;
 	}
+	{
+		/* Watched hosts answer once before any agent starts (docs/monitor.md). */
+		struct monitor_options mo = {
+		    .hosts_file = o->monitor_file,
+		    .optional = o->monitor_optional || r->plan->monitor.optional,
+		    .known_hosts = o->known_hosts,
+		    .identity = o->identity,
+		    .accept_new_host_keys = o->accept_new_host_keys,
+		    .quiet = o->quiet,
+		    .run_us = plan_load_duration_us(r->plan) + r->plan->grace_us,
+		};
+
+		if (monitor_open(r->base, r->plan, &mo, &r->mon, &err) < 0) {
+			fprintf(stderr, "barrage: %s\n", err ? err : "monitor failed");
+			r->fail = err;
+			err = NULL;
+			r->exit_code = 3;
+			r->reason = "error";
+			write_fail_records(r);
+			code = 3;
+			goto out;
+		}
+	}
 	r->tick = event_new(r->base, -1, EV_PERSIST, on_tick, r);
 	r->sigint = evsignal_new(r->base, SIGINT, on_signal, r);
 	r->sigterm = evsignal_new(r->base, SIGTERM, on_signal, r);
@@ -1612,6 +1644,7 @@ int run_main(const struct run_options *o)
 		if (r->exit_code == 0 && r->nlost > 0 &&
 		    r->nlost + r->nleft_out > r->plan->agents.max_lost)
 			r->exit_code = 3;
+		monitor_stop(r->mon);
 		rundir_write_end(r->dir, units_wall_ms(), dur, r->reason, r->exit_code);
 		memset(&res, 0, sizeof(res));
 		/* Close agent logs and links before the reports: the run is over. */
@@ -1649,6 +1682,10 @@ int run_main(const struct run_options *o)
 			fprintf(stderr, "barrage: results in %s\n", r->dir->path);
 	}
 out:
+	/* Closing the monitor's SSH sessions runs the loop: the run's own events must still find
+	 * the agents they point at. */
+	monitor_free(r->mon);
+	r->mon = NULL;
 	for (i = 0; r->agents && i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 

@@ -27,6 +27,8 @@ struct run_options {
 	bool quiet;			    /* -q: no live line, no summary table */
 	int verbose;			    /* -v: agents' warnings and protocol detail */
 	int64_t ready_timeout_us;	    /* --ready-timeout; 0 = 30 s */
+	const char *monitor_file;	    /* --monitor FILE (controller/monitor.h) */
+	bool monitor_optional;		    /* --monitor-optional */
 	const struct scenario_override *ov; /* --set key=value */
 	size_t nov;
 };

@@ -35,6 +35,8 @@
 #include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/units.h"
+#include "controller/monitor.h"
+#include "reports/reports.h"
 #include "controller/ssh.h"
 
 #define SC_MAX_FILE   (16u << 20)
@@ -2023,6 +2025,25 @@ static void parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *
 		}
 		if (get_string(sc, c, "threshold condition", true, &t->condition) != 0)
 			continue;
+		if (strncmp(t->metric, "monitor.", 8) == 0) {
+			/* monitor.HOST.FIGURE.max: checked by the reports' own parser. */
+			char host[256];
+			int fig, op;
+			bool mx;
+			double val;
+
+			if (reports_monitor_threshold_parse(t->metric, t->condition, host,
+							    sizeof(host), &fig, &mx, &op, &val,
+							    &e) < 0)
+				sc_err(sc, k, 0, "%s", e ? e : "bad monitor threshold");
+			else if (t->abort_on_fail)
+				sc_err(sc, k, 0,
+				       "threshold '%s': abort_on_fail is not available on monitor "
+				       "figures",
+				       t->metric);
+			free(e);
+			continue;
+		}
 		if (threshold_parse(t->metric, t->condition, &th, &e, &col) == 0) {
 			/* A transaction or named request must exist, or the gate never sees data.
 			 */
@@ -2182,6 +2203,70 @@ static void parse_agents(struct sc *sc, const struct ynode *n, struct plan_agent
 	if (hosts && map_get(n, "hosts_file"))
 		sc_err(sc, map_key(n, "hosts_file"), 0,
 		       "agents: give hosts or hosts_file, not both");
+}
+
+/* monitor: { hosts: [local, "user@host:port"], processes: [name], interval, optional,
+ * hosts_file } (controller/monitor.c checks each host string). */
+static void parse_monitor(struct sc *sc, const struct ynode *n, struct plan_monitor *m)
+{
+	static const char *const keys[] = {"hosts", "processes", "interval", "optional",
+					   "hosts_file", NULL};
+	const struct ynode *v;
+	size_t i, j;
+
+	if (want_kind(sc, n, YN_MAP, "monitor") != 0)
+		return;
+	check_keys(sc, n, "monitor", keys);
+	m->pos.line = n->line;
+	m->pos.col = n->col;
+	if ((v = map_get(n, "hosts")) && want_kind(sc, v, YN_SEQ, "monitor hosts") == 0) {
+		m->hosts = sc_calloc(sc, v->n, sizeof(*m->hosts));
+		m->hosts_pos = sc_calloc(sc, v->n, sizeof(*m->hosts_pos));
+		for (i = 0; m->hosts && m->hosts_pos && i < v->n; i++) {
+			const struct ynode *h = v->kids[i];
+			char *e = NULL;
+
+			if (get_string(sc, h, "monitor host", true, &m->hosts[m->nhosts]) != 0)
+				continue;
+			m->hosts_pos[m->nhosts].line = h->line;
+			m->hosts_pos[m->nhosts].col = h->col;
+			if (monitor_host_check(m->hosts[m->nhosts], &e) < 0)
+				sc_err(sc, h, 0, "monitor host: %s", e ? e : "bad host");
+			free(e);
+			for (j = 0; j < m->nhosts; j++)
+				if (strcmp(m->hosts[j], m->hosts[m->nhosts]) == 0)
+					sc_err(sc, h, 0, "monitor host '%.60s' is listed twice",
+					       m->hosts[j]);
+			m->nhosts++;
+		}
+	}
+	if ((v = map_get(n, "processes")) && want_kind(sc, v, YN_SEQ, "monitor processes") == 0) {
+		if (v->n > 16)
+			sc_err(sc, v, 0, "monitor: at most 16 processes, got %zu", v->n);
+		m->processes = sc_calloc(sc, v->n, sizeof(*m->processes));
+		for (i = 0; m->processes && i < v->n && i < 16; i++)
+			if (get_string(sc, v->kids[i], "process name", true,
+				       &m->processes[m->nprocesses]) == 0)
+				m->nprocesses++;
+	}
+	if ((v = map_get(n, "interval")) &&
+	    get_duration(sc, v, "monitor interval", 200000, &m->interval_us) == 0 &&
+	    m->interval_us > 3600000000LL)
+		sc_err(sc, v, 0, "monitor interval: at most 1h, got '%.60s'", v->str);
+	if ((v = map_get(n, "optional")))
+		get_bool(sc, v, "optional", &m->optional);
+	if ((v = map_get(n, "hosts_file")) && get_file(sc, v, "hosts_file", &m->hosts_file) == 0) {
+		struct plan_host *hs = NULL;
+		size_t nh = 0;
+		char *e = NULL;
+
+		if (hosts_file_read(m->hosts_file, &hs, &nh, &e) != 0)
+			sc_err(sc, v, 0, "hosts_file: %s", e ? e : "cannot read");
+		free(e);
+		hosts_free(hs, nh);
+	}
+	if (m->nhosts == 0 && !m->hosts_file)
+		sc_err(sc, n, 0, "monitor: needs hosts: (local, or user@host:port) or hosts_file:");
 }
 
 /* Load is split across agents (controller/split.c), and every agent needs at least one user
@@ -2407,7 +2492,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 {
 	static const char *const keys[] = {"name",   "target",	  "http",     "load",
 					   "data",   "variables", "sessions", "thresholds",
-					   "agents", "report",	  NULL};
+					   "agents", "report",	  "monitor", NULL};
 	static const char *const rkeys[] = {"interval", NULL};
 	const struct ynode *v, *k;
 	size_t i;
@@ -2464,6 +2549,8 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 		parse_agents(sc, v, &p->agents);
 		check_agent_count(sc, v, p);
 	}
+	if ((v = map_get(root, "monitor")))
+		parse_monitor(sc, v, &p->monitor);
 	if ((v = map_get(root, "report")) && want_kind(sc, v, YN_MAP, "report") == 0) {
 		check_keys(sc, v, "report", rkeys);
 		if ((k = map_get(v, "interval")))

@@ -1814,7 +1814,7 @@ static void host_steps_plan(struct ssh_host *h)
 	struct ssh_fleet *f = h->f;
 
 	h->nsteps = 0;
-	if (h->primary)
+	if (h->primary || f->opt.no_setup)
 		return;
 	if (f->mode == MODE_CHECK && f->custom) {
 		h->steps[h->nsteps++] = STEP_CUSTOM;

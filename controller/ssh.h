@@ -30,6 +30,8 @@ struct ssh_options {
 	/* ssh_fleet_open succeeds when some hosts (not all) failed: the caller asks
 	 * ssh_fleet_host_error which, and leaves them out (agents.max_lost). */
 	bool allow_failed;
+	bool no_setup; /* connect and authenticate only: no agent check, no remote directory, no
+			  uploads (controller/monitor.c watches hosts that have no agent) */
 };
 
 struct ssh_fleet;

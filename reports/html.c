@@ -9,6 +9,7 @@
  * docs/report.md says how each cell is computed. */
 #include "reports/reports.h"
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -603,12 +604,13 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		reports_html_escape(&b, run->target);
 	}
 	buf_append_str(&b, "</div></header>\n");
-	buf_append_str(
+	buf_printf(
 	    &b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
 		"<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
 		"<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
 		"<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
-		"<a href=\"#agents\">Agents</a><a href=\"#charts\">Charts</a></nav>\n<main>\n");
+		"<a href=\"#agents\">Agents</a>%s<a href=\"#charts\">Charts</a></nav>\n<main>\n",
+	    run->monitor ? "<a href=\"#monitor\">Monitoring</a>" : "");
 
 	/* Notices: saturation and lost agents in red, the rest amber. */
 	for (size_t i = 0; i < run->nnotices; i++) {
@@ -755,6 +757,8 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 				   (unsigned long long)run->uncounted_max);
 	}
 	buf_append_str(&b, "</section>\n");
+
+	reports_monitor_html(run, &b);
 
 	/* Charts */
 	buf_append_str(&b, "<section id=\"charts\"><h2>Charts</h2>\n");

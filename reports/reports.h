@@ -4,6 +4,7 @@
 #define BARRAGE_REPORTS_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct reports_result {
@@ -55,5 +56,12 @@ int reports_threshold_measure(const struct threshold *t, const struct stats_snap
 			      double duration_s, double *value);
 bool reports_threshold_check(const struct threshold *t, const struct stats_snapshot *total,
 			     double duration_s, double *value);
+
+/* monitor.HOST.FIGURE.STAT thresholds (reports/monitor.c; docs/monitor.md): "monitor.local.cpu.max"
+ * with "< 80%". Fills host, the figure (enum procfs_fig), whether STAT is max (else mean), the
+ * operator (enum threshold_op) and the value in the figure's unit; -1 with a message. */
+int reports_monitor_threshold_parse(const char *metric, const char *condition, char *host,
+				    size_t hsize, int *fig, bool *max, int *op, double *value,
+				    char **err);
 
 #endif

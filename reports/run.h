@@ -142,6 +142,7 @@ struct reports_run {
 	size_t nnotices;
 	struct reports_reason *reasons; /* from the agents' logs in the run directory, if any */
 	size_t nreasons;
+	struct reports_monitor *monitor; /* monitor records (reports/monitor.h), or NULL */
 };
 
 /* reasons.c: read the first reason per error counter from the .log files in RUN_DIR/agents (absent logs

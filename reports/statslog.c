@@ -10,6 +10,7 @@
  * A controller killed mid-run leaves no end record and maybe half a last line: both give a
  * notice, not an error, so the report shows what was measured. */
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -725,6 +726,12 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 				err_set(err, "out of memory");
 				goto out;
 			}
+		} else if (strcmp(type, "monitor") == 0) {
+			if (reports_monitor_add(&run->monitor, o) < 0) {
+				json_decref(o);
+				err_set(err, "out of memory");
+				goto out;
+			}
 		} else if (strcmp(type, "end") == 0) {
 			run->has_end = true;
 			free(run->ended_at);
@@ -819,6 +826,7 @@ void reports_run_free(struct reports_run *run)
 	free(run->missing);
 	free(run->missing_agent);
 	free(run->nagents);
+	reports_monitor_free(run->monitor);
 	stats_free(run->total);
 	for (size_t i = 0; i < run->nhists; i++) {
 		struct reports_hist *h = &run->hists[i];

@@ -5,6 +5,7 @@
  * the run's merged histograms, so they are exact to the histogram's precision. */
 #include "reports/reports.h"
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -93,6 +94,8 @@ void *reports_summary_json(const struct reports_run *run)
 	json_object_set_new(root, "gauges", gauges);
 	json_object_set_new(root, "events", events);
 	json_object_set_new(root, "notices", notices);
+	if (run->monitor)
+		json_object_set_new(root, "monitor", reports_monitor_json(run));
 	json_object_set_new(root, "thresholds_failed", json_integer(run->thresholds_failed));
 
 	for (size_t i = 0; i < run->nhists; i++)

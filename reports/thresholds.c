@@ -14,6 +14,7 @@
  *                                 condition is a percentage, else per second */
 #include "reports/reports.h"
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -185,6 +186,11 @@ void reports_thresholds_eval_run(struct reports_run *run)
 		rt->error = NULL;
 		rt->ok = false;
 		rt->has_value = false;
+		if (reports_monitor_threshold_eval(run, rt)) {
+			if (!rt->ok)
+				run->thresholds_failed++;
+			continue;
+		}
 		rt->valid = threshold_parse(rt->metric, rt->condition, &rt->t, &err, NULL) == 0;
 		if (!rt->valid) {
 			rt->error = err ? err : strdup("invalid threshold");

@@ -28,6 +28,7 @@
  * written as =XX (hex), as in quoted-printable: "no credit" becomes "no=20credit". '=' is
  * neither special nor a '%' (which --nohtml's printf would read as a conversion). */
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -161,6 +162,7 @@ int reports_tsunglog_write(const struct reports_run *run, const char *path, char
 				s->count += n;
 			}
 		}
+		reports_monitor_tsung(run, i, &b);
 	}
 	rc = reports_write_file(path, b.data ? b.data : "", b.len, err);
 	free(st);
