@@ -434,8 +434,6 @@ double health_cpu_share(int64_t cpu_us, int64_t wall_us);
 /* Close the window at (wall_us, cpu_us), a sample taken at the interval's end: returns the
  * share over it, stores its length in *window_us (when not NULL) and opens the next there. */
 double health_cpu_close(struct health_cpu *c, int64_t wall_us, int64_t cpu_us, int64_t *window_us);
-/* health_cpu_close at the current time. */
-double health_cpu_sample(struct health_cpu *c);
 bool health_saturated(const struct health_window *h);
 int health_raise_nofile(uint64_t *nofile);
 
