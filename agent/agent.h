@@ -317,7 +317,7 @@ struct worker {
 	 * monotonic time and the process CPU then, 0 until then. Read by the main thread after the
 	 * join: the last interval's CPU window ends here, so the teardown is not counted. */
 	int64_t end_wall_us, end_cpu_us;
-	int added;	 /* transfers added since drain() looked (http.c counts them) */
+	int added; /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
 	void *match_data; /* pcre2_match_data * */

@@ -394,8 +394,8 @@ static void test_gnuplot_stops_reading(void **state)
 	buf_init(&script, 0);
 	buf_init(&out, 0);
 	for (int i = 0; i < 10 * 1024; i++)
-		buf_printf(&script, "# line %05d of a script nobody reads: padding padding padding\n",
-			   i);
+		buf_printf(&script,
+			   "# line %05d of a script nobody reads: padding padding padding\n", i);
 	assert_true(script.len > 8 * 65536);
 	setenv("BARRAGE_GNUPLOT", "true", 1);
 	assert_int_equal(reports_gnuplot_svg(script.data, "c1_", &out, &err), -1);
@@ -437,9 +437,12 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
-	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
-	    cmocka_unit_test(test_formats),	cmocka_unit_test(test_build_and_compare),
+	    cmocka_unit_test(test_exact_merge),
+	    cmocka_unit_test(test_truncated_prefixes),
+	    cmocka_unit_test(test_malformed),
+	    cmocka_unit_test(test_threshold_measure),
+	    cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_build_and_compare),
 	    cmocka_unit_test(test_gnuplot_stops_reading),
 	};
 
