@@ -344,7 +344,7 @@ struct worker {
 	 * monotonic time and the process CPU then, 0 until then. Read by the main thread after the
 	 * join: the last interval's CPU window ends here, so the teardown is not counted. */
 	int64_t end_wall_us, end_cpu_us;
-	int added;	 /* transfers added since drain() looked (http.c counts them) */
+	int added; /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
 	void *match_data; /* pcre2_match_data * */
@@ -476,8 +476,6 @@ double health_cpu_share(int64_t cpu_us, int64_t wall_us);
 /* Close the window at (wall_us, cpu_us), a sample taken at the interval's end: returns the
  * share over it, stores its length in *window_us (when not NULL) and opens the next there. */
 double health_cpu_close(struct health_cpu *c, int64_t wall_us, int64_t cpu_us, int64_t *window_us);
-/* health_cpu_close at the current time. */
-double health_cpu_sample(struct health_cpu *c);
 bool health_saturated(const struct health_window *h);
 int health_raise_nofile(uint64_t *nofile);
 

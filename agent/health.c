@@ -63,11 +63,6 @@ double health_cpu_close(struct health_cpu *c, int64_t wall_us, int64_t cpu_us, i
 	return r;
 }
 
-double health_cpu_sample(struct health_cpu *c)
-{
-	return health_cpu_close(c, worker_now(), health_cpu_now_us(), NULL);
-}
-
 bool health_saturated(const struct health_window *h)
 {
 	bool cpu_full = h->cpu_limit > 0 && h->window_us >= HEALTH_CPU_MIN_WINDOW_US &&

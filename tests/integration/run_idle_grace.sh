@@ -41,12 +41,17 @@ cat err.txt >&2
 jq -c 'select(.type == "interval") | {i, requests: (.hists.request.n // 0),
        agents: [.agents[]? | {id, cpu, saturated}]}' run/stats.log
 # The premise: at least one interval starts at or after the load's end (1 s) with no request.
-idle=$(jq -s '[.[] | select(.type == "interval" and .i * .interval_s >= 1 and
-                ((.hists.request.n // 0) == 0))] | length' run/stats.log)
+post='select(.type == "interval" and .i * .interval_s >= 1)'
+idle=$(jq -s "[.[] | $post | select((.hists.request.n // 0) == 0)] | length" run/stats.log)
 [ "$idle" -ge 1 ] || fail "no idle grace interval in stats.log: the test proves nothing"
-jq -e -s '[.[] | select(.type == "interval" and ((.hists.request.n // 0) == 0)) | .agents[]? |
-          select(.saturated)] | length == 0' run/stats.log >/dev/null \
-  || fail "an agent was flagged saturated in an interval without load"
-! grep -q '"what":"agent_saturated"' run/stats.log || fail "agent_saturated event in stats.log"
-assert_json run/summary.json '.saturated == false' "summary.json saturated"
+jq -e -s "[.[] | $post | select((.hists.request.n // 0) == 0) | .agents[]? | select(.saturated)]
+          | length == 0" run/stats.log >/dev/null \
+  || fail "an agent was flagged saturated in an idle grace interval"
+# While the load runs the flag may be true (a loop really late on a busy machine): then the
+# agent_saturated event must come from such an interval, never from the grace.
+jq -e -s '([.[] | select(.type == "interval" and .i * .interval_s < 1) | .agents[]? |
+            select(.saturated) | .id] | unique) as $loaded
+          | [.[] | select(.type == "event" and .what == "agent_saturated") | .agent]
+          | all(. as $a | $loaded | index($a) != null)' run/stats.log >/dev/null \
+  || fail "agent_saturated event without a saturated interval during the load"
 echo ok

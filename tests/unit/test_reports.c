@@ -475,8 +475,8 @@ static void test_gnuplot_stops_reading(void **state)
 	buf_init(&script, 0);
 	buf_init(&out, 0);
 	for (int i = 0; i < 10 * 1024; i++)
-		buf_printf(&script, "# line %05d of a script nobody reads: padding padding padding\n",
-			   i);
+		buf_printf(&script,
+			   "# line %05d of a script nobody reads: padding padding padding\n", i);
 	assert_true(script.len > 8 * 65536);
 	setenv("BARRAGE_GNUPLOT", "true", 1);
 	assert_int_equal(reports_gnuplot_svg(script.data, "c1_", &out, &err), -1);
