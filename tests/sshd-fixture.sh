@@ -70,11 +70,13 @@ EOF
   chmod 755 "$dir/bin/barrage-agent"
 }
 
-# _free_port ADDR: a TCP port nobody listens on at ADDR (in the current namespace).
+# _free_port ADDR: a TCP port nobody listens on at ADDR (in the current namespace). Below the
+# kernel's ephemeral range (32768-60999), where outgoing connections take their local ports:
+# such a port cannot be seen by connecting to it, and sshd then fails to bind.
 _free_port() {
   local p
   for _ in $(seq 1 50); do
-    p=$((20000 + RANDOM % 40000))
+    p=$((20000 + RANDOM % 12000))
     if ! (exec 3<>"/dev/tcp/$1/$p") 2>/dev/null; then echo "$p"; return; fi
   done
   fail "no free port found"
@@ -114,15 +116,26 @@ MaxStartups ${SSHD_MAX_STARTUPS:-100}
 EOF
   local run=()
   [ -n "$ns" ] && run=(ip netns exec "$ns")
-  "${run[@]}" "$SSHD" -D -e -f "$cfg/sshd_config" >"$cfg/sshd.log" 2>&1 &
-  local pid=$!
-  _pids+=("$pid")
-  _fixture_cleanup_cmds+=("kill -9 $pid")
-  local up=
-  for _ in $(seq 1 100); do
-    if "${run[@]}" bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null; then up=1; break; fi
+  local up= pid attempt
+  # Another process may take the port between the probe and sshd's bind: try another one.
+  for attempt in 1 2 3 4 5; do
+    "${run[@]}" "$SSHD" -D -e -f "$cfg/sshd_config" >"$cfg/sshd.log" 2>&1 &
+    pid=$!
+    _pids+=("$pid")
+    _fixture_cleanup_cmds+=("kill -9 $pid")
+    for _ in $(seq 1 100); do
+      if "${run[@]}" bash -c "exec 3<>/dev/tcp/$addr/$port" 2>/dev/null; then up=1; break; fi
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.05
+    done
+    [ -n "$up" ] && break
+    if [ -z "$ns" ] && [ "$attempt" -lt 5 ] && grep -q "Address already in use" "$cfg/sshd.log"; then
+      port=$(_free_port "$addr")
+      sed -i "s/^Port .*/Port $port/" "$cfg/sshd_config"
+      continue
+    fi
     kill -0 "$pid" 2>/dev/null || { cat "$cfg/sshd.log" >&2; fail "sshd $name did not start"; }
-    sleep 0.05
+    break
   done
   [ -n "$up" ] || { cat "$cfg/sshd.log" >&2; fail "sshd $name is not listening on $addr:$port"; }
   local kname=$addr
