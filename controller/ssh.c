@@ -107,6 +107,9 @@ enum step {
 	"else [ -n \"$(find \"$d\" -maxdepth 0 -mmin +2 2>/dev/null)\" ] || continue; fi; " action \
 	"; done"
 
+/* A run directory that holds the spool of an agent whose link was lost (agent/link.c). */
+#define SSH_SPOOL_TEST "if ls \"$d\"/spool.* >/dev/null 2>&1; then "
+
 enum link_state { LS_OPEN, LS_EXEC, LS_RUN, LS_CLOSE, LS_WAITCLOSED, LS_FREE, LS_DONE };
 
 struct ssh_file {
@@ -199,6 +202,7 @@ struct ssh_host {
 	char *pending_error; /* fail with this once the cleanup steps ran */
 	char **stale; /* stale run directories: found (hosts check) or removed (hosts clean) */
 	size_t nstale;
+	size_t nspool;	       /* run directories kept for a lost agent's spool */
 	struct buf custom_out; /* STEP_CUSTOM: the command's whole stdout */
 	int custom_status;
 	long cpus, nofile;
@@ -1202,11 +1206,15 @@ static char *step_command(struct ssh_host *h, enum step s)
 	switch (s) {
 	case STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
-			      "ulimit -n; " SSH_STALE_LOOP("echo \"stale $d\""));
+			      "ulimit -n; " SSH_STALE_LOOP(SSH_SPOOL_TEST "echo \"spool $d\"; else "
+									  "echo \"stale $d\"; fi"));
 	case STEP_CUSTOM:
 		return strdup(h->f->custom[h - h->f->hosts]);
 	case STEP_CLEAN:
-		return strdup(SSH_STALE_LOOP("rm -rf -- \"$d\" && echo \"removed $d\"") "; true");
+		/* A lost agent's spool waits for `barrage collect`: not removed, only named. */
+		return strdup(SSH_STALE_LOOP(
+		    SSH_SPOOL_TEST "echo \"spool $d\"; else "
+				   "rm -rf -- \"$d\" && echo \"removed $d\"; fi") "; true");
 	case STEP_UNAME:
 		return strdup("uname -sm");
 	case STEP_MKTEMP:
@@ -1279,6 +1287,8 @@ static int step_result(struct ssh_host *h, enum step s)
 									   : strtol(line, NULL, 10);
 			else if (strncmp(line, "stale ", 6) == 0)
 				stale_add(h, line + 6);
+			else if (strncmp(line, "spool ", 6) == 0)
+				h->nspool++;
 		}
 		return 0;
 	}
@@ -1288,6 +1298,8 @@ static int step_result(struct ssh_host *h, enum step s)
 		     line = strtok_r(NULL, "\n", &save))
 			if (strncmp(line, "removed ", 8) == 0)
 				stale_add(h, line + 8);
+			else if (strncmp(line, "spool ", 6) == 0)
+				h->nspool++;
 		if (c->status != 0) {
 			host_fail(h, "removing stale directories failed (status %d): %s", c->status,
 				  c->errb.len ? c->errb.data : "no message");
@@ -2636,6 +2648,15 @@ static void host_verdict(struct ssh_host *h, char **problem, char **warning)
 	else if (h->have_clock && (h->clock_offset_ms > CHECK_CLOCK_WARN_MS ||
 				   h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
 		*warning = xasprintf("clock is %.0f ms off: run NTP/chrony", h->clock_offset_ms);
+	if (h->nspool) {
+		char *w = xasprintf("%s%s%zu run director%s hold%s the statistics of a lost agent: "
+				    "`barrage collect RUN_DIR` fetches them",
+				    *warning ? *warning : "", *warning ? "; " : "", h->nspool,
+				    h->nspool == 1 ? "y" : "ies", h->nspool == 1 ? "s" : "");
+
+		free(*warning);
+		*warning = w;
+	}
 	if (h->nstale) {
 		char *w = xasprintf("%s%s%zu stale run director%s (%s%s): `barrage hosts clean` "
 				    "removes them",
@@ -2783,8 +2804,13 @@ static int hosts_main(int argc, char **argv, bool clean)
 				printf("%-28s FAIL   %s\n", h->label, h->error);
 				continue;
 			}
-			printf("%-28s ok     %zu stale director%s removed\n", h->label, h->nstale,
+			printf("%-28s ok     %zu stale director%s removed", h->label, h->nstale,
 			       h->nstale == 1 ? "y" : "ies");
+			if (h->nspool)
+				printf("; %zu kept: %s the statistics of a lost agent (barrage "
+				       "collect RUN_DIR)",
+				       h->nspool, h->nspool == 1 ? "it holds" : "they hold");
+			printf("\n");
 			for (size_t k = 0; k < h->nstale; k++)
 				printf("%-28s        removed %s\n", "", h->stale[k]);
 		}
@@ -2827,6 +2853,8 @@ static int hosts_main(int argc, char **argv, bool clean)
 				for (size_t k = 0; k < h->nstale; k++)
 					json_array_append_new(st, json_string(h->stale[k]));
 				json_object_set_new(o, "stale_dirs", st);
+				json_object_set_new(o, "spool_dirs",
+						    json_integer((json_int_t)h->nspool));
 			}
 			json_object_set_new(o, "problem",
 					    problem ? json_string(problem) : json_null());

@@ -740,21 +740,23 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 			}
 		if (any)
 			buf_append_str(&b, "</p>\n");
-		any = false;
+	}
+	bool lost_iv = false;
+
+	for (size_t i = 0; i < run->niv; i++)
+		lost_iv = lost_iv || run->partial[i];
+	if (run->uncounted_max || lost_iv) {
+		/* Lost agents (agent_lost events): which intervals miss their statistics (shaded on
+		 * the charts when others reported in them) and how much went uncounted. */
+		buf_append_str(&b, "<p data-cell=\"uncounted\">Intervals missing a lost agent's "
+				   "statistics: ");
 		for (size_t i = 0, n = 0; i < run->niv; i++)
-			if (run->partial[i] && !run->gap[i]) {
-				if (!n)
-					buf_append_str(&b, "<p data-cell=\"uncounted\">Intervals "
-							   "missing a lost agent's statistics "
-							   "(shaded on the charts): ");
+			if (run->partial[i])
 				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
 					   (double)i * run->interval_s,
 					   (double)(i + 1) * run->interval_s);
-				any = true;
-			}
-		if (any)
-			buf_printf(&b, ". Up to %llu requests could not be counted.</p>\n",
-				   (unsigned long long)run->uncounted_max);
+		buf_printf(&b, ". Up to %llu requests could not be counted.</p>\n",
+			   (unsigned long long)run->uncounted_max);
 	}
 	buf_append_str(&b, "</section>\n");
 

@@ -11,6 +11,7 @@
 #include <getopt.h>
 #include <jansson.h>
 #include <math.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -248,6 +249,10 @@ int reports_report_main(int argc, char **argv)
 	bool quiet = false;
 	char *err = NULL;
 	int c, rc;
+
+	/* gnuplot runs behind a pipe (charts.c): one that exits early (missing, or a bad script)
+	 * must give an error we report, not a SIGPIPE that kills us half-way (as `run` does). */
+	signal(SIGPIPE, SIG_IGN);
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {

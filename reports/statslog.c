@@ -759,16 +759,35 @@ int reports_run_load(const char *path, struct reports_run **out, char **err)
 			   "stopped or killed); the report shows the intervals written before");
 	}
 	/* Intervals a lost agent never delivered count as covered (an interval past the last
-	 * record that nobody delivered is a gap), but only within the run's end. */
-	for (size_t k = 0; k < run->nmissing; k++) {
-		size_t i = run->missing[k];
+	 * record that nobody delivered is a gap), but only within the run's end, and not absurdly
+	 * far past the last record (a damaged file must not make us allocate for ever). */
+	{
+		size_t last = have_iv ? maxidx : 0;
 
-		if (run->has_end && run->interval_s > 0 &&
-		    (double)i * run->interval_s >= run->end_duration_s)
-			continue;
-		if (!have_iv || i > maxidx)
-			maxidx = i;
-		have_iv = true;
+		for (size_t k = 0; k < run->nmissing; k++) {
+			size_t i = run->missing[k];
+
+			if (run->has_end && run->interval_s > 0 &&
+			    (double)i * run->interval_s >= run->end_duration_s)
+				continue;
+			if (i > last + 10000)
+				continue;
+			if (!have_iv || i > maxidx)
+				maxidx = i;
+			have_iv = true;
+		}
+	}
+	if (have_iv && maxidx >= nraw) {
+		/* second_pass reads raw[i] for every interval: slots for those nobody wrote. */
+		struct raw_iv *r = realloc(raw, (maxidx + 1) * sizeof(*r));
+
+		if (!r) {
+			err_set(err, "out of memory");
+			goto out;
+		}
+		memset(r + nraw, 0, (maxidx + 1 - nraw) * sizeof(*r));
+		raw = r;
+		nraw = maxidx + 1;
 	}
 	run->niv = have_iv ? maxidx + 1 : 0;
 	run->gap = calloc(run->niv + 1, sizeof(bool));

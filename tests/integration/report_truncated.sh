@@ -47,4 +47,26 @@ grep -v '"i":1,' "$src" >"$run/stats.log"
 assert_json "$run/summary.json" '.gaps == [1] and .intervals == 3 and .stats.request.count == 30'
 grep -q '1 of 3 intervals have no statistics' "$TEST_DIR/gap.err" || fail "no gap notice"
 grep -q '10&ndash;20 s' "$run/report.html" || fail "report lists the gap"
+
+# An agent lost after interval 0 (the last record), its statistics missing for intervals 1 and
+# 2 (an agent_lost event with "missing"), then a spool collected for interval 1 only: the
+# missing intervals are gaps, even past the last record; the bound is reported until a complete
+# spool cancels it.
+run=$TEST_DIR/lost; mkdir -p "$run"
+{ head -n 2 "$src"
+  echo '{"type":"event","t":12.0,"agent":"local-2","what":"agent_lost","detail":"silent","missing":[1,2],"uncounted_max":40}'
+  tail -n 1 "$src"; } >"$run/stats.log"
+"$BARRAGE" report -q "$run" 2>/dev/null || true
+assert_json "$run/summary.json" '.gaps == [1,2] and .intervals == 3 and .uncounted.requests_max == 40 and .uncounted.intervals == [1,2]'
+grep -q 'data-cell="uncounted"' "$run/report.html" || fail "the report does not mark the uncounted intervals"
+{ cat "$run/stats.log"
+  sed -n 3p "$src" | sed 's/"type":"interval"/"type":"late"/'
+  echo '{"type":"event","t":0,"agent":"local-2","what":"spool_collected","detail":"1 interval","intervals":[1],"complete":false}'; } >"$run/s2"
+mv "$run/s2" "$run/stats.log"
+"$BARRAGE" report -q "$run" 2>/dev/null || true
+assert_json "$run/summary.json" '.gaps == [2] and .uncounted.requests_max == 40 and .stats.request.count == 60'
+echo '{"type":"event","t":0,"agent":"local-2","what":"spool_collected","detail":"done","intervals":[],"complete":true}' >>"$run/stats.log"
+"$BARRAGE" report -q "$run" 2>/dev/null || true
+assert_json "$run/summary.json" '.gaps == [2] | not' 
+assert_json "$run/summary.json" '.uncounted.requests_max == 0 and .uncounted.intervals == []'
 echo ok

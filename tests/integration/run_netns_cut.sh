@@ -106,6 +106,15 @@ left=$(find "$K/tmp" -mindepth 1 | sort)
 echo "$left" | grep -Eq '^.*/barrage\.[^/]+/spool\.[0-9]+$' || fail "no spool left on the cut-off host: $left"
 [ "$(echo "$left" | grep -c .)" = 2 ] || fail "more than the spool left on the host: $left"
 ip link set "${NS_SSH_VETH[2]}" up
+# hosts check names a directory kept for a spool (once it is old enough to be stale), and hosts
+# clean leaves it for collect.
+touch -d '-10 min' "$K"/tmp/barrage.*
+ssh_opts=(--identity "$K/id_ed25519" --known-hosts "$K/known_hosts")
+hosts_check hosts "${ssh_opts[@]}" --json >check.json || true
+assert_json check.json '.hosts[1].spool_dirs == 1 and .hosts[1].stale_dirs == [] and (.hosts[1].warning | test("barrage collect"))'
+"$BARRAGE" hosts clean hosts "${ssh_opts[@]}" >clean.txt || fail "hosts clean: $(cat clean.txt)"
+grep -q "1 kept" clean.txt || fail "hosts clean does not say it kept the spool: $(cat clean.txt)"
+[ -n "$(find "$K/tmp" -name 'spool.*')" ] || fail "hosts clean removed the spool"
 "$BARRAGE" collect run --identity "$K/id_ed25519" --known-hosts "$K/known_hosts" >collect.out 2>collect.err \
   || { cat collect.out collect.err; fail "barrage collect failed"; }
 cat collect.out

@@ -254,6 +254,7 @@ static struct plan *full_plan(void)
 	p->agents.hosts_file = xstrdup("fleet.txt");
 	p->agents.max_lost = 1;
 	p->agents.threads = 2;
+	p->agents.link_timeout_us = 7000000;
 	p->interval_us = 2000000;
 	p->grace_us = 1000000;
 	p->share.agent_id = xstrdup("load@10.0.0.5#2");

@@ -74,6 +74,8 @@ static const struct bad_fixture bad_fixtures[] = {
     {"agents-local-and-hosts.yaml",
      "^agents-local-and-hosts.yaml:10:3: agents: local and hosts/hosts_file are exclusive (local "
      "agents are the default when no hosts are given)"},
+    {"agents-link-timeout.yaml",
+     "^agents-link-timeout.yaml:11:17: link_timeout must be at least 2s, got '500ms'"},
     {"alias.yaml", "^alias.yaml:9:25: aliases (*u) are not supported; write the value out"},
     {"bool-bad.yaml", "^bool-bad.yaml:10:14: keepalive: expected true or false, got 'maybe'"},
     {"capture-pick-bad.yaml",
@@ -588,6 +590,7 @@ static void test_data_agents(void **state)
 	assert_int_equal(p->agents.hosts[2].port, 22);
 	assert_int_equal(p->agents.max_lost, 1);
 	assert_int_equal(p->agents.threads, 2);
+	assert_int_equal(p->agents.link_timeout_us, 7000000);
 	assert_int_equal(p->interval_us, 2000000);
 	assert_true(p->sessions[0].weight == 2.5);
 	assert_string_equal(p->load.phases[0].name, "warm");

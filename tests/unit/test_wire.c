@@ -90,6 +90,8 @@ static void test_frame_limit(void **state)
 	assert_int_equal(wire_frame(&out, WIRE_PLAN, "", (size_t)WIRE_MAX_PAYLOAD + 1), -1);
 	assert_int_equal(out.len, 0);
 	assert_string_equal(wire_type_name(WIRE_STATS), "STATS");
+	assert_string_equal(wire_type_name(WIRE_HEARTBEAT), "HEARTBEAT");
+	assert_int_equal(WIRE_TYPE_MAX, WIRE_HEARTBEAT);
 	assert_string_equal(wire_type_name(42), "UNKNOWN");
 	buf_free(&out);
 }
