@@ -436,11 +436,14 @@ static void dir_of(const char *path, char *out, size_t size)
 
 /* Walk the mapped file; returns the offset just past the last good record and fills rec. A bad
  * record with nothing valid after it is a torn tail (cut by the caller); a bad record followed
- * by valid ones is corruption: refused, with where it is and what follows it. */
+ * by valid ones is corruption: refused, with where it is and what follows it. The framing of the
+ * whole file is checked before the first record is replayed, so a refused journal has had no
+ * effect on the service (nor on files it writes while replaying, like the wallet's history). */
 static int replay_file(struct journal *j, const uint8_t *map, size_t size, journal_replay_fn fn,
 		       void *ctx, struct journal_recovery *rec, size_t *good_end, char **err)
 {
-	size_t off = JOURNAL_HEADER_SIZE;
+	size_t off = JOURNAL_HEADER_SIZE, end;
+	uint64_t nrec = 0;
 
 	while (off < size) {
 		uint32_t len = 0;
@@ -450,7 +453,7 @@ static int replay_file(struct journal *j, const uint8_t *map, size_t size, journ
 
 			if (next < size) {
 				uint64_t n;
-				size_t end = good_run(map, size, next, &n);
+				size_t run_end = good_run(map, size, next, &n);
 				char svc[64], dir[512];
 
 				service_of(j->path, svc, sizeof(svc));
@@ -464,12 +467,20 @@ static int replay_file(struct journal *j, const uint8_t *map, size_t size, journ
 				    "'barrage-target fsck %s --data-dir %s'; '--repair' moves the "
 				    "bad bytes to a side file and keeps every valid record after "
 				    "them",
-				    j->path, (unsigned long long)rec->records + 1, off, rec->reason,
-				    next - off, next, (unsigned long long)n, end - next,
-				    end < size ? " (then more damage)" : "", svc, dir);
+				    j->path, (unsigned long long)nrec + 1, off, rec->reason,
+				    next - off, next, (unsigned long long)n, run_end - next,
+				    run_end < size ? " (then more damage)" : "", svc, dir);
 			}
 			break;
 		}
+		nrec++;
+		off += JOURNAL_RECORD_HEADER + len;
+	}
+	end = off;
+	/* The records up to end are well-formed (checked above): replay them. */
+	for (off = JOURNAL_HEADER_SIZE; off < end;) {
+		uint32_t len = get_le32(map + off);
+
 		if (fn && fn(ctx, map[off + 8], map + off + JOURNAL_RECORD_HEADER, len, err) < 0)
 			return err_prefix(err, "journal %s: record %llu at offset %zu", j->path,
 					  (unsigned long long)rec->records + 1, off);
@@ -484,7 +495,7 @@ static int replay_file(struct journal *j, const uint8_t *map, size_t size, journ
 		rec->records++;
 		off += JOURNAL_RECORD_HEADER + len;
 	}
-	*good_end = off;
+	*good_end = end;
 	return 0;
 }
 

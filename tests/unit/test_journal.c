@@ -206,6 +206,7 @@ static void test_corrupt_mid_file(void **state)
 	flip_byte(path, record_offset(2) + JOURNAL_RECORD_HEADER + 2);
 	before = slurp(path, &blen);
 	assert_int_equal(journal_open(&j, path, JOURNAL_SYNC_BATCH, collect, &s, &rec, &err), -1);
+	assert_int_equal(s.n, 0); /* refused before any record was replayed */
 	assert_non_null(strstr(err, "record 3 at offset 42 is corrupt (CRC mismatch)"));
 	assert_non_null(strstr(err, "3 valid record(s) (51 bytes) follow"));
 	assert_non_null(strstr(err, "fsck j --data-dir /tmp/test_journal."));
