@@ -865,7 +865,7 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 		 "and for how long.");
 	imp_strs_add(d, &d->phases, imp_strdup(d, "{ duration: 1m, arrival_rate: 1/s }"));
 	d->max_users = imp_strdup(d, "100");
-	d->name = imp_strdup(d, "imported-har");
+	d->name = imp_run_name(d, path);
 	fprintf(report,
 		"barrage: import: %s: %zu of %zu entries kept, %zu value%s correlated, %zu "
 		"looking dynamic not correlated\n",

@@ -206,6 +206,20 @@ char *imp_ident(struct imp_doc *d, const char *s)
 	return out;
 }
 
+char *imp_run_name(struct imp_doc *d, const char *path)
+{
+	const char *b = strrchr(path, '/');
+	char *n = imp_strdup(d, b ? b + 1 : path);
+	char *dot = strrchr(n, '.');
+
+	if (dot && dot != n)
+		*dot = '\0';
+	for (char *p = n; *p; p++)
+		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
+			*p = '-';
+	return *n ? n : imp_strdup(d, "imported");
+}
+
 char *imp_duration(struct imp_doc *d, double s)
 {
 	if (!(s > 0))

@@ -139,6 +139,10 @@ struct imp_session *imp_session_add(struct imp_doc *d, const char *name);
  * case; "value" when nothing is left. */
 char *imp_ident(struct imp_doc *d, const char *s);
 
+/* A run name from a file name: its base name without the extension, with anything but
+ * letters, digits, '-', '_' and '.' made '-'. */
+char *imp_run_name(struct imp_doc *d, const char *path);
+
 /* A duration in seconds written with the largest unit that keeps it exact enough: 2s, 1.5s,
  * 250ms, 10m, 1h. */
 char *imp_duration(struct imp_doc *d, double seconds);

@@ -316,20 +316,6 @@ static void undefined_vars(struct ts *t)
 	}
 }
 
-static char *run_name(struct imp_doc *d, const char *path)
-{
-	const char *b = strrchr(path, '/');
-	char *n = imp_strdup(d, b ? b + 1 : path);
-	char *dot = strrchr(n, '.');
-
-	if (dot && dot != n)
-		*dot = '\0';
-	for (char *p = n; *p; p++)
-		if (!isalnum((unsigned char)*p) && *p != '-' && *p != '_' && *p != '.')
-			*p = '-';
-	return n;
-}
-
 /* The conversion proper; takes the tree (and frees it). */
 static int tsung_tree(const char *path, struct xml_node *root, struct imp_doc *d, FILE *report,
 		      char **err)
@@ -349,7 +335,7 @@ static int tsung_tree(const char *path, struct xml_node *root, struct imp_doc *d
 		 path);
 	imp_note(d, &d->header,
 		 "Lines starting 'not mapped' name what the scenario could not say.");
-	d->name = run_name(d, path);
+	d->name = imp_run_name(d, path);
 	tsung_find_lists(&t, root);
 	sessions = xml_child(root, "sessions");
 	if (!sessions) {

@@ -556,6 +556,10 @@ static int foreach (struct ts *t, const struct xml_node *n, struct imp_list * ou
 			       "<foreach> include/exclude filters: every item is used");
 	if (tsung_steps(t, n, &st->steps) < 0)
 		return -1;
+	if (!st->steps.n) {
+		tsung_unmapped(t, &t->d->trailer, n, "a <foreach> with no step inside: left out");
+		return 0;
+	}
 	imp_list_add(t->d, out, st);
 	return 0;
 }
@@ -602,7 +606,11 @@ int tsung_steps(struct ts *t, const struct xml_node *parent, struct imp_list *ou
 			if (!st->cond)
 				return tsung_fail(t, n, "<if> needs var and eq or neq");
 			rc = tsung_steps(t, n, &st->steps);
-			imp_list_add(t->d, out, st);
+			if (st->steps.n)
+				imp_list_add(t->d, out, st);
+			else
+				tsung_unmapped(t, &pending, n,
+					       "an <if> with no step inside: left out");
 		} else if (strcmp(n->name, "repeat") == 0) {
 			rc = repeat(t, n, out);
 		} else if (strcmp(n->name, "while") == 0 || strcmp(n->name, "until") == 0) {

@@ -6,7 +6,10 @@
 # token (JSON field) into the Authorization headers; the scenario then runs against a fresh
 # voting server, where the recorded token means nothing, and every request succeeds. The same
 # scenario with the recorded token put back gets 401s: the correlation is what makes it work.
-# Without node, npm or chromium, the HAR that Chromium recorded for this test earlier
+# The page comes from the recording script's own port and Chromium runs with
+# --disable-web-security so it may call the voting API on another port (the voting server sends
+# no CORS headers); the page's own entry is dropped with --exclude-host. Without node, npm or
+# chromium, the HAR that Chromium recorded for this test earlier
 # (tests/fixtures/import/voting-chromium.har) is used instead, and the log says so.
 source "$(dirname "$0")/../lib.sh"
 cd "$TEST_DIR"

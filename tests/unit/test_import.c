@@ -194,6 +194,7 @@ static const char tsung_xml[] =
     "    <request><dyn_variable name=\"ids\" re=\"id=(\\d+)\"/><http url=\"/ids\"/></request>\n"
     "    <request><match do=\"abort\" when=\"match\">err</match>\n"
     "      <match do=\"restart\" when=\"nomatch\">ok</match><http url=\"/m\"/></request>\n"
+    "    <if var=\"tok\" eq=\"x\"></if><foreach name=\"j\" in=\"ids\"></foreach>\n"
     "  </session></sessions>\n"
     "</tsung>\n";
 
@@ -223,6 +224,8 @@ static void test_tsung_imports_and_checks(void **state)
 	assert_non_null(
 	    strstr(y.data, "ids: { regex: \"id=(\\\\d+)\", pick: all, default: \"\" }"));
 	assert_non_null(strstr(y.data, "foreach: ids"));
+	assert_non_null(strstr(y.data, "an <if> with no step inside: left out"));
+	assert_non_null(strstr(y.data, "a <foreach> with no step inside: left out"));
 	assert_non_null(strstr(y.data, "match_1: { regex: \"(err)\", default: \"\" }"));
 	assert_non_null(strstr(y.data, "if: \"match_1 != ''\""));
 	assert_non_null(strstr(y.data, "abort: \"match_1\""));
