@@ -15,6 +15,7 @@
  *   bytes waiting for a complete sample are capped. */
 #include "controller/monitor.h"
 
+#include <ctype.h>
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -102,6 +103,20 @@ int monitor_host_check(const char *spec, char **err)
 	if (strchr(spec, '\n') || strchr(spec, '#') || strchr(spec, ' ') || !*spec)
 		return err_set(err, "expected local or user@host[:port], got '%.60s'", spec);
 	rc = hosts_parse("monitor.hosts", spec, strlen(spec), &hs, &n, err);
+	if (rc < 0 && err && *err && strncmp(*err, "monitor.hosts:", 14) == 0) {
+		/* "monitor.hosts:1:5: what": the caller gives the scenario's position. */
+		const char *w = *err + 14;
+		char *cut;
+
+		while (*w && (isdigit((unsigned char)*w) || *w == ':'))
+			w++;
+		while (*w == ' ')
+			w++;
+		if ((cut = strdup(w))) {
+			free(*err);
+			*err = cut;
+		}
+	}
 	if (rc == 0 && n != 1)
 		rc = err_set(err, "expected local or user@host[:port], got '%.60s'", spec);
 	hosts_free(hs, n);

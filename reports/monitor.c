@@ -21,6 +21,14 @@
 
 #define MON_MAX_HOSTS	1000
 #define MON_MAX_SAMPLES 1000000 /* per host: 11 days at 1 s */
+#define MON_CHART_HOSTS 12
+
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
 
 /* ---- reading records ---- */
 
@@ -614,11 +622,32 @@ void reports_monitor_html(const struct reports_run *run, struct buf *b)
 	int n = 0;
 	bool charts = true;
 
+	double cut = -1;
+
 	if (!m || m->n == 0)
 		return;
+	/* Charts for the MON_CHART_HOSTS hosts with the busiest CPU (a fleet of 50 would make a
+	 * page of 150 charts); every host keeps its table. */
+	if (m->n > MON_CHART_HOSTS) {
+		double *mx = calloc(m->n, sizeof(*mx));
+
+		for (size_t i = 0; mx && i < m->n; i++)
+			mx[i] = aggregate(&m->h[i], PROCFS_CPU_PCT, false).max;
+		if (mx) {
+			qsort(mx, m->n, sizeof(*mx), cmp_desc);
+			cut = mx[MON_CHART_HOSTS - 1];
+		}
+		free(mx);
+	}
 	buf_append_str(b, "<section id=\"monitor\"><h2>Target monitoring</h2>\n");
+	if (cut >= 0)
+		buf_printf(b, "<p class=\"note\">%zu hosts: charts for the %d with the busiest CPU, "
+			      "tables for all.</p>\n",
+			   m->n, MON_CHART_HOSTS);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct reports_mon_host *h = &m->h[i];
+		bool chart = charts && (cut < 0 || (aggregate(h, PROCFS_CPU_PCT, false).max >= cut &&
+						    n < 3 * MON_CHART_HOSTS));
 
 		buf_append_str(b, "<h3>");
 		reports_html_escape(b, h->name);
@@ -644,7 +673,7 @@ void reports_monitor_html(const struct reports_run *run, struct buf *b)
 		if (h->n == 0)
 			continue;
 		bottleneck_table(b, h);
-		if (!charts)
+		if (!chart)
 			continue;
 		if (host_chart(b, run, h, ++n, "CPU and disk utilisation against request rate",
 			       "%", cpu, 5, false, &why) < 0 ||
