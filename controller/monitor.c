@@ -273,9 +273,8 @@ static void on_data(struct agent_link *l, const void *data, size_t len, void *ar
 		if (!memmem(h->in.data + from, h->in.len - from, "\n@@end\n", 7))
 			return;
 	}
-	while (off < h->in.len &&
-	       (n = procfs_parse_block(h->in.data + off, h->in.len - off, &h->m->watch,
-				       h->s[h->cur], &ok)) > 0) {
+	while (off < h->in.len && (n = procfs_parse_block(h->in.data + off, h->in.len - off,
+							  &h->m->watch, h->s[h->cur], &ok)) > 0) {
 		off += n;
 		if (ok)
 			on_sample(h);
@@ -374,7 +373,8 @@ static int collect_hosts(struct monitor *m, const struct plan *p, const struct m
 			if (!ph->user && strcmp(ph->host, "local") == 0)
 				snprintf(name, sizeof(name), "local");
 			else
-				snprintf(name, sizeof(name), strchr(ph->host, ':') ? "%s%s[%s]:%d" : "%s%s%s:%d",
+				snprintf(name, sizeof(name),
+					 strchr(ph->host, ':') ? "%s%s[%s]:%d" : "%s%s%s:%d",
 					 ph->user ? ph->user : "", ph->user ? "@" : "", ph->host,
 					 ph->port > 0 ? ph->port : 22);
 			if (add_host(m, name, ph, err) < 0)
@@ -463,7 +463,7 @@ int monitor_open(struct event_base *base, const struct plan *p, const struct mon
 	m->base = base;
 	m->quiet = o->quiet;
 	m->interval_us = p->monitor.interval_us > 0 ? p->monitor.interval_us
-		       : p->interval_us > 0	    ? p->interval_us
+			 : p->interval_us > 0	    ? p->interval_us
 						    : 10000000;
 	for (i = 0; i < p->monitor.nprocesses && i < PROCFS_MAX_NAMES; i++)
 		snprintf(m->watch.names[m->watch.n++], PROCFS_NAME_MAX, "%s",

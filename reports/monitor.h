@@ -17,7 +17,7 @@ struct reports_run;
 struct reports_threshold;
 
 struct reports_mon_sample {
-	double t; /* seconds since the start */
+	double t;      /* seconds since the start */
 	uint32_t have; /* 1 << enum procfs_fig */
 	double v[PROCFS_NFIGS];
 	double proc_cpu[PROCFS_MAX_NAMES], proc_rss[PROCFS_MAX_NAMES]; /* NaN: no such process */
