@@ -123,6 +123,31 @@ int monitor_host_check(const char *spec, char **err)
 	return rc;
 }
 
+void monitor_print_plan(const struct plan *p, FILE *out)
+{
+	const struct plan_monitor *m = &p->monitor;
+	int64_t iv = m->interval_us > 0 ? m->interval_us : p->interval_us;
+	char d[32];
+	size_t i;
+
+	if (m->nhosts == 0 && !m->hosts_file)
+		return;
+	units_fmt_duration(d, sizeof(d), (double)iv);
+	fprintf(out, "monitor (every %s%s)\n", d,
+		m->optional ? "; hosts that do not answer are left out" : "");
+	for (i = 0; i < m->nhosts; i++)
+		fprintf(out, "  %s%s\n", m->hosts[i],
+			strcmp(m->hosts[i], "local") == 0 ? " (this machine, no SSH)" : " (SSH)");
+	if (m->hosts_file)
+		fprintf(out, "  the hosts of %s (SSH)\n", m->hosts_file);
+	if (m->nprocesses) {
+		fputs("  processes:", out);
+		for (i = 0; i < m->nprocesses; i++)
+			fprintf(out, " %s", m->processes[i]);
+		fputc('\n', out);
+	}
+}
+
 /* ---- records ---- */
 
 static double now_t(const struct monitor *m)
