@@ -537,7 +537,7 @@ static void fmt_fig(char *v, size_t size, int fig, double x)
 		reports_fmt_bytes(v, size, x);
 		strncat(v, "/s", size - strlen(v) - 1);
 	} else if (strcmp(u, "/s") == 0)
-		snprintf(v, size, "%.4g/s", x);
+		snprintf(v, size, x >= 1000 ? "%.0f/s" : "%.3g/s", x);
 	else
 		snprintf(v, size, "%.2f", x);
 }
