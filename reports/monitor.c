@@ -444,6 +444,13 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 		"set ytics nomirror\nset y2tics\nset format y '%.4g'\nset format y2 '%.4g'\n");
 	buf_printf(&s, "set xrange [0:%g]\nset ylabel '%s'\nset y2label '%s'\n", xmax, ylabel,
 		   latency ? "request p95 (ms)" : "requests/s");
+	/* Where the host became unreachable: a red dotted line, its curves end there. */
+	for (size_t k = 0; k < h->ndown; k++)
+		buf_printf(&s,
+			   "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '#d62728' "
+			   "dt 3 lw 2\nset label 'unreachable' at %.3f, graph 0.95 left offset 0.5,0 "
+			   "textcolor rgb '#d62728'\n",
+			   h->down[k].t, h->down[k].t, h->down[k].t);
 	for (size_t k = 0; k < nlines; k++)
 		gp_series(&s, h, iv, lines[k].fig, lines[k].scale, (int)k);
 	gp_load(&s, run, latency, 0);
