@@ -297,6 +297,9 @@ static const struct {
     {"numamiss", PROCFS_NUMA_MISS_PS, 1},
 };
 
+_Static_assert(sizeof(tsung_figs) / sizeof(tsung_figs[0]) <= 16,
+	       "reports_mon_host's tsung_nb and tsung_sb hold 16 figures");
+
 /* The node name as tsung_stats.pl reads it: "os_mon@HOST", HOST escaped like every name in
  * tsung.log (letters, digits, '_', '-', '.' kept; other bytes =XX). */
 static void tsung_node(struct buf *b, const char *host)
@@ -315,53 +318,60 @@ static void tsung_node(struct buf *b, const char *host)
 	}
 }
 
+/* Called for i = 0, 1, ... in order: each host keeps a cursor on its samples (they are in
+ * time order) and the running sums of the samples before the current dump, so writing the
+ * whole file is linear in the samples. */
 void reports_monitor_tsung(const struct reports_run *run, size_t i, struct buf *b)
 {
-	const struct reports_monitor *m = run->monitor;
+	enum { NT = sizeof(tsung_figs) / sizeof(tsung_figs[0]) };
+	struct reports_monitor *m = run->monitor;
 	double lo = (double)i * run->interval_s, hi = (double)(i + 1) * run->interval_s;
 	bool last = i + 1 == run->niv;
 
 	for (size_t k = 0; m && k < m->n; k++) {
-		const struct reports_mon_host *h = &m->h[k];
+		struct reports_mon_host *h = &m->h[k];
+		double n[NT] = {0}, sum[NT] = {0}, sq[NT] = {0}, mx[NT] = {0}, mn[NT] = {0};
 
-		for (size_t f = 0; f < sizeof(tsung_figs) / sizeof(tsung_figs[0]); f++) {
-			int fig = tsung_figs[f].fig;
-			double n = 0, sum = 0, sq = 0, mx = 0, mn = 0, nb = 0, sb = 0;
-
-			for (size_t j = 0; j < h->n; j++) {
-				const struct reports_mon_sample *s = &h->s[j];
+		if (i == 0) {
+			h->tsung_cur = 0;
+			memset(h->tsung_nb, 0, sizeof(h->tsung_nb));
+			memset(h->tsung_sb, 0, sizeof(h->tsung_sb));
+		}
+		for (; h->tsung_cur < h->n && h->s[h->tsung_cur].t < lo; h->tsung_cur++)
+			for (size_t f = 0; f < NT; f++)
+				if (h->s[h->tsung_cur].have & (1u << tsung_figs[f].fig)) {
+					h->tsung_nb[f]++;
+					h->tsung_sb[f] += h->s[h->tsung_cur].v[tsung_figs[f].fig] *
+							  tsung_figs[f].scale;
+				}
+		/* The last dump takes whatever came after it, as it closes the run. */
+		for (size_t j = h->tsung_cur; j < h->n && (h->s[j].t < hi || last); j++)
+			for (size_t f = 0; f < NT; f++) {
 				double x;
 
-				if (!(s->have & (1u << fig)))
+				if (!(h->s[j].have & (1u << tsung_figs[f].fig)))
 					continue;
-				x = s->v[fig] * tsung_figs[f].scale;
-				/* The last dump takes whatever came after it, as it closes the run.
-				 */
-				if (s->t < lo) {
-					nb++;
-					sb += x;
-					continue;
-				}
-				if (s->t >= hi && !last)
-					continue;
-				if (n == 0 || x > mx)
-					mx = x;
-				if (n == 0 || x < mn)
-					mn = x;
-				n++;
-				sum += x;
-				sq += x * x;
+				x = h->s[j].v[tsung_figs[f].fig] * tsung_figs[f].scale;
+				if (n[f] == 0 || x > mx[f])
+					mx[f] = x;
+				if (n[f] == 0 || x < mn[f])
+					mn[f] = x;
+				n[f]++;
+				sum[f] += x;
+				sq[f] += x * x;
 			}
-			if (n == 0)
-				continue;
-			{
-				double mean = sum / n, var = sq / n - mean * mean;
+		for (size_t f = 0; f < NT; f++) {
+			double mean, var, nb = h->tsung_nb[f];
 
-				buf_printf(b, "stats: {%s,\"", tsung_figs[f].tsung);
-				tsung_node(b, h->name);
-				buf_printf(b, "\"} %.0f %.6f %.6f %.6f %.6f %.6f %.0f\n", n, mean,
-					   var > 0 ? sqrt(var) : 0, mx, mn, nb ? sb / nb : 0, nb);
-			}
+			if (n[f] == 0)
+				continue;
+			mean = sum[f] / n[f];
+			var = sq[f] / n[f] - mean * mean;
+			buf_printf(b, "stats: {%s,\"", tsung_figs[f].tsung);
+			tsung_node(b, h->name);
+			buf_printf(b, "\"} %.0f %.6f %.6f %.6f %.6f %.6f %.0f\n", n[f], mean,
+				   var > 0 ? sqrt(var) : 0, mx[f], mn[f], nb ? h->tsung_sb[f] / nb : 0,
+				   nb);
 		}
 	}
 }
