@@ -8,21 +8,21 @@
 #include <string.h>
 
 const char *const procfs_file_names[PROCFS_NFILES] = {
-    "uptime", "stat", "meminfo", "loadavg", "diskstats", "net/dev",
-    "vmstat", "net/snmp", "numastat", "procs",
+    "uptime",  "stat",	 "meminfo",  "loadavg",	 "diskstats",
+    "net/dev", "vmstat", "net/snmp", "numastat", "procs",
 };
 
 const char *const procfs_fig_names[PROCFS_NFIGS] = {
-    "cpu_pct",	       "cpu_user_pct",	 "cpu_system_pct",  "cpu_iowait_pct", "cpu_steal_pct",
-    "cpu_core_max_pct", "load1",	 "mem_used",	    "mem_available",  "swap_used",
-    "swap_pages_ps",    "major_faults_ps", "disk_read_bps", "disk_write_bps", "disk_util_pct",
-    "net_rx_bps",       "net_tx_bps",	 "net_rx_pps",	    "net_tx_pps",     "tcp_retrans_ps",
+    "cpu_pct",		"cpu_user_pct",	   "cpu_system_pct", "cpu_iowait_pct", "cpu_steal_pct",
+    "cpu_core_max_pct", "load1",	   "mem_used",	     "mem_available",  "swap_used",
+    "swap_pages_ps",	"major_faults_ps", "disk_read_bps",  "disk_write_bps", "disk_util_pct",
+    "net_rx_bps",	"net_tx_bps",	   "net_rx_pps",     "net_tx_pps",     "tcp_retrans_ps",
     "numa_miss_ps",
 };
 
 const char *const procfs_fig_units[PROCFS_NFIGS] = {
-    "%", "%", "%", "%", "%", "%", "", "B", "B", "B", "/s", "/s", "B/s", "B/s", "%",
-    "B/s", "B/s", "/s", "/s", "/s", "/s",
+    "%",  "%",	 "%",	"%", "%",   "%",   "",	 "B",  "B",  "B",  "/s",
+    "/s", "B/s", "B/s", "%", "B/s", "B/s", "/s", "/s", "/s", "/s",
 };
 
 /* ---- scanning ---- */
@@ -132,8 +132,8 @@ int procfs_parse_uptime(const char *text, size_t len, struct procfs_sample *s)
 
 static bool cpu_fields(const char **p, const char *end, struct procfs_cpu *c)
 {
-	uint64_t *f[8] = {&c->user,   &c->nice,	   &c->system,	&c->idle,
-			  &c->iowait, &c->irq, &c->softirq, &c->steal};
+	uint64_t *f[8] = {&c->user,   &c->nice, &c->system,  &c->idle,
+			  &c->iowait, &c->irq,	&c->softirq, &c->steal};
 	int i;
 
 	memset(c, 0, sizeof(*c));
@@ -180,7 +180,7 @@ int procfs_parse_stat(const char *text, size_t len, struct procfs_sample *s)
 int procfs_parse_meminfo(const char *text, size_t len, struct procfs_sample *s)
 {
 	static const char *const keys[] = {"MemTotal:", "MemAvailable:", "SwapTotal:", "SwapFree:",
-					   "MemFree:", "Buffers:", "Cached:"};
+					   "MemFree:",	"Buffers:",	 "Cached:"};
 	uint64_t v[7] = {0};
 	bool seen[7] = {false};
 	const char *p = text, *end = text + len, *ls, *le;
@@ -245,7 +245,8 @@ int procfs_parse_diskstats(const char *text, size_t len, struct procfs_sample *s
 
 	s->ndisks = 0;
 	while (next_line(&p, end, &ls, &le)) {
-		/* major minor name reads merged sectors ms writes merged sectors ms inflight io_ms */
+		/* major minor name reads merged sectors ms writes merged sectors ms inflight io_ms
+		 */
 		uint64_t f[10];
 		struct procfs_disk d;
 		const char *q = ls;
@@ -503,17 +504,28 @@ static int parse_file(enum procfs_file f, const char *t, size_t n, const struct 
 		      struct procfs_sample *s)
 {
 	switch (f) {
-	case PROCFS_UPTIME: return procfs_parse_uptime(t, n, s);
-	case PROCFS_STAT: return procfs_parse_stat(t, n, s);
-	case PROCFS_MEMINFO: return procfs_parse_meminfo(t, n, s);
-	case PROCFS_LOADAVG: return procfs_parse_loadavg(t, n, s);
-	case PROCFS_DISKSTATS: return procfs_parse_diskstats(t, n, s);
-	case PROCFS_NETDEV: return procfs_parse_netdev(t, n, s);
-	case PROCFS_VMSTAT: return procfs_parse_vmstat(t, n, s);
-	case PROCFS_SNMP: return procfs_parse_snmp(t, n, s);
-	case PROCFS_NUMASTAT: return procfs_parse_numastat(t, n, s);
-	case PROCFS_PROCS: return procfs_parse_procs(t, n, w, s);
-	case PROCFS_NFILES: break;
+	case PROCFS_UPTIME:
+		return procfs_parse_uptime(t, n, s);
+	case PROCFS_STAT:
+		return procfs_parse_stat(t, n, s);
+	case PROCFS_MEMINFO:
+		return procfs_parse_meminfo(t, n, s);
+	case PROCFS_LOADAVG:
+		return procfs_parse_loadavg(t, n, s);
+	case PROCFS_DISKSTATS:
+		return procfs_parse_diskstats(t, n, s);
+	case PROCFS_NETDEV:
+		return procfs_parse_netdev(t, n, s);
+	case PROCFS_VMSTAT:
+		return procfs_parse_vmstat(t, n, s);
+	case PROCFS_SNMP:
+		return procfs_parse_snmp(t, n, s);
+	case PROCFS_NUMASTAT:
+		return procfs_parse_numastat(t, n, s);
+	case PROCFS_PROCS:
+		return procfs_parse_procs(t, n, w, s);
+	case PROCFS_NFILES:
+		break;
 	}
 	return -1;
 }
@@ -528,10 +540,10 @@ static int file_index(const char *ls, const char *le)
 	return -1;
 }
 
-#define MK_HDR  "@@barrage-monitor 1 "
+#define MK_HDR	"@@barrage-monitor 1 "
 #define MK_FILE "@@file "
 #define MK_MISS "@@missing "
-#define MK_END  "@@end"
+#define MK_END	"@@end"
 
 size_t procfs_parse_block(const char *text, size_t len, const struct procfs_watch *w,
 			  struct procfs_sample *s, bool *ok)
@@ -560,7 +572,8 @@ size_t procfs_parse_block(const char *text, size_t len, const struct procfs_watc
 			continue;
 		}
 		if (starts(ls, le, MK_FILE) || starts(ls, le, MK_MISS) ||
-		    (starts(ls, le, MK_END) && le - ls == (long)strlen(MK_END)) || starts(ls, le, MK_HDR)) {
+		    (starts(ls, le, MK_END) && le - ls == (long)strlen(MK_END)) ||
+		    starts(ls, le, MK_HDR)) {
 			if (cur >= 0 && body)
 				parse_file((enum procfs_file)cur, body, (size_t)(ls - body), w, s);
 			cur = -1;
@@ -589,8 +602,7 @@ size_t procfs_parse_block(const char *text, size_t len, const struct procfs_watc
 
 static uint64_t cpu_all(const struct procfs_cpu *c)
 {
-	return c->user + c->nice + c->system + c->idle + c->iowait + c->irq + c->softirq +
-	       c->steal;
+	return c->user + c->nice + c->system + c->idle + c->iowait + c->irq + c->softirq + c->steal;
 }
 
 /* Busy share of a core between two readings, or -1 when the counters went backwards. */

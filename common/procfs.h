@@ -28,9 +28,9 @@
 
 #define PROCFS_MAX_CORES 512
 #define PROCFS_MAX_DISKS 64
-#define PROCFS_MAX_PROCS 256  /* watched processes (pids) kept per sample */
-#define PROCFS_MAX_NAMES 16   /* watched process names */
-#define PROCFS_NAME_MAX	 16   /* the kernel's comm: 15 bytes and a NUL */
+#define PROCFS_MAX_PROCS 256 /* watched processes (pids) kept per sample */
+#define PROCFS_MAX_NAMES 16  /* watched process names */
+#define PROCFS_NAME_MAX	 16  /* the kernel's comm: 15 bytes and a NUL */
 
 /* The files of a block, in the order the sources read them. A bit each in `have` / `missing`. */
 enum procfs_file {
@@ -65,7 +65,7 @@ struct procfs_disk {
 
 struct procfs_proc {
 	int pid;
-	uint8_t name; /* index into the watched names */
+	uint8_t name;	/* index into the watched names */
 	uint64_t ticks; /* utime + stime */
 	uint64_t rss_pages;
 };
@@ -84,11 +84,11 @@ struct procfs_sample {
 	struct procfs_disk disks[PROCFS_MAX_DISKS];
 	size_t ndisks;
 	uint64_t net_rx_bytes, net_tx_bytes, net_rx_packets, net_tx_packets; /* every interface */
-	uint64_t tcp_retrans;	       /* Tcp: RetransSegs */
-	uint64_t tcp_out_segs;	       /* Tcp: OutSegs */
-	uint64_t numa_miss;	       /* every node's numa_miss (vmstat's when no numastat) */
-	uint64_t major_faults;	       /* vmstat pgmajfault */
-	uint64_t swap_in, swap_out;    /* vmstat pswpin, pswpout (pages) */
+	uint64_t tcp_retrans;						     /* Tcp: RetransSegs */
+	uint64_t tcp_out_segs;						     /* Tcp: OutSegs */
+	uint64_t numa_miss;	    /* every node's numa_miss (vmstat's when no numastat) */
+	uint64_t major_faults;	    /* vmstat pgmajfault */
+	uint64_t swap_in, swap_out; /* vmstat pswpin, pswpout (pages) */
 	struct procfs_proc procs[PROCFS_MAX_PROCS];
 	size_t nprocs;
 };

@@ -15,6 +15,7 @@
  *   bytes waiting for a complete sample are capped. */
 #include "controller/monitor.h"
 
+#include <ctype.h>
 #include <event2/event.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -102,10 +103,49 @@ int monitor_host_check(const char *spec, char **err)
 	if (strchr(spec, '\n') || strchr(spec, '#') || strchr(spec, ' ') || !*spec)
 		return err_set(err, "expected local or user@host[:port], got '%.60s'", spec);
 	rc = hosts_parse("monitor.hosts", spec, strlen(spec), &hs, &n, err);
+	if (rc < 0 && err && *err && strncmp(*err, "monitor.hosts:", 14) == 0) {
+		/* "monitor.hosts:1:5: what": the caller gives the scenario's position. */
+		const char *w = *err + 14;
+		char *cut;
+
+		while (*w && (isdigit((unsigned char)*w) || *w == ':'))
+			w++;
+		while (*w == ' ')
+			w++;
+		if ((cut = strdup(w))) {
+			free(*err);
+			*err = cut;
+		}
+	}
 	if (rc == 0 && n != 1)
 		rc = err_set(err, "expected local or user@host[:port], got '%.60s'", spec);
 	hosts_free(hs, n);
 	return rc;
+}
+
+void monitor_print_plan(const struct plan *p, FILE *out)
+{
+	const struct plan_monitor *m = &p->monitor;
+	int64_t iv = m->interval_us > 0 ? m->interval_us : p->interval_us;
+	char d[32];
+	size_t i;
+
+	if (m->nhosts == 0 && !m->hosts_file)
+		return;
+	units_fmt_duration(d, sizeof(d), (double)iv);
+	fprintf(out, "monitor (every %s%s)\n", d,
+		m->optional ? "; hosts that do not answer are left out" : "");
+	for (i = 0; i < m->nhosts; i++)
+		fprintf(out, "  %s%s\n", m->hosts[i],
+			strcmp(m->hosts[i], "local") == 0 ? " (this machine, no SSH)" : " (SSH)");
+	if (m->hosts_file)
+		fprintf(out, "  the hosts of %s (SSH)\n", m->hosts_file);
+	if (m->nprocesses) {
+		fputs("  processes:", out);
+		for (i = 0; i < m->nprocesses; i++)
+			fprintf(out, " %s", m->processes[i]);
+		fputc('\n', out);
+	}
 }
 
 /* ---- records ---- */
@@ -258,9 +298,8 @@ static void on_data(struct agent_link *l, const void *data, size_t len, void *ar
 		if (!memmem(h->in.data + from, h->in.len - from, "\n@@end\n", 7))
 			return;
 	}
-	while (off < h->in.len &&
-	       (n = procfs_parse_block(h->in.data + off, h->in.len - off, &h->m->watch,
-				       h->s[h->cur], &ok)) > 0) {
+	while (off < h->in.len && (n = procfs_parse_block(h->in.data + off, h->in.len - off,
+							  &h->m->watch, h->s[h->cur], &ok)) > 0) {
 		off += n;
 		if (ok)
 			on_sample(h);
@@ -359,7 +398,8 @@ static int collect_hosts(struct monitor *m, const struct plan *p, const struct m
 			if (!ph->user && strcmp(ph->host, "local") == 0)
 				snprintf(name, sizeof(name), "local");
 			else
-				snprintf(name, sizeof(name), strchr(ph->host, ':') ? "%s%s[%s]:%d" : "%s%s%s:%d",
+				snprintf(name, sizeof(name),
+					 strchr(ph->host, ':') ? "%s%s[%s]:%d" : "%s%s%s:%d",
 					 ph->user ? ph->user : "", ph->user ? "@" : "", ph->host,
 					 ph->port > 0 ? ph->port : 22);
 			if (add_host(m, name, ph, err) < 0)
@@ -448,7 +488,7 @@ int monitor_open(struct event_base *base, const struct plan *p, const struct mon
 	m->base = base;
 	m->quiet = o->quiet;
 	m->interval_us = p->monitor.interval_us > 0 ? p->monitor.interval_us
-		       : p->interval_us > 0	    ? p->interval_us
+			 : p->interval_us > 0	    ? p->interval_us
 						    : 10000000;
 	for (i = 0; i < p->monitor.nprocesses && i < PROCFS_MAX_NAMES; i++)
 		snprintf(m->watch.names[m->watch.n++], PROCFS_NAME_MAX, "%s",

@@ -58,6 +58,9 @@ int monitor_local_open(struct event_base *base, int64_t interval_us, bool procs,
 /* The shell loop a remote host runs: a block every interval_us, at most max_samples of them. */
 char *monitor_remote_script(int64_t interval_us, bool procs, uint64_t max_samples);
 
+/* `barrage check`: the monitor section as a human reads it (nothing when there is none). */
+void monitor_print_plan(const struct plan *p, FILE *out);
+
 /* A monitor.hosts entry: "local", or "user@host[:port]" (hosts-file syntax). 0, or -1 with a
  * message. */
 int monitor_host_check(const char *spec, char **err);

@@ -3254,6 +3254,7 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		p->agents.max_lost, p->agents.max_lost == 1 ? " is" : "s are");
 	fprintf(out, "  an agent silent for %s is lost (and stops its own load)\n",
 		units_fmt_duration(a, sizeof(a), (double)p->agents.link_timeout_us));
+	monitor_print_plan(p, out);
 	fprintf(out, "report\n  interval %s\n",
 		units_fmt_duration(a, sizeof(a), (double)p->interval_us));
 }

@@ -21,6 +21,14 @@
 
 #define MON_MAX_HOSTS	1000
 #define MON_MAX_SAMPLES 1000000 /* per host: 11 days at 1 s */
+#define MON_CHART_HOSTS 12
+
+static int cmp_desc(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
 
 /* ---- reading records ---- */
 
@@ -63,8 +71,7 @@ int reports_monitor_add(struct reports_monitor **mp, const void *record)
 	double t = json_number_value(json_object_get(o, "t"));
 	size_t i;
 
-	if (!host || !json_is_number(json_object_get(o, "t")) || !isfinite(t) || t < 0 ||
-	    t > 1e9)
+	if (!host || !json_is_number(json_object_get(o, "t")) || !isfinite(t) || t < 0 || t > 1e9)
 		return 0;
 	if (!*mp && !(*mp = calloc(1, sizeof(**mp))))
 		return -1;
@@ -98,8 +105,7 @@ int reports_monitor_add(struct reports_monitor **mp, const void *record)
 	s->t = t;
 	for (i = 0; i < PROCFS_MAX_NAMES; i++)
 		s->proc_cpu[i] = s->proc_rss[i] = NAN;
-	if ((v = json_object_get(o, "interval_s")) && json_is_number(v) &&
-	    json_number_value(v) > 0)
+	if ((v = json_object_get(o, "interval_s")) && json_is_number(v) && json_number_value(v) > 0)
 		h->interval_s = json_number_value(v);
 	figs = json_object_get(o, "figures");
 	for (i = 0; i < PROCFS_NFIGS; i++) {
@@ -112,7 +118,8 @@ int reports_monitor_add(struct reports_monitor **mp, const void *record)
 		s->have |= 1u << i;
 	}
 	procs = json_object_get(o, "procs");
-	json_object_foreach(procs, key, v) {
+	json_object_foreach(procs, key, v)
+	{
 		int k = proc_index(h, key);
 
 		if (k < 0 || !json_is_object(v))
@@ -232,7 +239,8 @@ void *reports_monitor_json(const struct reports_run *run)
 		for (size_t k = 0; k < h->nprocs; k++) {
 			json_t *p = json_object();
 
-			json_object_set_new(p, "cpu_pct", agg_json(aggregate(h, -(int)k - 1, false)));
+			json_object_set_new(p, "cpu_pct",
+					    agg_json(aggregate(h, -(int)k - 1, false)));
 			json_object_set_new(p, "rss", agg_json(aggregate(h, -(int)k - 1, true)));
 			json_object_set_new(procs, h->procs[k], p);
 		}
@@ -289,6 +297,9 @@ static const struct {
     {"numamiss", PROCFS_NUMA_MISS_PS, 1},
 };
 
+_Static_assert(sizeof(tsung_figs) / sizeof(tsung_figs[0]) <= 16,
+	       "reports_mon_host's tsung_nb and tsung_sb hold 16 figures");
+
 /* The node name as tsung_stats.pl reads it: "os_mon@HOST", HOST escaped like every name in
  * tsung.log (letters, digits, '_', '-', '.' kept; other bytes =XX). */
 static void tsung_node(struct buf *b, const char *host)
@@ -307,52 +318,60 @@ static void tsung_node(struct buf *b, const char *host)
 	}
 }
 
+/* Called for i = 0, 1, ... in order: each host keeps a cursor on its samples (they are in
+ * time order) and the running sums of the samples before the current dump, so writing the
+ * whole file is linear in the samples. */
 void reports_monitor_tsung(const struct reports_run *run, size_t i, struct buf *b)
 {
-	const struct reports_monitor *m = run->monitor;
+	enum { NT = sizeof(tsung_figs) / sizeof(tsung_figs[0]) };
+	struct reports_monitor *m = run->monitor;
 	double lo = (double)i * run->interval_s, hi = (double)(i + 1) * run->interval_s;
 	bool last = i + 1 == run->niv;
 
 	for (size_t k = 0; m && k < m->n; k++) {
-		const struct reports_mon_host *h = &m->h[k];
+		struct reports_mon_host *h = &m->h[k];
+		double n[NT] = {0}, sum[NT] = {0}, sq[NT] = {0}, mx[NT] = {0}, mn[NT] = {0};
 
-		for (size_t f = 0; f < sizeof(tsung_figs) / sizeof(tsung_figs[0]); f++) {
-			int fig = tsung_figs[f].fig;
-			double n = 0, sum = 0, sq = 0, mx = 0, mn = 0, nb = 0, sb = 0;
-
-			for (size_t j = 0; j < h->n; j++) {
-				const struct reports_mon_sample *s = &h->s[j];
+		if (i == 0) {
+			h->tsung_cur = 0;
+			memset(h->tsung_nb, 0, sizeof(h->tsung_nb));
+			memset(h->tsung_sb, 0, sizeof(h->tsung_sb));
+		}
+		for (; h->tsung_cur < h->n && h->s[h->tsung_cur].t < lo; h->tsung_cur++)
+			for (size_t f = 0; f < NT; f++)
+				if (h->s[h->tsung_cur].have & (1u << tsung_figs[f].fig)) {
+					h->tsung_nb[f]++;
+					h->tsung_sb[f] += h->s[h->tsung_cur].v[tsung_figs[f].fig] *
+							  tsung_figs[f].scale;
+				}
+		/* The last dump takes whatever came after it, as it closes the run. */
+		for (size_t j = h->tsung_cur; j < h->n && (h->s[j].t < hi || last); j++)
+			for (size_t f = 0; f < NT; f++) {
 				double x;
 
-				if (!(s->have & (1u << fig)))
+				if (!(h->s[j].have & (1u << tsung_figs[f].fig)))
 					continue;
-				x = s->v[fig] * tsung_figs[f].scale;
-				/* The last dump takes whatever came after it, as it closes the run. */
-				if (s->t < lo) {
-					nb++;
-					sb += x;
-					continue;
-				}
-				if (s->t >= hi && !last)
-					continue;
-				if (n == 0 || x > mx)
-					mx = x;
-				if (n == 0 || x < mn)
-					mn = x;
-				n++;
-				sum += x;
-				sq += x * x;
+				x = h->s[j].v[tsung_figs[f].fig] * tsung_figs[f].scale;
+				if (n[f] == 0 || x > mx[f])
+					mx[f] = x;
+				if (n[f] == 0 || x < mn[f])
+					mn[f] = x;
+				n[f]++;
+				sum[f] += x;
+				sq[f] += x * x;
 			}
-			if (n == 0)
-				continue;
-			{
-				double mean = sum / n, var = sq / n - mean * mean;
+		for (size_t f = 0; f < NT; f++) {
+			double mean, var, nb = h->tsung_nb[f];
 
-				buf_printf(b, "stats: {%s,\"", tsung_figs[f].tsung);
-				tsung_node(b, h->name);
-				buf_printf(b, "\"} %.0f %.6f %.6f %.6f %.6f %.6f %.0f\n", n, mean,
-					   var > 0 ? sqrt(var) : 0, mx, mn, nb ? sb / nb : 0, nb);
-			}
+			if (n[f] == 0)
+				continue;
+			mean = sum[f] / n[f];
+			var = sq[f] / n[f] - mean * mean;
+			buf_printf(b, "stats: {%s,\"", tsung_figs[f].tsung);
+			tsung_node(b, h->name);
+			buf_printf(b, "\"} %.0f %.6f %.6f %.6f %.6f %.6f %.0f\n", n[f], mean,
+				   var > 0 ? sqrt(var) : 0, mx[f], mn[f], nb ? h->tsung_sb[f] / nb : 0,
+				   nb);
 		}
 	}
 }
@@ -417,8 +436,7 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 		      const char *ylabel, const struct chart_line *lines, size_t nlines,
 		      bool latency, char **why)
 {
-	static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd",
-					     "#8c564b"};
+	static const char *const colors[] = {"#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#8c564b"};
 	struct buf s;
 	char prefix[32];
 	double iv = host_interval(h, run), xmax = (double)run->niv * run->interval_s;
@@ -428,14 +446,21 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 	if (h->n && h->s[h->n - 1].t > xmax)
 		xmax = h->s[h->n - 1].t;
 	buf_init(&s, 0);
-	buf_append_str(&s,
-		       "set border 11 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
-		       "set grid lc rgb '#dddddd' lt 1\nset key outside top center horizontal "
-		       "noenhanced textcolor rgb '#333333'\nset style data linespoints\n"
-		       "set xlabel 'time since start (s)'\nset yrange [0:*]\nset y2range [0:*]\n"
-		       "set ytics nomirror\nset y2tics\nset format y '%.4g'\nset format y2 '%.4g'\n");
+	buf_append_str(
+	    &s, "set border 11 lc rgb '#555555'\nset tics nomirror textcolor rgb '#333333'\n"
+		"set grid lc rgb '#dddddd' lt 1\nset key outside top center horizontal "
+		"noenhanced textcolor rgb '#333333'\nset style data linespoints\n"
+		"set xlabel 'time since start (s)'\nset yrange [0:*]\nset y2range [0:*]\n"
+		"set ytics nomirror\nset y2tics\nset format y '%.4g'\nset format y2 '%.4g'\n");
 	buf_printf(&s, "set xrange [0:%g]\nset ylabel '%s'\nset y2label '%s'\n", xmax, ylabel,
 		   latency ? "request p95 (ms)" : "requests/s");
+	/* Where the host became unreachable: a red dotted line, its curves end there. */
+	for (size_t k = 0; k < h->ndown; k++)
+		buf_printf(&s,
+			   "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '#d62728' "
+			   "dt 3 lw 2\nset label 'unreachable' at %.3f, graph 0.95 left offset 0.5,0 "
+			   "textcolor rgb '#d62728'\n",
+			   h->down[k].t, h->down[k].t, h->down[k].t);
 	for (size_t k = 0; k < nlines; k++)
 		gp_series(&s, h, iv, lines[k].fig, lines[k].scale, (int)k);
 	gp_load(&s, run, latency, 0);
@@ -449,8 +474,9 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 		gp_quote(&s, lines[k].title);
 		buf_printf(&s, " lw 2 pt 7 ps 0.5 lc rgb '%s'", colors[k % 5]);
 	}
-	buf_printf(&s, "%s$L0 using 1:2 axes x1y2 title '%s' lw 1 dt 2 pt 6 ps 0.5 lc rgb '#777777'\n",
-		   used ? ", " : "", latency ? "request p95 (right axis)" : "requests/s (right axis)");
+	buf_printf(
+	    &s, "%s$L0 using 1:2 axes x1y2 title '%s' lw 1 dt 2 pt 6 ps 0.5 lc rgb '#777777'\n",
+	    used ? ", " : "", latency ? "request p95 (right axis)" : "requests/s (right axis)");
 	snprintf(prefix, sizeof(prefix), "m%d_", n);
 	buf_append_str(out, "<figure class=\"chart\"><div class=\"ct\">");
 	reports_html_escape(out, h->name);
@@ -476,32 +502,41 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 static double pressure(int fig, double max, const struct reports_mon_host *h)
 {
 	switch (fig) {
-	case PROCFS_CPU_PCT: return max / 100;
-	case PROCFS_CPU_CORE_MAX_PCT: return max >= 95 ? max / 100 * 0.9 : max / 100 * 0.5;
-	case PROCFS_CPU_IOWAIT_PCT: return max / 30;
-	case PROCFS_CPU_STEAL_PCT: return max / 20;
-	case PROCFS_DISK_UTIL_PCT: return max / 100;
-	case PROCFS_SWAP_PAGES_PS: return max > 0 ? 0.9 : 0;
-	case PROCFS_TCP_RETRANS_PS: return max > 0 ? 0.6 : 0;
-	case PROCFS_NUMA_MISS_PS: return max > 0 ? 0.5 : 0;
+	case PROCFS_CPU_PCT:
+		return max / 100;
+	case PROCFS_CPU_CORE_MAX_PCT:
+		return max >= 95 ? max / 100 * 0.9 : max / 100 * 0.5;
+	case PROCFS_CPU_IOWAIT_PCT:
+		return max / 30;
+	case PROCFS_CPU_STEAL_PCT:
+		return max / 20;
+	case PROCFS_DISK_UTIL_PCT:
+		return max / 100;
+	case PROCFS_SWAP_PAGES_PS:
+		return max > 0 ? 0.9 : 0;
+	case PROCFS_TCP_RETRANS_PS:
+		return max > 0 ? 0.6 : 0;
+	case PROCFS_NUMA_MISS_PS:
+		return max > 0 ? 0.5 : 0;
 	case PROCFS_MEM_USED: {
 		struct agg av = aggregate(h, PROCFS_MEM_AVAILABLE, false);
 		double total = max + (av.n ? av.sum / (double)av.n : 0);
 
 		return total > 0 ? max / total : -1;
 	}
-	default: return -1;
+	default:
+		return -1;
 	}
 }
 
 static const char *fig_label(int fig)
 {
 	static const char *const labels[PROCFS_NFIGS] = {
-	    "CPU busy",		  "CPU user",	       "CPU system",	 "CPU iowait",
-	    "CPU steal",	  "busiest core",      "load (1 min)",	 "memory used",
-	    "memory available",	  "swap used",	       "swap in+out",	 "major faults",
-	    "disk read",	  "disk write",	       "disk utilisation", "network received",
-	    "network sent",	  "packets received",  "packets sent",	 "TCP retransmits",
+	    "CPU busy",		"CPU user",	    "CPU system",	"CPU iowait",
+	    "CPU steal",	"busiest core",	    "load (1 min)",	"memory used",
+	    "memory available", "swap used",	    "swap in+out",	"major faults",
+	    "disk read",	"disk write",	    "disk utilisation", "network received",
+	    "network sent",	"packets received", "packets sent",	"TCP retransmits",
 	    "NUMA misses",
 	};
 	return labels[fig];
@@ -519,7 +554,7 @@ static void fmt_fig(char *v, size_t size, int fig, double x)
 		reports_fmt_bytes(v, size, x);
 		strncat(v, "/s", size - strlen(v) - 1);
 	} else if (strcmp(u, "/s") == 0)
-		snprintf(v, size, "%.4g/s", x);
+		snprintf(v, size, x >= 1000 ? "%.0f/s" : "%.3g/s", x);
 	else
 		snprintf(v, size, "%.2f", x);
 }
@@ -547,8 +582,9 @@ static void bottleneck_table(struct buf *b, const struct reports_mon_host *h)
 		}
 		fmt_fig(v, sizeof(v), f, a.sum / (double)a.n);
 		fmt_fig(w, sizeof(w), f, a.max);
-		buf_printf(b, "<tr data-figure=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%.1f s</td>",
-			   procfs_fig_names[f], fig_label(f), v, w, a.max_t);
+		buf_printf(
+		    b, "<tr data-figure=\"%s\"><td>%s</td><td>%s</td><td>%s</td><td>%.1f s</td>",
+		    procfs_fig_names[f], fig_label(f), v, w, a.max_t);
 		if (p < 0)
 			buf_append_str(b, "<td>&ndash;</td></tr>\n");
 		else
@@ -556,21 +592,24 @@ static void bottleneck_table(struct buf *b, const struct reports_mon_host *h)
 				   p > 1 ? 100.0 : p * 100, p >= 0.8 ? "</strong>" : "");
 	}
 	for (size_t k = 0; k < h->nprocs; k++) {
-		struct agg c = aggregate(h, -(int)k - 1, false), r = aggregate(h, -(int)k - 1, true);
+		struct agg c = aggregate(h, -(int)k - 1, false),
+			   r = aggregate(h, -(int)k - 1, true);
 
 		if (!c.n)
 			continue;
 		buf_append_str(b, "<tr><td>process ");
 		reports_html_escape(b, h->procs[k]);
-		buf_printf(b, " CPU</td><td>%.1f%%</td><td>%.1f%%</td><td>%.1f s</td><td>&ndash;"
-			      "</td></tr>\n",
+		buf_printf(b,
+			   " CPU</td><td>%.1f%%</td><td>%.1f%%</td><td>%.1f s</td><td>&ndash;"
+			   "</td></tr>\n",
 			   c.sum / (double)c.n, c.max, c.max_t);
 		buf_append_str(b, "<tr><td>process ");
 		reports_html_escape(b, h->procs[k]);
 		reports_fmt_bytes(v, sizeof(v), r.sum / (double)r.n);
 		reports_fmt_bytes(w, sizeof(w), r.max);
-		buf_printf(b, " memory (RSS)</td><td>%s</td><td>%s</td><td>%.1f s</td><td>&ndash;"
-			      "</td></tr>\n",
+		buf_printf(b,
+			   " memory (RSS)</td><td>%s</td><td>%s</td><td>%.1f s</td><td>&ndash;"
+			   "</td></tr>\n",
 			   v, w, r.max_t);
 	}
 	buf_append_str(b, "</table>\n");
@@ -614,19 +653,43 @@ void reports_monitor_html(const struct reports_run *run, struct buf *b)
 	int n = 0;
 	bool charts = true;
 
+	double cut = -1;
+
 	if (!m || m->n == 0)
 		return;
+	/* Charts for the MON_CHART_HOSTS hosts with the busiest CPU (a fleet of 50 would make a
+	 * page of 150 charts); every host keeps its table. */
+	if (m->n > MON_CHART_HOSTS) {
+		double *mx = calloc(m->n, sizeof(*mx));
+
+		for (size_t i = 0; mx && i < m->n; i++)
+			mx[i] = aggregate(&m->h[i], PROCFS_CPU_PCT, false).max;
+		if (mx) {
+			qsort(mx, m->n, sizeof(*mx), cmp_desc);
+			cut = mx[MON_CHART_HOSTS - 1];
+		}
+		free(mx);
+	}
 	buf_append_str(b, "<section id=\"monitor\"><h2>Target monitoring</h2>\n");
+	if (cut >= 0)
+		buf_printf(b,
+			   "<p class=\"note\">%zu hosts: charts for the %d with the busiest CPU, "
+			   "tables for all.</p>\n",
+			   m->n, MON_CHART_HOSTS);
 	for (size_t i = 0; i < m->n; i++) {
 		const struct reports_mon_host *h = &m->h[i];
+		bool chart =
+		    charts && (cut < 0 || (aggregate(h, PROCFS_CPU_PCT, false).max >= cut &&
+					   n < 3 * MON_CHART_HOSTS));
 
 		buf_append_str(b, "<h3>");
 		reports_html_escape(b, h->name);
 		buf_printf(b, "</h3>\n<p class=\"note\">%zu samples, every %g s.</p>\n", h->n,
 			   host_interval(h, run));
 		for (size_t k = 0; k < h->ndown; k++) {
-			buf_printf(b, "<div class=\"notice bad\" data-monitor-down=\"%.1f\"><strong>"
-				      "Unreachable from %.1f s:</strong> ",
+			buf_printf(b,
+				   "<div class=\"notice bad\" data-monitor-down=\"%.1f\"><strong>"
+				   "Unreachable from %.1f s:</strong> ",
 				   h->down[k].t, h->down[k].t);
 			reports_html_escape(b, h->down[k].why);
 			buf_append_str(b, " (no figures after this point)</div>\n");
@@ -644,10 +707,10 @@ void reports_monitor_html(const struct reports_run *run, struct buf *b)
 		if (h->n == 0)
 			continue;
 		bottleneck_table(b, h);
-		if (!charts)
+		if (!chart)
 			continue;
-		if (host_chart(b, run, h, ++n, "CPU and disk utilisation against request rate",
-			       "%", cpu, 5, false, &why) < 0 ||
+		if (host_chart(b, run, h, ++n, "CPU and disk utilisation against request rate", "%",
+			       cpu, 5, false, &why) < 0 ||
 		    host_chart(b, run, h, ++n, "network and disk throughput against request p95",
 			       "MB/s", net, 4, true, &why) < 0 ||
 		    host_chart(b, run, h, ++n, "memory against request rate", "GB", mem, 3, false,
@@ -668,11 +731,11 @@ static const struct {
 	const char *alias;
 	int fig;
 } fig_alias[] = {
-    {"cpu", PROCFS_CPU_PCT},	      {"iowait", PROCFS_CPU_IOWAIT_PCT},
-    {"steal", PROCFS_CPU_STEAL_PCT},  {"core", PROCFS_CPU_CORE_MAX_PCT},
-    {"load", PROCFS_LOAD1},	      {"mem", PROCFS_MEM_USED},
-    {"memory", PROCFS_MEM_USED},      {"swap", PROCFS_SWAP_USED},
-    {"disk", PROCFS_DISK_UTIL_PCT},   {"retrans", PROCFS_TCP_RETRANS_PS},
+    {"cpu", PROCFS_CPU_PCT},	     {"iowait", PROCFS_CPU_IOWAIT_PCT},
+    {"steal", PROCFS_CPU_STEAL_PCT}, {"core", PROCFS_CPU_CORE_MAX_PCT},
+    {"load", PROCFS_LOAD1},	     {"mem", PROCFS_MEM_USED},
+    {"memory", PROCFS_MEM_USED},     {"swap", PROCFS_SWAP_USED},
+    {"disk", PROCFS_DISK_UTIL_PCT},  {"retrans", PROCFS_TCP_RETRANS_PS},
     {"numa", PROCFS_NUMA_MISS_PS},
 };
 
@@ -716,10 +779,11 @@ int reports_monitor_threshold_parse(const char *metric, const char *condition, c
 			       last + 1);
 	*fig = fig_by_name(fdot + 1, (size_t)(last - fdot - 1));
 	if (*fig < 0)
-		return err_set(err,
-			       "threshold '%s': unknown figure '%.*s' (use cpu, core, iowait, steal, "
-			       "load, mem, swap, disk, retrans, numa or a figure of docs/monitor.md)",
-			       metric, (int)(last - fdot - 1), fdot + 1);
+		return err_set(
+		    err,
+		    "threshold '%s': unknown figure '%.*s' (use cpu, core, iowait, steal, "
+		    "load, mem, swap, disk, retrans, numa or a figure of docs/monitor.md)",
+		    metric, (int)(last - fdot - 1), fdot + 1);
 	hl = (size_t)(fdot - (metric + 8));
 	if (hl == 0 || hl >= hsize)
 		return err_set(err, "threshold '%s': no host", metric);
@@ -740,8 +804,8 @@ int reports_monitor_threshold_parse(const char *metric, const char *condition, c
 	else if (*p == '>')
 		*op = THRESHOLD_GT, p++;
 	else
-		return err_set(err, "condition '%s' must start with <, <=, >, >=, == or !=",
-			       condition);
+		return err_set(err,
+			       "condition '%s' must start with <, <=, >, >=, == or !=", condition);
 	while (isspace((unsigned char)*p))
 		p++;
 	v = strtod(p, &end);
@@ -754,9 +818,9 @@ int reports_monitor_threshold_parse(const char *metric, const char *condition, c
 		static const struct {
 			const char *u;
 			double mul;
-		} units[] = {{"%", 1},	       {"/s", 1},	    {"B", 1},	      {"kB", 1e3},
-			     {"KB", 1e3},      {"MB", 1e6},	    {"GB", 1e9},      {"KiB", 1024},
-			     {"MiB", 1048576}, {"GiB", 1073741824}, {"B/s", 1},	      {"kB/s", 1e3},
+		} units[] = {{"%", 1},	       {"/s", 1},	    {"B", 1},	 {"kB", 1e3},
+			     {"KB", 1e3},      {"MB", 1e6},	    {"GB", 1e9}, {"KiB", 1024},
+			     {"MiB", 1048576}, {"GiB", 1073741824}, {"B/s", 1},	 {"kB/s", 1e3},
 			     {"MB/s", 1e6},    {"GB/s", 1e9},	    {"", 1}};
 		size_t k;
 

@@ -17,7 +17,7 @@ struct reports_run;
 struct reports_threshold;
 
 struct reports_mon_sample {
-	double t; /* seconds since the start */
+	double t;      /* seconds since the start */
 	uint32_t have; /* 1 << enum procfs_fig */
 	double v[PROCFS_NFIGS];
 	double proc_cpu[PROCFS_MAX_NAMES], proc_rss[PROCFS_MAX_NAMES]; /* NaN: no such process */
@@ -39,6 +39,10 @@ struct reports_mon_host {
 	size_t nmissing;
 	char *procs[PROCFS_MAX_NAMES]; /* watched process names */
 	size_t nprocs;
+	/* tsung.log writing state (reports_monitor_tsung): next sample, and the count and sum of
+	 * the samples before the current dump, per Tsung figure. */
+	size_t tsung_cur;
+	double tsung_nb[16], tsung_sb[16];
 };
 
 struct reports_monitor {

@@ -47,7 +47,9 @@ scenario bad 1s '  monitor.local.cpu.p95: "< 80%"'
 grep -q "bad.yaml:.*unknown field 'p95' (use max or mean)" check.err || { cat check.err >&2; fail "no clear message for a bad monitor threshold"; }
 scenario burn 7s '  monitor.local.cpu.max: "<= 100%"
   monitor.local.mem.mean: "> 1MB"'
-"$BARRAGE" check burn.yaml >/dev/null || fail "check refused the monitor scenario"
+"$BARRAGE" check burn.yaml >check.out || fail "check refused the monitor scenario"
+grep -q "^monitor (every 500ms)" check.out && grep -q "^  local (this machine, no SSH)" check.out \
+  || { cat check.out >&2; fail "check does not show the monitor section"; }
 "$BARRAGE" run burn.yaml --out run -q >run.out 2>run.err &
 rpid=$!
 _pids+=("$rpid")
@@ -63,7 +65,7 @@ rc=0; wait "$rpid" || rc=$?
 cat run.err >&2
 assert_eq "$rc" 0 "monitored run"
 # Before the burner: no such process; while it ran: busy.
-first=$(grep '"type":"monitor"' run/stats.log | head -1)
+first=$(grep -m1 '"type":"monitor"' run/stats.log)
 jq -e '.procs.burnmon.count == 0 and .host == "local" and (.figures.cpu_pct | type) == "number"' <<<"$first" >/dev/null \
   || fail "first sample: $first"
 jq -s -e '[.[] | select(.type == "monitor") | .procs.burnmon | select(.count >= 1) | .cpu_pct] | length >= 2 and max > 10' run/stats.log >/dev/null \

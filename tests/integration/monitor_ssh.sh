@@ -127,3 +127,26 @@ jq -s -e "([.[] | select(.type == \"monitor\" and .host == \"$H2\" and .down == 
 grep -q "data-monitor-down" dies/report.html || fail "report does not mark the host down"
 tail -1 dies/stats.log | jq -e '.type == "end" and .reason == "completed"' >/dev/null || fail "run did not complete"
 echo "ok: a host that dies mid-run is marked, the run completes"
+
+# 4. A host cut off the network (no FIN, no RST: its link goes down): silent, so its SSH
+# keepalives go unanswered and it is marked down after the dead time; the run completes.
+if [ "$second" != "$H2" ]; then
+  scenario cut 12s "$H1" "$second"
+  "$BARRAGE" run cut.yaml --out cut -q "${ssh_args[@]}" >cut.out 2>cut.err &
+  rpid=$!
+  _pids+=("$rpid")
+  for _ in $(seq 1 400); do
+    [ "$(monitor_records cut)" -ge 4 ] && break
+    sleep 0.05
+  done
+  ip link set "${NS_VETH[1]}" down
+  rc=0; wait "$rpid" || rc=$?
+  ip link set "${NS_VETH[1]}" up
+  cat cut.err >&2
+  assert_eq "$rc" 0 "a host cut off the network does not fail the run"
+  assert_json cut/summary.json ".monitor[\"$second\"].down | length == 1 and (.[0].why | test(\"no answer\"))"
+  assert_json cut/summary.json ".monitor[\"$H1\"].down == [] and .monitor[\"$H1\"].samples >= 16"
+  echo "ok: a host cut off the network is marked down, the run completes"
+else
+  echo "note: no network namespace: the network-cut case was not run"
+fi

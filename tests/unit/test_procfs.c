@@ -95,16 +95,16 @@ static void test_diskstats(void **state)
 	struct procfs_sample *s = new_sample();
 
 	(void)state;
-	assert_int_equal(
-	    procfs_parse_diskstats(S("   7       0 loop0 5 0 100 1 0 0 0 0 0 4 1\n"
-				     "   8       0 sda 1000 10 20000 500 2000 20 40000 900 0 1200 1400\n"
-				     "   8       1 sda1 900 10 18000 400 1900 20 38000 800 0 1100 1200\n"
-				     " 259       0 nvme0n1 10 0 80 1 20 0 160 2 0 3 3 0 0 0 0\n"
-				     " 259       1 nvme0n1p1 10 0 80 1 20 0 160 2 0 3 3 0 0 0 0\n"
-				     " 253       0 dm-0 1 1 1 1 1 1 1 1 0 1 1\n"
-				     "   8      16 sdb 1 2\n"),
-				   s),
-	    0);
+	assert_int_equal(procfs_parse_diskstats(
+			     S("   7       0 loop0 5 0 100 1 0 0 0 0 0 4 1\n"
+			       "   8       0 sda 1000 10 20000 500 2000 20 40000 900 0 1200 1400\n"
+			       "   8       1 sda1 900 10 18000 400 1900 20 38000 800 0 1100 1200\n"
+			       " 259       0 nvme0n1 10 0 80 1 20 0 160 2 0 3 3 0 0 0 0\n"
+			       " 259       1 nvme0n1p1 10 0 80 1 20 0 160 2 0 3 3 0 0 0 0\n"
+			       " 253       0 dm-0 1 1 1 1 1 1 1 1 0 1 1\n"
+			       "   8      16 sdb 1 2\n"),
+			     s),
+			 0);
 	assert_int_equal(s->ndisks, 2);
 	assert_string_equal(s->disks[0].name, "sda");
 	assert_true(s->disks[0].rd_sectors == 20000 && s->disks[0].wr_sectors == 40000 &&
@@ -194,22 +194,23 @@ static void test_procs(void **state)
 static const char *block(char *out, size_t size, double up, unsigned busy, unsigned idle,
 			 unsigned long rx, unsigned ticks, bool with_disk)
 {
-	snprintf(out, size,
-		 "junk before\n"
-		 "@@barrage-monitor 1 100 4096\n"
-		 "@@file uptime\n%.2f 0.00\n"
-		 "@@file stat\ncpu %u 0 0 %u 0 0 0 0\ncpu0 %u 0 0 0 0 0 0 0\ncpu1 0 0 0 %u 0 0 0 0\n"
-		 "@@file meminfo\nMemTotal: 1000 kB\nMemAvailable: 400 kB\n"
-		 "@@file loadavg\n1.5 1.0 0.5 1/2 3\n"
-		 "%s"
-		 "@@file net/dev\n eth0: %lu 10 0 0 0 0 0 0 %lu 20 0 0 0 0 0 0\n"
-		 "@@file net/snmp\nTcp: RetransSegs\nTcp: %u\n"
-		 "@@file procs\n7 (srv) R 1 1 1 0 -1 0 0 0 0 0 %u 0 0 0 20 0 1 0 1 1 10 0\n"
-		 "@@end\n",
-		 up, busy, idle, busy, idle,
-		 with_disk ? "@@file diskstats\n 8 0 sda 0 0 0 0 0 0 0 0 0 0 0\n"
-			   : "@@missing diskstats\n",
-		 rx, rx, ticks / 10, ticks);
+	snprintf(
+	    out, size,
+	    "junk before\n"
+	    "@@barrage-monitor 1 100 4096\n"
+	    "@@file uptime\n%.2f 0.00\n"
+	    "@@file stat\ncpu %u 0 0 %u 0 0 0 0\ncpu0 %u 0 0 0 0 0 0 0\ncpu1 0 0 0 %u 0 0 0 0\n"
+	    "@@file meminfo\nMemTotal: 1000 kB\nMemAvailable: 400 kB\n"
+	    "@@file loadavg\n1.5 1.0 0.5 1/2 3\n"
+	    "%s"
+	    "@@file net/dev\n eth0: %lu 10 0 0 0 0 0 0 %lu 20 0 0 0 0 0 0\n"
+	    "@@file net/snmp\nTcp: RetransSegs\nTcp: %u\n"
+	    "@@file procs\n7 (srv) R 1 1 1 0 -1 0 0 0 0 0 %u 0 0 0 20 0 1 0 1 1 10 0\n"
+	    "@@end\n",
+	    up, busy, idle, busy, idle,
+	    with_disk ? "@@file diskstats\n 8 0 sda 0 0 0 0 0 0 0 0 0 0 0\n"
+		      : "@@missing diskstats\n",
+	    rx, rx, ticks / 10, ticks);
 	return out;
 }
 
@@ -247,7 +248,7 @@ static void test_block_and_figures(void **state)
 	assert_true(fabs(f.v[PROCFS_CPU_CORE_MAX_PCT] - 100.0) < 1e-9);
 	assert_true(fabs(f.v[PROCFS_LOAD1] - 1.5) < 1e-9);
 	assert_true(f.v[PROCFS_MEM_USED] == 600 * 1024);
-	assert_true(fabs(f.v[PROCFS_NET_RX_BPS] - 1000.0) < 1e-9); /* 2000 B over 2 s */
+	assert_true(fabs(f.v[PROCFS_NET_RX_BPS] - 1000.0) < 1e-9);   /* 2000 B over 2 s */
 	assert_true(fabs(f.v[PROCFS_TCP_RETRANS_PS] - 10.0) < 1e-9); /* 10 -> 30 */
 	/* 200 ticks of 100/s over 2 s = 100% of a core; rss 10 pages. */
 	assert_true(fabs(f.proc_cpu_pct[0] - 100.0) < 1e-9);
@@ -280,9 +281,9 @@ static void test_block_and_figures(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_stat),	 cmocka_unit_test(test_meminfo_loadavg_uptime),
-	    cmocka_unit_test(test_diskstats),	 cmocka_unit_test(test_netdev_snmp_vmstat_numa),
-	    cmocka_unit_test(test_procs),	 cmocka_unit_test(test_block_and_figures),
+	    cmocka_unit_test(test_stat),      cmocka_unit_test(test_meminfo_loadavg_uptime),
+	    cmocka_unit_test(test_diskstats), cmocka_unit_test(test_netdev_snmp_vmstat_numa),
+	    cmocka_unit_test(test_procs),     cmocka_unit_test(test_block_and_figures),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
