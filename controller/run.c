@@ -66,6 +66,7 @@
 #define RUN_DEFAULT_READY_US 30000000
 #define RUN_HEARTBEAT_US     1000000
 #define RUN_STALL_US	     1000000 /* a tick this late means the controller was not running */
+#define RUN_PAUSE_NOTICE_US  3000000 /* ...and this late is worth an event */
 
 enum run_phase { PHASE_SETUP, PHASE_RUNNING, PHASE_STOPPING, PHASE_OVER };
 
@@ -843,12 +844,13 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		/* We were not running (SIGSTOP, a starved machine): that time is nobody's silence,
 		 * and our own deadlines move with it. Input that waited meanwhile is read before
 		 * the next tick judges anyone. */
-		if (!r->o->quiet && r->phase == PHASE_RUNNING)
+		/* Said only for a real pause: a loaded machine is often a second late. */
+		if (!r->o->quiet && r->phase == PHASE_RUNNING && step > RUN_PAUSE_NOTICE_US)
 			live_event(stderr, elapsed_s(r),
 				   "the controller did not run for %.1f s: reading what the agents "
 				   "sent meanwhile",
 				   (double)step / 1e6);
-		if (r->phase == PHASE_RUNNING)
+		if (r->phase == PHASE_RUNNING && step > RUN_PAUSE_NOTICE_US)
 			rundir_write_event(r->dir, elapsed_s(r), NULL, "notice",
 					   "the controller was paused; agents kept running");
 		r->setup_deadline_us += step;
