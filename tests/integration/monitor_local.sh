@@ -104,6 +104,8 @@ rc=0; BARRAGE_MONITOR_ROOT=$TEST_DIR/root "$BARRAGE" run nodisk.yaml --out nodis
 cat nodisk.err >&2
 assert_eq "$rc" 1 "a failed monitor threshold"
 grep -q "lacks /proc/diskstats" nodisk.err || fail "no message about the missing file"
+grep -q "^monitored hosts (highest):" nodisk.out && grep -q "^  local: .*mem .*(some /proc files missing)" nodisk.out \
+  || { cat nodisk.out >&2; fail "the console summary has no monitor line"; }
 assert_json nodisk/summary.json '.monitor.local.missing == ["diskstats"]'
 assert_json nodisk/summary.json '(.monitor.local | has("disk_read_bps") | not) and .monitor.local.mem_used.max > 0'
 assert_json nodisk/summary.json '[.thresholds[] | select(.metric == "monitor.local.mem.max") | .ok] == [false]'
