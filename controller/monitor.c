@@ -504,6 +504,12 @@ int monitor_open(struct event_base *base, const struct plan *p, const struct mon
 		struct mon_host *h = &m->h[i];
 		char *e = NULL;
 
+		if (event_base_got_exit(base) || event_base_got_break(base)) {
+			/* Interrupted: the caller says so; the hosts left are not opened. */
+			h->failed = true;
+			h->why = strdup("interrupted");
+			continue;
+		}
 		if (open_host(m, h, o, max_samples, &e) < 0) {
 			h->failed = true;
 			h->why = e ? e : strdup("cannot connect");

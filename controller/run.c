@@ -1570,29 +1570,6 @@ int run_main(const struct run_options *o)
 		code = 4;
 		goto out;
 	}
-	{
-		/* Watched hosts answer once before any agent starts (docs/monitor.md). */
-		struct monitor_options mo = {
-		    .hosts_file = o->monitor_file,
-		    .optional = o->monitor_optional || r->plan->monitor.optional,
-		    .known_hosts = o->known_hosts,
-		    .identity = o->identity,
-		    .accept_new_host_keys = o->accept_new_host_keys,
-		    .quiet = o->quiet,
-		    .run_us = plan_load_duration_us(r->plan) + r->plan->grace_us,
-		};
-
-		if (monitor_open(r->base, r->plan, &mo, &r->mon, &err) < 0) {
-			fprintf(stderr, "barrage: %s\n", err ? err : "monitor failed");
-			r->fail = err;
-			err = NULL;
-			r->exit_code = 3;
-			r->reason = "error";
-			write_fail_records(r);
-			code = 3;
-			goto out;
-		}
-	}
 	r->tick = event_new(r->base, -1, EV_PERSIST, on_tick, r);
 	r->sigint = evsignal_new(r->base, SIGINT, on_signal, r);
 	r->sigterm = evsignal_new(r->base, SIGTERM, on_signal, r);
@@ -1606,6 +1583,35 @@ int run_main(const struct run_options *o)
 		struct timeval tv = {0, RUN_TICK_US};
 
 		event_add(r->tick, &tv);
+	}
+	{
+		/* Watched hosts answer once before any agent starts (docs/monitor.md). Ctrl-C
+		 * during that wait ends the run as an interruption before the start. */
+		struct monitor_options mo = {
+		    .hosts_file = o->monitor_file,
+		    .optional = o->monitor_optional || r->plan->monitor.optional,
+		    .known_hosts = o->known_hosts,
+		    .identity = o->identity,
+		    .accept_new_host_keys = o->accept_new_host_keys,
+		    .quiet = o->quiet,
+		    .run_us = plan_load_duration_us(r->plan) + r->plan->grace_us,
+		};
+
+		r->setup_deadline_us = INT64_MAX; /* the agents' clock starts after this */
+		if (monitor_open(r->base, r->plan, &mo, &r->mon, &err) < 0 || r->fail) {
+			if (!r->fail) {
+				r->fail = err;
+				r->exit_code = 3;
+				r->reason = "error";
+			} else {
+				free(err);
+			}
+			err = NULL;
+			fprintf(stderr, "barrage: %s\n", r->fail ? r->fail : "monitor failed");
+			write_fail_records(r);
+			code = 3;
+			goto out;
+		}
 	}
 	r->phase = PHASE_SETUP;
 	r->setup_deadline_us =

@@ -370,8 +370,8 @@ void reports_monitor_tsung(const struct reports_run *run, size_t i, struct buf *
 			buf_printf(b, "stats: {%s,\"", tsung_figs[f].tsung);
 			tsung_node(b, h->name);
 			buf_printf(b, "\"} %.0f %.6f %.6f %.6f %.6f %.6f %.0f\n", n[f], mean,
-				   var > 0 ? sqrt(var) : 0, mx[f], mn[f], nb ? h->tsung_sb[f] / nb : 0,
-				   nb);
+				   var > 0 ? sqrt(var) : 0, mx[f], mn[f],
+				   nb ? h->tsung_sb[f] / nb : 0, nb);
 		}
 	}
 }
@@ -456,11 +456,12 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 		   latency ? "request p95 (ms)" : "requests/s");
 	/* Where the host became unreachable: a red dotted line, its curves end there. */
 	for (size_t k = 0; k < h->ndown; k++)
-		buf_printf(&s,
-			   "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '#d62728' "
-			   "dt 3 lw 2\nset label 'unreachable' at %.3f, graph 0.95 left offset 0.5,0 "
-			   "textcolor rgb '#d62728'\n",
-			   h->down[k].t, h->down[k].t, h->down[k].t);
+		buf_printf(
+		    &s,
+		    "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead lc rgb '#d62728' "
+		    "dt 3 lw 2\nset label 'unreachable' at %.3f, graph 0.95 left offset 0.5,0 "
+		    "textcolor rgb '#d62728'\n",
+		    h->down[k].t, h->down[k].t, h->down[k].t);
 	for (size_t k = 0; k < nlines; k++)
 		gp_series(&s, h, iv, lines[k].fig, lines[k].scale, (int)k);
 	gp_load(&s, run, latency, 0);
@@ -723,6 +724,46 @@ void reports_monitor_html(const struct reports_run *run, struct buf *b)
 	}
 	free(why);
 	buf_append_str(b, "</section>\n");
+}
+
+/* ---- console ---- */
+
+void reports_monitor_print(const void *monitor, FILE *out)
+{
+	static const int figs[] = {PROCFS_CPU_PCT,	  PROCFS_CPU_CORE_MAX_PCT,
+				   PROCFS_CPU_IOWAIT_PCT, PROCFS_MEM_USED,
+				   PROCFS_DISK_UTIL_PCT,  PROCFS_NET_RX_BPS,
+				   PROCFS_NET_TX_BPS,	  PROCFS_TCP_RETRANS_PS};
+	static const char *const short_names[] = {"cpu",  "core", "iowait", "mem",
+						  "disk", "rx",	  "tx",	    "retrans"};
+	json_t *m = (json_t *)monitor, *h;
+	const char *name;
+
+	if (!json_is_object(m) || json_object_size(m) == 0)
+		return;
+	fprintf(out, "monitored hosts (highest):\n");
+	json_object_foreach(m, name, h)
+	{
+		json_t *down = json_object_get(h, "down");
+
+		fprintf(out, "  %s:", name);
+		for (size_t i = 0; i < sizeof(figs) / sizeof(figs[0]); i++) {
+			json_t *f = json_object_get(h, procfs_fig_names[figs[i]]);
+			char v[64];
+
+			if (!f)
+				continue;
+			fmt_fig(v, sizeof(v), figs[i],
+				json_number_value(json_object_get(f, "max")));
+			fprintf(out, " %s %s", short_names[i], v);
+		}
+		if (json_array_size(down))
+			fprintf(out, "  DOWN from %.1f s",
+				json_number_value(json_object_get(json_array_get(down, 0), "t")));
+		if (json_array_size(json_object_get(h, "missing")))
+			fprintf(out, "  (some /proc files missing)");
+		fputc('\n', out);
+	}
 }
 
 /* ---- thresholds ---- */

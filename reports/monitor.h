@@ -9,6 +9,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "common/buf.h"
 #include "common/procfs.h"
@@ -62,6 +63,10 @@ void *reports_monitor_json(const struct reports_run *run);
 void reports_monitor_tsung(const struct reports_run *run, size_t i, struct buf *b);
 /* report.html: the monitoring section (bottleneck table, charts). Nothing when no host. */
 void reports_monitor_html(const struct reports_run *run, struct buf *b);
+/* The console summary's lines for summary.json's "monitor" object (a jansson json_t *, as
+ * const void *; nothing when NULL): per host, the highest CPU, busiest core, memory, disk and
+ * network figures, and whether it went down. */
+void reports_monitor_print(const void *monitor, FILE *out);
 /* Threshold monitor.HOST.FIGURE.STAT: fills rt (valid, has_value, value, ok, error). Returns
  * true when rt's metric is a monitor one (then the caller counts rt->ok). */
 bool reports_monitor_threshold_eval(const struct reports_run *run, struct reports_threshold *rt);

@@ -5,6 +5,7 @@
  * scenario has thresholds, junit.xml, and print one verdict line per threshold. */
 #include "reports/reports.h"
 #include "reports/run.h"
+#include "reports/monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -221,6 +222,7 @@ int reports_print_summary(const char *run_dir, char **err)
 		       "report.html)\n",
 		       (long long)json_integer_value(
 			   json_object_get(json_object_get(root, "uncounted"), "requests_max")));
+	reports_monitor_print(json_object_get(root, "monitor"), stdout);
 	snprintf(b, sizeof(b), "%.1f s", jnum(root, "duration_s"));
 	printf("duration %s; report: %s/report.html\n", b, run_dir);
 	json_decref(root);

@@ -104,6 +104,8 @@ rc=0; BARRAGE_MONITOR_ROOT=$TEST_DIR/root "$BARRAGE" run nodisk.yaml --out nodis
 cat nodisk.err >&2
 assert_eq "$rc" 1 "a failed monitor threshold"
 grep -q "lacks /proc/diskstats" nodisk.err || fail "no message about the missing file"
+grep -q "^monitored hosts (highest):" nodisk.out && grep -q "^  local: .*mem .*(some /proc files missing)" nodisk.out \
+  || { cat nodisk.out >&2; fail "the console summary has no monitor line"; }
 assert_json nodisk/summary.json '.monitor.local.missing == ["diskstats"]'
 assert_json nodisk/summary.json '(.monitor.local | has("disk_read_bps") | not) and .monitor.local.mem_used.max > 0'
 assert_json nodisk/summary.json '[.thresholds[] | select(.metric == "monitor.local.mem.max") | .ok] == [false]'
@@ -111,3 +113,34 @@ jq -s -e '[.[] | select(.type == "event" and (.detail | test("lacks /proc/diskst
   || fail "no event for the missing file"
 grep -q 'data-monitor-missing' nodisk/report.html || fail "report does not mark the missing file"
 echo "ok: a missing /proc file is named, the run goes on"
+
+# 3. Ctrl-C while waiting for a monitored host that never answers (a TCP listener that says
+# nothing): the run ends at once as interrupted before the start, exit 3, no load sent.
+python3 -c '
+import socket, sys, time
+s = socket.socket(); s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+s.bind(("127.0.0.1", 0)); s.listen(8); s.settimeout(0.5)
+open(sys.argv[1], "w").write(str(s.getsockname()[1]))
+held, end = [], time.time() + 60
+while time.time() < end:
+    try: held.append(s.accept()[0])
+    except OSError: pass
+' "$TEST_DIR/silent.port" &
+_pids+=("$!")
+for _ in $(seq 1 100); do [ -s silent.port ] && break; sleep 0.05; done
+[ -s silent.port ] || fail "test setup: silent listener did not start"
+scenario silent 2s '  request.count: ">= 0"'
+sed -i "s/hosts: \[ local \]/hosts: [ local, \"u@127.0.0.1:$(cat silent.port)\" ]/" silent.yaml
+before=$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq '.requests')
+"$BARRAGE" run silent.yaml --out silent -q >silent.out 2>silent.err &
+rpid=$!
+_pids+=("$rpid")
+sleep 1.5
+kill -INT "$rpid"
+rc=0; wait "$rpid" || rc=$?
+cat silent.err >&2
+assert_eq "$rc" 3 "interrupted while waiting for a monitored host"
+grep -q "interrupted (Interrupt) before the run started" silent.err || fail "no interruption message"
+tail -1 silent/stats.log | jq -e '.type == "end" and .reason == "interrupted"' >/dev/null || fail "no interrupted end record"
+assert_eq "$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq '.requests')" "$before" "requests sent before the monitored hosts answered"
+echo "ok: Ctrl-C while a monitored host does not answer"
