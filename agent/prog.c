@@ -517,6 +517,11 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 			break;
 		}
 	}
+	for (size_t i = 0; i < r->ncaps; i++)
+		if (r->caps[i].src->kind == PLAN_CAPTURE_HEADER)
+			r->need_headers = true;
+	if (pr->expect.nheaders)
+		r->need_headers = true;
 	if (pr->expect.body_contains)
 		r->need_body = true;
 	if (pr->expect.body_regex) {
