@@ -616,7 +616,7 @@ void h1_info(struct user *u, struct http_xfer *x)
 	if (h->new_conn && h->t_conn)
 		x->connect = h->t_conn - h->t_conn0;
 	x->errbuf_owner = "the lean client";
-	x->rcv = h->rcv;
+	x->rcv = h1_resp_counted(&h->resp);
 	x->sent = h->sent;
 }
 

@@ -53,7 +53,14 @@ struct h1_resp {
 	void *z;	     /* z_stream *, while a body is decoded */
 	bool z_raw, z_out;
 	const char *why; /* what went wrong (static text) */
+	/* Bytes counted in size_rcv, as libcurl counts them: the headers (1xx included) and the
+	 * body as framed by Content-Length or the chunks, without chunk framing. */
+	uint64_t fed, head_bytes, body_bytes, hdr_end;
+	const char *chunk; /* the bytes h1_resp_feed is parsing */
+	bool in_body;
 };
+/* size_rcv of the answer so far. */
+uint64_t h1_resp_counted(const struct h1_resp *r);
 
 void h1_resp_init(struct h1_resp *r, struct buf *body);
 void h1_resp_free(struct h1_resp *r);
@@ -88,7 +95,7 @@ void h1_jar_clear(struct h1_jar *j);
 /* Take one Set-Cookie value received from url at wall time now (seconds). */
 void h1_jar_set(struct h1_jar *j, const struct h1_url *url, const char *s, size_t len, int64_t now);
 /* Append "Cookie: ...\r\n" for url to b when any cookie matches (libcurl's order: longer path
- * first, then longer domain, longer name, older). */
+ * first, then longer domain, longer name, newer). */
 void h1_jar_header(struct h1_jar *j, const struct h1_url *url, struct buf *b, int64_t now);
 /* The idx-th live cookie named name. 0 found, -1 not. */
 int h1_jar_get(const struct h1_jar *j, const char *name, size_t idx, const char **val, size_t *len);

@@ -140,6 +140,7 @@ done:
 /* ---- answers ---- */
 
 static int on_message_begin(http_parser *p);
+static int on_status(http_parser *p, const char *at, size_t len);
 static int on_header_field(http_parser *p, const char *at, size_t len);
 static int on_header_value(http_parser *p, const char *at, size_t len);
 static int on_headers_complete(http_parser *p);
@@ -148,6 +149,7 @@ static int on_message_complete(http_parser *p);
 
 static const http_parser_settings settings = {
     .on_message_begin = on_message_begin,
+    .on_status = on_status,
     .on_header_field = on_header_field,
     .on_header_value = on_header_value,
     .on_headers_complete = on_headers_complete,
@@ -213,7 +215,8 @@ void h1_resp_begin(struct h1_resp *r, bool head, bool need_body, bool need_heade
 	r->need_body = need_body;
 	r->need_headers = need_headers;
 	r->decode = decode;
-	r->got_bytes = r->done = r->keep_alive = r->info = false;
+	r->got_bytes = r->done = r->keep_alive = r->info = r->in_body = false;
+	r->fed = r->head_bytes = r->body_bytes = r->hdr_end = 0;
 	r->z_raw = r->z_out = false;
 	r->why = NULL;
 	clear_headers(r);
@@ -283,10 +286,24 @@ static int too_large(struct h1_resp *r)
 	return -1;
 }
 
+/* Where the header section ends: after the last status or header byte seen, and its CRLF and
+ * the blank line's. */
+static void mark(struct h1_resp *r, const char *at, size_t len)
+{
+	r->hdr_end = r->fed + (uint64_t)(at + len - r->chunk);
+}
+
+static int on_status(http_parser *p, const char *at, size_t len)
+{
+	mark(p->data, at, len);
+	return 0;
+}
+
 static int on_header_field(http_parser *p, const char *at, size_t len)
 {
 	struct h1_resp *r = p->data;
 
+	mark(r, at, len);
 	if (r->in_value && header_done(r) < 0)
 		return too_large(r);
 	r->header_bytes += len;
@@ -299,6 +316,7 @@ static int on_header_value(http_parser *p, const char *at, size_t len)
 {
 	struct h1_resp *r = p->data;
 
+	mark(r, at, len);
 	if (!r->in_value) {
 		r->cur_name = r->cur.len;
 		if (buf_append_byte(&r->cur, 0) < 0)
@@ -318,6 +336,8 @@ static int on_headers_complete(http_parser *p)
 	if (header_done(r) < 0)
 		return too_large(r), -1;
 	r->status = p->status_code;
+	r->head_bytes = r->hdr_end + 4;
+	r->in_body = true;
 	r->info = p->status_code >= 100 && p->status_code < 200 && p->status_code != 101;
 	if (r->head)
 		return 1; /* the answer to a HEAD has no body, whatever it says */
@@ -384,6 +404,7 @@ static int on_body(http_parser *p, const char *at, size_t len)
 {
 	struct h1_resp *r = p->data;
 
+	r->body_bytes += len;
 	if (!r->need_body)
 		return 0;
 	if (r->decode && r->enc)
@@ -417,8 +438,10 @@ int h1_resp_feed(struct h1_resp *r, const char *data, size_t len)
 		return H1_DONE;
 	if (len)
 		r->got_bytes = true;
+	r->chunk = data;
 	n = http_parser_execute(&r->p, &settings, data, len);
 	e = HTTP_PARSER_ERRNO(&r->p);
+	r->fed += n;
 	if (r->done) {
 		if (n < len)
 			r->keep_alive =
@@ -438,6 +461,11 @@ int h1_resp_feed(struct h1_resp *r, const char *data, size_t len)
 	if (!r->why)
 		r->why = http_errno_description(e);
 	return H1_E_PARSE;
+}
+
+uint64_t h1_resp_counted(const struct h1_resp *r)
+{
+	return (r->in_body ? r->head_bytes : r->fed) + r->body_bytes;
 }
 
 int h1_resp_header(const struct h1_resp *r, const char *name, size_t idx, const char **val,
@@ -710,7 +738,7 @@ static bool cookie_before(const struct h1_cookie *a, const struct h1_cookie *b)
 	lb = strlen(b->name);
 	if (la != lb)
 		return la > lb;
-	return a->created < b->created;
+	return a->created > b->created; /* libcurl 7.88: the newer first */
 }
 
 void h1_jar_header(struct h1_jar *j, const struct h1_url *url, struct buf *b, int64_t now)

@@ -406,10 +406,11 @@ int http_send(struct user *u, const struct creq *r)
 			body_len = r->body_len;
 		}
 	}
-	/* Method: reset what a previous request may have set. */
-	curl_easy_setopt(e, CURLOPT_NOBODY, r->method == M_HEAD ? 1L : 0L);
+	/* Method: reset what a previous request may have set. CURLOPT_HTTPGET clears NOBODY, so
+	 * NOBODY (HEAD) comes after it, or a HEAD step would go out as a GET. */
 	if (r->method == M_GET || r->method == M_HEAD || (r->method == M_OTHER && !r->has_body))
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(e, CURLOPT_NOBODY, r->method == M_HEAD ? 1L : 0L);
 	if (r->has_body || r->method == M_POST) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
