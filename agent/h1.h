@@ -57,7 +57,7 @@ struct h1_resp {
 	 * body as framed by Content-Length or the chunks, without chunk framing. */
 	uint64_t fed, head_bytes, body_bytes, hdr_end;
 	const char *chunk; /* the bytes h1_resp_feed is parsing */
-	bool in_body;
+	bool in_body, bad_status;
 };
 /* size_rcv of the answer so far. */
 uint64_t h1_resp_counted(const struct h1_resp *r);

@@ -217,6 +217,7 @@ void h1_resp_begin(struct h1_resp *r, bool head, bool need_body, bool need_heade
 	r->decode = decode;
 	r->got_bytes = r->done = r->keep_alive = r->info = r->in_body = false;
 	r->fed = r->head_bytes = r->body_bytes = r->hdr_end = 0;
+	r->bad_status = false;
 	r->z_raw = r->z_out = false;
 	r->why = NULL;
 	clear_headers(r);
@@ -336,6 +337,12 @@ static int on_headers_complete(http_parser *p)
 	if (header_done(r) < 0)
 		return too_large(r), -1;
 	r->status = p->status_code;
+	if (r->status < 100 || r->status > 999) {
+		/* libhttp-parser takes "HTTP/1.1 2 OK"; libcurl wants three digits */
+		r->why = "the status line has no three-digit status";
+		r->bad_status = true;
+		return -1;
+	}
 	r->head_bytes = r->hdr_end + 4;
 	r->in_body = true;
 	r->info = p->status_code >= 100 && p->status_code < 200 && p->status_code != 101;
@@ -454,6 +461,8 @@ int h1_resp_feed(struct h1_resp *r, const char *data, size_t len)
 		r->why = "response headers over the lean client's limit (300 KiB in all)";
 		return H1_E_HEADER;
 	}
+	if (r->bad_status)
+		return H1_E_PARSE;
 	if (e == HPE_CB_header_field || e == HPE_CB_header_value || e == HPE_CB_headers_complete)
 		return H1_E_HEADER;
 	if (e == HPE_CB_body)
