@@ -21,7 +21,7 @@ VARIANT ?= release
 B := build/$(VARIANT)
 
 CC ?= cc
-PKGS := libcurl libevent libevent_openssl libevent_pthreads yaml-0.1 libssh2 jansson libpcre2-8 openssl expat
+PKGS := libcurl zlib libevent libevent_openssl libevent_pthreads yaml-0.1 libssh2 jansson libpcre2-8 openssl expat
 PKG_CFLAGS := $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS := $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 
@@ -46,7 +46,7 @@ endif
 
 CFLAGS += $(BASE_CFLAGS) $(VFLAGS)
 LDFLAGS += $(VFLAGS)
-LDLIBS += $(PKG_LIBS) -lpthread -lm
+LDLIBS += $(PKG_LIBS) -lhttp_parser -lpthread -lm
 
 # Modules: everything but main.c goes into the module's archive, so tests can link any of it.
 MODULES := common agent controller reports servers

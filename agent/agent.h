@@ -132,7 +132,8 @@ struct creq {
 	char *body_const;
 	size_t body_len;
 	bool has_body;
-	bool need_body; /* a capture or an expectation reads the response body */
+	bool need_body;	   /* a capture or an expectation reads the response body */
+	bool need_headers; /* a capture or an expectation reads a response header (lean client) */
 	struct ccapture *caps;
 	size_t ncaps;
 	void *expect_re; /* pcre2_code * for expect.body_regex */
@@ -193,6 +194,8 @@ struct prog {
 	size_t max_depth; /* deepest nesting of steps + 1 */
 	char *target;	  /* plan target without a trailing slash */
 	bool https;
+	bool lean;	    /* requests go through the agent's own HTTP/1.1 client (h1.c) */
+	bool https_urls;    /* a request's constant URL is https:// */
 	bool need_match_data;
 	uint32_t max_groups;
 };
@@ -300,6 +303,7 @@ struct user {
 	uint32_t hops_left;	     /* redirects the request in flight may still follow */
 	bool hop;		     /* the transfer in flight is a redirect hop, not the step's URL */
 	struct buf url, hdrs, body, resp, scratch, tmp;
+	struct h1 *h1;		      /* the lean client's state (http.client: lean), else NULL */
 	struct curl_slist *hdr_nodes; /* [max headers + 2], our own nodes pointing into hdrs */
 	size_t hdr_nodes_cap;
 	char errbuf[CURL_ERROR_SIZE]; /* libcurl's reason for this user's last failed transfer */
@@ -347,6 +351,7 @@ struct worker {
 	int added; /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
 	struct buf scratch;
+	void *h1w;	  /* the lean client's per-worker state (h1.c) */
 	void *match_data; /* pcre2_match_data * */
 	/* Steps whose failure was already described in the agent's log (worker_note_once). */
 	const void *noted[WORKER_MAX_NOTES];
@@ -443,6 +448,38 @@ long http_account(struct user *u, CURLcode rc);
 int http_follow(struct user *u, long status);
 /* The error counter for a failed transfer; reason is curl's error buffer (may be NULL). */
 int http_error_counter(CURLcode rc, const char *reason);
+/* Cancel the transfer in flight (hard stop). */
+void http_cancel(struct user *u);
+/* The idx-th value of response header name in the last answer (trimmed; not NUL-terminated
+ * with the lean client). 0 found, -1 not. */
+int http_header(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+
+/* What one transfer took, however it was made (µs from its start). */
+struct http_xfer {
+	long code, nconn;
+	int64_t total, start, pre, connect, tls;
+	uint64_t rcv, sent;
+	const char *errbuf_owner; /* "libcurl" or "the lean client", for notes */
+};
+
+/* h1.c: the lean HTTP/1.1 client. Failures carry the CURLcode libcurl would give. */
+int h1_user_init(struct user *u, char **err);
+void h1_user_free(struct user *u);
+void h1_new_share(struct user *u);
+void h1_end_session(struct user *u);
+void h1_cancel(struct user *u);
+/* Send r to url with the rendered header lines (NUL-separated "Name: value") and body. hop: a
+ * redirect hop (the step's Host line is dropped); to_get: the hop goes on as a GET without a
+ * body. Failures are reported through user_transfer_done from the event loop. */
+int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len,
+	    const char *hdrs, size_t hdrs_len, const char *body, size_t body_len, bool hop,
+	    bool to_get);
+void h1_info(struct user *u, struct http_xfer *x);
+const char *h1_location(struct user *u, size_t *len);
+const char *h1_current_url(struct user *u, size_t *len);
+int h1_header(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+int h1_cookie(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+void h1_worker_free(struct worker *w);
 
 /* capture.c, expect.c: return 0 ok, -1 failed (counted). */
 int capture_run(struct user *u, const struct creq *req, long status);

@@ -74,6 +74,15 @@ static void capture_cookie(struct collect *c, const char *name)
 	struct curl_slist *list = NULL;
 	size_t nl = strlen(name);
 
+	if (c->u->h1) {
+		const char *v;
+		size_t vl;
+
+		for (size_t i = 0; h1_cookie(c->u, name, i, &v, &vl) == 0; i++)
+			if (take(c, v, vl))
+				break;
+		return;
+	}
 	if (curl_easy_getinfo(c->u->easy, CURLINFO_COOKIELIST, &list) != CURLE_OK)
 		return;
 	/* Netscape format: domain, flag, path, secure, expiry, name, value (tab separated). */
@@ -123,18 +132,14 @@ int capture_run(struct user *u, const struct creq *r, long status)
 			capture_regex(&c, cap->re, body, u->resp.len);
 			break;
 		case PLAN_CAPTURE_HEADER: {
-			struct curl_header *h = NULL;
-			size_t n = 0;
+			const char *v;
+			size_t vl;
 
 			/* Every occurrence of the header in the last response. */
-			while (curl_easy_header(u->easy, pc->expr, n, CURLH_HEADER, -1, &h) ==
-			       CURLHE_OK) {
-				if (take(&c, h->value, strlen(h->value)))
+			for (size_t n = 0; n < 1000 && http_header(u, pc->expr, n, &v, &vl) == 0;
+			     n++)
+				if (take(&c, v, vl))
 					break;
-				n++;
-				if (n >= h->amount)
-					break;
-			}
 			break;
 		}
 		case PLAN_CAPTURE_COOKIE:

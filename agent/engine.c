@@ -68,6 +68,8 @@ int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base
 		plan->interval_us = 10000000;
 	if (prog_compile(plan, &a->prog, err) < 0)
 		goto fail;
+	log_info("http client: %s%s", a->prog->lean ? "lean" : "libcurl",
+		 plan->http.client == PLAN_CLIENT_AUTO ? " (auto)" : "");
 	a->collect = event_new(base, -1, 0, on_collect, a);
 	a->workers = calloc((size_t)threads, sizeof(*a->workers));
 	if (!a->collect || !a->workers) {

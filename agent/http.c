@@ -23,6 +23,7 @@
 #include <event2/event.h>
 
 #include "agent/agent.h"
+#include "agent/h1.h"
 #include "common/err.h"
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -60,6 +61,11 @@ int http_new_share(struct user *u)
 	const struct plan *p = u->w->prog->plan;
 	CURLSH *sh;
 
+	if (u->h1) {
+		h1_new_share(u);
+		u->last_req = NULL;
+		return 0;
+	}
 	if (u->share) {
 		curl_easy_setopt(u->easy, CURLOPT_SHARE, NULL);
 		curl_share_cleanup(u->share);
@@ -85,6 +91,10 @@ void http_end_session(struct user *u)
 	/* Closing the share closes the connections in its cache: the user's keep-alive
 	 * connections end with its session, as a browser tab's do. With share_connections the
 	 * connections are the worker's pool, not the user's, and stay. */
+	if (u->h1) {
+		h1_end_session(u);
+		return;
+	}
 	if (!u->share || u->w->prog->plan->http.share_connections)
 		return;
 	curl_easy_setopt(u->easy, CURLOPT_SHARE, NULL);
@@ -97,8 +107,11 @@ int http_user_init(struct user *u, char **err)
 {
 	const struct plan *p = u->w->prog->plan;
 	const struct plan_http *h = &p->http;
-	CURL *e = curl_easy_init();
+	CURL *e;
 
+	if (u->w->prog->lean)
+		return h1_user_init(u, err);
+	e = curl_easy_init();
 	if (!e)
 		return err_set(err, "curl_easy_init failed");
 	u->easy = e;
@@ -146,6 +159,7 @@ int http_user_init(struct user *u, char **err)
 
 void http_user_free(struct user *u)
 {
+	h1_user_free(u);
 	if (u->easy)
 		curl_easy_cleanup(u->easy);
 	if (u->share)
@@ -212,21 +226,12 @@ static int check_url(struct user *u, const struct creq *r, const char *url, size
 	return 0;
 }
 
-static int set_headers(struct user *u, const struct creq *r)
+/* Render the request's header lines into u->hdrs, each NUL-terminated, their offsets in offs
+ * (up to 256), their number in *np. */
+static int render_headers(struct user *u, const struct creq *r, size_t *offs, size_t *np)
 {
-	size_t offs[256];
-	size_t n = r->nhdrs + 1;
+	size_t n;
 
-	if (n > 256)
-		n = 256;
-	if (n > u->hdr_nodes_cap) {
-		struct curl_slist *v = realloc(u->hdr_nodes, n * sizeof(*v));
-
-		if (!v)
-			return -1;
-		u->hdr_nodes = v;
-		u->hdr_nodes_cap = n;
-	}
 	buf_reset(&u->hdrs);
 	n = 0;
 	for (size_t i = 0; i < r->nhdrs && n < 255; i++) {
@@ -247,6 +252,27 @@ static int set_headers(struct user *u, const struct creq *r)
 			return -1;
 		n++;
 	}
+	*np = n;
+	return 0;
+}
+
+static int set_headers(struct user *u, const struct creq *r)
+{
+	size_t offs[256];
+	size_t n = r->nhdrs + 1;
+
+	if (n > 256)
+		n = 256;
+	if (n > u->hdr_nodes_cap) {
+		struct curl_slist *v = realloc(u->hdr_nodes, n * sizeof(*v));
+
+		if (!v)
+			return -1;
+		u->hdr_nodes = v;
+		u->hdr_nodes_cap = n;
+	}
+	if (render_headers(u, r, offs, &n) < 0)
+		return -1;
 	/* Pointers only now: rendering may have moved the buffer. */
 	for (size_t i = 0; i < n; i++) {
 		u->hdr_nodes[i].data = u->hdrs.data + offs[i];
@@ -254,6 +280,72 @@ static int set_headers(struct user *u, const struct creq *r)
 	}
 	curl_easy_setopt(u->easy, CURLOPT_HTTPHEADER, n ? u->hdr_nodes : NULL);
 	return 0;
+}
+
+/* The step's URL into u->url (templated) or r->url_const: *url, *len. */
+static int render_url(struct user *u, const struct creq *r, const char **url, size_t *len)
+{
+	size_t at;
+
+	if (!r->url) {
+		*url = r->url_const;
+		*len = strlen(r->url_const);
+		return 0;
+	}
+	buf_reset(&u->url);
+	if (r->url_is_path)
+		buf_append_str(&u->url, u->w->prog->target);
+	at = u->url.len;
+	if (render(u, r->url, &u->url) < 0)
+		return -1;
+	if (r->url_is_path && (u->url.len == at || u->url.data[at] != '/')) {
+		buf_reset(&u->tmp);
+		buf_append(&u->tmp, u->url.data, at);
+		buf_append_byte(&u->tmp, '/');
+		buf_append(&u->tmp, u->url.data + at, u->url.len - at);
+		buf_reset(&u->url);
+		buf_append(&u->url, u->tmp.data, u->tmp.len);
+	}
+	if (check_url(u, r, u->url.data, u->url.len) < 0)
+		return HTTP_BAD_URL;
+	*url = u->url.data;
+	*len = u->url.len;
+	return 0;
+}
+
+/* The step's body: *body, *len (NULL, 0 without one). */
+static int render_body(struct user *u, const struct creq *r, const char **body, size_t *len)
+{
+	*body = NULL;
+	*len = 0;
+	if (!r->has_body)
+		return 0;
+	if (r->body) {
+		buf_reset(&u->body);
+		if (render(u, r->body, &u->body) < 0)
+			return -1;
+		*body = u->body.data ? u->body.data : "";
+		*len = u->body.len;
+	} else {
+		*body = r->body_const;
+		*len = r->body_len;
+	}
+	return 0;
+}
+
+static int lean_send(struct user *u, const struct creq *r)
+{
+	const char *url, *body;
+	size_t url_len, body_len, offs[256], n;
+	int rc = render_url(u, r, &url, &url_len);
+
+	if (rc < 0)
+		return rc;
+	if (render_headers(u, r, offs, &n) < 0 || render_body(u, r, &body, &body_len) < 0)
+		return -1;
+	u->errbuf[0] = '\0';
+	u->sent_us = worker_now();
+	return h1_send(u, r, url, url_len, u->hdrs.data, u->hdrs.len, body, body_len, false, false);
 }
 
 int http_send(struct user *u, const struct creq *r)
@@ -266,6 +358,8 @@ int http_send(struct user *u, const struct creq *r)
 	u->hop = false;
 	u->hops_left = r->max_redirects;
 	buf_reset(&u->resp);
+	if (u->h1)
+		return lean_send(u, r);
 	if (u->last_req == r && req_constant(r))
 		goto add;
 	if (r->url_handle) {
@@ -312,10 +406,11 @@ int http_send(struct user *u, const struct creq *r)
 			body_len = r->body_len;
 		}
 	}
-	/* Method: reset what a previous request may have set. */
-	curl_easy_setopt(e, CURLOPT_NOBODY, r->method == M_HEAD ? 1L : 0L);
+	/* Method: reset what a previous request may have set. CURLOPT_HTTPGET clears NOBODY, so
+	 * NOBODY (HEAD) comes after it, or a HEAD step would go out as a GET. */
 	if (r->method == M_GET || r->method == M_HEAD || (r->method == M_OTHER && !r->has_body))
 		curl_easy_setopt(e, CURLOPT_HTTPGET, 1L);
+	curl_easy_setopt(e, CURLOPT_NOBODY, r->method == M_HEAD ? 1L : 0L);
 	if (r->has_body || r->method == M_POST) {
 		curl_easy_setopt(e, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)body_len);
 		curl_easy_setopt(e, CURLOPT_POSTFIELDS, body ? body : "");
@@ -375,15 +470,11 @@ int http_error_counter(CURLcode rc, const char *reason)
  * took, not how fast the target answers, and its status (if a status line came before the
  * failure) is not an answer the target finished giving. Returns the status of a complete
  * response, 0 otherwise. */
-long http_account(struct user *u, CURLcode rc)
+static void curl_xfer(struct user *u, struct http_xfer *x)
 {
-	struct worker *w = u->w;
-	const struct prog *g = w->prog;
-	struct wstats *s = w->cur;
 	CURL *e = u->easy;
 	long code = 0, nconn = 0, hsize = 0, rsize = 0;
 	curl_off_t total = 0, start = 0, pre = 0, conn = 0, dns = 0, app = 0, down = 0, up = 0;
-	uint64_t req_us;
 
 	curl_easy_getinfo(e, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_getinfo(e, CURLINFO_TOTAL_TIME_T, &total);
@@ -394,30 +485,66 @@ long http_account(struct user *u, CURLcode rc)
 	curl_easy_getinfo(e, CURLINFO_HEADER_SIZE, &hsize);
 	curl_easy_getinfo(e, CURLINFO_REQUEST_SIZE, &rsize);
 	curl_easy_getinfo(e, CURLINFO_SIZE_UPLOAD_T, &up);
-	s->c[C_REQUESTS]++;
-	s->c[C_SIZE_RCV] += (uint64_t)(down + hsize);
-	s->c[C_SIZE_SENT] += (uint64_t)(rsize + up);
-	if (code > 0)
-		u->got_response = true;
+	memset(x, 0, sizeof(*x));
+	x->code = code;
+	x->nconn = nconn;
+	x->total = total;
+	x->start = start;
+	x->pre = pre;
+	x->rcv = (uint64_t)(down + hsize);
+	x->sent = (uint64_t)(rsize + up);
+	x->errbuf_owner = "libcurl";
 	if (nconn > 0) {
 		curl_easy_getinfo(e, CURLINFO_CONNECT_TIME_T, &conn);
 		curl_easy_getinfo(e, CURLINFO_NAMELOOKUP_TIME_T, &dns);
 		if (conn > 0)
-			wstats_record(g, s, H_CONNECT, (uint64_t)(conn - (dns < conn ? dns : 0)));
-		if (g->https) {
+			x->connect = conn - (dns < conn ? dns : 0);
+		if (u->w->prog->https) {
 			curl_easy_getinfo(e, CURLINFO_APPCONNECT_TIME_T, &app);
 			if (app > conn)
-				wstats_record(g, s, H_TLS, (uint64_t)(app - conn));
+				x->tls = app - conn;
 		}
 	}
-	req_us = (uint64_t)total;
+}
+
+/* Record one finished transfer. A request counts in `requests` (attempted) whatever happened;
+ * only a complete response enters `request`, `ttfb`, `req_NAME` and `http_NNN`. A transfer that
+ * failed (no connection, no status line, a reset or a timeout part way through the body) is
+ * counted by its error name and timed in `request_failed` alone: its time says how long failing
+ * took, not how fast the target answers, and its status (if a status line came before the
+ * failure) is not an answer the target finished giving. Returns the status of a complete
+ * response, 0 otherwise. */
+long http_account(struct user *u, CURLcode rc)
+{
+	struct worker *w = u->w;
+	const struct prog *g = w->prog;
+	struct wstats *s = w->cur;
+	struct http_xfer x;
+	uint64_t req_us;
+
+	if (u->h1)
+		h1_info(u, &x);
+	else
+		curl_xfer(u, &x);
+	s->c[C_REQUESTS]++;
+	s->c[C_SIZE_RCV] += x.rcv;
+	s->c[C_SIZE_SENT] += x.sent;
+	if (x.code > 0)
+		u->got_response = true;
+	if (x.nconn > 0) {
+		if (x.connect > 0)
+			wstats_record(g, s, H_CONNECT, (uint64_t)x.connect);
+		if (x.tls > 0)
+			wstats_record(g, s, H_TLS, (uint64_t)x.tls);
+	}
+	req_us = x.total > 0 ? (uint64_t)x.total : 0;
 	if (rc != CURLE_OK) {
 		int ctr = http_error_counter(rc, u->errbuf);
 
 		s->c[ctr]++;
 		wstats_record(g, s, H_REQUEST_FAILED, req_us);
-		/* Errors whose name alone does not say what went wrong get curl's own reason in
-		 * the agent's log, once per step. */
+		/* Errors whose name alone does not say what went wrong get the client's own reason
+		 * in the agent's log, once per step. */
 		if ((ctr == C_ERR_OTHER || ctr == C_ERR_TLS || ctr == C_ERR_HEADER_TOO_LARGE) &&
 		    u->req)
 			worker_note_once(
@@ -426,7 +553,7 @@ long http_account(struct user *u, CURLcode rc)
 			    "%s)",
 			    g->plan->source ? g->plan->source : "plan", u->req->pos.line,
 			    u->req->pos.col, u->req->src->method, u->req->src->url,
-			    ctr == C_ERR_HEADER_TOO_LARGE
+			    ctr == C_ERR_HEADER_TOO_LARGE && !u->h1
 				? "response headers over libcurl's limit (100 KiB a "
 				  "line, 300 KiB in all); libcurl said: "
 				: "",
@@ -445,11 +572,68 @@ long http_account(struct user *u, CURLcode rc)
 	wstats_record(g, s, H_REQUEST, req_us);
 	if (u->req && u->req->hist >= 0 && !u->hop)
 		wstats_record(g, s, u->req->hist, req_us);
-	if (start >= pre)
-		wstats_record(g, s, H_TTFB, (uint64_t)(start - pre));
-	if (code > 0 && code < AGENT_HTTP_CODES)
-		s->http[code]++;
-	return code;
+	if (x.start >= x.pre)
+		wstats_record(g, s, H_TTFB, (uint64_t)(x.start - x.pre));
+	if (x.code > 0 && x.code < AGENT_HTTP_CODES)
+		s->http[x.code]++;
+	return x.code;
+}
+
+/* The lean client's redirect: resolve Location against the URL just asked, then send the hop
+ * with the step's headers (but its Host line) and, for 307/308, its body. */
+static int lean_follow(struct user *u, long status)
+{
+	const char *loc, *cur, *body = NULL;
+	size_t ll, cl, body_len = 0;
+	bool to_get;
+
+	loc = h1_location(u, &ll);
+	if (!loc)
+		return 0;
+	cur = h1_current_url(u, &cl);
+	if (h1_url_resolve(cur, cl, loc, ll, &u->tmp) < 0)
+		return 0;
+	buf_reset(&u->url);
+	if (buf_append(&u->url, u->tmp.data, u->tmp.len) < 0 || buf_append_byte(&u->url, 0) < 0)
+		return -1;
+	u->url.len--;
+	u->hops_left--;
+	u->hop = true;
+	u->last_req = NULL;
+	to_get = status == 303 || ((status == 301 || status == 302) && u->req &&
+				   u->req->method != M_GET && u->req->method != M_HEAD);
+	if (!to_get && u->req->has_body) {
+		body = u->req->body ? (u->body.data ? u->body.data : "") : u->req->body_const;
+		body_len = u->req->body ? u->body.len : u->req->body_len;
+	}
+	buf_reset(&u->resp);
+	u->errbuf[0] = '\0';
+	u->sent_us = worker_now();
+	if (h1_send(u, u->req, u->url.data, u->url.len, u->hdrs.data, u->hdrs.len, body, body_len,
+		    true, to_get) < 0)
+		return -1;
+	return 1;
+}
+
+void http_cancel(struct user *u)
+{
+	if (u->h1)
+		h1_cancel(u);
+	else
+		curl_multi_remove_handle(u->w->multi, u->easy);
+}
+
+int http_header(struct user *u, const char *name, size_t idx, const char **val, size_t *len)
+{
+	struct curl_header *h = NULL;
+
+	if (u->h1)
+		return h1_header(u, name, idx, val, len);
+	if (curl_easy_header(u->easy, name, idx, CURLH_HEADER, -1, &h) != CURLHE_OK)
+		return -1;
+	*val = h->value;
+	*len = strlen(h->value);
+	return 0;
 }
 
 int http_follow(struct user *u, long status)
@@ -461,6 +645,8 @@ int http_follow(struct user *u, long status)
 	if (u->hops_left == 0 ||
 	    !(status == 301 || status == 302 || status == 303 || status == 307 || status == 308))
 		return 0;
+	if (u->h1)
+		return lean_follow(u, status);
 	if (curl_easy_getinfo(e, CURLINFO_REDIRECT_URL, &loc) != CURLE_OK || !loc || !*loc)
 		return 0;
 	/* libcurl resolved the Location against the URL; copy it before any setopt. */

@@ -375,6 +375,8 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 			buf_append_byte(&b, '/');
 		buf_append_str(&b, pr->url);
 		r->url_const = buf_steal(&b);
+		if (strncmp(r->url_const, "https://", 8) == 0)
+			g->https_urls = true;
 		r->url_handle = curl_url();
 		if (!r->url_handle ||
 		    curl_url_set(r->url_handle, CURLUPART_URL, r->url_const, 0) != CURLUE_OK)
@@ -382,6 +384,8 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 	} else {
 		r->url = t;
 		r->url_is_path = !is_absolute(pr->url);
+		if (strncmp(pr->url, "https://", 8) == 0 || strncmp(pr->url, "{{", 2) == 0)
+			g->https_urls = true; /* may be https: auto keeps libcurl */
 	}
 	r->hdrs = calloc(nh + 2, sizeof(*r->hdrs));
 	if (!r->hdrs)
@@ -513,6 +517,11 @@ static int compile_request(struct prog *g, const struct plan_step *st, struct cr
 			break;
 		}
 	}
+	for (size_t i = 0; i < r->ncaps; i++)
+		if (r->caps[i].src->kind == PLAN_CAPTURE_HEADER)
+			r->need_headers = true;
+	if (pr->expect.nheaders)
+		r->need_headers = true;
 	if (pr->expect.body_contains)
 		r->need_body = true;
 	if (pr->expect.body_regex) {
@@ -711,6 +720,18 @@ int prog_compile(const struct plan *p, struct prog **out, char **err)
 	}
 	if (g->max_depth == 0)
 		g->max_depth = 1;
+	/* http.client: auto takes the lean client where it covers the plan. */
+	switch (p->http.client) {
+	case PLAN_CLIENT_LEAN:
+		g->lean = true;
+		break;
+	case PLAN_CLIENT_AUTO:
+		g->lean = !g->https && !g->https_urls && p->http.version == 11 &&
+			  !p->http.share_connections;
+		break;
+	default:
+		g->lean = false;
+	}
 	if (build_sym_hash(g) < 0)
 		goto nomem;
 	if (data_load(g, err) < 0)

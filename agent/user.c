@@ -325,7 +325,7 @@ void user_kill(struct user *u)
 {
 	evtimer_del(u->timer);
 	if (u->state == US_HTTP)
-		curl_multi_remove_handle(u->w->multi, u->easy);
+		http_cancel(u);
 	http_end_session(u);
 	u->state = US_IDLE;
 	u->req = NULL;

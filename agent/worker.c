@@ -664,6 +664,7 @@ void worker_destroy(struct worker *w)
 	}
 	if (w->multi)
 		curl_multi_cleanup(w->multi);
+	h1_worker_free(w);
 	for (size_t i = 0; i < w->nfdev; i++)
 		if (w->fdev[i])
 			event_free(w->fdev[i]);

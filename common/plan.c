@@ -36,6 +36,29 @@
 
 /* ---- allocation ---- */
 
+const char *plan_client_name(int client)
+{
+	switch (client) {
+	case PLAN_CLIENT_LEAN:
+		return "lean";
+	case PLAN_CLIENT_AUTO:
+		return "auto";
+	default:
+		return "curl";
+	}
+}
+
+int plan_client_parse(const char *s)
+{
+	if (strcmp(s, "curl") == 0)
+		return PLAN_CLIENT_CURL;
+	if (strcmp(s, "lean") == 0)
+		return PLAN_CLIENT_LEAN;
+	if (strcmp(s, "auto") == 0)
+		return PLAN_CLIENT_AUTO;
+	return -1;
+}
+
 struct plan *plan_new(void)
 {
 	struct plan *p = calloc(1, sizeof(*p));
@@ -50,6 +73,7 @@ struct plan *plan_new(void)
 	p->http.tls_verify = true;
 	p->http.max_body = 1u << 20;
 	p->http.compression = true;
+	p->http.client = PLAN_CLIENT_CURL;
 	p->load.model = PLAN_MODEL_OPEN;
 	p->interval_us = 10 * 1000000LL;
 	p->grace_us = 5 * 1000000LL;
@@ -438,6 +462,7 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put_int(e, o, "max_body", (int64_t)h->max_body);
 		put(e, o, "compression", json_boolean(h->compression));
 		put_int(e, o, "follow_redirects", (int64_t)h->follow_redirects);
+		put_str(e, o, "client", plan_client_name(h->client));
 	}
 	put(e, root, "http", o);
 
@@ -1345,6 +1370,7 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 					   "max_body",
 					   "compression",
 					   "follow_redirects",
+					   "client",
 					   NULL};
 
 	if (check_keys(d, o, keys) != 0 ||
@@ -1368,6 +1394,21 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 	    get_bool(d, o, "compression", &h->compression) != 0 ||
 	    get_u32(d, o, "follow_redirects", OPT, 0, PLAN_MAX_REDIRECTS, &h->follow_redirects) != 0)
 		return -1;
+	{
+		char *c = NULL;
+
+		if (get_str(d, o, "client", OPT | NONEMPTY, &c) != 0)
+			return -1;
+		if (c) {
+			h->client = plan_client_parse(c);
+			if (h->client < 0) {
+				push_key(d, "client");
+				free(c);
+				return fail(d, "expected \"auto\", \"lean\" or \"curl\"");
+			}
+			free(c);
+		}
+	}
 	return 0;
 }
 

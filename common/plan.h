@@ -78,7 +78,14 @@ struct plan_http {
 	uint64_t max_body;          /* bytes of a response body kept for captures/expects; 1 MiB */
 	bool compression;           /* default true: Accept-Encoding gzip, deflate; bodies decoded */
 	uint32_t follow_redirects;  /* redirects followed, each hop a request; default 0 */
+	int client;                 /* PLAN_CLIENT_*: which HTTP client the agent uses */
 };
+
+/* http.client: libcurl, the agent's own HTTP/1.1 client, or the lean one where it covers the
+ * plan (plain http://, HTTP/1.1, no shared connection pool) and libcurl elsewhere. */
+enum { PLAN_CLIENT_CURL = 0, PLAN_CLIENT_LEAN = 1, PLAN_CLIENT_AUTO = 2 };
+const char *plan_client_name(int client);
+int plan_client_parse(const char *s);
 
 /* ---- data files ---- */
 

@@ -1752,11 +1752,15 @@ static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, 
 
 /* ---- top-level sections ---- */
 
-static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h)
+static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h,
+		       const char *target)
 {
-	static const char *const keys[] = {
-	    "timeout", "connect_timeout",   "keepalive", "version", "tls",
-	    "headers", "share_connections", "max_body",	 "compression", "follow_redirects", NULL};
+	static const char *const keys[] = {"timeout",	       "connect_timeout",
+					   "keepalive",	       "version",
+					   "tls",	       "headers",
+					   "share_connections", "max_body",
+					   "compression",      "follow_redirects",
+					   "client",	       NULL};
 	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
 	const struct ynode *v, *t;
 
@@ -1813,6 +1817,27 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 			get_string(sc, v, "tls ciphers", true, &h->tls_ciphers);
 		if (!!h->tls_cert != !!h->tls_key && (v = map_get(t, h->tls_cert ? "cert" : "key")))
 			sc_err(sc, v, 0, "a client certificate needs both cert and key");
+	}
+	if ((v = map_get(n, "client")) && want_scalar(sc, v, "client") == 0) {
+		h->client = plan_client_parse(v->str);
+		if (h->client < 0) {
+			h->client = PLAN_CLIENT_CURL;
+			sc_err(sc, v, 0, "client must be auto, lean or curl, got '%.60s'", v->str);
+		} else if (h->client == PLAN_CLIENT_LEAN) {
+			/* What the lean client does not do yet: say so now, not at run time. */
+			if (h->version == 2)
+				sc_err(sc, v, 0,
+				       "client lean speaks HTTP/1.1 only; use client: curl (or auto) "
+				       "with version 2");
+			else if (target && strncmp(target, "https:", 6) == 0)
+				sc_err(sc, v, 0,
+				       "client lean does not speak TLS yet; use client: curl (or "
+				       "auto) for an https:// target");
+			else if (h->share_connections)
+				sc_err(sc, v, 0,
+				       "client lean keeps each user's connections apart; use client: "
+				       "curl (or auto) with share_connections");
+		}
 	}
 }
 
@@ -2516,7 +2541,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	if ((v = map_get(root, "target")) && get_string(sc, v, "target", true, &p->target) == 0)
 		check_target(sc, v, p->target);
 	if ((v = map_get(root, "http")))
-		parse_http(sc, v, &p->http);
+		parse_http(sc, v, &p->http, p->target);
 	if (!(v = map_get(root, "load"))) {
 		if (!has_typo_of(root, "load"))
 			sc_err(sc, NULL, 0,
@@ -3101,6 +3126,8 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		p->http.keepalive ? "keep-alive" : "new connection per request");
 	if (!p->http.compression)
 		fprintf(out, ", no compression");
+	if (p->http.client != PLAN_CLIENT_CURL)
+		fprintf(out, ", client %s", plan_client_name(p->http.client));
 	if (p->http.follow_redirects)
 		fprintf(out, ", follows %u redirects", p->http.follow_redirects);
 	if (p->target && strncmp(p->target, "https:", 6) == 0)

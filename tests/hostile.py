@@ -8,6 +8,10 @@ Listens on 127.0.0.1, port 0, writes the port to PORT_FILE, and answers by path:
   /hang            reads the request and never answers (the connection stays open)
   /partial         a 200 status line promising 100 bytes, then 3 bytes and a close
   /bigheader       a 200 with one 1 MiB response header
+  /manyheaders     a 200 with 60,000 small response headers
+  /garbage         a line that is not a status line, then a close
+  /infinite        a chunked 200 whose body never ends (64 KiB chunks as fast as they go)
+  /reset           a 200 promising 100 bytes, 3 of them, then a TCP reset
   /json            {"token":"abc123","n":7,"pad":"xxx..."} (20,000 x), gzip- or deflate-encoded when the request's
                    Accept-Encoding allows it (gzip preferred), else plain
   /redirect/N      302 to /redirect/N-1 with Set-Cookie hopN=1; /redirect/0 answers 200 with
@@ -81,6 +85,22 @@ def serve(c):
                 return
             if path.startswith("/partial"):
                 c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+                return
+            if path.startswith("/manyheaders"):
+                c.sendall(answer("200 OK", [("X-%d" % i, "v") for i in range(60000)], b"ok"))
+                continue
+            if path.startswith("/garbage"):
+                c.sendall(b"garbage that is no status line\r\n\r\n")
+                return
+            if path.startswith("/infinite"):
+                c.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n")
+                chunk = b"10000\r\n" + b"x" * 65536 + b"\r\n"
+                while True:
+                    c.sendall(chunk)
+            if path.startswith("/reset"):
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nabc")
+                import struct
+                c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
             if path.startswith("/bigheader"):
                 c.sendall(answer("200 OK", [("X-Big", "a" * (1 << 20))], b"ok"))

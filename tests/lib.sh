@@ -7,6 +7,34 @@ BARRAGE=$BARRAGE_BIN/barrage
 AGENT=$BARRAGE_BIN/barrage-agent
 TARGET=$BARRAGE_BIN/barrage-target
 TESTS_SRC=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
+# BARRAGE_TEST_CLIENT=lean|curl|auto runs a test with that http.client (tests/integration/
+# agent_clients.sh runs the agent tests under each): barrage run/check get
+# --set http.client=..., and the agent's --plan file gets "http": {"client": ...} written in.
+if [ -n "${BARRAGE_TEST_CLIENT:-}" ]; then
+  _wrap=$TEST_DIR/.client-wrap
+  mkdir -p "$_wrap"
+  cat >"$_wrap/barrage" <<EOF
+#!/usr/bin/env bash
+case "\${1:-}" in
+  run|check) cmd=\$1; shift; exec "$BARRAGE" "\$cmd" --set http.client=$BARRAGE_TEST_CLIENT "\$@" ;;
+  *) exec "$BARRAGE" "\$@" ;;
+esac
+EOF
+  cat >"$_wrap/barrage-agent" <<EOF
+#!/usr/bin/env bash
+args=("\$@")
+for ((i = 0; i + 1 < \${#args[@]}; i++)); do
+  if [ "\${args[i]}" = --plan ] && [ -f "\${args[i+1]}" ]; then
+    jq -c '.http = ((.http // {}) + {client: "$BARRAGE_TEST_CLIENT"})' "\${args[i+1]}" >"\${args[i+1]}.client" &&
+      mv "\${args[i+1]}.client" "\${args[i+1]}"
+  fi
+done
+exec "$AGENT" "\$@"
+EOF
+  chmod +x "$_wrap/barrage" "$_wrap/barrage-agent"
+  BARRAGE=$_wrap/barrage
+  AGENT=$_wrap/barrage-agent
+fi
 export ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=1}
 export UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1}
 _pids=()

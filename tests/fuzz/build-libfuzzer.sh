@@ -9,7 +9,7 @@ secs=${FUZZ_SECONDS:-60}
 out=build/fuzz
 mkdir -p "$out"
 flags="-std=c11 -D_GNU_SOURCE -I. $(pkg-config --cflags jansson libpcre2-8 yaml-0.1 libcurl libevent) -g -O1 -fsanitize=fuzzer,address,undefined"
-libs="$(pkg-config --libs libcurl libevent libevent_openssl libevent_pthreads yaml-0.1 libssh2 jansson libpcre2-8 openssl expat) -lpthread -lm"
+libs="$(pkg-config --libs libcurl zlib libevent libevent_openssl libevent_pthreads yaml-0.1 libssh2 jansson libpcre2-8 openssl expat) -lhttp_parser -lpthread -lm"
 srcs=$(ls common/*.c controller/*.c reports/*.c agent/*.c servers/*.c 2>/dev/null | grep -v '/main.c$')
 for f in tests/fuzz/fuzz_*.c; do
   name=$(basename "$f" .c); short=${name#fuzz_}

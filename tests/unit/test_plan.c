@@ -76,6 +76,7 @@ static struct plan *full_plan(void)
 	p->http.max_body = 12345;
 	p->http.compression = false;
 	p->http.follow_redirects = 7;
+	p->http.client = PLAN_CLIENT_LEAN;
 
 	p->load.model = PLAN_MODEL_OPEN;
 	p->load.phases = calloc(2, sizeof(*p->load.phases));
@@ -290,6 +291,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p->http.max_body, 1 << 20);
 	assert_true(p->http.compression);
 	assert_int_equal(p->http.follow_redirects, 0);
+	assert_int_equal(p->http.client, PLAN_CLIENT_CURL);
 	assert_int_equal(p->interval_us, 10000000);
 	assert_int_equal(p->grace_us, 5000000);
 	assert_int_equal(p->share.count, 1);
@@ -325,6 +327,7 @@ static void test_round_trip(void **state)
 	assert_false(q->http.keepalive);
 	assert_false(q->http.compression);
 	assert_int_equal(q->http.follow_redirects, 7);
+	assert_int_equal(q->http.client, PLAN_CLIENT_LEAN);
 	assert_true(q->load.phases[0].ramp_to < 0);
 	assert_true(q->load.phases[1].ramp_to == 0.1 + 0.2);
 	assert_true(q->load.request_rate == 20000.25);

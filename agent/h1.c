@@ -1,0 +1,663 @@
+/* The lean HTTP/1.1 client (http.client: lean): one user's connection as a small state machine
+ * on the worker's event_base, with Debian's libhttp-parser reading the answers (h1_parse.c).
+ *
+ * What it costs per request, and why:
+ *   - the request is rendered into the user's own buffer (kept across requests, so nothing is
+ *     allocated once it has grown to size) and sent with one send();
+ *   - one struct event per user, created with the user and re-assigned to each connection's
+ *     socket; its timeout is the request's (or the connect's) deadline, so no timer is added per
+ *     request;
+ *   - the answer is read into the worker's one read buffer and parsed at once: an idle
+ *     connection holds no read buffer at all, and a response body is only copied (decoded when
+ *     gzip/deflate) when a capture or an expectation reads it, up to http.max_body;
+ *   - host names are resolved once per worker (a small cache), as wrk does.
+ *
+ * It keeps the libcurl path's semantics: each user's connections are its own and close with its
+ * session; a reused connection that turns out dead before any byte of the answer is retried once
+ * on a new one; the timings connect (TCP connect), ttfb (request ready to send -> first byte)
+ * and request (send -> end) are taken at the same points; failures carry the CURLcode libcurl
+ * would have given, so http_error_counter() names them the same way. */
+#include <errno.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "agent/agent.h"
+#include "agent/h1.h"
+#include "common/err.h"
+#include "common/units.h"
+
+#define H1_RBUF		   (64 * 1024)
+#define H1_DNS_MAX	   64
+#define H1_READS_PER_EVENT 16
+
+struct h1_dns {
+	char key[300]; /* "host\nport" */
+	struct sockaddr_storage ss;
+	socklen_t len;
+};
+
+struct h1_worker {
+	char rbuf[H1_RBUF];
+	struct h1_dns dns[H1_DNS_MAX];
+	size_t ndns, next_dns;
+};
+
+enum { H1_IDLE = 0, H1_CONNECTING, H1_SENDING, H1_READING, H1_FAILED };
+
+struct h1 {
+	struct user *u;
+	int fd;
+	struct event *ev;
+	int state;
+	struct buf key;	   /* host\nport of the open connection */
+	struct buf req;	   /* the rendered request */
+	struct buf target; /* the request's URL (for a relative Location) */
+	size_t wr_off;
+	struct h1_resp resp; /* parser state (h1_parse.c) */
+	int64_t t_start, t_conn0, t_conn, t_pre, t_first, t_end;
+	int64_t deadline, conn_deadline;
+	bool reused, retried, new_conn;
+	CURLcode rc;
+	uint64_t rcv, sent;
+	struct h1_jar jar;
+};
+
+static struct h1_worker *wstate(struct worker *w)
+{
+	if (!w->h1w)
+		w->h1w = calloc(1, sizeof(struct h1_worker));
+	return w->h1w;
+}
+
+void h1_worker_free(struct worker *w)
+{
+	free(w->h1w);
+	w->h1w = NULL;
+}
+
+static void close_conn(struct h1 *h)
+{
+	if (h->fd >= 0) {
+		event_del(h->ev);
+		close(h->fd);
+		h->fd = -1;
+		worker_count_conn(h->u->w, -1);
+	}
+	buf_reset(&h->key);
+}
+
+static void on_event(evutil_socket_t fd, short what, void *arg);
+
+int h1_user_init(struct user *u, char **err)
+{
+	struct h1 *h = calloc(1, sizeof(*h));
+
+	if (!h || !wstate(u->w)) {
+		free(h);
+		return err_set(err, "out of memory");
+	}
+	h->u = u;
+	h->fd = -1;
+	h->ev = event_new(u->w->base, -1, 0, on_event, u);
+	if (!h->ev) {
+		free(h);
+		return err_set(err, "cannot create an event");
+	}
+	buf_init(&h->key, 512);
+	buf_init(&h->req, (size_t)80 << 20);
+	buf_init(&h->target, 1 << 16);
+	h1_resp_init(&h->resp, &u->resp);
+	h1_jar_init(&h->jar);
+	u->h1 = h;
+	return 0;
+}
+
+void h1_user_free(struct user *u)
+{
+	struct h1 *h = u->h1;
+
+	if (!h)
+		return;
+	close_conn(h);
+	event_free(h->ev);
+	buf_free(&h->key);
+	buf_free(&h->req);
+	buf_free(&h->target);
+	h1_resp_free(&h->resp);
+	h1_jar_free(&h->jar);
+	free(h);
+	u->h1 = NULL;
+}
+
+void h1_new_share(struct user *u)
+{
+	close_conn(u->h1);
+	h1_jar_clear(&u->h1->jar);
+}
+
+void h1_end_session(struct user *u)
+{
+	close_conn(u->h1);
+}
+
+void h1_cancel(struct user *u)
+{
+	struct h1 *h = u->h1;
+
+	event_del(h->ev);
+	close_conn(h);
+	h1_resp_end(&h->resp);
+	h->state = H1_IDLE;
+}
+
+/* ---- finishing ---- */
+
+static void set_cookies(struct user *u);
+
+static void finish(struct user *u, CURLcode rc)
+{
+	struct h1 *h = u->h1;
+
+	event_del(h->ev);
+	h->t_end = worker_now();
+	h->rc = rc;
+	set_cookies(u); /* as libcurl does, from any answer that got as far as its headers */
+	if (rc != CURLE_OK || !h->resp.keep_alive || !u->w->prog->plan->http.keepalive)
+		close_conn(h);
+	h1_resp_end(&h->resp);
+	h->state = H1_IDLE;
+	user_transfer_done(u, rc); /* may start the next request: h is not touched after */
+}
+
+/* A failure found while starting: delivered from the event loop, not from inside http_send. */
+static void fail_soon(struct user *u, CURLcode rc)
+{
+	struct h1 *h = u->h1;
+
+	event_del(h->ev);
+	h->state = H1_FAILED;
+	h->rc = rc;
+	event_assign(h->ev, u->w->base, -1, 0, on_event, u);
+	event_active(h->ev, EV_TIMEOUT, 0);
+}
+
+static void arm(struct user *u, short what)
+{
+	struct h1 *h = u->h1;
+	int64_t dl = h->deadline, left;
+	struct timeval tv;
+
+	if (h->state == H1_CONNECTING && h->conn_deadline < dl)
+		dl = h->conn_deadline;
+	left = dl - worker_now();
+	if (left < 0)
+		left = 0;
+	tv.tv_sec = (time_t)(left / 1000000);
+	tv.tv_usec = (suseconds_t)(left % 1000000);
+	event_del(h->ev);
+	event_assign(h->ev, u->w->base, h->fd, what, on_event, u);
+	event_base_update_cache_time(u->w->base);
+	event_add(h->ev, &tv);
+}
+
+/* ---- connecting ---- */
+
+static int resolve(struct user *u, const struct h1_url *url, struct sockaddr_storage *ss,
+		   socklen_t *len)
+{
+	struct h1_worker *ws = wstate(u->w);
+	char key[300], host[256], port[8];
+	struct addrinfo hints = {0}, *ai = NULL;
+	struct h1_dns *d;
+	int rc;
+
+	if (url->hlen >= sizeof(host))
+		return -1;
+	memcpy(host, url->host, url->hlen);
+	host[url->hlen] = '\0';
+	snprintf(port, sizeof(port), "%u", url->port);
+	snprintf(key, sizeof(key), "%s\n%s", host, port);
+	for (size_t i = 0; i < ws->ndns; i++)
+		if (strcmp(ws->dns[i].key, key) == 0) {
+			*ss = ws->dns[i].ss;
+			*len = ws->dns[i].len;
+			return 0;
+		}
+	hints.ai_socktype = SOCK_STREAM;
+	hints.ai_flags = AI_NUMERICSERV;
+	rc = getaddrinfo(host, port, &hints, &ai);
+	if (rc != 0 || !ai) {
+		snprintf(u->errbuf, sizeof(u->errbuf), "Could not resolve host: %s", host);
+		return -1;
+	}
+	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
+	*len = (socklen_t)ai->ai_addrlen;
+	freeaddrinfo(ai);
+	d = &ws->dns[ws->ndns < H1_DNS_MAX ? ws->ndns++ : ws->next_dns++ % H1_DNS_MAX];
+	snprintf(d->key, sizeof(d->key), "%s", key);
+	d->ss = *ss;
+	d->len = *len;
+	return 0;
+}
+
+static void start_write(struct user *u);
+
+static void start_connect(struct user *u, const struct h1_url *url)
+{
+	struct h1 *h = u->h1;
+	struct sockaddr_storage ss;
+	socklen_t len;
+	int fd, one = 1;
+	int64_t ct = u->w->prog->plan->http.connect_timeout_us;
+
+	close_conn(h);
+	h->reused = false;
+	h->new_conn = true;
+	if (resolve(u, url, &ss, &len) < 0) {
+		fail_soon(u, CURLE_COULDNT_RESOLVE_HOST);
+		return;
+	}
+	h->t_conn0 = worker_now();
+	h->conn_deadline = h->t_conn0 + (ct ? ct : 3000000);
+	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		snprintf(u->errbuf, sizeof(u->errbuf), "socket: %s", strerror(errno));
+		fail_soon(u, CURLE_COULDNT_CONNECT);
+		return;
+	}
+	worker_count_conn(u->w, 1);
+	h->fd = fd;
+	buf_reset(&h->key);
+	buf_append(&h->key, url->host, url->hlen);
+	buf_printf(&h->key, "\n%u", url->port);
+	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
+		h->t_conn = worker_now();
+		start_write(u);
+		return;
+	}
+	if (errno != EINPROGRESS) {
+		snprintf(u->errbuf, sizeof(u->errbuf), "Failed to connect to %.*s port %u: %s",
+			 (int)url->hlen, url->host, url->port, strerror(errno));
+		close_conn(h);
+		fail_soon(u, CURLE_COULDNT_CONNECT);
+		return;
+	}
+	h->state = H1_CONNECTING;
+	arm(u, EV_WRITE);
+}
+
+/* The connection died under a request that had not got a byte of its answer: a reused
+ * keep-alive connection the server had closed meanwhile. As libcurl does, try once more on a
+ * new connection. Returns false when that is not allowed. */
+static bool retry(struct user *u)
+{
+	struct h1 *h = u->h1;
+	struct h1_url url;
+
+	if (!h->reused || h->retried || h->resp.got_bytes)
+		return false;
+	h->retried = true;
+	if (h1_url_parse(h->target.data, h->target.len, &url) < 0)
+		return false;
+	h->wr_off = 0;
+	h->sent = 0;
+	h1_resp_begin(&h->resp, h->resp.head, h->resp.need_body, h->resp.need_headers,
+		      h->resp.decode);
+	h->t_first = 0;
+	start_connect(u, &url);
+	return true;
+}
+
+/* ---- sending and reading ---- */
+
+static void do_read(struct user *u);
+
+static void start_write(struct user *u)
+{
+	struct h1 *h = u->h1;
+
+	h->state = H1_SENDING;
+	h->t_pre = worker_now();
+	while (h->wr_off < h->req.len) {
+		ssize_t n =
+		    send(h->fd, h->req.data + h->wr_off, h->req.len - h->wr_off, MSG_NOSIGNAL);
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK) {
+				arm(u, EV_WRITE);
+				return;
+			}
+			snprintf(u->errbuf, sizeof(u->errbuf), "Send failure: %s", strerror(errno));
+			close_conn(h);
+			if (!retry(u))
+				fail_soon(u, CURLE_SEND_ERROR);
+			return;
+		}
+		h->wr_off += (size_t)n;
+		h->sent += (uint64_t)n;
+	}
+	h->state = H1_READING;
+	arm(u, EV_READ);
+}
+
+static void read_failed(struct user *u, CURLcode rc)
+{
+	struct h1 *h = u->h1;
+
+	close_conn(h);
+	if (retry(u))
+		return;
+	finish(u, rc);
+}
+
+static void do_read(struct user *u)
+{
+	struct h1 *h = u->h1;
+	char *rb = wstate(u->w)->rbuf;
+
+	for (int i = 0; i < H1_READS_PER_EVENT; i++) {
+		ssize_t n = recv(h->fd, rb, H1_RBUF, 0);
+		int st;
+
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			if (errno == EAGAIN || errno == EWOULDBLOCK)
+				break;
+			snprintf(u->errbuf, sizeof(u->errbuf), "Recv failure: %s", strerror(errno));
+			read_failed(u, CURLE_RECV_ERROR);
+			return;
+		}
+		if (n > 0 && !h->resp.got_bytes)
+			h->t_first = worker_now();
+		h->rcv += (uint64_t)n;
+		st = h1_resp_feed(&h->resp, rb, (size_t)n);
+		if (st == H1_DONE) {
+			finish(u, CURLE_OK);
+			return;
+		}
+		if (st < 0) {
+			CURLcode rc = st == H1_E_HEADER	    ? CURLE_OUT_OF_MEMORY
+				      : st == H1_E_ENCODING ? CURLE_BAD_CONTENT_ENCODING
+							    : CURLE_WEIRD_SERVER_REPLY;
+
+			snprintf(u->errbuf, sizeof(u->errbuf), "%s", h->resp.why);
+			close_conn(h);
+			finish(u, rc);
+			return;
+		}
+		if (n == 0) {
+			/* The peer closed before the answer was complete. */
+			if (!h->resp.got_bytes) {
+				snprintf(u->errbuf, sizeof(u->errbuf), "Empty reply from server");
+				read_failed(u, CURLE_GOT_NOTHING);
+			} else {
+				snprintf(u->errbuf, sizeof(u->errbuf),
+					 "the connection closed before the response was complete");
+				close_conn(h);
+				finish(u, CURLE_PARTIAL_FILE);
+			}
+			return;
+		}
+	}
+	arm(u, EV_READ);
+}
+
+static void on_event(evutil_socket_t fd, short what, void *arg)
+{
+	struct user *u = arg;
+	struct h1 *h = u->h1;
+
+	(void)fd;
+	if (h->state == H1_FAILED) {
+		finish(u, h->rc);
+		return;
+	}
+	if (what & EV_TIMEOUT) {
+		int64_t now = worker_now();
+
+		if (h->state == H1_CONNECTING && now < h->deadline)
+			snprintf(u->errbuf, sizeof(u->errbuf), "Connection timed out after %lld ms",
+				 (long long)((now - h->t_conn0) / 1000));
+		else
+			snprintf(u->errbuf, sizeof(u->errbuf), "Operation timed out after %lld ms",
+				 (long long)((now - h->t_start) / 1000));
+		close_conn(h);
+		finish(u, CURLE_OPERATION_TIMEDOUT);
+		return;
+	}
+	switch (h->state) {
+	case H1_CONNECTING: {
+		int err = 0;
+		socklen_t el = sizeof(err);
+
+		if (getsockopt(h->fd, SOL_SOCKET, SO_ERROR, &err, &el) < 0)
+			err = errno;
+		if (err) {
+			snprintf(u->errbuf, sizeof(u->errbuf), "Failed to connect: %s",
+				 strerror(err));
+			close_conn(h);
+			finish(u, CURLE_COULDNT_CONNECT);
+			return;
+		}
+		h->t_conn = worker_now();
+		start_write(u);
+		return;
+	}
+	case H1_SENDING:
+		start_write(u);
+		return;
+	case H1_READING:
+		do_read(u);
+		return;
+	default:
+		return;
+	}
+}
+
+/* ---- the request ---- */
+
+/* Does header line l (of n bytes, "Name: value") have this name? */
+static bool hdr_is(const char *l, size_t n, const char *name)
+{
+	size_t k = strlen(name);
+
+	return n > k && strncasecmp(l, name, k) == 0 && (l[k] == ':' || l[k] == ';');
+}
+
+/* A "Name:" line with nothing after the colon removes a header libcurl would add. */
+static bool hdr_empty(const char *l, size_t n)
+{
+	const char *c = memchr(l, ':', n);
+
+	if (!c)
+		return false;
+	for (c++; c < l + n; c++)
+		if (*c != ' ' && *c != '\t')
+			return false;
+	return true;
+}
+
+static bool same_key(const struct h1 *h, const struct h1_url *pu)
+{
+	char port[12];
+	int pl = snprintf(port, sizeof(port), "\n%u", pu->port);
+
+	return h->key.len == pu->hlen + (size_t)pl &&
+	       memcmp(h->key.data, pu->host, pu->hlen) == 0 &&
+	       memcmp(h->key.data + pu->hlen, port, (size_t)pl) == 0;
+}
+
+int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len, const char *hdrs,
+	    size_t hdrs_len, const char *body, size_t body_len, bool hop, bool to_get)
+{
+	struct h1 *h = u->h1;
+	const struct plan_http *ph = &u->w->prog->plan->http;
+	struct buf *q = &h->req;
+	struct h1_url pu;
+	bool have_host = false, have_accept = false, have_ae = false, have_ct = false;
+	bool has_body = !to_get && (r->has_body || r->method == M_POST);
+	const char *method = to_get ? (r->method == M_HEAD ? "HEAD" : "GET") : r->src->method;
+
+	h->t_start = u->sent_us;
+	h->deadline = h->t_start + (int64_t)r->timeout_ms * 1000;
+	h->rcv = h->sent = 0;
+	h->wr_off = 0;
+	h->retried = false;
+	h->new_conn = false;
+	h->t_conn0 = h->t_conn = h->t_pre = h->t_first = 0;
+	u->errbuf[0] = '\0';
+	if (url != h->target.data) {
+		buf_reset(&h->target);
+		if (buf_append(&h->target, url, url_len) < 0 || buf_append_byte(&h->target, 0) < 0)
+			return -1;
+		h->target.len--;
+	}
+	h1_resp_begin(&h->resp, r->method == M_HEAD, r->need_body, r->need_headers,
+		      ph->compression);
+	if (h1_url_parse(h->target.data, h->target.len, &pu) < 0) {
+		snprintf(u->errbuf, sizeof(u->errbuf),
+			 pu.https ? "the lean HTTP client does not speak TLS (https://); use "
+				    "http.client: curl"
+				  : "cannot read the URL \"%.200s\"",
+			 h->target.data);
+		fail_soon(u, pu.https ? CURLE_UNSUPPORTED_PROTOCOL : CURLE_URL_MALFORMAT);
+		return 0;
+	}
+	/* Render: request line, the user's headers (libcurl's empty "Name:" lines only remove
+	 * what would be added), then what libcurl adds when they do not say otherwise. */
+	buf_reset(q);
+	buf_append_str(q, method ? method : "GET");
+	buf_append_byte(q, ' ');
+	h1_url_target(&pu, q);
+	buf_append_str(q, " HTTP/1.1\r\n");
+	for (size_t off = 0; off < hdrs_len;) {
+		const char *l = hdrs + off;
+		size_t n = strnlen(l, hdrs_len - off);
+
+		off += n + 1;
+		if (hdr_is(l, n, "Host")) {
+			if (hop)
+				continue;
+			have_host = true;
+		} else if (hdr_is(l, n, "Accept"))
+			have_accept = true;
+		else if (hdr_is(l, n, "Accept-Encoding"))
+			have_ae = true;
+		else if (hdr_is(l, n, "Content-Type"))
+			have_ct = true;
+		if (hdr_empty(l, n))
+			continue;
+		if (l[n - 1] == ';' && !memchr(l, ':', n)) {
+			buf_append(q, l, n - 1); /* "Name;": the header with an empty value */
+			buf_append_str(q, ":\r\n");
+			continue;
+		}
+		buf_append(q, l, n);
+		buf_append(q, "\r\n", 2);
+	}
+	if (!have_host) {
+		buf_append_str(q, "Host: ");
+		if (pu.v6)
+			buf_append_byte(q, '[');
+		buf_append(q, pu.host, pu.hlen);
+		if (pu.v6)
+			buf_append_byte(q, ']');
+		if (pu.port != 80)
+			buf_printf(q, ":%u", pu.port);
+		buf_append(q, "\r\n", 2);
+	}
+	if (!have_accept)
+		buf_append_str(q, "Accept: */*\r\n");
+	if (ph->compression && !have_ae)
+		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
+	h1_jar_header(&h->jar, &pu, q, units_wall_ms() / 1000);
+	if (has_body) {
+		buf_printf(q, "Content-Length: %zu\r\n", body_len);
+		if (!have_ct)
+			buf_append_str(q, "Content-Type: application/x-www-form-urlencoded\r\n");
+	}
+	if (buf_append(q, "\r\n", 2) < 0 || (has_body && buf_append(q, body, body_len) < 0))
+		return -1;
+	/* The user's connection, when it is to the same host and port. */
+	if (h->fd >= 0 && same_key(h, &pu)) {
+		h->reused = true;
+		start_write(u);
+	} else
+		start_connect(u, &pu);
+	return 0;
+}
+
+/* ---- after the answer ---- */
+
+void h1_info(struct user *u, struct http_xfer *x)
+{
+	struct h1 *h = u->h1;
+
+	memset(x, 0, sizeof(*x));
+	x->code = h->resp.status;
+	x->total = h->t_end - h->t_start;
+	if (h->t_pre)
+		x->pre = h->t_pre - h->t_start;
+	if (h->t_first)
+		x->start = h->t_first - h->t_start;
+	x->nconn = h->new_conn ? 1 : 0;
+	if (h->new_conn && h->t_conn)
+		x->connect = h->t_conn - h->t_conn0;
+	x->errbuf_owner = "the lean client";
+	x->rcv = h1_resp_counted(&h->resp);
+	x->sent = h->sent;
+}
+
+const char *h1_location(struct user *u, size_t *len)
+{
+	struct h1 *h = u->h1;
+
+	if (!h->resp.location.len)
+		return NULL;
+	*len = h->resp.location.len;
+	return h->resp.location.data;
+}
+
+const char *h1_current_url(struct user *u, size_t *len)
+{
+	*len = u->h1->target.len;
+	return u->h1->target.data;
+}
+
+int h1_header(struct user *u, const char *name, size_t idx, const char **val, size_t *len)
+{
+	return h1_resp_header(&u->h1->resp, name, idx, val, len);
+}
+
+int h1_cookie(struct user *u, const char *name, size_t idx, const char **val, size_t *len)
+{
+	return h1_jar_get(&u->h1->jar, name, idx, val, len);
+}
+
+static void set_cookies(struct user *u)
+{
+	struct h1 *h = u->h1;
+	struct h1_url pu;
+
+	if (!h->resp.cookies.len || h1_url_parse(h->target.data, h->target.len, &pu) < 0)
+		return;
+	for (size_t off = 0; off < h->resp.cookies.len;) {
+		const char *c = h->resp.cookies.data + off;
+		size_t n = strnlen(c, h->resp.cookies.len - off);
+
+		h1_jar_set(&h->jar, &pu, c, n, units_wall_ms() / 1000);
+		off += n + 1;
+	}
+}

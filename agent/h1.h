@@ -1,0 +1,103 @@
+/* The lean HTTP/1.1 client's pure parts (h1_parse.c: no sockets, no events, so the fuzz target
+ * and the unit tests link them alone): reading an answer with libhttp-parser, URLs, and a
+ * user's cookie jar. h1.c drives them over the worker's event loop. */
+#ifndef BARRAGE_AGENT_H1_H
+#define BARRAGE_AGENT_H1_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <http_parser.h>
+
+#include "common/buf.h"
+
+/* Response headers over this (all of them together) fail as error_header_too_large, as
+ * libcurl's 300 KiB limit does. */
+#define H1_MAX_HEADERS (300 * 1024)
+
+struct h1_url {
+	const char *host; /* without brackets */
+	size_t hlen;
+	unsigned port;
+	const char *path; /* from the first '/' or '?' after the authority, without the fragment;
+			   * may be empty (then "/" is meant) */
+	size_t plen;
+	bool https, v6;
+};
+
+/* Parse an absolute http:// URL (https:// sets u->https and fails: the lean client has no
+ * TLS). Returns 0 or -1. */
+int h1_url_parse(const char *s, size_t len, struct h1_url *u);
+/* Resolve Location loc against base (both absolute or loc relative) into out (NUL-terminated,
+ * len without it). Returns 0 or -1. */
+int h1_url_resolve(const char *base, size_t blen, const char *loc, size_t llen, struct buf *out);
+/* Append the request target of u ("/" when its path is empty) to b. */
+void h1_url_target(const struct h1_url *u, struct buf *b);
+
+enum { H1_MORE = 0, H1_DONE = 1, H1_E_PARSE = -1, H1_E_HEADER = -2, H1_E_ENCODING = -3 };
+
+struct h1_resp {
+	http_parser p;
+	struct buf *body; /* where a needed body goes (its max is the hard cap) */
+	bool head, need_body, need_headers, decode;
+	bool got_bytes, done, keep_alive, info, in_value;
+	int status;
+	size_t header_bytes;
+	struct buf cur;	     /* the header being read: "name\0value" */
+	size_t cur_name;     /* length of its name */
+	struct buf hdrs;     /* kept headers "name\0value\0"... (need_headers) */
+	struct buf location; /* the Location header */
+	struct buf cookies;  /* Set-Cookie values, each NUL-terminated */
+	int enc;	     /* 0 none, 1 gzip, 2 deflate */
+	void *z;	     /* z_stream *, while a body is decoded */
+	bool z_raw, z_out;
+	const char *why; /* what went wrong (static text) */
+	/* Bytes counted in size_rcv, as libcurl counts them: the headers (1xx included) and the
+	 * body as framed by Content-Length or the chunks, without chunk framing. */
+	uint64_t fed, head_bytes, body_bytes, hdr_end;
+	const char *chunk; /* the bytes h1_resp_feed is parsing */
+	bool in_body, bad_status;
+};
+/* size_rcv of the answer so far. */
+uint64_t h1_resp_counted(const struct h1_resp *r);
+
+void h1_resp_init(struct h1_resp *r, struct buf *body);
+void h1_resp_free(struct h1_resp *r);
+/* Get ready for the answer to a new request. */
+void h1_resp_begin(struct h1_resp *r, bool head, bool need_body, bool need_headers, bool decode);
+/* Feed bytes read from the connection; len 0 is the end of the connection. Returns H1_DONE
+ * when the answer is complete, H1_MORE, or an H1_E_ error (r->why says what). */
+int h1_resp_feed(struct h1_resp *r, const char *data, size_t len);
+/* Release what decoding holds (after each answer). */
+void h1_resp_end(struct h1_resp *r);
+/* The idx-th value of header name in the last answer (need_headers). 0 found, -1 not. */
+int h1_resp_header(const struct h1_resp *r, const char *name, size_t idx, const char **val,
+		   size_t *len);
+
+/* A user's cookies (RFC 6265: host-only and domain cookies, path, Max-Age / Expires, Secure). */
+struct h1_cookie {
+	char *name, *value, *domain, *path; /* one allocation, name first */
+	int64_t expires;		    /* wall seconds, 0 = end of session */
+	bool host_only, secure;
+	uint64_t created;
+};
+
+struct h1_jar {
+	struct h1_cookie *v;
+	size_t n, cap;
+	uint64_t seq;
+};
+
+void h1_jar_init(struct h1_jar *j);
+void h1_jar_free(struct h1_jar *j);
+void h1_jar_clear(struct h1_jar *j);
+/* Take one Set-Cookie value received from url at wall time now (seconds). */
+void h1_jar_set(struct h1_jar *j, const struct h1_url *url, const char *s, size_t len, int64_t now);
+/* Append "Cookie: ...\r\n" for url to b when any cookie matches (libcurl's order: longer path
+ * first, then longer domain, longer name, newer). */
+void h1_jar_header(struct h1_jar *j, const struct h1_url *url, struct buf *b, int64_t now);
+/* The idx-th live cookie named name. 0 found, -1 not. */
+int h1_jar_get(const struct h1_jar *j, const char *name, size_t idx, const char **val, size_t *len);
+
+#endif
