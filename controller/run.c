@@ -47,6 +47,7 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "common/wire.h"
+#include "controller/dashboard.h"
 #include "controller/link.h"
 #include "controller/live.h"
 #include "controller/local.h"
@@ -68,6 +69,16 @@
 #define RUN_STALL_US	     1000000 /* a tick this late means the controller was not running */
 
 enum run_phase { PHASE_SETUP, PHASE_RUNNING, PHASE_STOPPING, PHASE_OVER };
+
+/* The load as runtime control left it (POST /api/control, `barrage ctl`; docs/dashboard.md),
+ * relative to the plan; every CONTROL frame carries all of it, so a frame is never relative to
+ * one an agent may have missed. */
+struct run_control {
+	double rate_scale; /* open model: arrival rate; rate model: request rate; 1 = the plan's */
+	int64_t users;	   /* closed and rate models: users in total */
+	bool paused;
+	unsigned seq;
+};
 
 struct run_agent {
 	struct run *run;
@@ -124,6 +135,8 @@ struct run {
 	size_t naborts;
 	bool header_written;
 	char *preflight_note; /* hosts left out at the start, for stats.log */
+	struct dashboard *dash; /* --dashboard, or NULL */
+	struct run_control ctl; /* the load as runtime control left it (run_control_apply) */
 };
 
 /* ---- small helpers ---- */
@@ -398,6 +411,9 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
 	}
+	if (!late)
+		dashboard_interval(r->dash, r->plan, s, (unsigned)(r->n - r->nlost),
+				   (unsigned)r->n);
 	check_aborts(r, s);
 }
 
@@ -827,6 +843,41 @@ static void send_heartbeats(struct run *r, int64_t now)
 	buf_free(&b);
 }
 
+/* ---- the live dashboard (controller/dashboard.c) ---- */
+
+static void dashboard_tick(struct run *r)
+{
+	char ph[64];
+
+	if (!r->dash)
+		return;
+	switch (r->phase) {
+	case PHASE_SETUP:
+		snprintf(ph, sizeof(ph), "setup");
+		break;
+	case PHASE_RUNNING:
+		live_phase(r->plan, elapsed_s(r), ph, sizeof(ph));
+		if (r->ctl.paused)
+			snprintf(ph, sizeof(ph), "paused");
+		break;
+	case PHASE_STOPPING:
+		snprintf(ph, sizeof(ph), "stopping");
+		break;
+	default:
+		snprintf(ph, sizeof(ph), "over");
+		break;
+	}
+	dashboard_set_phase(r->dash, ph, elapsed_s(r));
+}
+
+static void on_rundir_event(void *arg, double t, const char *agent, const char *what,
+			    const char *detail)
+{
+	dashboard_event(((struct run *)arg)->dash, t, agent, what, detail);
+}
+
+#include "controller/run_control.inc"
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
@@ -858,6 +909,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < r->n; i++)
 		r->agents[i].silent_us += step;
 	send_heartbeats(r, now);
+	dashboard_tick(r);
 	if (stalled)
 		return;
 
@@ -1605,6 +1657,11 @@ int run_main(const struct run_options *o)
 
 		event_add(r->tick, &tv);
 	}
+	if (o->dashboard && run_dashboard_open(r, &err) < 0) {
+		fprintf(stderr, "barrage: %s\n", err);
+		code = 2;
+		goto out;
+	}
 	r->phase = PHASE_SETUP;
 	r->setup_deadline_us =
 	    units_now_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
@@ -1680,12 +1737,17 @@ int run_main(const struct run_options *o)
 				r->dir->path);
 		else if (!o->quiet)
 			fprintf(stderr, "barrage: results in %s\n", r->dir->path);
+		run_dashboard_linger(r);
 	}
 out:
 	/* Closing the monitor's SSH sessions runs the loop: the run's own events must still find
 	 * the agents they point at. */
 	monitor_free(r->mon);
 	r->mon = NULL;
+	if (r->dir)
+		r->dir->on_event = NULL;
+	dashboard_free(r->dash);
+	r->dash = NULL;
 	for (i = 0; r->agents && i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 
