@@ -63,9 +63,10 @@ int sched_open_init(struct sched_open *s, const int64_t *durations_us, const dou
 
 void sched_open_restart(struct sched_open *s, double t_us)
 {
-	if (t_us <= s->t_us)
-		return;
-	s->t_us = t_us;
+	/* The last draw may lie ahead of t_us (an arrival not yet due): it is dropped, and the
+	 * phase is found again from the start. */
+	s->t_us = t_us < 0 ? 0 : t_us;
+	s->cur = 0;
 	while (s->cur < s->nphases &&
 	       t_us >= s->phases[s->cur].start_us + s->phases[s->cur].duration_us)
 		s->cur++;

@@ -44,7 +44,8 @@ int sched_open_init(struct sched_open *s, const int64_t *durations_us, const dou
 /* The next arrival time in µs from the start, or -1 when the phases are over. */
 double sched_open_next(struct sched_open *s, uint64_t *rng);
 /* Runtime control changed the factor (or the arrivals were paused): the next draw starts at
- * t_us, which is exact for a Poisson process (it has no memory). */
+ * t_us (now), dropping an arrival drawn beyond it that is not yet due; exact for a Poisson
+ * process, which has no memory. */
 void sched_open_restart(struct sched_open *s, double t_us);
 /* Expected arrivals between a and b µs (the integral of the rate), for tests and estimates. */
 double sched_open_expected(const struct sched_open *s, double a_us, double b_us);

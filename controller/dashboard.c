@@ -192,8 +192,9 @@ int dashboard_parse_control(const char *body, size_t len, struct dashboard_contr
 		return err_set(err, "\"users\" takes either \"users\" (a count) or \"factor\"");
 	}
 	if ((!strcmp(a, "pause") || !strcmp(a, "resume") || !strcmp(a, "stop")) && (f || u)) {
+		err_set(err, "\"%s\" takes no \"factor\" or \"users\"", a); /* before a goes */
 		json_decref(j);
-		return err_set(err, "\"%s\" takes no \"factor\" or \"users\"", a);
+		return -1;
 	}
 	c->action = a;
 	*json_out = j;
