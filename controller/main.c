@@ -80,6 +80,7 @@ static const char usage_run[] =
     "                             port 0 picks a free one; docs/dashboard.md)\n"
     "      --dashboard-public     allow a non-loopback dashboard address\n"
     "      --dashboard-linger DUR keep the dashboard up this long after the run\n"
+    "      --export prometheus-rw=URL  push every interval with Prometheus remote write\n"
     "      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
     "  -q, --quiet                no live line and no summary table\n"
     "  -v, --verbose              agents' warnings and late intervals; twice: agents' logs\n"
@@ -203,6 +204,7 @@ enum {
 	OPT_DASHBOARD,
 	OPT_DASHBOARD_PUBLIC,
 	OPT_DASHBOARD_LINGER,
+	OPT_EXPORT,
 };
 
 /* "127.0.0.1:8091", "[::1]:0", ":8091", "8091": what --dashboard may take as a separate word. */
@@ -238,6 +240,7 @@ static int cmd_run(int argc, char **argv)
 	    {"dashboard", optional_argument, NULL, OPT_DASHBOARD},
 	    {"dashboard-public", no_argument, NULL, OPT_DASHBOARD_PUBLIC},
 	    {"dashboard-linger", required_argument, NULL, OPT_DASHBOARD_LINGER},
+	    {"export", required_argument, NULL, OPT_EXPORT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -322,6 +325,17 @@ static int cmd_run(int argc, char **argv)
 			if (!optarg && optind < argc && looks_like_listen(argv[optind]))
 				optarg = argv[optind++];
 			ro.dashboard = optarg ? optarg : DASHBOARD_DEFAULT_ADDR;
+			break;
+		case OPT_EXPORT:
+			if (strncmp(optarg, "prometheus-rw=http://", 21) != 0 &&
+			    strncmp(optarg, "prometheus-rw=https://", 22) != 0) {
+				rc = usage_error(usage_run,
+						 "run: --export '%s': expected prometheus-rw=URL "
+						 "(e.g. prometheus-rw=http://127.0.0.1:9090/api/v1/write)",
+						 optarg);
+				goto out;
+			}
+			ro.export_spec = optarg;
 			break;
 		case OPT_DASHBOARD_PUBLIC:
 			ro.dashboard_public = true;

@@ -23,3 +23,21 @@ $(B)/gen/dashboard_assets.o: $(B)/gen/dashboard_assets.c
 	$(CC) $(CFLAGS) -c -o $@ $<
 
 $(B)/libcontroller.a: $(B)/gen/dashboard_assets.o
+
+# Prometheus remote write (controller/export.c): the .proto subset becomes C with protoc-c
+# (Debian's protobuf-c-compiler) at build time.
+$(B)/gen/remote_write.pb-c.c $(B)/gen/remote_write.pb-c.h: controller/remote_write.proto
+	@mkdir -p $(B)/gen
+	@command -v protoc-c >/dev/null || { echo "protoc-c missing: install Debian's protobuf-c-compiler (scripts/install-deps.sh)"; exit 1; }
+	protoc-c --proto_path=controller --c_out=$(B)/gen controller/remote_write.proto
+
+$(B)/gen/remote_write.pb-c.o: $(B)/gen/remote_write.pb-c.c
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS) -I$(B)/gen -c -o $@ $<
+
+$(B)/controller/export.o: $(B)/gen/remote_write.pb-c.h
+$(B)/controller/export.o: CFLAGS += -I$(B)/gen
+$(B)/libcontroller.a: $(B)/gen/remote_write.pb-c.o
+LDLIBS += -lprotobuf-c -lsnappy
+$(B)/tests/unit/test_export.o: $(B)/gen/remote_write.pb-c.h
+$(B)/tests/unit/test_export.o: CFLAGS += -I$(B)/gen

@@ -48,6 +48,7 @@
 #include "common/version.h"
 #include "common/wire.h"
 #include "controller/dashboard.h"
+#include "controller/export.h"
 #include "controller/link.h"
 #include "controller/live.h"
 #include "controller/local.h"
@@ -136,6 +137,7 @@ struct run {
 	bool header_written;
 	char *preflight_note; /* hosts left out at the start, for stats.log */
 	struct dashboard *dash; /* --dashboard, or NULL */
+	struct exporter *exp;	/* --export / export:, or NULL */
 	struct run_control ctl; /* the load as runtime control left it (run_control_apply) */
 };
 
@@ -414,6 +416,7 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 	if (!late)
 		dashboard_interval(r->dash, r->plan, s, (unsigned)(r->n - r->nlost),
 				   (unsigned)r->n);
+	export_interval(r->exp, s, late, r->start_wall_ms);
 	check_aborts(r, s);
 }
 
@@ -1657,7 +1660,7 @@ int run_main(const struct run_options *o)
 
 		event_add(r->tick, &tv);
 	}
-	if (o->dashboard && run_dashboard_open(r, &err) < 0) {
+	if ((o->dashboard && run_dashboard_open(r, &err) < 0) || run_export_open(r, &err) < 0) {
 		fprintf(stderr, "barrage: %s\n", err);
 		code = 2;
 		goto out;
@@ -1702,6 +1705,7 @@ int run_main(const struct run_options *o)
 		    r->nlost + r->nleft_out > r->plan->agents.max_lost)
 			r->exit_code = 3;
 		monitor_stop(r->mon);
+		run_export_close(r);
 		rundir_write_end(r->dir, units_wall_ms(), dur, r->reason, r->exit_code);
 		memset(&res, 0, sizeof(res));
 		/* Close agent logs and links before the reports: the run is over. */
@@ -1748,6 +1752,8 @@ out:
 		r->dir->on_event = NULL;
 	dashboard_free(r->dash);
 	r->dash = NULL;
+	export_close(r->exp, 0, NULL);
+	r->exp = NULL;
 	for (i = 0; r->agents && i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 

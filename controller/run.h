@@ -32,6 +32,7 @@ struct run_options {
 	const char *dashboard;		    /* --dashboard [ADDR:PORT], or NULL (controller/dashboard.h) */
 	bool dashboard_public;		    /* --dashboard-public: a non-loopback address is meant */
 	int64_t dashboard_linger_us;	    /* --dashboard-linger: serve this long after the run */
+	const char *export_spec;	    /* --export prometheus-rw=URL (controller/export.h) */
 	const struct scenario_override *ov; /* --set key=value */
 	size_t nov;
 };
