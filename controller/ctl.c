@@ -60,8 +60,9 @@ int ctl_body(int argc, char **argv, char *body, size_t size, char **err)
 		return 0;
 	}
 	if (strcmp(a, "rate") && strcmp(a, "users"))
-		return err_set(err, "ctl: unknown action '%s': rate xF | users N | pause | resume | "
-				    "stop",
+		return err_set(err,
+			       "ctl: unknown action '%s': rate xF | users N | pause | resume | "
+			       "stop",
 			       a);
 	if (argc != 2)
 		return err_set(err, "ctl: '%s' takes one value (e.g. %s)", a,
@@ -73,13 +74,15 @@ int ctl_body(int argc, char **argv, char *body, size_t size, char **err)
 		errno = 0;
 		n = strtoll(argv[1], &end, 10);
 		if (!argv[1][0] || *end || errno || n < 0)
-			return err_set(err, "ctl: users '%s': expected a whole number or xF", argv[1]);
+			return err_set(err, "ctl: users '%s': expected a whole number or xF",
+				       argv[1]);
 		snprintf(body, size, "{\"action\":\"users\",\"users\":%lld}", n);
 		return 0;
 	}
 	if (parse_factor(argv[1], &f) < 0)
 		return err_set(err, "ctl: %s '%s': expected a factor like x1.5", a, argv[1]);
-	/* The dashboard judges the value (e.g. a negative factor): one place says what is allowed. */
+	/* The dashboard judges the value (e.g. a negative factor): one place says what is allowed.
+	 */
 	snprintf(body, size, "{\"action\":\"%s\",\"factor\":%.17g}", a, f);
 	return 0;
 }
@@ -151,8 +154,9 @@ int ctl_main(int argc, char **argv)
 		snprintf(url, sizeof(url), "http://%s/api/control", addr);
 	}
 	if (!token) {
-		fprintf(stderr, "barrage: ctl: control needs the dashboard's token: --token T (it is "
-				"printed with the dashboard URL)\n");
+		fprintf(stderr,
+			"barrage: ctl: control needs the dashboard's token: --token T (it is "
+			"printed with the dashboard URL)\n");
 		return 2;
 	}
 	buf_init(&resp, 1 << 20);

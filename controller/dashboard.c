@@ -35,8 +35,8 @@
 #include "controller/live.h"
 #include "reports/reports.h"
 
-#define DASHBOARD_HISTORY_MAX 100000
-#define DASHBOARD_EVENTS_MAX 10000
+#define DASHBOARD_HISTORY_MAX	     100000
+#define DASHBOARD_EVENTS_MAX	     10000
 #define DASHBOARD_STREAM_MAX_PENDING (4u << 20)
 
 struct dash_stream {
@@ -59,12 +59,12 @@ struct dashboard {
 	char url[300];
 	dashboard_control_fn fn;
 	void *arg;
-	json_t *run;	  /* name, scenario, dir, model, target, ... */
-	json_t *latest;	  /* the last interval line, or NULL */
-	json_t *summary;  /* its summary */
-	json_t *history;  /* array of summaries */
-	json_t *events;	  /* array of events */
-	json_t *control;  /* the load as the last control left it, or NULL */
+	json_t *run;	 /* name, scenario, dir, model, target, ... */
+	json_t *latest;	 /* the last interval line, or NULL */
+	json_t *summary; /* its summary */
+	json_t *history; /* array of summaries */
+	json_t *events;	 /* array of events */
+	json_t *control; /* the load as the last control left it, or NULL */
 	char phase[64];
 	double elapsed_s;
 	unsigned connected, total;
@@ -91,8 +91,7 @@ bool dashboard_host_is_loopback(const char *host)
 	return false;
 }
 
-int dashboard_parse_listen(const char *listen, char *host, size_t hsize, uint16_t *port,
-			   char **err)
+int dashboard_parse_listen(const char *listen, char *host, size_t hsize, uint16_t *port, char **err)
 {
 	const char *p = listen, *colon;
 	char *end;
@@ -151,7 +150,8 @@ int dashboard_parse_control(const char *body, size_t len, struct dashboard_contr
 			       je.column);
 	if (!json_is_object(j)) {
 		json_decref(j);
-		return err_set(err, "expected a JSON object like {\"action\":\"rate\",\"factor\":1.5}");
+		return err_set(err,
+			       "expected a JSON object like {\"action\":\"rate\",\"factor\":1.5}");
 	}
 	a = json_string_value(json_object_get(j, "action"));
 	if (!a) {
@@ -159,8 +159,8 @@ int dashboard_parse_control(const char *body, size_t len, struct dashboard_contr
 		return err_set(err, "\"action\" (a string) is required: rate, users, pause, resume "
 				    "or stop");
 	}
-	if (strcmp(a, "rate") && strcmp(a, "users") && strcmp(a, "pause") &&
-	    strcmp(a, "resume") && strcmp(a, "stop")) {
+	if (strcmp(a, "rate") && strcmp(a, "users") && strcmp(a, "pause") && strcmp(a, "resume") &&
+	    strcmp(a, "stop")) {
 		err_set(err, "unknown action '%s': expected rate, users, pause, resume or stop", a);
 		json_decref(j);
 		return -1;
@@ -227,9 +227,12 @@ json_t *dashboard_summary(const struct plan *p, const struct stats_snapshot *s)
 	json_object_set_new(j, "attempted", json_integer(counter(s, "requests")));
 	json_object_set_new(j, "rate", json_real(req && iv > 0 ? (double)req->count / iv : 0));
 	json_object_set_new(j, "errors", json_integer(live_errors(s)));
-	json_object_set_new(j, "p50", json_real(req && req->count ? ms(hist_percentile(req, 50)) : 0));
-	json_object_set_new(j, "p95", json_real(req && req->count ? ms(hist_percentile(req, 95)) : 0));
-	json_object_set_new(j, "p99", json_real(req && req->count ? ms(hist_percentile(req, 99)) : 0));
+	json_object_set_new(j, "p50",
+			    json_real(req && req->count ? ms(hist_percentile(req, 50)) : 0));
+	json_object_set_new(j, "p95",
+			    json_real(req && req->count ? ms(hist_percentile(req, 95)) : 0));
+	json_object_set_new(j, "p99",
+			    json_real(req && req->count ? ms(hist_percentile(req, 99)) : 0));
 	json_object_set_new(j, "max", json_real(req && req->count ? ms(req->max) : 0));
 	json_object_set_new(j, "users", json_integer(counter(s, "users")));
 	json_object_set_new(j, "conns", json_integer(counter(s, "connected")));
@@ -475,7 +478,8 @@ static void serve_stream(struct dashboard *d, struct evhttp_request *req)
 
 static bool token_ok(struct dashboard *d, struct evhttp_request *req)
 {
-	const char *auth = evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
+	const char *auth =
+	    evhttp_find_header(evhttp_request_get_input_headers(req), "Authorization");
 	const char *q = evhttp_uri_get_query(evhttp_request_get_evhttp_uri(req));
 	const char *given = NULL;
 	struct evkeyvalq params;
@@ -739,9 +743,10 @@ void dashboard_set_run(struct dashboard *d, const struct plan *p, const char *sc
 	json_object_set_new(j, "scenario", json_string(scenario ? scenario : ""));
 	json_object_set_new(j, "dir", json_string(run_dir ? run_dir : ""));
 	json_object_set_new(j, "target", p->target ? json_string(p->target) : json_null());
-	json_object_set_new(j, "model", json_string(p->load.model == PLAN_MODEL_OPEN     ? "open"
-						    : p->load.model == PLAN_MODEL_CLOSED ? "closed"
-											 : "rate"));
+	json_object_set_new(j, "model",
+			    json_string(p->load.model == PLAN_MODEL_OPEN     ? "open"
+					: p->load.model == PLAN_MODEL_CLOSED ? "closed"
+									     : "rate"));
 	json_object_set_new(j, "interval_s", json_real((double)p->interval_us / 1e6));
 	json_object_set_new(j, "duration_s", json_real((double)plan_load_duration_us(p) / 1e6));
 	json_decref(d->run);
@@ -753,9 +758,9 @@ void dashboard_set_run(struct dashboard *d, const struct plan *p, const char *sc
 		char *e = NULL;
 
 		d->th[i].src = &p->thresholds[i];
-		d->th[i].parsed = threshold_parse(p->thresholds[i].metric,
-						  p->thresholds[i].condition, &d->th[i].t, &e,
-						  NULL) == 0;
+		d->th[i].parsed =
+		    threshold_parse(p->thresholds[i].metric, p->thresholds[i].condition,
+				    &d->th[i].t, &e, NULL) == 0;
 		free(e);
 		d->nth++;
 	}

@@ -26,8 +26,8 @@
 #include "common/stats.h"
 
 #define DASHBOARD_DEFAULT_ADDR "127.0.0.1:8091"
-#define DASHBOARD_MAX_BODY 4096
-#define DASHBOARD_MAX_STREAMS 32
+#define DASHBOARD_MAX_BODY     4096
+#define DASHBOARD_MAX_STREAMS  32
 
 struct event_base;
 struct dashboard;

@@ -30,13 +30,13 @@
 #include "common/units.h"
 #include "remote_write.pb-c.h"
 
-#define EXPORT_QUEUE_MAX 256
-#define EXPORT_ATTEMPTS 6
-#define EXPORT_BACKOFF_MIN_MS 100
-#define EXPORT_BACKOFF_MAX_MS 5000
-#define EXPORT_TIMEOUT_MS 5000
+#define EXPORT_QUEUE_MAX	  256
+#define EXPORT_ATTEMPTS		  6
+#define EXPORT_BACKOFF_MIN_MS	  100
+#define EXPORT_BACKOFF_MAX_MS	  5000
+#define EXPORT_TIMEOUT_MS	  5000
 #define EXPORT_CONNECT_TIMEOUT_MS 2000
-#define EXPORT_MAX_LABELS 6
+#define EXPORT_MAX_LABELS	  6
 
 static const double export_quantiles[] = {0.5, 0.9, 0.95, 0.99, 0.999};
 
@@ -97,8 +97,8 @@ void export_prom_name(const char *in, char *out, size_t size)
 }
 
 /* Add a series: name, then up to two (label, value) pairs (NULL label: none). */
-static struct series *add(struct series_set *ss, const char *name, const char *l1,
-			  const char *v1, const char *l2, const char *v2, double value)
+static struct series *add(struct series_set *ss, const char *name, const char *l1, const char *v1,
+			  const char *l2, const char *v2, double value)
 {
 	struct series *s;
 
@@ -200,10 +200,11 @@ static void collect(struct series_set *ss, const struct stats_snapshot *cur,
 
 		if (!h || h->count == 0)
 			continue;
-		for (size_t k = 0; k < sizeof(export_quantiles) / sizeof(export_quantiles[0]); k++) {
+		for (size_t k = 0; k < sizeof(export_quantiles) / sizeof(export_quantiles[0]);
+		     k++) {
 			snprintf(q, sizeof(q), "%g", export_quantiles[k]);
-			add(ss, "barrage_duration_seconds", "stat", cur->hists[i].name, "quantile", q,
-			    (double)hist_percentile(h, export_quantiles[k] * 100) / 1e6);
+			add(ss, "barrage_duration_seconds", "stat", cur->hists[i].name, "quantile",
+			    q, (double)hist_percentile(h, export_quantiles[k] * 100) / 1e6);
 		}
 	}
 	/* Gauges: the value at the end of the interval. */

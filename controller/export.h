@@ -19,10 +19,10 @@
 struct exporter;
 
 struct export_result {
-	uint64_t sent;	    /* requests the receiver accepted (2xx) */
-	uint64_t dropped;   /* requests given up: queue full, refused (4xx), retries or time out */
-	uint64_t retries;   /* attempts repeated after a 5xx, 429 or connection failure */
-	uint64_t samples;   /* samples in the accepted requests */
+	uint64_t sent;	  /* requests the receiver accepted (2xx) */
+	uint64_t dropped; /* requests given up: queue full, refused (4xx), retries or time out */
+	uint64_t retries; /* attempts repeated after a 5xx, 429 or connection failure */
+	uint64_t samples; /* samples in the accepted requests */
 	char last_error[256]; /* the last failure, "" when none */
 };
 

@@ -33,8 +33,8 @@ static void test_control_ok(void **state)
 		json_t *j = NULL;
 		char *err = NULL;
 
-		assert_int_equal(dashboard_parse_control(ok[i].body, strlen(ok[i].body), &c, &j, &err),
-				 0);
+		assert_int_equal(
+		    dashboard_parse_control(ok[i].body, strlen(ok[i].body), &c, &j, &err), 0);
 		assert_string_equal(c.action, ok[i].action);
 		assert_true(c.factor == ok[i].factor);
 		assert_int_equal(c.users, ok[i].users);
@@ -89,7 +89,8 @@ static void test_listen(void **state)
 	char *err = NULL;
 
 	(void)state;
-	assert_int_equal(dashboard_parse_listen("127.0.0.1:8091", host, sizeof(host), &port, &err), 0);
+	assert_int_equal(dashboard_parse_listen("127.0.0.1:8091", host, sizeof(host), &port, &err),
+			 0);
 	assert_string_equal(host, "127.0.0.1");
 	assert_int_equal(port, 8091);
 	assert_int_equal(dashboard_parse_listen("[::1]:0", host, sizeof(host), &port, &err), 0);
@@ -104,7 +105,8 @@ static void test_listen(void **state)
 	for (size_t i = 0; i < 5; i++) {
 		const char *bad[] = {"127.0.0.1:", "127.0.0.1:65536", "host:x", "[::1]8091", ""};
 
-		assert_int_equal(dashboard_parse_listen(bad[i], host, sizeof(host), &port, &err), -1);
+		assert_int_equal(dashboard_parse_listen(bad[i], host, sizeof(host), &port, &err),
+				 -1);
 		assert_non_null(err);
 		free(err);
 		err = NULL;

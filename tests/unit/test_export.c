@@ -22,7 +22,8 @@ static const Prometheus__TimeSeries *find(const Prometheus__WriteRequest *wr, co
 		bool nm = false, lv = lname == NULL;
 
 		for (size_t k = 0; k < t->n_labels; k++) {
-			if (!strcmp(t->labels[k]->name, "__name__") && !strcmp(t->labels[k]->value, name))
+			if (!strcmp(t->labels[k]->name, "__name__") &&
+			    !strcmp(t->labels[k]->value, name))
 				nm = true;
 			if (lname && !strcmp(t->labels[k]->name, lname) &&
 			    !strcmp(t->labels[k]->value, lval))
@@ -69,7 +70,8 @@ static void test_encode(void **state)
 		for (size_t k = 0; k < s->n_labels; k++) {
 			if (k > 0)
 				assert_true(strcmp(s->labels[k - 1]->name, s->labels[k]->name) < 0);
-			run |= !strcmp(s->labels[k]->name, "run") && !strcmp(s->labels[k]->value, "run-1");
+			run |= !strcmp(s->labels[k]->name, "run") &&
+			       !strcmp(s->labels[k]->value, "run-1");
 			sc |= !strcmp(s->labels[k]->name, "scenario") &&
 			      !strcmp(s->labels[k]->value, "voting");
 		}
