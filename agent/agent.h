@@ -350,6 +350,15 @@ struct worker {
 	int64_t end_wall_us, end_cpu_us;
 	int added; /* transfers added since drain() looked (http.c counts them) */
 	atomic_int_fast64_t stop_hard_at; /* set by worker_request_stop from the main thread */
+	/* Runtime control (CONTROL frames; worker_request_control): the main thread writes the
+	 * ctl_* fields under mu and activates ctl_ev; the worker applies them in its own loop. */
+	struct event *ctl_ev;
+	double ctl_scale;
+	int64_t ctl_users; /* this worker's users, -1 = unchanged */
+	bool ctl_paused;
+	bool paused;		/* no arrivals, no new sessions */
+	double rate_base;	/* rate model: this worker's requests/s at scale 1 */
+	uint64_t extra_slots;	/* users started beyond the plan's slots by control */
 	struct buf scratch;
 	void *h1w;	  /* the lean client's per-worker state (h1.c) */
 	void *match_data; /* pcre2_match_data * */
@@ -387,6 +396,9 @@ int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base
 int agent_start(struct agent *a, int64_t delay_us);
 /* Stop the load: in-flight requests get up to hard_us, then the final stats are emitted. */
 void agent_stop(struct agent *a, int64_t hard_us);
+/* Runtime control of a started load (worker_request_control; users is the agent's total, -1 =
+ * unchanged, split over the workers as the plan's users are). */
+void agent_control(struct agent *a, double scale, int64_t users, bool paused);
 bool agent_started(const struct agent *a);
 bool agent_done(const struct agent *a);
 uint32_t agent_intervals_sent(const struct agent *a);
@@ -399,6 +411,10 @@ int worker_start(struct worker *w);
 /* Ask a worker to stop (from any thread): its users stop at their next step, in-flight requests
  * get up to hard_us to finish. */
 void worker_request_stop(struct worker *w, int64_t hard_us);
+/* Runtime control (from the main thread): scale multiplies the open model's arrival rate and the
+ * rate model's request rate; users (-1 = unchanged) is this worker's users in the closed and rate
+ * models; paused stops arrivals and new sessions (users end at their next step). */
+void worker_request_control(struct worker *w, double scale, int64_t users, bool paused);
 void worker_count_conn(struct worker *w, int delta);
 /* Describe a failure in the agent's log the first time it happens at `site` (a step or a
  * template: failures are counted per request, but a count alone does not say why). At most

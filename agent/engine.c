@@ -162,6 +162,19 @@ void agent_stop(struct agent *a, int64_t hard_us)
 		on_collect(-1, 0, a);
 }
 
+void agent_control(struct agent *a, double scale, int64_t users, bool paused)
+{
+	if (!a->started || a->stopping)
+		return;
+	for (int i = 0; i < a->nstarted; i++)
+		worker_request_control(&a->workers[i], scale,
+				       users < 0 ? -1
+						 : (int64_t)sched_split((uint64_t)users,
+									(uint64_t)a->nworkers,
+									(uint64_t)i),
+				       paused);
+}
+
 bool agent_started(const struct agent *a)
 {
 	return a->started;

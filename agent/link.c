@@ -378,6 +378,27 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 	case WIRE_STOP:
 		stop(l, "STOP received");
 		return;
+	case WIRE_CONTROL: {
+		/* The whole state of the load each time (docs/wire-protocol.md). */
+		double scale = 1;
+		json_int_t users = -1, seq = 0;
+		int paused = 0;
+
+		j = json_loadb((const char *)payload, len, 0, NULL);
+		if (!j || json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale,
+				      "users", &users, "paused", &paused) < 0 ||
+		    !(scale > 0 && scale <= 1000) || users < -1) {
+			json_decref(j);
+			log_warn("ignoring a malformed CONTROL frame");
+			return;
+		}
+		json_decref(j);
+		log_info("CONTROL %lld: rate x%g, users %lld%s", (long long)seq, scale,
+			 (long long)users, paused ? ", paused" : "");
+		if (l->agent)
+			agent_control(l->agent, scale, (int64_t)users, paused != 0);
+		return;
+	}
 	case WIRE_ERROR:
 		log_error("controller error: %.*s", (int)(len > 500 ? 500 : len),
 			  (const char *)payload);

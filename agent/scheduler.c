@@ -57,7 +57,19 @@ int sched_open_init(struct sched_open *s, const int64_t *durations_us, const dou
 	s->cur = 0;
 	s->t_us = 0;
 	s->end_us = t;
+	s->factor = 1;
 	return 0;
+}
+
+void sched_open_restart(struct sched_open *s, double t_us)
+{
+	/* The last draw may lie ahead of t_us (an arrival not yet due): it is dropped, and the
+	 * phase is found again from the start. */
+	s->t_us = t_us < 0 ? 0 : t_us;
+	s->cur = 0;
+	while (s->cur < s->nphases &&
+	       t_us >= s->phases[s->cur].start_us + s->phases[s->cur].duration_us)
+		s->cur++;
 }
 
 /* Rate (per µs) at offset x µs into phase p. */
@@ -76,7 +88,8 @@ static double area(const struct sched_phase *p, double x, double y)
 
 double sched_open_next(struct sched_open *s, uint64_t *rng)
 {
-	double e = sched_rand_exp(rng);
+	/* The area under factor * rate is e, so the area under the plan's rate is e / factor. */
+	double e = sched_rand_exp(rng) / (s->factor > 0 ? s->factor : 1);
 
 	while (s->cur < s->nphases) {
 		const struct sched_phase *p = &s->phases[s->cur];

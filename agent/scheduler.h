@@ -35,6 +35,7 @@ struct sched_open {
 	size_t cur;    /* phase of the last arrival */
 	double t_us;   /* time of the last arrival, from the start */
 	double end_us; /* end of the last phase */
+	double factor; /* runtime control: every rate times this (1 after init) */
 };
 
 /* scale multiplies every rate (a worker's share). Phases beyond SCHED_MAX_PHASES are an error. */
@@ -42,6 +43,10 @@ int sched_open_init(struct sched_open *s, const int64_t *durations_us, const dou
 		    const double *ramp_to, size_t n, double scale);
 /* The next arrival time in µs from the start, or -1 when the phases are over. */
 double sched_open_next(struct sched_open *s, uint64_t *rng);
+/* Runtime control changed the factor (or the arrivals were paused): the next draw starts at
+ * t_us (now), dropping an arrival drawn beyond it that is not yet due; exact for a Poisson
+ * process, which has no memory. */
+void sched_open_restart(struct sched_open *s, double t_us);
 /* Expected arrivals between a and b µs (the integral of the rate), for tests and estimates. */
 double sched_open_expected(const struct sched_open *s, double a_us, double b_us);
 

@@ -259,8 +259,15 @@ void user_begin(struct user *u, int64_t now)
 	struct worker *w = u->w;
 	const struct prog *g = w->prog;
 	const struct plan_share *sh = &g->plan->share;
-	uint64_t seq = atomic_fetch_add(&w->agent->user_seq, 1);
+	uint64_t seq;
 
+	if (u->retired) {
+		/* Runtime control took its slot away while it waited (worker.c, on_control). */
+		u->counted = false;
+		user_end(u, END_STOPPED);
+		return;
+	}
+	seq = atomic_fetch_add(&w->agent->user_seq, 1);
 	/* A new user: fresh cookies and connections, a new data row, no variables. */
 	if (http_new_share(u) < 0) {
 		w->cur->c[C_ERR_OTHER]++;

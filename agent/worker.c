@@ -247,7 +247,8 @@ static void maybe_finish(struct worker *w)
 
 void worker_user_done(struct worker *w, struct user *u)
 {
-	if (!w->stopping && !u->retired && w->agent->plan->load.model != PLAN_MODEL_OPEN &&
+	if (!w->stopping && !u->retired && !w->paused &&
+	    w->agent->plan->load.model != PLAN_MODEL_OPEN &&
 	    worker_now() < w->t_end_load) {
 		/* Closed and rate models: a new user takes the slot, from the event loop (not from
 		 * inside this call chain, so a session without requests cannot recurse), after
@@ -289,7 +290,7 @@ static void on_arrive(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	if (w->stopping)
+	if (w->stopping || w->paused)
 		return;
 	if (w->agent->plan->load.model != PLAN_MODEL_OPEN) {
 		/* Closed/rate ramp-up: start every slot whose time has come. */
@@ -484,6 +485,102 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 	add_at(w->end_ev, w->t_hard);
 }
 
+/* ---- runtime control (docs/dashboard.md) ---- */
+
+/* Users beyond the target end at their next step and their slots are not refilled. */
+static void shrink_to(struct worker *w, uint64_t target)
+{
+	uint64_t n = 0;
+	struct user *u;
+
+	for (u = w->live; u; u = u->next)
+		if (!u->retired && n++ >= target) {
+			u->retired = true;
+			u->stop_after = true;
+		}
+}
+
+static void on_control(evutil_socket_t fd, short what, void *arg)
+{
+	struct worker *w = arg;
+	const struct plan_load *l = &w->agent->plan->load;
+	int64_t now = worker_now(), users;
+	double scale;
+	bool paused;
+	struct user *u;
+
+	(void)fd;
+	(void)what;
+	pthread_mutex_lock(&w->mu);
+	scale = w->ctl_scale;
+	users = w->ctl_users;
+	paused = w->ctl_paused;
+	pthread_mutex_unlock(&w->mu);
+	if (w->stopping || w->load_ended)
+		return;
+	w->paused = paused;
+	if (l->model == PLAN_MODEL_OPEN) {
+		w->open.factor = scale;
+		evtimer_del(w->arrive);
+		if (paused) {
+			for (u = w->live; u; u = u->next)
+				u->stop_after = true;
+			return;
+		}
+		if (w->next_arrival < 0)
+			return; /* the phases are over */
+		/* Draw again from now: a Poisson process has no memory, so this is exact. */
+		sched_open_restart(&w->open, (double)(now - w->t0));
+		{
+			double t = sched_open_next(&w->open, &w->rng);
+
+			w->next_arrival = t < 0 ? -1 : w->t0 + (int64_t)t;
+		}
+		if (w->next_arrival >= 0)
+			add_at(w->arrive, w->next_arrival);
+		else
+			maybe_finish(w);
+		return;
+	}
+	if (users >= 0)
+		w->users_target = (uint64_t)users;
+	if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && w->rate_base > 0) {
+		/* The same total rate over however many users there now are. */
+		w->pace_interval_us = 1e6 * (double)w->users_target / (w->rate_base * scale);
+		for (u = w->live; u; u = u->next)
+			u->pace_next_us =
+			    (double)now + sched_rand_unit(&w->rng) * w->pace_interval_us;
+	}
+	shrink_to(w, paused ? 0 : w->users_target);
+	if (paused)
+		return;
+	{
+		uint64_t alive = 0, pending = 0;
+
+		for (u = w->live; u; u = u->next)
+			alive += !u->retired;
+		if (w->users_started < w->users_target) {
+			/* The ramp-up is not over: it goes on with the new target. */
+			pending = w->users_target - w->users_started;
+			add_at(w->arrive, now);
+		}
+		while (alive + pending < w->users_target && worker_now() < w->t_end_load) {
+			start_user(w, 0, w->slot_first + w->users_started + w->extra_slots++);
+			alive++;
+		}
+	}
+}
+
+void worker_request_control(struct worker *w, double scale, int64_t users, bool paused)
+{
+	pthread_mutex_lock(&w->mu);
+	w->ctl_scale = scale;
+	w->ctl_users = users;
+	w->ctl_paused = paused;
+	pthread_mutex_unlock(&w->mu);
+	event_active(w->ctl_ev, EV_READ, 0);
+}
+
 void worker_request_stop(struct worker *w, int64_t hard_us)
 {
 	atomic_store(&w->stop_hard_at, worker_now() + hard_us);
@@ -574,7 +671,9 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 	w->arrive = evtimer_new(w->base, on_arrive, w);
 	w->lag_ev = evtimer_new(w->base, on_lag, w);
 	w->end_ev = evtimer_new(w->base, on_end, w);
-	if (!w->curl_timer || !w->tick || !w->stop_ev || !w->arrive || !w->lag_ev || !w->end_ev)
+	w->ctl_ev = event_new(w->base, -1, 0, on_control, w);
+	if (!w->curl_timer || !w->tick || !w->stop_ev || !w->arrive || !w->lag_ev || !w->end_ev ||
+	    !w->ctl_ev)
 		return err_set(err, "worker %d: cannot create events", id);
 	curl_multi_setopt(w->multi, CURLMOPT_SOCKETFUNCTION, on_socket);
 	curl_multi_setopt(w->multi, CURLMOPT_SOCKETDATA, w);
@@ -609,6 +708,7 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 		w->users_target = sched_split(l->users, n, (uint64_t)id);
 		if (slot_sessions(w, l, n, id) < 0)
 			return err_set(err, "worker %d: out of memory", id);
+		w->rate_base = l->request_rate / (double)n;
 		if (l->model == PLAN_MODEL_RATE && w->users_target > 0 && l->request_rate > 0)
 			w->pace_interval_us =
 			    1e6 * (double)w->users_target / (l->request_rate / (double)n);
@@ -671,7 +771,8 @@ void worker_destroy(struct worker *w)
 	free(w->fdev);
 	free(w->slot_seq);
 	w->slot_seq = NULL;
-	struct event *evs[] = {w->curl_timer, w->tick, w->stop_ev, w->arrive, w->lag_ev, w->end_ev};
+	struct event *evs[] = {w->curl_timer, w->tick,   w->stop_ev, w->arrive,
+			       w->lag_ev,      w->end_ev, w->ctl_ev};
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i])

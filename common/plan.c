@@ -187,6 +187,7 @@ void plan_free(struct plan *p)
 	free(p->agents.hosts_file);
 	free(p->share.agent_id);
 	plan_monitor_free(&p->monitor);
+	free(p->export.prometheus_rw);
 	free(p);
 }
 
@@ -1875,6 +1876,7 @@ struct plan *plan_clone(const struct plan *src)
 		return NULL;
 	*p = *src;
 	memset(&p->monitor, 0, sizeof(p->monitor)); /* the controller's alone */
+	memset(&p->export, 0, sizeof(p->export));
 	p->name = dup_str(src->name, &ok);
 	p->source = dup_str(src->source, &ok);
 	p->target = dup_str(src->target, &ok);

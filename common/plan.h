@@ -250,6 +250,13 @@ struct plan_agents {
 	int64_t link_timeout_us;
 };
 
+/* export: where the controller pushes each merged interval as the run goes (controller/export.c,
+ * docs/dashboard.md). Controller only, like monitor. */
+struct plan_export {
+	char *prometheus_rw; /* Prometheus remote-write URL, or NULL */
+	struct plan_pos pos;
+};
+
 /* monitor: the machines whose CPU, memory, disk and network the controller watches during the
  * run (controller/monitor.c, docs/monitor.md). Only the controller uses it: plan_clone() leaves
  * it out of the agents' copies and the plan's JSON codec does not carry it. */
@@ -297,6 +304,7 @@ struct plan {
 	int64_t grace_us;      /* after the load ends: in-flight requests may finish; default 5 s */
 	struct plan_share share;
 	struct plan_monitor monitor; /* controller only */
+	struct plan_export export;   /* controller only */
 };
 
 /* Frees the monitor section's contents and zeroes it. */

@@ -12,7 +12,7 @@
 
 static const char *const type_names[] = {NULL,	  "HELLO", "PLAN",     "READY", "START",
 					 "STATS", "PING",  "PONG",     "STOP",	"DONE",
-					 "ERROR", "LOG",   "HEARTBEAT"};
+					 "ERROR", "LOG",   "HEARTBEAT", "CONTROL"};
 
 const char *wire_type_name(int type)
 {

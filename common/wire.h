@@ -10,7 +10,7 @@
  *   bytes 4-7  payload length, unsigned 32-bit big-endian, at most WIRE_MAX_PAYLOAD
  *
  * Payloads are JSON text for the control frames (HELLO, PLAN, START, PING, PONG, STOP, DONE,
- * ERROR, LOG, HEARTBEAT) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md
+ * ERROR, LOG, HEARTBEAT, CONTROL) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md
  * describes each one and the conversation. */
 #ifndef BARRAGE_WIRE_H
 #define BARRAGE_WIRE_H
@@ -40,7 +40,10 @@ enum wire_type {
 	 * frame proves the link alive; this one guarantees there is a frame at least every second
 	 * whatever the load does, so silence for agents.link_timeout means the link is gone. */
 	WIRE_HEARTBEAT = 12,
-	WIRE_TYPE_MAX = 12
+	/* controller -> agent, wire 3: runtime control of the load, the whole state each time:
+	 * {"seq": N, "rate_scale": 1.5, "users": 120, "paused": false} (docs/wire-protocol.md). */
+	WIRE_CONTROL = 13,
+	WIRE_TYPE_MAX = 13
 };
 
 const char *wire_type_name(int type);

@@ -17,6 +17,8 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "controller/collect.h"
+#include "controller/ctl.h"
+#include "controller/dashboard.h"
 #include "controller/import.h"
 #include "controller/run.h"
 #include "controller/scenario.h"
@@ -40,6 +42,8 @@ static const char usage_main[] =
     "  hosts clean FILE       remove stale run directories from the hosts\n"
     "  import har|tsung FILE  turn a HAR or a Tsung configuration into a scenario\n"
     "  collect RUN_DIR        fetch the statistics lost agents kept on their hosts\n"
+    "  ctl ADDR ACTION        control a running load: rate x1.5 | users N | pause | resume |\n"
+    "                         stop (through its --dashboard; docs/dashboard.md)\n"
     "  version                print the version\n"
     "\n"
     "options:\n"
@@ -72,6 +76,11 @@ static const char usage_run[] =
     "      --ready-timeout DUR    wait this long for every agent to be ready (default 30s)\n"
     "      --monitor FILE         also watch the hosts of FILE (hosts-file format; docs/monitor.md)\n"
     "      --monitor-optional     start even if a monitored host does not answer\n"
+    "      --dashboard [ADDR:PORT] live dashboard and control API (default 127.0.0.1:8091;\n"
+    "                             port 0 picks a free one; docs/dashboard.md)\n"
+    "      --dashboard-public     allow a non-loopback dashboard address\n"
+    "      --dashboard-linger DUR keep the dashboard up this long after the run\n"
+    "      --export prometheus-rw=URL  push every interval with Prometheus remote write\n"
     "      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
     "  -q, --quiet                no live line and no summary table\n"
     "  -v, --verbose              agents' warnings and late intervals; twice: agents' logs\n"
@@ -192,7 +201,24 @@ enum {
 	OPT_AGENT,
 	OPT_MONITOR,
 	OPT_MONITOR_OPTIONAL,
+	OPT_DASHBOARD,
+	OPT_DASHBOARD_PUBLIC,
+	OPT_DASHBOARD_LINGER,
+	OPT_EXPORT,
 };
+
+/* "127.0.0.1:8091", "[::1]:0", ":8091", "8091": what --dashboard may take as a separate word. */
+static bool looks_like_listen(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || s[0] == '-' || (n > 5 && strcmp(s + n - 5, ".yaml") == 0) ||
+	    (n > 4 && strcmp(s + n - 4, ".yml") == 0))
+		return false;
+	if (strspn(s, "0123456789") == n)
+		return true;
+	return strchr(s, ':') && strspn(s + strlen(s) - 1, "0123456789") == 1 && !strchr(s, '/');
+}
 
 static int cmd_run(int argc, char **argv)
 {
@@ -211,6 +237,10 @@ static int cmd_run(int argc, char **argv)
 	    {"agent", required_argument, NULL, OPT_AGENT},
 	    {"monitor", required_argument, NULL, OPT_MONITOR},
 	    {"monitor-optional", no_argument, NULL, OPT_MONITOR_OPTIONAL},
+	    {"dashboard", optional_argument, NULL, OPT_DASHBOARD},
+	    {"dashboard-public", no_argument, NULL, OPT_DASHBOARD_PUBLIC},
+	    {"dashboard-linger", required_argument, NULL, OPT_DASHBOARD_LINGER},
+	    {"export", required_argument, NULL, OPT_EXPORT},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -289,6 +319,36 @@ static int cmd_run(int argc, char **argv)
 		case OPT_MONITOR_OPTIONAL:
 			ro.monitor_optional = true;
 			break;
+		case OPT_DASHBOARD:
+			/* "--dashboard 127.0.0.1:0" as well as "--dashboard=...": the next word is
+			 * the address when it looks like one (a scenario is a .yaml file). */
+			if (!optarg && optind < argc && looks_like_listen(argv[optind]))
+				optarg = argv[optind++];
+			ro.dashboard = optarg ? optarg : DASHBOARD_DEFAULT_ADDR;
+			break;
+		case OPT_EXPORT:
+			if (strncmp(optarg, "prometheus-rw=http://", 21) != 0 &&
+			    strncmp(optarg, "prometheus-rw=https://", 22) != 0) {
+				rc = usage_error(usage_run,
+						 "run: --export '%s': expected prometheus-rw=URL "
+						 "(e.g. prometheus-rw=http://127.0.0.1:9090/api/v1/write)",
+						 optarg);
+				goto out;
+			}
+			ro.export_spec = optarg;
+			break;
+		case OPT_DASHBOARD_PUBLIC:
+			ro.dashboard_public = true;
+			break;
+		case OPT_DASHBOARD_LINGER:
+			if (units_parse_duration(optarg, &ro.dashboard_linger_us, &err) < 0 ||
+			    ro.dashboard_linger_us < 0) {
+				rc = usage_error(usage_run, "run: --dashboard-linger '%s': %s", optarg,
+						 err ? err : "must not be negative");
+				free(err);
+				goto out;
+			}
+			break;
 		case 'q':
 			ro.quiet = true;
 			break;
@@ -316,6 +376,11 @@ static int cmd_run(int argc, char **argv)
 	if (ro.push_agent && ro.remote_agent) {
 		rc = usage_error(usage_run, "run: --agent PATH names an installed agent, "
 					    "--push-agent uploads this one: choose one");
+		goto out;
+	}
+	if ((ro.dashboard_public || ro.dashboard_linger_us) && !ro.dashboard) {
+		rc = usage_error(usage_run, "run: --dashboard-public and --dashboard-linger go with "
+					    "--dashboard");
 		goto out;
 	}
 	ro.scenario = argv[optind];
@@ -483,6 +548,8 @@ int main(int argc, char **argv)
 		return import_main(argc, argv);
 	if (strcmp(cmd, "collect") == 0)
 		return collect_main(argc, argv);
+	if (strcmp(cmd, "ctl") == 0)
+		return ctl_main(argc, argv);
 	if (strcmp(cmd, "version") == 0)
 		return cmd_version(argc, argv);
 	if (strcmp(cmd, "help") == 0) {

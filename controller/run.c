@@ -47,6 +47,8 @@
 #include "common/units.h"
 #include "common/version.h"
 #include "common/wire.h"
+#include "controller/dashboard.h"
+#include "controller/export.h"
 #include "controller/link.h"
 #include "controller/live.h"
 #include "controller/local.h"
@@ -69,6 +71,16 @@
 #define RUN_PAUSE_NOTICE_US  3000000 /* ...and this late is worth an event */
 
 enum run_phase { PHASE_SETUP, PHASE_RUNNING, PHASE_STOPPING, PHASE_OVER };
+
+/* The load as runtime control left it (POST /api/control, `barrage ctl`; docs/dashboard.md),
+ * relative to the plan; every CONTROL frame carries all of it, so a frame is never relative to
+ * one an agent may have missed. */
+struct run_control {
+	double rate_scale; /* open model: arrival rate; rate model: request rate; 1 = the plan's */
+	int64_t users;	   /* closed and rate models: users in total */
+	bool paused;
+	unsigned seq;
+};
 
 struct run_agent {
 	struct run *run;
@@ -125,6 +137,9 @@ struct run {
 	size_t naborts;
 	bool header_written;
 	char *preflight_note; /* hosts left out at the start, for stats.log */
+	struct dashboard *dash; /* --dashboard, or NULL */
+	struct exporter *exp;	/* --export / export:, or NULL */
+	struct run_control ctl; /* the load as runtime control left it (run_control_apply) */
 };
 
 /* ---- small helpers ---- */
@@ -399,6 +414,10 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 		fprintf(stderr, "%s\n", line);
 		fflush(stderr);
 	}
+	if (!late)
+		dashboard_interval(r->dash, r->plan, s, (unsigned)(r->n - r->nlost),
+				   (unsigned)r->n);
+	export_interval(r->exp, s, late, r->start_wall_ms);
 	check_aborts(r, s);
 }
 
@@ -828,6 +847,41 @@ static void send_heartbeats(struct run *r, int64_t now)
 	buf_free(&b);
 }
 
+/* ---- the live dashboard (controller/dashboard.c) ---- */
+
+static void dashboard_tick(struct run *r)
+{
+	char ph[64];
+
+	if (!r->dash)
+		return;
+	switch (r->phase) {
+	case PHASE_SETUP:
+		snprintf(ph, sizeof(ph), "setup");
+		break;
+	case PHASE_RUNNING:
+		live_phase(r->plan, elapsed_s(r), ph, sizeof(ph));
+		if (r->ctl.paused)
+			snprintf(ph, sizeof(ph), "paused");
+		break;
+	case PHASE_STOPPING:
+		snprintf(ph, sizeof(ph), "stopping");
+		break;
+	default:
+		snprintf(ph, sizeof(ph), "over");
+		break;
+	}
+	dashboard_set_phase(r->dash, ph, elapsed_s(r));
+}
+
+static void on_rundir_event(void *arg, double t, const char *agent, const char *what,
+			    const char *detail)
+{
+	dashboard_event(((struct run *)arg)->dash, t, agent, what, detail);
+}
+
+#include "controller/run_control.inc"
+
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
@@ -860,6 +914,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	for (i = 0; i < r->n; i++)
 		r->agents[i].silent_us += step;
 	send_heartbeats(r, now);
+	dashboard_tick(r);
 	if (stalled)
 		return;
 
@@ -1584,6 +1639,11 @@ int run_main(const struct run_options *o)
 
 		event_add(r->tick, &tv);
 	}
+	if ((o->dashboard && run_dashboard_open(r, &err) < 0) || run_export_open(r, &err) < 0) {
+		fprintf(stderr, "barrage: %s\n", err);
+		code = 2;
+		goto out;
+	}
 	{
 		/* Watched hosts answer once before any agent starts (docs/monitor.md). Ctrl-C
 		 * during that wait ends the run as an interruption before the start. */
@@ -1653,6 +1713,7 @@ int run_main(const struct run_options *o)
 		    r->nlost + r->nleft_out > r->plan->agents.max_lost)
 			r->exit_code = 3;
 		monitor_stop(r->mon);
+		run_export_close(r);
 		rundir_write_end(r->dir, units_wall_ms(), dur, r->reason, r->exit_code);
 		memset(&res, 0, sizeof(res));
 		/* Close agent logs and links before the reports: the run is over. */
@@ -1688,12 +1749,19 @@ int run_main(const struct run_options *o)
 				r->dir->path);
 		else if (!o->quiet)
 			fprintf(stderr, "barrage: results in %s\n", r->dir->path);
+		run_dashboard_linger(r);
 	}
 out:
 	/* Closing the monitor's SSH sessions runs the loop: the run's own events must still find
 	 * the agents they point at. */
 	monitor_free(r->mon);
 	r->mon = NULL;
+	if (r->dir)
+		r->dir->on_event = NULL;
+	dashboard_free(r->dash);
+	r->dash = NULL;
+	export_close(r->exp, 0, NULL);
+	r->exp = NULL;
 	for (i = 0; r->agents && i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 

@@ -29,6 +29,10 @@ struct run_options {
 	int64_t ready_timeout_us;	    /* --ready-timeout; 0 = 30 s */
 	const char *monitor_file;	    /* --monitor FILE (controller/monitor.h) */
 	bool monitor_optional;		    /* --monitor-optional */
+	const char *dashboard;		    /* --dashboard [ADDR:PORT], or NULL (controller/dashboard.h) */
+	bool dashboard_public;		    /* --dashboard-public: a non-loopback address is meant */
+	int64_t dashboard_linger_us;	    /* --dashboard-linger: serve this long after the run */
+	const char *export_spec;	    /* --export prometheus-rw=URL (controller/export.h) */
 	const struct scenario_override *ov; /* --set key=value */
 	size_t nov;
 };

@@ -509,6 +509,8 @@ int rundir_write_event_extra(struct rundir *d, double t, const char *agent, cons
 	}
 	rc = dump_line(d, j);
 	json_decref(j);
+	if (d->on_event)
+		d->on_event(d->event_arg, t, agent, what, detail);
 	return rc;
 }
 

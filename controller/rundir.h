@@ -21,6 +21,10 @@ struct rundir {
 	char *path;  /* the run directory */
 	FILE *stats; /* stats.log, line-flushed */
 	bool ended;  /* the end record is written */
+	/* Told of every event record written (the live dashboard marks them), or NULL. */
+	void (*on_event)(void *arg, double t, const char *agent, const char *what,
+			 const char *detail);
+	void *event_arg;
 };
 
 /* What the header records about each agent (HELLO's facts and the split). */

@@ -2517,7 +2517,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 {
 	static const char *const keys[] = {"name",   "target",	  "http",     "load",
 					   "data",   "variables", "sessions", "thresholds",
-					   "agents", "report",	  "monitor", NULL};
+					   "agents", "report",	  "monitor",  "export", NULL};
 	static const char *const rkeys[] = {"interval", NULL};
 	const struct ynode *v, *k;
 	size_t i;
@@ -2576,6 +2576,22 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	}
 	if ((v = map_get(root, "monitor")))
 		parse_monitor(sc, v, &p->monitor);
+	if ((v = map_get(root, "export")) && want_kind(sc, v, YN_MAP, "export") == 0) {
+		static const char *const ekeys[] = {"prometheus_rw", NULL};
+
+		check_keys(sc, v, "export", ekeys);
+		if ((k = map_get(v, "prometheus_rw")) &&
+		    get_string(sc, k, "export prometheus_rw", true, &p->export.prometheus_rw) == 0) {
+			p->export.pos.line = k->line;
+			p->export.pos.col = k->col;
+			if (strncmp(p->export.prometheus_rw, "http://", 7) != 0 &&
+			    strncmp(p->export.prometheus_rw, "https://", 8) != 0)
+				sc_err(sc, k, 0,
+				       "export prometheus_rw: expected an http:// or https:// URL "
+				       "(e.g. http://127.0.0.1:9090/api/v1/write), got '%.80s'",
+				       p->export.prometheus_rw);
+		}
+	}
 	if ((v = map_get(root, "report")) && want_kind(sc, v, YN_MAP, "report") == 0) {
 		check_keys(sc, v, "report", rkeys);
 		if ((k = map_get(v, "interval")))

@@ -8,7 +8,8 @@ pkgs=(build-essential pkg-config clang libclang-rt-14-dev
       libcurl4-openssl-dev libssl-dev libevent-dev libyaml-dev libssh2-1-dev
       libjansson-dev libpcre2-dev libcmocka-dev libexpat1-dev libhttp-parser-dev zlib1g-dev
       gnuplot-nox jq openssh-server openssh-client iproute2 procps psmisc curl
-      tsung libtemplate-perl chromium nginx-light)
+      tsung libtemplate-perl chromium nginx-light
+      libjs-dygraphs xxd libprotobuf-c-dev protobuf-c-compiler libsnappy-dev prometheus)
 [ "${1:-}" = --bench ] && pkgs+=(wrk tsung)
 missing=()
 for p in "${pkgs[@]}"; do

@@ -31,7 +31,7 @@ p = subprocess.Popen(args, stdin=subprocess.PIPE, stdout=subprocess.PIPE)
 def send(t, payload):
     if isinstance(payload, (dict, list)):
         payload = json.dumps(payload).encode()
-    p.stdin.write(struct.pack(">BBBBI", 0x42, 2, t, 0, len(payload)) + payload)
+    p.stdin.write(struct.pack(">BBBBI", 0x42, 3, t, 0, len(payload)) + payload)
     p.stdin.flush()
 def read_exact(n):
     b = b""
@@ -43,7 +43,7 @@ def read_exact(n):
     return b
 def recv():
     magic, ver, t, res, n = struct.unpack(">BBBBI", read_exact(8))
-    assert magic == 0x42 and ver == 2 and res == 0, "bad frame header"
+    assert magic == 0x42 and ver == 3 and res == 0, "bad frame header"
     body = read_exact(n)
     return NAMES.get(t, str(t)), (body if t == 5 else json.loads(body))
 def expect(name):
@@ -61,7 +61,7 @@ def expect(name):
 def fail(msg):
     print("FAIL:", msg); p.kill(); sys.exit(1)
 hello = expect("HELLO")
-assert hello["wire"] == 2 and hello["pid"] == p.pid and hello["cpus"] >= 1 and hello["nofile"] > 0, hello
+assert hello["wire"] == 3 and hello["pid"] == p.pid and hello["cpus"] >= 1 and hello["nofile"] > 0, hello
 if mode == "noready":
     t0 = time.time()
     rc = p.wait(timeout=10)

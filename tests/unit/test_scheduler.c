@@ -182,6 +182,36 @@ static void test_constant_rate_catch_up(void **state)
 	assert_true(fabs(next - (double)n * interval) < 1e-6);
 }
 
+/* Runtime control: a factor set halfway (with a restart at that instant, as the worker does,
+ * which drops the arrival already drawn beyond it) scales the arrivals of the second half only;
+ * a restart past the phases ends them. 1000/s for 100 s, x3 from 50 s: 50000 + 150000. */
+static void test_control_factor(void **state)
+{
+	int64_t dur = 100000000;
+	double rate = 1000, t;
+	struct sched_open s;
+	uint64_t rng = sched_seed(7, 0);
+	size_t first = 0, second = 0;
+
+	(void)state;
+	assert_int_equal(sched_open_init(&s, &dur, &rate, NULL, 1, 1.0), 0);
+	assert_true(s.factor == 1.0);
+	while ((t = sched_open_next(&s, &rng)) >= 0 && t < 50e6)
+		first++;
+	s.factor = 3;
+	assert_true(s.t_us > 50e6);
+	sched_open_restart(&s, 50e6);
+	assert_true(s.t_us == 50e6 && s.cur == 0);
+	while ((t = sched_open_next(&s, &rng)) >= 0) {
+		assert_true(t >= 50e6);
+		second++;
+	}
+	assert_true(fabs((double)first - 50000) < 1500);
+	assert_true(fabs((double)second - 150000) < 3000);
+	sched_open_restart(&s, 200e6);
+	assert_true(sched_open_next(&s, &rng) < 0);
+}
+
 static void test_random_helpers(void **state)
 {
 	uint64_t rng = sched_seed(0, 0);
@@ -209,6 +239,7 @@ int main(void)
 	    cmocka_unit_test(test_closed_concurrency),
 	    cmocka_unit_test(test_constant_rate_catch_up),
 	    cmocka_unit_test(test_random_helpers),
+	    cmocka_unit_test(test_control_factor),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
