@@ -91,7 +91,8 @@ static void test_frame_limit(void **state)
 	assert_int_equal(out.len, 0);
 	assert_string_equal(wire_type_name(WIRE_STATS), "STATS");
 	assert_string_equal(wire_type_name(WIRE_HEARTBEAT), "HEARTBEAT");
-	assert_int_equal(WIRE_TYPE_MAX, WIRE_HEARTBEAT);
+	assert_string_equal(wire_type_name(WIRE_CONTROL), "CONTROL");
+	assert_int_equal(WIRE_TYPE_MAX, WIRE_CONTROL);
 	assert_string_equal(wire_type_name(42), "UNKNOWN");
 	buf_free(&out);
 }
