@@ -57,7 +57,10 @@ struct h1 {
 	int fd;
 	struct event *ev;
 	int state;
-	struct buf key;	   /* host\nport of the open connection */
+	struct buf key;		/* host of the open connection */
+	unsigned key_port;	/* and its port */
+	const char *target_src; /* the constant URL h->target holds and pu parsed, or NULL */
+	struct h1_url pu;
 	struct buf req;	   /* the rendered request */
 	struct buf target; /* the request's URL (for a relative Location) */
 	size_t wr_off;
@@ -238,8 +241,19 @@ static int resolve(struct user *u, const struct h1_url *url, struct sockaddr_sto
 		snprintf(u->errbuf, sizeof(u->errbuf), "Could not resolve host: %s", host);
 		return -1;
 	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = (socklen_t)ai->ai_addrlen;
+	{
+		/* IPv4 first when the name has both ("localhost": ::1 and 127.0.0.1), as servers
+		 * listening on 127.0.0.1 are the common case; libcurl tries both. */
+		const struct addrinfo *pick = ai;
+
+		for (const struct addrinfo *a = ai; a; a = a->ai_next)
+			if (a->ai_family == AF_INET) {
+				pick = a;
+				break;
+			}
+		memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+		*len = (socklen_t)pick->ai_addrlen;
+	}
 	freeaddrinfo(ai);
 	d = &ws->dns[ws->ndns < H1_DNS_MAX ? ws->ndns++ : ws->next_dns++ % H1_DNS_MAX];
 	snprintf(d->key, sizeof(d->key), "%s", key);
@@ -277,7 +291,7 @@ static void start_connect(struct user *u, const struct h1_url *url)
 	h->fd = fd;
 	buf_reset(&h->key);
 	buf_append(&h->key, url->host, url->hlen);
-	buf_printf(&h->key, "\n%u", url->port);
+	h->key_port = url->port;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
 		h->t_conn = worker_now();
@@ -491,12 +505,8 @@ static bool hdr_empty(const char *l, size_t n)
 
 static bool same_key(const struct h1 *h, const struct h1_url *pu)
 {
-	char port[12];
-	int pl = snprintf(port, sizeof(port), "\n%u", pu->port);
-
-	return h->key.len == pu->hlen + (size_t)pl &&
-	       memcmp(h->key.data, pu->host, pu->hlen) == 0 &&
-	       memcmp(h->key.data + pu->hlen, port, (size_t)pl) == 0;
+	return h->key_port == pu->port && h->key.len == pu->hlen &&
+	       memcmp(h->key.data, pu->host, pu->hlen) == 0;
 }
 
 int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len, const char *hdrs,
@@ -505,7 +515,8 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	struct h1 *h = u->h1;
 	const struct plan_http *ph = &u->w->prog->plan->http;
 	struct buf *q = &h->req;
-	struct h1_url pu;
+	struct h1_url *pu = &h->pu;
+	bool parsed = true;
 	bool have_host = false, have_accept = false, have_ae = false, have_ct = false;
 	bool has_body = !to_get && (r->has_body || r->method == M_POST);
 	const char *method = to_get ? (r->method == M_HEAD ? "HEAD" : "GET") : r->src->method;
@@ -518,21 +529,29 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	h->new_conn = false;
 	h->t_conn0 = h->t_conn = h->t_pre = h->t_first = 0;
 	u->errbuf[0] = '\0';
-	if (url != h->target.data) {
-		buf_reset(&h->target);
-		if (buf_append(&h->target, url, url_len) < 0 || buf_append_byte(&h->target, 0) < 0)
-			return -1;
-		h->target.len--;
+	/* The same constant URL as last time is parsed already. */
+	if (!(url == h->target_src && url == r->url_const)) {
+		if (url != h->target.data) {
+			buf_reset(&h->target);
+			if (buf_append(&h->target, url, url_len) < 0 ||
+			    buf_append_byte(&h->target, 0) < 0)
+				return -1;
+			h->target.len--;
+		}
+		h->target_src = NULL;
+		parsed = h1_url_parse(h->target.data, h->target.len, pu) == 0;
+		if (parsed && url == r->url_const)
+			h->target_src = url;
 	}
 	h1_resp_begin(&h->resp, r->method == M_HEAD, r->need_body, r->need_headers,
 		      ph->compression);
-	if (h1_url_parse(h->target.data, h->target.len, &pu) < 0) {
+	if (!parsed) {
 		snprintf(u->errbuf, sizeof(u->errbuf),
-			 pu.https ? "the lean HTTP client does not speak TLS (https://); use "
-				    "http.client: curl"
-				  : "cannot read the URL \"%.200s\"",
+			 pu->https ? "the lean HTTP client does not speak TLS (https://); use "
+				     "http.client: curl"
+				   : "cannot read the URL \"%.200s\"",
 			 h->target.data);
-		fail_soon(u, pu.https ? CURLE_UNSUPPORTED_PROTOCOL : CURLE_URL_MALFORMAT);
+		fail_soon(u, pu->https ? CURLE_UNSUPPORTED_PROTOCOL : CURLE_URL_MALFORMAT);
 		return 0;
 	}
 	/* Render: request line, the user's headers (libcurl's empty "Name:" lines only remove
@@ -540,7 +559,7 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	buf_reset(q);
 	buf_append_str(q, method ? method : "GET");
 	buf_append_byte(q, ' ');
-	h1_url_target(&pu, q);
+	h1_url_target(pu, q);
 	buf_append_str(q, " HTTP/1.1\r\n");
 	for (size_t off = 0; off < hdrs_len;) {
 		const char *l = hdrs + off;
@@ -569,20 +588,20 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	}
 	if (!have_host) {
 		buf_append_str(q, "Host: ");
-		if (pu.v6)
+		if (pu->v6)
 			buf_append_byte(q, '[');
-		buf_append(q, pu.host, pu.hlen);
-		if (pu.v6)
+		buf_append(q, pu->host, pu->hlen);
+		if (pu->v6)
 			buf_append_byte(q, ']');
-		if (pu.port != 80)
-			buf_printf(q, ":%u", pu.port);
+		if (pu->port != 80)
+			buf_printf(q, ":%u", pu->port);
 		buf_append(q, "\r\n", 2);
 	}
 	if (!have_accept)
 		buf_append_str(q, "Accept: */*\r\n");
 	if (ph->compression && !have_ae)
 		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
-	h1_jar_header(&h->jar, &pu, q, units_wall_ms() / 1000);
+	h1_jar_header(&h->jar, pu, q, units_wall_ms() / 1000);
 	if (has_body) {
 		buf_printf(q, "Content-Length: %zu\r\n", body_len);
 		if (!have_ct)
@@ -591,11 +610,11 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	if (buf_append(q, "\r\n", 2) < 0 || (has_body && buf_append(q, body, body_len) < 0))
 		return -1;
 	/* The user's connection, when it is to the same host and port. */
-	if (h->fd >= 0 && same_key(h, &pu)) {
+	if (h->fd >= 0 && same_key(h, pu)) {
 		h->reused = true;
 		start_write(u);
 	} else
-		start_connect(u, &pu);
+		start_connect(u, pu);
 	return 0;
 }
 

@@ -73,7 +73,7 @@ struct plan *plan_new(void)
 	p->http.tls_verify = true;
 	p->http.max_body = 1u << 20;
 	p->http.compression = true;
-	p->http.client = PLAN_CLIENT_CURL;
+	p->http.client = PLAN_CLIENT_AUTO;
 	p->load.model = PLAN_MODEL_OPEN;
 	p->interval_us = 10 * 1000000LL;
 	p->grace_us = 5 * 1000000LL;

@@ -1821,7 +1821,7 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 	if ((v = map_get(n, "client")) && want_scalar(sc, v, "client") == 0) {
 		h->client = plan_client_parse(v->str);
 		if (h->client < 0) {
-			h->client = PLAN_CLIENT_CURL;
+			h->client = PLAN_CLIENT_AUTO;
 			sc_err(sc, v, 0, "client must be auto, lean or curl, got '%.60s'", v->str);
 		} else if (h->client == PLAN_CLIENT_LEAN) {
 			/* What the lean client does not do yet: say so now, not at run time. */
@@ -3126,7 +3126,7 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		p->http.keepalive ? "keep-alive" : "new connection per request");
 	if (!p->http.compression)
 		fprintf(out, ", no compression");
-	if (p->http.client != PLAN_CLIENT_CURL)
+	if (p->http.client != PLAN_CLIENT_AUTO)
 		fprintf(out, ", client %s", plan_client_name(p->http.client));
 	if (p->http.follow_redirects)
 		fprintf(out, ", follows %u redirects", p->http.follow_redirects);

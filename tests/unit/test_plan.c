@@ -290,7 +290,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p->http.max_body, 1 << 20);
 	assert_true(p->http.compression);
 	assert_int_equal(p->http.follow_redirects, 0);
-	assert_int_equal(p->http.client, PLAN_CLIENT_CURL);
+	assert_int_equal(p->http.client, PLAN_CLIENT_AUTO);
 	assert_int_equal(p->interval_us, 10000000);
 	assert_int_equal(p->grace_us, 5000000);
 	assert_int_equal(p->share.count, 1);
