@@ -289,6 +289,13 @@ static void start_connect(struct user *u, const struct h1_url *url)
 	}
 	worker_count_conn(u->w, 1);
 	h->fd = fd;
+	if (worker_bind_source(u->w, fd, ss.ss_family) < 0) {
+		snprintf(u->errbuf, sizeof(u->errbuf), "cannot bind to a source address: %s",
+			 strerror(errno));
+		close_conn(h);
+		fail_soon(u, CURLE_COULDNT_CONNECT);
+		return;
+	}
 	buf_reset(&h->key);
 	buf_append(&h->key, url->host, url->hlen);
 	h->key_port = url->port;
