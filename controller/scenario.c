@@ -1872,10 +1872,6 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 				sc_err(sc, v, 0,
 				       "client lean speaks HTTP/1.1 only; use client: curl (or auto) "
 				       "with version 2");
-			else if (target && strncmp(target, "https:", 6) == 0)
-				sc_err(sc, v, 0,
-				       "client lean does not speak TLS yet; use client: curl (or "
-				       "auto) for an https:// target");
 			else if (h->share_connections)
 				sc_err(sc, v, 0,
 				       "client lean keeps each user's connections apart; use client: "
