@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include <curl/curl.h>
+#include <sys/socket.h>
 
 #include "agent/scheduler.h"
 #include "common/buf.h"
@@ -195,6 +196,8 @@ struct prog {
 	char *target;	  /* plan target without a trailing slash */
 	bool https;
 	bool lean;	    /* requests go through the agent's own HTTP/1.1 client (h1.c) */
+	struct sockaddr_storage *src_addrs; /* http.source_addresses, port 0 */
+	size_t nsrc_addrs;
 	bool https_urls;    /* a request's constant URL is https:// */
 	bool need_match_data;
 	uint32_t max_groups;
@@ -361,6 +364,7 @@ struct worker {
 	uint64_t extra_slots;	/* users started beyond the plan's slots by control */
 	struct buf scratch;
 	void *h1w;	  /* the lean client's per-worker state (h1.c) */
+	uint64_t src_next; /* the next of prog->src_addrs a new connection is bound to */
 	void *match_data; /* pcre2_match_data * */
 	/* Steps whose failure was already described in the agent's log (worker_note_once). */
 	const void *noted[WORKER_MAX_NOTES];
@@ -416,6 +420,9 @@ void worker_request_stop(struct worker *w, int64_t hard_us);
  * models; paused stops arrivals and new sessions (users end at their next step). */
 void worker_request_control(struct worker *w, double scale, int64_t users, bool paused);
 void worker_count_conn(struct worker *w, int delta);
+/* http.source_addresses: bind a new socket of this family to the next source address (round
+ * robin over the worker's connections). 0 when bound or there is no pool, -1 with errno. */
+int worker_bind_source(struct worker *w, int fd, int family);
 /* Describe a failure in the agent's log the first time it happens at `site` (a step or a
  * template: failures are counted per request, but a count alone does not say why). At most
  * WORKER_MAX_NOTES sites per worker, so a broken scenario cannot flood the log. */

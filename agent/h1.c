@@ -1,5 +1,6 @@
 /* The lean HTTP/1.1 client (http.client: lean): one user's connection as a small state machine
- * on the worker's event_base, with Debian's libhttp-parser reading the answers (h1_parse.c).
+ * on the worker's event_base (connect, TLS handshake with OpenSSL for https://, send, read),
+ * with Debian's libhttp-parser reading the answers (h1_parse.c).
  *
  * What it costs per request, and why:
  *   - the request is rendered into the user's own buffer (kept across requests, so nothing is
@@ -21,6 +22,7 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -28,6 +30,9 @@
 #include <unistd.h>
 
 #include <event2/event.h>
+#include <openssl/err.h>
+#include <openssl/ssl.h>
+#include <openssl/x509v3.h>
 
 #include "agent/agent.h"
 #include "agent/h1.h"
@@ -48,21 +53,27 @@ struct h1_worker {
 	char rbuf[H1_RBUF];
 	struct h1_dns dns[H1_DNS_MAX];
 	size_t ndns, next_dns;
+	SSL_CTX *ctx; /* the worker's one TLS context (the plan has one TLS configuration) */
 };
 
-enum { H1_IDLE = 0, H1_CONNECTING, H1_SENDING, H1_READING, H1_FAILED };
+enum { H1_IDLE = 0, H1_CONNECTING, H1_TLS, H1_SENDING, H1_READING, H1_FAILED };
 
 struct h1 {
 	struct user *u;
 	int fd;
 	struct event *ev;
 	int state;
-	struct buf key;	   /* host\nport of the open connection */
+	struct buf key;		/* host of the open connection */
+	unsigned key_port;	/* and its port */
+	bool key_https;		/* and whether it speaks TLS */
+	SSL *ssl;		/* the connection's TLS, or NULL */
+	const char *target_src; /* the constant URL h->target holds and pu parsed, or NULL */
+	struct h1_url pu;
 	struct buf req;	   /* the rendered request */
 	struct buf target; /* the request's URL (for a relative Location) */
 	size_t wr_off;
 	struct h1_resp resp; /* parser state (h1_parse.c) */
-	int64_t t_start, t_conn0, t_conn, t_pre, t_first, t_end;
+	int64_t t_start, t_conn0, t_conn, t_tls, t_pre, t_first, t_end;
 	int64_t deadline, conn_deadline;
 	bool reused, retried, new_conn;
 	CURLcode rc;
@@ -79,12 +90,20 @@ static struct h1_worker *wstate(struct worker *w)
 
 void h1_worker_free(struct worker *w)
 {
+	struct h1_worker *ws = w->h1w;
+
+	if (ws && ws->ctx)
+		SSL_CTX_free(ws->ctx);
 	free(w->h1w);
 	w->h1w = NULL;
 }
 
 static void close_conn(struct h1 *h)
 {
+	if (h->ssl) {
+		SSL_free(h->ssl);
+		h->ssl = NULL;
+	}
 	if (h->fd >= 0) {
 		event_del(h->ev);
 		close(h->fd);
@@ -195,7 +214,7 @@ static void arm(struct user *u, short what)
 	int64_t dl = h->deadline, left;
 	struct timeval tv;
 
-	if (h->state == H1_CONNECTING && h->conn_deadline < dl)
+	if ((h->state == H1_CONNECTING || h->state == H1_TLS) && h->conn_deadline < dl)
 		dl = h->conn_deadline;
 	left = dl - worker_now();
 	if (left < 0)
@@ -238,8 +257,19 @@ static int resolve(struct user *u, const struct h1_url *url, struct sockaddr_sto
 		snprintf(u->errbuf, sizeof(u->errbuf), "Could not resolve host: %s", host);
 		return -1;
 	}
-	memcpy(ss, ai->ai_addr, ai->ai_addrlen);
-	*len = (socklen_t)ai->ai_addrlen;
+	{
+		/* IPv4 first when the name has both ("localhost": ::1 and 127.0.0.1), as servers
+		 * listening on 127.0.0.1 are the common case; libcurl tries both. */
+		const struct addrinfo *pick = ai;
+
+		for (const struct addrinfo *a = ai; a; a = a->ai_next)
+			if (a->ai_family == AF_INET) {
+				pick = a;
+				break;
+			}
+		memcpy(ss, pick->ai_addr, pick->ai_addrlen);
+		*len = (socklen_t)pick->ai_addrlen;
+	}
 	freeaddrinfo(ai);
 	d = &ws->dns[ws->ndns < H1_DNS_MAX ? ws->ndns++ : ws->next_dns++ % H1_DNS_MAX];
 	snprintf(d->key, sizeof(d->key), "%s", key);
@@ -249,6 +279,7 @@ static int resolve(struct user *u, const struct h1_url *url, struct sockaddr_sto
 }
 
 static void start_write(struct user *u);
+static void connected(struct user *u);
 
 static void start_connect(struct user *u, const struct h1_url *url)
 {
@@ -275,13 +306,20 @@ static void start_connect(struct user *u, const struct h1_url *url)
 	}
 	worker_count_conn(u->w, 1);
 	h->fd = fd;
+	if (worker_bind_source(u->w, fd, ss.ss_family) < 0) {
+		snprintf(u->errbuf, sizeof(u->errbuf), "cannot bind to a source address: %s",
+			 strerror(errno));
+		close_conn(h);
+		fail_soon(u, CURLE_COULDNT_CONNECT);
+		return;
+	}
 	buf_reset(&h->key);
 	buf_append(&h->key, url->host, url->hlen);
-	buf_printf(&h->key, "\n%u", url->port);
+	h->key_port = url->port;
+	h->key_https = url->https;
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(fd, (struct sockaddr *)&ss, len) == 0) {
-		h->t_conn = worker_now();
-		start_write(u);
+		connected(u);
 		return;
 	}
 	if (errno != EINPROGRESS) {
@@ -317,6 +355,209 @@ static bool retry(struct user *u)
 	return true;
 }
 
+/* ---- TLS ---- */
+
+#define IO_WANT_READ  (-2)
+#define IO_WANT_WRITE (-3)
+
+static void tls_reason(struct user *u, const char *what)
+{
+	char e[256];
+	unsigned long code = ERR_get_error();
+
+	if (code)
+		ERR_error_string_n(code, e, sizeof(e));
+	else
+		snprintf(e, sizeof(e), "%s", errno ? strerror(errno) : "no details");
+	ERR_clear_error();
+	snprintf(u->errbuf, sizeof(u->errbuf), "%s: %s", what, e);
+}
+
+/* The worker's TLS context, made on first use from http.tls: verification (CA file or the
+ * system's), client certificate, ciphers; buffers released while a connection is idle. */
+static SSL_CTX *tls_ctx(struct user *u)
+{
+	struct h1_worker *ws = wstate(u->w);
+	const struct plan_http *ph = &u->w->prog->plan->http;
+	SSL_CTX *c;
+
+	if (ws->ctx)
+		return ws->ctx;
+	c = SSL_CTX_new(TLS_client_method());
+	if (!c)
+		return NULL;
+	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
+				SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
+	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+	if (ph->tls_verify) {
+		SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
+		if (ph->tls_ca ? SSL_CTX_load_verify_locations(c, ph->tls_ca, NULL) != 1
+			       : SSL_CTX_set_default_verify_paths(c) != 1)
+			goto fail;
+	} else
+		SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
+	if (ph->tls_cert && (SSL_CTX_use_certificate_chain_file(c, ph->tls_cert) != 1 ||
+			     SSL_CTX_use_PrivateKey_file(c, ph->tls_key, SSL_FILETYPE_PEM) != 1))
+		goto fail;
+	if (ph->tls_ciphers && SSL_CTX_set_cipher_list(c, ph->tls_ciphers) != 1)
+		goto fail;
+	ws->ctx = c;
+	return c;
+fail:
+	SSL_CTX_free(c);
+	return NULL;
+}
+
+static void handshake(struct user *u)
+{
+	struct h1 *h = u->h1;
+	int r = SSL_connect(h->ssl);
+
+	if (r == 1) {
+		h->t_tls = worker_now();
+		start_write(u);
+		return;
+	}
+	switch (SSL_get_error(h->ssl, r)) {
+	case SSL_ERROR_WANT_READ:
+		h->state = H1_TLS;
+		arm(u, EV_READ);
+		return;
+	case SSL_ERROR_WANT_WRITE:
+		h->state = H1_TLS;
+		arm(u, EV_WRITE);
+		return;
+	default: {
+		long v = SSL_get_verify_result(h->ssl);
+
+		if (v != X509_V_OK) {
+			snprintf(u->errbuf, sizeof(u->errbuf), "TLS certificate verification: %s",
+				 X509_verify_cert_error_string(v));
+			ERR_clear_error();
+			close_conn(h);
+			finish(u, CURLE_PEER_FAILED_VERIFICATION);
+			return;
+		}
+		tls_reason(u, "TLS handshake");
+		close_conn(h);
+		finish(u, CURLE_SSL_CONNECT_ERROR);
+		return;
+	}
+	}
+}
+
+/* The TCP connection is up: TLS first for https://, then the request. */
+static void connected(struct user *u)
+{
+	struct h1 *h = u->h1;
+	SSL_CTX *c;
+	char host[256];
+	size_t hl = h->key.len < sizeof(host) - 1 ? h->key.len : sizeof(host) - 1;
+
+	h->t_conn = worker_now();
+	if (!h->key_https) {
+		start_write(u);
+		return;
+	}
+	c = tls_ctx(u);
+	if (!c || !(h->ssl = SSL_new(c)) || SSL_set_fd(h->ssl, h->fd) != 1) {
+		tls_reason(u, "TLS setup (http.tls)");
+		close_conn(h);
+		fail_soon(u, CURLE_SSL_CERTPROBLEM);
+		return;
+	}
+	memcpy(host, h->key.data, hl);
+	host[hl] = '\0';
+	{
+		unsigned char tmp[16];
+		bool ip = inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
+
+		if (!ip)
+			SSL_set_tlsext_host_name(h->ssl, host);
+		if (u->w->prog->plan->http.tls_verify) {
+			if (ip)
+				X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(h->ssl), host);
+			else
+				SSL_set1_host(h->ssl, host);
+		}
+	}
+	h->state = H1_TLS;
+	handshake(u);
+}
+
+/* I/O on the connection, plain or TLS: bytes, 0 at its end, -1 on an error (errno or
+ * OpenSSL's queue), IO_WANT_READ or IO_WANT_WRITE when it would block. */
+static ssize_t io_send(struct h1 *h, const char *p, size_t n)
+{
+	if (!h->ssl) {
+		ssize_t r;
+
+		do
+			r = send(h->fd, p, n, MSG_NOSIGNAL);
+		while (r < 0 && errno == EINTR);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return IO_WANT_WRITE;
+		return r;
+	}
+	{
+		int r = SSL_write(h->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+
+		if (r > 0)
+			return r;
+		switch (SSL_get_error(h->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			return IO_WANT_READ;
+		case SSL_ERROR_WANT_WRITE:
+			return IO_WANT_WRITE;
+		default:
+			if (!errno)
+				errno = ECONNRESET;
+			ERR_clear_error();
+			return -1;
+		}
+	}
+}
+
+static ssize_t io_recv(struct h1 *h, char *p, size_t n)
+{
+	if (!h->ssl) {
+		ssize_t r;
+
+		do
+			r = recv(h->fd, p, n, 0);
+		while (r < 0 && errno == EINTR);
+		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+			return IO_WANT_READ;
+		return r;
+	}
+	{
+		int r;
+
+		errno = 0;
+		r = SSL_read(h->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
+		if (r > 0)
+			return r;
+		switch (SSL_get_error(h->ssl, r)) {
+		case SSL_ERROR_WANT_READ:
+			return IO_WANT_READ;
+		case SSL_ERROR_WANT_WRITE:
+			return IO_WANT_WRITE;
+		case SSL_ERROR_ZERO_RETURN:
+			return 0;
+		case SSL_ERROR_SYSCALL:
+			ERR_clear_error();
+			if (errno == 0)
+				return 0; /* closed without close_notify */
+			return -1;
+		default:
+			ERR_clear_error();
+			if (!errno)
+				errno = ECONNRESET;
+			return -1;
+		}
+	}
+}
+
 /* ---- sending and reading ---- */
 
 static void do_read(struct user *u);
@@ -328,16 +569,13 @@ static void start_write(struct user *u)
 	h->state = H1_SENDING;
 	h->t_pre = worker_now();
 	while (h->wr_off < h->req.len) {
-		ssize_t n =
-		    send(h->fd, h->req.data + h->wr_off, h->req.len - h->wr_off, MSG_NOSIGNAL);
+		ssize_t n = io_send(h, h->req.data + h->wr_off, h->req.len - h->wr_off);
 
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK) {
-				arm(u, EV_WRITE);
-				return;
-			}
+		if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
+			arm(u, n == IO_WANT_READ ? EV_READ : EV_WRITE);
+			return;
+		}
+		if (n <= 0) {
 			snprintf(u->errbuf, sizeof(u->errbuf), "Send failure: %s", strerror(errno));
 			close_conn(h);
 			if (!retry(u))
@@ -367,14 +605,16 @@ static void do_read(struct user *u)
 	char *rb = wstate(u->w)->rbuf;
 
 	for (int i = 0; i < H1_READS_PER_EVENT; i++) {
-		ssize_t n = recv(h->fd, rb, H1_RBUF, 0);
+		ssize_t n = io_recv(h, rb, H1_RBUF);
 		int st;
 
+		if (n == IO_WANT_WRITE) {
+			arm(u, EV_WRITE);
+			return;
+		}
+		if (n == IO_WANT_READ)
+			break;
 		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			if (errno == EAGAIN || errno == EWOULDBLOCK)
-				break;
 			snprintf(u->errbuf, sizeof(u->errbuf), "Recv failure: %s", strerror(errno));
 			read_failed(u, CURLE_RECV_ERROR);
 			return;
@@ -451,10 +691,12 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 			finish(u, CURLE_COULDNT_CONNECT);
 			return;
 		}
-		h->t_conn = worker_now();
-		start_write(u);
+		connected(u);
 		return;
 	}
+	case H1_TLS:
+		handshake(u);
+		return;
 	case H1_SENDING:
 		start_write(u);
 		return;
@@ -491,12 +733,8 @@ static bool hdr_empty(const char *l, size_t n)
 
 static bool same_key(const struct h1 *h, const struct h1_url *pu)
 {
-	char port[12];
-	int pl = snprintf(port, sizeof(port), "\n%u", pu->port);
-
-	return h->key.len == pu->hlen + (size_t)pl &&
-	       memcmp(h->key.data, pu->host, pu->hlen) == 0 &&
-	       memcmp(h->key.data + pu->hlen, port, (size_t)pl) == 0;
+	return h->key_port == pu->port && h->key_https == pu->https && h->key.len == pu->hlen &&
+	       memcmp(h->key.data, pu->host, pu->hlen) == 0;
 }
 
 int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len, const char *hdrs,
@@ -505,7 +743,8 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	struct h1 *h = u->h1;
 	const struct plan_http *ph = &u->w->prog->plan->http;
 	struct buf *q = &h->req;
-	struct h1_url pu;
+	struct h1_url *pu = &h->pu;
+	bool parsed = true;
 	bool have_host = false, have_accept = false, have_ae = false, have_ct = false;
 	bool has_body = !to_get && (r->has_body || r->method == M_POST);
 	const char *method = to_get ? (r->method == M_HEAD ? "HEAD" : "GET") : r->src->method;
@@ -516,23 +755,28 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	h->wr_off = 0;
 	h->retried = false;
 	h->new_conn = false;
-	h->t_conn0 = h->t_conn = h->t_pre = h->t_first = 0;
+	h->t_conn0 = h->t_conn = h->t_tls = h->t_pre = h->t_first = 0;
 	u->errbuf[0] = '\0';
-	if (url != h->target.data) {
-		buf_reset(&h->target);
-		if (buf_append(&h->target, url, url_len) < 0 || buf_append_byte(&h->target, 0) < 0)
-			return -1;
-		h->target.len--;
+	/* The same constant URL as last time is parsed already. */
+	if (!(url == h->target_src && url == r->url_const)) {
+		if (url != h->target.data) {
+			buf_reset(&h->target);
+			if (buf_append(&h->target, url, url_len) < 0 ||
+			    buf_append_byte(&h->target, 0) < 0)
+				return -1;
+			h->target.len--;
+		}
+		h->target_src = NULL;
+		parsed = h1_url_parse(h->target.data, h->target.len, pu) == 0;
+		if (parsed && url == r->url_const)
+			h->target_src = url;
 	}
 	h1_resp_begin(&h->resp, r->method == M_HEAD, r->need_body, r->need_headers,
 		      ph->compression);
-	if (h1_url_parse(h->target.data, h->target.len, &pu) < 0) {
-		snprintf(u->errbuf, sizeof(u->errbuf),
-			 pu.https ? "the lean HTTP client does not speak TLS (https://); use "
-				    "http.client: curl"
-				  : "cannot read the URL \"%.200s\"",
+	if (!parsed) {
+		snprintf(u->errbuf, sizeof(u->errbuf), "cannot read the URL \"%.200s\"",
 			 h->target.data);
-		fail_soon(u, pu.https ? CURLE_UNSUPPORTED_PROTOCOL : CURLE_URL_MALFORMAT);
+		fail_soon(u, CURLE_URL_MALFORMAT);
 		return 0;
 	}
 	/* Render: request line, the user's headers (libcurl's empty "Name:" lines only remove
@@ -540,7 +784,7 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	buf_reset(q);
 	buf_append_str(q, method ? method : "GET");
 	buf_append_byte(q, ' ');
-	h1_url_target(&pu, q);
+	h1_url_target(pu, q);
 	buf_append_str(q, " HTTP/1.1\r\n");
 	for (size_t off = 0; off < hdrs_len;) {
 		const char *l = hdrs + off;
@@ -569,20 +813,20 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	}
 	if (!have_host) {
 		buf_append_str(q, "Host: ");
-		if (pu.v6)
+		if (pu->v6)
 			buf_append_byte(q, '[');
-		buf_append(q, pu.host, pu.hlen);
-		if (pu.v6)
+		buf_append(q, pu->host, pu->hlen);
+		if (pu->v6)
 			buf_append_byte(q, ']');
-		if (pu.port != 80)
-			buf_printf(q, ":%u", pu.port);
+		if (pu->port != (pu->https ? 443u : 80u))
+			buf_printf(q, ":%u", pu->port);
 		buf_append(q, "\r\n", 2);
 	}
 	if (!have_accept)
 		buf_append_str(q, "Accept: */*\r\n");
 	if (ph->compression && !have_ae)
 		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
-	h1_jar_header(&h->jar, &pu, q, units_wall_ms() / 1000);
+	h1_jar_header(&h->jar, pu, q, units_wall_ms() / 1000);
 	if (has_body) {
 		buf_printf(q, "Content-Length: %zu\r\n", body_len);
 		if (!have_ct)
@@ -591,11 +835,11 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	if (buf_append(q, "\r\n", 2) < 0 || (has_body && buf_append(q, body, body_len) < 0))
 		return -1;
 	/* The user's connection, when it is to the same host and port. */
-	if (h->fd >= 0 && same_key(h, &pu)) {
+	if (h->fd >= 0 && same_key(h, pu)) {
 		h->reused = true;
 		start_write(u);
 	} else
-		start_connect(u, &pu);
+		start_connect(u, pu);
 	return 0;
 }
 
@@ -615,6 +859,8 @@ void h1_info(struct user *u, struct http_xfer *x)
 	x->nconn = h->new_conn ? 1 : 0;
 	if (h->new_conn && h->t_conn)
 		x->connect = h->t_conn - h->t_conn0;
+	if (h->new_conn && h->t_tls)
+		x->tls = h->t_tls - h->t_conn;
 	x->errbuf_owner = "the lean client";
 	x->rcv = h1_resp_counted(&h->resp);
 	x->sent = h->sent;

@@ -26,8 +26,7 @@ struct h1_url {
 	bool https, v6;
 };
 
-/* Parse an absolute http:// URL (https:// sets u->https and fails: the lean client has no
- * TLS). Returns 0 or -1. */
+/* Parse an absolute http:// or https:// URL. Returns 0 or -1. */
 int h1_url_parse(const char *s, size_t len, struct h1_url *u);
 /* Resolve Location loc against base (both absolute or loc relative) into out (NUL-terminated,
  * len without it). Returns 0 or -1. */

@@ -23,11 +23,11 @@ int h1_url_parse(const char *s, size_t len, struct h1_url *u)
 	memset(u, 0, sizeof(*u));
 	if (len >= 8 && strncasecmp(s, "https://", 8) == 0) {
 		u->https = true;
+		a = s + 8;
+	} else if (len >= 7 && strncasecmp(s, "http://", 7) == 0)
+		a = s + 7;
+	else
 		return -1;
-	}
-	if (len < 7 || strncasecmp(s, "http://", 7) != 0)
-		return -1;
-	a = s + 7;
 	for (ae = a; ae < end && *ae != '/' && *ae != '?' && *ae != '#'; ae++)
 		;
 	/* userinfo@ */
@@ -36,7 +36,7 @@ int h1_url_parse(const char *s, size_t len, struct h1_url *u)
 			a = p;
 			break;
 		}
-	u->port = 80;
+	u->port = u->https ? 443 : 80;
 	if (a < ae && *a == '[') {
 		h = a + 1;
 		he = memchr(h, ']', (size_t)(ae - h));
@@ -104,7 +104,7 @@ int h1_url_resolve(const char *base, size_t blen, const char *loc, size_t llen, 
 		return -1;
 	auth_end = (size_t)(bu.path - base);
 	if (llen >= 2 && loc[0] == '/' && loc[1] == '/') {
-		buf_append_str(out, "http:");
+		buf_append_str(out, bu.https ? "https:" : "http:");
 		buf_append(out, loc, llen);
 	} else if (loc[0] == '/') {
 		buf_append(out, base, auth_end);
@@ -651,8 +651,9 @@ void h1_jar_set(struct h1_jar *j, const struct h1_url *url, const char *s, size_
 		a = ae;
 	}
 	/* A secure cookie from a plain-HTTP origin is refused, as libcurl does. */
-	if (secure)
+	if (secure && !url->https)
 		return;
+	c.secure = secure;
 	if (dom) {
 		char d[256];
 
@@ -771,7 +772,7 @@ void h1_jar_header(struct h1_jar *j, const struct h1_url *url, struct buf *b, in
 			     strncasecmp(c->domain, url->host, url->hlen) == 0;
 		else
 			dm = domain_match(url->host, url->hlen, c->domain);
-		if (!dm || !path_match(rp, rl, c->path))
+		if (!dm || !path_match(rp, rl, c->path) || (c->secure && !url->https))
 			continue;
 		size_t k = np++;
 

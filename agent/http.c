@@ -44,6 +44,10 @@ static curl_socket_t on_open_socket(void *arg, curlsocktype purpose, struct curl
 	struct worker *w = arg;
 	curl_socket_t s = socket(a->family, a->socktype, a->protocol);
 
+	if (s != CURL_SOCKET_BAD && worker_bind_source(w, s, a->family) < 0) {
+		close(s);
+		return CURL_SOCKET_BAD; /* libcurl counts it as a failed connect */
+	}
 	if (s != CURL_SOCKET_BAD)
 		worker_count_conn(w, 1);
 	(void)purpose;

@@ -9,6 +9,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include <stdio.h>
+#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -720,6 +721,39 @@ int prog_compile(const struct plan *p, struct prog **out, char **err)
 	}
 	if (g->max_depth == 0)
 		g->max_depth = 1;
+	if (p->http.source_addresses) {
+		const char *s = p->http.source_addresses;
+		size_t n = 1;
+
+		for (const char *c = s; *c; c++)
+			n += *c == ',';
+		g->src_addrs = calloc(n, sizeof(*g->src_addrs));
+		if (!g->src_addrs)
+			goto nomem;
+		while (*s) {
+			char ip[64];
+			size_t l = strcspn(s, ",");
+			struct sockaddr_in *a4 = (struct sockaddr_in *)&g->src_addrs[g->nsrc_addrs];
+			struct sockaddr_in6 *a6 =
+			    (struct sockaddr_in6 *)&g->src_addrs[g->nsrc_addrs];
+
+			snprintf(ip, sizeof(ip), "%.*s", (int)(l < sizeof(ip) ? l : sizeof(ip) - 1),
+				 s);
+			if (inet_pton(AF_INET, ip, &a4->sin_addr) == 1)
+				a4->sin_family = AF_INET;
+			else if (inet_pton(AF_INET6, ip, &a6->sin6_addr) == 1)
+				a6->sin6_family = AF_INET6;
+			else {
+				err_set(err, "%s: http.source_addresses: '%s' is not an IP address",
+					p->source ? p->source : "plan", ip);
+				goto fail;
+			}
+			g->nsrc_addrs++;
+			s += l;
+			if (*s == ',')
+				s++;
+		}
+	}
 	/* http.client: auto takes the lean client where it covers the plan. */
 	switch (p->http.client) {
 	case PLAN_CLIENT_LEAN:
@@ -790,6 +824,7 @@ void prog_free(struct prog *g)
 {
 	if (!g)
 		return;
+	free(g->src_addrs);
 	data_free(g);
 	for (size_t i = 0; i < g->nsessions; i++)
 		free_steps(g->sessions[i].steps, g->sessions[i].nsteps);

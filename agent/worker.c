@@ -12,6 +12,7 @@
  * and pokes the main thread's collect event. */
 #include <stdarg.h>
 #include <errno.h>
+#include <netinet/in.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,6 +80,25 @@ void worker_count_conn(struct worker *w, int delta)
 	w->conns_open += delta;
 	if (w->conns_open > w->cur->conns_max)
 		w->cur->conns_max = w->conns_open;
+}
+
+int worker_bind_source(struct worker *w, int fd, int family)
+{
+	const struct prog *g = w->prog;
+
+	if (g->nsrc_addrs == 0)
+		return 0;
+	for (size_t k = 0; k < g->nsrc_addrs; k++) {
+		const struct sockaddr_storage *a = &g->src_addrs[w->src_next++ % g->nsrc_addrs];
+
+		if (a->ss_family != family)
+			continue;
+		return bind(fd, (const struct sockaddr *)a,
+			    family == AF_INET ? sizeof(struct sockaddr_in)
+					      : sizeof(struct sockaddr_in6));
+	}
+	errno = EAFNOSUPPORT; /* no source address of the target's family */
+	return -1;
 }
 
 /* ---- libcurl glue ---- */
@@ -653,8 +673,9 @@ int worker_init(struct worker *w, struct agent *a, int id, char **err)
 
 		if (cfg) {
 			event_config_set_flag(cfg, EVENT_BASE_FLAG_EPOLL_USE_CHANGELIST);
-			/* Without it libevent times with CLOCK_MONOTONIC_COARSE (1-4 ms ticks): think
-			 * times and rate-mode send times would fire up to a tick early or late. */
+			/* Without it libevent times with CLOCK_MONOTONIC_COARSE (1-4 ms ticks):
+			 * think times and rate-mode send times would fire up to a tick early or
+			 * late. */
 			event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
 			w->base = event_base_new_with_config(cfg);
 			event_config_free(cfg);

@@ -114,6 +114,11 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}
 fill() { sed -e "s/PORT/$PORT/g" -e "s/DURATION/$DURATION/g" "$1" >"$2"; }
 fill bench/get.plan.json "$OUT/get.plan.json"
 fill bench/session.plan.json "$OUT/session.plan.json"
+# Barrage with each HTTP client: the default (http.client: auto, the lean client for plain
+# HTTP/1.1) and libcurl.
+for w in get session; do
+  jq -c '.http.client = "curl"' "$OUT/$w.plan.json" >"$OUT/$w.curl.plan.json"
+done
 fill bench/get.xml "$OUT/get.xml"
 fill bench/session.xml "$OUT/session.xml"
 TSUNG_DURATION=$((DURATION + 4)) # Erlang's start-up comes before the load
@@ -131,6 +136,14 @@ run_tool() { # workload tool -> "rps us"
       else
         measure "barrage-$w" "$BIN/barrage-agent" --plan "$OUT/$w.plan.json" -q
       fi ;;
+    barrage-curl)
+      if [ "${BARRAGE_VIA:-agent}" = run ]; then
+        rm -rf "$OUT/run-curl-$w"
+        measure "barrage-curl-$w" "$BIN/barrage" run "bench/$w.yaml" --local 1 -q --out "$OUT/run-curl-$w" \
+          --set "target=$URL" --set "load.duration=${DURATION}s" --set http.client=curl
+      else
+        measure "barrage-curl-$w" "$BIN/barrage-agent" --plan "$OUT/$w.curl.plan.json" -q
+      fi ;;
     wrk)
       if [ "$w" = get ]; then measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" "$URL/"
       else measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" -s bench/session.lua "$URL/"; fi ;;
@@ -145,13 +158,13 @@ run_tool() { # workload tool -> "rps us"
 declare -A RPS US ALL_RPS ALL_US
 for w in get session; do
   for r in $(seq "$ROUNDS"); do
-    for tool in barrage wrk tsung; do
+    for tool in barrage barrage-curl wrk tsung; do
       read -r a b < <(run_tool "$w" "$tool")
       ALL_RPS[$w.$tool]+="$a "; ALL_US[$w.$tool]+="$b "
       echo "  $w $tool round $r: $a req/s, $b us/request" >&2
     done
   done
-  for tool in barrage wrk tsung; do
+  for tool in barrage barrage-curl wrk tsung; do
     RPS[$w.$tool]=$(printf '%s\n' ${ALL_RPS[$w.$tool]} | median)
     US[$w.$tool]=$(printf '%s\n' ${ALL_US[$w.$tool]} | median)
   done
@@ -163,7 +176,7 @@ echo "median of $ROUNDS rounds, ${WINDOW}s steady-state window (client CPU per r
 printf '%-34s %12s %12s %14s %14s\n' workload tool req/s "CPU us/req" "barrage ratio"
 for w in get session; do
   label=$([ $w = get ] && echo "(a) keep-alive GET, 50 conns" || echo "(b) session, 50 users")
-  for tool in barrage wrk tsung; do
+  for tool in barrage barrage-curl wrk tsung; do
     ratio=$(awk -v b="${US[$w.barrage]}" -v t="${US[$w.$tool]}" 'BEGIN { printf (t > 0 ? "%.2fx" : "-"), b / t }')
     printf '%-34s %12s %12s %14s %14s\n' "$label" "$tool" "${RPS[$w.$tool]}" "${US[$w.$tool]}" \
       "$([ $tool = barrage ] && echo - || echo "$ratio")"
@@ -171,3 +184,10 @@ for w in get session; do
 done
 echo "(barrage ratio: Barrage's CPU per request / the tool's; targets: <= 2x wrk on (a),"
 echo " <= 1x wrk+Lua on (b), < 0.5x Tsung on both)"
+echo "(barrage: http.client auto, the lean client here; barrage-curl: http.client: curl)"
+
+# Instructions per keep-alive request (callgrind) for both clients and wrk.
+if command -v valgrind >/dev/null; then
+  echo
+  BIN=$BIN CLIENT_CPU=$CLIENT_CPU TARGET_CPU=$TARGET_CPU bench/callgrind.sh
+fi

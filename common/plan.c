@@ -73,7 +73,7 @@ struct plan *plan_new(void)
 	p->http.tls_verify = true;
 	p->http.max_body = 1u << 20;
 	p->http.compression = true;
-	p->http.client = PLAN_CLIENT_CURL;
+	p->http.client = PLAN_CLIENT_AUTO;
 	p->load.model = PLAN_MODEL_OPEN;
 	p->interval_us = 10 * 1000000LL;
 	p->grace_us = 5 * 1000000LL;
@@ -156,6 +156,7 @@ void plan_free(struct plan *p)
 	free(p->http.tls_cert);
 	free(p->http.tls_key);
 	free(p->http.tls_ciphers);
+	free(p->http.source_addresses);
 	kvs_free(p->http.headers, p->http.nheaders);
 	for (i = 0; i < p->load.nphases; i++)
 		free(p->load.phases[i].name);
@@ -464,6 +465,7 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put(e, o, "compression", json_boolean(h->compression));
 		put_int(e, o, "follow_redirects", (int64_t)h->follow_redirects);
 		put_str(e, o, "client", plan_client_name(h->client));
+		put_str(e, o, "source_addresses", h->source_addresses);
 	}
 	put(e, root, "http", o);
 
@@ -1372,6 +1374,7 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 					   "compression",
 					   "follow_redirects",
 					   "client",
+					   "source_addresses",
 					   NULL};
 
 	if (check_keys(d, o, keys) != 0 ||
@@ -1389,6 +1392,7 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 	    get_str(d, o, "tls_cert", OPT | NONEMPTY, &h->tls_cert) != 0 ||
 	    get_str(d, o, "tls_key", OPT | NONEMPTY, &h->tls_key) != 0 ||
 	    get_str(d, o, "tls_ciphers", OPT | NONEMPTY, &h->tls_ciphers) != 0 ||
+	    get_str(d, o, "source_addresses", OPT | NONEMPTY, &h->source_addresses) != 0 ||
 	    dec_kvs(d, o, "headers", OPT, TMPL_ESCAPE_NONE, &h->headers, &h->nheaders) != 0 ||
 	    get_bool(d, o, "share_connections", &h->share_connections) != 0 ||
 	    get_u64(d, o, "max_body", OPT, 0, (uint64_t)1 << 32, &h->max_body) != 0 ||
@@ -1884,6 +1888,7 @@ struct plan *plan_clone(const struct plan *src)
 	p->http.tls_cert = dup_str(src->http.tls_cert, &ok);
 	p->http.tls_key = dup_str(src->http.tls_key, &ok);
 	p->http.tls_ciphers = dup_str(src->http.tls_ciphers, &ok);
+	p->http.source_addresses = dup_str(src->http.source_addresses, &ok);
 	p->http.headers = dup_kvs(src->http.headers, &p->http.nheaders, &ok);
 	p->load.phases = dup_mem(src->load.phases, src->load.nphases, sizeof(*p->load.phases), &ok);
 	if (!p->load.phases)

@@ -79,6 +79,7 @@ struct plan_http {
 	bool compression;           /* default true: Accept-Encoding gzip, deflate; bodies decoded */
 	uint32_t follow_redirects;  /* redirects followed, each hop a request; default 0 */
 	int client;                 /* PLAN_CLIENT_*: which HTTP client the agent uses */
+	char *source_addresses;     /* "ip,ip,...": each new connection bound to the next, or NULL */
 };
 
 /* http.client: libcurl, the agent's own HTTP/1.1 client, or the lean one where it covers the

@@ -13,6 +13,7 @@
  * Aliases are refused: the tree is walked as written, so an alias bomb must not get in. */
 #include "controller/scenario.h"
 
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <limits.h>
@@ -1752,6 +1753,45 @@ static void parse_steps(struct sc *sc, const struct ynode *n, const char *what, 
 
 /* ---- top-level sections ---- */
 
+/* http.source_addresses: a list of local IP addresses (or one), kept as "ip,ip,...". */
+static void parse_source_addresses(struct sc *sc, const struct ynode *v, struct plan_http *h)
+{
+	const struct ynode *one[1] = {v};
+	const struct ynode *const *items = v->kind == YN_SEQ ? (const struct ynode *const *)v->kids
+							     : one;
+	size_t n = v->kind == YN_SEQ ? v->n : 1;
+	struct buf b;
+
+	if (v->kind == YN_MAP) {
+		sc_err(sc, v, 0, "source_addresses: expected a list of IP addresses");
+		return;
+	}
+	if (n == 0) {
+		sc_err(sc, v, 0, "source_addresses: the list is empty");
+		return;
+	}
+	buf_init(&b, 0);
+	for (size_t i = 0; i < n; i++) {
+		unsigned char tmp[sizeof(struct in6_addr)];
+
+		if (want_scalar(sc, items[i], "source_addresses") != 0)
+			continue;
+		if (inet_pton(AF_INET, items[i]->str, tmp) != 1 &&
+		    inet_pton(AF_INET6, items[i]->str, tmp) != 1) {
+			sc_err(sc, items[i], 0,
+			       "source_addresses: '%.60s' is not an IPv4 or IPv6 address",
+			       items[i]->str);
+			continue;
+		}
+		if (b.len)
+			buf_append_byte(&b, ',');
+		buf_append_str(&b, items[i]->str);
+	}
+	free(h->source_addresses);
+	h->source_addresses = b.len ? buf_steal(&b) : NULL;
+	buf_free(&b);
+}
+
 static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h,
 		       const char *target)
 {
@@ -1760,7 +1800,8 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 					   "tls",	       "headers",
 					   "share_connections", "max_body",
 					   "compression",      "follow_redirects",
-					   "client",	       NULL};
+					   "client",	       "source_addresses",
+					   NULL};
 	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
 	const struct ynode *v, *t;
 
@@ -1818,10 +1859,12 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 		if (!!h->tls_cert != !!h->tls_key && (v = map_get(t, h->tls_cert ? "cert" : "key")))
 			sc_err(sc, v, 0, "a client certificate needs both cert and key");
 	}
+	if ((v = map_get(n, "source_addresses")))
+		parse_source_addresses(sc, v, h);
 	if ((v = map_get(n, "client")) && want_scalar(sc, v, "client") == 0) {
 		h->client = plan_client_parse(v->str);
 		if (h->client < 0) {
-			h->client = PLAN_CLIENT_CURL;
+			h->client = PLAN_CLIENT_AUTO;
 			sc_err(sc, v, 0, "client must be auto, lean or curl, got '%.60s'", v->str);
 		} else if (h->client == PLAN_CLIENT_LEAN) {
 			/* What the lean client does not do yet: say so now, not at run time. */
@@ -1829,10 +1872,6 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 				sc_err(sc, v, 0,
 				       "client lean speaks HTTP/1.1 only; use client: curl (or auto) "
 				       "with version 2");
-			else if (target && strncmp(target, "https:", 6) == 0)
-				sc_err(sc, v, 0,
-				       "client lean does not speak TLS yet; use client: curl (or "
-				       "auto) for an https:// target");
 			else if (h->share_connections)
 				sc_err(sc, v, 0,
 				       "client lean keeps each user's connections apart; use client: "
@@ -3142,7 +3181,7 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		p->http.keepalive ? "keep-alive" : "new connection per request");
 	if (!p->http.compression)
 		fprintf(out, ", no compression");
-	if (p->http.client != PLAN_CLIENT_CURL)
+	if (p->http.client != PLAN_CLIENT_AUTO)
 		fprintf(out, ", client %s", plan_client_name(p->http.client));
 	if (p->http.follow_redirects)
 		fprintf(out, ", follows %u redirects", p->http.follow_redirects);

@@ -21,7 +21,7 @@ Listens on 127.0.0.1, port 0, writes the port to PORT_FILE, and answers by path:
 A TLS ClientHello gets a plain-text 400 and a close (a TLS handshake failure for the client).
 
 Every request is appended to LOG_FILE as one JSON line {"method": ..., "path": ...,
-"accept_encoding": ..., "content_type": ..., "cookie": ...}. Keep-alive is honoured; each connection has its own thread.
+"accept_encoding": ..., "content_type": ..., "cookie": ..., "peer": the client's IP address}. Keep-alive is honoured; each connection has its own thread.
 """
 import gzip
 import json
@@ -34,11 +34,11 @@ BODY = b'{"token":"abc123","n":7,"pad":"' + b'x' * 20000 + b'"}'
 log_lock = threading.Lock()
 
 
-def log(method, path, headers):
+def log(method, path, headers, peer):
     if len(sys.argv) < 3:
         return
     with log_lock, open(sys.argv[2], "a") as f:
-        f.write(json.dumps({"method": method, "path": path,
+        f.write(json.dumps({"method": method, "path": path, "peer": peer,
                             "accept_encoding": headers.get("accept-encoding"),
                             "content_type": headers.get("content-type"),
                             "cookie": headers.get("cookie")}) + "\n")
@@ -78,7 +78,7 @@ def serve(c):
                     return
                 buf += d
             buf = buf[n:]
-            log(lines[0].split(" ")[0], path, headers)
+            log(lines[0].split(" ")[0], path, headers, c.getpeername()[0])
             if path.startswith("/hang"):
                 while c.recv(65536):
                     pass

@@ -79,7 +79,7 @@ echo "part 1 ok: $users users, $(wc -l <"$TEST_DIR/record-lean.sorted") target r
 
 # 2. The agent's own tests again, with the lean client.
 for t in agent_session agent_counts agent_steps agent_gzip agent_redirect agent_failed agent_cut \
-         agent_url agent_form agent_latency agent_backoff; do
+         agent_url agent_form agent_latency agent_backoff agent_https agent_small; do
   d=$TEST_DIR/$t
   mkdir -p "$d"
   TEST_DIR=$d BARRAGE_TEST_CLIENT=lean bash "$TESTS_SRC/integration/$t.sh" >"$d.log" 2>&1 ||

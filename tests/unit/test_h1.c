@@ -198,8 +198,9 @@ static void test_urls(void **state)
 	url_is("http://host", "host", 80, "");
 	url_is("http://u:p@host:81?q", "host", 81, "?q");
 	url_is("http://[::1]:9/", "::1", 9, "/");
-	assert_int_equal(h1_url_parse("https://h/", 10, &u), -1);
+	assert_int_equal(h1_url_parse("https://h/", 10, &u), 0);
 	assert_true(u.https);
+	assert_int_equal(u.port, 443);
 	assert_int_equal(h1_url_parse("http://h:99999/", 15, &u), -1);
 	assert_int_equal(h1_url_parse("http://:1/", 10, &u), -1);
 	assert_int_equal(h1_url_parse("ftp://h/", 8, &u), -1);
@@ -208,6 +209,7 @@ static void test_urls(void **state)
 	resolves("http://h:1/a/b?x", "?y", "http://h:1/a/b?y");
 	resolves("http://h:1/a/b", "//o:2/p", "http://o:2/p");
 	resolves("http://h:1/a/b", " http://o/p ", "http://o/p");
+	resolves("https://h/a/b", "//o/p", "https://o/p");
 }
 
 static void cookie_header(struct h1_jar *j, const char *url, int64_t now, const char *want)
@@ -242,10 +244,12 @@ static void test_jar(void **state)
 	set(&j, "http://a.example.com/x/y", "sid=1", 100);		     /* path /x */
 	set(&j, "http://a.example.com/", "dom=2; Domain=.example.com", 100); /* domain cookie */
 	set(&j, "http://a.example.com/", "root=3; Path=/; Max-Age=10", 100);
-	set(&j, "http://a.example.com/", "sec=4; Secure", 100);		   /* refused over http */
+	set(&j, "http://a.example.com/", "sec=4; Secure", 100);	 /* refused over http */
+	set(&j, "https://a.example.com/", "tls=8; Secure", 100); /* sent over https only */
 	set(&j, "http://a.example.com/", "evil=5; Domain=other.com", 100); /* refused */
 	set(&j, "http://a.example.com/", "old=6; Expires=Thu, 01 Jan 1970 00:00:00 GMT", 100);
 	cookie_header(&j, "http://a.example.com/x/z", 105, "Cookie: sid=1; root=3; dom=2\r\n");
+	cookie_header(&j, "https://a.example.com/", 105, "Cookie: root=3; tls=8; dom=2\r\n");
 	cookie_header(&j, "http://a.example.com/xy", 105, "Cookie: root=3; dom=2\r\n");
 	cookie_header(&j, "http://b.example.com/x/z", 105, "Cookie: dom=2\r\n"); /* host-only */
 	cookie_header(&j, "http://a.example.com/", 200, "Cookie: dom=2\r\n");	 /* root expired */

@@ -77,6 +77,7 @@ static struct plan *full_plan(void)
 	p->http.compression = false;
 	p->http.follow_redirects = 7;
 	p->http.client = PLAN_CLIENT_LEAN;
+	p->http.source_addresses = xstrdup("127.0.0.2,::1");
 
 	p->load.model = PLAN_MODEL_OPEN;
 	p->load.phases = calloc(2, sizeof(*p->load.phases));
@@ -291,7 +292,7 @@ static void test_defaults(void **state)
 	assert_int_equal(p->http.max_body, 1 << 20);
 	assert_true(p->http.compression);
 	assert_int_equal(p->http.follow_redirects, 0);
-	assert_int_equal(p->http.client, PLAN_CLIENT_CURL);
+	assert_int_equal(p->http.client, PLAN_CLIENT_AUTO);
 	assert_int_equal(p->interval_us, 10000000);
 	assert_int_equal(p->grace_us, 5000000);
 	assert_int_equal(p->share.count, 1);
@@ -328,6 +329,7 @@ static void test_round_trip(void **state)
 	assert_false(q->http.compression);
 	assert_int_equal(q->http.follow_redirects, 7);
 	assert_int_equal(q->http.client, PLAN_CLIENT_LEAN);
+	assert_string_equal(q->http.source_addresses, "127.0.0.2,::1");
 	assert_true(q->load.phases[0].ramp_to < 0);
 	assert_true(q->load.phases[1].ramp_to == 0.1 + 0.2);
 	assert_true(q->load.request_rate == 20000.25);

@@ -700,10 +700,6 @@ static const struct str_case str_cases[] = {
     {"target: http://127.0.0.1:1\nhttp: { client: fast }\nload: { users: 1, duration: 1s }\n"
      "sessions:\n  - name: s\n    steps:\n      - think: 1s\n",
      "t.yaml:2:17: client must be auto, lean or curl, got 'fast'"},
-    {"target: https://127.0.0.1:1\nhttp: { client: lean }\nload: { users: 1, duration: 1s }\n"
-     "sessions:\n  - name: s\n    steps:\n      - think: 1s\n",
-     "t.yaml:2:17: client lean does not speak TLS yet; use client: curl (or auto) for an "
-     "https:// target"},
     {"target: http://127.0.0.1:1\nhttp: { client: lean, version: 2 }\n"
      "load: { users: 1, duration: 1s }\nsessions:\n  - name: s\n    steps:\n      - think: 1s\n",
      "t.yaml:2:17: client lean speaks HTTP/1.1 only; use client: curl (or auto) with version 2"},
