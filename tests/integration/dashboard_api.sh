@@ -42,7 +42,7 @@ rc=$?
 set -e
 assert_eq "$rc" 2 "exit code of a bad dashboard port"
 
-start_run open.yaml run --dashboard 127.0.0.1:0
+start_run open.yaml run --dashboard 127.0.0.1:0 --dashboard-linger 60s
 url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' run.err | head -1)
 [ -n "$url" ] || { cat run.err; fail "no dashboard URL printed"; }
 hp=${url#http://}; hp=${hp%%/*}
@@ -126,6 +126,14 @@ for _ in $(seq 1 200); do
   [ "$(grep -c '"type":"interval"' run/stats.log)" -ge $((before_i + 5)) ] && break; sleep 0.1
 done
 "$BARRAGE" ctl "$hp" --token "$tok" stop >/dev/null || fail "ctl stop failed"
+# --dashboard-linger: the page stays up after the reports, saying the run is over; Ctrl-C ends it.
+for _ in $(seq 1 300); do
+  [ "$(curl -s "$base/api/status" | jq -r .phase)" = over ] && break; sleep 0.1
+done
+assert_eq "$(curl -s "$base/api/status" | jq -r .phase)" over "phase while lingering"
+[ -s run/summary.json ] || fail "reports not written before lingering"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" -d '{"action":"pause"}' "$base/api/control")" 409 "control after the run"
+kill -INT "$RUN_PID"
 set +e
 wait "$RUN_PID"; rc=$?
 set -e

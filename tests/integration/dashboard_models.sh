@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 150
+# tsan: yes
 # Runtime control of the closed and rate models through `barrage ctl` (docs/dashboard.md):
 # closed: "users 10" brings the users gauge to 10, "pause" to 0 with no requests, "resume" back
 # to 10, "rate x0.5" (the closed model's rate follows its users) to 5; rate model: "rate x2"
