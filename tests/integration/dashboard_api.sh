@@ -58,6 +58,9 @@ curl -s -o dy.js "$base/dygraph.min.js"
 cmp -s dy.js /usr/share/javascript/dygraphs/dygraph.min.js || fail "dygraph.min.js differs from Debian's"
 curl -s "$base/dashboard.js" | grep -q EventSource || fail "dashboard.js missing"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$base/nope")" 404 "unknown path"
+# DNS rebinding: a request for another name is refused, even to read.
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: rebind.example:8091' "$base/api/status")" 403 "foreign Host"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:${hp##*:}" "$base/api/status")" 200 "Host localhost"
 
 # Status: the latest interval in the same shape as a stats.log line.
 curl -s "$base/api/status" >status.json
