@@ -158,3 +158,7 @@ assert_json rates.json '.after > 2 * .before and .after < 4.5 * .before' "rate x
 served=$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq '.requests')
 assert_eq "$(jq '.stats.request.count' run/summary.json)" "$served" "summary request.count vs the target"
 grep -q 'rate x3' run/report.html || fail "report.html does not show the runtime change"
+# ... and its time charts mark it with a dashed blue line (reports/charts.c).
+if command -v gnuplot >/dev/null; then
+  grep -q "stroke='rgb( 31,  79, 216)' stroke-dasharray" run/report.html || fail "no change marker on the charts"
+fi
