@@ -164,15 +164,25 @@ void agent_stop(struct agent *a, int64_t hard_us)
 
 void agent_control(struct agent *a, double scale, int64_t users, bool paused)
 {
+	const struct plan_load *l = &a->plan->load;
+	uint64_t live = 0, k = 0;
+
 	if (!a->started || a->stopping)
 		return;
+	/* A closed or rate worker that got no users from the plan has already left its loop
+	 * (worker_main): the users go to the workers that run. */
 	for (int i = 0; i < a->nstarted; i++)
+		live += l->model == PLAN_MODEL_OPEN ||
+			sched_split(l->users, (uint64_t)a->nworkers, (uint64_t)i) > 0;
+	for (int i = 0; i < a->nstarted; i++) {
+		if (l->model != PLAN_MODEL_OPEN &&
+		    sched_split(l->users, (uint64_t)a->nworkers, (uint64_t)i) == 0)
+			continue;
 		worker_request_control(&a->workers[i], scale,
-				       users < 0 ? -1
-						 : (int64_t)sched_split((uint64_t)users,
-									(uint64_t)a->nworkers,
-									(uint64_t)i),
+				       users < 0 ? -1 : (int64_t)sched_split((uint64_t)users, live, k),
 				       paused);
+		k++;
+	}
 }
 
 bool agent_started(const struct agent *a)

@@ -59,6 +59,7 @@ struct dashboard {
 	char url[300];
 	dashboard_control_fn fn;
 	void *arg;
+	bool public_ok;	 /* --dashboard-public: any Host header is fine */
 	json_t *run;	 /* name, scenario, dir, model, target, ... */
 	json_t *latest;	 /* the last interval line, or NULL */
 	json_t *summary; /* its summary */
@@ -589,6 +590,36 @@ static void serve_asset(struct evhttp_request *req, const char *type, const unsi
 	send_body(req, 200, "OK", type, data, len);
 }
 
+/* A loopback dashboard answers only requests addressed to a loopback name: a site whose name
+ * was made to resolve to 127.0.0.1 (DNS rebinding) would otherwise read the run through the
+ * user's browser, as its own origin. */
+static bool host_ok(const struct dashboard *d, struct evhttp_request *req)
+{
+	const char *host = evhttp_find_header(evhttp_request_get_input_headers(req), "Host");
+	char name[256];
+	size_t n;
+
+	if (d->public_ok)
+		return true;
+	if (!host)
+		return false;
+	if (host[0] == '[') {
+		const char *rb = strchr(host, ']');
+
+		if (!rb)
+			return false;
+		n = (size_t)(rb - host - 1);
+		host++;
+	} else {
+		n = strcspn(host, ":");
+	}
+	if (n >= sizeof(name))
+		return false;
+	memcpy(name, host, n);
+	name[n] = '\0';
+	return dashboard_host_is_loopback(name);
+}
+
 static void on_request(struct evhttp_request *req, void *arg)
 {
 	struct dashboard *d = arg;
@@ -597,6 +628,11 @@ static void on_request(struct evhttp_request *req, void *arg)
 
 	if (!path)
 		path = "/";
+	if (!host_ok(d, req)) {
+		send_error(req, 403, "Forbidden",
+			   "this dashboard answers requests for a loopback address only");
+		return;
+	}
 	if (strcmp(path, "/api/control") == 0) {
 		if (cmd != EVHTTP_REQ_POST) {
 			evhttp_add_header(evhttp_request_get_output_headers(req), "Allow", "POST");
@@ -669,6 +705,7 @@ int dashboard_open(struct event_base *base, const char *listen, bool public_ok,
 	d->base = base;
 	d->fn = fn;
 	d->arg = arg;
+	d->public_ok = public_ok;
 	d->history = json_array();
 	d->events = json_array();
 	snprintf(d->phase, sizeof(d->phase), "setup");

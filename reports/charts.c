@@ -227,6 +227,14 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 				   "set object rect from %.3f, graph 0 to %.3f, graph 1 "
 				   "fc rgb '#f4c7c3' fs solid 0.6 noborder behind\n",
 				   (double)i * run->interval_s, (double)(i + 1) * run->interval_s);
+	/* Runtime changes of the load (dashboard, barrage ctl) are dashed vertical lines: a step in
+	 * a curve there is the user's doing, not the target's. */
+	for (size_t i = 0; i < run->nevents; i++)
+		if (run->events[i].what && strcmp(run->events[i].what, "control") == 0)
+			buf_printf(s,
+				   "set arrow from %.3f, graph 0 to %.3f, graph 1 nohead "
+				   "lc rgb '#1f4fd8' dt 2 lw 1.5 front\n",
+				   run->events[i].t, run->events[i].t);
 	for (size_t k = 0; k < n; k++) {
 		buf_printf(s, "$D%zu << EOD\n", k);
 		for (size_t i = 0; i < run->niv; i++) {

@@ -42,7 +42,7 @@ rc=$?
 set -e
 assert_eq "$rc" 2 "exit code of a bad dashboard port"
 
-start_run open.yaml run --dashboard 127.0.0.1:0
+start_run open.yaml run --dashboard 127.0.0.1:0 --dashboard-linger 60s
 url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' run.err | head -1)
 [ -n "$url" ] || { cat run.err; fail "no dashboard URL printed"; }
 hp=${url#http://}; hp=${hp%%/*}
@@ -58,6 +58,9 @@ curl -s -o dy.js "$base/dygraph.min.js"
 cmp -s dy.js /usr/share/javascript/dygraphs/dygraph.min.js || fail "dygraph.min.js differs from Debian's"
 curl -s "$base/dashboard.js" | grep -q EventSource || fail "dashboard.js missing"
 assert_eq "$(curl -s -o /dev/null -w '%{http_code}' "$base/nope")" 404 "unknown path"
+# DNS rebinding: a request for another name is refused, even to read.
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H 'Host: rebind.example:8091' "$base/api/status")" 403 "foreign Host"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -H "Host: localhost:${hp##*:}" "$base/api/status")" 200 "Host localhost"
 
 # Status: the latest interval in the same shape as a stats.log line.
 curl -s "$base/api/status" >status.json
@@ -126,6 +129,14 @@ for _ in $(seq 1 200); do
   [ "$(grep -c '"type":"interval"' run/stats.log)" -ge $((before_i + 5)) ] && break; sleep 0.1
 done
 "$BARRAGE" ctl "$hp" --token "$tok" stop >/dev/null || fail "ctl stop failed"
+# --dashboard-linger: the page stays up after the reports, saying the run is over; Ctrl-C ends it.
+for _ in $(seq 1 300); do
+  [ "$(curl -s "$base/api/status" | jq -r .phase)" = over ] && break; sleep 0.1
+done
+assert_eq "$(curl -s "$base/api/status" | jq -r .phase)" over "phase while lingering"
+[ -s run/summary.json ] || fail "reports not written before lingering"
+assert_eq "$(curl -s -o /dev/null -w '%{http_code}' -X POST -H "Authorization: Bearer $tok" -d '{"action":"pause"}' "$base/api/control")" 409 "control after the run"
+kill -INT "$RUN_PID"
 set +e
 wait "$RUN_PID"; rc=$?
 set -e
@@ -147,3 +158,7 @@ assert_json rates.json '.after > 2 * .before and .after < 4.5 * .before' "rate x
 served=$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq '.requests')
 assert_eq "$(jq '.stats.request.count' run/summary.json)" "$served" "summary request.count vs the target"
 grep -q 'rate x3' run/report.html || fail "report.html does not show the runtime change"
+# ... and its time charts mark it with a dashed blue line (reports/charts.c).
+if command -v gnuplot >/dev/null; then
+  grep -q "stroke='rgb( 31,  79, 216)' stroke-dasharray" run/report.html || fail "no change marker on the charts"
+fi

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 150
+# tsan: yes
 # Runtime control of the closed and rate models through `barrage ctl` (docs/dashboard.md):
 # closed: "users 10" brings the users gauge to 10, "pause" to 0 with no requests, "resume" back
 # to 10, "rate x0.5" (the closed model's rate follows its users) to 5; rate model: "rate x2"
@@ -91,3 +92,30 @@ echo "rate model: $before -> $after requests per interval"
 assert_eq "$(users_now rate)" 4 "rate model users unchanged by rate x2"
 "$BARRAGE" ctl "$url" stop >/dev/null || fail "ctl stop"
 wait "$RUN_PID" || fail "rate run exited $?"
+
+# More worker threads than users: the workers that got none from the plan have left; users
+# added at runtime go to those that run (all 8 of them, not 8/4 on the one live worker).
+cat >threads.yaml <<YAML
+name: it-threads-ctl
+target: http://127.0.0.1:$tgt_PORT
+load:
+  users: 1
+  duration: 60s
+sessions:
+  - name: s
+    steps:
+      - request: { url: "/?status=200" }
+      - think: 50ms
+agents:
+  local: 1
+  threads: 4
+report:
+  interval: 1s
+YAML
+start_run threads.yaml threads --dashboard 127.0.0.1:0
+url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' threads.err | head -1)
+"$BARRAGE" ctl "$url" users 8 >/dev/null || fail "ctl users 8"
+wait_intervals threads 3
+assert_eq "$(users_now threads)" 8 "users after 'users 8' with 4 threads and 1 planned user"
+"$BARRAGE" ctl "$url" stop >/dev/null || fail "ctl stop"
+wait "$RUN_PID" || fail "threads run exited $?"
