@@ -184,7 +184,7 @@ struct series {
 /* Append TEXT as a gnuplot single-quoted string: no backslash escapes are processed in one,
  * and a quote is written twice. The key is noenhanced, so '_', '^', '@', '{' stay as they are:
  * a statistic's name (any UTF-8 text, common/stats.h) reaches the chart unchanged. */
-static void gp_str(struct buf *s, const char *text)
+void reports_gp_str(struct buf *s, const char *text)
 {
 	buf_append_byte(s, '\'');
 	for (; *text; text++) {
@@ -260,7 +260,7 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 	buf_append_str(s, "plot ");
 	for (size_t k = 0; k < n; k++) {
 		buf_printf(s, "%s$D%zu using 1:2 title ", k ? ", " : "", k);
-		gp_str(s, sr[k].title);
+		reports_gp_str(s, sr[k].title);
 		buf_printf(s, " lw 2 pt 7 ps 0.6 lc rgb '%s'",
 			   palette[k % (sizeof(palette) / sizeof(palette[0]))]);
 	}
@@ -339,7 +339,7 @@ static void distribution_chart(struct buf *s, const struct reports_run *run,
 	buf_printf(s, "set xrange [1:%g]\nplot ", xmax);
 	for (size_t k = 0; k < n; k++) {
 		buf_printf(s, "%s$P%zu using 1:2 title ", k ? ", " : "", k);
-		gp_str(s, hs[k]->name);
+		reports_gp_str(s, hs[k]->name);
 		buf_printf(s, " lw 2 lc rgb '%s'",
 			   palette[k % (sizeof(palette) / sizeof(palette[0]))]);
 	}

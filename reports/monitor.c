@@ -378,17 +378,6 @@ void reports_monitor_tsung(const struct reports_run *run, size_t i, struct buf *
 
 /* ---- report.html ---- */
 
-static void gp_quote(struct buf *s, const char *text)
-{
-	buf_append_byte(s, '\'');
-	for (; *text; text++) {
-		if (*text == '\'')
-			buf_append_byte(s, '\'');
-		buf_append_byte(s, *text == '\n' || *text == '\r' ? ' ' : (uint8_t)*text);
-	}
-	buf_append_byte(s, '\'');
-}
-
 /* One monitored series as an inline data block: blank lines where the host was silent. */
 static void gp_series(struct buf *s, const struct reports_mon_host *h, double iv, int fig,
 		      double scale, int id)
@@ -472,7 +461,7 @@ static int host_chart(struct buf *out, const struct reports_run *run,
 		if (!a.n)
 			continue;
 		buf_printf(&s, "%s$M%zu using 1:2 axes x1y1 title ", used++ ? ", " : "", k);
-		gp_quote(&s, lines[k].title);
+		reports_gp_str(&s, lines[k].title);
 		buf_printf(&s, " lw 2 pt 7 ps 0.5 lc rgb '%s'", colors[k % 5]);
 	}
 	buf_printf(

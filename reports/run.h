@@ -185,6 +185,9 @@ int reports_junit_write(const struct reports_run *run, const char *path, char **
  * -1 with *why (when why is not NULL; the caller frees it) saying what happened: the report is
  * still valid, and the commands warn "gnuplot failed: WHY; report written without charts". */
 int reports_charts_html(const struct reports_run *run, struct buf *out, char **why);
+/* charts.c: append TEXT to a gnuplot script as a single-quoted string (quotes doubled, line
+ * breaks as spaces); the charts and the monitoring charts (monitor.c) both use it. */
+void reports_gp_str(struct buf *s, const char *text);
 /* Render a gnuplot script (terminal and output are set by this function) to SVG text appended
  * to out, prefixing element ids with id_prefix so several charts can share a page. */
 int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err);
