@@ -13,6 +13,7 @@
 #   make fuzz            libFuzzer builds of the decoders (clang)
 #   make valgrind        unit tests under valgrind
 #   make format-check    clang-format and the banned-function check
+#   make structure-check no file over 800 lines, no function over 120, no include cycle in a folder
 #
 # VARIANT selects the build flavour (release, asan, tsan); each has its own object tree in
 # build/VARIANT so switching never mixes objects.
@@ -79,7 +80,7 @@ $(B)/%.o: %.c
 # Keep object files that are only intermediates of test binaries.
 .SECONDARY:
 .PHONY: all clean test unit integration fuzz-replay bench soak fuzz valgrind format format-check \
-        install check-banned tsan-test test-repeat repeat-suites
+        install check-banned structure-check tsan-test test-repeat repeat-suites
 all: $(PROGRAMS)
 
 # Unit tests: tests/unit/test_NAME.c, one cmocka driver per module, linked against every archive.
@@ -155,6 +156,10 @@ check-banned:
 	@! grep -nE '\b(sprintf|vsprintf|strcpy|strcat|atoi|atol|gets)\(' \
 	    $$(git ls-files '*.c' '*.h' 2>/dev/null || find . -name '*.[ch]') \
 	  || { echo "banned function used (see Makefile: check-banned)"; exit 1; }
+
+# File and function sizes and include cycles within a folder (docs/architecture.md).
+structure-check:
+	@python3 scripts/structure-check.py
 
 format:
 	clang-format -i $$(git ls-files '*.c' '*.h')

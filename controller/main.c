@@ -3,6 +3,7 @@
  * compare (reports/), hosts check (controller/ssh.c), import (controller/import.c), version.
  * docs/cli.md is the reference for every command, option and exit code; keep the usage texts
  * below in step with it. */
+#include <errno.h>
 #include <getopt.h>
 #include <signal.h>
 #include <stdarg.h>
@@ -12,9 +13,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/buf.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/units.h"
+#include "common/plan.h"
 #include "common/version.h"
 #include "controller/collect.h"
 #include "controller/ctl.h"
@@ -98,10 +101,12 @@ static const char usage_check[] =
     "\n"
     "options:\n"
     "      --set KEY=VALUE        override a scenario value (dotted path), repeatable\n"
+    "      --plan-json FILE       also write the plan as it is sent to the agents (JSON,\n"
+    "                             before the split into agents' shares); - for stdout\n"
     "  -q, --quiet                print nothing; the exit code says whether it is valid\n"
     "  -h, --help                 this text\n"
     "\n"
-    "exit codes: 0 valid, 2 usage or scenario error\n";
+    "exit codes: 0 valid, 2 usage or scenario error, 3 the plan file could not be written\n";
 
 static const char usage_hosts[] =
     "usage: barrage hosts check FILE [--json] [--agent PATH | --push-agent]\n"
@@ -197,6 +202,7 @@ enum {
 	OPT_KEEP,
 	OPT_READY,
 	OPT_SET,
+	OPT_PLAN_JSON,
 	OPT_RUNS,
 	OPT_AGENT,
 	OPT_MONITOR,
@@ -395,10 +401,40 @@ out:
 	return rc;
 }
 
+/* The plan exactly as plan_encode() sends it to the agents, for scripts and for proving that a
+ * change to the plan's code leaves the wire form alone. */
+static int write_plan_json(const struct plan *p, const char *path)
+{
+	struct buf enc;
+	FILE *f;
+	int rc = 3;
+
+	buf_init(&enc, 0);
+	if (plan_encode(p, &enc) < 0) {
+		fprintf(stderr, "barrage: check: the plan could not be encoded\n");
+		goto out;
+	}
+	f = strcmp(path, "-") == 0 ? stdout : fopen(path, "w");
+	if (!f) {
+		fprintf(stderr, "barrage: %s: %s\n", path, strerror(errno));
+		goto out;
+	}
+	if (fwrite(enc.data, 1, enc.len, f) == enc.len && fputc('\n', f) != EOF)
+		rc = 0;
+	if ((f == stdout ? fflush(f) : fclose(f)) != 0)
+		rc = 3;
+	if (rc)
+		fprintf(stderr, "barrage: %s: write failed: %s\n", path, strerror(errno));
+out:
+	buf_free(&enc);
+	return rc;
+}
+
 static int cmd_check(int argc, char **argv)
 {
 	static const struct option opts[] = {
 	    {"set", required_argument, NULL, OPT_SET},
+	    {"plan-json", required_argument, NULL, OPT_PLAN_JSON},
 	    {"quiet", no_argument, NULL, 'q'},
 	    {"verbose", no_argument, NULL, 'v'},
 	    {"help", no_argument, NULL, 'h'},
@@ -406,6 +442,7 @@ static int cmd_check(int argc, char **argv)
 	};
 	struct overrides ov = {0};
 	struct plan *p = NULL;
+	const char *plan_json = NULL;
 	bool quiet = g_quiet;
 	char *err = NULL;
 	int c, rc;
@@ -418,6 +455,9 @@ static int cmd_check(int argc, char **argv)
 			rc = add_override(&ov, optarg, usage_check);
 			if (rc)
 				goto out;
+			break;
+		case OPT_PLAN_JSON:
+			plan_json = optarg;
 			break;
 		case 'q':
 			quiet = true;
@@ -450,7 +490,7 @@ static int cmd_check(int argc, char **argv)
 	}
 	if (!quiet)
 		scenario_print_plan(p, stdout);
-	rc = 0;
+	rc = plan_json ? write_plan_json(p, plan_json) : 0;
 out:
 	plan_free(p);
 	free(err);
