@@ -7,9 +7,7 @@
  * columns as tsung_stats.pl does; the percentile columns come from the merged histograms.
  * Every figure cell carries data-cell="ROW.COLUMN" so tests (and scripts) can find it.
  * docs/report.md says how each cell is computed. */
-#include "reports/reports.h"
-#include "reports/run.h"
-#include "reports/monitor.h"
+#include "reports/html.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -20,178 +18,13 @@
 
 #include "common/err.h"
 #include "common/version.h"
-
-/* ---- formatting ---- */
-
-const char *reports_fmt_ms(char *buf, size_t size, double ms)
-{
-	if (!isfinite(ms))
-		snprintf(buf, size, "-");
-	else if (ms < 1)
-		snprintf(buf, size, "%.3f ms", ms);
-	else if (ms < 100)
-		snprintf(buf, size, "%.2f ms", ms);
-	else if (ms < 1000)
-		snprintf(buf, size, "%.1f ms", ms);
-	else
-		snprintf(buf, size, "%.2f s", ms / 1000.0);
-	return buf;
-}
-
-const char *reports_fmt_num(char *buf, size_t size, double v)
-{
-	if (!isfinite(v))
-		snprintf(buf, size, "-");
-	else if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, size, "%.0f", v);
-	else
-		snprintf(buf, size, "%.2f", v);
-	return buf;
-}
-
-const char *reports_fmt_bytes(char *buf, size_t size, double v)
-{
-	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.2f %s" : "%.0f %s", v, unit[u]);
-	return buf;
-}
-
-/* tsung_stats.pl's formattime: the argument is in ms; an empty cell for 0. */
-const char *reports_fmt_tsung_time(char *buf, size_t size, double ms)
-{
-	double v = ms / 1000.0;
-
-	if (ms == 0)
-		snprintf(buf, size, "%s", "");
-	else if (v < 0.001)
-		snprintf(buf, size, "%.3f msec", v * 1000);
-	else if (v < 0.1)
-		snprintf(buf, size, "%.2f msec", v * 1000);
-	else if (v < 60)
-		snprintf(buf, size, "%.2f sec", v);
-	else if (v < 3600) {
-		int mn = (int)(v / 60);
-
-		snprintf(buf, size, "%dmn  %dsec", mn, (int)(v - mn * 60));
-	} else {
-		int h = (int)(v / 3600);
-		int mn = (int)((v - h * 3600) / 60);
-
-		snprintf(buf, size, "%d h %dmn  %dsec", h, mn, (int)(v - (h * 3600 + mn * 60)));
-	}
-	return buf;
-}
-
-/* tsung_stats.pl's formatsize. */
-const char *reports_fmt_tsung_size(char *buf, size_t size, double v, const char *unit)
-{
-	if (v == 0)
-		snprintf(buf, size, "%s", "");
-	else if (v < 1024)
-		snprintf(buf, size, "%d %s", (int)v, unit);
-	else if (v < 1024.0 * 1024)
-		snprintf(buf, size, "%.2f K%s", v / 1024, unit);
-	else if (v < 1024.0 * 1024 * 1024)
-		snprintf(buf, size, "%.2f M%s", v / (1024.0 * 1024), unit);
-	else
-		snprintf(buf, size, "%.2f G%s", v / (1024.0 * 1024 * 1024), unit);
-	return buf;
-}
-
-void reports_html_escape(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			buf_append_str(b, "&lt;");
-			break;
-		case '>':
-			buf_append_str(b, "&gt;");
-			break;
-		case '&':
-			buf_append_str(b, "&amp;");
-			break;
-		case '"':
-			buf_append_str(b, "&quot;");
-			break;
-		case '\'':
-			buf_append_str(b, "&#39;");
-			break;
-		default:
-			/* Control characters are not allowed in XML 1.0. */
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-				buf_append_byte(b, ' ');
-			else
-				buf_append_byte(b, (uint8_t)*s);
-		}
-	}
-}
-
-/* ---- page furniture ---- */
-
-static const char css[] =
-    ":root{--fg:#1d2330;--mut:#5b6475;--line:#dfe3ea;--bg:#f5f7fa;--acc:#1f5fbf;--ok:#1e7d3a;"
-    "--bad:#b42318;--warn:#a15c00}"
-    "*{box-sizing:border-box}"
-    "body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
-    "color:var(--fg);background:var(--bg)}"
-    "header.top{background:#1d2330;color:#fff;padding:18px 32px}"
-    "header.top h1{margin:0;font-size:22px;font-weight:600}"
-    "header.top .sub{color:#b9c2d3;margin-top:4px}"
-    "nav{background:#fff;border-bottom:1px solid var(--line);padding:8px "
-    "32px;position:sticky;top:0}"
-    "nav a{color:var(--acc);text-decoration:none;margin-right:16px;font-size:13px}"
-    "main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}"
-    "section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px 20px;"
-    "margin:16px 0}"
-    "h2{font-size:18px;margin:0 0 12px;font-weight:600}"
-    "h3{font-size:15px;margin:20px 0 8px;font-weight:600;color:#333}"
-    "table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0 8px}"
-    "th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}"
-    "th{background:#eef1f6;font-weight:600;color:#333;border-bottom:2px solid #c9d0db}"
-    "th:first-child,td:first-child{text-align:left}"
-    "td{font-variant-numeric:tabular-nums}"
-    "tr:nth-child(even) td{background:#fafbfc}"
-    "th.pct{background:#e6eefb}"
-    "table.kv td{text-align:left;white-space:normal}table.kv "
-    "td:first-child{width:220px;color:var(--mut)}"
-    ".tiles{display:grid;gap:10px;grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}"
-    "table.narrow{width:auto;min-width:640px}table.left td,table.left th{text-align:left;"
-    "white-space:normal}"
-    ".tile{background:#fff;border:1px solid var(--line);border-radius:6px;"
-    "padding:12px 14px}"
-    ".tile .v{font-size:22px;font-weight:600}.tile .l{color:var(--mut);font-size:12px}"
-    ".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;"
-    "color:#fff}"
-    ".pass{background:var(--ok)}.fail{background:var(--bad)}.warnb{background:var(--warn)}"
-    ".notice{border-left:4px solid var(--warn);background:#fff8eb;padding:10px 14px;margin:8px 0;"
-    "border-radius:4px}"
-    ".notice.bad{border-color:var(--bad);background:#fdf0ef}"
-    ".note{color:var(--mut)}.note.warn{color:var(--bad)}"
-    "figure.chart{margin:12px 0 20px}figure.chart svg{width:100%;height:auto;display:block;"
-    "border:1px solid var(--line);border-radius:4px}"
-    "figure.chart .ct{font-weight:600;font-size:14px;margin:0 0 6px}"
-    "figcaption{color:var(--mut);font-size:12px;margin-top:4px}"
-    ".muted{color:var(--mut)}footer{color:var(--mut);font-size:12px;text-align:center;"
-    "margin:24px 0}"
-    "code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f6;padding:1px 4px;"
-    "border-radius:3px}";
-
-void reports_html_head(struct buf *b, const char *title)
-{
-	buf_append_str(b,
-		       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		       "<title>");
-	reports_html_escape(b, title);
-	buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
-}
+#include "reports/charts.h"
+#include "reports/format.h"
+#include "reports/monitor_html.h"
+#include "reports/output.h"
+#include "reports/reasons.h"
+#include "reports/run.h"
+#include "reports/thresholds.h"
 
 /* ---- cells ---- */
 

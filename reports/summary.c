@@ -3,9 +3,7 @@
  * The core shape is the brief's and fixed (version 1); everything else is added beside it and
  * never renamed. Times are milliseconds, rates per second, sizes bytes. Percentiles come from
  * the run's merged histograms, so they are exact to the histogram's precision. */
-#include "reports/reports.h"
-#include "reports/run.h"
-#include "reports/monitor.h"
+#include "reports/summary.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -15,6 +13,10 @@
 
 #include "common/err.h"
 #include "common/version.h"
+#include "reports/monitor_report.h"
+#include "reports/output.h"
+#include "reports/run.h"
+#include "reports/thresholds.h"
 
 /* Round to 3 decimals so the file is readable and stable (microsecond resolution in ms). */
 static json_t *num(double v)
