@@ -58,7 +58,6 @@ static void counter_cells(struct buf *b, const struct reports_counter *c, char *
 	td(b, c->name, "total", v);
 }
 
-
 static void td_name(struct buf *b, const char *name)
 {
 	buf_append_str(b, "<td>");
@@ -403,76 +402,70 @@ static void agents_table(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</table>\n");
 }
 
-int reports_html_write(const struct reports_run *run, const char *path, char **err,
-		       char **charts_why)
+/* The title bar (name, verdict, start, duration, target) and the navigation. */
+static void title_bar(struct buf *b, const struct reports_run *run)
 {
-	struct buf b, load;
-	const struct reports_hist *rq = reports_run_hist(run, "request");
-	const struct reports_counter *users = reports_run_counter(run, "users");
-	char v[96], title[256];
-	struct reports_attempts att = {0};
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
-
-	buf_init(&b, 0);
-	buf_init(&load, 0);
-	snprintf(title, sizeof(title), "Barrage report: %s", run->name);
-	reports_html_head(&b, title);
-
-	/* Title bar */
-	buf_append_str(&b, "<header class=\"top\"><h1>");
-	reports_html_escape(&b, run->name);
-	buf_append_str(&b,
-		       " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
+	buf_append_str(b, "<header class=\"top\"><h1>");
+	reports_html_escape(b, run->name);
+	buf_append_str(b, " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
 	if (run->nthresholds)
-		buf_printf(&b, " <span class=\"badge %s\" data-cell=\"verdict\">%s</span>",
+		buf_printf(b, " <span class=\"badge %s\" data-cell=\"verdict\">%s</span>",
 			   run->thresholds_failed ? "fail" : "pass",
 			   run->thresholds_failed ? "THRESHOLDS FAILED" : "THRESHOLDS PASSED");
-	buf_append_str(&b, "</h1><div class=\"sub\">");
-	reports_html_escape(&b, run->started_at ? run->started_at : "start unknown");
-	buf_printf(&b, " &middot; %.1f s", run->duration_s);
+	buf_append_str(b, "</h1><div class=\"sub\">");
+	reports_html_escape(b, run->started_at ? run->started_at : "start unknown");
+	buf_printf(b, " &middot; %.1f s", run->duration_s);
 	if (run->target) {
-		buf_append_str(&b, " &middot; ");
-		reports_html_escape(&b, run->target);
+		buf_append_str(b, " &middot; ");
+		reports_html_escape(b, run->target);
 	}
-	buf_append_str(&b, "</div></header>\n");
-	buf_printf(
-	    &b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
-		"<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
-		"<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
-		"<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
-		"<a href=\"#agents\">Agents</a>%s<a href=\"#charts\">Charts</a></nav>\n<main>\n",
-	    run->monitor ? "<a href=\"#monitor\">Monitoring</a>" : "");
+	buf_append_str(b, "</div></header>\n");
+	buf_printf(b,
+		   "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
+		   "<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
+		   "<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
+		   "<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
+		   "<a href=\"#agents\">Agents</a>%s<a href=\"#charts\">Charts</a></nav>\n<main>\n",
+		   run->monitor ? "<a href=\"#monitor\">Monitoring</a>" : "");
+}
 
-	/* Notices: saturation and lost agents in red, the rest amber. */
+/* Notices: saturation and lost agents in red, the rest amber. */
+static void notices(struct buf *b, const struct reports_run *run)
+{
 	for (size_t i = 0; i < run->nnotices; i++) {
 		bool bad = strstr(run->notices[i], "saturated") || strstr(run->notices[i], "lost");
 
-		buf_printf(&b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "",
-			   i);
+		buf_printf(b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "", i);
 		if (bad)
-			buf_append_str(&b, "<strong>Warning:</strong> ");
+			buf_append_str(b, "<strong>Warning:</strong> ");
 		else
-			buf_append_str(&b, "<strong>Notice:</strong> ");
-		reports_html_escape(&b, run->notices[i]);
-		buf_append_str(&b, "</div>\n");
+			buf_append_str(b, "<strong>Notice:</strong> ");
+		reports_html_escape(b, run->notices[i]);
+		buf_append_str(b, "</div>\n");
 	}
+}
 
-	/* Summary tiles */
-	buf_append_str(&b, "<section id=\"summary\"><h2>Summary</h2><div class=\"tiles\">\n");
+/* The summary tiles: requests, rate, request percentiles, errors, dropped and peak users. */
+static void summary_tiles(struct buf *b, const struct reports_run *run)
+{
+	const struct reports_hist *rq = reports_run_hist(run, "request");
+	const struct reports_counter *users = reports_run_counter(run, "users");
+	struct reports_attempts att = {0};
+	char v[96];
+
+	buf_append_str(b, "<div class=\"tiles\">\n");
 	snprintf(v, sizeof(v), "%llu", rq ? (unsigned long long)rq->total->count : 0ULL);
-	tile(&b, "requests", v, "requests");
+	tile(b, "requests", v, "requests");
 	snprintf(v, sizeof(v), "%.1f/s",
 		 rq && run->duration_s > 0 ? (double)rq->total->count / run->duration_s : 0);
-	tile(&b, "mean request rate", v, "rate");
-	tile(&b, "request p50",
+	tile(b, "mean request rate", v, "rate");
+	tile(b, "request p50",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 50) / 1000.0 : 0),
 	     "p50");
-	tile(&b, "request p95",
+	tile(b, "request p95",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 95) / 1000.0 : 0),
 	     "p95");
-	tile(&b, "request p99",
+	tile(b, "request p99",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0),
 	     "p99");
 	/* errors.rate's figures (reports_attempts): failed over attempted, with the users who
@@ -481,121 +474,161 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		reports_attempts(run->total, &att);
 	snprintf(v, sizeof(v), "%llu (%.2f%%)", (unsigned long long)att.failed,
 		 att.attempted ? 100.0 * (double)att.failed / (double)att.attempted : 0);
-	tile(&b, "errors (of attempts)", v, "errors");
+	tile(b, "errors (of attempts)", v, "errors");
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)att.dropped);
-	tile(&b, "dropped users", v, "dropped_users");
+	tile(b, "dropped users", v, "dropped_users");
 	snprintf(v, sizeof(v), "%lld", users ? (long long)users->max : 0LL);
-	tile(&b, "max simultaneous users", v, "users_max");
-	buf_append_str(&b, "</div>\n");
+	tile(b, "max simultaneous users", v, "users_max");
+	buf_append_str(b, "</div>\n");
+}
 
-	/* Run settings */
-	buf_append_str(&b, "<h3 id=\"settings\">Run settings</h3>\n<table class=\"kv\">\n");
-	kv(&b, "Scenario", run->scenario);
-	kv(&b, "Target", run->target);
+/* The run's settings: scenario, target, load, agents, times, interval, end. */
+static void settings_table(struct buf *b, const struct reports_run *run)
+{
+	struct buf load;
+	char v[96];
+
+	buf_init(&load, 0);
+	buf_append_str(b, "<h3 id=\"settings\">Run settings</h3>\n<table class=\"kv\">\n");
+	kv(b, "Scenario", run->scenario);
+	kv(b, "Target", run->target);
 	load_text(&load, run);
-	kv(&b, "Load", load.data);
+	kv(b, "Load", load.data);
 	snprintf(v, sizeof(v), "%zu", run->nagents_list);
-	kv(&b, "Agents", v);
-	kv(&b, "Started", run->started_at);
-	kv(&b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
+	kv(b, "Agents", v);
+	kv(b, "Started", run->started_at);
+	kv(b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
 	snprintf(v, sizeof(v), "%.1f s", run->duration_s);
-	kv(&b, "Duration", v);
+	kv(b, "Duration", v);
 	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gap%s)", run->interval_s, run->niv,
 		 run->ngaps, run->ngaps == 1 ? "" : "s");
-	kv(&b, "Stats interval", v);
-	kv(&b, "End reason", run->has_end ? run->end_reason : "truncated");
-	kv(&b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
-	buf_append_str(&b, "</table>\n</section>\n");
+	kv(b, "Stats interval", v);
+	kv(b, "End reason", run->has_end ? run->end_reason : "truncated");
+	kv(b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
+	buf_append_str(b, "</table>\n");
+	buf_free(&load);
+}
 
-	/* Tsung's tables */
-	buf_append_str(&b, "<section><h2 id=\"stats\">Main Statistics</h2>\n");
-	timing_table(&b, run, 0);
-	buf_append_str(&b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
-	timing_table(&b, run, 1);
+/* Tsung's tables: Main Statistics, Transactions, other timings, then the counters'. */
+static void tsung_section(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<section><h2 id=\"stats\">Main Statistics</h2>\n");
+	timing_table(b, run, 0);
+	buf_append_str(b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
+	timing_table(b, run, 1);
 	if (has_kind(run, 2)) {
-		buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
-		timing_table(&b, run, 2);
+		buf_append_str(b, "<h3 id=\"other\">Other timings</h3>\n");
+		timing_table(b, run, 2);
 	}
-	counters_tables(&b, run);
-	buf_append_str(&b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
-			   "Mean, Count) are computed as tsung_stats.pl computes them; the "
-			   "percentile columns come from the merged histograms of every agent and "
-			   "interval (3 significant digits).</p></section>\n");
+	counters_tables(b, run);
+	buf_append_str(b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
+			  "Mean, Count) are computed as tsung_stats.pl computes them; the "
+			  "percentile columns come from the merged histograms of every agent and "
+			  "interval (3 significant digits).</p></section>\n");
+}
 
-	/* Thresholds */
+static void events_table(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<h3>Events</h3>\n<table class=\"left\">\n<tr>");
+	th(b, "Time", false);
+	th(b, "Agent", false);
+	th(b, "Event", false);
+	th(b, "Detail", false);
+	buf_append_str(b, "</tr>\n");
+	for (size_t i = 0; i < run->nevents; i++) {
+		const struct reports_event *e = &run->events[i];
+
+		buf_printf(b, "<tr><td>%.1f s</td><td>", e->t);
+		reports_html_escape(b, e->agent ? e->agent : "");
+		buf_append_str(b, "</td><td>");
+		reports_html_escape(b, e->what);
+		buf_append_str(b, "</td><td>");
+		reports_html_escape(b, e->detail ? e->detail : "");
+		buf_append_str(b, "</td></tr>\n");
+	}
+	buf_append_str(b, "</table>\n");
+}
+
+/* The intervals i where which[i], as "0&ndash;10 s, 20&ndash;30 s"; false when none. */
+static bool interval_list(struct buf *b, const struct reports_run *run, const bool *which)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->niv; i++)
+		if (which[i])
+			buf_printf(b, "%s%g&ndash;%g s", n++ ? ", " : "",
+				   (double)i * run->interval_s, (double)(i + 1) * run->interval_s);
+	return n > 0;
+}
+
+static bool any_interval(const struct reports_run *run, const bool *which)
+{
+	for (size_t i = 0; i < run->niv; i++)
+		if (which[i])
+			return true;
+	return false;
+}
+
+/* Agents: saturation, the health table, events, gaps, and what lost agents left uncounted. */
+static void agents_section(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<section id=\"agents\"><h2>Agents</h2>\n");
+	if (run->saturated)
+		buf_append_str(b, "<div class=\"notice bad\" data-cell=\"saturation\"><strong>"
+				  "An agent was saturated.</strong> While an agent is saturated "
+				  "its latencies and rates measure the load generator, not the "
+				  "target: add agents or lower the load.</div>\n");
+	agents_table(b, run);
+	if (run->nevents)
+		events_table(b, run);
+	if (run->ngaps) {
+		buf_append_str(b, "<h3>Gaps</h3>");
+		if (any_interval(run, run->gap)) {
+			buf_append_str(b, "<p>Intervals with no statistics: ");
+			interval_list(b, run, run->gap);
+			buf_append_str(b, "</p>\n");
+		}
+	}
+	if (run->uncounted_max || any_interval(run, run->partial)) {
+		/* Lost agents (agent_lost events): which intervals miss their statistics (shaded on
+		 * the charts when others reported in them) and how much went uncounted. */
+		buf_append_str(b, "<p data-cell=\"uncounted\">Intervals missing a lost agent's "
+				  "statistics: ");
+		interval_list(b, run, run->partial);
+		buf_printf(b, ". Up to %llu requests could not be counted.</p>\n",
+			   (unsigned long long)run->uncounted_max);
+	}
+	buf_append_str(b, "</section>\n");
+}
+
+int reports_html_write(const struct reports_run *run, const char *path, char **err,
+		       char **charts_why)
+{
+	struct buf b;
+	char v[96], title[256];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	buf_init(&b, 0);
+	snprintf(title, sizeof(title), "Barrage report: %s", run->name);
+	reports_html_head(&b, title);
+	title_bar(&b, run);
+	notices(&b, run);
+	buf_append_str(&b, "<section id=\"summary\"><h2>Summary</h2>");
+	summary_tiles(&b, run);
+	settings_table(&b, run);
+	buf_append_str(&b, "</section>\n");
+	tsung_section(&b, run);
+
 	buf_append_str(&b, "<section id=\"thresholds\"><h2>Thresholds</h2>\n");
 	if (run->nthresholds)
 		thresholds_table(&b, run);
 	else
 		buf_append_str(&b, "<p class=\"note\">The scenario sets no thresholds.</p>\n");
 	buf_append_str(&b, "</section>\n");
-
-	/* Agents */
-	buf_append_str(&b, "<section id=\"agents\"><h2>Agents</h2>\n");
-	if (run->saturated)
-		buf_append_str(&b, "<div class=\"notice bad\" data-cell=\"saturation\"><strong>"
-				   "An agent was saturated.</strong> While an agent is saturated "
-				   "its latencies and rates measure the load generator, not the "
-				   "target: add agents or lower the load.</div>\n");
-	agents_table(&b, run);
-	if (run->nevents) {
-		buf_append_str(&b, "<h3>Events</h3>\n<table class=\"left\">\n<tr>");
-		th(&b, "Time", false);
-		th(&b, "Agent", false);
-		th(&b, "Event", false);
-		th(&b, "Detail", false);
-		buf_append_str(&b, "</tr>\n");
-		for (size_t i = 0; i < run->nevents; i++) {
-			const struct reports_event *e = &run->events[i];
-
-			buf_printf(&b, "<tr><td>%.1f s</td><td>", e->t);
-			reports_html_escape(&b, e->agent ? e->agent : "");
-			buf_append_str(&b, "</td><td>");
-			reports_html_escape(&b, e->what);
-			buf_append_str(&b, "</td><td>");
-			reports_html_escape(&b, e->detail ? e->detail : "");
-			buf_append_str(&b, "</td></tr>\n");
-		}
-		buf_append_str(&b, "</table>\n");
-	}
-	if (run->ngaps) {
-		bool any = false;
-
-		buf_append_str(&b, "<h3>Gaps</h3>");
-		for (size_t i = 0, n = 0; i < run->niv; i++)
-			if (run->gap[i]) {
-				if (!n)
-					buf_append_str(&b, "<p>Intervals with no statistics: ");
-				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
-					   (double)i * run->interval_s,
-					   (double)(i + 1) * run->interval_s);
-				any = true;
-			}
-		if (any)
-			buf_append_str(&b, "</p>\n");
-	}
-	bool lost_iv = false;
-
-	for (size_t i = 0; i < run->niv; i++)
-		lost_iv = lost_iv || run->partial[i];
-	if (run->uncounted_max || lost_iv) {
-		/* Lost agents (agent_lost events): which intervals miss their statistics (shaded on
-		 * the charts when others reported in them) and how much went uncounted. */
-		buf_append_str(&b, "<p data-cell=\"uncounted\">Intervals missing a lost agent's "
-				   "statistics: ");
-		for (size_t i = 0, n = 0; i < run->niv; i++)
-			if (run->partial[i])
-				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
-					   (double)i * run->interval_s,
-					   (double)(i + 1) * run->interval_s);
-		buf_printf(&b, ". Up to %llu requests could not be counted.</p>\n",
-			   (unsigned long long)run->uncounted_max);
-	}
-	buf_append_str(&b, "</section>\n");
-
+	agents_section(&b, run);
 	reports_monitor_html(run, &b);
-
-	/* Charts */
 	buf_append_str(&b, "<section id=\"charts\"><h2>Charts</h2>\n");
 	reports_charts_html(run, &b, charts_why);
 	buf_append_str(&b, "</section>\n");
@@ -608,6 +641,5 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		   BARRAGE_VERSION, v);
 	rc = reports_write_file(path, b.data, b.len, err);
 	buf_free(&b);
-	buf_free(&load);
 	return rc;
 }
