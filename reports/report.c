@@ -111,6 +111,22 @@ static double jnum(json_t *o, const char *k)
 	return json_number_value(json_object_get(o, k));
 }
 
+/* "LABEL:  name: count  name: count" for a summary.json object of counts; false (and nothing
+ * printed) when it is empty. */
+static bool print_counts(const char *label, json_t *o)
+{
+	const char *name;
+	json_t *v;
+
+	if (!json_object_size(o))
+		return false;
+	printf("%s:", label);
+	json_object_foreach(o, name, v)
+	    printf("  %s: %lld", name, (long long)json_integer_value(v));
+	printf("\n");
+	return true;
+}
+
 int reports_print_summary(const char *run_dir, char **err)
 {
 	char path[4096];
@@ -154,22 +170,9 @@ int reports_print_summary(const char *run_dir, char **err)
 	json_object_foreach(o, name, v) printf(
 	    "  %s(max) %lld", name, (long long)json_integer_value(json_object_get(v, "max")));
 	printf("\n");
-	o = json_object_get(root, "http_status");
-	if (json_object_size(o)) {
-		printf("http status:");
-		json_object_foreach(o, name, v)
-		    printf("  %s: %lld", name, (long long)json_integer_value(v));
-		printf("\n");
-	}
-	o = json_object_get(root, "errors");
-	if (json_object_size(o)) {
-		printf("errors:");
-		json_object_foreach(o, name, v)
-		    printf("  %s: %lld", name, (long long)json_integer_value(v));
-		printf("\n");
-	} else {
+	print_counts("http status", json_object_get(root, "http_status"));
+	if (!print_counts("errors", json_object_get(root, "errors")))
 		printf("errors: none\n");
-	}
 	{
 		long long failed = json_integer_value(json_object_get(root, "failed_attempts"));
 		long long attempts = json_integer_value(json_object_get(root, "attempts"));

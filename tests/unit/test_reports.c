@@ -107,23 +107,45 @@ static void make_run(struct buf *out, struct hist *ref, struct hist **per_iv)
 		       "\"reason\":\"completed\",\"exit_code\":0}\n");
 }
 
+/* make_run's output and what it recorded, for the tests that read a whole run back. */
+struct sample_run {
+	struct hist *ref;	  /* every value */
+	struct hist *per_iv[NIV]; /* per interval, merged over the agents */
+	struct buf b;		  /* the stats.log text */
+};
+
+static void sample_run_make(struct sample_run *r)
+{
+	r->ref = hist_new();
+	for (int i = 0; i < NIV; i++)
+		r->per_iv[i] = hist_new();
+	buf_init(&r->b, 0);
+	make_run(&r->b, r->ref, r->per_iv);
+}
+
+static void sample_run_free(struct sample_run *r)
+{
+	buf_free(&r->b);
+	hist_free(r->ref);
+	for (int i = 0; i < NIV; i++)
+		hist_free(r->per_iv[i]);
+}
+
 static void test_exact_merge(void **state)
 {
-	struct hist *ref = hist_new();
-	struct hist *per_iv[NIV];
-	struct buf b;
+	struct sample_run r;
+	struct hist *ref, **per_iv;
 	struct reports_run *run = NULL;
 	char path[128], *err = NULL;
 	const struct reports_hist *rh;
 	double maxmean = 0, minmean = 1e18, maxrate = 0, sumrate = 0;
 
 	(void)state;
-	for (int i = 0; i < NIV; i++)
-		per_iv[i] = hist_new();
-	buf_init(&b, 0);
-	make_run(&b, ref, per_iv);
+	sample_run_make(&r);
+	ref = r.ref;
+	per_iv = r.per_iv;
 	snprintf(path, sizeof(path), "%s/stats.log", tmpdir);
-	write_text(path, b.data, b.len);
+	write_text(path, r.b.data, r.b.len);
 	assert_int_equal(reports_run_load(path, &run, &err), 0);
 	assert_null(err);
 	assert_false(run->truncated);
@@ -172,34 +194,26 @@ static void test_exact_merge(void **state)
 	assert_true(fabs(run->thresholds[0].value - (double)hist_percentile(ref, 99) / 1000.0) <
 		    1e-9);
 	reports_run_free(run);
-	buf_free(&b);
-	hist_free(ref);
-	for (int i = 0; i < NIV; i++)
-		hist_free(per_iv[i]);
+	sample_run_free(&r);
 }
 
 /* Every prefix of a valid stats.log (sampled) either loads as a truncated run or, when the
  * header itself is cut, fails with a message: never a crash. */
 static void test_truncated_prefixes(void **state)
 {
-	struct hist *ref = hist_new();
-	struct hist *per_iv[NIV];
-	struct buf b;
+	struct sample_run r;
 	char path[128];
 	size_t hlen = strlen(header_line);
 
 	(void)state;
-	for (int i = 0; i < NIV; i++)
-		per_iv[i] = hist_new();
-	buf_init(&b, 0);
-	make_run(&b, ref, per_iv);
+	sample_run_make(&r);
 	snprintf(path, sizeof(path), "%s/prefix.log", tmpdir);
-	for (size_t len = 0; len < b.len; len += len < hlen + 50 ? 13 : b.len / 97 + 1) {
+	for (size_t len = 0; len < r.b.len; len += len < hlen + 50 ? 13 : r.b.len / 97 + 1) {
 		struct reports_run *run = NULL;
 		char *err = NULL;
 		int rc;
 
-		write_text(path, b.data, len);
+		write_text(path, r.b.data, len);
 		rc = reports_run_load(path, &run, &err);
 		if (len < hlen) {
 			assert_int_equal(rc, -1);
@@ -212,10 +226,7 @@ static void test_truncated_prefixes(void **state)
 		reports_run_free(run);
 		free(err);
 	}
-	buf_free(&b);
-	hist_free(ref);
-	for (int i = 0; i < NIV; i++)
-		hist_free(per_iv[i]);
+	sample_run_free(&r);
 }
 
 static void test_malformed(void **state)
@@ -263,6 +274,18 @@ static void test_malformed(void **state)
 	}
 }
 
+/* Parse METRIC CONDITION into t and measure it on s over 10 s: both must succeed. */
+static double measured(struct threshold *t, const char *metric, const char *condition,
+		       const struct stats_snapshot *s)
+{
+	char *err = NULL;
+	double v = -1;
+
+	assert_int_equal(threshold_parse(metric, condition, t, &err, NULL), 0);
+	assert_int_equal(reports_threshold_measure(t, s, 10, &v), 0);
+	return v;
+}
+
 static void test_threshold_measure(void **state)
 {
 	struct stats_snapshot *s = stats_new();
@@ -279,33 +302,25 @@ static void test_threshold_measure(void **state)
 	stats_add(s, "http_404", 1);
 	stats_add(s, "error_timeout", 2);
 
-	assert_int_equal(threshold_parse("http_5xx.count", "== 0", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "http_5xx.count", "== 0", s);
 	assert_true(v == 5);
 	assert_false(reports_threshold_check(&t, s, 10, &v));
 	/* Failed over attempted: 100 responses and 2 timeouts are 102 attempts. */
-	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "errors.rate", "< 1%", s);
 	assert_true(fabs(v - 2.0 / 102) < 1e-12);
-	assert_int_equal(threshold_parse("errors.rate", "< 5/s", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "errors.rate", "< 5/s", s);
 	assert_true(fabs(v - 0.2) < 1e-12);
-	assert_int_equal(threshold_parse("request.rate", "> 5/s", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "request.rate", "> 5/s", s);
 	assert_true(v == 10);
-	assert_int_equal(threshold_parse("request.p95", "< 200ms", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "request.p95", "< 200ms", s);
 	assert_true(fabs(v - 9.5) < 0.01); /* 3 significant digits */
-	assert_int_equal(threshold_parse("request.p99.9", "< 200ms", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "request.p99.9", "< 200ms", s);
 	assert_true(fabs(v - 10.0) < 1e-9);
-	assert_int_equal(threshold_parse("request.mean", "< 200ms", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "request.mean", "< 200ms", s);
 	assert_true(fabs(v - 5.05) < 1e-9);
 	/* A counter never counted is zero; a timing never timed has no data (and the per-interval
 	 * check lets it pass until it has). */
-	assert_int_equal(threshold_parse("error_tls.count", "== 0", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "error_tls.count", "== 0", s);
 	assert_true(v == 0);
 	assert_int_equal(threshold_parse("tr_login.p99", "< 1s", &t, &err, NULL), 0);
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1);
@@ -339,11 +354,9 @@ static void test_attempts(void **state)
 	assert_int_equal(a.failed, 2 + 3 + 4 + 1);
 	assert_int_equal(a.attempted, (12 - 2) + 10);
 	assert_int_equal(a.dropped, 5);
-	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "errors.rate", "< 1%", s);
 	assert_true(fabs(v - 0.5) < 1e-12);
-	assert_int_equal(threshold_parse("errors.count", "== 0", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "errors.count", "== 0", s);
 	assert_true(v == 10);
 
 	/* Gauges: .max the highest value, .count the value now; no timing field. */
@@ -351,8 +364,7 @@ static void test_attempts(void **state)
 	assert_int_equal(t.unit, THRESHOLD_UNIT_COUNT);
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
 	assert_true(v == 4);
-	assert_int_equal(threshold_parse("users.count", "<= 4", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "users.count", "<= 4", s);
 	assert_true(v == 3);
 	assert_int_equal(threshold_parse("connected.max", "< 1", &t, &err, NULL), 0);
 	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), -1); /* not recorded */
@@ -378,8 +390,7 @@ static void test_attempts(void **state)
 	stats_add(s, "error_timeout", 7);
 	reports_attempts(s, &a);
 	assert_int_equal(a.attempted, 1007);
-	assert_int_equal(threshold_parse("errors.rate", "< 1%", &t, &err, NULL), 0);
-	assert_int_equal(reports_threshold_measure(&t, s, 10, &v), 0);
+	v = measured(&t, "errors.rate", "< 1%", s);
 	assert_true(v == 1.0);
 	stats_free(s);
 
@@ -419,9 +430,7 @@ static void test_formats(void **state)
 
 static void test_build_and_compare(void **state)
 {
-	struct hist *ref = hist_new();
-	struct hist *per_iv[NIV];
-	struct buf b;
+	struct sample_run r;
 	struct reports_result res;
 	char path[128], *err = NULL;
 	json_t *sum;
@@ -432,12 +441,9 @@ static void test_build_and_compare(void **state)
 	char *rep_argv[] = {"report", "-q", tmpdir, NULL};
 
 	(void)state;
-	for (int i = 0; i < NIV; i++)
-		per_iv[i] = hist_new();
-	buf_init(&b, 0);
-	make_run(&b, ref, per_iv);
+	sample_run_make(&r);
 	snprintf(path, sizeof(path), "%s/stats.log", tmpdir);
-	write_text(path, b.data, b.len);
+	write_text(path, r.b.data, r.b.len);
 	setenv("BARRAGE_GNUPLOT", "/nonexistent/gnuplot", 1);
 	assert_int_equal(reports_build(tmpdir, true, &res, &err), 0);
 	assert_int_equal(res.thresholds, 1);
@@ -450,7 +456,7 @@ static void test_build_and_compare(void **state)
 	assert_int_equal(json_integer_value(json_object_get(sum, "version")), 1);
 	assert_int_equal(json_integer_value(json_object_get(
 			     json_object_get(json_object_get(sum, "stats"), "request"), "count")),
-			 (json_int_t)ref->count);
+			 (json_int_t)r.ref->count);
 	json_decref(sum);
 	snprintf(path, sizeof(path), "%s/junit.xml", tmpdir);
 	assert_int_equal(access(path, R_OK), 0);
@@ -459,10 +465,7 @@ static void test_build_and_compare(void **state)
 	assert_int_equal(reports_compare_main(5, bad_argv), 2);
 	assert_int_equal(reports_print_summary("/nonexistent", &err), -1);
 	free(err);
-	buf_free(&b);
-	hist_free(ref);
-	for (int i = 0; i < NIV; i++)
-		hist_free(per_iv[i]);
+	sample_run_free(&r);
 }
 
 /* A gnuplot that exits without reading its script: the script is 8 times the capacity of a
@@ -521,9 +524,9 @@ static int teardown(void **state)
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
-	    cmocka_unit_test(test_exact_merge), cmocka_unit_test(test_truncated_prefixes),
-	    cmocka_unit_test(test_malformed),	cmocka_unit_test(test_threshold_measure),
-	    cmocka_unit_test(test_attempts),	cmocka_unit_test(test_formats),
+	    cmocka_unit_test(test_exact_merge),	      cmocka_unit_test(test_truncated_prefixes),
+	    cmocka_unit_test(test_malformed),	      cmocka_unit_test(test_threshold_measure),
+	    cmocka_unit_test(test_attempts),	      cmocka_unit_test(test_formats),
 	    cmocka_unit_test(test_build_and_compare), cmocka_unit_test(test_gnuplot_stops_reading),
 	};
 
