@@ -22,6 +22,7 @@
 #include <string.h>
 
 #include "reports/run.h"
+#include "reports/thresholds.h"
 
 static struct reports_hist *hist_get(struct reports_run *run, const char *name)
 {
@@ -289,4 +290,29 @@ void reports_figures_finish(struct reports_run *run)
 			reports_run_notice(run, "most requests failed: %s", note);
 	}
 	gauges_at_load_end(run);
+}
+
+void reports_figures_timing(const struct reports_run *run, const struct reports_hist *rh,
+			    struct reports_timing *out)
+{
+	const struct hist *h = rh ? rh->total : NULL;
+
+	memset(out, 0, sizeof(*out));
+	if (!h)
+		return;
+	out->count = h->count;
+	out->rate = run->duration_s > 0 ? (double)h->count / run->duration_s : 0;
+	out->mean_ms = hist_mean(h) / 1000.0;
+	out->stddev_ms = hist_stddev(h) / 1000.0;
+	out->min_ms = h->count ? (double)h->min / 1000.0 : 0;
+	out->max_ms = (double)h->max / 1000.0;
+	for (int k = 0; k < REPORTS_NPCT; k++)
+		out->pct_ms[k] = (double)hist_percentile(h, reports_pct[k]) / 1000.0;
+}
+
+void reports_figures_attempts(const struct reports_run *run, struct reports_attempts *out)
+{
+	memset(out, 0, sizeof(*out));
+	if (run->total)
+		reports_attempts(run->total, out);
 }

@@ -19,6 +19,7 @@
 #include "common/err.h"
 #include "common/version.h"
 #include "reports/charts.h"
+#include "reports/figures.h"
 #include "reports/format.h"
 #include "reports/monitor_html.h"
 #include "reports/output.h"
@@ -93,6 +94,7 @@ static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 		const struct reports_hist *h = &run->hists[k];
 		const char *n = h->name;
 		int hk = hist_kind(n);
+		struct reports_timing tm;
 		char v[64];
 
 		if (hk != kind || h->total->count == 0)
@@ -111,6 +113,7 @@ static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 			th(b, "max", true);
 			buf_append_str(b, "</tr>\n");
 		}
+		reports_figures_timing(run, h, &tm);
 		buf_append_str(b, "<tr>");
 		td_name(b, n);
 		td(b, n, "highest_10sec_mean",
@@ -121,16 +124,12 @@ static void timing_table(struct buf *b, const struct reports_run *run, int kind)
 		td(b, n, "highest_rate", v);
 		snprintf(v, sizeof(v), "%.2f / sec", h->t_mean_rate);
 		td(b, n, "mean_rate", v);
-		td(b, n, "mean",
-		   reports_fmt_tsung_time(v, sizeof(v), hist_mean(h->total) / 1000.0));
-		snprintf(v, sizeof(v), "%llu", (unsigned long long)h->total->count);
+		td(b, n, "mean", reports_fmt_tsung_time(v, sizeof(v), tm.mean_ms));
+		snprintf(v, sizeof(v), "%llu", (unsigned long long)tm.count);
 		td(b, n, "count", v);
 		for (int p = 0; p < REPORTS_NPCT; p++)
-			td(b, n, reports_pct_key[p],
-			   reports_fmt_ms(v, sizeof(v),
-					  (double)hist_percentile(h->total, reports_pct[p]) /
-					      1000.0));
-		td(b, n, "max", reports_fmt_ms(v, sizeof(v), (double)h->total->max / 1000.0));
+			td(b, n, reports_pct_key[p], reports_fmt_ms(v, sizeof(v), tm.pct_ms[p]));
+		td(b, n, "max", reports_fmt_ms(v, sizeof(v), tm.max_ms));
 		buf_append_str(b, "</tr>\n");
 	}
 	if (rows)
@@ -448,30 +447,25 @@ static void notices(struct buf *b, const struct reports_run *run)
 /* The summary tiles: requests, rate, request percentiles, errors, dropped and peak users. */
 static void summary_tiles(struct buf *b, const struct reports_run *run)
 {
-	const struct reports_hist *rq = reports_run_hist(run, "request");
 	const struct reports_counter *users = reports_run_counter(run, "users");
-	struct reports_attempts att = {0};
+	struct reports_timing rq;
+	struct reports_attempts att;
 	char v[96];
 
+	/* The request statistic's row (zeros when no request was timed); p50, p95, p99 are
+	 * reports_pct[0], [2] and [3]. */
+	reports_figures_timing(run, reports_run_hist(run, "request"), &rq);
 	buf_append_str(b, "<div class=\"tiles\">\n");
-	snprintf(v, sizeof(v), "%llu", rq ? (unsigned long long)rq->total->count : 0ULL);
+	snprintf(v, sizeof(v), "%llu", (unsigned long long)rq.count);
 	tile(b, "requests", v, "requests");
-	snprintf(v, sizeof(v), "%.1f/s",
-		 rq && run->duration_s > 0 ? (double)rq->total->count / run->duration_s : 0);
+	snprintf(v, sizeof(v), "%.1f/s", rq.rate);
 	tile(b, "mean request rate", v, "rate");
-	tile(b, "request p50",
-	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 50) / 1000.0 : 0),
-	     "p50");
-	tile(b, "request p95",
-	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 95) / 1000.0 : 0),
-	     "p95");
-	tile(b, "request p99",
-	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0),
-	     "p99");
+	tile(b, "request p50", reports_fmt_ms(v, sizeof(v), rq.pct_ms[0]), "p50");
+	tile(b, "request p95", reports_fmt_ms(v, sizeof(v), rq.pct_ms[2]), "p95");
+	tile(b, "request p99", reports_fmt_ms(v, sizeof(v), rq.pct_ms[3]), "p99");
 	/* errors.rate's figures (reports_attempts): failed over attempted, with the users who
 	 * never started beside it. */
-	if (run->total)
-		reports_attempts(run->total, &att);
+	reports_figures_attempts(run, &att);
 	snprintf(v, sizeof(v), "%llu (%.2f%%)", (unsigned long long)att.failed,
 		 att.attempted ? 100.0 * (double)att.failed / (double)att.attempted : 0);
 	tile(b, "errors (of attempts)", v, "errors");

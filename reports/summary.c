@@ -13,6 +13,7 @@
 
 #include "common/err.h"
 #include "common/version.h"
+#include "reports/figures.h"
 #include "reports/monitor_report.h"
 #include "reports/output.h"
 #include "reports/run.h"
@@ -33,25 +34,24 @@ static json_t *str_or_null(const char *s)
 
 static json_t *hist_json(const struct reports_run *run, const struct reports_hist *rh)
 {
-	const struct hist *h = rh->total;
+	struct reports_timing tm;
 	json_t *o = json_object();
 	json_t *t = json_object();
 
-	json_object_set_new(o, "count", json_integer((json_int_t)h->count));
-	json_object_set_new(o, "rate",
-			    num(run->duration_s > 0 ? (double)h->count / run->duration_s : 0));
-	json_object_set_new(o, "mean_ms", num(hist_mean(h) / 1000.0));
-	json_object_set_new(o, "stddev_ms", num(hist_stddev(h) / 1000.0));
-	json_object_set_new(o, "min_ms", num(h->count ? (double)h->min / 1000.0 : 0));
-	json_object_set_new(o, "max_ms", num((double)h->max / 1000.0));
+	reports_figures_timing(run, rh, &tm);
+	json_object_set_new(o, "count", json_integer((json_int_t)tm.count));
+	json_object_set_new(o, "rate", num(tm.rate));
+	json_object_set_new(o, "mean_ms", num(tm.mean_ms));
+	json_object_set_new(o, "stddev_ms", num(tm.stddev_ms));
+	json_object_set_new(o, "min_ms", num(tm.min_ms));
+	json_object_set_new(o, "max_ms", num(tm.max_ms));
 	for (int k = 0; k < REPORTS_NPCT; k++) {
 		char key[16];
 
 		snprintf(key, sizeof(key), "%s_ms", reports_pct_key[k]);
-		json_object_set_new(o, key,
-				    num((double)hist_percentile(h, reports_pct[k]) / 1000.0));
+		json_object_set_new(o, key, num(tm.pct_ms[k]));
 	}
-	json_object_set_new(o, "clamped", json_integer((json_int_t)h->clamped));
+	json_object_set_new(o, "clamped", json_integer((json_int_t)rh->total->clamped));
 	/* Tsung's Main Statistics, as tsung_stats.pl computes them from tsung.log. */
 	json_object_set_new(t, "highest_10sec_mean_ms", num(rh->t_maxmean_ms));
 	json_object_set_new(t, "lowest_10sec_mean_ms", num(rh->t_minmean_ms));
@@ -100,10 +100,9 @@ static void errors_json(const struct reports_run *run, json_t *root)
 {
 	/* Why, where the agents' logs said (reasons.c): first reason per error counter. */
 	json_t *why = json_object();
-	struct reports_attempts att = {0};
+	struct reports_attempts att;
 
-	if (run->total)
-		reports_attempts(run->total, &att);
+	reports_figures_attempts(run, &att);
 	for (size_t i = 0; i < run->nreasons; i++)
 		json_object_set_new(why, run->reasons[i].name, json_string(run->reasons[i].reason));
 	json_object_set_new(root, "error_reasons", why);
