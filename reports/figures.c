@@ -12,8 +12,12 @@
  *   run facts       duration, gaps, intervals missing a lost agent's statistics, requests
  *                   that could not be counted, gauges' values when the load ended, and the
  *                   notices that explain them
+ *   whole-run rows  a timing statistic's count, rate, mean, deviation, min, max and
+ *                   percentiles (reports_figures_timing); errors.rate's terms
+ *                   (reports_figures_attempts)
  *
- * The renderers (summary.c, html.c, tsunglog.c, charts.c, junit.c) only format these. */
+ * The renderers (summary.c, html.c, charts.c, junit.c, monitor_*.c) only format these;
+ * tsunglog.c writes the per-interval series in Tsung's running-dump form. */
 #include "reports/figures.h"
 
 #include <math.h>
