@@ -14,7 +14,7 @@
 
 #include "common/plan.h"
 #include "common/stats.h"
-#include "controller/scenario.h"
+#include "controller/scenario_override.h" /* struct scenario_override */
 #include "controller/split.h"
 
 struct rundir {
