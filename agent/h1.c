@@ -36,8 +36,8 @@
 
 #include "agent/agent.h"
 #include "agent/h1.h"
+#include "common/clock.h"
 #include "common/err.h"
-#include "common/units.h"
 
 #define H1_RBUF		   (64 * 1024)
 #define H1_DNS_MAX	   64
@@ -826,7 +826,7 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 		buf_append_str(q, "Accept: */*\r\n");
 	if (ph->compression && !have_ae)
 		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
-	h1_jar_header(&h->jar, pu, q, units_wall_ms() / 1000);
+	h1_jar_header(&h->jar, pu, q, clock_wall_ms() / 1000);
 	if (has_body) {
 		buf_printf(q, "Content-Length: %zu\r\n", body_len);
 		if (!have_ct)
@@ -903,7 +903,7 @@ static void set_cookies(struct user *u)
 		const char *c = h->resp.cookies.data + off;
 		size_t n = strnlen(c, h->resp.cookies.len - off);
 
-		h1_jar_set(&h->jar, &pu, c, n, units_wall_ms() / 1000);
+		h1_jar_set(&h->jar, &pu, c, n, clock_wall_ms() / 1000);
 		off += n + 1;
 	}
 }
