@@ -40,8 +40,8 @@
 #include "agent/h1.h"
 #include "agent/h1_request.h"
 #include "agent/h1_tls.h"
+#include "common/clock.h"
 #include "common/err.h"
-#include "common/units.h"
 
 #define H1_RBUF		   (64 * 1024)
 #define H1_DNS_MAX	   64
@@ -708,7 +708,7 @@ static void set_cookies(struct user *u)
 		const char *c = h->resp.cookies.data + off;
 		size_t n = strnlen(c, h->resp.cookies.len - off);
 
-		cookie_jar_set(&h->jar, &pu, c, n, units_wall_ms() / 1000);
+		cookie_jar_set(&h->jar, &pu, c, n, clock_wall_ms() / 1000);
 		off += n + 1;
 	}
 }

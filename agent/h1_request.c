@@ -3,7 +3,7 @@
 #include <strings.h>
 
 #include "agent/h1_request.h"
-#include "common/units.h"
+#include "common/clock.h"
 
 /* Does header line l (of n bytes, "Name: value") have this name? */
 static bool hdr_is(const char *l, size_t n, const char *name)
@@ -94,7 +94,7 @@ int h1_request_render(struct buf *q, const char *method, const struct h1_url *u,
 		buf_append_str(q, "Accept: */*\r\n");
 	if (compression && !g.ae)
 		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
-	cookie_jar_header(jar, u, q, units_wall_ms() / 1000);
+	cookie_jar_header(jar, u, q, clock_wall_ms() / 1000);
 	if (has_body) {
 		buf_printf(q, "Content-Length: %zu\r\n", body_len);
 		if (!g.ct)
