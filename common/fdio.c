@@ -8,12 +8,13 @@
 #include <string.h>
 #include <unistd.h>
 
-int fdio_write_all(int fd, const void *data, size_t len)
+/* write(2) (off < 0) or pwrite(2) at off until len bytes are out, retrying on EINTR. */
+static int write_loop(int fd, const void *data, size_t len, int64_t off)
 {
 	const char *p = data;
 
 	while (len > 0) {
-		ssize_t n = write(fd, p, len);
+		ssize_t n = off < 0 ? write(fd, p, len) : pwrite(fd, p, len, (off_t)off);
 
 		if (n < 0) {
 			if (errno == EINTR)
@@ -22,27 +23,20 @@ int fdio_write_all(int fd, const void *data, size_t len)
 		}
 		p += n;
 		len -= (size_t)n;
+		if (off >= 0)
+			off += n;
 	}
 	return 0;
 }
 
+int fdio_write_all(int fd, const void *data, size_t len)
+{
+	return write_loop(fd, data, len, -1);
+}
+
 int fdio_pwrite_all(int fd, const void *data, size_t len, uint64_t off)
 {
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
+	return write_loop(fd, data, len, (int64_t)off);
 }
 
 int fdio_datasync(int fd)

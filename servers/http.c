@@ -283,11 +283,14 @@ int srv_target_split(const char *target, const char **path, size_t *path_len, co
 
 /* ---- built-in routes ---- */
 
-/* The /metrics lines, in the order they are printed. */
-static const struct {
+/* A /metrics line: its name and where its uint64_t value sits in the struct it is read from. */
+struct metric_line {
 	const char *name;
 	size_t off;
-} counter_lines[] = {
+};
+
+/* The /metrics lines, in the order they are printed. */
+static const struct metric_line counter_lines[] = {
     {"requests", offsetof(struct srv_counters, requests)},
     {"responses_2xx", offsetof(struct srv_counters, status_2xx)},
     {"responses_3xx", offsetof(struct srv_counters, status_3xx)},
@@ -298,10 +301,7 @@ static const struct {
     {"held_replies", offsetof(struct srv_counters, held_replies)},
 };
 
-static const struct {
-	const char *name;
-	size_t off;
-} journal_lines[] = {
+static const struct metric_line journal_lines[] = {
     {"journal_appended", offsetof(struct journal_stats, appended)},
     {"journal_commits", offsetof(struct journal_stats, commits)},
     {"journal_fsyncs", offsetof(struct journal_stats, fsyncs)},

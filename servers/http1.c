@@ -295,7 +295,7 @@ static void fail_request(struct h1_conn *c, int status, const char *msg)
 	srv_reply_error(rs, status, "%s", msg);
 	c->close_after = 1;
 	serialize(c, NULL, rs, status, 0);
-	srv_count(c->t, status, rs->body.len);
+	loop_count(c->t, status, rs->body.len);
 	c->ready = c->out.len;
 }
 
@@ -416,16 +416,16 @@ static int schedule_reply(struct h1_conn *c, const struct srv_response *rs, int 
 		evtimer_add(c->timer, &tv);
 		return 0;
 	}
-	if (srv_must_hold(t)) {
-		struct srv_held held = {.status = status, .conn = c, .release = release_held};
+	if (loop_must_hold(t)) {
+		struct loop_held held = {.status = status, .conn = c, .release = release_held};
 
 		c->busy = 1;
-		if (srv_hold(t, &held) == 0) {
-			srv_counter_add(&t->ctr.held_replies, 1);
+		if (loop_hold(t, &held) == 0) {
+			loop_counter_add(&t->ctr.held_replies, 1);
 			return 0;
 		}
 		/* The queue is full: commit now; that releases every held reply, this one too. */
-		srv_flush(t);
+		loop_flush(t);
 		return 0;
 	}
 	c->ready = c->out.len;
@@ -472,14 +472,14 @@ static int handle_one(struct h1_conn *c)
 	rq.uri = hd.uri;
 	rq.uri_len = hd.uri_len;
 	rq.now_us = srv_now_us();
-	srv_counter_add(&t->ctr.bytes_in, hd.clen);
+	loop_counter_add(&t->ctr.bytes_in, hd.clen);
 	srv_response_reset(rs);
 	route(t, &hd, &rq, rs);
 	status = rs->status ? rs->status : 200;
 	if (rs->close)
 		c->close_after = 1;
 	serialize(c, &rq, rs, status, rq.method == SRV_HEAD);
-	srv_count(t, status, rs->static_body ? rs->static_len : rs->body.len);
+	loop_count(t, status, rs->static_body ? rs->static_len : rs->body.len);
 	c->in_off += hd.head_len + hd.clen;
 	if (c->in_off == c->in_len)
 		c->in_off = c->in_len = 0;
@@ -521,10 +521,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	struct h1_conn *c = arg;
 
 	/* A delayed reply that must also wait for a commit joins the held queue. */
-	if (!c->dead && srv_must_hold(c->t)) {
-		struct srv_held hd = {.status = 200, .conn = c, .release = release_held};
+	if (!c->dead && loop_must_hold(c->t)) {
+		struct loop_held hd = {.status = 200, .conn = c, .release = release_held};
 
-		if (srv_hold(c->t, &hd) == 0)
+		if (loop_hold(c->t, &hd) == 0)
 			return;
 	}
 	h1_release(c);

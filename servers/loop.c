@@ -11,23 +11,23 @@
 
 #define SRV_HELD_MAX ((size_t)1 << 20)
 
-void srv_counter_add(uint64_t *c, uint64_t n)
+void loop_counter_add(uint64_t *c, uint64_t n)
 {
 	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
 }
 
-void srv_count(struct srv_thread *t, int status, size_t blen)
+void loop_count(struct srv_thread *t, int status, size_t blen)
 {
-	srv_counter_add(&t->ctr.requests, 1);
-	srv_counter_add(&t->ctr.bytes_out, blen);
+	loop_counter_add(&t->ctr.requests, 1);
+	loop_counter_add(&t->ctr.bytes_out, blen);
 	if (status < 300)
-		srv_counter_add(&t->ctr.status_2xx, 1);
+		loop_counter_add(&t->ctr.status_2xx, 1);
 	else if (status < 400)
-		srv_counter_add(&t->ctr.status_3xx, 1);
+		loop_counter_add(&t->ctr.status_3xx, 1);
 	else if (status < 500)
-		srv_counter_add(&t->ctr.status_4xx, 1);
+		loop_counter_add(&t->ctr.status_4xx, 1);
 	else
-		srv_counter_add(&t->ctr.status_5xx, 1);
+		loop_counter_add(&t->ctr.status_5xx, 1);
 }
 
 void srv_counters_sum(struct srv *s, struct srv_counters *out)
@@ -52,10 +52,10 @@ static void fatal_journal(struct srv *s, const char *err)
 	srv_fatal(what, err);
 }
 
-void srv_flush(struct srv_thread *t)
+void loop_flush(struct srv_thread *t)
 {
 	struct srv *s = t->s;
-	struct srv_held *batch;
+	struct loop_held *batch;
 	size_t n, bcap;
 	char *err = NULL;
 
@@ -63,7 +63,7 @@ void srv_flush(struct srv_thread *t)
 	if (s->journal && journal_pending(s->journal)) {
 		if (journal_commit(s->journal, &err) < 0)
 			fatal_journal(s, err);
-		srv_counter_add(&t->ctr.commits, 1);
+		loop_counter_add(&t->ctr.commits, 1);
 	}
 	/* Replies released now may parse pipelined requests that hold new replies: those go to
 	 * the other array and wait for the next commit. Both arrays are kept, so steady state
@@ -86,16 +86,16 @@ void srv_flush(struct srv_thread *t)
 	}
 }
 
-void srv_flush_cb(int fd, short what, void *arg)
+void loop_flush_cb(int fd, short what, void *arg)
 {
-	srv_flush(arg);
+	loop_flush(arg);
 }
 
-int srv_hold(struct srv_thread *t, const struct srv_held *h)
+int loop_hold(struct srv_thread *t, const struct loop_held *h)
 {
 	if (t->nheld == t->capheld) {
 		size_t nc = t->capheld ? t->capheld * 2 : 256;
-		struct srv_held *nh;
+		struct loop_held *nh;
 
 		if (nc > SRV_HELD_MAX)
 			return -1;
@@ -113,7 +113,7 @@ int srv_hold(struct srv_thread *t, const struct srv_held *h)
 	return 0;
 }
 
-int srv_must_hold(struct srv_thread *t)
+int loop_must_hold(struct srv_thread *t)
 {
 	return t->nheld > 0 || (t->s->journal && journal_pending(t->s->journal));
 }

@@ -22,7 +22,7 @@ struct h1_conn;
 
 /* A reply waiting for a journal commit: a connection whose serialized reply sits in its output
  * buffer. release(conn) lets it go out once the commit is done. */
-struct srv_held {
+struct loop_held {
 	int status;
 	void *conn;
 	void (*release)(void *conn);
@@ -38,7 +38,7 @@ struct srv_thread {
 	struct h1_conn *conns; /* every open connection, for the stop */
 	struct event *flush_ev;
 	int flush_armed;
-	struct srv_held *held, *held_spare; /* double-buffered: see srv_flush */
+	struct loop_held *held, *held_spare; /* double-buffered: see loop_flush */
 	size_t nheld, capheld, capspare;
 	struct srv_response rs;
 	char path[4096];
@@ -53,17 +53,17 @@ struct srv_thread {
 };
 
 /* Add n to a counter of t->ctr (relaxed atomics: /metrics sums them from another thread). */
-void srv_counter_add(uint64_t *c, uint64_t n);
+void loop_counter_add(uint64_t *c, uint64_t n);
 /* Count a reply. */
-void srv_count(struct srv_thread *t, int status, size_t body_len);
+void loop_count(struct srv_thread *t, int status, size_t body_len);
 /* Non-zero when a reply must wait for a commit (records pending, or replies already waiting). */
-int srv_must_hold(struct srv_thread *t);
+int loop_must_hold(struct srv_thread *t);
 /* Queue a reply until the next commit; -1 when the queue is full (the caller commits now). */
-int srv_hold(struct srv_thread *t, const struct srv_held *h);
+int loop_hold(struct srv_thread *t, const struct loop_held *h);
 /* Commit and send every held reply now. */
-void srv_flush(struct srv_thread *t);
-/* The event callback that runs srv_flush (arg: the thread), at the lowest priority of its loop
+void loop_flush(struct srv_thread *t);
+/* The event callback that runs loop_flush (arg: the thread), at the lowest priority of its loop
  * so it runs once every ready callback of the turn has run. */
-void srv_flush_cb(int fd, short what, void *arg);
+void loop_flush_cb(int fd, short what, void *arg);
 
 #endif

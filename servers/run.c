@@ -171,7 +171,7 @@ static int loop_init(struct srv *s, int i, int *ports, int *tls_ports, char **er
 	 * once every ready callback of this turn has run, so it batches them. */
 	if (!t->base || event_base_priority_init(t->base, 3) < 0)
 		return err_set(err, "cannot create an event loop");
-	t->flush_ev = event_new(t->base, -1, 0, srv_flush_cb, t);
+	t->flush_ev = event_new(t->base, -1, 0, loop_flush_cb, t);
 	if (!t->flush_ev || event_priority_set(t->flush_ev, 2) < 0)
 		return err_set(err, "cannot create the commit event");
 	for (int k = 0; k < s->nlisten; k++) {
@@ -244,7 +244,7 @@ static int loops_run(struct srv *s, char **err)
 	for (int i = 1; i < s->nthr; i++)
 		pthread_join(s->thr[i].tid, NULL);
 	/* Anything appended but not yet answered is committed before the process goes. */
-	srv_flush(&s->thr[0]);
+	loop_flush(&s->thr[0]);
 	log_info("%s: stopped", s->service->name);
 	return 0;
 }
