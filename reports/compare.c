@@ -12,7 +12,6 @@
  * error_rate: failed attempts / attempts) grows by more than P percentage points. Exit 1 when a
  * limit is exceeded. */
 #include "reports/reports.h"
-#include "reports/run.h"
 
 #include <getopt.h>
 #include <jansson.h>
@@ -24,6 +23,11 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "reports/format.h"
+#include "reports/output.h"
+#include "reports/run.h"
+#include "reports/statslog.h"
+#include "reports/summary.h"
 
 #define COMPARE_MAX_LIMITS 64
 

@@ -21,7 +21,10 @@
 #include "common/stats.h"
 #include "common/threshold.h"
 #include "reports/reports.h"
+#include "reports/format.h"
+#include "reports/gnuplot.h"
 #include "reports/run.h"
+#include "reports/statslog.h"
 
 #define NIV	6
 #define NAGENTS 3
