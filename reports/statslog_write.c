@@ -166,8 +166,8 @@ out:
 	return rc;
 }
 
-int statslog_write_event(FILE *f, double t, const char *agent, const char *what,
-			 const char *detail, json_t *extra)
+int statslog_write_event(FILE *f, double t, const char *agent, const char *what, const char *detail,
+			 json_t *extra)
 {
 	json_t *j = json_object();
 	int rc;
