@@ -36,7 +36,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-#include "common/units.h"
+#include "common/clock.h"
 #include "common/wire.h"
 #include "controller/dashboard.h"
 #include "controller/export.h"
@@ -172,7 +172,7 @@ static void tick_stopping(struct run *r, int64_t now)
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
-	int64_t now = units_now_us();
+	int64_t now = clock_mono_us();
 	int64_t step = r->last_tick_us ? now - r->last_tick_us : RUN_TICK_US;
 	bool stalled = step > RUN_STALL_US;
 	size_t i;
@@ -433,7 +433,7 @@ static void drive(struct run *r)
 	char *err = NULL;
 
 	r->phase = RUN_PHASE_SETUP;
-	r->setup_deadline_us = units_now_us() + ready_timeout_us(r->o);
+	r->setup_deadline_us = clock_mono_us() + ready_timeout_us(r->o);
 	if (run_links_open(r, &err) < 0) {
 		if (!r->fail)
 			r->fail = err;
@@ -445,7 +445,7 @@ static void drive(struct run *r)
 	} else if (r->phase != RUN_PHASE_OVER) {
 		/* The readiness clock starts once the links exist (SSH setup has its own
 		 * timeouts); a signal during that setup has already ended the run. */
-		r->setup_deadline_us = units_now_us() + ready_timeout_us(r->o);
+		r->setup_deadline_us = clock_mono_us() + ready_timeout_us(r->o);
 		event_base_dispatch(r->base);
 	}
 }

@@ -8,7 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/units.h"
+#include "common/clock.h"
 #include "controller/merge.h"
 #include "controller/monitor.h"
 #include "controller/run_control.h"
@@ -24,11 +24,11 @@ void run_end_fail_records(struct run *r)
 	if (!r->dir)
 		return;
 	if (!r->header_written) {
-		if (run_stats_write_header(r, units_wall_ms(), &err) < 0)
+		if (run_stats_write_header(r, clock_wall_ms(), &err) < 0)
 			free(err);
 	}
 	rundir_write_event(r->dir, 0, NULL, "notice", r->fail ? r->fail : "run failed");
-	rundir_write_end(r->dir, units_wall_ms(), 0, r->reason ? r->reason : "error", r->exit_code);
+	rundir_write_end(r->dir, clock_wall_ms(), 0, r->reason ? r->reason : "error", r->exit_code);
 }
 
 int run_end_failed(struct run *r)
@@ -64,12 +64,12 @@ int run_end_finish(struct run *r)
 	int code;
 
 	merge_flush_all(r->merge);
-	dur = (double)(units_now_us() - r->start_us) / 1e6;
+	dur = (double)(clock_mono_us() - r->start_us) / 1e6;
 	if (r->exit_code == 0 && r->nlost > 0 && r->nlost + r->nleft_out > r->plan->agents.max_lost)
 		r->exit_code = 3;
 	monitor_stop(r->mon);
 	run_stats_export_close(r);
-	rundir_write_end(r->dir, units_wall_ms(), dur, r->reason, r->exit_code);
+	rundir_write_end(r->dir, clock_wall_ms(), dur, r->reason, r->exit_code);
 	memset(&res, 0, sizeof(res));
 	/* Close agent logs and links before the reports: the run is over. */
 	for (i = 0; i < r->n; i++) {

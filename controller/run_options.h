@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "controller/scenario.h"
+#include "controller/scenario_override.h"
 
 struct run_options {
 	const char *scenario;	  /* the YAML file */

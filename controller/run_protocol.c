@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "common/buf.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/units.h"
 #include "common/version.h"
@@ -24,7 +25,7 @@
  * begin at one instant, and stats.log gets its header. */
 static void start_all(struct run *r)
 {
-	int64_t now = units_now_us(), max_rtt = 0;
+	int64_t now = clock_mono_us(), max_rtt = 0;
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
@@ -32,7 +33,7 @@ static void start_all(struct run *r)
 			max_rtt = r->agents[i].rtt_us;
 	/* START takes about rtt/2 to arrive: agent i waits (common instant - now - rtt_i/2). */
 	r->start_us = now + max_rtt / 2 + RUN_START_MARGIN_US;
-	r->start_wall_ms = units_wall_ms() + (r->start_us - now) / 1000;
+	r->start_wall_ms = clock_wall_ms() + (r->start_us - now) / 1000;
 	r->end_due_us =
 	    r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us + RUN_END_SLACK_US;
 	r->phase = RUN_PHASE_RUNNING;
@@ -74,7 +75,7 @@ static void send_ping(struct run_agent *a)
 {
 	json_t *j = json_object();
 
-	a->ping_sent_us = units_now_us();
+	a->ping_sent_us = clock_mono_us();
 	json_object_set_new(j, "t", json_integer(a->ping_sent_us / 1000));
 	run_send_json(a, WIRE_PING, j);
 }
@@ -162,7 +163,7 @@ static void on_ready(struct run_agent *a, const char *p, size_t len)
 static void on_pong(struct run_agent *a, const char *p, size_t len)
 {
 	struct run *r = a->run;
-	int64_t rtt = units_now_us() - a->ping_sent_us;
+	int64_t rtt = clock_mono_us() - a->ping_sent_us;
 	json_error_t je;
 	json_t *j;
 	size_t i;
@@ -177,7 +178,7 @@ static void on_pong(struct run_agent *a, const char *p, size_t len)
 		if (j && json_is_integer(json_object_get(j, "agent_t")))
 			a->clock_offset_ms =
 			    (double)json_integer_value(json_object_get(j, "agent_t")) -
-			    ((double)units_wall_ms() - (double)rtt / 2000.0);
+			    ((double)clock_wall_ms() - (double)rtt / 2000.0);
 		json_decref(j);
 	}
 	if (++a->pings < RUN_PINGS) {

@@ -11,7 +11,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-#include "common/units.h"
+#include "common/clock.h"
 #include "controller/live.h"
 #include "controller/merge.h"
 #include "controller/rundir.h"
@@ -21,7 +21,7 @@ double run_elapsed_s(const struct run *r)
 {
 	if (r->phase == RUN_PHASE_SETUP || r->start_us == 0)
 		return 0;
-	return (double)(units_now_us() - r->start_us) / 1e6;
+	return (double)(clock_mono_us() - r->start_us) / 1e6;
 }
 
 int run_send_json(struct run_agent *a, enum wire_type type, json_t *j)
@@ -100,7 +100,7 @@ void run_stop_all(struct run *r, const char *reason, int exit_code)
 	r->reason = reason;
 	if (exit_code > r->exit_code)
 		r->exit_code = exit_code;
-	r->stop_deadline_us = units_now_us() + RUN_STOP_GRACE_US;
+	r->stop_deadline_us = clock_mono_us() + RUN_STOP_GRACE_US;
 	for (i = 0; i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 		json_t *j;
@@ -125,7 +125,7 @@ void run_agent_lost(struct run_agent *a, const char *why)
 	a->lost = true;
 	r->nlost++;
 	run_agent_log(a, "agent lost: %s", why);
-	if (a->started && r->start_us > 0 && units_now_us() > r->start_us) {
+	if (a->started && r->start_us > 0 && clock_mono_us() > r->start_us) {
 		/* What it measured after its last interval is gone with it. Its load stopped at the
 		 * latest link_timeout (checked every 250 ms) after it last heard from us; we
 		 * noticed link_timeout after we last heard from it, which may be a heartbeat period
