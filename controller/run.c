@@ -27,9 +27,7 @@
 #include "controller/run.h"
 
 #include <event2/event.h>
-#include <jansson.h>
 #include <signal.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>

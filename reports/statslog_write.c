@@ -186,6 +186,11 @@ int statslog_write_event(FILE *f, double t, const char *agent, const char *what,
 	return rc;
 }
 
+int statslog_write_record(FILE *f, json_t *j)
+{
+	return dump_line(f, j);
+}
+
 int statslog_write_end(FILE *f, int64_t end_wall_ms, double duration_s, const char *reason,
 		       int exit_code)
 {
