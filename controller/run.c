@@ -1,4 +1,4 @@
-/* The run loop (see run.h).
+/* The run driver (see run.h; the parts of a run are listed in run_state.h).
  *
  * Everything happens on one libevent loop: agent links deliver bytes (wire frames, decoded
  * incrementally), a 200 ms tick watches deadlines (readiness, silent agents, the end of the run,
@@ -23,7 +23,11 @@
  * sends its own HEARTBEAT every second so that the agents can judge it the same way.
  *
  * Then the merger is flushed, the end record written, and reports/ builds summary.json,
- * report.html and the threshold verdicts from stats.log. */
+ * report.html and the threshold verdicts from stats.log (run_end.c).
+ *
+ * run_main is that story as a sequence of stages: plan the run (scenario, abort thresholds,
+ * placement, split), probe the target, create the run directory, prepare the event loop, open
+ * what watches the run (dashboard, export, monitor), drive the agents, end. */
 #include "controller/run.h"
 
 #include <event2/event.h>
@@ -33,8 +37,8 @@
 #include <string.h>
 
 #include "common/buf.h"
-#include "common/err.h"
 #include "common/clock.h"
+#include "common/err.h"
 #include "common/wire.h"
 #include "controller/dashboard.h"
 #include "controller/export.h"
@@ -43,9 +47,9 @@
 #include "controller/monitor.h"
 #include "controller/run_control.h"
 #include "controller/run_end.h"
-#include "controller/run_state.h"
 #include "controller/run_links.h"
 #include "controller/run_placement.h"
+#include "controller/run_state.h"
 #include "controller/run_stats.h"
 #include "controller/run_target.h"
 #include "controller/rundir.h"
@@ -53,6 +57,9 @@
 #include "controller/split.h"
 #include "controller/ssh.h"
 
+/* ---- timers and signals ---- */
+
+/* Our HEARTBEAT, every second whatever the load, so the agents can judge our silence. */
 static void send_heartbeats(struct run *r, int64_t now)
 {
 	char t[64];
@@ -73,8 +80,6 @@ static void send_heartbeats(struct run *r, int64_t now)
 		}
 	buf_free(&b);
 }
-
-/* ---- timers and signals ---- */
 
 static int64_t ready_timeout_us(const struct run_options *o)
 {
@@ -239,6 +244,8 @@ static void on_signal(evutil_socket_t sig, short what, void *arg)
 		r->phase = RUN_PHASE_STOPPING;
 }
 
+/* ---- the stages of run_main: each returns 0 to go on, or the exit code ---- */
+
 /* scenario.yaml in the run directory: the file as run, after a comment listing the --set
  * overrides. */
 static int copy_scenario(struct run *r, char **err)
@@ -260,8 +267,6 @@ oom:
 	buf_free(&pre);
 	return err_set(err, "out of memory");
 }
-
-/* ---- the stages of run_main: each returns 0 to go on, or the exit code ---- */
 
 /* A copy of the agents' split facts (id, host, weight) for split.h; NULL when out of memory. */
 static struct split_agent *split_agents(const struct run *r)

@@ -3,12 +3,14 @@
  * losing an agent, the end once every link has closed). The parts of a run:
  *
  *   run.c            the driver: run_main's stages, the tick (deadlines, silence), signals
+ *   run_target.c     the target probe before any load is sent
  *   run_placement.c  which agents run where (--hosts, agents.hosts, agents.hosts_file, local)
  *   run_links.c      opening their links: local processes or the SSH fleet and its preflight
  *   run_protocol.c   the conversation with each agent, frame by frame, up to the START
  *   run_stats.c      merged intervals: stats.log, live line, dashboard, export, abort thresholds
  *   run_control.c    the live dashboard and runtime control of the load
  *   run_end.c        the end: the end record, the reports, the verdict and the last messages
+ *   run_options.h    what the command line asked for
  *
  * Everything runs on one libevent thread, so nothing here is locked. */
 #ifndef BARRAGE_CONTROLLER_RUN_STATE_H
