@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/plan_schema.h"
 #include "common/version.h"
 
 /* ---- allocation ---- */
@@ -124,14 +125,7 @@ void plan_free(struct plan *p)
 
 	if (!p)
 		return;
-	free(p->name);
-	free(p->source);
-	free(p->target);
-	free(p->http.tls_ca);
-	free(p->http.tls_cert);
-	free(p->http.tls_key);
-	free(p->http.tls_ciphers);
-	free(p->http.source_addresses);
+	plan_fields_free(p); /* the schema's strings: name, target, TLS files, hosts_file... */
 	kvs_free(p->http.headers, p->http.nheaders);
 	for (i = 0; i < p->load.nphases; i++)
 		free(p->load.phases[i].name);
@@ -160,7 +154,6 @@ void plan_free(struct plan *p)
 		free(p->agents.hosts[i].host);
 	}
 	free(p->agents.hosts);
-	free(p->agents.hosts_file);
 	free(p->share.agent_id);
 	plan_monitor_free(&p->monitor);
 	free(p->export.prometheus_rw);
@@ -310,14 +303,7 @@ struct plan *plan_clone(const struct plan *src)
 	*p = *src;
 	memset(&p->monitor, 0, sizeof(p->monitor)); /* the controller's alone */
 	memset(&p->export, 0, sizeof(p->export));
-	p->name = dup_str(src->name, &ok);
-	p->source = dup_str(src->source, &ok);
-	p->target = dup_str(src->target, &ok);
-	p->http.tls_ca = dup_str(src->http.tls_ca, &ok);
-	p->http.tls_cert = dup_str(src->http.tls_cert, &ok);
-	p->http.tls_key = dup_str(src->http.tls_key, &ok);
-	p->http.tls_ciphers = dup_str(src->http.tls_ciphers, &ok);
-	p->http.source_addresses = dup_str(src->http.source_addresses, &ok);
+	ok = plan_fields_clone(p, src); /* the schema's strings */
 	p->http.headers = dup_kvs(src->http.headers, &p->http.nheaders, &ok);
 	p->load.phases = dup_mem(src->load.phases, src->load.nphases, sizeof(*p->load.phases), &ok);
 	if (!p->load.phases)
@@ -361,7 +347,6 @@ struct plan *plan_clone(const struct plan *src)
 		p->agents.hosts[i].user = dup_str(p->agents.hosts[i].user, &ok);
 		p->agents.hosts[i].host = dup_str(p->agents.hosts[i].host, &ok);
 	}
-	p->agents.hosts_file = dup_str(src->agents.hosts_file, &ok);
 	p->share.agent_id = dup_str(src->share.agent_id, &ok);
 	if (!ok) {
 		plan_free(p);

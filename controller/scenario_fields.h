@@ -1,0 +1,13 @@
+/* The plan schema's plain fields read from a scenario mapping (controller/scenario_fields.c),
+ * for the loader's files only. */
+#ifndef BARRAGE_SCENARIO_FIELDS_H
+#define BARRAGE_SCENARIO_FIELDS_H
+
+#include "common/plan.h"
+#include "controller/scenario_yaml.h"
+
+/* Reads every row of the schema (common/plan_schema.h) whose YAML section is `section` from
+ * mapping m into p, in the table's order; each problem is reported at its value. */
+void sc_map_fields(struct sc *sc, const struct ynode *m, const char *section, struct plan *p);
+
+#endif
