@@ -31,16 +31,20 @@ enum plan_field_type {
 };
 
 /* flags */
-#define PLAN_FIELD_NONEMPTY 1u /* on the wire, an empty string is refused */
+#define PLAN_FIELD_NONEMPTY	1u /* an empty string is refused */
+#define PLAN_FIELD_YAML_BY_HAND 2u /* the loader reads it by hand (its YAML is not its type) */
 
 struct plan_field {
 	const char *json_obj; /* JSON object that holds the key: "http", "agents"; "" = the top */
 	const char *json_key; /* key in that object */
 	enum plan_field_type type;
 	size_t off; /* offsetof(struct plan, ...) */
-	/* The scenario side: the YAML mapping ("http", "http.tls", "report") and key the loader
-	 * reads the field from, and its name in messages. NULL section: the loader does not map
-	 * the field from the table (it sets it by hand, or it is not in the scenario at all). */
+	/* The scenario side: the YAML mapping ("http", "http.tls", "report") and key the field
+	 * is written at, and its name in messages. A mapping's valid keys, in the order its
+	 * messages list them, are its rows' keys in table order (a row of "http.tls" stands for
+	 * the key "tls" of "http"). The loader reads the plain rows; HOOK rows and rows flagged
+	 * PLAN_FIELD_YAML_BY_HAND are read by hand. NULL section: not in the scenario (or set by
+	 * the loader by hand, like name and target). */
 	const char *section;
 	const char *key;
 	const char *what;

@@ -253,7 +253,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	static const char *const keys[] = {
 	    "name",	  "target", "http",   "load",	 "data",   "variables", "sessions",
 	    "thresholds", "agents", "report", "monitor", "export", NULL};
-	static const char *const rkeys[] = {"interval", NULL};
+	const char *rkeys[8]; /* from the schema: common/plan_schema.c */
 	const struct ynode *v, *k;
 	size_t i;
 
@@ -331,7 +331,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 		}
 	}
 	if ((v = sc_map_get(root, "report")) && sc_want_kind(sc, v, YN_MAP, "report") == 0) {
-		sc_check_keys(sc, v, "report", rkeys);
+		sc_check_keys(sc, v, "report", sc_field_keys("report", rkeys, 8));
 		sc_map_fields(sc, v, "report", p); /* interval */
 	}
 	for (i = 0; i < p->nsessions; i++)

@@ -99,7 +99,32 @@ void sc_map_fields(struct sc *sc, const struct ynode *m, const char *section, st
 		const struct plan_field *f = &plan_fields[i];
 		const struct ynode *v;
 
-		if (f->section && strcmp(f->section, section) == 0 && (v = sc_map_get(m, f->key)))
+		if (f->section && strcmp(f->section, section) == 0 && f->type != PLAN_FIELD_HOOK &&
+		    !(f->flags & PLAN_FIELD_YAML_BY_HAND) && (v = sc_map_get(m, f->key)))
 			map_one(sc, v, f, plan_field_ptr(p, f));
 	}
+}
+
+const char *const *sc_field_keys(const char *section, const char **keys, size_t nkeys)
+{
+	size_t i, j, n = 0, len = strlen(section);
+
+	for (i = 0; i < plan_nfields && n + 1 < nkeys; i++) {
+		const struct plan_field *f = &plan_fields[i];
+		const char *key = NULL;
+
+		if (!f->section || strncmp(f->section, section, len) != 0)
+			continue;
+		if (f->section[len] == '\0')
+			key = f->key;
+		else if (f->section[len] == '.')
+			key = f->section + len + 1; /* a nested mapping: its own key, once */
+		for (j = 0; key && j < n; j++)
+			if (strcmp(keys[j], key) == 0)
+				key = NULL;
+		if (key)
+			keys[n++] = key;
+	}
+	keys[n] = NULL;
+	return keys;
 }

@@ -3,11 +3,17 @@
 #ifndef BARRAGE_SCENARIO_FIELDS_H
 #define BARRAGE_SCENARIO_FIELDS_H
 
+#include <stddef.h>
+
 #include "common/plan.h"
 #include "controller/scenario_yaml.h"
 
 /* Reads every row of the schema (common/plan_schema.h) whose YAML section is `section` from
  * mapping m into p, in the table's order; each problem is reported at its value. */
 void sc_map_fields(struct sc *sc, const struct ynode *m, const char *section, struct plan *p);
+
+/* The valid keys of mapping `section` from the schema, in table order, NULL-terminated in
+ * keys[nkeys] (which is returned). */
+const char *const *sc_field_keys(const char *section, const char **keys, size_t nkeys);
 
 #endif

@@ -65,16 +65,12 @@ static void parse_source_addresses(struct sc *sc, const struct ynode *v, struct 
 void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan *p)
 {
 	struct plan_http *h = &p->http;
-	static const char *const keys[] = {
-	    "timeout", "connect_timeout",   "keepalive", "version",	"tls",
-	    "headers", "share_connections", "max_body",	 "compression", "follow_redirects",
-	    "client",  "source_addresses",  NULL};
-	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
+	const char *keys[32], *tkeys[32]; /* from the schema: common/plan_schema.c */
 	const struct ynode *v, *t;
 
 	if (sc_want_kind(sc, n, YN_MAP, "http") != 0)
 		return;
-	sc_check_keys(sc, n, "http", keys);
+	sc_check_keys(sc, n, "http", sc_field_keys("http", keys, 32));
 	sc_map_fields(sc, n, "http", p); /* the plain fields: common/plan_schema.c */
 	if ((v = sc_map_get(n, "version")) && sc_want_scalar(sc, v, "version") == 0) {
 		if (strcmp(v->str, "1.1") == 0)
@@ -88,7 +84,7 @@ void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan *p)
 	if ((v = sc_map_get(n, "headers")))
 		sc_get_kvs(sc, v, "header", TMPL_ESCAPE_NONE, false, &h->headers, &h->nheaders);
 	if ((t = sc_map_get(n, "tls")) && sc_want_kind(sc, t, YN_MAP, "tls") == 0) {
-		sc_check_keys(sc, t, "tls", tkeys);
+		sc_check_keys(sc, t, "tls", sc_field_keys("http.tls", tkeys, 32));
 		sc_map_fields(sc, t, "http.tls", p);
 		if (!!h->tls_cert != !!h->tls_key &&
 		    (v = sc_map_get(t, h->tls_cert ? "cert" : "key")))
@@ -457,15 +453,14 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan *p)
 {
 	struct plan_agents *ag = &p->agents;
-	static const char *const keys[] = {"local",   "hosts",	      "hosts_file", "max_lost",
-					   "threads", "link_timeout", NULL};
+	const char *keys[32]; /* from the schema: common/plan_schema.c */
 	static const char *const hkeys[] = {"host", "user", "port", "agents", "weight", NULL};
 	const struct ynode *v, *hosts;
 	size_t i;
 
 	if (sc_want_kind(sc, n, YN_MAP, "agents") != 0)
 		return;
-	sc_check_keys(sc, n, "agents", keys);
+	sc_check_keys(sc, n, "agents", sc_field_keys("agents", keys, 32));
 	sc_map_fields(sc, n, "agents", p); /* the plain fields: common/plan_schema.c */
 	/* hosts_file was read as a path that exists and can be read (sc_get_file). */
 	if ((v = sc_map_get(n, "hosts_file")) && ag->hosts_file &&
