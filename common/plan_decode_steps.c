@@ -35,7 +35,7 @@ int plan_decode_kvs(struct plan_dec *d, json_t *o, const char *key, int flags, i
 			0 ||
 		    plan_json_get_str(d, e, "value", PLAN_REQ, &(*out)[i].value) != 0 ||
 		    plan_json_get_pos(d, e, &(*out)[i].pos) != 0 ||
-		    plan_json_chk_tmpl(d, "value", (*out)[i].value, esc) != 0)
+		    plan_json_chk(d, "value", PLAN_TEXT_TEMPLATE, (*out)[i].value, esc) != 0)
 			return -1;
 		plan_json_pop(d, s2);
 	}
@@ -80,7 +80,7 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 	    plan_decode_kvs(d, o, "headers", PLAN_OPT, TMPL_ESCAPE_NONE, &r->headers,
 			    &r->nheaders) != 0)
 		return -1;
-	if (plan_json_chk_tmpl(d, "url", r->url, TMPL_ESCAPE_NONE) != 0)
+	if (plan_json_chk(d, "url", PLAN_TEXT_TEMPLATE, r->url, TMPL_ESCAPE_NONE) != 0)
 		return -1;
 	if (r->url[0] == '/' && !d->has_target) {
 		plan_json_push_key(d, "url");
@@ -96,10 +96,10 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 		plan_json_push_key(d, "body");
 		return plan_json_fail(d, "missing (body_kind is %s)", plan_body_names[kind]);
 	}
-	if (plan_json_chk_tmpl(d, "body", r->body,
-			       kind == PLAN_BODY_JSON  ? TMPL_ESCAPE_JSON
-			       : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE
-						       : PLAN_NO_TMPL) != 0)
+	if (plan_json_chk(d, "body", PLAN_TEXT_TEMPLATE, r->body,
+			  kind == PLAN_BODY_JSON  ? TMPL_ESCAPE_JSON
+			  : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE
+						  : PLAN_NO_TMPL) != 0)
 		return -1;
 	if ((kind == PLAN_BODY_NONE || kind == PLAN_BODY_FORM) && r->body) {
 		plan_json_push_key(d, "body");
@@ -155,9 +155,9 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 						      plan_capture_names[ck]);
 			}
 			if ((ck == PLAN_CAPTURE_JSON &&
-			     plan_json_chk_jsonpath(d, "expr", pc->expr) != 0) ||
+			     plan_json_chk(d, "expr", PLAN_TEXT_JSONPATH, pc->expr, 0) != 0) ||
 			    (ck == PLAN_CAPTURE_REGEX &&
-			     plan_json_chk_regex(d, "expr", pc->expr) != 0))
+			     plan_json_chk(d, "expr", PLAN_TEXT_REGEX, pc->expr, 0) != 0))
 				return -1;
 			plan_json_pop(d, s2);
 		}
@@ -208,7 +208,8 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 		    plan_json_get_enum(d, x, "on_fail", PLAN_OPT, plan_on_fail_names,
 				       PLAN_NELEM(plan_on_fail_names), &of) != 0 ||
 		    plan_json_get_pos(d, x, &pe->pos) != 0 ||
-		    (pe->body_regex && plan_json_chk_regex(d, "body_regex", pe->body_regex) != 0))
+		    (pe->body_regex &&
+		     plan_json_chk(d, "body_regex", PLAN_TEXT_REGEX, pe->body_regex, 0) != 0))
 			return -1;
 		pe->on_fail = (enum plan_on_fail)of;
 		plan_json_pop(d, save);
@@ -290,7 +291,7 @@ static int dec_step(struct plan_dec *d, json_t *o, struct plan_step *s)
 		break;
 	case PLAN_STEP_IF:
 		if (plan_json_get_str(d, o, "cond", PLAN_REQ | PLAN_NONEMPTY, &s->cond) != 0 ||
-		    plan_json_chk_expr(d, "cond", s->cond) != 0 ||
+		    plan_json_chk(d, "cond", PLAN_TEXT_EXPR, s->cond, 0) != 0 ||
 		    plan_decode_steps(d, o, "else", PLAN_OPT, &s->else_body) != 0)
 			return -1;
 		break;
@@ -300,7 +301,7 @@ static int dec_step(struct plan_dec *d, json_t *o, struct plan_step *s)
 		break;
 	case PLAN_STEP_WHILE:
 		if (plan_json_get_str(d, o, "cond", PLAN_REQ | PLAN_NONEMPTY, &s->cond) != 0 ||
-		    plan_json_chk_expr(d, "cond", s->cond) != 0 ||
+		    plan_json_chk(d, "cond", PLAN_TEXT_EXPR, s->cond, 0) != 0 ||
 		    plan_json_get_u64(d, o, "count", PLAN_REQ, 1, INT64_MAX, &s->count) != 0)
 			return -1;
 		break;
