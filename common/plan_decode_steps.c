@@ -55,17 +55,122 @@ static bool is_token(const char *s)
 	return true;
 }
 
+static int dec_captures(struct plan_dec *d, json_t *o, struct plan_request *r)
+{
+	static const char *const ckeys[] = {"var",     "kind", "expr", "pick",
+					    "default", "line", "col",  NULL};
+	json_t *a;
+	size_t save, i;
+
+	if (plan_json_get_arr(d, o, "captures", PLAN_OPT, &a, &save) != 0)
+		return -1;
+	if (a) {
+		r->captures = plan_json_alloc_array(d, json_array_size(a), sizeof(*r->captures));
+		if (!r->captures)
+			return -1;
+		for (i = 0; i < json_array_size(a); i++) {
+			json_t *c = json_array_get(a, i);
+			struct plan_capture *pc = &r->captures[i];
+			size_t s2 = plan_json_push_idx(d, i);
+			int ck = 0, pk = 0;
+
+			r->ncaptures = i + 1;
+			if (plan_json_want_obj(d, c) != 0 ||
+			    plan_json_check_keys(d, c, ckeys) != 0 ||
+			    plan_json_get_str(d, c, "var", PLAN_REQ | PLAN_NONEMPTY, &pc->var) !=
+				0 ||
+			    plan_json_get_enum(d, c, "kind", PLAN_REQ, plan_capture_names,
+					       PLAN_NELEM(plan_capture_names), &ck) != 0 ||
+			    plan_json_get_str(d, c, "expr", PLAN_OPT, &pc->expr) != 0 ||
+			    plan_json_get_enum(d, c, "pick", PLAN_OPT, plan_pick_names,
+					       PLAN_NELEM(plan_pick_names), &pk) != 0 ||
+			    plan_json_get_str(d, c, "default", PLAN_OPT, &pc->default_value) != 0 ||
+			    plan_json_get_pos(d, c, &pc->pos) != 0)
+				return -1;
+			pc->kind = (enum plan_capture_kind)ck;
+			pc->pick = (enum plan_pick)pk;
+			if (ck != PLAN_CAPTURE_STATUS && (!pc->expr || !pc->expr[0])) {
+				plan_json_push_key(d, "expr");
+				return plan_json_fail(d, "missing (a %s capture needs one)",
+						      plan_capture_names[ck]);
+			}
+			if ((ck == PLAN_CAPTURE_JSON &&
+			     plan_json_chk(d, "expr", PLAN_TEXT_JSONPATH, pc->expr, 0) != 0) ||
+			    (ck == PLAN_CAPTURE_REGEX &&
+			     plan_json_chk(d, "expr", PLAN_TEXT_REGEX, pc->expr, 0) != 0))
+				return -1;
+			plan_json_pop(d, s2);
+		}
+		plan_json_pop(d, save);
+	}
+	return 0;
+}
+
+static int dec_expect(struct plan_dec *d, json_t *o, struct plan_request *r)
+{
+	static const char *const xkeys[] = {"status",  "body_contains", "body_regex", "headers",
+					    "on_fail", "line",		"col",	      NULL};
+	json_t *a, *x;
+	size_t save, i;
+
+	if (plan_json_get_obj(d, o, "expect", PLAN_OPT, &x, &save) != 0)
+		return -1;
+	if (x) {
+		struct plan_expect *pe = &r->expect;
+		int of = 0;
+
+		r->has_expect = true;
+		if (plan_json_check_keys(d, x, xkeys) != 0 ||
+		    plan_json_get_arr(d, x, "status", PLAN_OPT, &a, &i) != 0)
+			return -1;
+		if (a) {
+			size_t s3 = i, k;
+
+			pe->status =
+			    plan_json_alloc_array(d, json_array_size(a), sizeof(*pe->status));
+			if (!pe->status)
+				return -1;
+			for (k = 0; k < json_array_size(a); k++) {
+				json_t *rg = json_array_get(a, k);
+				size_t s4 = plan_json_push_idx(d, k);
+				json_t *lo = json_array_get(rg, 0), *hi = json_array_get(rg, 1);
+
+				if (!json_is_array(rg) || json_array_size(rg) != 2 ||
+				    !json_is_integer(lo) || !json_is_integer(hi))
+					return plan_json_fail(d, "expected [lo, hi] status codes");
+				if (json_integer_value(lo) < 100 || json_integer_value(hi) > 599 ||
+				    json_integer_value(lo) > json_integer_value(hi))
+					return plan_json_fail(
+					    d, "status range out of 100..599 or reversed");
+				pe->status[k].lo = (int)json_integer_value(lo);
+				pe->status[k].hi = (int)json_integer_value(hi);
+				pe->nstatus = k + 1;
+				plan_json_pop(d, s4);
+			}
+			plan_json_pop(d, s3);
+		}
+		if (plan_json_get_str(d, x, "body_contains", PLAN_OPT, &pe->body_contains) != 0 ||
+		    plan_json_get_str(d, x, "body_regex", PLAN_OPT | PLAN_NONEMPTY,
+				      &pe->body_regex) != 0 ||
+		    plan_decode_kvs(d, x, "headers", PLAN_OPT, PLAN_NO_TMPL, &pe->headers,
+				    &pe->nheaders) != 0 ||
+		    plan_json_get_enum(d, x, "on_fail", PLAN_OPT, plan_on_fail_names,
+				       PLAN_NELEM(plan_on_fail_names), &of) != 0 ||
+		    plan_json_get_pos(d, x, &pe->pos) != 0 ||
+		    (pe->body_regex &&
+		     plan_json_chk(d, "body_regex", PLAN_TEXT_REGEX, pe->body_regex, 0) != 0))
+			return -1;
+		pe->on_fail = (enum plan_on_fail)of;
+		plan_json_pop(d, save);
+	}
+	return 0;
+}
+
 static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 {
 	static const char *const keys[] = {
 	    "method", "url",	    "name",	"headers", "body_kind",	       "body",
 	    "form",   "timeout_us", "captures", "expect",  "follow_redirects", NULL};
-	static const char *const ckeys[] = {"var",     "kind", "expr", "pick",
-					    "default", "line", "col",  NULL};
-	static const char *const xkeys[] = {"status",  "body_contains", "body_regex", "headers",
-					    "on_fail", "line",		"col",	      NULL};
-	json_t *a, *x;
-	size_t save, i;
 	int kind;
 
 	if (plan_json_check_keys(d, o, keys) != 0 ||
@@ -122,98 +227,8 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 		r->has_follow_redirects = true;
 	}
 
-	if (plan_json_get_arr(d, o, "captures", PLAN_OPT, &a, &save) != 0)
+	if (dec_captures(d, o, r) != 0 || dec_expect(d, o, r) != 0)
 		return -1;
-	if (a) {
-		r->captures = plan_json_alloc_array(d, json_array_size(a), sizeof(*r->captures));
-		if (!r->captures)
-			return -1;
-		for (i = 0; i < json_array_size(a); i++) {
-			json_t *c = json_array_get(a, i);
-			struct plan_capture *pc = &r->captures[i];
-			size_t s2 = plan_json_push_idx(d, i);
-			int ck = 0, pk = 0;
-
-			r->ncaptures = i + 1;
-			if (plan_json_want_obj(d, c) != 0 ||
-			    plan_json_check_keys(d, c, ckeys) != 0 ||
-			    plan_json_get_str(d, c, "var", PLAN_REQ | PLAN_NONEMPTY, &pc->var) !=
-				0 ||
-			    plan_json_get_enum(d, c, "kind", PLAN_REQ, plan_capture_names,
-					       PLAN_NELEM(plan_capture_names), &ck) != 0 ||
-			    plan_json_get_str(d, c, "expr", PLAN_OPT, &pc->expr) != 0 ||
-			    plan_json_get_enum(d, c, "pick", PLAN_OPT, plan_pick_names,
-					       PLAN_NELEM(plan_pick_names), &pk) != 0 ||
-			    plan_json_get_str(d, c, "default", PLAN_OPT, &pc->default_value) != 0 ||
-			    plan_json_get_pos(d, c, &pc->pos) != 0)
-				return -1;
-			pc->kind = (enum plan_capture_kind)ck;
-			pc->pick = (enum plan_pick)pk;
-			if (ck != PLAN_CAPTURE_STATUS && (!pc->expr || !pc->expr[0])) {
-				plan_json_push_key(d, "expr");
-				return plan_json_fail(d, "missing (a %s capture needs one)",
-						      plan_capture_names[ck]);
-			}
-			if ((ck == PLAN_CAPTURE_JSON &&
-			     plan_json_chk(d, "expr", PLAN_TEXT_JSONPATH, pc->expr, 0) != 0) ||
-			    (ck == PLAN_CAPTURE_REGEX &&
-			     plan_json_chk(d, "expr", PLAN_TEXT_REGEX, pc->expr, 0) != 0))
-				return -1;
-			plan_json_pop(d, s2);
-		}
-		plan_json_pop(d, save);
-	}
-
-	if (plan_json_get_obj(d, o, "expect", PLAN_OPT, &x, &save) != 0)
-		return -1;
-	if (x) {
-		struct plan_expect *pe = &r->expect;
-		int of = 0;
-
-		r->has_expect = true;
-		if (plan_json_check_keys(d, x, xkeys) != 0 ||
-		    plan_json_get_arr(d, x, "status", PLAN_OPT, &a, &i) != 0)
-			return -1;
-		if (a) {
-			size_t s3 = i, k;
-
-			pe->status =
-			    plan_json_alloc_array(d, json_array_size(a), sizeof(*pe->status));
-			if (!pe->status)
-				return -1;
-			for (k = 0; k < json_array_size(a); k++) {
-				json_t *rg = json_array_get(a, k);
-				size_t s4 = plan_json_push_idx(d, k);
-				json_t *lo = json_array_get(rg, 0), *hi = json_array_get(rg, 1);
-
-				if (!json_is_array(rg) || json_array_size(rg) != 2 ||
-				    !json_is_integer(lo) || !json_is_integer(hi))
-					return plan_json_fail(d, "expected [lo, hi] status codes");
-				if (json_integer_value(lo) < 100 || json_integer_value(hi) > 599 ||
-				    json_integer_value(lo) > json_integer_value(hi))
-					return plan_json_fail(
-					    d, "status range out of 100..599 or reversed");
-				pe->status[k].lo = (int)json_integer_value(lo);
-				pe->status[k].hi = (int)json_integer_value(hi);
-				pe->nstatus = k + 1;
-				plan_json_pop(d, s4);
-			}
-			plan_json_pop(d, s3);
-		}
-		if (plan_json_get_str(d, x, "body_contains", PLAN_OPT, &pe->body_contains) != 0 ||
-		    plan_json_get_str(d, x, "body_regex", PLAN_OPT | PLAN_NONEMPTY,
-				      &pe->body_regex) != 0 ||
-		    plan_decode_kvs(d, x, "headers", PLAN_OPT, PLAN_NO_TMPL, &pe->headers,
-				    &pe->nheaders) != 0 ||
-		    plan_json_get_enum(d, x, "on_fail", PLAN_OPT, plan_on_fail_names,
-				       PLAN_NELEM(plan_on_fail_names), &of) != 0 ||
-		    plan_json_get_pos(d, x, &pe->pos) != 0 ||
-		    (pe->body_regex &&
-		     plan_json_chk(d, "body_regex", PLAN_TEXT_REGEX, pe->body_regex, 0) != 0))
-			return -1;
-		pe->on_fail = (enum plan_on_fail)of;
-		plan_json_pop(d, save);
-	}
 	return 0;
 }
 
