@@ -14,19 +14,27 @@
 #include "common/plan_decode_steps.h"
 #include "common/plan_json.h"
 #include "common/plan_schema.h"
+#include "common/plan_validate.h"
 #include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/version.h"
 
-static int dec_http_version(struct plan_dec *d, json_t *o, struct plan_http *h)
+/* The plan's cross-field rules of a section (common/plan_validate.c), reported at the key. */
+static int dec_rules(struct plan_dec *d, const struct plan *p, const char *section)
 {
-	if (plan_json_get_int(d, o, "version", PLAN_OPT, 0, 100, &h->version) != 0)
+	struct plan_problem pb;
+
+	if (plan_validate(p, section, &pb) == 0)
+		return 0;
+	plan_json_push_key(d, pb.json_key);
+	return plan_json_fail(d, "%s", pb.wire);
+}
+
+static int dec_http_version(struct plan_dec *d, json_t *o, struct plan *p)
+{
+	if (plan_json_get_int(d, o, "version", PLAN_OPT, 0, 100, &p->http.version) != 0)
 		return -1;
-	if (h->version != 11 && h->version != 2) {
-		plan_json_push_key(d, "version");
-		return plan_json_fail(d, "%d is not 11 (HTTP/1.1) or 2 (HTTP/2)", h->version);
-	}
-	return 0;
+	return dec_rules(d, p, "http");
 }
 
 static int dec_http_client(struct plan_dec *d, json_t *o, struct plan_http *h)
@@ -46,8 +54,9 @@ static int dec_http_client(struct plan_dec *d, json_t *o, struct plan_http *h)
 	return 0;
 }
 
-static int dec_load(struct plan_dec *d, json_t *o, struct plan_load *l)
+static int dec_load(struct plan_dec *d, json_t *o, struct plan *p)
 {
+	struct plan_load *l = &p->load;
 	static const char *const keys[] = {"model",	  "phases",	"max_users",	"users",
 					   "duration_us", "ramp_up_us", "request_rate", NULL};
 	static const char *const pkeys[] = {
@@ -99,20 +108,7 @@ static int dec_load(struct plan_dec *d, json_t *o, struct plan_load *l)
 	    plan_json_get_i64(d, o, "ramp_up_us", PLAN_OPT, 0, INT64_MAX, &l->ramp_up_us) != 0 ||
 	    plan_json_get_dbl(d, o, "request_rate", PLAN_OPT, 0, 1e9, &l->request_rate) != 0)
 		return -1;
-	if (l->model != PLAN_MODEL_OPEN) {
-		/* A closed or paced agent may get 0 users as its share, but never a run that
-		 * cannot end. */
-		if (l->duration_us <= 0) {
-			plan_json_push_key(d, "duration_us");
-			return plan_json_fail(d, "must be > 0 for the %s model",
-					      plan_model_names[m]);
-		}
-		if (l->ramp_up_us > l->duration_us) {
-			plan_json_push_key(d, "ramp_up_us");
-			return plan_json_fail(d, "longer than the load's duration");
-		}
-	}
-	return 0;
+	return dec_rules(d, p, "load");
 }
 
 static int dec_data(struct plan_dec *d, json_t *o, struct plan *p)
@@ -339,7 +335,7 @@ static int dec_object(struct plan_dec *d, json_t *root, const char *key, int fla
 		return -1;
 	if (!o)
 		return 0;
-	if (strcmp(key, "load") == 0	? dec_load(d, o, &p->load) != 0
+	if (strcmp(key, "load") == 0	? dec_load(d, o, p) != 0
 	    : strcmp(key, "share") == 0 ? dec_share(d, o, &p->share) != 0
 					: plan_fields_decode(d, o, key, p, dec_hook) != 0)
 		return -1;
@@ -363,7 +359,7 @@ static int dec_hook(struct plan_dec *d, json_t *o, const char *obj, const char *
 {
 	if (strcmp(obj, "http") == 0) {
 		if (strcmp(key, "version") == 0)
-			return dec_http_version(d, o, &p->http);
+			return dec_http_version(d, o, p);
 		if (strcmp(key, "client") == 0)
 			return dec_http_client(d, o, &p->http);
 		return plan_decode_kvs(d, o, "headers", PLAN_OPT, TMPL_ESCAPE_NONE,

@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "common/plan_schema.h"
+#include "common/plan_validate.h"
 #include "common/units.h"
 #include "controller/scenario_scalars.h"
 
@@ -127,4 +128,16 @@ const char *const *sc_field_keys(const char *section, const char **keys, size_t 
 	}
 	keys[n] = NULL;
 	return keys;
+}
+
+void sc_check_rules(struct sc *sc, const struct ynode *m, const struct plan *p, const char *section)
+{
+	struct plan_problem pb;
+	const struct ynode *v;
+
+	/* A rule without the loader's wording is one the loader reports itself, where the value
+	 * is missing; a value that did not parse left its default, which breaks no rule. */
+	if (plan_validate(p, section, &pb) == 0 || !pb.user || !(v = sc_map_get(m, pb.key)))
+		return;
+	sc_err(sc, v, 0, pb.user, v->str);
 }

@@ -16,4 +16,9 @@ void sc_map_fields(struct sc *sc, const struct ynode *m, const char *section, st
  * keys[nkeys] (which is returned). */
 const char *const *sc_field_keys(const char *section, const char **keys, size_t nkeys);
 
+/* The plan's cross-field rules of `section` (common/plan_validate.h), reported at the value
+ * of mapping m that breaks one, in the loader's words. */
+void sc_check_rules(struct sc *sc, const struct ynode *m, const struct plan *p,
+		    const char *section);
+
 #endif

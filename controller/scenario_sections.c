@@ -16,6 +16,7 @@
 #include "common/units.h"
 #include "controller/monitor.h"
 #include "controller/scenario_fields.h"
+#include "common/plan_validate.h"
 #include "controller/scenario_scalars.h"
 #include "controller/scenario_yaml.h"
 #include "controller/ssh.h"
@@ -209,10 +210,9 @@ void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n
 		       rate ? "constant-rate" : "closed");
 	else
 		sc_get_duration(sc, v, "duration", 1000, &l->duration_us);
-	if ((v = sc_map_get(n, "ramp_up")) &&
-	    sc_get_duration(sc, v, "ramp_up", 0, &l->ramp_up_us) == 0 && l->duration_us > 0 &&
-	    l->ramp_up_us > l->duration_us)
-		sc_err(sc, v, 0, "ramp_up (%s) is longer than the duration", v->str);
+	if ((v = sc_map_get(n, "ramp_up")))
+		sc_get_duration(sc, v, "ramp_up", 0, &l->ramp_up_us);
+	sc_check_rules(sc, n, p, "load");
 }
 
 void sc_parse_data(struct sc *sc, const struct ynode *n, struct plan *p)

@@ -522,6 +522,11 @@ static const struct bad_case bad_cases[] = {
      "plan: agents.hosts[0].port: 70000 is out of range [1, 65535]"},
     {"agents", "{\"hosts\":[{\"port\":22}]}", "plan: agents.hosts[0].host: missing"},
     {"interval_us", "0", "plan: interval_us: 0 is out of range [1000, 9223372036854775807]"},
+    /* cross-field rules (common/plan_validate.c) */
+    {"load", "{\"model\":\"closed\",\"users\":1}",
+     "plan: load.duration_us: must be > 0 for the closed model"},
+    {"load", "{\"model\":\"rate\",\"users\":1,\"duration_us\":10,\"ramp_up_us\":11}",
+     "plan: load.ramp_up_us: longer than the load's duration"},
     {"share", "{\"count\":2,\"index\":2}", "plan: share.index: 2 is out of range [0, 1]"},
     {"share", "{\"seed\":\"-1\"}", "plan: share.seed: '-1' is not an unsigned 64-bit integer"},
     {"share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]"},

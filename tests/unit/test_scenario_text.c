@@ -26,6 +26,10 @@ struct str_case {
 
 static const struct str_case str_cases[] = {
     {"", "t.yaml: the scenario is empty"},
+    /* A cross-field rule (common/plan_validate.c) reported at the value, in the loader's words. */
+    {"target: http://127.0.0.1:1\nload: { users: 1, duration: 1s, ramp_up: 2s }\nsessions:\n"
+     "  - name: s\n    steps:\n      - think: 1s\n",
+     "t.yaml:2:42: ramp_up (2s) is longer than the duration"},
     {"# only a comment\n", "t.yaml: the scenario is empty"},
     {"a: [1, 2\n", "t.yaml:2:1: invalid YAML: did not find expected ',' or ']' while parsing a "
 		   "flow sequence"},
