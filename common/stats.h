@@ -17,8 +17,8 @@
  * Subset relations (agent/agent.h): requests (attempted) == request.count + request_failed.count
  * + error_cut; request.count == sum of http_NNN (only complete responses are timed or get a
  * status; failed ones are counted in error_connect, error_timeout, error_tls, ...). */
-#ifndef BARRAGE_STATS_H
-#define BARRAGE_STATS_H
+#ifndef BARRAGE_COMMON_STATS_H
+#define BARRAGE_COMMON_STATS_H
 
 #include <stdbool.h>
 #include <stddef.h>
