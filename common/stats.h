@@ -7,7 +7,7 @@
  * accumulate them over the run. Merging is exact at every step (histograms add bucket by
  * bucket).
  *
- * Names follow the brief (any UTF-8 text, see stats_name_problem()): histograms `connect`, `tls`,
+ * Names are any UTF-8 text (see stats_name_problem()). Built in: histograms `connect`, `tls`,
  * `request`, `request_service` (uncorrected service time in request_rate mode), `ttfb`, `page`,
  * `session`, `tr_NAME`, `req_NAME` (requests with a `name`); counters `http_NNN` per status code,
  * `error_NAME` per error, `users_count`, `finish_users_count`, `dropped_users`, `size_rcv`,

@@ -61,19 +61,13 @@ tail -1 run/stats.log | jq -e '.reason == "completed"' >/dev/null || fail "SSH r
 
 # A remote agent killed mid-run.
 sed -i 's/duration: 3s/duration: 30s/' ssh.yaml
-"$BARRAGE" run ssh.yaml --out run2 "${ssh_args[@]}" >out2.txt 2>err2.txt &
-pid=$!
-_pids+=("$pid")
-for _ in $(seq 1 300); do
-  grep -q '"type":"interval"' run2/stats.log 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '"type":"interval"' run2/stats.log || { cat err2.txt >&2; fail "no interval written"; }
+start_run ssh.yaml run2 "${ssh_args[@]}"
+pid=$RUN_PID
 victim=$(pgrep -f "^$AGENT" | head -1 || true)
 [ -n "$victim" ] || fail "no remote agent process found"
 kill -9 "$victim"
 set +e; wait "$pid"; rc=$?; set -e
-cat err2.txt >&2
+cat run2.err >&2
 assert_eq "$rc" 3 "exit code after losing a remote agent with max_lost 0"
 jq -s -e 'map(select(.type == "event" and .what == "agent_lost")) | length >= 1' run2/stats.log >/dev/null \
   || fail "no agent_lost event"
