@@ -66,6 +66,19 @@ start_server() {
   printf -v "${name}_PID" '%s' "$pid"
 }
 
+# assert_served SUMMARY SERVED CODE...: the run's summary.json counts of each status CODE and of
+# requests equal what the target served (SERVED: a file holding the target's /__stats), and the
+# run made at least one request.
+assert_served() {
+  local summary=$1 served=$2 code
+  shift 2
+  for code in "$@"; do
+    assert_eq "$(jq -r ".http_status[\"$code\"] // 0" "$summary")" "$(jq -r ".status[\"$code\"] // 0" "$served")" \
+      "http_status $code vs the target"
+  done
+  assert_json "$summary" ".stats.request.count == $(jq .requests "$served") and .stats.request.count > 0"
+}
+
 # json FILE JQ-EXPR: prints the value (jq -r).
 json() { jq -r "$2" "$1"; }
 # assert_json FILE JQ-BOOLEAN-EXPR [MESSAGE]
