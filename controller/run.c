@@ -439,7 +439,7 @@ static void start_all(struct run *r)
 	    r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us + RUN_END_SLACK_US;
 	r->phase = PHASE_RUNNING;
 	{
-		struct rundir_agent *ra = calloc(r->n, sizeof(*ra));
+		struct statslog_agent *ra = calloc(r->n, sizeof(*ra));
 		char *err = NULL;
 
 		for (i = 0; ra && i < r->n; i++) {
@@ -1510,7 +1510,7 @@ static void write_fail_records(struct run *r)
 	if (!r->dir)
 		return;
 	if (!r->header_written) {
-		struct rundir_agent *ra = calloc(r->n ? r->n : 1, sizeof(*ra));
+		struct statslog_agent *ra = calloc(r->n ? r->n : 1, sizeof(*ra));
 		size_t i;
 
 		for (i = 0; ra && i < r->n; i++) {
@@ -1527,6 +1527,28 @@ static void write_fail_records(struct run *r)
 	}
 	rundir_write_event(r->dir, 0, NULL, "notice", r->fail ? r->fail : "run failed");
 	rundir_write_end(r->dir, clock_wall_ms(), 0, r->reason ? r->reason : "error", r->exit_code);
+}
+
+/* scenario.yaml in the run directory: the file as run, after a comment listing the --set
+ * overrides. */
+static int copy_scenario(struct run *r, char **err)
+{
+	struct buf pre;
+	size_t i;
+	int rc;
+
+	buf_init(&pre, (size_t)1 << 20);
+	if (r->o->nov > 0 && buf_append_str(&pre, "# barrage run with overrides:\n") < 0)
+		goto oom;
+	for (i = 0; i < r->o->nov; i++)
+		if (buf_printf(&pre, "#   --set %s=%s\n", r->o->ov[i].path, r->o->ov[i].value) < 0)
+			goto oom;
+	rc = rundir_copy_scenario(r->dir, r->o->scenario, pre.data, err);
+	buf_free(&pre);
+	return rc;
+oom:
+	buf_free(&pre);
+	return err_set(err, "out of memory");
 }
 
 int run_main(const struct run_options *o)
@@ -1601,7 +1623,7 @@ int run_main(const struct run_options *o)
 		code = 2;
 		goto out;
 	}
-	if (rundir_copy_scenario(r->dir, o->scenario, o->ov, o->nov, &err) < 0) {
+	if (copy_scenario(r, &err) < 0) {
 		fprintf(stderr, "barrage: %s\n", err);
 		code = 4;
 		goto out;
