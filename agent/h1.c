@@ -71,6 +71,8 @@ struct h1 {
 	unsigned key_port;	/* and its port */
 	bool key_https;		/* and whether it speaks TLS */
 	SSL *ssl;		/* the connection's TLS, or NULL */
+	SSL_SESSION *sess;	/* the TLS session to resume (http.tls.session_reuse), or NULL */
+	uint64_t sess_key;	/* the host and port it is for (key_hash) */
 	const char *target_src; /* the constant URL h->target holds and pu parsed, or NULL */
 	struct h1_url pu;
 	struct buf req;	   /* the rendered request */
@@ -105,7 +107,7 @@ void h1_worker_free(struct worker *w)
 static void close_conn(struct h1 *h)
 {
 	if (h->ssl) {
-		SSL_free(h->ssl);
+		h1_tls_free(h->ssl);
 		h->ssl = NULL;
 	}
 	if (h->fd >= 0) {
@@ -115,6 +117,13 @@ static void close_conn(struct h1 *h)
 		worker_count_conn(h->u->w, -1);
 	}
 	buf_reset(&h->key);
+}
+
+static void drop_session(struct h1 *h)
+{
+	if (h->sess)
+		SSL_SESSION_free(h->sess);
+	h->sess = NULL;
 }
 
 static void on_event(evutil_socket_t fd, short what, void *arg);
@@ -150,6 +159,7 @@ void h1_user_free(struct user *u)
 	if (!h)
 		return;
 	close_conn(h);
+	drop_session(h);
 	event_free(h->ev);
 	buf_free(&h->key);
 	buf_free(&h->req);
@@ -163,6 +173,7 @@ void h1_user_free(struct user *u)
 void h1_new_share(struct user *u)
 {
 	close_conn(u->h1);
+	drop_session(u->h1); /* a new user: no TLS session to resume, as with libcurl's share */
 	cookie_jar_clear(&u->h1->jar);
 }
 
@@ -414,18 +425,36 @@ static void handshake(struct user *u)
 	}
 }
 
+/* FNV-1a of host and port: which target a kept TLS session is for. */
+static uint64_t key_hash(const char *host, size_t n, unsigned port)
+{
+	uint64_t x = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (unsigned char)host[i]) * 1099511628211ULL;
+	return (x ^ port) * 1099511628211ULL;
+}
+
 /* The TCP connection is up: TLS first for https://, then the request. */
 static void connected(struct user *u)
 {
 	struct h1 *h = u->h1;
+	const struct plan_http *ph = &u->w->prog->plan->http;
 
 	h->t_conn = worker_now();
 	if (!h->key_https) {
 		start_write(u);
 		return;
 	}
-	h->ssl = h1_tls_new(tls_ctx(u), h->fd, h->key.data, h->key.len,
-			    u->w->prog->plan->http.tls_verify);
+	if (ph->tls_session_reuse) {
+		uint64_t k = key_hash(h->key.data, h->key.len, h->key_port);
+
+		if (h->sess_key != k)
+			drop_session(h); /* another host's */
+		h->sess_key = k;
+	}
+	h->ssl = h1_tls_new(tls_ctx(u), h->fd, h->key.data, h->key.len, ph->tls_verify,
+			    ph->tls_session_reuse ? &h->sess : NULL);
 	if (!h->ssl) {
 		tls_reason(u, "TLS setup (http.tls)");
 		close_conn(h);

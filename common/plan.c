@@ -71,6 +71,7 @@ struct plan *plan_new(void)
 	p->http.keepalive = true;
 	p->http.version = 11;
 	p->http.tls_verify = true;
+	p->http.tls_session_reuse = true;
 	p->http.max_body = 1u << 20;
 	p->http.compression = true;
 	p->http.client = PLAN_CLIENT_AUTO;
@@ -455,6 +456,8 @@ static json_t *enc_plan(struct enc *e, const struct plan *p)
 		put(e, o, "keepalive", json_boolean(h->keepalive));
 		put_int(e, o, "version", h->version);
 		put(e, o, "tls_verify", json_boolean(h->tls_verify));
+		if (!h->tls_session_reuse) /* only when off: plans from older controllers stay valid */
+			put(e, o, "tls_session_reuse", json_false());
 		put_str(e, o, "tls_ca", h->tls_ca);
 		put_str(e, o, "tls_cert", h->tls_cert);
 		put_str(e, o, "tls_key", h->tls_key);
@@ -1368,6 +1371,7 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 					   "tls_cert",
 					   "tls_key",
 					   "tls_ciphers",
+					   "tls_session_reuse",
 					   "headers",
 					   "share_connections",
 					   "max_body",
@@ -1392,6 +1396,7 @@ static int dec_http(struct dec *d, json_t *o, struct plan_http *h)
 	    get_str(d, o, "tls_cert", OPT | NONEMPTY, &h->tls_cert) != 0 ||
 	    get_str(d, o, "tls_key", OPT | NONEMPTY, &h->tls_key) != 0 ||
 	    get_str(d, o, "tls_ciphers", OPT | NONEMPTY, &h->tls_ciphers) != 0 ||
+	    get_bool(d, o, "tls_session_reuse", &h->tls_session_reuse) != 0 ||
 	    get_str(d, o, "source_addresses", OPT | NONEMPTY, &h->source_addresses) != 0 ||
 	    dec_kvs(d, o, "headers", OPT, TMPL_ESCAPE_NONE, &h->headers, &h->nheaders) != 0 ||
 	    get_bool(d, o, "share_connections", &h->share_connections) != 0 ||

@@ -1802,7 +1802,8 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 					   "compression",      "follow_redirects",
 					   "client",	       "source_addresses",
 					   NULL};
-	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
+	static const char *const tkeys[] = {"verify",	     "ca", "cert", "key", "ciphers",
+					    "session_reuse", NULL};
 	const struct ynode *v, *t;
 
 	if (want_kind(sc, n, YN_MAP, "http") != 0)
@@ -1856,6 +1857,8 @@ static void parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h
 			get_file(sc, v, "tls key", &h->tls_key);
 		if ((v = map_get(t, "ciphers")))
 			get_string(sc, v, "tls ciphers", true, &h->tls_ciphers);
+		if ((v = map_get(t, "session_reuse")))
+			get_bool(sc, v, "session_reuse", &h->tls_session_reuse);
 		if (!!h->tls_cert != !!h->tls_key && (v = map_get(t, h->tls_cert ? "cert" : "key")))
 			sc_err(sc, v, 0, "a client certificate needs both cert and key");
 	}
