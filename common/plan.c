@@ -46,6 +46,7 @@ struct plan *plan_new(void)
 	p->http.keepalive = true;
 	p->http.version = 11;
 	p->http.tls_verify = true;
+	p->http.tls_session_reuse = true;
 	p->http.max_body = 1u << 20;
 	p->http.compression = true;
 	p->http.client = PLAN_CLIENT_AUTO;

@@ -75,6 +75,7 @@ struct plan_http {
 	bool keepalive;             /* default true */
 	int version;                /* 11 or 2 */
 	bool tls_verify;            /* default true */
+	bool tls_session_reuse;     /* http.tls.session_reuse, default true */
 	char *tls_ca, *tls_cert, *tls_key, *tls_ciphers; /* file paths / cipher list, or NULL */
 	struct plan_kv *headers;    /* default headers on every request */
 	size_t nheaders;

@@ -54,6 +54,8 @@ const struct plan_field plan_fields[] = {
 	 "http.tls", "key", "tls key", 0, 0, 0, 0, PLAN_FIELD_NONEMPTY},
 	{"http", "tls_ciphers", PLAN_FIELD_STRING, OFF(http.tls_ciphers),
 	 "http.tls", "ciphers", "tls ciphers", 0, 0, 0, 0, PLAN_FIELD_NONEMPTY},
+	{"http", "tls_session_reuse", PLAN_FIELD_BOOL, OFF(http.tls_session_reuse),
+	 "http.tls", "session_reuse", "session_reuse", 0, 0, 0, 0, 0},
 	{"http", "headers", PLAN_FIELD_HOOK, 0, "http", "headers", NULL, 0, 0, 0, 0, 0},
 	{"http", "share_connections", PLAN_FIELD_BOOL, OFF(http.share_connections),
 	 "http", "share_connections", "share_connections", 0, 0, 0, 0, 0},
