@@ -28,10 +28,14 @@
 
 #include <event2/event.h>
 
-#include "agent/agent.h"
+#include "agent/engine.h"
+#include "agent/health.h"
 #include "agent/link.h"
 #include "common/err.h"
+#include "common/hist.h"
 #include "common/log.h"
+#include "common/plan.h"
+#include "common/stats.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "common/wire.h"
