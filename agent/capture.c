@@ -107,8 +107,8 @@ int capture_run(struct user *u, const struct creq *r, long status)
 			size_t vl;
 
 			/* Every occurrence of the header in the last response. */
-			for (size_t n = 0; n < 1000 && u->w->tp->header(u, pc->expr, n, &v, &vl) == 0;
-			     n++)
+			for (size_t n = 0;
+			     n < 1000 && u->w->tp->header(u, pc->expr, n, &v, &vl) == 0; n++)
 				if (take(&c, v, vl))
 					break;
 			break;

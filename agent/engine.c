@@ -205,9 +205,9 @@ void agent_control(struct agent *a, double scale, int64_t users, bool paused)
 		if (l->model != PLAN_MODEL_OPEN &&
 		    sched_split(l->users, (uint64_t)a->nworkers, (uint64_t)i) == 0)
 			continue;
-		loop_request_control(&a->workers[i], scale,
-				       users < 0 ? -1 : (int64_t)sched_split((uint64_t)users, live, k),
-				       paused);
+		loop_request_control(
+		    &a->workers[i], scale,
+		    users < 0 ? -1 : (int64_t)sched_split((uint64_t)users, live, k), paused);
 		k++;
 	}
 }

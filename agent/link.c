@@ -389,8 +389,9 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 		int paused = 0;
 
 		j = json_loadb((const char *)payload, len, 0, NULL);
-		if (!j || json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale,
-				      "users", &users, "paused", &paused) < 0 ||
+		if (!j ||
+		    json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale, "users",
+				&users, "paused", &paused) < 0 ||
 		    !(scale > 0 && scale <= 1000) || users < -1) {
 			json_decref(j);
 			log_warn("ignoring a malformed CONTROL frame");

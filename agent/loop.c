@@ -99,8 +99,7 @@ static void maybe_finish(struct worker *w)
 static void on_user_done(struct worker *w, struct user *u)
 {
 	if (!w->stopping && !u->retired && !w->paused &&
-	    w->prog->plan->load.model != PLAN_MODEL_OPEN &&
-	    worker_now() < w->t_end_load) {
+	    w->prog->plan->load.model != PLAN_MODEL_OPEN && worker_now() < w->t_end_load) {
 		/* Closed and rate models: a new user takes the slot, from the event loop (not from
 		 * inside this call chain, so a session without requests cannot recurse), after
 		 * the user's backoff when its session failed without any response. */

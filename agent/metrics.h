@@ -41,13 +41,13 @@ enum {
 	C_ERR_EVAL,
 	C_ERR_RENDER,
 	C_ERR_DATA_EXHAUSTED,
-	C_ERR_CUT,	    /* in flight when the run's grace ended */
-	C_REQUESTS_MISSED,  /* rate model: intended sends that never went out */
-	C_USERS_BACKOFF,    /* a user waited before its next session after failing */
+	C_ERR_CUT,	   /* in flight when the run's grace ended */
+	C_REQUESTS_MISSED, /* rate model: intended sends that never went out */
+	C_USERS_BACKOFF,   /* a user waited before its next session after failing */
 	C_ERR_HEADER_TOO_LARGE,
-	C_WHILE_MAX,	    /* a while loop stopped at its max */
-	C_ERR_BAD_URL,	    /* a rendered URL held a character not valid in a URL */
-	C_FIXED /* error_capture_VAR and error_abort_REASON follow */
+	C_WHILE_MAX,   /* a while loop stopped at its max */
+	C_ERR_BAD_URL, /* a rendered URL held a character not valid in a URL */
+	C_FIXED	       /* error_capture_VAR and error_abort_REASON follow */
 };
 
 /* Status codes counted one by one (http_NNN). */

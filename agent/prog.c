@@ -49,7 +49,7 @@ static const char *const fixed_ctrs[C_FIXED] = {
 };
 
 int prog_where(const struct prog *g, struct plan_pos pos, char **err, const char *fmt,
-		 const char *what, const char *detail)
+	       const char *what, const char *detail)
 {
 	const char *src = g->plan->source ? g->plan->source : "plan";
 
@@ -90,7 +90,7 @@ static int prefixed(char ***names, size_t *n, size_t *cap, const char *prefix, c
  * controller's check refuses it too, but a hand-written plan reaches the agent directly, and a
  * name cut at STATS_MAX_NAME bytes (perhaps inside a UTF-8 sequence) must never be sent. */
 int prog_stat_index(struct prog *g, bool hist, const char *prefix, const char *name,
-		      struct plan_pos pos, const char *what, char **err)
+		    struct plan_pos pos, const char *what, char **err)
 {
 	char full[2 * STATS_MAX_NAME + 64];
 	const char *why;
@@ -181,7 +181,7 @@ int prog_build_sym_hash(struct prog *g)
 }
 
 int prog_tmpl(struct prog *g, const char *src, enum tmpl_escape esc, struct plan_pos pos,
-			const char *what, struct tmpl **out, char **err)
+	      const char *what, struct tmpl **out, char **err)
 {
 	char *e = NULL;
 	size_t col = 0;
@@ -194,8 +194,7 @@ int prog_tmpl(struct prog *g, const char *src, enum tmpl_escape esc, struct plan
 	return 0;
 }
 
-void *prog_regex(struct prog *g, const char *src, struct plan_pos pos, const char *what,
-			   char **err)
+void *prog_regex(struct prog *g, const char *src, struct plan_pos pos, const char *what, char **err)
 {
 	int ec = 0;
 	PCRE2_SIZE off = 0;

@@ -120,10 +120,10 @@ struct prog {
 	size_t max_depth; /* deepest nesting of steps + 1 */
 	char *target;	  /* plan target without a trailing slash */
 	bool https;
-	bool lean;	    /* requests go through the agent's own HTTP/1.1 client (h1.c) */
+	bool lean; /* requests go through the agent's own HTTP/1.1 client (h1.c) */
 	struct sockaddr_storage *src_addrs; /* http.source_addresses, port 0 */
 	size_t nsrc_addrs;
-	bool https_urls;    /* a request's constant URL is https:// */
+	bool https_urls; /* a request's constant URL is https:// */
 	bool need_match_data;
 	uint32_t max_groups;
 };

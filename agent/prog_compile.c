@@ -30,6 +30,27 @@ static int compile_cond(struct prog *g, const struct plan_step *st, struct expr 
 	return 0;
 }
 
+/* Assignments "name: template" (a set step's, or plan.variables) into *out, *nout. */
+static int compile_sets(struct prog *g, const struct plan_kv *in, size_t n, const char *what,
+			struct cset **out, size_t *nout, char **err)
+{
+	*out = calloc(n ? n : 1, sizeof(**out));
+	if (!*out)
+		return err_set(err, "out of memory");
+	for (size_t i = 0; i < n; i++) {
+		struct cset *c = &(*out)[i];
+
+		c->sym = prog_sym_add(g, in[i].name, SYM_VAR, -1, -1);
+		if (c->sym < 0)
+			return err_set(err, "out of memory");
+		(*nout)++;
+		if (prog_tmpl(g, in[i].value, TMPL_ESCAPE_NONE, in[i].pos, what, &c->value, err) <
+		    0)
+			return -1;
+	}
+	return 0;
+}
+
 static int compile_step(struct prog *g, const struct plan_step *st, struct cstep *c, size_t depth,
 			char **err)
 {
@@ -49,7 +70,7 @@ static int compile_step(struct prog *g, const struct plan_step *st, struct cstep
 		break;
 	case PLAN_STEP_TRANSACTION:
 		c->hist = prog_stat_index(g, true, "tr_", st->name ? st->name : "unnamed", st->pos,
-				     "transaction name", err);
+					  "transaction name", err);
 		if (c->hist < 0)
 			return -1;
 		break;
@@ -62,28 +83,19 @@ static int compile_step(struct prog *g, const struct plan_step *st, struct cstep
 		if (!st->list_var)
 			return prog_where(g, st->pos, err, "foreach", "needs", "a list variable");
 		c->list_sym = prog_sym_add(g, st->list_var, SYM_VAR, -1, -1);
-		c->item_sym = prog_sym_add(g, st->item_var ? st->item_var : "item", SYM_VAR, -1, -1);
+		c->item_sym =
+		    prog_sym_add(g, st->item_var ? st->item_var : "item", SYM_VAR, -1, -1);
 		if (c->list_sym < 0 || c->item_sym < 0)
 			return err_set(err, "out of memory");
 		break;
 	case PLAN_STEP_SET:
-		c->set = calloc(st->nset ? st->nset : 1, sizeof(*c->set));
-		if (!c->set)
-			return err_set(err, "out of memory");
-		for (size_t i = 0; i < st->nset; i++) {
-			c->set[i].sym = prog_sym_add(g, st->set[i].name, SYM_VAR, -1, -1);
-			if (c->set[i].sym < 0)
-				return err_set(err, "out of memory");
-			c->nset++;
-			if (prog_tmpl(g, st->set[i].value, TMPL_ESCAPE_NONE, st->set[i].pos,
-					 "set", &c->set[i].value, err) < 0)
-				return -1;
-		}
+		if (compile_sets(g, st->set, st->nset, "set", &c->set, &c->nset, err) < 0)
+			return -1;
 		break;
 	case PLAN_STEP_ABORT:
 		if (st->reason && *st->reason) {
-			c->abort_ctr = prog_stat_index(g, false, "error_abort_", st->reason, st->pos,
-						  "abort reason", err);
+			c->abort_ctr = prog_stat_index(g, false, "error_abort_", st->reason,
+						       st->pos, "abort reason", err);
 			if (c->abort_ctr < 0)
 				return -1;
 		}
@@ -170,21 +182,8 @@ static int compile_variables(struct prog *g, char **err)
 			if (prog_sym_add(g, tmp, SYM_DATA, (int)d, (int)c) < 0)
 				return err_set(err, "out of memory");
 		}
-	if (p->nvariables) {
-		g->globals = calloc(p->nvariables, sizeof(*g->globals));
-		if (!g->globals)
-			return err_set(err, "out of memory");
-	}
-	for (size_t i = 0; i < p->nvariables; i++) {
-		g->globals[i].sym = prog_sym_add(g, p->variables[i].name, SYM_VAR, -1, -1);
-		if (g->globals[i].sym < 0)
-			return err_set(err, "out of memory");
-		g->nglobals++;
-		if (prog_tmpl(g, p->variables[i].value, TMPL_ESCAPE_NONE, p->variables[i].pos,
-			      "variable", &g->globals[i].value, err) < 0)
-			return -1;
-	}
-	return 0;
+	return compile_sets(g, p->variables, p->nvariables, "variable", &g->globals, &g->nglobals,
+			    err);
 }
 
 /* The sessions' step trees and their cumulative weights (all zero or unset: equal shares). */

@@ -126,11 +126,12 @@ static void append_form_literal(struct buf *b, const char *s)
 			s = p;
 			continue;
 		}
-		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') || (*s >= '0' && *s <= '9') ||
-		    *s == '-' || *s == '.' || *s == '_' || *s == '~') {
+		if ((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		    (*s >= '0' && *s <= '9') || *s == '-' || *s == '.' || *s == '_' || *s == '~') {
 			buf_append_byte(b, (uint8_t)*s);
 		} else {
-			char esc[3] = { '%', hex[(unsigned char)*s >> 4], hex[(unsigned char)*s & 15] };
+			char esc[3] = {'%', hex[(unsigned char)*s >> 4],
+				       hex[(unsigned char)*s & 15]};
 
 			buf_append(b, esc, 3);
 		}
@@ -323,8 +324,7 @@ static int compile_capture(struct prog *g, const struct plan_capture *pc, struct
 }
 
 /* Captures and expectations: what the answer must hold, and so what of it the client keeps. */
-static int compile_checks(struct prog *g, const struct plan_request *pr, struct creq *r,
-			  char **err)
+static int compile_checks(struct prog *g, const struct plan_request *pr, struct creq *r, char **err)
 {
 	if (pr->ncaptures) {
 		r->caps = calloc(pr->ncaptures, sizeof(*r->caps));

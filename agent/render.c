@@ -1,7 +1,9 @@
 /* Rendering a compiled request for one user, the same for every HTTP client: the URL (a
  * templated path joined to the target, then checked), the header lines (constant ones copied,
  * templated ones rendered) and the body, into the user's buffers (user.h). Nothing is
- * allocated once the buffers have grown to the largest request. */
+ * allocated once the buffers have grown to the largest request. The redirect rules (which
+ * statuses are followed, and when a hop turns into a GET) are here too, so both clients follow
+ * the same way. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -141,7 +143,6 @@ int render_body(struct user *u, const struct creq *r, const char **body, size_t 
 	}
 	return 0;
 }
-
 
 bool render_is_redirect(const struct user *u, long status)
 {

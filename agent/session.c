@@ -99,9 +99,8 @@ static void set_var(struct user *u, int sym, const struct tmpl *t)
 
 static void start_session(struct user *u, int64_t now)
 {
-	const struct csession *slot = u->slot == USER_NO_SLOT
-					  ? NULL
-					  : worker_slot_session(u->w, u->slot, u->slot_round++);
+	const struct csession *slot =
+	    u->slot == USER_NO_SLOT ? NULL : worker_slot_session(u->w, u->slot, u->slot_round++);
 
 	u->session = slot ? slot : pick_session(u);
 	u->depth = 1;
@@ -131,7 +130,7 @@ void session_begin(struct user *u, int64_t now)
 	uint64_t seq;
 
 	if (u->retired) {
-		/* Runtime control took its slot away while it waited (worker.c, on_control). */
+		/* Runtime control took its slot away while it waited (loop.c, on_control). */
 		u->counted = false;
 		user_end(u, END_STOPPED);
 		return;
@@ -276,7 +275,8 @@ static void set_item(struct user *u, int list_sym, int item_sym, uint64_t i)
 	struct uvar *l = &u->vars[list_sym];
 
 	if (l->nitems)
-		user_var_set(&u->vars[item_sym], l->val.data + l->items[2 * i], l->items[2 * i + 1]);
+		user_var_set(&u->vars[item_sym], l->val.data + l->items[2 * i],
+			     l->items[2 * i + 1]);
 	else
 		user_var_set(&u->vars[item_sym], l->val.data ? l->val.data : "", l->val.len);
 }

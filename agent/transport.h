@@ -25,9 +25,12 @@
  *   reports its failures with the code libcurl would give, so error names do not depend on the
  *   client. u->errbuf holds the client's reason.
  * - Inside that callback the session asks: xfer (what the transfer took: status, connections,
- *   timings, bytes), follow (send the next redirect hop: 1 sent, 0 not a redirect to follow,
- *   -1 failed), header and cookies (for captures and expectations). The answer's body, as far
- *   as a capture or an expectation needs it (creq.need_body), is in u->resp.
+ *   timings, bytes), follow (only for a redirect the request may still follow, render.h: send
+ *   the next hop; 1 sent, 0 no usable Location, -1 failed; completion comes back the same way),
+ *   header and cookies (for captures and expectations). The answer's body, as far as a capture
+ *   or an expectation needs it (creq.need_body), is in u->resp.
+ * - Before send the session has set u->req, u->hop, u->hops_left and emptied u->resp; send
+ *   stamps u->sent_us when the request goes out and clears u->errbuf.
  * - cancel drops the transfer in flight without a callback (hard stop).
  *
  * Cost: one indirect call per operation, a few per request; nothing is allocated here. */

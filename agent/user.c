@@ -153,4 +153,3 @@ void user_free(struct user *u)
 	buf_free(&u->tmp);
 	free(u);
 }
-

@@ -73,10 +73,10 @@ struct user {
 	int wait;		     /* what the timer is for (session.c) */
 	bool counted;		     /* the session is counted in users_count */
 	bool got_response;	     /* a response (a status line) came back in this session */
-	int64_t backoff_us;	     /* wait before the next session after failing; 0 after a success */
-	int64_t next_begin_us;	     /* delay before this slot's next session (session.c sets it) */
-	uint32_t hops_left;	     /* redirects the request in flight may still follow */
-	bool hop;		     /* the transfer in flight is a redirect hop, not the step's URL */
+	int64_t backoff_us;    /* wait before the next session after failing; 0 after a success */
+	int64_t next_begin_us; /* delay before this slot's next session (session.c sets it) */
+	uint32_t hops_left;    /* redirects the request in flight may still follow */
+	bool hop;	       /* the transfer in flight is a redirect hop, not the step's URL */
 	/* Rendered request (render.c), the answer's body as far as needed, and work space. */
 	struct buf url, hdrs, body, resp, scratch, tmp;
 	/* The HTTP client's per-user state: libcurl's (http.c) or the lean client's (h1.c). */

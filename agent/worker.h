@@ -41,14 +41,14 @@ struct worker {
 	const struct transport *tp; /* the HTTP client of this load (transport.h) */
 	int id;
 	struct event_base *base;
-	struct wstats *cur;	     /* recorded into on the hot path; only this thread touches it */
+	struct wstats *cur; /* recorded into on the hot path; only this thread touches it */
 	uint64_t rng;
 	atomic_uint_fast64_t *user_seq; /* the agent's users so far (all workers) */
-	bool stopping;		     /* users stop at their next step */
-	double pace_interval_us;     /* rate model: per-user interval between requests */
+	bool stopping;			/* users stop at their next step */
+	double pace_interval_us;	/* rate model: per-user interval between requests */
 	int64_t conns_open;
 	struct buf scratch;
-	void *match_data; /* pcre2_match_data * */
+	void *match_data;  /* pcre2_match_data * */
 	uint64_t src_next; /* the next of prog->src_addrs a new connection is bound to */
 	/* Steps whose failure was already described in the agent's log (worker_note_once). */
 	const void *noted[WORKER_MAX_NOTES];
@@ -121,7 +121,7 @@ int worker_bind_source(struct worker *w, int fd, int family);
  * template: failures are counted per request, but a count alone does not say why). At most
  * WORKER_MAX_NOTES sites per worker, so a broken scenario cannot flood the log. */
 void worker_note_once(struct worker *w, const void *site, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* A user's session ended: the worker decides whether a new user takes the slot. */
 void worker_user_done(struct worker *w, struct user *u);
 /* Closed and rate models: the session that fleet-wide slot `slot` runs for its round-th
