@@ -19,7 +19,7 @@
  * session; a reused connection that turns out dead before any byte of the answer is retried once
  * on a new one; the timings connect (TCP connect), ttfb (request ready to send -> first byte)
  * and request (send -> end) are taken at the same points; failures carry the CURLcode libcurl
- * would have given, so http_error_counter() names them the same way. */
+ * would have given, so xfer_error_counter() names them the same way. */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -34,12 +34,16 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "agent/agent.h"
 #include "agent/cookie.h"
 #include "agent/h1.h"
 #include "agent/h1_dns.h"
 #include "agent/h1_request.h"
 #include "agent/h1_tls.h"
+#include "agent/prog.h"
+#include "agent/session.h"
+#include "agent/transport.h"
+#include "agent/user.h"
+#include "agent/worker.h"
 #include "common/clock.h"
 #include "common/err.h"
 
@@ -217,10 +221,10 @@ static void finish(struct user *u, CURLcode rc)
 	}
 	h1_resp_end(&h->resp);
 	h->state = H1_IDLE;
-	user_transfer_done(u, rc); /* may start the next request: h is not touched after */
+	session_transfer_done(u, rc); /* may start the next request: h is not touched after */
 }
 
-/* A failure found while starting: delivered from the event loop, not from inside http_send. */
+/* A failure found while starting: delivered from the event loop, not from inside h1_send. */
 static void fail_soon(struct user *u, CURLcode rc)
 {
 	struct h1 *h = u->h1;
