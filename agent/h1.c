@@ -1,6 +1,8 @@
 /* The lean HTTP/1.1 client (http.client: lean): one user's connection as a small state machine
- * on the worker's event_base (connect, TLS handshake with OpenSSL for https://, send, read),
- * with Debian's libhttp-parser reading the answers (h1_parse.c).
+ * on the worker's event_base (connect, TLS handshake with OpenSSL for https://, send, read).
+ * Its parts: h1_request.c renders a request, h1_parse.c reads an answer with Debian's
+ * libhttp-parser, h1_tls.c holds the TLS context and I/O, h1_url.c the URLs, cookie.c the
+ * user's cookie jar.
  *
  * What it costs per request, and why:
  *   - the request is rendered into the user's own buffer (kept across requests, so nothing is
@@ -22,7 +24,6 @@
 #include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,12 +33,15 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
 #include "agent/agent.h"
+#include "agent/cookie.h"
 #include "agent/h1.h"
+#include "agent/h1_request.h"
+#include "agent/h1_tls.h"
+#include "common/clock.h"
 #include "common/err.h"
-#include "common/units.h"
 
 #define H1_RBUF		   (64 * 1024)
 #define H1_DNS_MAX	   64
@@ -78,7 +82,7 @@ struct h1 {
 	bool reused, retried, new_conn;
 	CURLcode rc;
 	uint64_t rcv, sent;
-	struct h1_jar jar;
+	struct cookie_jar jar;
 };
 
 static struct h1_worker *wstate(struct worker *w)
@@ -134,7 +138,7 @@ int h1_user_init(struct user *u, char **err)
 	buf_init(&h->req, (size_t)80 << 20);
 	buf_init(&h->target, 1 << 16);
 	h1_resp_init(&h->resp, &u->resp);
-	h1_jar_init(&h->jar);
+	cookie_jar_init(&h->jar);
 	u->h1 = h;
 	return 0;
 }
@@ -151,7 +155,7 @@ void h1_user_free(struct user *u)
 	buf_free(&h->req);
 	buf_free(&h->target);
 	h1_resp_free(&h->resp);
-	h1_jar_free(&h->jar);
+	cookie_jar_free(&h->jar);
 	free(h);
 	u->h1 = NULL;
 }
@@ -159,7 +163,7 @@ void h1_user_free(struct user *u)
 void h1_new_share(struct user *u)
 {
 	close_conn(u->h1);
-	h1_jar_clear(&u->h1->jar);
+	cookie_jar_clear(&u->h1->jar);
 }
 
 void h1_end_session(struct user *u)
@@ -357,55 +361,19 @@ static bool retry(struct user *u)
 
 /* ---- TLS ---- */
 
-#define IO_WANT_READ  (-2)
-#define IO_WANT_WRITE (-3)
-
 static void tls_reason(struct user *u, const char *what)
 {
-	char e[256];
-	unsigned long code = ERR_get_error();
-
-	if (code)
-		ERR_error_string_n(code, e, sizeof(e));
-	else
-		snprintf(e, sizeof(e), "%s", errno ? strerror(errno) : "no details");
-	ERR_clear_error();
-	snprintf(u->errbuf, sizeof(u->errbuf), "%s: %s", what, e);
+	h1_tls_reason(u->errbuf, sizeof(u->errbuf), what);
 }
 
-/* The worker's TLS context, made on first use from http.tls: verification (CA file or the
- * system's), client certificate, ciphers; buffers released while a connection is idle. */
+/* The worker's TLS context, made on first use. */
 static SSL_CTX *tls_ctx(struct user *u)
 {
 	struct h1_worker *ws = wstate(u->w);
-	const struct plan_http *ph = &u->w->prog->plan->http;
-	SSL_CTX *c;
 
-	if (ws->ctx)
-		return ws->ctx;
-	c = SSL_CTX_new(TLS_client_method());
-	if (!c)
-		return NULL;
-	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-				SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
-	if (ph->tls_verify) {
-		SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
-		if (ph->tls_ca ? SSL_CTX_load_verify_locations(c, ph->tls_ca, NULL) != 1
-			       : SSL_CTX_set_default_verify_paths(c) != 1)
-			goto fail;
-	} else
-		SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
-	if (ph->tls_cert && (SSL_CTX_use_certificate_chain_file(c, ph->tls_cert) != 1 ||
-			     SSL_CTX_use_PrivateKey_file(c, ph->tls_key, SSL_FILETYPE_PEM) != 1))
-		goto fail;
-	if (ph->tls_ciphers && SSL_CTX_set_cipher_list(c, ph->tls_ciphers) != 1)
-		goto fail;
-	ws->ctx = c;
-	return c;
-fail:
-	SSL_CTX_free(c);
-	return NULL;
+	if (!ws->ctx)
+		ws->ctx = h1_tls_ctx_new(&u->w->prog->plan->http);
+	return ws->ctx;
 }
 
 static void handshake(struct user *u)
@@ -450,112 +418,22 @@ static void handshake(struct user *u)
 static void connected(struct user *u)
 {
 	struct h1 *h = u->h1;
-	SSL_CTX *c;
-	char host[256];
-	size_t hl = h->key.len < sizeof(host) - 1 ? h->key.len : sizeof(host) - 1;
 
 	h->t_conn = worker_now();
 	if (!h->key_https) {
 		start_write(u);
 		return;
 	}
-	c = tls_ctx(u);
-	if (!c || !(h->ssl = SSL_new(c)) || SSL_set_fd(h->ssl, h->fd) != 1) {
+	h->ssl = h1_tls_new(tls_ctx(u), h->fd, h->key.data, h->key.len,
+			    u->w->prog->plan->http.tls_verify);
+	if (!h->ssl) {
 		tls_reason(u, "TLS setup (http.tls)");
 		close_conn(h);
 		fail_soon(u, CURLE_SSL_CERTPROBLEM);
 		return;
 	}
-	memcpy(host, h->key.data, hl);
-	host[hl] = '\0';
-	{
-		unsigned char tmp[16];
-		bool ip = inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
-
-		if (!ip)
-			SSL_set_tlsext_host_name(h->ssl, host);
-		if (u->w->prog->plan->http.tls_verify) {
-			if (ip)
-				X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(h->ssl), host);
-			else
-				SSL_set1_host(h->ssl, host);
-		}
-	}
 	h->state = H1_TLS;
 	handshake(u);
-}
-
-/* I/O on the connection, plain or TLS: bytes, 0 at its end, -1 on an error (errno or
- * OpenSSL's queue), IO_WANT_READ or IO_WANT_WRITE when it would block. */
-static ssize_t io_send(struct h1 *h, const char *p, size_t n)
-{
-	if (!h->ssl) {
-		ssize_t r;
-
-		do
-			r = send(h->fd, p, n, MSG_NOSIGNAL);
-		while (r < 0 && errno == EINTR);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return IO_WANT_WRITE;
-		return r;
-	}
-	{
-		int r = SSL_write(h->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(h->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			return IO_WANT_READ;
-		case SSL_ERROR_WANT_WRITE:
-			return IO_WANT_WRITE;
-		default:
-			if (!errno)
-				errno = ECONNRESET;
-			ERR_clear_error();
-			return -1;
-		}
-	}
-}
-
-static ssize_t io_recv(struct h1 *h, char *p, size_t n)
-{
-	if (!h->ssl) {
-		ssize_t r;
-
-		do
-			r = recv(h->fd, p, n, 0);
-		while (r < 0 && errno == EINTR);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return IO_WANT_READ;
-		return r;
-	}
-	{
-		int r;
-
-		errno = 0;
-		r = SSL_read(h->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(h->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			return IO_WANT_READ;
-		case SSL_ERROR_WANT_WRITE:
-			return IO_WANT_WRITE;
-		case SSL_ERROR_ZERO_RETURN:
-			return 0;
-		case SSL_ERROR_SYSCALL:
-			ERR_clear_error();
-			if (errno == 0)
-				return 0; /* closed without close_notify */
-			return -1;
-		default:
-			ERR_clear_error();
-			if (!errno)
-				errno = ECONNRESET;
-			return -1;
-		}
-	}
 }
 
 /* ---- sending and reading ---- */
@@ -569,10 +447,11 @@ static void start_write(struct user *u)
 	h->state = H1_SENDING;
 	h->t_pre = worker_now();
 	while (h->wr_off < h->req.len) {
-		ssize_t n = io_send(h, h->req.data + h->wr_off, h->req.len - h->wr_off);
+		ssize_t n =
+		    h1_tls_send(h->ssl, h->fd, h->req.data + h->wr_off, h->req.len - h->wr_off);
 
-		if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
-			arm(u, n == IO_WANT_READ ? EV_READ : EV_WRITE);
+		if (n == H1_TLS_WANT_READ || n == H1_TLS_WANT_WRITE) {
+			arm(u, n == H1_TLS_WANT_READ ? EV_READ : EV_WRITE);
 			return;
 		}
 		if (n <= 0) {
@@ -605,14 +484,14 @@ static void do_read(struct user *u)
 	char *rb = wstate(u->w)->rbuf;
 
 	for (int i = 0; i < H1_READS_PER_EVENT; i++) {
-		ssize_t n = io_recv(h, rb, H1_RBUF);
+		ssize_t n = h1_tls_recv(h->ssl, h->fd, rb, H1_RBUF);
 		int st;
 
-		if (n == IO_WANT_WRITE) {
+		if (n == H1_TLS_WANT_WRITE) {
 			arm(u, EV_WRITE);
 			return;
 		}
-		if (n == IO_WANT_READ)
+		if (n == H1_TLS_WANT_READ)
 			break;
 		if (n < 0) {
 			snprintf(u->errbuf, sizeof(u->errbuf), "Recv failure: %s", strerror(errno));
@@ -710,27 +589,6 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the request ---- */
 
-/* Does header line l (of n bytes, "Name: value") have this name? */
-static bool hdr_is(const char *l, size_t n, const char *name)
-{
-	size_t k = strlen(name);
-
-	return n > k && strncasecmp(l, name, k) == 0 && (l[k] == ':' || l[k] == ';');
-}
-
-/* A "Name:" line with nothing after the colon removes a header libcurl would add. */
-static bool hdr_empty(const char *l, size_t n)
-{
-	const char *c = memchr(l, ':', n);
-
-	if (!c)
-		return false;
-	for (c++; c < l + n; c++)
-		if (*c != ' ' && *c != '\t')
-			return false;
-	return true;
-}
-
 static bool same_key(const struct h1 *h, const struct h1_url *pu)
 {
 	return h->key_port == pu->port && h->key_https == pu->https && h->key.len == pu->hlen &&
@@ -745,7 +603,6 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	struct buf *q = &h->req;
 	struct h1_url *pu = &h->pu;
 	bool parsed = true;
-	bool have_host = false, have_accept = false, have_ae = false, have_ct = false;
 	bool has_body = !to_get && (r->has_body || r->method == M_POST);
 	const char *method = to_get ? (r->method == M_HEAD ? "HEAD" : "GET") : r->src->method;
 
@@ -779,60 +636,8 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 		fail_soon(u, CURLE_URL_MALFORMAT);
 		return 0;
 	}
-	/* Render: request line, the user's headers (libcurl's empty "Name:" lines only remove
-	 * what would be added), then what libcurl adds when they do not say otherwise. */
-	buf_reset(q);
-	buf_append_str(q, method ? method : "GET");
-	buf_append_byte(q, ' ');
-	h1_url_target(pu, q);
-	buf_append_str(q, " HTTP/1.1\r\n");
-	for (size_t off = 0; off < hdrs_len;) {
-		const char *l = hdrs + off;
-		size_t n = strnlen(l, hdrs_len - off);
-
-		off += n + 1;
-		if (hdr_is(l, n, "Host")) {
-			if (hop)
-				continue;
-			have_host = true;
-		} else if (hdr_is(l, n, "Accept"))
-			have_accept = true;
-		else if (hdr_is(l, n, "Accept-Encoding"))
-			have_ae = true;
-		else if (hdr_is(l, n, "Content-Type"))
-			have_ct = true;
-		if (hdr_empty(l, n))
-			continue;
-		if (l[n - 1] == ';' && !memchr(l, ':', n)) {
-			buf_append(q, l, n - 1); /* "Name;": the header with an empty value */
-			buf_append_str(q, ":\r\n");
-			continue;
-		}
-		buf_append(q, l, n);
-		buf_append(q, "\r\n", 2);
-	}
-	if (!have_host) {
-		buf_append_str(q, "Host: ");
-		if (pu->v6)
-			buf_append_byte(q, '[');
-		buf_append(q, pu->host, pu->hlen);
-		if (pu->v6)
-			buf_append_byte(q, ']');
-		if (pu->port != (pu->https ? 443u : 80u))
-			buf_printf(q, ":%u", pu->port);
-		buf_append(q, "\r\n", 2);
-	}
-	if (!have_accept)
-		buf_append_str(q, "Accept: */*\r\n");
-	if (ph->compression && !have_ae)
-		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
-	h1_jar_header(&h->jar, pu, q, units_wall_ms() / 1000);
-	if (has_body) {
-		buf_printf(q, "Content-Length: %zu\r\n", body_len);
-		if (!have_ct)
-			buf_append_str(q, "Content-Type: application/x-www-form-urlencoded\r\n");
-	}
-	if (buf_append(q, "\r\n", 2) < 0 || (has_body && buf_append(q, body, body_len) < 0))
+	if (h1_request_render(q, method ? method : "GET", pu, hdrs, hdrs_len, hop, ph->compression,
+			      &h->jar, has_body, body, body_len) < 0)
 		return -1;
 	/* The user's connection, when it is to the same host and port. */
 	if (h->fd >= 0 && same_key(h, pu)) {
@@ -889,7 +694,7 @@ int h1_header(struct user *u, const char *name, size_t idx, const char **val, si
 
 int h1_cookie(struct user *u, const char *name, size_t idx, const char **val, size_t *len)
 {
-	return h1_jar_get(&u->h1->jar, name, idx, val, len);
+	return cookie_jar_get(&u->h1->jar, name, idx, val, len);
 }
 
 static void set_cookies(struct user *u)
@@ -903,7 +708,7 @@ static void set_cookies(struct user *u)
 		const char *c = h->resp.cookies.data + off;
 		size_t n = strnlen(c, h->resp.cookies.len - off);
 
-		h1_jar_set(&h->jar, &pu, c, n, units_wall_ms() / 1000);
+		cookie_jar_set(&h->jar, &pu, c, n, clock_wall_ms() / 1000);
 		off += n + 1;
 	}
 }

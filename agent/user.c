@@ -19,8 +19,8 @@
 #include <event2/event.h>
 
 #include "agent/agent.h"
+#include "common/clock.h"
 #include "common/csv.h"
-#include "common/units.h"
 
 #define USER_BUDGET 1000
 
@@ -115,7 +115,7 @@ void user_env(struct user *u, struct expr_env *env)
 	env->ctx = u;
 	env->rng = &u->w->rng;
 	env->user_id = u->user_id;
-	env->now_ms = units_wall_ms();
+	env->now_ms = clock_wall_ms();
 }
 
 /* ---- life cycle ---- */

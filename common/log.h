@@ -21,4 +21,8 @@ void log_write(enum log_level level, const char *fmt, ...) __attribute__((format
 #define log_info(...) LOG_AT(LOG_INFO, __VA_ARGS__)
 #define log_debug(...) LOG_AT(LOG_DEBUG, __VA_ARGS__)
 
+/* Log "WHAT: ERR" as an error and _exit(1) at once, without unwinding: for a state that must
+ * not go on (a server's journal that failed while memory is ahead of disk). */
+void log_fatal(const char *what, const char *err) __attribute__((noreturn));
+
 #endif

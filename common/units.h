@@ -25,8 +25,4 @@ const char *units_fmt_rate(char *buf, size_t size, double per_s);
 const char *units_fmt_size(char *buf, size_t size, double bytes);
 const char *units_fmt_count(char *buf, size_t size, double n);
 
-/* Monotonic and wall clocks in microseconds / milliseconds. */
-int64_t units_now_us(void);      /* CLOCK_MONOTONIC */
-int64_t units_wall_ms(void);     /* CLOCK_REALTIME */
-
 #endif

@@ -24,6 +24,7 @@
  *
  * Then the merger is flushed, the end record written, and reports/ builds summary.json,
  * report.html and the threshold verdicts from stats.log. */
+#include "common/clock.h"
 #include "controller/run.h"
 
 #include <errno.h>
@@ -148,7 +149,7 @@ static double elapsed_s(const struct run *r)
 {
 	if (r->phase == PHASE_SETUP || r->start_us == 0)
 		return 0;
-	return (double)(units_now_us() - r->start_us) / 1e6;
+	return (double)(clock_mono_us() - r->start_us) / 1e6;
 }
 
 static int send_json(struct run_agent *a, enum wire_type type, json_t *j)
@@ -231,7 +232,7 @@ static void stop_all(struct run *r, const char *reason, int exit_code)
 	r->reason = reason;
 	if (exit_code > r->exit_code)
 		r->exit_code = exit_code;
-	r->stop_deadline_us = units_now_us() + RUN_STOP_GRACE_US;
+	r->stop_deadline_us = clock_mono_us() + RUN_STOP_GRACE_US;
 	for (i = 0; i < r->n; i++) {
 		struct run_agent *a = &r->agents[i];
 		json_t *j;
@@ -256,7 +257,7 @@ static void agent_lost(struct run_agent *a, const char *why)
 	a->lost = true;
 	r->nlost++;
 	agent_log(a, "agent lost: %s", why);
-	if (a->started && r->start_us > 0 && units_now_us() > r->start_us) {
+	if (a->started && r->start_us > 0 && clock_mono_us() > r->start_us) {
 		/* What it measured after its last interval is gone with it. Its load stopped at the
 		 * latest link_timeout (checked every 250 ms) after it last heard from us; we
 		 * noticed link_timeout after we last heard from it, which may be a heartbeat period
@@ -425,7 +426,7 @@ static void on_merged(const struct stats_snapshot *s, bool late, void *arg)
 
 static void start_all(struct run *r)
 {
-	int64_t now = units_now_us(), max_rtt = 0;
+	int64_t now = clock_mono_us(), max_rtt = 0;
 	size_t i;
 
 	for (i = 0; i < r->n; i++)
@@ -433,12 +434,12 @@ static void start_all(struct run *r)
 			max_rtt = r->agents[i].rtt_us;
 	/* START takes about rtt/2 to arrive: agent i waits (common instant - now - rtt_i/2). */
 	r->start_us = now + max_rtt / 2 + RUN_START_MARGIN_US;
-	r->start_wall_ms = units_wall_ms() + (r->start_us - now) / 1000;
+	r->start_wall_ms = clock_wall_ms() + (r->start_us - now) / 1000;
 	r->end_due_us =
 	    r->start_us + plan_load_duration_us(r->plan) + r->plan->grace_us + RUN_END_SLACK_US;
 	r->phase = PHASE_RUNNING;
 	{
-		struct rundir_agent *ra = calloc(r->n, sizeof(*ra));
+		struct statslog_agent *ra = calloc(r->n, sizeof(*ra));
 		char *err = NULL;
 
 		for (i = 0; ra && i < r->n; i++) {
@@ -485,7 +486,7 @@ static void send_ping(struct run_agent *a)
 {
 	json_t *j = json_object();
 
-	a->ping_sent_us = units_now_us();
+	a->ping_sent_us = clock_mono_us();
 	json_object_set_new(j, "t", json_integer(a->ping_sent_us / 1000));
 	send_json(a, WIRE_PING, j);
 }
@@ -572,7 +573,7 @@ static void on_ready(struct run_agent *a, const char *p, size_t len)
 static void on_pong(struct run_agent *a, const char *p, size_t len)
 {
 	struct run *r = a->run;
-	int64_t rtt = units_now_us() - a->ping_sent_us;
+	int64_t rtt = clock_mono_us() - a->ping_sent_us;
 	json_error_t je;
 	json_t *j;
 	size_t i;
@@ -587,7 +588,7 @@ static void on_pong(struct run_agent *a, const char *p, size_t len)
 		if (j && json_is_integer(json_object_get(j, "agent_t")))
 			a->clock_offset_ms =
 			    (double)json_integer_value(json_object_get(j, "agent_t")) -
-			    ((double)units_wall_ms() - (double)rtt / 2000.0);
+			    ((double)clock_wall_ms() - (double)rtt / 2000.0);
 		json_decref(j);
 	}
 	if (++a->pings < RUN_PINGS) {
@@ -885,7 +886,7 @@ static void on_rundir_event(void *arg, double t, const char *agent, const char *
 static void on_tick(evutil_socket_t fd, short what, void *arg)
 {
 	struct run *r = arg;
-	int64_t now = units_now_us();
+	int64_t now = clock_mono_us();
 	int64_t interval = r->plan->interval_us > 0 ? r->plan->interval_us : 10000000;
 	int64_t step = r->last_tick_us ? now - r->last_tick_us : RUN_TICK_US;
 	int64_t timeout = r->plan->agents.link_timeout_us > 0 ? r->plan->agents.link_timeout_us
@@ -1509,7 +1510,7 @@ static void write_fail_records(struct run *r)
 	if (!r->dir)
 		return;
 	if (!r->header_written) {
-		struct rundir_agent *ra = calloc(r->n ? r->n : 1, sizeof(*ra));
+		struct statslog_agent *ra = calloc(r->n ? r->n : 1, sizeof(*ra));
 		size_t i;
 
 		for (i = 0; ra && i < r->n; i++) {
@@ -1518,14 +1519,36 @@ static void write_fail_records(struct run *r)
 			ra[i].fraction = r->agents[i].plan ? r->agents[i].plan->share.fraction : 0;
 			ra[i].cpus = r->agents[i].cpus;
 		}
-		if (ra && rundir_write_header(r->dir, r->plan, r->o->scenario, units_wall_ms(), ra,
+		if (ra && rundir_write_header(r->dir, r->plan, r->o->scenario, clock_wall_ms(), ra,
 					      r->n, &err) == 0)
 			r->header_written = true;
 		free(err);
 		free(ra);
 	}
 	rundir_write_event(r->dir, 0, NULL, "notice", r->fail ? r->fail : "run failed");
-	rundir_write_end(r->dir, units_wall_ms(), 0, r->reason ? r->reason : "error", r->exit_code);
+	rundir_write_end(r->dir, clock_wall_ms(), 0, r->reason ? r->reason : "error", r->exit_code);
+}
+
+/* scenario.yaml in the run directory: the file as run, after a comment listing the --set
+ * overrides. */
+static int copy_scenario(struct run *r, char **err)
+{
+	struct buf pre;
+	size_t i;
+	int rc;
+
+	buf_init(&pre, (size_t)1 << 20);
+	if (r->o->nov > 0 && buf_append_str(&pre, "# barrage run with overrides:\n") < 0)
+		goto oom;
+	for (i = 0; i < r->o->nov; i++)
+		if (buf_printf(&pre, "#   --set %s=%s\n", r->o->ov[i].path, r->o->ov[i].value) < 0)
+			goto oom;
+	rc = rundir_copy_scenario(r->dir, r->o->scenario, pre.data, err);
+	buf_free(&pre);
+	return rc;
+oom:
+	buf_free(&pre);
+	return err_set(err, "out of memory");
 }
 
 int run_main(const struct run_options *o)
@@ -1600,7 +1623,7 @@ int run_main(const struct run_options *o)
 		code = 2;
 		goto out;
 	}
-	if (rundir_copy_scenario(r->dir, o->scenario, o->ov, o->nov, &err) < 0) {
+	if (copy_scenario(r, &err) < 0) {
 		fprintf(stderr, "barrage: %s\n", err);
 		code = 4;
 		goto out;
@@ -1675,7 +1698,7 @@ int run_main(const struct run_options *o)
 	}
 	r->phase = PHASE_SETUP;
 	r->setup_deadline_us =
-	    units_now_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
+	    clock_mono_us() + (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
 	if (open_links(r, own_hosts ? own_hosts : r->plan->agents.hosts, nhosts, &err) < 0) {
 		if (!r->fail)
 			r->fail = err;
@@ -1689,7 +1712,7 @@ int run_main(const struct run_options *o)
 		/* The readiness clock starts once the links exist (SSH setup has its own
 		 * timeouts); a signal during that setup has already ended the run. */
 		r->setup_deadline_us =
-		    units_now_us() +
+		    clock_mono_us() +
 		    (o->ready_timeout_us > 0 ? o->ready_timeout_us : RUN_DEFAULT_READY_US);
 		event_base_dispatch(r->base);
 	}
@@ -1706,7 +1729,7 @@ int run_main(const struct run_options *o)
 	}
 	merge_flush_all(r->merge);
 	{
-		double dur = (double)(units_now_us() - r->start_us) / 1e6;
+		double dur = (double)(clock_mono_us() - r->start_us) / 1e6;
 		struct reports_result res;
 
 		if (r->exit_code == 0 && r->nlost > 0 &&
@@ -1714,7 +1737,7 @@ int run_main(const struct run_options *o)
 			r->exit_code = 3;
 		monitor_stop(r->mon);
 		run_export_close(r);
-		rundir_write_end(r->dir, units_wall_ms(), dur, r->reason, r->exit_code);
+		rundir_write_end(r->dir, clock_wall_ms(), dur, r->reason, r->exit_code);
 		memset(&res, 0, sizeof(res));
 		/* Close agent logs and links before the reports: the run is over. */
 		for (i = 0; i < r->n; i++) {

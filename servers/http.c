@@ -25,7 +25,6 @@
 #include "common/log.h"
 #include "servers/http_internal.h"
 #include "servers/tls.h"
-#include "servers/util.h"
 
 #define SRV_HELD_MAX ((size_t)1 << 20)
 
@@ -366,7 +365,7 @@ static void fatal_journal(struct srv *s, const char *err)
 	snprintf(what, sizeof(what),
 		 "journal %s: commit failed, stopping so memory is not ahead of disk",
 		 journal_path(s->journal));
-	srv_fatal(what, err);
+	log_fatal(what, err);
 }
 
 void srv_flush(struct srv_thread *t)

@@ -10,6 +10,8 @@
  * and reads the body back (pread) when it is handed out. The spill file is scratch: it is
  * truncated at start (the journal holds every body) and again whenever no spilled message is
  * left alive. */
+#include "common/clock.h"
+#include "common/hash.h"
 #include "servers/queue_store.h"
 
 #include <errno.h>
@@ -24,7 +26,6 @@
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/journal.h"
-#include "servers/util.h"
 
 enum msg_where { IN_READY, IN_SCHED, IN_LEASED };
 
@@ -371,7 +372,7 @@ static void heap_remove(struct heap *h, struct msg *m)
 
 static struct queue *queue_find(struct qstore *s, const char *q, size_t qlen, int create)
 {
-	size_t i = (size_t)(srv_hash_bytes(q, qlen) & (s->qtab_size - 1));
+	size_t i = (size_t)(hash_bytes(q, qlen) & (s->qtab_size - 1));
 	struct queue *e;
 
 	for (e = s->qtab[i]; e; e = e->hnext)
@@ -767,7 +768,7 @@ int qstore_replay(struct qstore *s, unsigned type, const void *data, size_t len,
 		seen_mark(s, counter);
 		s->m.enqueued++;
 		return msg_insert(s, q, restart, counter, date, nb, (const char *)p + 29 + qlen,
-				  blen, srv_wall_ms(), err);
+				  blen, clock_wall_ms(), err);
 	}
 	case QSTORE_REC_ACK: {
 		uint32_t n, i;

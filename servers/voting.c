@@ -21,10 +21,11 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "servers/http.h"
-#include "servers/util.h"
 #include "servers/wallet.h"
 
 #define VOTING_REC_VOTE	      16
@@ -73,7 +74,7 @@ static uint64_t rnd(struct voting *v)
 
 static uint64_t hash_token(const char *t)
 {
-	return srv_hash_bytes(t, VOTING_TOKEN_LEN);
+	return hash_bytes(t, VOTING_TOKEN_LEN);
 }
 
 /* ---- sessions: open addressing by token, expired entries swept before the table grows ---- */
@@ -323,9 +324,9 @@ static void vote(struct srv *s, struct voting *v, uint32_t user, const struct sr
 		extra[i] = (uint8_t)((uint64_t)cand >> (8 * i));
 		extra[8 + i] = (uint8_t)((v->vote_seq + 1) >> (8 * i));
 	}
-	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, srv_wall_ms(),
+	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, clock_wall_ms(),
 			 VOTING_REC_VOTE, extra, sizeof(extra), &res, &err) < 0)
-		srv_fatal("voting: journal append failed", err);
+		log_fatal("voting: journal append failed", err);
 	if (res.outcome != WALLET_OK) {
 		v->rejected_votes++;
 		rs->status = 409;
@@ -375,9 +376,9 @@ static void credit(struct srv *s, struct voting *v, uint32_t user, const struct 
 	}
 	nl = user_name(user, name, sizeof(name));
 	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, json_string_value(t),
-			 json_string_length(t), (int64_t)json_integer_value(a), srv_wall_ms(),
+			 json_string_length(t), (int64_t)json_integer_value(a), clock_wall_ms(),
 			 WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
-		srv_fatal("voting: journal append failed", err);
+		log_fatal("voting: journal append failed", err);
 	if (res.outcome == WALLET_OK || res.outcome == WALLET_REPLAY) {
 		buf_printf(&rs->body,
 			   "{\"ok\":true,\"amount\":%lld,\"balance\":%lld,\"replayed\":%s}\n",

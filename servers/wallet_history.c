@@ -1,4 +1,5 @@
 /* History segments and the txn index of the wallet store (see wallet_history.h). */
+#include "common/hash.h"
 #include "servers/wallet_history.h"
 
 #include <errno.h>
@@ -10,7 +11,6 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "servers/util.h"
 #include "servers/journal.h"
 
 #define WHIST_MAX_SEGMENTS ((uint32_t)1 << 24)
@@ -246,9 +246,9 @@ int whist_sync(struct whist *h, char **err)
 
 uint64_t whist_fingerprint(const char *id, size_t idlen, const char *txn, size_t txnlen)
 {
-	uint64_t h = srv_hash_bytes(id, idlen);
+	uint64_t h = hash_bytes(id, idlen);
 
-	h ^= srv_hash_bytes(txn, txnlen) * 0x9e3779b97f4a7c15ull;
+	h ^= hash_bytes(txn, txnlen) * 0x9e3779b97f4a7c15ull;
 	h ^= h >> 29;
 	return h ? h : 1;
 }

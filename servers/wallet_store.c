@@ -1,6 +1,7 @@
 /* The wallet store (see wallet.h): wallets in an open-addressing table by id, each with a small
  * hash over its recent transactions for idempotency checks, journal records for every change,
  * and folding of old transactions into the wallet's checkpoint. Nothing here knows HTTP. */
+#include "common/hash.h"
 #include "servers/wallet.h"
 
 #include <stdio.h>
@@ -8,7 +9,6 @@
 #include <string.h>
 
 #include "common/err.h"
-#include "servers/util.h"
 #include "servers/wallet_history.h"
 
 #define WALLET_HASH (2 * WALLET_RECENT_MAX) /* slots per wallet; a power of two */
@@ -82,7 +82,7 @@ struct wallet *wallet_find(struct wallet_store *ws, const char *id, size_t len)
 	if (ws->cap == 0)
 		return NULL;
 	mask = ws->cap - 1;
-	for (i = srv_hash_bytes(id, len) & mask;; i = (i + 1) & mask) {
+	for (i = hash_bytes(id, len) & mask;; i = (i + 1) & mask) {
 		struct wallet *w = ws->tab[i];
 
 		if (!w)
@@ -96,7 +96,7 @@ static int table_put(struct wallet **tab, size_t cap, struct wallet *w)
 {
 	size_t mask = cap - 1;
 
-	for (size_t i = srv_hash_bytes(w->id, w->id_len) & mask;; i = (i + 1) & mask)
+	for (size_t i = hash_bytes(w->id, w->id_len) & mask;; i = (i + 1) & mask)
 		if (!tab[i]) {
 			tab[i] = w;
 			return 0;
@@ -144,7 +144,7 @@ static int hash_insert(struct wallet *w, uint32_t idx)
 		if (!w->hidx)
 			return -1;
 	}
-	for (size_t i = srv_hash_bytes(t->txn, t->txn_len) & (WALLET_HASH - 1);;
+	for (size_t i = hash_bytes(t->txn, t->txn_len) & (WALLET_HASH - 1);;
 	     i = (i + 1) & (WALLET_HASH - 1))
 		if (!w->hidx[i]) {
 			w->hidx[i] = (uint16_t)(idx + 1);
@@ -156,7 +156,7 @@ static struct wallet_txn *hash_find(const struct wallet *w, const char *txn, siz
 {
 	if (!w->hidx)
 		return NULL;
-	for (size_t i = srv_hash_bytes(txn, len) & (WALLET_HASH - 1);;
+	for (size_t i = hash_bytes(txn, len) & (WALLET_HASH - 1);;
 	     i = (i + 1) & (WALLET_HASH - 1)) {
 		uint16_t v = w->hidx[i];
 		struct wallet_txn *t;

@@ -1,6 +1,6 @@
-/* Unit tests for the expression language (common/expr.c): table-driven good inputs with their
- * results, bad inputs with their exact message and offset, runtime errors, reproducible random
- * functions, and every truncated prefix of valid inputs. */
+/* Unit tests for the expression language (common/expr_compile.c, expr_eval.c, expr_fn.c):
+ * table-driven good inputs with their results, bad inputs with their exact message and offset,
+ * runtime errors, reproducible random functions, and every truncated prefix of valid inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>

@@ -93,7 +93,7 @@ static void test_records(void **state)
 	struct rundir *d = NULL;
 	struct plan *p = plan_new();
 	struct stats_snapshot *s = stats_new();
-	struct rundir_agent ag = {"local-1", "localhost", 1.0, 2};
+	struct statslog_agent ag = {"local-1", "localhost", 1.0, 2};
 	char path[512], *err = NULL;
 	json_t *j;
 	FILE *f;
