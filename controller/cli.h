@@ -74,8 +74,15 @@ void cli_overrides_free(struct cli_overrides *o);
 
 /* The SSH connection options that hosts check, hosts clean and collect share:
  * --known-hosts FILE, -i/--identity KEY, --accept-new-host-keys. Their long options use these
- * values; cli_ssh_option() sets opt for them and returns true, false for any other option. */
+ * values (CLI_SSH_LONGOPTS lists them for a longopts table); cli_ssh_option() sets opt for them
+ * and returns true, false for any other option. */
 enum { CLI_OPT_KNOWN_HOSTS = 'k', CLI_OPT_IDENTITY = 'i', CLI_OPT_ACCEPT_NEW = 'a' };
+/* clang-format off */
+#define CLI_SSH_LONGOPTS \
+	{"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS}, \
+	{"identity", required_argument, NULL, CLI_OPT_IDENTITY}, \
+	{"accept-new-host-keys", no_argument, NULL, CLI_OPT_ACCEPT_NEW}
+/* clang-format on */
 bool cli_ssh_option(struct ssh_options *opt, int c, const char *arg);
 
 /* The commands. argv[0] is the command's name; each returns the process's exit code. */

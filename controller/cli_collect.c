@@ -14,9 +14,7 @@ static const char usage_collect[] =
     "collected, 3 when some host or spool could not be read, 2 on a usage error.\n";
 
 static const struct option collect_longopts[] = {
-    {"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS},
-    {"identity", required_argument, NULL, CLI_OPT_IDENTITY},
-    {"accept-new-host-keys", no_argument, NULL, CLI_OPT_ACCEPT_NEW},
+    CLI_SSH_LONGOPTS,
     {"quiet", no_argument, NULL, 'q'},
     {"help", no_argument, NULL, 'h'},
     {NULL, 0, NULL, 0},

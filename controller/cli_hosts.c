@@ -43,9 +43,7 @@ static const char usage_hosts_clean[] =
 static const struct option hosts_longopts[] = {
     {"json", no_argument, NULL, 'j'},
     {"push-agent", no_argument, NULL, 'P'},
-    {"known-hosts", required_argument, NULL, CLI_OPT_KNOWN_HOSTS},
-    {"identity", required_argument, NULL, CLI_OPT_IDENTITY},
-    {"accept-new-host-keys", no_argument, NULL, CLI_OPT_ACCEPT_NEW},
+    CLI_SSH_LONGOPTS,
     {"agent", required_argument, NULL, 'A'},
     {"connect-timeout", required_argument, NULL, 't'},
     {"help", no_argument, NULL, 'h'},

@@ -22,6 +22,18 @@
 #define CHECK_NOFILE_WARN   65536
 #define CHECK_CLOCK_WARN_MS 1000.0
 
+/* Appends more (taken) to *warning, after "; " when there is one already. */
+static void warning_add(char **warning, char *more)
+{
+	char *w = *warning ? ssh_util_asprintf("%s; %s", *warning, more ? more : "") : more;
+
+	if (*warning) {
+		free(more);
+		free(*warning);
+	}
+	*warning = w;
+}
+
 void ssh_check_verdict(const struct ssh_check_host *h, char **problem, char **warning)
 {
 	*problem = NULL;
@@ -44,26 +56,18 @@ void ssh_check_verdict(const struct ssh_check_host *h, char **problem, char **wa
 				   h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
 		*warning =
 		    ssh_util_asprintf("clock is %.0f ms off: run NTP/chrony", h->clock_offset_ms);
-	if (h->nspool) {
-		char *w = ssh_util_asprintf(
-		    "%s%s%zu run director%s hold%s the statistics of a lost agent: "
-		    "`barrage collect RUN_DIR` fetches them",
-		    *warning ? *warning : "", *warning ? "; " : "", h->nspool,
-		    h->nspool == 1 ? "y" : "ies", h->nspool == 1 ? "s" : "");
-
-		free(*warning);
-		*warning = w;
-	}
-	if (h->nstale) {
-		char *w = ssh_util_asprintf(
-		    "%s%s%zu stale run director%s (%s%s): `barrage hosts clean` "
-		    "removes them",
-		    *warning ? *warning : "", *warning ? "; " : "", h->nstale,
-		    h->nstale == 1 ? "y" : "ies", h->stale[0], h->nstale > 1 ? ", ..." : "");
-
-		free(*warning);
-		*warning = w;
-	}
+	if (h->nspool)
+		warning_add(warning,
+			    ssh_util_asprintf("%zu run director%s hold%s the statistics of a "
+					      "lost agent: `barrage collect RUN_DIR` "
+					      "fetches them",
+					      h->nspool, h->nspool == 1 ? "y" : "ies",
+					      h->nspool == 1 ? "s" : ""));
+	if (h->nstale)
+		warning_add(warning, ssh_util_asprintf("%zu stale run director%s (%s%s): `barrage "
+						       "hosts clean` removes them",
+						       h->nstale, h->nstale == 1 ? "y" : "ies",
+						       h->stale[0], h->nstale > 1 ? ", ..." : ""));
 }
 
 /* Takes what the connection found; the fleet is freed next. */
@@ -104,7 +108,7 @@ int ssh_check_run(const struct plan_host *hosts, size_t nhosts, const struct ssh
 	*out = NULL;
 	if (!base)
 		return -2;
-	f = ssh_fleet_new(base, hosts, nhosts, opt, MODE_CHECK, err);
+	f = ssh_fleet_new(base, hosts, nhosts, opt, SSH_MODE_CHECK, err);
 	if (!f)
 		goto out;
 	f->clean = clean;

@@ -66,7 +66,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 	if (h->last_tick_ms && now - h->last_tick_ms > 5 * SSH_TICK_MS)
 		h->last_rx_ms += now - h->last_tick_ms;
 	h->last_tick_ms = now;
-	if (h->st == HS_READY) {
+	if (h->st == SSH_HS_READY) {
 		if (!ssh_host_has_links(h))
 			return;
 		if (now - h->last_rx_ms > h->f->opt.dead_after_ms) {
@@ -84,25 +84,25 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 		host_run(h); /* EAGAIN on the socket: flush when it can */
 		return;
 	}
-	if (h->st == HS_FAILED || h->st == HS_CLOSED || h->st == HS_IDLE)
+	if (h->st == SSH_HS_FAILED || h->st == SSH_HS_CLOSED || h->st == SSH_HS_IDLE)
 		return;
 	if (now >= h->deadline_ms) {
 		switch (h->st) {
-		case HS_RESOLVE:
+		case SSH_HS_RESOLVE:
 			host_fail(h, "DNS lookup of '%s' timed out after %d ms", h->host,
 				  h->f->opt.connect_timeout_ms);
 			break;
-		case HS_CONNECT:
+		case SSH_HS_CONNECT:
 			host_fail(h,
 				  "connect timed out after %d ms (host down, firewalled, or no "
 				  "route?)",
 				  h->f->opt.connect_timeout_ms);
 			break;
-		case HS_HANDSHAKE:
+		case SSH_HS_HANDSHAKE:
 			host_fail(h, "no SSH handshake within %d ms (is this port an SSH server?)",
 				  SSH_STALL_MS);
 			break;
-		case HS_CLEANUP:
+		case SSH_HS_CLEANUP:
 			host_fail(h, "cleanup timed out");
 			break;
 		default:
@@ -120,21 +120,21 @@ void ssh_drive_start_more(struct ssh_fleet *f)
 	f->starting = true;
 	while (f->busy < SSH_MAX_OPENING && f->next_start < f->nplan) {
 		struct ssh_host *h = &f->hosts[f->first[f->next_start++]];
-		if (h->st == HS_IDLE)
+		if (h->st == SSH_HS_IDLE)
 			host_start(h);
 	}
 	f->starting = false;
 }
 
-static void host_done(struct ssh_host *h, enum host_state st)
+static void host_done(struct ssh_host *h, enum ssh_host_state st)
 {
-	bool was_busy =
-	    h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED && h->st != HS_IDLE;
+	bool was_busy = h->st != SSH_HS_READY && h->st != SSH_HS_FAILED && h->st != SSH_HS_CLOSED &&
+			h->st != SSH_HS_IDLE;
 
 	h->st = st;
 	if (was_busy && h->f->busy > 0)
 		h->f->busy--;
-	if (was_busy && st != HS_CLOSED)
+	if (was_busy && st != SSH_HS_CLOSED)
 		ssh_drive_start_more(h->f);
 }
 
@@ -142,7 +142,7 @@ static void host_done(struct ssh_host *h, enum host_state st)
  * are told, and the fleet starts the next host waiting. */
 static void host_failed(struct ssh_host *h)
 {
-	if (h->st == HS_FAILED || h->st == HS_CLOSED)
+	if (h->st == SSH_HS_FAILED || h->st == SSH_HS_CLOSED)
 		return;
 	if (h->dns) {
 		struct evdns_getaddrinfo_request *r = h->dns;
@@ -151,7 +151,7 @@ static void host_failed(struct ssh_host *h)
 	}
 	ssh_host_release_session(h);
 	ssh_link_lost_all(h, h->error ? h->error : "SSH failure");
-	host_done(h, HS_FAILED);
+	host_done(h, SSH_HS_FAILED);
 }
 
 static void host_fail(struct ssh_host *h, const char *fmt, ...)
@@ -159,7 +159,7 @@ static void host_fail(struct ssh_host *h, const char *fmt, ...)
 	va_list ap;
 	char *msg = NULL;
 
-	if (h->st == HS_FAILED || h->st == HS_CLOSED)
+	if (h->st == SSH_HS_FAILED || h->st == SSH_HS_CLOSED)
 		return;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)
@@ -179,7 +179,7 @@ static void on_resolved(int result, struct evutil_addrinfo *ai, void *arg)
 
 	h->dns = NULL;
 	h->resolving = false;
-	if (h->st != HS_RESOLVE) { /* cancelled */
+	if (h->st != SSH_HS_RESOLVE) { /* cancelled */
 		if (ai)
 			evutil_freeaddrinfo(ai);
 		return;
@@ -192,7 +192,7 @@ static void on_resolved(int result, struct evutil_addrinfo *ai, void *arg)
 		return;
 	}
 	h->ai = ai;
-	h->st = HS_CONNECT;
+	h->st = SSH_HS_CONNECT;
 	h->sub = 0;
 	host_run(h);
 }
@@ -208,7 +208,7 @@ static void host_start(struct ssh_host *h)
 	hints.ai_socktype = SOCK_STREAM;
 	hints.ai_protocol = IPPROTO_TCP;
 	snprintf(port, sizeof port, "%d", h->port);
-	h->st = HS_RESOLVE;
+	h->st = SSH_HS_RESOLVE;
 	h->f->busy++;
 	ssh_host_set_deadline(h, h->f->opt.connect_timeout_ms);
 	h->resolving = true;
@@ -228,12 +228,12 @@ static void host_run(struct ssh_host *h)
 	h->running = true;
 	for (;;) {
 		switch (h->st) {
-		case HS_IDLE:
-		case HS_RESOLVE:
-		case HS_FAILED:
-		case HS_CLOSED:
+		case SSH_HS_IDLE:
+		case SSH_HS_RESOLVE:
+		case SSH_HS_FAILED:
+		case SSH_HS_CLOSED:
 			goto out;
-		case HS_CONNECT:
+		case SSH_HS_CONNECT:
 			rc = ssh_session_connect(h, on_io);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				goto out; /* ssh_session_connect armed the write event */
@@ -247,10 +247,10 @@ static void host_run(struct ssh_host *h)
 			}
 			libssh2_session_set_blocking(h->sess, 0);
 			ssh_keys_set_prefs(h->sess);
-			h->st = HS_HANDSHAKE;
+			h->st = SSH_HS_HANDSHAKE;
 			ssh_host_set_deadline(h, SSH_STALL_MS);
 			break;
-		case HS_HANDSHAKE:
+		case SSH_HS_HANDSHAKE:
 			rc = libssh2_session_handshake(h->sess, h->fd);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				goto wait;
@@ -261,11 +261,11 @@ static void host_run(struct ssh_host *h)
 			}
 			if (ssh_keys_check_host(h) < 0)
 				goto failed;
-			h->st = HS_AUTH;
+			h->st = SSH_HS_AUTH;
 			h->sub = 0;
 			ssh_host_set_deadline(h, SSH_STALL_MS);
 			break;
-		case HS_AUTH:
+		case SSH_HS_AUTH:
 			rc = ssh_session_auth(h);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				goto wait;
@@ -274,25 +274,26 @@ static void host_run(struct ssh_host *h)
 			h->auth_ok = true;
 			/* A host's extra connections log in one after another: sshd's MaxStartups
 			 * (10 by default) drops unauthenticated connections beyond its limit. */
-			if (h->next_conn && h->next_conn->st == HS_IDLE)
+			if (h->next_conn && h->next_conn->st == SSH_HS_IDLE)
 				host_start(h->next_conn);
 			libssh2_keepalive_config(h->sess, 1, SSH_KEEPALIVE_S);
 			ssh_setup_plan(h);
 			h->pi = 0;
 			h->sub = 0;
-			h->st = HS_STEPS;
+			h->st = SSH_HS_STEPS;
 			ssh_host_set_deadline(h, SSH_STALL_MS);
 			break;
-		case HS_STEPS:
-		case HS_CLEANUP:
+		case SSH_HS_STEPS:
+		case SSH_HS_CLEANUP:
 			if (h->pi >= h->nsteps && h->pending_error) {
 				host_fail(h, "%s", h->pending_error);
 				goto out;
 			}
 			if (h->pi >= h->nsteps) {
-				host_done(h, h->st == HS_CLEANUP ? HS_CLOSED : HS_READY);
+				host_done(h,
+					  h->st == SSH_HS_CLEANUP ? SSH_HS_CLOSED : SSH_HS_READY);
 				h->last_rx_ms = ssh_util_mono_ms();
-				if (h->f->mode == MODE_CHECK)
+				if (h->f->mode == SSH_MODE_CHECK)
 					ssh_host_release_session(
 					    h); /* facts gathered: free the socket */
 				break;
@@ -306,9 +307,9 @@ static void host_run(struct ssh_host *h)
 			h->sub = 0;
 			ssh_host_set_deadline(h, SSH_STALL_MS);
 			break;
-		case HS_READY:
+		case SSH_HS_READY:
 			ssh_link_run_all(h);
-			if (h->st != HS_READY)
+			if (h->st != SSH_HS_READY)
 				goto out;
 			goto wait;
 		}
@@ -317,7 +318,7 @@ wait:
 	if (h->sess) {
 		dirs = libssh2_session_block_directions(h->sess);
 		ssh_host_arm(h,
-			     (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) || h->st != HS_READY ||
+			     (dirs & LIBSSH2_SESSION_BLOCK_INBOUND) || h->st != SSH_HS_READY ||
 				 ssh_host_has_links(h),
 			     (dirs & LIBSSH2_SESSION_BLOCK_OUTBOUND) != 0);
 	}
@@ -326,7 +327,7 @@ failed:
 	host_failed(h);
 out:
 	h->running = false;
-	if (h->st == HS_FAILED)
+	if (h->st == SSH_HS_FAILED)
 		ssh_link_run_all(h); /* drop links freed during the failure's callbacks */
 }
 
@@ -341,8 +342,8 @@ void ssh_drive_wait(struct ssh_fleet *f)
 		if (event_base_got_exit(f->base) || event_base_got_break(f->base)) {
 			for (size_t i = 0; i < f->nhosts; i++) {
 				struct ssh_host *h = &f->hosts[i];
-				if (h->st != HS_READY && h->st != HS_FAILED && h->st != HS_CLOSED &&
-				    h->st != HS_IDLE)
+				if (h->st != SSH_HS_READY && h->st != SSH_HS_FAILED &&
+				    h->st != SSH_HS_CLOSED && h->st != SSH_HS_IDLE)
 					host_fail(h, "interrupted");
 			}
 			break;

@@ -30,14 +30,14 @@ static void host_clear(struct ssh_host *h)
 	if (h->dns) {
 		struct evdns_getaddrinfo_request *r = h->dns;
 		h->dns = NULL;
-		h->st = HS_CLOSED;
+		h->st = SSH_HS_CLOSED;
 		evdns_getaddrinfo_cancel(r);
 	}
 	ssh_host_release_session(h);
 	for (l = h->links; l; l = next) {
 		next = l->next;
 		l->h = NULL; /* the owner frees it; its operations now fail */
-		l->st = LS_DONE;
+		l->st = SSH_LS_DONE;
 		if (!l->why)
 			l->why = strdup("SSH fleet closed");
 		if (l->freed)
@@ -128,8 +128,8 @@ static int libssh2_ready(char **err)
 }
 
 struct ssh_fleet *ssh_fleet_new(struct event_base *base, const struct plan_host *hosts,
-				size_t nhosts, const struct ssh_options *opt, enum fleet_mode mode,
-				char **err)
+				size_t nhosts, const struct ssh_options *opt,
+				enum ssh_fleet_mode mode, char **err)
 {
 	struct ssh_fleet *f = calloc(1, sizeof *f);
 	struct utsname un;
@@ -166,7 +166,7 @@ struct ssh_fleet *ssh_fleet_new(struct event_base *base, const struct plan_host 
 	for (size_t i = 0; i < nhosts; i++) {
 		uint32_t agents = hosts[i].agents ? hosts[i].agents : 1;
 		f->first[i] = f->nhosts;
-		f->nconn[i] = mode == MODE_CHECK
+		f->nconn[i] = mode == SSH_MODE_CHECK
 				  ? 1
 				  : (agents + SSH_CHANNELS_PER_CONN - 1) / SSH_CHANNELS_PER_CONN;
 		f->nhosts += f->nconn[i];
@@ -220,7 +220,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 	*out = NULL;
 	if (nhosts == 0)
 		return err_set(err, "no hosts to connect to");
-	f = ssh_fleet_new(base, hosts, nhosts, opt, MODE_FLEET, err);
+	f = ssh_fleet_new(base, hosts, nhosts, opt, SSH_MODE_FLEET, err);
 	if (!f)
 		return -1;
 	if (ssh_setup_add_files(f, files, nfiles, err) < 0) {
@@ -247,7 +247,7 @@ int ssh_fleet_open(struct event_base *base, const struct plan_host *hosts, size_
 		/* One line per host: its first failed connection says why. */
 		for (size_t c = f->first[i]; c < f->first[i] + f->nconn[i]; c++) {
 			struct ssh_host *h = &f->hosts[c];
-			if (h->st == HS_READY)
+			if (h->st == SSH_HS_READY)
 				continue;
 			failed++;
 			buf_printf(&msg, "\n  %s: %s%s", h->label, h->error ? h->error : "failed",
@@ -293,7 +293,7 @@ const char *ssh_fleet_host_error(struct ssh_fleet *f, size_t host)
 	if (!f || host >= f->nplan)
 		return "no such host";
 	for (size_t c = f->first[host]; c < f->first[host] + f->nconn[host]; c++)
-		if (f->hosts[c].st != HS_READY)
+		if (f->hosts[c].st != SSH_HS_READY)
 			return f->hosts[c].error ? f->hosts[c].error : "failed";
 	return NULL;
 }
@@ -317,7 +317,7 @@ int ssh_fleet_start_command(struct ssh_fleet *f, size_t host, unsigned slot, con
 			k = slot % f->nconn[host];
 		h = &f->hosts[f->first[host] + k];
 	}
-	if (h->st != HS_READY)
+	if (h->st != SSH_HS_READY)
 		return err_set(err, "%s: %s", h->label,
 			       h->error ? h->error : "the host is not connected");
 	return ssh_link_new(h, slot, command, out, err);
@@ -361,9 +361,9 @@ void ssh_fleet_close(struct ssh_fleet *f)
 	for (size_t i = 0; i < f->nhosts; i++) {
 		struct ssh_host *h = &f->hosts[i];
 		for (struct ssh_link *l = h->links; l; l = l->next)
-			if (l->st != LS_DONE)
+			if (l->st != SSH_LS_DONE)
 				l->killed = true;
-		if (h->st == HS_READY)
+		if (h->st == SSH_HS_READY)
 			ssh_host_kick(h);
 	}
 	until = ssh_util_mono_ms() + SSH_CLOSE_WAIT_MS;
@@ -372,7 +372,7 @@ void ssh_fleet_close(struct ssh_fleet *f)
 		for (size_t i = 0; i < f->nhosts; i++) {
 			struct ssh_host *h = &f->hosts[i];
 			for (struct ssh_link *l = h->links; l; l = l->next)
-				if (l->st != LS_DONE && h->st == HS_READY)
+				if (l->st != SSH_LS_DONE && h->st == SSH_HS_READY)
 					waiting = true;
 		}
 		if (!waiting || ssh_util_mono_ms() > until)
@@ -381,19 +381,19 @@ void ssh_fleet_close(struct ssh_fleet *f)
 	}
 	for (size_t i = 0; i < f->nhosts; i++) {
 		struct ssh_host *h = &f->hosts[i];
-		if (h->st != HS_READY)
+		if (h->st != SSH_HS_READY)
 			continue;
 		if (h->remote_dir && !f->opt.keep_remote) {
-			h->steps[0] = STEP_RMDIR;
+			h->steps[0] = SSH_STEP_RMDIR;
 			h->nsteps = 1;
 			h->pi = 0;
 			h->sub = 0;
-			h->st = HS_CLEANUP;
+			h->st = SSH_HS_CLEANUP;
 			f->busy++;
 			ssh_host_set_deadline(h, SSH_CLOSE_WAIT_MS);
 			ssh_host_kick(h);
 		} else {
-			h->st = HS_CLOSED;
+			h->st = SSH_HS_CLOSED;
 		}
 	}
 	ssh_drive_wait(f);
@@ -416,7 +416,7 @@ int ssh_run_on_hosts(const struct plan_host *hosts, size_t nhosts, const struct 
 	memset(res, 0, nhosts * sizeof(*res));
 	if (!base)
 		return err_set(err, "cannot create an event loop");
-	f = ssh_fleet_new(base, hosts, nhosts, opt, MODE_CHECK, err);
+	f = ssh_fleet_new(base, hosts, nhosts, opt, SSH_MODE_CHECK, err);
 	if (!f) {
 		event_base_free(base);
 		return -1;
@@ -428,7 +428,7 @@ int ssh_run_on_hosts(const struct plan_host *hosts, size_t nhosts, const struct 
 		struct ssh_host *h = &f->hosts[f->first[i]];
 
 		res[i].status = -1;
-		if (h->error || h->st == HS_FAILED) {
+		if (h->error || h->st == SSH_HS_FAILED) {
 			res[i].error = strdup(h->error ? h->error : "failed");
 			continue;
 		}

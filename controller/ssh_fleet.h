@@ -8,10 +8,10 @@
 struct event_base;
 
 /* A fleet of connections to hosts on base, not started (ssh_drive_start_more starts them).
- * MODE_CHECK gives one connection per host. NULL with *err. */
+ * SSH_MODE_CHECK gives one connection per host. NULL with *err. */
 struct ssh_fleet *ssh_fleet_new(struct event_base *base, const struct plan_host *hosts,
-				size_t nhosts, const struct ssh_options *opt, enum fleet_mode mode,
-				char **err);
+				size_t nhosts, const struct ssh_options *opt,
+				enum ssh_fleet_mode mode, char **err);
 /* Frees the fleet and everything of its hosts (no remote cleanup). Accepts NULL. */
 void ssh_fleet_free(struct ssh_fleet *f);
 

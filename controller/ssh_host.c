@@ -34,7 +34,7 @@ void ssh_host_kick(struct ssh_host *h)
 bool ssh_host_has_links(const struct ssh_host *h)
 {
 	for (const struct ssh_link *l = h->links; l; l = l->next)
-		if (l->st != LS_DONE)
+		if (l->st != SSH_LS_DONE)
 			return true;
 	return false;
 }
@@ -49,7 +49,7 @@ int ssh_host_error(struct ssh_host *h, const char *fmt, ...)
 	va_list ap;
 	char *msg = NULL;
 
-	if (h->st == HS_FAILED || h->st == HS_CLOSED || h->error)
+	if (h->st == SSH_HS_FAILED || h->st == SSH_HS_CLOSED || h->error)
 		return -1;
 	va_start(ap, fmt);
 	if (vasprintf(&msg, fmt, ap) < 0)

@@ -40,32 +40,40 @@
 	"ssh-ed25519,ecdsa-sha2-nistp256,ecdsa-sha2-nistp384,ecdsa-sha2-nistp521,rsa-sha2-512,"    \
 	"rsa-sha2-256,ssh-rsa"
 
-enum host_state {
-	HS_IDLE,
-	HS_RESOLVE,
-	HS_CONNECT,
-	HS_HANDSHAKE,
-	HS_AUTH,
-	HS_STEPS,
-	HS_READY,
-	HS_FAILED,
-	HS_CLEANUP,
-	HS_CLOSED,
+enum ssh_host_state {
+	SSH_HS_IDLE,
+	SSH_HS_RESOLVE,
+	SSH_HS_CONNECT,
+	SSH_HS_HANDSHAKE,
+	SSH_HS_AUTH,
+	SSH_HS_STEPS,
+	SSH_HS_READY,
+	SSH_HS_FAILED,
+	SSH_HS_CLEANUP,
+	SSH_HS_CLOSED,
 };
 
-enum step {
-	STEP_FACTS,   /* uname, nproc, ulimit -n (hosts check) */
-	STEP_UNAME,   /* uname -sm (before pushing the agent) */
-	STEP_MKTEMP,  /* the per-run remote directory */
-	STEP_UPLOAD,  /* SFTP the files (and the agent) into it */
-	STEP_VERSION, /* barrage-agent --version */
-	STEP_CLOCK,   /* date +%s%N, timed */
-	STEP_RMDIR,   /* cleanup */
-	STEP_CLEAN,   /* hosts clean: remove stale run directories */
-	STEP_CUSTOM,  /* ssh_run_on_hosts: the caller's command, raw output kept */
+enum ssh_step {
+	SSH_STEP_FACTS,	  /* uname, nproc, ulimit -n (hosts check) */
+	SSH_STEP_UNAME,	  /* uname -sm (before pushing the agent) */
+	SSH_STEP_MKTEMP,  /* the per-run remote directory */
+	SSH_STEP_UPLOAD,  /* SFTP the files (and the agent) into it */
+	SSH_STEP_VERSION, /* barrage-agent --version */
+	SSH_STEP_CLOCK,	  /* date +%s%N, timed */
+	SSH_STEP_RMDIR,	  /* cleanup */
+	SSH_STEP_CLEAN,	  /* hosts clean: remove stale run directories */
+	SSH_STEP_CUSTOM,  /* ssh_run_on_hosts: the caller's command, raw output kept */
 };
 
-enum link_state { LS_OPEN, LS_EXEC, LS_RUN, LS_CLOSE, LS_WAITCLOSED, LS_FREE, LS_DONE };
+enum ssh_link_state {
+	SSH_LS_OPEN,
+	SSH_LS_EXEC,
+	SSH_LS_RUN,
+	SSH_LS_CLOSE,
+	SSH_LS_WAITCLOSED,
+	SSH_LS_FREE,
+	SSH_LS_DONE
+};
 
 struct ssh_file {
 	char *local;
@@ -84,7 +92,7 @@ struct ssh_cmd {
 	int status;		      /* exit status, -1 when none was sent */
 	char signal[32];	      /* exit signal name, "" when none */
 	int64_t t_exec_ns, t_done_ns; /* CLOCK_REALTIME around the exec */
-	/* Clock probes (STEP_CLOCK): a newline written at t_ping_ns is answered by the remote
+	/* Clock probes (SSH_STEP_CLOCK): a newline written at t_ping_ns is answered by the remote
 	 * `date +%s%N`; the sample with the shortest round trip wins (NTP's choice), because
 	 * the first one also pays for starting the remote shell. */
 	int pings;
@@ -102,7 +110,7 @@ struct ssh_link {
 	struct ssh_host *h;
 	struct ssh_link *next;
 	LIBSSH2_CHANNEL *ch;
-	enum link_state st;
+	enum ssh_link_state st;
 	char *command;
 	struct buf wq;	    /* bytes for the agent's stdin */
 	struct buf errline; /* a partial stderr line */
@@ -122,7 +130,7 @@ struct ssh_host {
 	char *user, *host, *label;
 	int port;
 	unsigned agents;
-	enum host_state st;
+	enum ssh_host_state st;
 	int sub; /* sub-state inside st */
 	int fd;
 	LIBSSH2_SESSION *sess;
@@ -140,7 +148,7 @@ struct ssh_host {
 	int64_t deadline_ms, last_rx_ms;
 	int64_t last_tick_ms; /* on_tick: to tell a stopped controller from a silent host */
 	char *error;
-	enum step steps[8];
+	enum ssh_step steps[8];
 	int nsteps, pi;
 	struct ssh_cmd cmd;
 	LIBSSH2_SFTP *sftp;
@@ -158,21 +166,21 @@ struct ssh_host {
 	char **stale; /* stale run directories: found (hosts check) or removed (hosts clean) */
 	size_t nstale;
 	size_t nspool;	       /* run directories kept for a lost agent's spool */
-	struct buf custom_out; /* STEP_CUSTOM: the command's whole stdout */
+	struct buf custom_out; /* SSH_STEP_CUSTOM: the command's whole stdout */
 	int custom_status;
 	long cpus, nofile;
 	double clock_offset_ms, rtt_ms;
 	bool have_clock;
 };
 
-enum fleet_mode { MODE_FLEET, MODE_CHECK };
+enum ssh_fleet_mode { SSH_MODE_FLEET, SSH_MODE_CHECK };
 
 struct ssh_fleet {
 	struct event_base *base;
 	struct evdns_base *dns;
-	enum fleet_mode mode;
-	bool clean;	     /* MODE_CHECK for `hosts clean`: only remove stale directories */
-	char *const *custom; /* ssh_run_on_hosts: one command per host (MODE_CHECK) */
+	enum ssh_fleet_mode mode;
+	bool clean;	     /* SSH_MODE_CHECK for `hosts clean`: only remove stale directories */
+	char *const *custom; /* ssh_run_on_hosts: one command per host (SSH_MODE_CHECK) */
 	struct ssh_options opt;
 	char *known_hosts;
 	char *identity;

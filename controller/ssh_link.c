@@ -28,9 +28,9 @@ static void link_deliver_close(struct ssh_link *l)
 
 static void link_set_done(struct ssh_link *l, const char *why)
 {
-	if (l->st == LS_DONE)
+	if (l->st == SSH_LS_DONE)
 		return;
-	l->st = LS_DONE;
+	l->st = SSH_LS_DONE;
 	if (!l->why)
 		l->why = strdup(why ? why : "");
 }
@@ -62,9 +62,9 @@ void ssh_link_lost_all(struct ssh_host *h, const char *why)
 				}
 			}
 	}
-	if (h->st == HS_READY) {
+	if (h->st == SSH_HS_READY) {
 		ssh_host_release_session(h);
-		h->st = HS_FAILED;
+		h->st = SSH_HS_FAILED;
 		if (!h->error)
 			h->error = strdup(why);
 	}
@@ -134,7 +134,7 @@ static bool link_running(struct ssh_link *l, char *tmp, size_t size)
 	ssize_t n;
 
 	if (l->killed) {
-		l->st = LS_FREE;
+		l->st = SSH_LS_FREE;
 		return false;
 	}
 	link_write_queue(l);
@@ -150,7 +150,7 @@ static bool link_running(struct ssh_link *l, char *tmp, size_t size)
 	if (n < 0 && n != LIBSSH2_ERROR_EAGAIN && !l->freed && !l->killed) {
 		l->why = ssh_util_asprintf("SSH channel to %s failed: %s", h->label,
 					   ssh_util_sess_error(h->sess));
-		l->st = LS_FREE;
+		l->st = SSH_LS_FREE;
 		return false;
 	}
 	for (;;) {
@@ -166,7 +166,7 @@ static bool link_running(struct ssh_link *l, char *tmp, size_t size)
 	if (!libssh2_channel_eof(l->ch))
 		return true;
 	link_flush_log(l);
-	l->st = LS_CLOSE;
+	l->st = SSH_LS_CLOSE;
 	return false;
 }
 
@@ -202,10 +202,10 @@ static void link_step(struct ssh_link *l)
 	int rc;
 
 	for (;;) {
-		if (l->freed && l->st != LS_FREE && l->st != LS_DONE)
-			l->st = LS_FREE;
+		if (l->freed && l->st != SSH_LS_FREE && l->st != SSH_LS_DONE)
+			l->st = SSH_LS_FREE;
 		switch (l->st) {
-		case LS_OPEN:
+		case SSH_LS_OPEN:
 			l->ch = libssh2_channel_open_session(h->sess);
 			if (!l->ch) {
 				if (ssh_util_would_block(h->sess))
@@ -213,41 +213,41 @@ static void link_step(struct ssh_link *l)
 				free(l->why);
 				l->why = ssh_util_asprintf("cannot open an SSH channel to %s: %s",
 							   h->label, ssh_util_sess_error(h->sess));
-				l->st = LS_DONE;
+				l->st = SSH_LS_DONE;
 				return;
 			}
-			l->st = l->killed ? LS_FREE : LS_EXEC;
+			l->st = l->killed ? SSH_LS_FREE : SSH_LS_EXEC;
 			break;
-		case LS_EXEC:
+		case SSH_LS_EXEC:
 			rc = libssh2_channel_exec(l->ch, l->command);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return;
 			if (rc != 0) {
 				l->why = ssh_util_asprintf("cannot start the agent on %s: %s",
 							   h->label, ssh_util_sess_error(h->sess));
-				l->st = LS_FREE;
+				l->st = SSH_LS_FREE;
 				break;
 			}
-			l->st = LS_RUN;
+			l->st = SSH_LS_RUN;
 			break;
-		case LS_RUN:
+		case SSH_LS_RUN:
 			if (link_running(l, tmp, sizeof tmp))
 				return;
 			break;
-		case LS_CLOSE:
+		case SSH_LS_CLOSE:
 			rc = libssh2_channel_close(l->ch);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return;
-			l->st = LS_WAITCLOSED;
+			l->st = SSH_LS_WAITCLOSED;
 			break;
-		case LS_WAITCLOSED:
+		case SSH_LS_WAITCLOSED:
 			rc = libssh2_channel_wait_closed(l->ch);
 			if (rc == LIBSSH2_ERROR_EAGAIN)
 				return;
 			link_exit_reason(l);
-			l->st = LS_FREE;
+			l->st = SSH_LS_FREE;
 			break;
-		case LS_FREE:
+		case SSH_LS_FREE:
 			if (l->ch) {
 				rc = libssh2_channel_free(l->ch);
 				if (rc == LIBSSH2_ERROR_EAGAIN)
@@ -260,9 +260,9 @@ static void link_step(struct ssh_link *l)
 					? ssh_util_asprintf("agent on %s killed by the controller",
 							    h->label)
 					: ssh_util_asprintf("SSH channel to %s closed", h->label);
-			l->st = LS_DONE;
+			l->st = SSH_LS_DONE;
 			break;
-		case LS_DONE:
+		case SSH_LS_DONE:
 			if (!l->freed)
 				link_deliver_close(l);
 			return;
@@ -306,7 +306,7 @@ void ssh_link_run_all(struct ssh_host *h)
 	 * gone. */
 	for (l = h->links; l; l = next) {
 		next = l->next;
-		if (l->freed && (l->st == LS_DONE || !l->ch)) {
+		if (l->freed && (l->st == SSH_LS_DONE || !l->ch)) {
 			link_unlink(l);
 			ssh_link_destroy(l);
 		}
@@ -317,7 +317,7 @@ static int ops_write(struct agent_link *al, const void *data, size_t len)
 {
 	struct ssh_link *l = (struct ssh_link *)al;
 
-	if (!l->h || l->st == LS_DONE || l->killed || l->want_eof)
+	if (!l->h || l->st == SSH_LS_DONE || l->killed || l->want_eof)
 		return -1;
 	if (buf_append(&l->wq, data, len) < 0) {
 		/* The agent stopped reading: treat it as lost rather than grow without bound. */
@@ -345,7 +345,7 @@ static void ops_kill(struct agent_link *al)
 {
 	struct ssh_link *l = (struct ssh_link *)al;
 
-	if (l->killed || l->st == LS_DONE)
+	if (l->killed || l->st == SSH_LS_DONE)
 		return;
 	l->killed = true;
 	if (l->h)
@@ -359,7 +359,7 @@ static void ops_free(struct agent_link *al)
 	if (!l)
 		return;
 	l->freed = true;
-	if (!l->h || l->st == LS_DONE || !l->ch) {
+	if (!l->h || l->st == SSH_LS_DONE || !l->ch) {
 		if (l->h && l->h->running)
 			return; /* ssh_link_run_all removes it */
 		link_unlink(l);

@@ -247,38 +247,38 @@ static char *agent_version_word(char *out)
 	return v;
 }
 
-static char *step_command(struct ssh_host *h, enum step s)
+static char *step_command(struct ssh_host *h, enum ssh_step s)
 {
 	char *q, *cmd;
 
 	switch (s) {
-	case STEP_FACTS:
+	case SSH_STEP_FACTS:
 		return strdup("uname -sm; (nproc 2>/dev/null || getconf _NPROCESSORS_ONLN); "
 			      "ulimit -n; " SSH_STALE_LOOP(SSH_SPOOL_TEST "echo \"spool $d\"; else "
 									  "echo \"stale $d\"; fi"));
-	case STEP_CUSTOM:
+	case SSH_STEP_CUSTOM:
 		return strdup(h->f->custom[h - h->f->hosts]);
-	case STEP_CLEAN:
+	case SSH_STEP_CLEAN:
 		/* A lost agent's spool waits for `barrage collect`: not removed, only named. */
 		return strdup(SSH_STALE_LOOP(
 		    SSH_SPOOL_TEST "echo \"spool $d\"; else "
 				   "rm -rf -- \"$d\" && echo \"removed $d\"; fi") "; true");
-	case STEP_UNAME:
+	case SSH_STEP_UNAME:
 		return strdup("uname -sm");
-	case STEP_MKTEMP:
+	case SSH_STEP_MKTEMP:
 		return strdup("mktemp -d \"${TMPDIR:-/tmp}/barrage.XXXXXXXX\"");
-	case STEP_VERSION:
+	case SSH_STEP_VERSION:
 		q = ssh_util_path_quote(h->agent_path);
 		cmd = q ? ssh_util_asprintf("%s --version", q) : NULL;
 		free(q);
 		return cmd;
-	case STEP_CLOCK:
+	case SSH_STEP_CLOCK:
 		/* bash's $EPOCHREALTIME needs no fork, so the remote reading is taken right when
 		 * the probe arrives; other shells pay for a `date` process. */
 		return strdup("if [ -n \"${EPOCHREALTIME:-}\" ]; then "
 			      "while read -r x; do echo \"$EPOCHREALTIME\"; done; "
 			      "else while read -r x; do date +%s.%N; done; fi");
-	case STEP_RMDIR:
+	case SSH_STEP_RMDIR:
 		q = ssh_util_shell_quote(h->remote_dir);
 		cmd = q ? ssh_util_asprintf("rm -rf -- %s", q) : NULL;
 		free(q);
@@ -369,14 +369,14 @@ static int version_result(struct ssh_host *h)
 		h->agent_version = strdup(v);
 	if (!problem)
 		return 0;
-	if (f->mode == MODE_CHECK) {
+	if (f->mode == SSH_MODE_CHECK) {
 		h->agent_problem = problem; /* a fact to report, keep gathering */
 		return 0;
 	}
 	if (h->remote_dir && !f->opt.keep_remote) {
 		/* Remove what we uploaded before failing. */
 		h->pending_error = problem;
-		h->steps[h->pi + 1] = STEP_RMDIR;
+		h->steps[h->pi + 1] = SSH_STEP_RMDIR;
 		h->nsteps = h->pi + 2;
 		return 0;
 	}
@@ -386,12 +386,12 @@ static int version_result(struct ssh_host *h)
 }
 
 /* What a finished command means. Returns -1 when the host failed. */
-static int step_result(struct ssh_host *h, enum step s)
+static int step_result(struct ssh_host *h, enum ssh_step s)
 {
 	struct ssh_cmd *c = &h->cmd;
 	struct ssh_fleet *f = h->f;
 
-	if (s == STEP_CUSTOM) {
+	if (s == SSH_STEP_CUSTOM) {
 		/* Raw bytes (a spool is binary), untrimmed; a full buffer means a cut. */
 		if (c->out.len >= SSH_CUSTOM_OUT_MAX) {
 			return ssh_host_error(h, "command output over %zu MiB",
@@ -406,12 +406,12 @@ static int step_result(struct ssh_host *h, enum step s)
 	trim(&c->out);
 	trim(&c->errb);
 	switch (s) {
-	case STEP_FACTS:
+	case SSH_STEP_FACTS:
 		facts_result(h);
 		return 0;
-	case STEP_CLEAN:
+	case SSH_STEP_CLEAN:
 		return clean_result(h);
-	case STEP_UNAME:
+	case SSH_STEP_UNAME:
 		if (c->status != 0 || strcmp(c->out.data ? c->out.data : "", f->local_uname) != 0) {
 			return ssh_host_error(
 			    h,
@@ -420,7 +420,7 @@ static int step_result(struct ssh_host *h, enum step s)
 			    c->out.data ? c->out.data : "?", f->local_uname);
 		}
 		return 0;
-	case STEP_MKTEMP:
+	case SSH_STEP_MKTEMP:
 		if (c->status != 0 || !c->out.len || c->out.data[0] != '/' ||
 		    strchr(c->out.data, '\n')) {
 			return ssh_host_error(h, "cannot create a remote directory (mktemp -d): %s",
@@ -435,16 +435,16 @@ static int step_result(struct ssh_host *h, enum step s)
 			return ssh_host_error(h, "out of memory");
 		}
 		return 0;
-	case STEP_VERSION:
+	case SSH_STEP_VERSION:
 		return version_result(h);
-	case STEP_CLOCK:
+	case SSH_STEP_CLOCK:
 		if (c->have_sample) {
 			h->clock_offset_ms = c->best_offset_ms;
 			h->rtt_ms = c->best_rtt_ms;
 			h->have_clock = true;
 		}
 		return 0;
-	case STEP_RMDIR:
+	case SSH_STEP_RMDIR:
 		return 0;
 	default:
 		return 0;
@@ -529,54 +529,54 @@ void ssh_setup_plan(struct ssh_host *h)
 	h->nsteps = 0;
 	if (h->primary || f->opt.no_setup)
 		return;
-	if (f->mode == MODE_CHECK && f->custom) {
-		h->steps[h->nsteps++] = STEP_CUSTOM;
+	if (f->mode == SSH_MODE_CHECK && f->custom) {
+		h->steps[h->nsteps++] = SSH_STEP_CUSTOM;
 		return;
 	}
-	if (f->mode == MODE_CHECK && f->clean) {
-		h->steps[h->nsteps++] = STEP_CLEAN;
+	if (f->mode == SSH_MODE_CHECK && f->clean) {
+		h->steps[h->nsteps++] = SSH_STEP_CLEAN;
 		return;
 	}
-	if (f->mode == MODE_CHECK && f->opt.push_agent) {
+	if (f->mode == SSH_MODE_CHECK && f->opt.push_agent) {
 		/* What `run --push-agent` does, in a directory removed at once: the same system,
 		 * the upload, the pushed agent's version. */
-		h->steps[h->nsteps++] = STEP_FACTS;
-		h->steps[h->nsteps++] = STEP_UNAME;
-		h->steps[h->nsteps++] = STEP_MKTEMP;
-		h->steps[h->nsteps++] = STEP_UPLOAD;
-		h->steps[h->nsteps++] = STEP_VERSION;
-		h->steps[h->nsteps++] = STEP_RMDIR;
-		h->steps[h->nsteps++] = STEP_CLOCK;
+		h->steps[h->nsteps++] = SSH_STEP_FACTS;
+		h->steps[h->nsteps++] = SSH_STEP_UNAME;
+		h->steps[h->nsteps++] = SSH_STEP_MKTEMP;
+		h->steps[h->nsteps++] = SSH_STEP_UPLOAD;
+		h->steps[h->nsteps++] = SSH_STEP_VERSION;
+		h->steps[h->nsteps++] = SSH_STEP_RMDIR;
+		h->steps[h->nsteps++] = SSH_STEP_CLOCK;
 		return;
 	}
-	if (f->mode == MODE_CHECK) {
-		h->steps[h->nsteps++] = STEP_FACTS;
-		h->steps[h->nsteps++] = STEP_VERSION;
-		h->steps[h->nsteps++] = STEP_CLOCK;
+	if (f->mode == SSH_MODE_CHECK) {
+		h->steps[h->nsteps++] = SSH_STEP_FACTS;
+		h->steps[h->nsteps++] = SSH_STEP_VERSION;
+		h->steps[h->nsteps++] = SSH_STEP_CLOCK;
 		return;
 	}
 	/* An installed agent is checked before anything is created on the host; a pushed one
 	 * can only be checked once it is there. */
 	if (f->opt.push_agent)
-		h->steps[h->nsteps++] = STEP_UNAME;
+		h->steps[h->nsteps++] = SSH_STEP_UNAME;
 	else
-		h->steps[h->nsteps++] = STEP_VERSION;
-	h->steps[h->nsteps++] = STEP_MKTEMP;
+		h->steps[h->nsteps++] = SSH_STEP_VERSION;
+	h->steps[h->nsteps++] = SSH_STEP_MKTEMP;
 	if (f->nfiles)
-		h->steps[h->nsteps++] = STEP_UPLOAD;
+		h->steps[h->nsteps++] = SSH_STEP_UPLOAD;
 	if (f->opt.push_agent)
-		h->steps[h->nsteps++] = STEP_VERSION;
+		h->steps[h->nsteps++] = SSH_STEP_VERSION;
 }
 
 int ssh_setup_step(struct ssh_host *h)
 {
 	int rc;
 
-	if (h->steps[h->pi] == STEP_UPLOAD)
+	if (h->steps[h->pi] == SSH_STEP_UPLOAD)
 		return do_upload(h);
 	if (h->sub == 0) {
 		cmd_start(h, step_command(h, h->steps[h->pi]));
-		if (h->steps[h->pi] == STEP_CLOCK)
+		if (h->steps[h->pi] == SSH_STEP_CLOCK)
 			h->cmd.pings = 5;
 		h->sub = 1;
 	}

@@ -1,4 +1,4 @@
-/* The SSH transport (controller/ssh.c).
+/* The SSH transport (controller/ssh.h and the controller/ssh_*.c files behind it).
  *
  * Without arguments: cmocka tests that need no server (a refused connection is reported as
  * such and quickly; `hosts check` usage errors). With arguments it is the driver the
