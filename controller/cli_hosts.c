@@ -136,15 +136,15 @@ static void print_clean(const struct ssh_check_host *v, size_t n, int *bad)
 			printf("%-28s FAIL   %s\n", h->label, h->error);
 			continue;
 		}
-		printf("%-28s ok     %zu stale director%s removed", h->label, h->nstale,
-		       h->nstale == 1 ? "y" : "ies");
-		if (h->nspool)
+		printf("%-28s ok     %zu stale director%s removed", h->label, h->facts.nstale,
+		       h->facts.nstale == 1 ? "y" : "ies");
+		if (h->facts.nspool)
 			printf("; %zu kept: %s the statistics of a lost agent (barrage collect "
 			       "RUN_DIR)",
-			       h->nspool, h->nspool == 1 ? "it holds" : "they hold");
+			       h->facts.nspool, h->facts.nspool == 1 ? "it holds" : "they hold");
 		printf("\n");
-		for (size_t k = 0; k < h->nstale; k++)
-			printf("%-28s        removed %s\n", "", h->stale[k]);
+		for (size_t k = 0; k < h->facts.nstale; k++)
+			printf("%-28s        removed %s\n", "", h->facts.stale[k]);
 	}
 	printf("%zu host%s, %d could not be cleaned\n", n, n == 1 ? "" : "s", *bad);
 }
@@ -159,22 +159,28 @@ static json_t *host_json(const struct ssh_check_host *h, const struct plan_host 
 	json_object_set_new(o, "port", json_integer(h->port));
 	json_object_set_new(o, "line", json_integer(line->pos.line));
 	json_object_set_new(o, "ok", json_boolean(!problem));
-	json_object_set_new(o, "reachable", json_boolean(h->reachable));
-	json_object_set_new(o, "auth", json_boolean(h->auth_ok));
+	json_object_set_new(o, "reachable", json_boolean(h->facts.reachable));
+	json_object_set_new(o, "auth", json_boolean(h->facts.auth_ok));
 	json_object_set_new(o, "agent_version",
-			    h->agent_version ? json_string(h->agent_version) : json_null());
-	json_object_set_new(o, "system", h->uname ? json_string(h->uname) : json_null());
-	json_object_set_new(o, "cpus", h->cpus >= 0 ? json_integer(h->cpus) : json_null());
+			    h->facts.agent_version ? json_string(h->facts.agent_version)
+						   : json_null());
+	json_object_set_new(o, "system",
+			    h->facts.uname ? json_string(h->facts.uname) : json_null());
+	json_object_set_new(o, "cpus",
+			    h->facts.cpus >= 0 ? json_integer(h->facts.cpus) : json_null());
 	json_object_set_new(o, "nofile",
-			    h->nofile >= 0 ? json_integer(h->nofile == LONG_MAX ? -1 : h->nofile)
-					   : json_null());
+			    h->facts.nofile >= 0
+				? json_integer(h->facts.nofile == LONG_MAX ? -1 : h->facts.nofile)
+				: json_null());
 	json_object_set_new(o, "clock_offset_ms",
-			    h->have_clock ? json_real(h->clock_offset_ms) : json_null());
-	json_object_set_new(o, "rtt_ms", h->have_clock ? json_real(h->rtt_ms) : json_null());
-	for (size_t k = 0; k < h->nstale; k++)
-		json_array_append_new(st, json_string(h->stale[k]));
+			    h->facts.have_clock ? json_real(h->facts.clock_offset_ms)
+						: json_null());
+	json_object_set_new(o, "rtt_ms",
+			    h->facts.have_clock ? json_real(h->facts.rtt_ms) : json_null());
+	for (size_t k = 0; k < h->facts.nstale; k++)
+		json_array_append_new(st, json_string(h->facts.stale[k]));
 	json_object_set_new(o, "stale_dirs", st);
-	json_object_set_new(o, "spool_dirs", json_integer((json_int_t)h->nspool));
+	json_object_set_new(o, "spool_dirs", json_integer((json_int_t)h->facts.nspool));
 	json_object_set_new(o, "problem", problem ? json_string(problem) : json_null());
 	json_object_set_new(o, "warning", warning ? json_string(warning) : json_null());
 	return o;
@@ -213,18 +219,19 @@ static void print_check_table(const struct ssh_check_host *v, size_t n, int *bad
 
 		ssh_check_verdict(h, &problem, &warning);
 		*bad += problem != NULL;
-		if (h->cpus >= 0)
-			snprintf(cpus, sizeof cpus, "%ld", h->cpus);
-		if (h->nofile == LONG_MAX)
+		if (h->facts.cpus >= 0)
+			snprintf(cpus, sizeof cpus, "%ld", h->facts.cpus);
+		if (h->facts.nofile == LONG_MAX)
 			snprintf(nofile, sizeof nofile, "unlimited");
-		else if (h->nofile >= 0)
-			snprintf(nofile, sizeof nofile, "%ld", h->nofile);
-		if (h->have_clock) {
-			snprintf(clk, sizeof clk, "%+.1fms", h->clock_offset_ms);
-			snprintf(rtt, sizeof rtt, "%.1fms", h->rtt_ms);
+		else if (h->facts.nofile >= 0)
+			snprintf(nofile, sizeof nofile, "%ld", h->facts.nofile);
+		if (h->facts.have_clock) {
+			snprintf(clk, sizeof clk, "%+.1fms", h->facts.clock_offset_ms);
+			snprintf(rtt, sizeof rtt, "%.1fms", h->facts.rtt_ms);
 		}
 		printf("%-28s %-6s %-8s %5s %8s %10s %9s  %s\n", h->label, problem ? "FAIL" : "ok",
-		       h->agent_version ? h->agent_version : "-", cpus, nofile, clk, rtt,
+		       h->facts.agent_version ? h->facts.agent_version : "-", cpus, nofile, clk,
+		       rtt,
 		       problem	 ? problem
 		       : warning ? warning
 				 : "");

@@ -39,6 +39,21 @@ struct ssh_options {
 			  uploads (controller/monitor.c watches hosts that have no agent) */
 };
 
+/* What a connection learns about its host (hosts check, hosts clean; controller/ssh_check.c).
+ * Numbers are -1 when unknown; nofile is LONG_MAX for "unlimited". */
+struct ssh_host_facts {
+	bool reachable, auth_ok;
+	char *uname;	     /* `uname -sm` */
+	char *agent_version; /* what `barrage-agent --version` said */
+	char *agent_problem; /* agent missing, not executable, of another version, or NULL */
+	long cpus, nofile;
+	bool have_clock;
+	double clock_offset_ms, rtt_ms; /* remote minus local; the probe's round trip */
+	char **stale; /* check: stale run directories found; clean: the ones removed */
+	size_t nstale;
+	size_t nspool; /* run directories kept for a lost agent's spool (barrage collect) */
+};
+
 struct ssh_fleet;
 
 /* Connect to every host in parallel, authenticate, check the agent (present, same version),

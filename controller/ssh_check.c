@@ -40,34 +40,35 @@ void ssh_check_verdict(const struct ssh_check_host *h, char **problem, char **wa
 	*warning = NULL;
 	if (h->error)
 		*problem = strdup(h->error);
-	else if (h->agent_problem)
-		*problem = strdup(h->agent_problem);
-	else if (h->nofile >= 0 && h->nofile < CHECK_NOFILE_MIN)
+	else if (h->facts.agent_problem)
+		*problem = strdup(h->facts.agent_problem);
+	else if (h->facts.nofile >= 0 && h->facts.nofile < CHECK_NOFILE_MIN)
 		*problem =
 		    ssh_util_asprintf("open-file limit %ld is below %d: raise it (ulimit -n / "
 				      "limits.conf)",
-				      h->nofile, CHECK_NOFILE_MIN);
+				      h->facts.nofile, CHECK_NOFILE_MIN);
 	if (*problem)
 		return;
-	if (h->nofile >= 0 && h->nofile < CHECK_NOFILE_WARN)
-		*warning =
-		    ssh_util_asprintf("open-file limit %ld caps connections per agent", h->nofile);
-	else if (h->have_clock && (h->clock_offset_ms > CHECK_CLOCK_WARN_MS ||
-				   h->clock_offset_ms < -CHECK_CLOCK_WARN_MS))
-		*warning =
-		    ssh_util_asprintf("clock is %.0f ms off: run NTP/chrony", h->clock_offset_ms);
-	if (h->nspool)
+	if (h->facts.nofile >= 0 && h->facts.nofile < CHECK_NOFILE_WARN)
+		*warning = ssh_util_asprintf("open-file limit %ld caps connections per agent",
+					     h->facts.nofile);
+	else if (h->facts.have_clock && (h->facts.clock_offset_ms > CHECK_CLOCK_WARN_MS ||
+					 h->facts.clock_offset_ms < -CHECK_CLOCK_WARN_MS))
+		*warning = ssh_util_asprintf("clock is %.0f ms off: run NTP/chrony",
+					     h->facts.clock_offset_ms);
+	if (h->facts.nspool)
 		warning_add(warning,
 			    ssh_util_asprintf("%zu run director%s hold%s the statistics of a "
 					      "lost agent: `barrage collect RUN_DIR` "
 					      "fetches them",
-					      h->nspool, h->nspool == 1 ? "y" : "ies",
-					      h->nspool == 1 ? "s" : ""));
-	if (h->nstale)
-		warning_add(warning, ssh_util_asprintf("%zu stale run director%s (%s%s): `barrage "
-						       "hosts clean` removes them",
-						       h->nstale, h->nstale == 1 ? "y" : "ies",
-						       h->stale[0], h->nstale > 1 ? ", ..." : ""));
+					      h->facts.nspool, h->facts.nspool == 1 ? "y" : "ies",
+					      h->facts.nspool == 1 ? "s" : ""));
+	if (h->facts.nstale)
+		warning_add(warning, ssh_util_asprintf(
+					 "%zu stale run director%s (%s%s): `barrage "
+					 "hosts clean` removes them",
+					 h->facts.nstale, h->facts.nstale == 1 ? "y" : "ies",
+					 h->facts.stale[0], h->facts.nstale > 1 ? ", ..." : ""));
 }
 
 /* Takes what the connection found; the fleet is freed next. */
@@ -77,24 +78,10 @@ static void take_facts(struct ssh_check_host *r, struct ssh_host *h)
 	r->host = h->host;
 	r->user = h->user;
 	r->error = h->error;
-	r->agent_problem = h->agent_problem;
-	r->agent_version = h->agent_version;
-	r->uname = h->uname;
-	r->stale = h->stale;
-	h->label = h->host = h->user = h->error = h->agent_problem = h->agent_version = h->uname =
-	    NULL;
-	h->stale = NULL;
-	r->nstale = h->nstale;
-	h->nstale = 0;
 	r->port = h->port;
-	r->reachable = h->reachable;
-	r->auth_ok = h->auth_ok;
-	r->cpus = h->cpus;
-	r->nofile = h->nofile;
-	r->have_clock = h->have_clock;
-	r->clock_offset_ms = h->clock_offset_ms;
-	r->rtt_ms = h->rtt_ms;
-	r->nspool = h->nspool;
+	r->facts = h->facts;
+	h->label = h->host = h->user = h->error = NULL;
+	memset(&h->facts, 0, sizeof(h->facts));
 }
 
 int ssh_check_run(const struct plan_host *hosts, size_t nhosts, const struct ssh_options *opt,
@@ -149,12 +136,12 @@ void ssh_check_free(struct ssh_check_host *v, size_t n)
 		free(v[i].host);
 		free(v[i].user);
 		free(v[i].error);
-		free(v[i].agent_problem);
-		free(v[i].agent_version);
-		free(v[i].uname);
-		for (size_t k = 0; k < v[i].nstale; k++)
-			free(v[i].stale[k]);
-		free(v[i].stale);
+		free(v[i].facts.agent_problem);
+		free(v[i].facts.agent_version);
+		free(v[i].facts.uname);
+		for (size_t k = 0; k < v[i].facts.nstale; k++)
+			free(v[i].facts.stale[k]);
+		free(v[i].facts.stale);
 	}
 	free(v);
 }

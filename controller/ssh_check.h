@@ -9,21 +9,13 @@
 #include "common/plan.h"
 #include "controller/ssh.h"
 
-/* What one host gave. Numbers are -1 when unknown; nofile is LONG_MAX for "unlimited". */
+/* What one host gave. */
 struct ssh_check_host {
 	char *label; /* user@host:port */
 	char *host, *user;
 	int port;
-	bool reachable, auth_ok;
-	char *error;	     /* the host failed (connection, key, auth, cleaning), or NULL */
-	char *agent_problem; /* agent missing, not executable, of another version, or NULL */
-	char *agent_version, *uname;
-	long cpus, nofile;
-	bool have_clock;
-	double clock_offset_ms, rtt_ms; /* remote minus local; the probe's round trip */
-	char **stale; /* check: stale run directories found; clean: the ones removed */
-	size_t nstale;
-	size_t nspool; /* run directories kept for a lost agent's spool (barrage collect) */
+	char *error; /* the host failed (connection, key, auth, cleaning), or NULL */
+	struct ssh_host_facts facts;
 };
 
 /* Connects to every host in parallel (the connection options of opt; push_agent checks what

@@ -239,7 +239,7 @@ static void host_run(struct ssh_host *h)
 				goto out; /* ssh_session_connect armed the write event */
 			if (rc < 0)
 				goto failed;
-			h->reachable = true;
+			h->facts.reachable = true;
 			h->sess = libssh2_session_init_ex(NULL, NULL, NULL, h);
 			if (!h->sess) {
 				host_fail(h, "cannot create an SSH session");
@@ -271,7 +271,7 @@ static void host_run(struct ssh_host *h)
 				goto wait;
 			if (rc < 0)
 				goto failed;
-			h->auth_ok = true;
+			h->facts.auth_ok = true;
 			/* A host's extra connections log in one after another: sshd's MaxStartups
 			 * (10 by default) drops unauthenticated connections beyond its limit. */
 			if (h->next_conn && h->next_conn->st == SSH_HS_IDLE)

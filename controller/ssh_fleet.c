@@ -67,13 +67,13 @@ static void host_clear(struct ssh_host *h)
 	free(h->error);
 	free(h->remote_dir);
 	free(h->agent_path);
-	free(h->uname);
-	free(h->agent_version);
-	free(h->agent_problem);
+	free(h->facts.uname);
+	free(h->facts.agent_version);
+	free(h->facts.agent_problem);
 	free(h->pending_error);
-	for (size_t i = 0; i < h->nstale; i++)
-		free(h->stale[i]);
-	free(h->stale);
+	for (size_t i = 0; i < h->facts.nstale; i++)
+		free(h->facts.stale[i]);
+	free(h->facts.stale);
 	buf_free(&h->custom_out);
 }
 
@@ -187,7 +187,7 @@ struct ssh_fleet *ssh_fleet_new(struct event_base *base, const struct plan_host 
 		h->next_conn = c + 1 < f->first[i] + f->nconn[i] ? &f->hosts[c + 1] : NULL;
 		h->fd = -1;
 		h->cmd.status = -1;
-		h->cpus = h->nofile = -1;
+		h->facts.cpus = h->facts.nofile = -1;
 		buf_init(&h->tried, 4096);
 		h->user = hosts[i].user ? strdup(hosts[i].user) : local_user();
 		h->host = strdup(hosts[i].host ? hosts[i].host : "");

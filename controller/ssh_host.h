@@ -158,19 +158,11 @@ struct ssh_host {
 	char **remote_paths;
 	char *agent_path; /* what to exec: pushed, given, or "barrage-agent" */
 	struct ssh_link *links;
-	bool running; /* inside host_run (guards re-entry) */
-	/* facts for hosts check */
-	bool reachable, auth_ok;
-	char *uname, *agent_version, *agent_problem;
-	char *pending_error; /* fail with this once the cleanup steps ran */
-	char **stale; /* stale run directories: found (hosts check) or removed (hosts clean) */
-	size_t nstale;
-	size_t nspool;	       /* run directories kept for a lost agent's spool */
+	bool running;	       /* inside host_run (guards re-entry) */
+	char *pending_error;   /* fail with this once the cleanup steps ran */
 	struct buf custom_out; /* SSH_STEP_CUSTOM: the command's whole stdout */
 	int custom_status;
-	long cpus, nofile;
-	double clock_offset_ms, rtt_ms;
-	bool have_clock;
+	struct ssh_host_facts facts; /* what hosts check and hosts clean learn */
 };
 
 enum ssh_fleet_mode { SSH_MODE_FLEET, SSH_MODE_CHECK };

@@ -291,13 +291,13 @@ static char *step_command(struct ssh_host *h, enum ssh_step s)
 /* A stale run directory found (hosts check) or removed (hosts clean). */
 static void stale_add(struct ssh_host *h, const char *dir)
 {
-	char **v = realloc(h->stale, (h->nstale + 1) * sizeof(*v));
+	char **v = realloc(h->facts.stale, (h->facts.nstale + 1) * sizeof(*v));
 
 	if (!v)
 		return;
-	h->stale = v;
-	if ((h->stale[h->nstale] = strdup(dir)))
-		h->nstale++;
+	h->facts.stale = v;
+	if ((h->facts.stale[h->facts.nstale] = strdup(dir)))
+		h->facts.nstale++;
 }
 
 /* uname, CPUs, open-file limit, then one line per stale or spool-holding run directory. */
@@ -310,16 +310,16 @@ static void facts_result(struct ssh_host *h)
 	for (line = strtok_r(c->out.data ? c->out.data : (char *)"", "\n", &save); line;
 	     line = strtok_r(NULL, "\n", &save), i++) {
 		if (i == 0)
-			h->uname = strdup(line);
+			h->facts.uname = strdup(line);
 		else if (i == 1)
-			h->cpus = strtol(line, NULL, 10);
+			h->facts.cpus = strtol(line, NULL, 10);
 		else if (i == 2)
-			h->nofile =
+			h->facts.nofile =
 			    strcmp(line, "unlimited") == 0 ? LONG_MAX : strtol(line, NULL, 10);
 		else if (strncmp(line, "stale ", 6) == 0)
 			stale_add(h, line + 6);
 		else if (strncmp(line, "spool ", 6) == 0)
-			h->nspool++;
+			h->facts.nspool++;
 	}
 }
 
@@ -334,7 +334,7 @@ static int clean_result(struct ssh_host *h)
 		if (strncmp(line, "removed ", 8) == 0)
 			stale_add(h, line + 8);
 		else if (strncmp(line, "spool ", 6) == 0)
-			h->nspool++;
+			h->facts.nspool++;
 	if (c->status != 0)
 		return ssh_host_error(h, "removing stale directories failed (status %d): %s",
 				      c->status, c->errb.len ? c->errb.data : "no message");
@@ -366,11 +366,11 @@ static int version_result(struct ssh_host *h)
 					    "(install the same version, or use --push-agent)",
 					    h->agent_path, v, BARRAGE_VERSION);
 	if (c->status == 0)
-		h->agent_version = strdup(v);
+		h->facts.agent_version = strdup(v);
 	if (!problem)
 		return 0;
 	if (f->mode == SSH_MODE_CHECK) {
-		h->agent_problem = problem; /* a fact to report, keep gathering */
+		h->facts.agent_problem = problem; /* a fact to report, keep gathering */
 		return 0;
 	}
 	if (h->remote_dir && !f->opt.keep_remote) {
@@ -439,9 +439,9 @@ static int step_result(struct ssh_host *h, enum ssh_step s)
 		return version_result(h);
 	case SSH_STEP_CLOCK:
 		if (c->have_sample) {
-			h->clock_offset_ms = c->best_offset_ms;
-			h->rtt_ms = c->best_rtt_ms;
-			h->have_clock = true;
+			h->facts.clock_offset_ms = c->best_offset_ms;
+			h->facts.rtt_ms = c->best_rtt_ms;
+			h->facts.have_clock = true;
 		}
 		return 0;
 	case SSH_STEP_RMDIR:
