@@ -149,6 +149,7 @@ int http_user_init(struct user *u, char **err)
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, (long)CURL_HTTP_VERSION_1_1);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYPEER, h->tls_verify ? 1L : 0L);
 	curl_easy_setopt(e, CURLOPT_SSL_VERIFYHOST, h->tls_verify ? 2L : 0L);
+	curl_easy_setopt(e, CURLOPT_SSL_SESSIONID_CACHE, h->tls_session_reuse ? 1L : 0L);
 	if (h->tls_ca)
 		curl_easy_setopt(e, CURLOPT_CAINFO, h->tls_ca);
 	if (h->tls_cert)

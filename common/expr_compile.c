@@ -223,19 +223,29 @@ static int next(struct parser *p)
 	return perr(p, i, "unexpected %s", what);
 }
 
+/* Room for one more element in *arr (n used of *cap, doubling from first). */
+static int grow(struct parser *p, void **arr, size_t *cap, size_t n, size_t elem, size_t first)
+{
+	size_t c;
+	void *v;
+
+	if (n < *cap)
+		return 0;
+	c = *cap ? *cap * 2 : first;
+	v = realloc(*arr, c * elem);
+	if (!v)
+		return perr(p, p->tstart, "out of memory");
+	*arr = v;
+	*cap = c;
+	return 0;
+}
+
 static int emit(struct parser *p, const struct op *o, int stack_delta)
 {
 	if (p->nops >= EXPR_MAX_OPS)
 		return perr(p, p->tstart, "expression too long");
-	if (p->nops == p->cap) {
-		size_t cap = p->cap ? p->cap * 2 : 16;
-		struct op *n = realloc(p->ops, cap * sizeof(*n));
-
-		if (!n)
-			return perr(p, p->tstart, "out of memory");
-		p->ops = n;
-		p->cap = cap;
-	}
+	if (grow(p, (void **)&p->ops, &p->cap, p->nops, sizeof(*p->ops), 16) < 0)
+		return -1;
 	p->ops[p->nops++] = *o;
 	p->depth = (unsigned)((int)p->depth + stack_delta);
 	if (p->depth > p->max_depth) {
@@ -286,15 +296,8 @@ static int intern_var(struct parser *p, uint32_t *idx)
 			return 0;
 		}
 	}
-	if (p->nvars == p->vcap) {
-		size_t cap = p->vcap ? p->vcap * 2 : 4;
-		struct expr_var *v = realloc(p->vars, cap * sizeof(*v));
-
-		if (!v)
-			return perr(p, p->tstart, "out of memory");
-		p->vars = v;
-		p->vcap = cap;
-	}
+	if (grow(p, (void **)&p->vars, &p->vcap, p->nvars, sizeof(*p->vars), 4) < 0)
+		return -1;
 	p->vars[p->nvars].off = (uint32_t)p->pool.len;
 	p->vars[p->nvars].len = (uint32_t)n;
 	if (buf_append(&p->pool, name, n) < 0 || buf_append_byte(&p->pool, 0) < 0)

@@ -1,7 +1,7 @@
 /* Leveled logging to stderr. The macros test the level before evaluating their arguments, so a
  * disabled debug line costs one comparison. Nothing on a per-request path logs: it counts. */
-#ifndef BARRAGE_LOG_H
-#define BARRAGE_LOG_H
+#ifndef BARRAGE_COMMON_LOG_H
+#define BARRAGE_COMMON_LOG_H
 
 enum log_level { LOG_ERROR = 0, LOG_WARN = 1, LOG_INFO = 2, LOG_DEBUG = 3 };
 

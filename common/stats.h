@@ -7,7 +7,7 @@
  * accumulate them over the run. Merging is exact at every step (histograms add bucket by
  * bucket).
  *
- * Names follow the brief (any UTF-8 text, see stats_name_problem()): histograms `connect`, `tls`,
+ * Names are any UTF-8 text (see stats_name_problem()). Built in: histograms `connect`, `tls`,
  * `request`, `request_service` (uncorrected service time in request_rate mode), `ttfb`, `page`,
  * `session`, `tr_NAME`, `req_NAME` (requests with a `name`); counters `http_NNN` per status code,
  * `error_NAME` per error, `users_count`, `finish_users_count`, `dropped_users`, `size_rcv`,
@@ -17,8 +17,8 @@
  * Subset relations (agent/agent.h): requests (attempted) == request.count + request_failed.count
  * + error_cut; request.count == sum of http_NNN (only complete responses are timed or get a
  * status; failed ones are counted in error_connect, error_timeout, error_tls, ...). */
-#ifndef BARRAGE_STATS_H
-#define BARRAGE_STATS_H
+#ifndef BARRAGE_COMMON_STATS_H
+#define BARRAGE_COMMON_STATS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -1,8 +1,8 @@
 /* Human units on input and output: durations (30s, 2m, 250ms, 1h, 500us), rates (50/s, 10k/s,
  * 600/m), counts (10k, 2M) and sizes (10k, 1MiB, 5MB). Parsers take the whole string, reject
  * trailing garbage and negative numbers, and say what they expected. */
-#ifndef BARRAGE_UNITS_H
-#define BARRAGE_UNITS_H
+#ifndef BARRAGE_COMMON_UNITS_H
+#define BARRAGE_COMMON_UNITS_H
 
 #include <stddef.h>
 #include <stdint.h>

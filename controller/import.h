@@ -2,8 +2,8 @@
  * configuration) into a Barrage scenario. cli_import.c is the command line; import_har.c and
  * import_tsung.c build an imp_doc (import_model.h) that import_model.c writes as YAML.
  * docs/import.md is the reference. */
-#ifndef BARRAGE_IMPORT_H
-#define BARRAGE_IMPORT_H
+#ifndef BARRAGE_CONTROLLER_IMPORT_H
+#define BARRAGE_CONTROLLER_IMPORT_H
 
 #include <stdbool.h>
 #include <stdio.h>

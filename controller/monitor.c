@@ -158,14 +158,8 @@ static double now_t(const struct monitor *m)
 
 static void write_json(struct monitor *m, json_t *j)
 {
-	char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-
-	if (txt && m->dir && m->dir->stats && !m->dir->ended) {
-		fputs(txt, m->dir->stats);
-		fputc('\n', m->dir->stats);
-		fflush(m->dir->stats);
-	}
-	free(txt);
+	if (m->dir)
+		rundir_write_record(m->dir, j);
 	json_decref(j);
 }
 

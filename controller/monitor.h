@@ -8,8 +8,8 @@
  * loop that cats the /proc files every interval. Both deliver the same block text, parsed by
  * common/procfs.c. Each sample becomes a `monitor` record in stats.log; a host whose source
  * ends is marked down there (and in an event), and the run goes on. */
-#ifndef BARRAGE_MONITOR_H
-#define BARRAGE_MONITOR_H
+#ifndef BARRAGE_CONTROLLER_MONITOR_H
+#define BARRAGE_CONTROLLER_MONITOR_H
 
 #include <stdbool.h>
 #include <stddef.h>

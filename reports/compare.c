@@ -12,7 +12,6 @@
  * error_rate: failed attempts / attempts) grows by more than P percentage points. Exit 1 when a
  * limit is exceeded. */
 #include "reports/reports.h"
-#include "reports/run.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -23,6 +22,11 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "reports/format.h"
+#include "reports/output.h"
+#include "reports/run.h"
+#include "reports/statslog.h"
+#include "reports/summary.h"
 
 #define COMPARE_MAX_LIMITS 64
 

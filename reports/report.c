@@ -5,8 +5,6 @@
  * (afterwards) perform: read stats.log, write summary.json, tsung.log, report.html and, when the
  * scenario has thresholds, junit.xml, and print one verdict line per threshold. */
 #include "reports/reports.h"
-#include "reports/run.h"
-#include "reports/monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -20,31 +18,16 @@
 
 #include "common/err.h"
 #include "common/log.h"
-
-int reports_write_file(const char *path, const char *data, size_t len, char **err)
-{
-	char tmp[4096];
-	FILE *f;
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_set(err, "%s: path too long", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return err_set(err, "%s: %s", tmp, strerror(errno));
-	if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0) {
-		err_set(err, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
+#include "reports/format.h"
+#include "reports/html.h"
+#include "reports/junit.h"
+#include "reports/monitor_report.h"
+#include "reports/reasons.h"
+#include "reports/run.h"
+#include "reports/statslog.h"
+#include "reports/summary.h"
+#include "reports/thresholds.h"
+#include "reports/tsunglog.h"
 
 static int join(char *out, size_t size, const char *dir, const char *file)
 {
@@ -121,19 +104,6 @@ int reports_build(const char *run_dir, bool quiet, struct reports_result *res, c
 }
 
 /* ---- the console table ---- */
-
-void reports_print_name(const char *name, int width)
-{
-	int cols = 0;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			cols++;
-	if (cols > width)
-		printf("%s\n%*s", name, width, "");
-	else
-		printf("%s%*s", name, width - cols, "");
-}
 
 static double jnum(json_t *o, const char *k)
 {

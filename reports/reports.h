@@ -1,5 +1,9 @@
 /* Everything derived from a run's stats.log (docs/stats-log.md): summary.json, tsung.log,
- * report.html with gnuplot charts, junit.xml, threshold verdicts, and the compare command. */
+ * report.html with gnuplot charts, junit.xml, threshold verdicts, and the compare command.
+ *
+ * What the rest of the tree uses of reports/. Inside the folder each file has a header of its
+ * own (run.h the data, statslog.h reading, figures.h the computation, one per output) and
+ * none of them includes this one, so the folder's include graph has no cycle. */
 #ifndef BARRAGE_REPORTS_H
 #define BARRAGE_REPORTS_H
 
@@ -38,39 +42,10 @@ int reports_compare_runs(struct reports_compare *c, const char *base_dir, const 
 			 const char *outpath, bool quiet, int *exceeded, char **err);
 void reports_compare_free(struct reports_compare *c);
 
-/* Thresholds on running totals, for the controller's per-interval `abort_on_fail` check (the
- * whole-run verdicts are part of reports_build). total is every interval so far accumulated
- * (stats_accumulate), duration_s the seconds they cover. reports_threshold_measure gives the
- * measured value in the threshold's unit (ms, per second, fraction, count) and returns 0, or
- * -1 when the statistic has no data yet. reports_threshold_check returns false only when there
- * is data and the threshold does not hold. */
-struct stats_snapshot;
-struct threshold;
-
-/* What errors.rate divides (docs/summary-json.md), from a snapshot's counters:
- *   failed     every error_* counter (each counts one failed attempt: a request that got no
- *              answer, an answer that failed its expectation, a capture, template or condition
- *              that failed, an abort, a request cut at the end...), except the ones that count
- *              users who never started (error_data_exhausted, counted with dropped_users);
- *   attempted  successful responses (every http_NNN, less those that failed an expectation)
- *              plus the failed attempts;
- *   dropped    dropped_users, reported beside the rate and never inside it.
- * So errors.rate = failed / attempted is never above 100%, and a new error_* counter is counted
- * without a change here. */
-struct reports_attempts {
-	uint64_t failed, attempted, dropped;
-};
-void reports_attempts(const struct stats_snapshot *s, struct reports_attempts *out);
-int reports_threshold_measure(const struct threshold *t, const struct stats_snapshot *total,
-			      double duration_s, double *value);
-bool reports_threshold_check(const struct threshold *t, const struct stats_snapshot *total,
-			     double duration_s, double *value);
-
-/* monitor.HOST.FIGURE.STAT thresholds (reports/monitor.c; docs/monitor.md): "monitor.local.cpu.max"
- * with "< 80%". Fills host, the figure (enum procfs_fig), whether STAT is max (else mean), the
- * operator (enum threshold_op) and the value in the figure's unit; -1 with a message. */
-int reports_monitor_threshold_parse(const char *metric, const char *condition, char *host,
-				    size_t hsize, int *fig, bool *max, int *op, double *value,
-				    char **err);
+/* Thresholds on running totals, for the controller's per-interval `abort_on_fail` check,
+ * and the errors' arithmetic (reports/thresholds.h); monitor.HOST.FIGURE.STAT thresholds for
+ * the scenario check (reports/monitor_threshold.h). */
+#include "reports/monitor_threshold.h"
+#include "reports/thresholds.h"
 
 #endif

@@ -22,7 +22,10 @@
 #include "common/threshold.h"
 #include "controller/cli.h"
 #include "reports/reports.h"
+#include "reports/format.h"
+#include "reports/gnuplot.h"
 #include "reports/run.h"
+#include "reports/statslog.h"
 
 #define NIV	6
 #define NAGENTS 3

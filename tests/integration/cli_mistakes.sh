@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 90
 # Acceptance: the mistakes a user makes get one clear message "barrage: file:line:col: what is
-# wrong" on stderr and the brief's exit code: 2 for usage or scenario errors (typo with the
+# wrong" on stderr and the documented exit code: 2 for usage or scenario errors (typo with the
 # closest key, duration without units, wrong type, missing data file, ragged CSV, unknown
 # template function, bad flags), 3 when the run cannot complete (target unreachable at start,
 # SSH failure), and --help on every command exits 0.

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 90
-# Acceptance: the brief's load models and CLI conventions. Closed model (users + duration),
+# Acceptance: the load models and CLI conventions. Closed model (users + duration),
 # request_rate (coordinated-omission corrected, service time kept), max_users (arrivals over it
 # counted as dropped_users), data order: unique (each row used by exactly one agent), --set,
 # --local, -q (nothing on stdout/stderr), a failed threshold (exit 1, junit failure), and

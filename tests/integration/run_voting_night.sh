@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # timeout: 90
-# Acceptance: the brief's full example scenario (voting-night), copied key for key, with only the
-# target (the bundled voting server), the durations and the threshold limits (loose, the machine
-# is noisy) changed. `barrage check` accepts it, `barrage run` with no --out writes
-# runs/voting-night-YYYYMMDD-HHMMSS/ holding every file the brief lists, summary.json has the
-# brief's core shape exactly, and `barrage report` and `barrage compare` work on the result.
+# Acceptance: the full example scenario (voting-night, docs/scenario-reference.md), copied key for
+# key, with only the target (the bundled voting server), the durations and the threshold limits
+# (loose, the machine is noisy) changed. `barrage check` accepts it, `barrage run` with no --out writes
+# runs/voting-night-YYYYMMDD-HHMMSS/ holding every file a run writes, summary.json has the
+# documented core shape exactly, and `barrage report` and `barrage compare` work on the result.
 source "$(dirname "$0")/../lib.sh"
 
 start_server vote voting --data-dir "$TEST_DIR/vdata" --accounts 50
@@ -74,7 +74,7 @@ report:
   interval: 1s                          # stats interval (Tsung's dump interval)
 YAML
 
-"$BARRAGE" check voting.yaml >check.out || fail "check rejected the brief's scenario"
+"$BARRAGE" check voting.yaml >check.out || fail "check rejected the example scenario"
 grep -q 'tr_login' check.out || fail "check does not show the transaction"
 grep -q 'weight 9' check.out || fail "check does not show the session weights"
 
@@ -102,7 +102,7 @@ grep -q '^stats: request ' "$D/tsung.log" || fail "tsung.log has no request line
 grep -q '^# stats: dump at ' "$D/tsung.log" || fail "tsung.log has no dump lines"
 
 S=$D/summary.json
-# The brief's core shape, field by field.
+# The core shape (docs/summary-json.md), field by field.
 assert_json "$S" '.version == 1'
 assert_json "$S" '.name == "voting-night"'
 assert_json "$S" '.started_at | test("^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}Z$")'

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # timeout: 60
-# Acceptance: the reference servers' behaviours the brief names, through their HTTP endpoints.
+# Acceptance: the reference servers' documented behaviours, through their HTTP endpoints.
 # voting: login sets a session cookie, candidates, balance, vote debits one credit, credit is
 # idempotent on txn, results count the vote once, 401 without a session, 409 without credit.
 # wallet: credits/debits idempotent on txn, 409 on overdraw (nothing applied), audit ok.
@@ -77,7 +77,7 @@ assert_json qs.json '.acked == 1 and .scheduled == 1 and .ready == 0'
 start_server v2 voting --data-dir "$TEST_DIR/v2" --accounts 10 --initial-credits 3
 { echo user,password; for i in $(seq 1 10); do echo "user$i,pw-user$i"; done; } >a10.csv
 cat >votes.yaml <<YAML
-name: brief-votes
+name: servers-votes
 target: http://127.0.0.1:$v2_PORT
 load: { users: 4, duration: 1s }
 data: { accounts: { file: a10.csv, order: random } }

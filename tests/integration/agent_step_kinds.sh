@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 90
-# Acceptance: the step kinds, captures, expectations, template functions and conditions the
-# brief requires, checked by what the test target recorded (--record) and by summary.json.
+# Acceptance: the step kinds, captures, expectations, template functions and conditions of
+# the scenario language, checked by what the test target recorded (--record) and by summary.json.
 # while (with max), set, foreach over a pick: all list, abort, if with && || ! and strings;
 # captures json/regex/header/cookie/status; expect status list/class, body.regex, header;
 # on_fail continue/abort/restart; random_int, random_string, uuid, user_id, now_ms.
@@ -16,7 +16,7 @@ T=http://127.0.0.1:$tgt_PORT
 # Requests per session count: 10 (hdr, login, candidates, 5 foreach, 3 while, yes, cont, nf)
 # minus none; /never must never be seen.
 cat >steps.yaml <<YAML
-name: brief-steps
+name: step-kinds
 target: http://127.0.0.1:$vote_PORT
 load: { users: 2, duration: 1s }
 data:
@@ -100,7 +100,7 @@ assert_json "$S" '(.stats | has("req_fe")) and (.stats | has("req_w"))' "request
 
 # on_fail: abort (the default) ends the session; on_fail: restart starts it over.
 cat >fail.yaml <<YAML
-name: brief-onfail
+name: step-onfail
 target: $T
 load: { users: 1, duration: 1s }
 sessions:
@@ -114,14 +114,14 @@ YAML
 "$BARRAGE" run -q fail.yaml --out f >/dev/null 2>f.err || { cat f.err >&2; fail "abort run failed"; }
 assert_eq "$(urls /never2)" "" "on_fail abort (default) did not end the session"
 assert_json f/summary.json '.errors.error_expect_header == .stats.request.count'
-sed -i 's/X-Mode: blue } }/X-Mode: blue }, on_fail: restart }/; s/never2/never3/; s/brief-onfail/brief-restart/' fail.yaml
+sed -i 's/X-Mode: blue } }/X-Mode: blue }, on_fail: restart }/; s/never2/never3/; s/step-onfail/step-restart/' fail.yaml
 "$BARRAGE" run -q fail.yaml --out g >/dev/null 2>g.err || { cat g.err >&2; fail "restart run failed"; }
 assert_eq "$(urls /never3)" "" "on_fail restart went on"
 assert_json g/summary.json '.stats.request.count > 1 and .errors.error_expect_header == .stats.request.count'
 
 # Conditions: numbers compare as numbers, strings as strings; && binds tighter than ||.
 cat >cond.yaml <<YAML
-name: brief-cond
+name: step-cond
 target: $T
 load: { users: 1, duration: 300ms }
 variables: { s1: abc, s2: abd, n1: "10", n2: 9 }
