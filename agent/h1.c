@@ -1,6 +1,8 @@
 /* The lean HTTP/1.1 client (http.client: lean): one user's connection as a small state machine
- * on the worker's event_base (connect, TLS handshake with OpenSSL for https://, send, read),
- * with Debian's libhttp-parser reading the answers (h1_parse.c).
+ * on the worker's event_base (connect, TLS handshake with OpenSSL for https://, send, read).
+ * Its parts: h1_request.c renders a request, h1_parse.c reads an answer with Debian's
+ * libhttp-parser, h1_tls.c holds the TLS context and I/O, h1_url.c the URLs, cookie.c the
+ * user's cookie jar.
  *
  * What it costs per request, and why:
  *   - the request is rendered into the user's own buffer (kept across requests, so nothing is
@@ -17,12 +19,10 @@
  * session; a reused connection that turns out dead before any byte of the answer is retried once
  * on a new one; the timings connect (TCP connect), ttfb (request ready to send -> first byte)
  * and request (send -> end) are taken at the same points; failures carry the CURLcode libcurl
- * would have given, so http_error_counter() names them the same way. */
+ * would have given, so xfer_error_counter() names them the same way. */
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
-#include <arpa/inet.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -32,27 +32,27 @@
 #include <event2/event.h>
 #include <openssl/err.h>
 #include <openssl/ssl.h>
-#include <openssl/x509v3.h>
+#include <openssl/x509.h>
 
-#include "agent/agent.h"
+#include "agent/cookie.h"
 #include "agent/h1.h"
+#include "agent/h1_dns.h"
+#include "agent/h1_request.h"
+#include "agent/h1_tls.h"
+#include "agent/prog.h"
+#include "agent/session.h"
+#include "agent/transport.h"
+#include "agent/user.h"
+#include "agent/worker.h"
+#include "common/clock.h"
 #include "common/err.h"
-#include "common/units.h"
 
 #define H1_RBUF		   (64 * 1024)
-#define H1_DNS_MAX	   64
 #define H1_READS_PER_EVENT 16
-
-struct h1_dns {
-	char key[300]; /* "host\nport" */
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
 
 struct h1_worker {
 	char rbuf[H1_RBUF];
-	struct h1_dns dns[H1_DNS_MAX];
-	size_t ndns, next_dns;
+	struct h1_dns dns;
 	SSL_CTX *ctx; /* the worker's one TLS context (the plan has one TLS configuration) */
 };
 
@@ -62,15 +62,22 @@ struct h1 {
 	struct user *u;
 	int fd;
 	struct event *ev;
+	evutil_socket_t ev_fd; /* the socket ev is assigned to (-2: none) */
+	short ev_what;	       /* and for what (EV_READ or EV_WRITE, always EV_PERSIST) */
 	int state;
 	struct buf key;		/* host of the open connection */
 	unsigned key_port;	/* and its port */
 	bool key_https;		/* and whether it speaks TLS */
 	SSL *ssl;		/* the connection's TLS, or NULL */
+	SSL_SESSION *sess;	/* the TLS session to resume (http.tls.session_reuse), or NULL */
+	uint64_t sess_key;	/* the host and port it is for (key_hash) */
 	const char *target_src; /* the constant URL h->target holds and pu parsed, or NULL */
 	struct h1_url pu;
-	struct buf req;	   /* the rendered request */
-	struct buf target; /* the request's URL (for a relative Location) */
+	struct buf req;		  /* the rendered request */
+	const struct creq *req_r; /* the step it is for when it can be sent again as it is */
+	bool req_to_get;	  /* with to_get as given then */
+	struct buf req_hdrs;	  /* and these header lines */
+	struct buf target;	  /* the request's URL (for a relative Location) */
 	size_t wr_off;
 	struct h1_resp resp; /* parser state (h1_parse.c) */
 	int64_t t_start, t_conn0, t_conn, t_tls, t_pre, t_first, t_end;
@@ -78,7 +85,7 @@ struct h1 {
 	bool reused, retried, new_conn;
 	CURLcode rc;
 	uint64_t rcv, sent;
-	struct h1_jar jar;
+	struct cookie_jar jar;
 };
 
 static struct h1_worker *wstate(struct worker *w)
@@ -101,16 +108,24 @@ void h1_worker_free(struct worker *w)
 static void close_conn(struct h1 *h)
 {
 	if (h->ssl) {
-		SSL_free(h->ssl);
+		h1_tls_free(h->ssl);
 		h->ssl = NULL;
 	}
 	if (h->fd >= 0) {
 		event_del(h->ev);
+		h->ev_fd = -2;
 		close(h->fd);
 		h->fd = -1;
 		worker_count_conn(h->u->w, -1);
 	}
 	buf_reset(&h->key);
+}
+
+static void drop_session(struct h1 *h)
+{
+	if (h->sess)
+		SSL_SESSION_free(h->sess);
+	h->sess = NULL;
 }
 
 static void on_event(evutil_socket_t fd, short what, void *arg);
@@ -125,6 +140,7 @@ int h1_user_init(struct user *u, char **err)
 	}
 	h->u = u;
 	h->fd = -1;
+	h->ev_fd = -2;
 	h->ev = event_new(u->w->base, -1, 0, on_event, u);
 	if (!h->ev) {
 		free(h);
@@ -132,9 +148,10 @@ int h1_user_init(struct user *u, char **err)
 	}
 	buf_init(&h->key, 512);
 	buf_init(&h->req, (size_t)80 << 20);
+	buf_init(&h->req_hdrs, (size_t)80 << 20);
 	buf_init(&h->target, 1 << 16);
 	h1_resp_init(&h->resp, &u->resp);
-	h1_jar_init(&h->jar);
+	cookie_jar_init(&h->jar);
 	u->h1 = h;
 	return 0;
 }
@@ -146,12 +163,14 @@ void h1_user_free(struct user *u)
 	if (!h)
 		return;
 	close_conn(h);
+	drop_session(h);
 	event_free(h->ev);
 	buf_free(&h->key);
 	buf_free(&h->req);
+	buf_free(&h->req_hdrs);
 	buf_free(&h->target);
 	h1_resp_free(&h->resp);
-	h1_jar_free(&h->jar);
+	cookie_jar_free(&h->jar);
 	free(h);
 	u->h1 = NULL;
 }
@@ -159,7 +178,8 @@ void h1_user_free(struct user *u)
 void h1_new_share(struct user *u)
 {
 	close_conn(u->h1);
-	h1_jar_clear(&u->h1->jar);
+	drop_session(u->h1); /* a new user: no TLS session to resume, as with libcurl's share */
+	cookie_jar_clear(&u->h1->jar);
 }
 
 void h1_end_session(struct user *u)
@@ -172,6 +192,7 @@ void h1_cancel(struct user *u)
 	struct h1 *h = u->h1;
 
 	event_del(h->ev);
+	h->ev_fd = -2;
 	close_conn(h);
 	h1_resp_end(&h->resp);
 	h->state = H1_IDLE;
@@ -185,23 +206,31 @@ static void finish(struct user *u, CURLcode rc)
 {
 	struct h1 *h = u->h1;
 
-	event_del(h->ev);
 	h->t_end = worker_now();
 	h->rc = rc;
 	set_cookies(u); /* as libcurl does, from any answer that got as far as its headers */
 	if (rc != CURLE_OK || !h->resp.keep_alive || !u->w->prog->plan->http.keepalive)
 		close_conn(h);
+	/* A connection kept open stays watched for reading, without a timeout (on_idle), so the
+	 * next request needs no event_add of its socket; anything else is unhooked. */
+	if (h->fd >= 0 && h->ev_fd == h->fd && h->ev_what == EV_READ)
+		event_remove_timer(h->ev);
+	else {
+		event_del(h->ev);
+		h->ev_fd = -2;
+	}
 	h1_resp_end(&h->resp);
 	h->state = H1_IDLE;
-	user_transfer_done(u, rc); /* may start the next request: h is not touched after */
+	session_transfer_done(u, rc); /* may start the next request: h is not touched after */
 }
 
-/* A failure found while starting: delivered from the event loop, not from inside http_send. */
+/* A failure found while starting: delivered from the event loop, not from inside h1_send. */
 static void fail_soon(struct user *u, CURLcode rc)
 {
 	struct h1 *h = u->h1;
 
 	event_del(h->ev);
+	h->ev_fd = -2;
 	h->state = H1_FAILED;
 	h->rc = rc;
 	event_assign(h->ev, u->w->base, -1, 0, on_event, u);
@@ -221,62 +250,19 @@ static void arm(struct user *u, short what)
 		left = 0;
 	tv.tv_sec = (time_t)(left / 1000000);
 	tv.tv_usec = (suseconds_t)(left % 1000000);
-	event_del(h->ev);
-	event_assign(h->ev, u->w->base, h->fd, what, on_event, u);
+	/* The event stays assigned (EV_PERSIST) while the socket and the direction are the same:
+	 * then event_add only moves its timeout, with no epoll_ctl. */
+	if (h->ev_fd != h->fd || h->ev_what != what) {
+		event_del(h->ev);
+		event_assign(h->ev, u->w->base, h->fd, what | EV_PERSIST, on_event, u);
+		h->ev_fd = h->fd;
+		h->ev_what = what;
+	}
 	event_base_update_cache_time(u->w->base);
 	event_add(h->ev, &tv);
 }
 
 /* ---- connecting ---- */
-
-static int resolve(struct user *u, const struct h1_url *url, struct sockaddr_storage *ss,
-		   socklen_t *len)
-{
-	struct h1_worker *ws = wstate(u->w);
-	char key[300], host[256], port[8];
-	struct addrinfo hints = {0}, *ai = NULL;
-	struct h1_dns *d;
-	int rc;
-
-	if (url->hlen >= sizeof(host))
-		return -1;
-	memcpy(host, url->host, url->hlen);
-	host[url->hlen] = '\0';
-	snprintf(port, sizeof(port), "%u", url->port);
-	snprintf(key, sizeof(key), "%s\n%s", host, port);
-	for (size_t i = 0; i < ws->ndns; i++)
-		if (strcmp(ws->dns[i].key, key) == 0) {
-			*ss = ws->dns[i].ss;
-			*len = ws->dns[i].len;
-			return 0;
-		}
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc != 0 || !ai) {
-		snprintf(u->errbuf, sizeof(u->errbuf), "Could not resolve host: %s", host);
-		return -1;
-	}
-	{
-		/* IPv4 first when the name has both ("localhost": ::1 and 127.0.0.1), as servers
-		 * listening on 127.0.0.1 are the common case; libcurl tries both. */
-		const struct addrinfo *pick = ai;
-
-		for (const struct addrinfo *a = ai; a; a = a->ai_next)
-			if (a->ai_family == AF_INET) {
-				pick = a;
-				break;
-			}
-		memcpy(ss, pick->ai_addr, pick->ai_addrlen);
-		*len = (socklen_t)pick->ai_addrlen;
-	}
-	freeaddrinfo(ai);
-	d = &ws->dns[ws->ndns < H1_DNS_MAX ? ws->ndns++ : ws->next_dns++ % H1_DNS_MAX];
-	snprintf(d->key, sizeof(d->key), "%s", key);
-	d->ss = *ss;
-	d->len = *len;
-	return 0;
-}
 
 static void start_write(struct user *u);
 static void connected(struct user *u);
@@ -292,7 +278,7 @@ static void start_connect(struct user *u, const struct h1_url *url)
 	close_conn(h);
 	h->reused = false;
 	h->new_conn = true;
-	if (resolve(u, url, &ss, &len) < 0) {
+	if (h1_dns_resolve(&wstate(u->w)->dns, url, &ss, &len, u->errbuf, sizeof(u->errbuf)) < 0) {
 		fail_soon(u, CURLE_COULDNT_RESOLVE_HOST);
 		return;
 	}
@@ -357,55 +343,19 @@ static bool retry(struct user *u)
 
 /* ---- TLS ---- */
 
-#define IO_WANT_READ  (-2)
-#define IO_WANT_WRITE (-3)
-
 static void tls_reason(struct user *u, const char *what)
 {
-	char e[256];
-	unsigned long code = ERR_get_error();
-
-	if (code)
-		ERR_error_string_n(code, e, sizeof(e));
-	else
-		snprintf(e, sizeof(e), "%s", errno ? strerror(errno) : "no details");
-	ERR_clear_error();
-	snprintf(u->errbuf, sizeof(u->errbuf), "%s: %s", what, e);
+	h1_tls_reason(u->errbuf, sizeof(u->errbuf), what);
 }
 
-/* The worker's TLS context, made on first use from http.tls: verification (CA file or the
- * system's), client certificate, ciphers; buffers released while a connection is idle. */
+/* The worker's TLS context, made on first use. */
 static SSL_CTX *tls_ctx(struct user *u)
 {
 	struct h1_worker *ws = wstate(u->w);
-	const struct plan_http *ph = &u->w->prog->plan->http;
-	SSL_CTX *c;
 
-	if (ws->ctx)
-		return ws->ctx;
-	c = SSL_CTX_new(TLS_client_method());
-	if (!c)
-		return NULL;
-	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
-				SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
-	if (ph->tls_verify) {
-		SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
-		if (ph->tls_ca ? SSL_CTX_load_verify_locations(c, ph->tls_ca, NULL) != 1
-			       : SSL_CTX_set_default_verify_paths(c) != 1)
-			goto fail;
-	} else
-		SSL_CTX_set_verify(c, SSL_VERIFY_NONE, NULL);
-	if (ph->tls_cert && (SSL_CTX_use_certificate_chain_file(c, ph->tls_cert) != 1 ||
-			     SSL_CTX_use_PrivateKey_file(c, ph->tls_key, SSL_FILETYPE_PEM) != 1))
-		goto fail;
-	if (ph->tls_ciphers && SSL_CTX_set_cipher_list(c, ph->tls_ciphers) != 1)
-		goto fail;
-	ws->ctx = c;
-	return c;
-fail:
-	SSL_CTX_free(c);
-	return NULL;
+	if (!ws->ctx)
+		ws->ctx = h1_tls_ctx_new(&u->w->prog->plan->http);
+	return ws->ctx;
 }
 
 static void handshake(struct user *u)
@@ -446,116 +396,44 @@ static void handshake(struct user *u)
 	}
 }
 
+/* FNV-1a of host and port: which target a kept TLS session is for. */
+static uint64_t key_hash(const char *host, size_t n, unsigned port)
+{
+	uint64_t x = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (unsigned char)host[i]) * 1099511628211ULL;
+	return (x ^ port) * 1099511628211ULL;
+}
+
 /* The TCP connection is up: TLS first for https://, then the request. */
 static void connected(struct user *u)
 {
 	struct h1 *h = u->h1;
-	SSL_CTX *c;
-	char host[256];
-	size_t hl = h->key.len < sizeof(host) - 1 ? h->key.len : sizeof(host) - 1;
+	const struct plan_http *ph = &u->w->prog->plan->http;
 
 	h->t_conn = worker_now();
 	if (!h->key_https) {
 		start_write(u);
 		return;
 	}
-	c = tls_ctx(u);
-	if (!c || !(h->ssl = SSL_new(c)) || SSL_set_fd(h->ssl, h->fd) != 1) {
+	if (ph->tls_session_reuse) {
+		uint64_t k = key_hash(h->key.data, h->key.len, h->key_port);
+
+		if (h->sess_key != k)
+			drop_session(h); /* another host's */
+		h->sess_key = k;
+	}
+	h->ssl = h1_tls_new(tls_ctx(u), h->fd, h->key.data, h->key.len, ph->tls_verify,
+			    ph->tls_session_reuse ? &h->sess : NULL);
+	if (!h->ssl) {
 		tls_reason(u, "TLS setup (http.tls)");
 		close_conn(h);
 		fail_soon(u, CURLE_SSL_CERTPROBLEM);
 		return;
 	}
-	memcpy(host, h->key.data, hl);
-	host[hl] = '\0';
-	{
-		unsigned char tmp[16];
-		bool ip = inet_pton(AF_INET, host, tmp) == 1 || inet_pton(AF_INET6, host, tmp) == 1;
-
-		if (!ip)
-			SSL_set_tlsext_host_name(h->ssl, host);
-		if (u->w->prog->plan->http.tls_verify) {
-			if (ip)
-				X509_VERIFY_PARAM_set1_ip_asc(SSL_get0_param(h->ssl), host);
-			else
-				SSL_set1_host(h->ssl, host);
-		}
-	}
 	h->state = H1_TLS;
 	handshake(u);
-}
-
-/* I/O on the connection, plain or TLS: bytes, 0 at its end, -1 on an error (errno or
- * OpenSSL's queue), IO_WANT_READ or IO_WANT_WRITE when it would block. */
-static ssize_t io_send(struct h1 *h, const char *p, size_t n)
-{
-	if (!h->ssl) {
-		ssize_t r;
-
-		do
-			r = send(h->fd, p, n, MSG_NOSIGNAL);
-		while (r < 0 && errno == EINTR);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return IO_WANT_WRITE;
-		return r;
-	}
-	{
-		int r = SSL_write(h->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(h->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			return IO_WANT_READ;
-		case SSL_ERROR_WANT_WRITE:
-			return IO_WANT_WRITE;
-		default:
-			if (!errno)
-				errno = ECONNRESET;
-			ERR_clear_error();
-			return -1;
-		}
-	}
-}
-
-static ssize_t io_recv(struct h1 *h, char *p, size_t n)
-{
-	if (!h->ssl) {
-		ssize_t r;
-
-		do
-			r = recv(h->fd, p, n, 0);
-		while (r < 0 && errno == EINTR);
-		if (r < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
-			return IO_WANT_READ;
-		return r;
-	}
-	{
-		int r;
-
-		errno = 0;
-		r = SSL_read(h->ssl, p, n > INT32_MAX ? INT32_MAX : (int)n);
-		if (r > 0)
-			return r;
-		switch (SSL_get_error(h->ssl, r)) {
-		case SSL_ERROR_WANT_READ:
-			return IO_WANT_READ;
-		case SSL_ERROR_WANT_WRITE:
-			return IO_WANT_WRITE;
-		case SSL_ERROR_ZERO_RETURN:
-			return 0;
-		case SSL_ERROR_SYSCALL:
-			ERR_clear_error();
-			if (errno == 0)
-				return 0; /* closed without close_notify */
-			return -1;
-		default:
-			ERR_clear_error();
-			if (!errno)
-				errno = ECONNRESET;
-			return -1;
-		}
-	}
 }
 
 /* ---- sending and reading ---- */
@@ -569,10 +447,11 @@ static void start_write(struct user *u)
 	h->state = H1_SENDING;
 	h->t_pre = worker_now();
 	while (h->wr_off < h->req.len) {
-		ssize_t n = io_send(h, h->req.data + h->wr_off, h->req.len - h->wr_off);
+		ssize_t n =
+		    h1_tls_send(h->ssl, h->fd, h->req.data + h->wr_off, h->req.len - h->wr_off);
 
-		if (n == IO_WANT_READ || n == IO_WANT_WRITE) {
-			arm(u, n == IO_WANT_READ ? EV_READ : EV_WRITE);
+		if (n == H1_TLS_WANT_READ || n == H1_TLS_WANT_WRITE) {
+			arm(u, n == H1_TLS_WANT_READ ? EV_READ : EV_WRITE);
 			return;
 		}
 		if (n <= 0) {
@@ -605,14 +484,14 @@ static void do_read(struct user *u)
 	char *rb = wstate(u->w)->rbuf;
 
 	for (int i = 0; i < H1_READS_PER_EVENT; i++) {
-		ssize_t n = io_recv(h, rb, H1_RBUF);
+		ssize_t n = h1_tls_recv(h->ssl, h->fd, rb, H1_RBUF);
 		int st;
 
-		if (n == IO_WANT_WRITE) {
+		if (n == H1_TLS_WANT_WRITE) {
 			arm(u, EV_WRITE);
 			return;
 		}
-		if (n == IO_WANT_READ)
+		if (n == H1_TLS_WANT_READ)
 			break;
 		if (n < 0) {
 			snprintf(u->errbuf, sizeof(u->errbuf), "Recv failure: %s", strerror(errno));
@@ -654,6 +533,21 @@ static void do_read(struct user *u)
 	arm(u, EV_READ);
 }
 
+/* An idle keep-alive connection became readable: the server closed it (or sent what nobody
+ * asked for, or TLS records such as session tickets that need no answer). Close it unless it
+ * was only the latter, so the next request opens a new connection instead of failing on it. */
+static void on_idle(struct user *u)
+{
+	struct h1 *h = u->h1;
+	ssize_t n;
+
+	if (h->fd < 0)
+		return;
+	n = h1_tls_recv(h->ssl, h->fd, wstate(u->w)->rbuf, H1_RBUF);
+	if (n != H1_TLS_WANT_READ)
+		close_conn(h);
+}
+
 static void on_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct user *u = arg;
@@ -662,6 +556,10 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	if (h->state == H1_FAILED) {
 		finish(u, h->rc);
+		return;
+	}
+	if (h->state == H1_IDLE) {
+		on_idle(u);
 		return;
 	}
 	if (what & EV_TIMEOUT) {
@@ -710,31 +608,19 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 
 /* ---- the request ---- */
 
-/* Does header line l (of n bytes, "Name: value") have this name? */
-static bool hdr_is(const char *l, size_t n, const char *name)
-{
-	size_t k = strlen(name);
-
-	return n > k && strncasecmp(l, name, k) == 0 && (l[k] == ':' || l[k] == ';');
-}
-
-/* A "Name:" line with nothing after the colon removes a header libcurl would add. */
-static bool hdr_empty(const char *l, size_t n)
-{
-	const char *c = memchr(l, ':', n);
-
-	if (!c)
-		return false;
-	for (c++; c < l + n; c++)
-		if (*c != ' ' && *c != '\t')
-			return false;
-	return true;
-}
-
 static bool same_key(const struct h1 *h, const struct h1_url *pu)
 {
 	return h->key_port == pu->port && h->key_https == pu->https && h->key.len == pu->hlen &&
 	       memcmp(h->key.data, pu->host, pu->hlen) == 0;
+}
+
+/* Can the request rendered last be sent again as it is? */
+static bool same_request(const struct h1 *h, const struct creq *r, const char *url, bool hop,
+			 const char *hdrs, size_t hdrs_len, bool to_get)
+{
+	return h->req_r == r && !hop && url && url == r->url_const && url == h->target_src &&
+	       h->req_to_get == to_get && h->jar.n == 0 && h->req_hdrs.len == hdrs_len &&
+	       (hdrs_len == 0 || memcmp(h->req_hdrs.data, hdrs, hdrs_len) == 0);
 }
 
 int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len, const char *hdrs,
@@ -745,7 +631,6 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 	struct buf *q = &h->req;
 	struct h1_url *pu = &h->pu;
 	bool parsed = true;
-	bool have_host = false, have_accept = false, have_ae = false, have_ct = false;
 	bool has_body = !to_get && (r->has_body || r->method == M_POST);
 	const char *method = to_get ? (r->method == M_HEAD ? "HEAD" : "GET") : r->src->method;
 
@@ -779,61 +664,22 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 		fail_soon(u, CURLE_URL_MALFORMAT);
 		return 0;
 	}
-	/* Render: request line, the user's headers (libcurl's empty "Name:" lines only remove
-	 * what would be added), then what libcurl adds when they do not say otherwise. */
-	buf_reset(q);
-	buf_append_str(q, method ? method : "GET");
-	buf_append_byte(q, ' ');
-	h1_url_target(pu, q);
-	buf_append_str(q, " HTTP/1.1\r\n");
-	for (size_t off = 0; off < hdrs_len;) {
-		const char *l = hdrs + off;
-		size_t n = strnlen(l, hdrs_len - off);
+	if (!same_request(h, r, url, hop, hdrs, hdrs_len, to_get)) {
+		/* Rendered again unless the URL and body are the step's constants, the header lines
+		 * are the same as last time and no cookie is to be sent (h1_request.h). */
+		bool constant = url == h->target_src && !hop && h->jar.n == 0 &&
+				(!has_body || body == r->body_const);
 
-		off += n + 1;
-		if (hdr_is(l, n, "Host")) {
-			if (hop)
-				continue;
-			have_host = true;
-		} else if (hdr_is(l, n, "Accept"))
-			have_accept = true;
-		else if (hdr_is(l, n, "Accept-Encoding"))
-			have_ae = true;
-		else if (hdr_is(l, n, "Content-Type"))
-			have_ct = true;
-		if (hdr_empty(l, n))
-			continue;
-		if (l[n - 1] == ';' && !memchr(l, ':', n)) {
-			buf_append(q, l, n - 1); /* "Name;": the header with an empty value */
-			buf_append_str(q, ":\r\n");
-			continue;
+		if (h1_request_render(q, method ? method : "GET", pu, hdrs, hdrs_len, hop,
+				      ph->compression, &h->jar, has_body, body, body_len) < 0)
+			return -1;
+		h->req_r = NULL;
+		buf_reset(&h->req_hdrs);
+		if (constant && buf_append(&h->req_hdrs, hdrs, hdrs_len) == 0) {
+			h->req_r = r;
+			h->req_to_get = to_get;
 		}
-		buf_append(q, l, n);
-		buf_append(q, "\r\n", 2);
 	}
-	if (!have_host) {
-		buf_append_str(q, "Host: ");
-		if (pu->v6)
-			buf_append_byte(q, '[');
-		buf_append(q, pu->host, pu->hlen);
-		if (pu->v6)
-			buf_append_byte(q, ']');
-		if (pu->port != (pu->https ? 443u : 80u))
-			buf_printf(q, ":%u", pu->port);
-		buf_append(q, "\r\n", 2);
-	}
-	if (!have_accept)
-		buf_append_str(q, "Accept: */*\r\n");
-	if (ph->compression && !have_ae)
-		buf_append_str(q, "Accept-Encoding: gzip, deflate\r\n");
-	h1_jar_header(&h->jar, pu, q, units_wall_ms() / 1000);
-	if (has_body) {
-		buf_printf(q, "Content-Length: %zu\r\n", body_len);
-		if (!have_ct)
-			buf_append_str(q, "Content-Type: application/x-www-form-urlencoded\r\n");
-	}
-	if (buf_append(q, "\r\n", 2) < 0 || (has_body && buf_append(q, body, body_len) < 0))
-		return -1;
 	/* The user's connection, when it is to the same host and port. */
 	if (h->fd >= 0 && same_key(h, pu)) {
 		h->reused = true;
@@ -889,7 +735,7 @@ int h1_header(struct user *u, const char *name, size_t idx, const char **val, si
 
 int h1_cookie(struct user *u, const char *name, size_t idx, const char **val, size_t *len)
 {
-	return h1_jar_get(&u->h1->jar, name, idx, val, len);
+	return cookie_jar_get(&u->h1->jar, name, idx, val, len);
 }
 
 static void set_cookies(struct user *u)
@@ -903,7 +749,7 @@ static void set_cookies(struct user *u)
 		const char *c = h->resp.cookies.data + off;
 		size_t n = strnlen(c, h->resp.cookies.len - off);
 
-		h1_jar_set(&h->jar, &pu, c, n, units_wall_ms() / 1000);
+		cookie_jar_set(&h->jar, &pu, c, n, clock_wall_ms() / 1000);
 		off += n + 1;
 	}
 }

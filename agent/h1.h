@@ -1,6 +1,6 @@
-/* The lean HTTP/1.1 client's pure parts (h1_parse.c: no sockets, no events, so the fuzz target
- * and the unit tests link them alone): reading an answer with libhttp-parser, URLs, and a
- * user's cookie jar. h1.c drives them over the worker's event loop. */
+/* The lean HTTP/1.1 client's answer parser (h1_parse.c: no sockets, no events, so the fuzz
+ * target and the unit tests link it alone): reading an answer with libhttp-parser. h1.c drives
+ * it, the URLs (h1_url.c) and the user's cookie jar (cookie.c) over the worker's event loop. */
 #ifndef BARRAGE_AGENT_H1_H
 #define BARRAGE_AGENT_H1_H
 
@@ -10,29 +10,12 @@
 
 #include <http_parser.h>
 
+#include "agent/h1_url.h"
 #include "common/buf.h"
 
 /* Response headers over this (all of them together) fail as error_header_too_large, as
  * libcurl's 300 KiB limit does. */
 #define H1_MAX_HEADERS (300 * 1024)
-
-struct h1_url {
-	const char *host; /* without brackets */
-	size_t hlen;
-	unsigned port;
-	const char *path; /* from the first '/' or '?' after the authority, without the fragment;
-			   * may be empty (then "/" is meant) */
-	size_t plen;
-	bool https, v6;
-};
-
-/* Parse an absolute http:// or https:// URL. Returns 0 or -1. */
-int h1_url_parse(const char *s, size_t len, struct h1_url *u);
-/* Resolve Location loc against base (both absolute or loc relative) into out (NUL-terminated,
- * len without it). Returns 0 or -1. */
-int h1_url_resolve(const char *base, size_t blen, const char *loc, size_t llen, struct buf *out);
-/* Append the request target of u ("/" when its path is empty) to b. */
-void h1_url_target(const struct h1_url *u, struct buf *b);
 
 enum { H1_MORE = 0, H1_DONE = 1, H1_E_PARSE = -1, H1_E_HEADER = -2, H1_E_ENCODING = -3 };
 
@@ -74,29 +57,30 @@ void h1_resp_end(struct h1_resp *r);
 int h1_resp_header(const struct h1_resp *r, const char *name, size_t idx, const char **val,
 		   size_t *len);
 
-/* A user's cookies (RFC 6265: host-only and domain cookies, path, Max-Age / Expires, Secure). */
-struct h1_cookie {
-	char *name, *value, *domain, *path; /* one allocation, name first */
-	int64_t expires;		    /* wall seconds, 0 = end of session */
-	bool host_only, secure;
-	uint64_t created;
-};
+/* ---- the client over the worker's event loop (h1.c), as lean.c drives it ---- */
 
-struct h1_jar {
-	struct h1_cookie *v;
-	size_t n, cap;
-	uint64_t seq;
-};
+struct creq;
+struct http_xfer;
+struct user;
+struct worker;
 
-void h1_jar_init(struct h1_jar *j);
-void h1_jar_free(struct h1_jar *j);
-void h1_jar_clear(struct h1_jar *j);
-/* Take one Set-Cookie value received from url at wall time now (seconds). */
-void h1_jar_set(struct h1_jar *j, const struct h1_url *url, const char *s, size_t len, int64_t now);
-/* Append "Cookie: ...\r\n" for url to b when any cookie matches (libcurl's order: longer path
- * first, then longer domain, longer name, newer). */
-void h1_jar_header(struct h1_jar *j, const struct h1_url *url, struct buf *b, int64_t now);
-/* The idx-th live cookie named name. 0 found, -1 not. */
-int h1_jar_get(const struct h1_jar *j, const char *name, size_t idx, const char **val, size_t *len);
+/* Failures carry the CURLcode libcurl would give, through session_transfer_done(). */
+int h1_user_init(struct user *u, char **err);
+void h1_user_free(struct user *u);
+void h1_new_share(struct user *u);
+void h1_end_session(struct user *u);
+void h1_cancel(struct user *u);
+/* Send r to url with the rendered header lines (NUL-separated "Name: value") and body. hop: a
+ * redirect hop (the step's Host line is dropped); to_get: the hop goes on as a GET without a
+ * body. Failures are reported through session_transfer_done from the event loop. */
+int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len,
+	    const char *hdrs, size_t hdrs_len, const char *body, size_t body_len, bool hop,
+	    bool to_get);
+void h1_info(struct user *u, struct http_xfer *x);
+const char *h1_location(struct user *u, size_t *len);
+const char *h1_current_url(struct user *u, size_t *len);
+int h1_header(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+int h1_cookie(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+void h1_worker_free(struct worker *w);
 
 #endif

@@ -28,10 +28,15 @@
 
 #include <event2/event.h>
 
-#include "agent/agent.h"
+#include "agent/engine.h"
+#include "agent/health.h"
 #include "agent/link.h"
+#include "common/clock.h"
 #include "common/err.h"
+#include "common/hist.h"
 #include "common/log.h"
+#include "common/plan.h"
+#include "common/stats.h"
 #include "common/units.h"
 #include "common/version.h"
 #include "common/wire.h"
@@ -177,11 +182,11 @@ static void send_frame(struct link *l, enum wire_type type, const void *payload,
 /* At exit: give the last frames (final STATS, DONE) a bounded time to leave. */
 static void flush_out_final(struct link *l)
 {
-	int64_t until = units_now_us() + (int64_t)LINK_FINAL_FLUSH_MS * 1000;
+	int64_t until = clock_mono_us() + (int64_t)LINK_FINAL_FLUSH_MS * 1000;
 
 	while (!l->out_broken && !l->link_lost && l->outq_pos < l->outq.len) {
 		struct pollfd pfd = {.fd = STDOUT_FILENO, .events = POLLOUT};
-		int64_t left = (until - units_now_us()) / 1000;
+		int64_t left = (until - clock_mono_us()) / 1000;
 
 		if (left <= 0) {
 			log_warn("%zu bytes for the controller not delivered at exit",
@@ -370,7 +375,7 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 			(void)json_unpack(j, "{s?I}", "t", &t);
 		json_decref(j);
 		send_json(l, WIRE_PONG,
-			  json_pack("{s:I,s:I}", "t", t, "agent_t", (json_int_t)units_wall_ms()));
+			  json_pack("{s:I,s:I}", "t", t, "agent_t", (json_int_t)clock_wall_ms()));
 		return;
 	}
 	case WIRE_HEARTBEAT:
@@ -385,8 +390,9 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 		int paused = 0;
 
 		j = json_loadb((const char *)payload, len, 0, NULL);
-		if (!j || json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale,
-				      "users", &users, "paused", &paused) < 0 ||
+		if (!j ||
+		    json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale, "users",
+				&users, "paused", &paused) < 0 ||
 		    !(scale > 0 && scale <= 1000) || users < -1) {
 			json_decref(j);
 			log_warn("ignoring a malformed CONTROL frame");
@@ -428,7 +434,7 @@ static void on_stdin(evutil_socket_t fd, short what, void *arg)
 		stop(l, "controller went away (stdin closed)");
 		return;
 	}
-	l->last_rx_us = units_now_us();
+	l->last_rx_us = clock_mono_us();
 	l->silence_logged = false;
 	if (wire_reader_feed(&l->rd, chunk, (size_t)n) < 0) {
 		send_error(l, "frame too large");
@@ -490,7 +496,7 @@ static void link_lost(struct link *l, int64_t silent_us)
 static void on_heartbeat(evutil_socket_t fd, short what, void *arg)
 {
 	struct link *l = arg;
-	int64_t now = units_now_us(), silent = now - l->last_rx_us;
+	int64_t now = clock_mono_us(), silent = now - l->last_rx_us;
 	char t[64];
 
 	(void)fd;
@@ -601,7 +607,7 @@ int link_run(const struct link_opts *o)
 		int fl = fcntl(STDOUT_FILENO, F_GETFL);
 
 		l.parent = getppid();
-		l.last_rx_us = units_now_us();
+		l.last_rx_us = clock_mono_us();
 		if (fl < 0 || fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) < 0)
 			log_warn("stdout: cannot make it non-blocking: %s", strerror(errno));
 		l.out_ev = event_new(l.base, STDOUT_FILENO, EV_WRITE, on_stdout_writable, &l);

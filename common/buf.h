@@ -2,8 +2,8 @@
  * limit, so a hostile peer or a huge response cannot eat the machine: appends past the cap fail
  * with -1 and leave the buffer as it was. The data is always NUL-terminated (not counted in
  * len), so text can be handed to C string functions. */
-#ifndef BARRAGE_BUF_H
-#define BARRAGE_BUF_H
+#ifndef BARRAGE_COMMON_BUF_H
+#define BARRAGE_COMMON_BUF_H
 
 #include <stdarg.h>
 #include <stddef.h>

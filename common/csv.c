@@ -169,9 +169,30 @@ static void start_row(struct parser *p)
 	p->keep = p->c->names && (p->c->total_rows % p->part_count) == p->part_index;
 }
 
+/* A ',' ends the field, a line break the row (a "\r\n" counts once): 1 when ch was one of
+ * them, 0 when not, -1 on an error. */
+static int separator(struct parser *p, char ch)
+{
+	if (ch == ',') {
+		if (end_field(p) < 0)
+			return -1;
+		p->state = S_FIELD_START;
+		return 1;
+	}
+	if (ch == '\n' || ch == '\r') {
+		if (end_row(p) < 0)
+			return -1;
+		p->line++;
+		p->skip_lf = ch == '\r';
+		return 1;
+	}
+	return 0;
+}
+
 static int feed(struct parser *p, const char *data, size_t len)
 {
 	size_t i = 0;
+	int rc;
 
 	if (p->fed == 0 && len >= 3 && memcmp(data, "\xef\xbb\xbf", 3) == 0)
 		i = 3;
@@ -201,19 +222,11 @@ static int feed(struct parser *p, const char *data, size_t len)
 				p->quote_line = p->line;
 				continue;
 			}
-			if (ch == ',') {
-				if (end_field(p) < 0)
-					return -1;
-				p->state = S_FIELD_START;
+			rc = separator(p, ch);
+			if (rc < 0)
+				return -1;
+			if (rc)
 				continue;
-			}
-			if (ch == '\n' || ch == '\r') {
-				if (end_row(p) < 0)
-					return -1;
-				p->line++;
-				p->skip_lf = ch == '\r';
-				continue;
-			}
 			p->state = S_UNQUOTED;
 			break;
 		case S_QUOTED:
@@ -229,19 +242,11 @@ static int feed(struct parser *p, const char *data, size_t len)
 				p->state = S_QUOTED;
 				break; /* "" is a quote */
 			}
-			if (ch == ',') {
-				if (end_field(p) < 0)
-					return -1;
-				p->state = S_FIELD_START;
+			rc = separator(p, ch);
+			if (rc < 0)
+				return -1;
+			if (rc)
 				continue;
-			}
-			if (ch == '\n' || ch == '\r') {
-				if (end_row(p) < 0)
-					return -1;
-				p->line++;
-				p->skip_lf = ch == '\r';
-				continue;
-			}
 			return perr(p, p->line, "text after the closing quote of column %zu",
 				    p->nfields + 1);
 		}

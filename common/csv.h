@@ -13,8 +13,8 @@
  *   accounts.csv: empty file
  *   accounts.csv:1: duplicate column name 'user' (columns 1 and 3)
  */
-#ifndef BARRAGE_CSV_H
-#define BARRAGE_CSV_H
+#ifndef BARRAGE_COMMON_CSV_H
+#define BARRAGE_COMMON_CSV_H
 
 #include <stddef.h>
 

@@ -1,8 +1,8 @@
 /* Error detail travels as a message, not a code: functions return 0 or a negative number and, on
  * failure, set *err to a heap string the caller frees. err_set() is the one helper that builds
  * those messages (haproxy's memprintf), so every module words them the same way. */
-#ifndef BARRAGE_ERR_H
-#define BARRAGE_ERR_H
+#ifndef BARRAGE_COMMON_ERR_H
+#define BARRAGE_COMMON_ERR_H
 
 #include <stdarg.h>
 #include <stdio.h>

@@ -14,8 +14,8 @@
  * Compile once (controller, to report errors at the scenario's line:col; agent, when it decodes
  * the plan); evaluate many times on the hot path without allocating: results go into a caller's
  * scratch buffer. */
-#ifndef BARRAGE_EXPR_H
-#define BARRAGE_EXPR_H
+#ifndef BARRAGE_COMMON_EXPR_H
+#define BARRAGE_COMMON_EXPR_H
 
 #include <stdbool.h>
 #include <stddef.h>

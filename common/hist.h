@@ -9,8 +9,8 @@
  * Merging is addition, bucket by bucket: the merge of per-worker, per-agent, per-interval
  * histograms is exactly the histogram of all the values, which is why Barrage never averages
  * percentiles. */
-#ifndef BARRAGE_HIST_H
-#define BARRAGE_HIST_H
+#ifndef BARRAGE_COMMON_HIST_H
+#define BARRAGE_COMMON_HIST_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -12,8 +12,8 @@
  * to a callback as text: strings raw (unquoted, unescaped), numbers, booleans and null as their
  * JSON text, objects and arrays as compact JSON. Missing members, out-of-range indexes and
  * steps applied to the wrong type simply match nothing. */
-#ifndef BARRAGE_JSONPATH_H
-#define BARRAGE_JSONPATH_H
+#ifndef BARRAGE_COMMON_JSONPATH_H
+#define BARRAGE_COMMON_JSONPATH_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -37,3 +37,9 @@ void log_write(enum log_level level, const char *fmt, ...)
 	line[n++] = '\n';
 	(void)!write(STDERR_FILENO, line, (size_t)n);
 }
+
+void log_fatal(const char *what, const char *err)
+{
+	log_error("%s: %s", what, err ? err : "?");
+	_exit(1);
+}

@@ -630,11 +630,84 @@ static void set(struct procfs_figures *o, enum procfs_fig f, double v)
 	o->have |= 1u << f;
 }
 
+/* CPU busy shares between two /proc/stat readings: the whole machine and its busiest core. */
+static void cpu_figures(const struct procfs_sample *a, const struct procfs_sample *b,
+			struct procfs_figures *o)
+{
+	uint64_t ta = cpu_all(&a->cpu), tb = cpu_all(&b->cpu);
+	double d;
+	size_t i;
+
+	if (tb > ta && cpu_busy_pct(&a->cpu, &b->cpu) >= 0) {
+		double t = (double)(tb - ta);
+		const struct procfs_cpu *x = &a->cpu, *y = &b->cpu;
+
+		set(o, PROCFS_CPU_PCT, cpu_busy_pct(x, y));
+		if (delta(x->user + x->nice, y->user + y->nice, &d))
+			set(o, PROCFS_CPU_USER_PCT, 100 * d / t);
+		if (delta(x->system + x->irq + x->softirq, y->system + y->irq + y->softirq, &d))
+			set(o, PROCFS_CPU_SYSTEM_PCT, 100 * d / t);
+		if (delta(x->iowait, y->iowait, &d))
+			set(o, PROCFS_CPU_IOWAIT_PCT, 100 * d / t);
+		if (delta(x->steal, y->steal, &d))
+			set(o, PROCFS_CPU_STEAL_PCT, 100 * d / t);
+	}
+	if (a->ncores == b->ncores && b->ncores > 0) {
+		double mx = -1;
+
+		for (i = 0; i < b->ncores; i++) {
+			double c = cpu_busy_pct(&a->cores[i], &b->cores[i]);
+
+			if (c > mx)
+				mx = c;
+		}
+		if (mx >= 0)
+			set(o, PROCFS_CPU_CORE_MAX_PCT, mx);
+	}
+}
+
+/* Disk throughput summed over the disks in both samples, and the busiest disk's utilisation;
+ * nothing when a counter went backwards. */
+static void disk_figures(const struct procfs_sample *a, const struct procfs_sample *b, double dt,
+			 struct procfs_figures *o)
+{
+	double rd = 0, wr = 0, util = 0, d, d2;
+	bool ok = true;
+	size_t i, j;
+
+	for (i = 0; i < b->ndisks; i++)
+		for (j = 0; j < a->ndisks; j++) {
+			if (strcmp(a->disks[j].name, b->disks[i].name) != 0)
+				continue;
+			if (!delta(a->disks[j].rd_sectors, b->disks[i].rd_sectors, &d) ||
+			    !delta(a->disks[j].wr_sectors, b->disks[i].wr_sectors, &d2)) {
+				ok = false;
+				break;
+			}
+			rd += d * 512;
+			wr += d2 * 512;
+			if (delta(a->disks[j].io_ms, b->disks[i].io_ms, &d)) {
+				double u = 100 * d / (dt * 1000);
+
+				if (u > 100)
+					u = 100;
+				if (u > util)
+					util = u;
+			}
+			break;
+		}
+	if (ok) {
+		set(o, PROCFS_DISK_READ_BPS, rd / dt);
+		set(o, PROCFS_DISK_WRITE_BPS, wr / dt);
+		set(o, PROCFS_DISK_UTIL_PCT, util);
+	}
+}
+
 void procfs_figures(const struct procfs_sample *a, const struct procfs_sample *b,
 		    const struct procfs_watch *w, struct procfs_figures *o)
 {
 	const unsigned both = a ? a->have & b->have : 0;
-	double dt = 0, d, d2;
+	double dt = 0, d;
 	size_t i, j;
 
 	memset(o, 0, sizeof(*o));
@@ -649,37 +722,8 @@ void procfs_figures(const struct procfs_sample *a, const struct procfs_sample *b
 	}
 	if (!a)
 		return;
-	if (both & (1u << PROCFS_STAT)) {
-		uint64_t ta = cpu_all(&a->cpu), tb = cpu_all(&b->cpu);
-
-		if (tb > ta && cpu_busy_pct(&a->cpu, &b->cpu) >= 0) {
-			double t = (double)(tb - ta);
-			const struct procfs_cpu *x = &a->cpu, *y = &b->cpu;
-
-			set(o, PROCFS_CPU_PCT, cpu_busy_pct(x, y));
-			if (delta(x->user + x->nice, y->user + y->nice, &d))
-				set(o, PROCFS_CPU_USER_PCT, 100 * d / t);
-			if (delta(x->system + x->irq + x->softirq, y->system + y->irq + y->softirq,
-				  &d))
-				set(o, PROCFS_CPU_SYSTEM_PCT, 100 * d / t);
-			if (delta(x->iowait, y->iowait, &d))
-				set(o, PROCFS_CPU_IOWAIT_PCT, 100 * d / t);
-			if (delta(x->steal, y->steal, &d))
-				set(o, PROCFS_CPU_STEAL_PCT, 100 * d / t);
-		}
-		if (a->ncores == b->ncores && b->ncores > 0) {
-			double mx = -1;
-
-			for (i = 0; i < b->ncores; i++) {
-				double c = cpu_busy_pct(&a->cores[i], &b->cores[i]);
-
-				if (c > mx)
-					mx = c;
-			}
-			if (mx >= 0)
-				set(o, PROCFS_CPU_CORE_MAX_PCT, mx);
-		}
-	}
+	if (both & (1u << PROCFS_STAT))
+		cpu_figures(a, b, o);
 	if (dt <= 0)
 		return;
 	if ((both & (1u << PROCFS_VMSTAT))) {
@@ -688,37 +732,8 @@ void procfs_figures(const struct procfs_sample *a, const struct procfs_sample *b
 		if (delta(a->major_faults, b->major_faults, &d))
 			set(o, PROCFS_MAJOR_FAULTS_PS, d / dt);
 	}
-	if (both & (1u << PROCFS_DISKSTATS)) {
-		double rd = 0, wr = 0, util = 0;
-		bool ok = true;
-
-		for (i = 0; i < b->ndisks; i++)
-			for (j = 0; j < a->ndisks; j++) {
-				if (strcmp(a->disks[j].name, b->disks[i].name) != 0)
-					continue;
-				if (!delta(a->disks[j].rd_sectors, b->disks[i].rd_sectors, &d) ||
-				    !delta(a->disks[j].wr_sectors, b->disks[i].wr_sectors, &d2)) {
-					ok = false;
-					break;
-				}
-				rd += d * 512;
-				wr += d2 * 512;
-				if (delta(a->disks[j].io_ms, b->disks[i].io_ms, &d)) {
-					double u = 100 * d / (dt * 1000);
-
-					if (u > 100)
-						u = 100;
-					if (u > util)
-						util = u;
-				}
-				break;
-			}
-		if (ok) {
-			set(o, PROCFS_DISK_READ_BPS, rd / dt);
-			set(o, PROCFS_DISK_WRITE_BPS, wr / dt);
-			set(o, PROCFS_DISK_UTIL_PCT, util);
-		}
-	}
+	if (both & (1u << PROCFS_DISKSTATS))
+		disk_figures(a, b, dt, o);
 	if (both & (1u << PROCFS_NETDEV)) {
 		if (delta(a->net_rx_bytes, b->net_rx_bytes, &d))
 			set(o, PROCFS_NET_RX_BPS, d / dt);

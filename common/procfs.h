@@ -19,8 +19,8 @@
  *
  * A file that could not be read is announced by `@@missing NAME`, so "the host's /proc lacks
  * this file" is told apart from "the file was empty". */
-#ifndef BARRAGE_PROCFS_H
-#define BARRAGE_PROCFS_H
+#ifndef BARRAGE_COMMON_PROCFS_H
+#define BARRAGE_COMMON_PROCFS_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -7,18 +7,18 @@
  * accumulate them over the run. Merging is exact at every step (histograms add bucket by
  * bucket).
  *
- * Names follow the brief (any UTF-8 text, see stats_name_problem()): histograms `connect`, `tls`,
+ * Names are any UTF-8 text (see stats_name_problem()). Built in: histograms `connect`, `tls`,
  * `request`, `request_service` (uncorrected service time in request_rate mode), `ttfb`, `page`,
  * `session`, `tr_NAME`, `req_NAME` (requests with a `name`); counters `http_NNN` per status code,
  * `error_NAME` per error, `users_count`, `finish_users_count`, `dropped_users`, `size_rcv`,
  * `size_sent`, `requests`; gauges `users`, `connected` (value at the end of the interval and the
  * maximum during it).
  *
- * Subset relations (agent/agent.h): requests (attempted) == request.count + request_failed.count
+ * Subset relations (agent/metrics.h): requests (attempted) == request.count + request_failed.count
  * + error_cut; request.count == sum of http_NNN (only complete responses are timed or get a
  * status; failed ones are counted in error_connect, error_timeout, error_tls, ...). */
-#ifndef BARRAGE_STATS_H
-#define BARRAGE_STATS_H
+#ifndef BARRAGE_COMMON_STATS_H
+#define BARRAGE_COMMON_STATS_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -46,14 +46,14 @@ struct stats_counter {
 
 /* An agent's view of itself over one interval. */
 struct stats_health {
-	char *agent;          /* agent id, e.g. "local-1" or "load@10.0.0.5#2" */
-	double cpu;           /* process CPU used in the interval, in cores (1.0 = one core busy) */
-	double cpu_limit;     /* cores the agent may use (its worker threads) */
-	double loop_lag_ms;   /* worst event-loop lag seen in the interval */
-	uint64_t open_conns;  /* connections open at the end of the interval */
-	uint64_t dropped;     /* arrivals dropped in the interval (max_users reached or late) */
-	uint64_t users;       /* users alive at the end of the interval */
-	bool saturated;       /* the agent judged itself unable to keep up */
+	char *agent;	     /* agent id, e.g. "local-1" or "load@10.0.0.5#2" */
+	double cpu;	     /* process CPU used in the interval, in cores (1.0 = one core busy) */
+	double cpu_limit;    /* cores the agent may use (its worker threads) */
+	double loop_lag_ms;  /* worst event-loop lag seen in the interval */
+	uint64_t open_conns; /* connections open at the end of the interval */
+	uint64_t dropped;    /* arrivals dropped in the interval (max_users reached or late) */
+	uint64_t users;	     /* users alive at the end of the interval */
+	bool saturated;	     /* the agent judged itself unable to keep up */
 };
 
 struct stats_snapshot {
@@ -93,24 +93,25 @@ int stats_merge(struct stats_snapshot *dst, const struct stats_snapshot *src);
  * dropped. */
 int stats_accumulate(struct stats_snapshot *total, const struct stats_snapshot *next);
 
-/* Binary codec for STATS frames (see docs/wire-protocol.md). decode fills an empty snapshot and
- * rejects anything malformed or over the limits with a message. */
 /* When most attempted requests (`requests`) failed without a response, write a plain sentence
  * saying so into buf ("target refused 98% of connections (error_connect 4900 of 5000
  * requests)") and return true; otherwise return false and leave buf empty. Used by the live
  * line (per interval) and the report (whole run). */
 bool stats_failure_note(const struct stats_snapshot *s, char *buf, size_t size);
+
+/* Binary codec for STATS frames (stats_binary.c, see docs/wire-protocol.md). decode fills an
+ * empty snapshot and rejects anything malformed or over the limits with a message. */
 int stats_encode(const struct stats_snapshot *s, struct buf *out);
 int stats_decode(const void *data, size_t len, struct stats_snapshot *s, char **err);
 
-/* JSON codec for stats.log "interval" records (see docs/stats-log.md). to_json appends one
- * line without the newline. from_json takes a jansson json_t * (void * here so this header
- * does not pull jansson into every user). */
+/* JSON codec for stats.log "interval" records (stats_json.c, see docs/stats-log.md). to_json
+ * appends one line without the newline. from_json takes a jansson json_t * (void * here so
+ * this header does not pull jansson into every user). */
 int stats_to_json(const struct stats_snapshot *s, struct buf *out);
 int stats_from_json(const void *json_obj, struct stats_snapshot *s, char **err);
 
 /* Limits enforced by the decoders. */
-#define STATS_MAX_NAME 200
+#define STATS_MAX_NAME	  200
 #define STATS_MAX_ENTRIES 100000
 
 /* What a statistic's name (and an agent id) may be, the one rule shared by the scenario check,

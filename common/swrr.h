@@ -8,8 +8,8 @@
  * the weights only, so agents and workers that each compute their own range of slots share one
  * fleet-wide assignment (agent/worker.c), and `barrage check` prints the same counts the run
  * will have (controller/scenario.c). */
-#ifndef BARRAGE_SWRR_H
-#define BARRAGE_SWRR_H
+#ifndef BARRAGE_COMMON_SWRR_H
+#define BARRAGE_COMMON_SWRR_H
 
 #include <stddef.h>
 #include <stdint.h>

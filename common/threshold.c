@@ -12,8 +12,8 @@
 #include "common/stats.h"
 #include "common/units.h"
 
-static const char *const timing_fields[] = { "p50", "p90", "p95", "p99", "p999", "max", "min",
-					     "mean", "stddev" };
+static const char *const timing_fields[] = {"p50", "p90", "p95",  "p99",   "p999",
+					    "max", "min", "mean", "stddev"};
 
 static int is_timing_field(const char *f)
 {
@@ -40,37 +40,39 @@ bool threshold_is_gauge(const char *stat)
 const char *threshold_op_str(enum threshold_op op)
 {
 	switch (op) {
-	case THRESHOLD_LT: return "<";
-	case THRESHOLD_LE: return "<=";
-	case THRESHOLD_GT: return ">";
-	case THRESHOLD_GE: return ">=";
-	case THRESHOLD_EQ: return "==";
-	case THRESHOLD_NE: return "!=";
+	case THRESHOLD_LT:
+		return "<";
+	case THRESHOLD_LE:
+		return "<=";
+	case THRESHOLD_GT:
+		return ">";
+	case THRESHOLD_GE:
+		return ">=";
+	case THRESHOLD_EQ:
+		return "==";
+	case THRESHOLD_NE:
+		return "!=";
 	}
 	return "?";
 }
 
-int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
-		    int *err_col)
+/* The left side: STAT.FIELD into out->stat and out->field, and the unit the field is in. */
+static int parse_metric(const char *metric, struct threshold *out, char **err)
 {
 	size_t mlen = strlen(metric);
 	/* The field is after the last dot (names may hold dots: tr_v1.2.p95), or is p99.9. */
 	const char *dot = mlen > 6 && strcmp(metric + mlen - 6, ".p99.9") == 0
 			      ? metric + mlen - 6
 			      : strrchr(metric, '.');
-	const char *p = condition;
-	const char *value;
 	size_t stat_len;
-	char *verr = NULL;
 
-	if (err_col)
-		*err_col = 0;
-	memset(out, 0, sizeof(*out));
 	if (!dot)
-		return err_set(err, "threshold metric '%s' must be STAT.FIELD, e.g. request.p95", metric);
+		return err_set(err, "threshold metric '%s' must be STAT.FIELD, e.g. request.p95",
+			       metric);
 	stat_len = (size_t)(dot - metric);
 	if (stat_len == 0 || stat_len >= sizeof(out->stat))
-		return err_set(err, "threshold metric '%s' has no statistic name before the dot", metric);
+		return err_set(err, "threshold metric '%s' has no statistic name before the dot",
+			       metric);
 	memcpy(out->stat, metric, stat_len);
 	out->stat[stat_len] = '\0';
 	if (!valid_stat_name(out->stat))
@@ -97,8 +99,8 @@ int threshold_parse(const char *metric, const char *condition, struct threshold 
 	} else if (is_timing_field(out->field)) {
 		out->unit = THRESHOLD_UNIT_MS;
 	} else if (strcmp(out->field, "rate") == 0) {
-		out->unit = strcmp(out->stat, "errors") == 0 ? THRESHOLD_UNIT_RATIO
-							     : THRESHOLD_UNIT_PER_S;
+		out->unit =
+		    strcmp(out->stat, "errors") == 0 ? THRESHOLD_UNIT_RATIO : THRESHOLD_UNIT_PER_S;
 	} else if (strcmp(out->field, "count") == 0) {
 		out->unit = THRESHOLD_UNIT_COUNT;
 	} else {
@@ -107,93 +109,111 @@ int threshold_parse(const char *metric, const char *condition, struct threshold 
 			       "p999, min, max, mean, stddev, rate or count)",
 			       metric, out->field);
 	}
+	return 0;
+}
 
-	while (isspace((unsigned char)*p))
-		p++;
-	if (strncmp(p, "<=", 2) == 0) {
-		out->op = THRESHOLD_LE;
-		p += 2;
-	} else if (strncmp(p, ">=", 2) == 0) {
-		out->op = THRESHOLD_GE;
-		p += 2;
-	} else if (strncmp(p, "==", 2) == 0) {
-		out->op = THRESHOLD_EQ;
-		p += 2;
-	} else if (strncmp(p, "!=", 2) == 0) {
-		out->op = THRESHOLD_NE;
-		p += 2;
-	} else if (*p == '<') {
-		out->op = THRESHOLD_LT;
-		p++;
-	} else if (*p == '>') {
-		out->op = THRESHOLD_GT;
-		p++;
-	} else {
-		if (err_col)
-			*err_col = (int)(p - condition);
-		return err_set(err, "threshold condition '%s' must start with <, <=, >, >=, == or !=",
-			       condition);
+/* The comparison at the start of *p (after spaces), into *op; *p moves past it. */
+static int parse_op(const char **p, enum threshold_op *op)
+{
+	static const struct {
+		const char *text;
+		enum threshold_op op;
+	} ops[] = {{"<=", THRESHOLD_LE}, {">=", THRESHOLD_GE}, {"==", THRESHOLD_EQ},
+		   {"!=", THRESHOLD_NE}, {"<", THRESHOLD_LT},  {">", THRESHOLD_GT}};
+
+	while (isspace((unsigned char)**p))
+		(*p)++;
+	for (size_t i = 0; i < sizeof(ops) / sizeof(ops[0]); i++) {
+		size_t n = strlen(ops[i].text);
+
+		if (strncmp(*p, ops[i].text, n) == 0) {
+			*op = ops[i].op;
+			*p += n;
+			return 0;
+		}
 	}
-	while (isspace((unsigned char)*p))
-		p++;
-	value = p;
-	if (err_col)
-		*err_col = (int)(value - condition);
+	return -1;
+}
 
+/* The right side in the unit of the field; errors.rate may turn from a ratio into a rate. */
+static int parse_value(const char *value, struct threshold *out, char **verr)
+{
 	switch (out->unit) {
 	case THRESHOLD_UNIT_MS: {
 		int64_t us;
 
-		if (units_parse_duration(value, &us, &verr) < 0)
-			goto bad_value;
+		if (units_parse_duration(value, &us, verr) < 0)
+			return -1;
 		out->value = (double)us / 1000.0;
-		break;
+		return 0;
 	}
 	case THRESHOLD_UNIT_RATIO:
-		if (strchr(value, '%')) {
-			if (units_parse_percent(value, &out->value, &verr) < 0)
-				goto bad_value;
-		} else {
-			/* errors.rate "< 5/s": errors per second instead of a ratio. */
-			out->unit = THRESHOLD_UNIT_PER_S;
-			if (!strchr(value, '/')) {
-				err_set(&verr, "expected a percentage like 1%% or a rate like 5/s");
-				goto bad_value;
-			}
-			if (units_parse_rate(value, &out->value, &verr) < 0)
-				goto bad_value;
-		}
-		break;
+		if (strchr(value, '%'))
+			return units_parse_percent(value, &out->value, verr);
+		/* errors.rate "< 5/s": errors per second instead of a ratio. */
+		out->unit = THRESHOLD_UNIT_PER_S;
+		if (!strchr(value, '/'))
+			return err_set(verr, "expected a percentage like 1%% or a rate like 5/s");
+		return units_parse_rate(value, &out->value, verr);
 	case THRESHOLD_UNIT_PER_S:
-		if (units_parse_rate(value, &out->value, &verr) < 0)
-			goto bad_value;
-		break;
+		return units_parse_rate(value, &out->value, verr);
 	case THRESHOLD_UNIT_COUNT: {
 		uint64_t n;
 
-		if (units_parse_count(value, &n, &verr) < 0)
-			goto bad_value;
+		if (units_parse_count(value, &n, verr) < 0)
+			return -1;
 		out->value = (double)n;
-		break;
+		return 0;
 	}
 	}
 	return 0;
+}
 
-bad_value:
-	err_set(err, "threshold %s: %s", metric, verr ? verr : "bad value");
-	free(verr);
-	return -1;
+int threshold_parse(const char *metric, const char *condition, struct threshold *out, char **err,
+		    int *err_col)
+{
+	const char *p = condition;
+	char *verr = NULL;
+
+	if (err_col)
+		*err_col = 0;
+	memset(out, 0, sizeof(*out));
+	if (parse_metric(metric, out, err) < 0)
+		return -1;
+	if (parse_op(&p, &out->op) < 0) {
+		if (err_col)
+			*err_col = (int)(p - condition);
+		return err_set(
+		    err,
+		    "threshold condition '%s' must start with <, <=, >, >=, == or !=", condition);
+	}
+	while (isspace((unsigned char)*p))
+		p++;
+	if (err_col)
+		*err_col = (int)(p - condition);
+	if (parse_value(p, out, &verr) < 0) {
+		err_set(err, "threshold %s: %s", metric, verr ? verr : "bad value");
+		free(verr);
+		return -1;
+	}
+	return 0;
 }
 
 bool threshold_holds(const struct threshold *t, double v)
 {
 	switch (t->op) {
-	case THRESHOLD_LT: return v < t->value;
-	case THRESHOLD_LE: return v <= t->value;
-	case THRESHOLD_GT: return v > t->value;
-	case THRESHOLD_GE: return v >= t->value;
-	case THRESHOLD_EQ: return v == t->value;
-	case THRESHOLD_NE: return v != t->value;
+	case THRESHOLD_LT:
+		return v < t->value;
+	case THRESHOLD_LE:
+		return v <= t->value;
+	case THRESHOLD_GT:
+		return v > t->value;
+	case THRESHOLD_GE:
+		return v >= t->value;
+	case THRESHOLD_EQ:
+		return v == t->value;
+	case THRESHOLD_NE:
+		return v != t->value;
 	}
 	return false;
 }

@@ -12,8 +12,8 @@
  *   connected.count: "> 0"         value when the load ended (reports/statslog.c)
  *
  * Parsing lives here (the controller validates a scenario with it; reports evaluate with it). */
-#ifndef BARRAGE_THRESHOLD_H
-#define BARRAGE_THRESHOLD_H
+#ifndef BARRAGE_COMMON_THRESHOLD_H
+#define BARRAGE_COMMON_THRESHOLD_H
 
 #include <stdbool.h>
 

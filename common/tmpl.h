@@ -3,8 +3,8 @@
  * Compiled once, rendered per request into a caller's buffer with no allocation. A template
  * with no holes renders by a single copy; tmpl_constant() tells callers they may render it once
  * and keep the result. */
-#ifndef BARRAGE_TMPL_H
-#define BARRAGE_TMPL_H
+#ifndef BARRAGE_COMMON_TMPL_H
+#define BARRAGE_COMMON_TMPL_H
 
 #include <stdbool.h>
 #include <stddef.h>

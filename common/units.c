@@ -9,7 +9,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "common/err.h"
 
@@ -242,20 +241,4 @@ const char *units_fmt_size(char *buf, size_t size, double bytes)
 	if (bytes < 1073741824.0)
 		return fmt_scaled(buf, size, bytes / 1048576.0, " MiB");
 	return fmt_scaled(buf, size, bytes / 1073741824.0, " GiB");
-}
-
-int64_t units_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
-int64_t units_wall_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }

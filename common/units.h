@@ -1,8 +1,8 @@
 /* Human units on input and output: durations (30s, 2m, 250ms, 1h, 500us), rates (50/s, 10k/s,
  * 600/m), counts (10k, 2M) and sizes (10k, 1MiB, 5MB). Parsers take the whole string, reject
  * trailing garbage and negative numbers, and say what they expected. */
-#ifndef BARRAGE_UNITS_H
-#define BARRAGE_UNITS_H
+#ifndef BARRAGE_COMMON_UNITS_H
+#define BARRAGE_COMMON_UNITS_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -24,9 +24,5 @@ const char *units_fmt_duration(char *buf, size_t size, double us);
 const char *units_fmt_rate(char *buf, size_t size, double per_s);
 const char *units_fmt_size(char *buf, size_t size, double bytes);
 const char *units_fmt_count(char *buf, size_t size, double n);
-
-/* Monotonic and wall clocks in microseconds / milliseconds. */
-int64_t units_now_us(void);      /* CLOCK_MONOTONIC */
-int64_t units_wall_ms(void);     /* CLOCK_REALTIME */
 
 #endif

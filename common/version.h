@@ -1,8 +1,8 @@
 /* The one place the product version and the wire protocol version are written. The controller
  * refuses an agent whose BARRAGE_VERSION differs, and either side rejects a frame whose protocol
  * version it does not speak. */
-#ifndef BARRAGE_VERSION_H
-#define BARRAGE_VERSION_H
+#ifndef BARRAGE_COMMON_VERSION_H
+#define BARRAGE_COMMON_VERSION_H
 
 #define BARRAGE_VERSION "0.1.0"
 #define BARRAGE_WIRE_VERSION 3 /* 2: HEARTBEAT frames both ways; 3: CONTROL */

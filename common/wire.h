@@ -12,8 +12,8 @@
  * Payloads are JSON text for the control frames (HELLO, PLAN, START, PING, PONG, STOP, DONE,
  * ERROR, LOG, HEARTBEAT, CONTROL) and the binary stats codec (stats.h) for STATS. docs/wire-protocol.md
  * describes each one and the conversation. */
-#ifndef BARRAGE_WIRE_H
-#define BARRAGE_WIRE_H
+#ifndef BARRAGE_COMMON_WIRE_H
+#define BARRAGE_COMMON_WIRE_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -14,6 +14,7 @@
  * - Retries follow the remote-write spec: 5xx and 429 (and no connection at all) may succeed
  *   later and are retried with exponential backoff; any other 4xx never will and is dropped at
  *   once. Everything dropped is counted and said at the end. */
+#include "common/clock.h"
 #include "controller/export.h"
 
 #include <curl/curl.h>
@@ -27,7 +28,6 @@
 #include <time.h>
 
 #include "common/err.h"
-#include "common/units.h"
 #include "remote_write.pb-c.h"
 
 #define EXPORT_QUEUE_MAX	  256
@@ -320,7 +320,7 @@ static int on_progress(void *arg, curl_off_t dt, curl_off_t dn, curl_off_t ut, c
 	bool stop;
 
 	pthread_mutex_lock(&e->mu);
-	stop = e->closing && units_now_us() > e->deadline_us;
+	stop = e->closing && clock_mono_us() > e->deadline_us;
 	pthread_mutex_unlock(&e->mu);
 	return stop ? 1 : 0;
 }
@@ -384,7 +384,7 @@ static int send_item(struct exporter *e, CURL *c, struct curl_slist *hdr,
 		pthread_mutex_lock(&e->mu);
 		snprintf(e->res.last_error, sizeof(e->res.last_error), "%s", why);
 		if (!retry || attempt >= EXPORT_ATTEMPTS ||
-		    (e->closing && units_now_us() > e->deadline_us)) {
+		    (e->closing && clock_mono_us() > e->deadline_us)) {
 			e->res.dropped++;
 			pthread_mutex_unlock(&e->mu);
 			return -1;
@@ -414,7 +414,7 @@ static void *sender_main(void *arg)
 			pthread_cond_wait(&e->cv, &e->mu);
 		if (e->count == 0)
 			break;
-		if (e->closing && units_now_us() > e->deadline_us) {
+		if (e->closing && clock_mono_us() > e->deadline_us) {
 			/* Out of time: what is left is dropped (and counted). */
 			while (e->count) {
 				free(e->queue[e->head].body);
@@ -540,8 +540,8 @@ void export_interval(struct exporter *e, const struct stats_snapshot *s, bool la
 	ts = start_wall_ms + (int64_t)(s->interval + 1) * iv_ms;
 	/* The last interval of a run ends when the run does, maybe before its slot: a sample
 	 * stamped in the future would be invisible to a query made now. */
-	if (ts > units_wall_ms())
-		ts = units_wall_ms();
+	if (ts > clock_wall_ms())
+		ts = clock_wall_ms();
 	if (ts <= e->last_ts_ms)
 		ts = e->last_ts_ms + 1;
 	push(e, s, ts);
@@ -559,7 +559,7 @@ void export_close(struct exporter *e, int64_t timeout_ms, struct export_result *
 		push(e, NULL, e->last_ts_ms + 1);
 	pthread_mutex_lock(&e->mu);
 	e->closing = true;
-	e->deadline_us = units_now_us() + timeout_ms * 1000;
+	e->deadline_us = clock_mono_us() + timeout_ms * 1000;
 	pthread_cond_broadcast(&e->cv);
 	pthread_mutex_unlock(&e->mu);
 	if (e->started)

@@ -7,22 +7,14 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/hash.h"
 #include "controller/import_correlate.h"
-
-static uint64_t hash(const char *s, size_t n)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
 
 struct corr_val *corr_find(const struct corr_index *x, const char *s, size_t n)
 {
 	if (!x->cap)
 		return NULL;
-	for (size_t i = hash(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
+	for (size_t i = hash_bytes(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1)) {
 		struct corr_val *v = x->slot[i];
 
 		if (!v)
@@ -44,7 +36,7 @@ static int grow(struct corr_index *x)
 
 		if (!v)
 			continue;
-		for (size_t j = hash(v->s, v->len) & (cap - 1);; j = (j + 1) & (cap - 1))
+		for (size_t j = hash_bytes(v->s, v->len) & (cap - 1);; j = (j + 1) & (cap - 1))
 			if (!ns[j]) {
 				ns[j] = v;
 				break;
@@ -139,7 +131,7 @@ static void add(struct corr_index *x, int entry, const char *s, size_t n, enum c
 		v->name = name ? imp_strdup(x->d, name) : NULL;
 	}
 	v->sent_before = INT32_MAX;
-	for (size_t i = hash(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
+	for (size_t i = hash_bytes(s, n) & (x->cap - 1);; i = (i + 1) & (x->cap - 1))
 		if (!x->slot[i]) {
 			x->slot[i] = v;
 			break;

@@ -8,8 +8,8 @@
  * correlating when it is at least CORR_MIN_TOKEN long with a digit, or CORR_LONG_TOKEN long:
  * long enough that a match is no accident. Indexing first keeps the import linear in the size
  * of the file; at most CORR_MAX_VALUES values are indexed, so memory stays bounded too. */
-#ifndef BARRAGE_IMPORT_CORRELATE_H
-#define BARRAGE_IMPORT_CORRELATE_H
+#ifndef BARRAGE_CONTROLLER_IMPORT_CORRELATE_H
+#define BARRAGE_CONTROLLER_IMPORT_CORRELATE_H
 
 #include <jansson.h>
 #include <stdbool.h>

@@ -36,44 +36,11 @@
 
 #include "common/err.h"
 #include "controller/import.h"
-#include "controller/import_correlate.h"
+#include "controller/import_har.h"
 
 #define HAR_MAX_ENTRIES 1000000
 
-/* ---- the importer's state ---- */
-
-struct ent {
-	json_t *e; /* borrowed from the document */
-	int64_t start_ms;
-	double time_ms;
-	size_t order;
-	const char *url, *method, *origin, *pageref;
-	int status;
-	/* after correlation */
-	struct imp_step *st;
-};
-
-struct har {
-	struct imp_doc *d;
-	const struct import_opts *o;
-	const char *path;
-	FILE *report;
-	struct ent *ents;
-	size_t n;
-	struct corr_index idx;
-	size_t correlated, dynamic;
-	size_t dropped_static, dropped_cancelled, dropped_scheme, dropped_host;
-	struct imp_strs varnames;
-};
-
 /* ---- small helpers over the HAR's JSON ---- */
-
-static const char *jstr(const json_t *o, const char *key)
-{
-	const json_t *v = json_object_get(o, key);
-
-	return json_is_string(v) ? json_string_value(v) : NULL;
-}
 
 static int64_t parse_time_ms(const char *s)
 {
@@ -157,9 +124,9 @@ static bool is_static(const json_t *e, const char *url)
 					   ".webp", ".avif", ".bmp",  ".woff", ".woff2", ".ttf",
 					   ".otf",  ".eot",  ".css",  ".js",   ".mjs",	 ".map",
 					   ".mp4",  ".webm", ".mp3",  ".ogg",  NULL};
-	const char *rt = jstr(e, "_resourceType");
+	const char *rt = har_jstr(e, "_resourceType");
 	const json_t *content = json_object_get(json_object_get(e, "response"), "content");
-	const char *mime = jstr(content, "mimeType");
+	const char *mime = har_jstr(content, "mimeType");
 	const char *path = strstr(url, "://");
 	size_t n;
 
@@ -180,470 +147,200 @@ static bool is_static(const json_t *e, const char *url)
 	return false;
 }
 
-/* Request headers a browser adds by itself, that the user's cookie jar or libcurl sends, or
- * that only make sense for one recorded moment. */
-static bool noise_header(const char *name, bool keep_ua)
-{
-	static const char *const drop[] = {"accept-language",
-					   "cookie",
-					   "host",
-					   "connection",
-					   "content-length",
-					   "accept-encoding",
-					   "origin",
-					   "referer",
-					   "pragma",
-					   "cache-control",
-					   "upgrade-insecure-requests",
-					   "dnt",
-					   "priority",
-					   "if-none-match",
-					   "if-modified-since",
-					   "te",
-					   "keep-alive",
-					   "proxy-connection",
-					   "purpose",
-					   "x-client-data",
-					   "user-agent",
-					   NULL};
-
-	if (name[0] == ':' || strncasecmp(name, "sec-", 4) == 0)
-		return true;
-	if (keep_ua && strcasecmp(name, "user-agent") == 0)
-		return false;
-	for (size_t i = 0; drop[i]; i++)
-		if (strcasecmp(name, drop[i]) == 0)
-			return true;
-	return false;
-}
-
-static bool mime_is(const char *mime, const char *what)
-{
-	return mime && strcasestr(mime, what);
-}
-
-static bool mime_json(const char *mime)
-{
-	return mime && (strcasestr(mime, "/json") || strcasestr(mime, "+json"));
-}
-
-/* The body text of a request or response; base64 content is skipped (binary). */
-static const char *body_text(const json_t *content)
-{
-	const char *enc = jstr(content, "encoding");
-
-	if (enc && strcasecmp(enc, "base64") == 0)
-		return NULL;
-	return jstr(content, "text");
-}
-
-/* ---- indexing the responses ---- */
-
-static void index_response(struct har *h, int entry)
-{
-	const json_t *resp = json_object_get(h->ents[entry].e, "response");
-	const json_t *content = json_object_get(resp, "content");
-	const char *text = body_text(content), *mime = jstr(content, "mimeType");
-	const json_t *x;
-	size_t i;
-
-	json_array_foreach(json_object_get(resp, "headers"), i, x)
-	{
-		const char *n = jstr(x, "name"), *v = jstr(x, "value");
-
-		if (n && v && strcasecmp(n, "set-cookie") != 0 && strcasecmp(n, "date") != 0)
-			corr_add(&h->idx, entry, v, strlen(v), CORR_HEADER, n, n);
-	}
-	json_array_foreach(json_object_get(resp, "cookies"), i, x)
-	{
-		const char *n = jstr(x, "name"), *v = jstr(x, "value");
-
-		if (n && v)
-			corr_add(&h->idx, entry, v, strlen(v), CORR_COOKIE, n, n);
-	}
-	if (!text)
-		return;
-	if (mime_json(mime) || text[strspn(text, " \t\r\n")] == '{' ||
-	    text[strspn(text, " \t\r\n")] == '[') {
-		json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-
-		if (j) {
-			corr_add_json(&h->idx, entry, j);
-			json_decref(j);
-		}
-	}
-	corr_add_text(&h->idx, entry, text);
-}
-
-/* ---- request words: marking what the client sent first, and correlating ---- */
-
-struct found;
-
-/* What a word callback needs: which request, and what to collect into. */
-struct word_ctx {
-	struct har *h;
-	int entry;
-	struct found *f;
-};
-
-static void mark_sent(void *ctx, const char *s, size_t n)
-{
-	struct word_ctx *w = ctx;
-	struct corr_val *v = corr_find(&w->h->idx, s, n);
-
-	if (v && v->sent_before > w->entry)
-		v->sent_before = w->entry;
-}
-
-struct found {
-	struct corr_val **v;
-	size_t n, cap;
-	struct imp_strs *dynamic; /* words that look generated and are unexplained */
-	struct imp_doc *d;
-};
-
-static void collect(void *ctx, const char *s, size_t n)
-{
-	struct word_ctx *w = ctx;
-	struct har *h = w->h;
-	struct found *f = w->f;
-	struct corr_val *v = corr_find(&h->idx, s, n);
-
-	if (v && v->entry < w->entry && v->sent_before > v->entry) {
-		for (size_t i = 0; i < f->n; i++)
-			if (f->v[i] == v)
-				return;
-		if (f->n == f->cap) {
-			size_t cap = f->cap ? f->cap * 2 : 8;
-			struct corr_val **nv = imp_alloc(h->d, cap * sizeof(*nv));
-
-			if (f->n)
-				memcpy(nv, f->v, f->n * sizeof(*nv));
-			f->v = nv;
-			f->cap = cap;
-		}
-		f->v[f->n++] = v;
-	} else if (!v && corr_looks_dynamic(s, n) && f->dynamic) {
-		for (size_t i = 0; i < f->dynamic->n; i++)
-			if (strlen(f->dynamic->v[i]) == n && memcmp(f->dynamic->v[i], s, n) == 0)
-				return;
-		imp_strs_add(h->d, f->dynamic, imp_strndup(h->d, s, n));
-	}
-}
-
-/* Every part of a request a value can hide in, as text. */
-static void request_parts(struct har *h, int entry, corr_word_fn fn, struct found *f)
-{
-	struct word_ctx ctx = {.h = h, .entry = entry, .f = f};
-	const json_t *req = json_object_get(h->ents[entry].e, "request");
-	const json_t *x;
-	const char *text = jstr(json_object_get(req, "postData"), "text");
-	size_t i;
-
-	corr_words(h->ents[entry].url, fn, &ctx);
-	json_array_foreach(json_object_get(req, "headers"), i, x)
-	{
-		const char *n = jstr(x, "name"), *v = jstr(x, "value");
-
-		if (n && v && !noise_header(n, h->o->keep_user_agent))
-			corr_words(v, fn, &ctx);
-	}
-	if (text)
-		corr_words(text, fn, &ctx);
-}
-
-static char *unique_var(struct har *h, const char *base)
-{
-	char *id = imp_ident(h->d, base ? base : "value");
-	char *v = id;
-
-	for (size_t k = 2;; k++) {
-		bool used = false;
-
-		for (size_t i = 0; i < h->varnames.n; i++)
-			used = used || strcmp(h->varnames.v[i], v) == 0;
-		if (!used)
-			break;
-		v = imp_printf(h->d, "%s_%zu", id, k);
-	}
-	imp_strs_add(h->d, &h->varnames, v);
-	return v;
-}
-
-/* Replace every occurrence of the correlated values in s by their templates. */
-static char *templatize(struct har *h, const char *s, struct found *f)
-{
-	struct buf b;
-	char *out;
-
-	if (!s || !f->n)
-		return imp_strdup(h->d, s);
-	buf_init(&b, 0);
-	for (size_t i = 0; s[i];) {
-		struct corr_val *best = NULL;
-
-		for (size_t k = 0; k < f->n; k++)
-			if (f->v[k]->var && strncmp(s + i, f->v[k]->s, f->v[k]->len) == 0 &&
-			    (!best || f->v[k]->len > best->len))
-				best = f->v[k];
-		if (best) {
-			buf_printf(&b, "{{ %s }}", best->var);
-			best->uses++;
-			i += best->len;
-		} else {
-			buf_append_byte(&b, (uint8_t)s[i++]);
-		}
-	}
-	out = imp_strdup(h->d, b.data ? b.data : "");
-	buf_free(&b);
-	return out;
-}
-
-/* JSON body with templates in its string leaves; integer leaves equal to a correlated value
- * make the body raw text instead (a template in json: is always a string). */
-static json_t *json_templatize(struct har *h, json_t *j, struct found *f, bool *raw, int depth)
-{
-	if (depth > 64)
-		return json_incref(j);
-	if (json_is_object(j)) {
-		json_t *o = json_object();
-		const char *k;
-		json_t *v;
-
-		json_object_foreach(j, k, v)
-		    json_object_set_new(o, k, json_templatize(h, v, f, raw, depth + 1));
-		return o;
-	}
-	if (json_is_array(j)) {
-		json_t *a = json_array();
-		size_t i;
-		json_t *v;
-
-		json_array_foreach(j, i, v)
-		    json_array_append_new(a, json_templatize(h, v, f, raw, depth + 1));
-		return a;
-	}
-	if (json_is_string(j))
-		return json_string(templatize(h, json_string_value(j), f));
-	if (json_is_integer(j)) {
-		char num[32];
-
-		snprintf(num, sizeof(num), "%" JSON_INTEGER_FORMAT, json_integer_value(j));
-		for (size_t k = 0; k < f->n; k++)
-			if (f->v[k]->var && strlen(num) == f->v[k]->len &&
-			    memcmp(num, f->v[k]->s, f->v[k]->len) == 0) {
-				*raw = true;
-				f->v[k]->uses++;
-				return json_string(imp_printf(h->d, "\x01%s\x01", f->v[k]->var));
-			}
-	}
-	return json_incref(j);
-}
-
-/* Turn the "\u0001var\u0001" markers of a dumped JSON body into bare {{ var }} holes. */
-static char *unmark(struct har *h, const char *s)
-{
-	struct buf b;
-	char *out;
-
-	buf_init(&b, 0);
-	while (*s) {
-		const char *m = strstr(s, "\"\\u0001");
-		const char *e = m ? strstr(m + 7, "\\u0001\"") : NULL;
-
-		if (!m || !e) {
-			buf_append_str(&b, s);
-			break;
-		}
-		buf_append(&b, s, (size_t)(m - s));
-		buf_printf(&b, "{{ %.*s }}", (int)(e - m - 7), m + 7);
-		s = e + 7;
-	}
-	out = imp_strdup(h->d, b.data ? b.data : "");
-	buf_free(&b);
-	return out;
-}
-
-static int hexval(int c)
-{
-	if (isdigit(c))
-		return c - '0';
-	c = tolower(c);
-	return c >= 'a' && c <= 'f' ? c - 'a' + 10 : -1;
-}
-
-static char *form_decode(struct imp_doc *d, const char *s, size_t n)
-{
-	char *out = imp_alloc(d, n + 1);
-	size_t j = 0;
-
-	for (size_t i = 0; i < n; i++) {
-		if (s[i] == '+') {
-			out[j++] = ' ';
-		} else if (s[i] == '%' && i + 2 < n && hexval((unsigned char)s[i + 1]) >= 0 &&
-			   hexval((unsigned char)s[i + 2]) >= 0) {
-			out[j++] = (char)(hexval((unsigned char)s[i + 1]) * 16 +
-					  hexval((unsigned char)s[i + 2]));
-			i += 2;
-		} else {
-			out[j++] = s[i];
-		}
-	}
-	out[j] = '\0';
-	return out;
-}
-
-/* ---- building the steps ---- */
-
-static void body(struct har *h, struct ent *en, struct imp_step *st, struct found *f)
-{
-	const json_t *pd = json_object_get(json_object_get(en->e, "request"), "postData");
-	const char *text = jstr(pd, "text"), *mime = jstr(pd, "mimeType");
-
-	if (!pd || !text)
-		return;
-	if (mime_json(mime)) {
-		json_t *j = json_loads(text, JSON_DECODE_ANY, NULL);
-
-		if (j) {
-			bool raw = false;
-			json_t *t = json_templatize(h, j, f, &raw, 0);
-			char *dump =
-			    json_dumps(t, JSON_COMPACT | JSON_ENCODE_ANY | JSON_ENSURE_ASCII);
-
-			json_decref(j);
-			json_decref(t);
-			if (!dump) {
-				fputs("barrage: out of memory\n", stderr);
-				exit(4);
-			}
-			if (raw) {
-				st->body_kind = IMP_BODY_RAW;
-				st->body = unmark(h, dump);
-				imp_pairs_add(h->d, &st->headers, "Content-Type", mime);
-			} else {
-				st->body_kind = IMP_BODY_JSON;
-				st->body = imp_strdup(h->d, dump);
-			}
-			free(dump);
-			return;
-		}
-	}
-	if (mime_is(mime, "application/x-www-form-urlencoded")) {
-		const char *p = text;
-
-		st->body_kind = IMP_BODY_FORM;
-		while (*p) {
-			size_t n = strcspn(p, "&"), k = strcspn(p, "=");
-			char *name, *val;
-
-			if (k > n)
-				k = n;
-			if (n) {
-				name = form_decode(h->d, p, k);
-				val = k < n ? form_decode(h->d, p + k + 1, n - k - 1)
-					    : imp_strdup(h->d, "");
-				imp_pairs_add(h->d, &st->form, name, templatize(h, val, f));
-			}
-			p += n;
-			if (*p == '&')
-				p++;
-		}
-		return;
-	}
-	st->body_kind = IMP_BODY_RAW;
-	st->body = templatize(h, text, f);
-	if (mime && *mime)
-		imp_pairs_add(h->d, &st->headers, "Content-Type", mime);
-}
-
-static struct imp_step *request_step(struct har *h, size_t i)
-{
-	struct ent *en = &h->ents[i];
-	const json_t *req = json_object_get(en->e, "request"), *x;
-	struct imp_step *st = imp_step_new(h->d, IMP_REQUEST);
-	struct found f = {.d = h->d};
-	struct imp_strs dyn = {0};
-	const char *url = en->url;
-	size_t k;
-
-	f.dynamic = &dyn;
-	request_parts(h, (int)i, collect, &f);
-	/* Correlate now: the values this request sends that an earlier response made. */
-	for (k = 0; k < f.n; k++) {
-		struct corr_val *v = f.v[k];
-		struct imp_step *src = h->ents[v->entry].st;
-		struct imp_capture *c;
-
-		if (v->var)
-			continue;
-		corr_describe(h->d, v);
-		v->var = unique_var(h, v->name ? v->name : "value");
-		c = imp_capture_add(h->d, src, v->var, corr_kind(v->src), v->where);
-		c->comment =
-		    imp_printf(h->d,
-			       "correlated: '%.*s%s' (recorded) is sent by later "
-			       "requests",
-			       (int)(v->len > 40 ? 40 : v->len), v->s, v->len > 40 ? "..." : "");
-		h->correlated++;
-		fprintf(h->report,
-			"barrage: import: correlated %s: %s %s of entry %d (%s %s), "
-			"first sent by entry %zu\n",
-			v->var,
-			v->src == CORR_JSON	? "JSON field"
-			: v->src == CORR_HEADER ? "header"
-			: v->src == CORR_COOKIE ? "cookie"
-						: "text matching",
-			v->where, v->entry + 1, h->ents[v->entry].method, h->ents[v->entry].url,
-			i + 1);
-	}
-	st->method = imp_strdup(h->d, en->method);
-	if (h->d->target && strcmp(en->origin, h->d->target) == 0) {
-		url += strlen(en->origin);
-		if (!*url)
-			url = "/";
-	}
-	st->url = templatize(h, url, &f);
-	json_array_foreach(json_object_get(req, "headers"), k, x)
-	{
-		const char *n = jstr(x, "name"), *v = jstr(x, "value");
-		const json_t *pd = json_object_get(req, "postData");
-
-		if (!n || !v || noise_header(n, h->o->keep_user_agent))
-			continue;
-		if (strcasecmp(n, "user-agent") == 0) {
-			if (!imp_pairs_get(&h->d->http_headers, "User-Agent"))
-				imp_pairs_add(h->d, &h->d->http_headers, "User-Agent", v);
-			continue;
-		}
-		if (strcasecmp(n, "content-type") == 0 && pd)
-			continue; /* the body sets its own */
-		if (!imp_pairs_get(&st->headers, n))
-			imp_pairs_add(h->d, &st->headers, n, templatize(h, v, &f));
-	}
-	body(h, en, st, &f);
-	if (en->status == 304)
-		st->expect_status = imp_strdup(h->d, "[200, 304]");
-	else if (en->status > 0)
-		st->expect_status = imp_printf(h->d, "%d", en->status);
-	for (k = 0; k < dyn.n; k++) {
-		imp_note(h->d, &st->notes,
-			 "looks dynamic, not correlated: '%s' (no earlier "
-			 "response held it): decide where it comes from",
-			 dyn.v[k]);
-		fprintf(h->report,
-			"barrage: import: entry %zu (%s %s): '%s' looks dynamic but no "
-			"earlier response held it\n",
-			i + 1, en->method, en->url, dyn.v[k]);
-		h->dynamic++;
-	}
-	en->st = st;
-	return st;
-}
-
 static int fail_at(struct har *h, char **err, const char *what, size_t entry)
 {
 	return err_set(err, "%s: log.entries[%zu]: %s", h->path, entry, what);
+}
+
+static bool host_kept(const struct import_opts *o, const char *origin)
+{
+	bool keep = o->ninclude == 0;
+
+	for (size_t k = 0; k < o->ninclude; k++)
+		keep = keep || host_matches(origin, o->include_hosts[k]);
+	for (size_t k = 0; k < o->nexclude; k++)
+		keep = keep && !host_matches(origin, o->exclude_hosts[k]);
+	return keep;
+}
+
+/* Entry i checked and, when it is worth a request, kept as h->ents[h->n++]; what is dropped is
+ * counted by why. */
+static int select_entry(struct har *h, json_t *e, size_t i, char **err)
+{
+	json_t *req = json_object_get(e, "request"), *resp = json_object_get(e, "response");
+	const char *url = har_jstr(req, "url"), *method = har_jstr(req, "method");
+	struct ent *en = &h->ents[h->n];
+	json_t *st = json_object_get(resp, "status");
+
+	if (!json_is_object(e) || !json_is_object(req))
+		return fail_at(h, err, "expected an object with a \"request\" object", i);
+	if (!url || !method)
+		return fail_at(h, err, "request.url and request.method must be strings", i);
+	if (resp && !json_is_object(resp))
+		return fail_at(h, err, "response must be an object", i);
+	if (st && !json_is_integer(st))
+		return fail_at(h, err, "response.status must be a number", i);
+	if (json_object_get(e, "startedDateTime") && !har_jstr(e, "startedDateTime"))
+		return fail_at(h, err, "startedDateTime must be a string", i);
+	if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
+		h->dropped_scheme++; /* data:, blob:, ws:, chrome-extension: ... */
+		return 0;
+	}
+	if (strcasecmp(method, "CONNECT") == 0 ||
+	    (har_jstr(e, "_resourceType") &&
+	     strcmp(har_jstr(e, "_resourceType"), "websocket") == 0)) {
+		h->dropped_scheme++;
+		return 0;
+	}
+	en->status = st ? (int)json_integer_value(st) : 0;
+	if (en->status == 0 || en->status == 101 || json_object_get(resp, "_error") ||
+	    json_object_get(e, "_error")) {
+		h->dropped_cancelled++;
+		return 0;
+	}
+	if (!h->o->keep_static && is_static(e, url)) {
+		h->dropped_static++;
+		return 0;
+	}
+	en->origin = origin_of(h->d, url);
+	if (!host_kept(h->o, en->origin)) {
+		h->dropped_host++;
+		return 0;
+	}
+	en->e = e;
+	en->url = url;
+	en->method = imp_strdup(h->d, method);
+	for (char *p = (char *)en->method; *p; p++)
+		*p = (char)toupper((unsigned char)*p);
+	en->start_ms = parse_time_ms(har_jstr(e, "startedDateTime"));
+	en->time_ms = json_number_value(json_object_get(e, "time"));
+	en->pageref = har_jstr(e, "pageref");
+	en->order = i;
+	h->n++;
+	return 0;
+}
+
+/* The target: the origin with the most requests (the first one on a tie). */
+static void pick_target(struct har *h)
+{
+	size_t best = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		size_t c = 0;
+
+		for (size_t j = 0; j < h->n; j++)
+			c += strcmp(h->ents[i].origin, h->ents[j].origin) == 0;
+		if (c > best) {
+			best = c;
+			h->d->target = imp_strdup(h->d, h->ents[i].origin);
+		}
+		if (best * 2 > h->n)
+			break;
+	}
+}
+
+/* A think step for the gap between entry i-1's end and entry i's start, when it is long
+ * enough; NULL otherwise. */
+static struct imp_step *gap_think(struct har *h, size_t i)
+{
+	const struct ent *en = &h->ents[i], *prev = &h->ents[i - 1];
+	struct imp_step *th;
+	double gap;
+
+	if (en->start_ms < 0 || prev->start_ms < 0)
+		return NULL;
+	gap = (double)(en->start_ms - prev->start_ms) - prev->time_ms;
+	if (gap < h->o->think_min_s * 1000)
+		return NULL;
+	th = imp_step_new(h->d, IMP_THINK);
+	th->think = imp_duration(h->d, (double)((int64_t)(gap / 100 + 0.5)) / 10.0);
+	return th;
+}
+
+/* Steps: one session; pages become transactions; gaps become thinks. Returns the number of
+ * requests written. */
+static size_t lay_out(struct har *h, const json_t *pages)
+{
+	struct imp_doc *d = h->d;
+	struct imp_session *s = imp_session_add(d, "recorded");
+	struct imp_step *tx = NULL;
+	const char *cur_page = NULL;
+	size_t npage = 0, kept = 0;
+
+	for (size_t i = 0; i < h->n; i++) {
+		struct ent *en = &h->ents[i];
+		struct imp_step *st = har_request_step(h, i);
+		bool new_page = en->pageref && (!cur_page || strcmp(cur_page, en->pageref) != 0);
+		struct imp_step *th = i > 0 ? gap_think(h, i) : NULL;
+
+		if (th)
+			imp_list_add(d, new_page || !tx ? &s->steps : &tx->steps, th);
+		if (new_page) {
+			const char *title = NULL;
+			size_t k;
+			json_t *p;
+
+			json_array_foreach(pages, k,
+					   p) if (har_jstr(p, "id") &&
+						  strcmp(har_jstr(p, "id"), en->pageref) == 0)
+			    title = har_jstr(p, "title");
+			tx = imp_step_new(d, IMP_TRANSACTION);
+			tx->name = imp_printf(d, "page_%zu", ++npage);
+			if (title)
+				imp_note(d, &tx->notes, "page %zu: %.200s", npage, title);
+			imp_list_add(d, &s->steps, tx);
+			cur_page = en->pageref;
+		} else if (!en->pageref) {
+			tx = NULL;
+			cur_page = NULL;
+		}
+		imp_list_add(d, tx ? &tx->steps : &s->steps, st);
+		kept++;
+	}
+	return kept;
+}
+
+/* The scenario's header notes and load, and the summary line on the report. */
+static void finish(struct har *h, const json_t *log, size_t kept, size_t nent)
+{
+	struct imp_doc *d = h->d;
+	const struct import_opts *o = h->o;
+	const json_t *creator = json_object_get(log, "creator");
+	const char *cn = har_jstr(creator, "name"), *cv = har_jstr(creator, "version");
+
+	imp_note(d, &d->header, "Imported from the HAR %s by barrage import har.", h->path);
+	if (cn)
+		imp_note(d, &d->header, "Recorded by %s %s.", cn, cv ? cv : "");
+	imp_note(d, &d->header,
+		 "%zu of %zu entries kept: %zu static dropped%s, %zu cancelled, "
+		 "%zu not HTTP, %zu filtered by host.",
+		 kept, nent, h->dropped_static, o->keep_static ? "" : " (--keep-static keeps them)",
+		 h->dropped_cancelled, h->dropped_scheme, h->dropped_host);
+	imp_note(d, &d->header,
+		 "%zu value%s correlated (captures marked 'correlated'), %zu "
+		 "looking dynamic left as recorded (marked 'looks dynamic').",
+		 h->correlated, h->correlated == 1 ? "" : "s", h->dynamic);
+	imp_note(d, &d->header, "Cookies are not written: each user's cookie jar keeps them.");
+	if (h->idx.full) {
+		imp_note(d, &d->header,
+			 "Correlation looked at the first %d values only: later responses "
+			 "were not searched.",
+			 CORR_MAX_VALUES);
+		fprintf(h->report,
+			"barrage: import: %s: more than %d values in the responses: later "
+			"ones were not searched for correlation\n",
+			h->path, CORR_MAX_VALUES);
+	}
+	imp_note(d, &d->load_notes,
+		 "A HAR records one user's visit: decide how many users arrive "
+		 "and for how long.");
+	imp_strs_add(d, &d->phases, imp_strdup(d, "{ duration: 1m, arrival_rate: 1/s }"));
+	d->max_users = imp_strdup(d, "100");
+	d->name = imp_run_name(d, h->path);
+	fprintf(h->report,
+		"barrage: import: %s: %zu of %zu entries kept, %zu value%s correlated, %zu "
+		"looking dynamic not correlated\n",
+		h->path, kept, nent, h->correlated, h->correlated == 1 ? "" : "s", h->dynamic);
 }
 
 /* The conversion proper; takes the parsed document (and releases it). */
@@ -651,8 +348,8 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 		    FILE *report, char **err)
 {
 	struct har h = {.d = d, .o = o, .path = path, .report = report};
-	json_t *log, *entries, *pages;
-	size_t nent, kept = 0;
+	json_t *log, *entries;
+	size_t nent, kept;
 	int rc = -1;
 
 	corr_init(&h.idx, d);
@@ -678,77 +375,9 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 		err_set(err, "%s: out of memory", path);
 		goto out;
 	}
-	for (size_t i = 0; i < nent; i++) {
-		json_t *e = json_array_get(entries, i);
-		json_t *req = json_object_get(e, "request"), *resp = json_object_get(e, "response");
-		const char *url = jstr(req, "url"), *method = jstr(req, "method");
-		struct ent *en = &h.ents[h.n];
-		json_t *st = json_object_get(resp, "status");
-
-		if (!json_is_object(e) || !json_is_object(req)) {
-			fail_at(&h, err, "expected an object with a \"request\" object", i);
+	for (size_t i = 0; i < nent; i++)
+		if (select_entry(&h, json_array_get(entries, i), i, err) < 0)
 			goto out;
-		}
-		if (!url || !method) {
-			fail_at(&h, err, "request.url and request.method must be strings", i);
-			goto out;
-		}
-		if (resp && !json_is_object(resp)) {
-			fail_at(&h, err, "response must be an object", i);
-			goto out;
-		}
-		if (st && !json_is_integer(st)) {
-			fail_at(&h, err, "response.status must be a number", i);
-			goto out;
-		}
-		if (json_object_get(e, "startedDateTime") && !jstr(e, "startedDateTime")) {
-			fail_at(&h, err, "startedDateTime must be a string", i);
-			goto out;
-		}
-		if (strncasecmp(url, "http://", 7) != 0 && strncasecmp(url, "https://", 8) != 0) {
-			h.dropped_scheme++; /* data:, blob:, ws:, chrome-extension: ... */
-			continue;
-		}
-		if (strcasecmp(method, "CONNECT") == 0 ||
-		    (jstr(e, "_resourceType") &&
-		     strcmp(jstr(e, "_resourceType"), "websocket") == 0)) {
-			h.dropped_scheme++;
-			continue;
-		}
-		en->status = st ? (int)json_integer_value(st) : 0;
-		if (en->status == 0 || en->status == 101 || json_object_get(resp, "_error") ||
-		    json_object_get(e, "_error")) {
-			h.dropped_cancelled++;
-			continue;
-		}
-		if (!o->keep_static && is_static(e, url)) {
-			h.dropped_static++;
-			continue;
-		}
-		en->origin = origin_of(d, url);
-		{
-			bool keep = o->ninclude == 0;
-
-			for (size_t k = 0; k < o->ninclude; k++)
-				keep = keep || host_matches(en->origin, o->include_hosts[k]);
-			for (size_t k = 0; k < o->nexclude; k++)
-				keep = keep && !host_matches(en->origin, o->exclude_hosts[k]);
-			if (!keep) {
-				h.dropped_host++;
-				continue;
-			}
-		}
-		en->e = e;
-		en->url = url;
-		en->method = imp_strdup(d, method);
-		for (char *p = (char *)en->method; *p; p++)
-			*p = (char)toupper((unsigned char)*p);
-		en->start_ms = parse_time_ms(jstr(e, "startedDateTime"));
-		en->time_ms = json_number_value(json_object_get(e, "time"));
-		en->pageref = jstr(e, "pageref");
-		en->order = i;
-		h.n++;
-	}
 	if (!h.n) {
 		err_set(err,
 			"%s: no request left to import (%zu entries: %zu static, %zu cancelled, "
@@ -758,118 +387,10 @@ static int har_tree(const char *path, json_t *root, const struct import_opts *o,
 		goto out;
 	}
 	qsort(h.ents, h.n, sizeof(*h.ents), cmp_ent);
-	/* The target: the origin with the most requests (the first one on a tie). */
-	{
-		size_t best = 0;
-
-		for (size_t i = 0; i < h.n; i++) {
-			size_t c = 0;
-
-			for (size_t j = 0; j < h.n; j++)
-				c += strcmp(h.ents[i].origin, h.ents[j].origin) == 0;
-			if (c > best) {
-				best = c;
-				d->target = imp_strdup(d, h.ents[i].origin);
-			}
-			if (best * 2 > h.n)
-				break;
-		}
-	}
-	/* Index every response, then mark what the client sent first. */
-	for (size_t i = 0; i < h.n; i++)
-		index_response(&h, (int)i);
-	for (size_t i = 0; i < h.n; i++)
-		request_parts(&h, (int)i, mark_sent, NULL);
-	/* Steps: one session; pages become transactions; gaps become thinks. */
-	{
-		struct imp_session *s = imp_session_add(d, "recorded");
-		struct imp_step *tx = NULL;
-		const char *cur_page = NULL;
-		size_t npage = 0;
-
-		pages = json_object_get(log, "pages");
-		for (size_t i = 0; i < h.n; i++) {
-			struct ent *en = &h.ents[i];
-			struct imp_step *st = request_step(&h, i);
-			bool new_page =
-			    en->pageref && (!cur_page || strcmp(cur_page, en->pageref) != 0);
-
-			if (i > 0 && en->start_ms >= 0 && h.ents[i - 1].start_ms >= 0) {
-				double gap = (double)(en->start_ms - h.ents[i - 1].start_ms) -
-					     h.ents[i - 1].time_ms;
-
-				if (gap >= o->think_min_s * 1000) {
-					struct imp_step *th = imp_step_new(d, IMP_THINK);
-
-					th->think = imp_duration(
-					    d, (double)((int64_t)(gap / 100 + 0.5)) / 10.0);
-					imp_list_add(d, new_page || !tx ? &s->steps : &tx->steps,
-						     th);
-				}
-			}
-			if (new_page) {
-				const char *title = NULL;
-				size_t k;
-				json_t *p;
-
-				json_array_foreach(pages, k,
-						   p) if (jstr(p, "id") &&
-							  strcmp(jstr(p, "id"), en->pageref) == 0)
-				    title = jstr(p, "title");
-				tx = imp_step_new(d, IMP_TRANSACTION);
-				tx->name = imp_printf(d, "page_%zu", ++npage);
-				if (title)
-					imp_note(d, &tx->notes, "page %zu: %.200s", npage, title);
-				imp_list_add(d, &s->steps, tx);
-				cur_page = en->pageref;
-			} else if (!en->pageref) {
-				tx = NULL;
-				cur_page = NULL;
-			}
-			imp_list_add(d, tx ? &tx->steps : &s->steps, st);
-			kept++;
-		}
-	}
-	{
-		const json_t *creator = json_object_get(log, "creator");
-		const char *cn = jstr(creator, "name"), *cv = jstr(creator, "version");
-
-		imp_note(d, &d->header, "Imported from the HAR %s by barrage import har.", path);
-		if (cn)
-			imp_note(d, &d->header, "Recorded by %s %s.", cn, cv ? cv : "");
-		imp_note(d, &d->header,
-			 "%zu of %zu entries kept: %zu static dropped%s, %zu cancelled, "
-			 "%zu not HTTP, %zu filtered by host.",
-			 kept, nent, h.dropped_static,
-			 o->keep_static ? "" : " (--keep-static keeps them)", h.dropped_cancelled,
-			 h.dropped_scheme, h.dropped_host);
-		imp_note(d, &d->header,
-			 "%zu value%s correlated (captures marked 'correlated'), %zu "
-			 "looking dynamic left as recorded (marked 'looks dynamic').",
-			 h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
-		imp_note(d, &d->header,
-			 "Cookies are not written: each user's cookie jar keeps them.");
-		if (h.idx.full) {
-			imp_note(d, &d->header,
-				 "Correlation looked at the first %d values only: later responses "
-				 "were not searched.",
-				 CORR_MAX_VALUES);
-			fprintf(report,
-				"barrage: import: %s: more than %d values in the responses: later "
-				"ones were not searched for correlation\n",
-				path, CORR_MAX_VALUES);
-		}
-	}
-	imp_note(d, &d->load_notes,
-		 "A HAR records one user's visit: decide how many users arrive "
-		 "and for how long.");
-	imp_strs_add(d, &d->phases, imp_strdup(d, "{ duration: 1m, arrival_rate: 1/s }"));
-	d->max_users = imp_strdup(d, "100");
-	d->name = imp_run_name(d, path);
-	fprintf(report,
-		"barrage: import: %s: %zu of %zu entries kept, %zu value%s correlated, %zu "
-		"looking dynamic not correlated\n",
-		path, kept, nent, h.correlated, h.correlated == 1 ? "" : "s", h.dynamic);
+	pick_target(&h);
+	har_index(&h);
+	kept = lay_out(&h, json_object_get(log, "pages"));
+	finish(&h, log, kept, nent);
 	rc = 0;
 out:
 	corr_free(&h.idx);

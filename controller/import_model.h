@@ -5,8 +5,8 @@
  *
  * Every string and list is allocated from the document's arena and freed with it: importers
  * build the tree in one pass and throw it away, and nothing in it outlives imp_doc_free(). */
-#ifndef BARRAGE_IMPORT_MODEL_H
-#define BARRAGE_IMPORT_MODEL_H
+#ifndef BARRAGE_CONTROLLER_IMPORT_MODEL_H
+#define BARRAGE_CONTROLLER_IMPORT_MODEL_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -316,6 +316,72 @@ static void undefined_vars(struct ts *t)
 	}
 }
 
+/* <clients>: max_users is the sum of the clients' maxusers; the rest is not mapped. */
+static void clients(struct ts *t, const struct xml_node *n)
+{
+	struct imp_doc *d = t->d;
+	unsigned long total = 0;
+	bool any = false;
+
+	for (const struct xml_node *c = n->children; c; c = c->next) {
+		double v;
+
+		if (tsung_parse_num(xml_attr(c, "maxusers"), &v)) {
+			total += (unsigned long)v;
+			any = true;
+		}
+		for (const struct xml_node *ip = c->children; ip; ip = ip->next)
+			tsung_unmapped(t, &d->load_notes, ip, "<%s value=\"%s\"> on client %s",
+				       ip->name, xml_attr(ip, "value") ? xml_attr(ip, "value") : "",
+				       xml_attr(c, "host") ? xml_attr(c, "host") : "");
+	}
+	if (any && total) {
+		d->max_users = imp_printf(d, "%lu", total);
+		imp_note(d, &d->load_notes,
+			 "line %lu: max_users is the sum of the clients' maxusers", n->line);
+	}
+}
+
+/* One <session> as a scenario session (left out when its probability is 0 or it has no step
+ * barrage can run). */
+static int session(struct ts *t, const struct xml_node *s)
+{
+	struct imp_doc *d = t->d;
+	const char *name = xml_attr(s, "name"), *prob = xml_attr(s, "probability");
+	struct imp_session *is;
+	double p = 1;
+
+	if (prob && (!tsung_parse_num(prob, &p)))
+		return tsung_fail(t, s, "<session probability=\"%s\">: expected a number", prob);
+	if (p == 0) {
+		tsung_unmapped(t, &d->trailer, s,
+			       "session '%s' has probability 0 (Tsung starts it "
+			       "only from <session_setup> or <user>): left out",
+			       name ? name : "");
+		return 0;
+	}
+	is = imp_session_add(d, name ? name : "session");
+	for (size_t i = 0, k = 2; i + 1 < d->nsessions; i++)
+		if (strcmp(d->sessions[i].name, is->name) == 0) {
+			is->name = imp_printf(d, "%s-%zu", name ? name : "session", k++);
+			imp_note(d, &is->notes,
+				 "line %lu: renamed: another session is "
+				 "also called '%s'",
+				 s->line, name ? name : "session");
+			i = (size_t)-1;
+		}
+	is->weight = imp_printf(d, "%g", p);
+	t->base = NULL;
+	if (tsung_steps(t, s, &is->steps) < 0)
+		return -1;
+	if (!is->steps.n) {
+		tsung_unmapped(t, &d->trailer, s,
+			       "session '%s' has no step barrage can run: left out", is->name);
+		d->nsessions--;
+	}
+	return 0;
+}
+
 /* The conversion proper; takes the tree (and frees it). */
 static int tsung_tree(const char *path, struct xml_node *root, struct imp_doc *d, FILE *report,
 		      char **err)
@@ -361,30 +427,7 @@ static int tsung_tree(const char *path, struct xml_node *root, struct imp_doc *d
 			if (servers(&t, n) < 0)
 				goto fail;
 		} else if (strcmp(n->name, "clients") == 0) {
-			unsigned long total = 0;
-			bool any = false;
-
-			for (const struct xml_node *c = n->children; c; c = c->next) {
-				double v;
-
-				if (tsung_parse_num(xml_attr(c, "maxusers"), &v)) {
-					total += (unsigned long)v;
-					any = true;
-				}
-				for (const struct xml_node *ip = c->children; ip; ip = ip->next)
-					tsung_unmapped(
-					    &t, &d->load_notes, ip,
-					    "<%s value=\"%s\"> on client %s", ip->name,
-					    xml_attr(ip, "value") ? xml_attr(ip, "value") : "",
-					    xml_attr(c, "host") ? xml_attr(c, "host") : "");
-			}
-			if (any && total) {
-				d->max_users = imp_printf(d, "%lu", total);
-				imp_note(d, &d->load_notes,
-					 "line %lu: max_users is the sum of the "
-					 "clients' maxusers",
-					 n->line);
-			}
+			clients(&t, n);
 		} else if (strcmp(n->name, "load") == 0) {
 			if (load(&t, n) < 0)
 				goto fail;
@@ -398,43 +441,8 @@ static int tsung_tree(const char *path, struct xml_node *root, struct imp_doc *d
 		}
 	}
 	for (const struct xml_node *s = sessions->children; s; s = s->next) {
-		const char *name = xml_attr(s, "name"), *prob = xml_attr(s, "probability");
-		struct imp_session *is;
-		double p = 1;
-
-		if (strcmp(s->name, "session") != 0)
-			continue;
-		if (prob && (!tsung_parse_num(prob, &p))) {
-			tsung_fail(&t, s, "<session probability=\"%s\">: expected a number", prob);
+		if (strcmp(s->name, "session") == 0 && session(&t, s) < 0)
 			goto fail;
-		}
-		if (p == 0) {
-			tsung_unmapped(&t, &d->trailer, s,
-				       "session '%s' has probability 0 (Tsung starts it "
-				       "only from <session_setup> or <user>): left out",
-				       name ? name : "");
-			continue;
-		}
-		is = imp_session_add(d, name ? name : "session");
-		for (size_t i = 0, k = 2; i + 1 < d->nsessions; i++)
-			if (strcmp(d->sessions[i].name, is->name) == 0) {
-				is->name = imp_printf(d, "%s-%zu", name ? name : "session", k++);
-				imp_note(d, &is->notes,
-					 "line %lu: renamed: another session is "
-					 "also called '%s'",
-					 s->line, name ? name : "session");
-				i = (size_t)-1;
-			}
-		is->weight = imp_printf(d, "%g", p);
-		t.base = NULL;
-		if (tsung_steps(&t, s, &is->steps) < 0)
-			goto fail;
-		if (!is->steps.n) {
-			tsung_unmapped(&t, &d->trailer, s,
-				       "session '%s' has no step barrage can run: left out",
-				       is->name);
-			d->nsessions--;
-		}
 	}
 	if (!d->nsessions) {
 		err_set(err, "%s:%lu:%lu: no HTTP session to import", path, sessions->line,

@@ -1,8 +1,8 @@
 /* The two halves of `barrage import tsung` share this: import_tsung.c reads the document
  * (servers, clients, load, options, sessions) and import_tsung_steps.c a session's steps
  * (requests, captures, matches, thinks, control flow). Private to those two files. */
-#ifndef BARRAGE_IMPORT_TSUNG_H
-#define BARRAGE_IMPORT_TSUNG_H
+#ifndef BARRAGE_CONTROLLER_IMPORT_TSUNG_H
+#define BARRAGE_CONTROLLER_IMPORT_TSUNG_H
 
 #include <stdbool.h>
 #include <stdio.h>

@@ -2,7 +2,7 @@
  *
  * Why things are done the way they are:
  * - One source per host behind the agent link interface: `local` (monitor_local.c) and an SSH
- *   exec channel (controller/ssh.c, opened with no setup steps: nothing is checked, created or
+ *   exec channel (controller/ssh_fleet.c, opened with no setup steps: nothing is checked, created or
  *   uploaded on a monitored host). This file never knows which one it reads.
  * - The remote side is a plain `sh` loop that cats the files and sleeps: one long-lived
  *   channel, nothing to install, and the rates are computed from the host's own /proc/uptime
@@ -13,6 +13,7 @@
  *   the others with it, and the agents' fleet is not involved at all.
  * - Text from a host is untrusted: it is split and parsed by common/procfs.c (fuzzed), and the
  *   bytes waiting for a complete sample are capped. */
+#include "common/clock.h"
 #include "controller/monitor.h"
 
 #include <ctype.h>
@@ -152,19 +153,13 @@ void monitor_print_plan(const struct plan *p, FILE *out)
 
 static double now_t(const struct monitor *m)
 {
-	return (double)(units_now_us() - m->start_us) / 1e6;
+	return (double)(clock_mono_us() - m->start_us) / 1e6;
 }
 
 static void write_json(struct monitor *m, json_t *j)
 {
-	char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-
-	if (txt && m->dir && m->dir->stats && !m->dir->ended) {
-		fputs(txt, m->dir->stats);
-		fputc('\n', m->dir->stats);
-		fflush(m->dir->stats);
-	}
-	free(txt);
+	if (m->dir)
+		rundir_write_record(m->dir, j);
 	json_decref(j);
 }
 
@@ -518,8 +513,8 @@ int monitor_open(struct event_base *base, const struct plan *p, const struct mon
 		free(e);
 	}
 	/* Every host that opened must send one sample before the load starts. */
-	deadline = units_now_us() + MON_ANSWER_US;
-	while (waiting(m) && units_now_us() < deadline) {
+	deadline = clock_mono_us() + MON_ANSWER_US;
+	while (waiting(m) && clock_mono_us() < deadline) {
 		if (event_base_loop(base, EVLOOP_ONCE) < 0 || event_base_got_exit(base) ||
 		    event_base_got_break(base))
 			break;

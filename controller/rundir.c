@@ -1,9 +1,6 @@
-/* The run directory and the stats.log writer (see rundir.h).
- *
- * Records other than intervals are built with jansson so every string is escaped correctly;
- * interval records come ready-made from stats_to_json (common/stats.c). Each line is written
- * with one fputs and flushed, so a reader (or a controller killed midway) never sees half a
- * record except possibly the very last one, which readers skip with a notice. */
+/* The run directory (see rundir.h). The stats.log records themselves are written by
+ * reports/statslog_write.c, next to their reader; this file owns the file and the run
+ * directory around it. */
 #include "controller/rundir.h"
 
 #include <errno.h>
@@ -18,16 +15,7 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-#include "common/version.h"
-
-void rundir_iso_time(int64_t wall_ms, char *buf, size_t size)
-{
-	time_t t = (time_t)(wall_ms / 1000);
-	struct tm tm;
-
-	if (!gmtime_r(&t, &tm) || strftime(buf, size, "%Y-%m-%dT%H:%M:%SZ", &tm) == 0)
-		snprintf(buf, size, "1970-01-01T00:00:00Z");
-}
+#include "reports/statslog_write.h"
 
 /* mkdir -p. */
 static int mkdirs(const char *path, char **err)
@@ -232,23 +220,17 @@ out:
 	return rc;
 }
 
-int rundir_copy_scenario(struct rundir *d, const char *scenario, const struct scenario_override *ov,
-			 size_t nov, char **err)
+int rundir_copy_scenario(struct rundir *d, const char *scenario, const char *preface, char **err)
 {
 	struct buf b;
 	FILE *in = NULL;
 	char chunk[8192];
-	size_t n, i;
+	size_t n;
 	int rc = -1;
 
 	buf_init(&b, (size_t)64 << 20);
-	if (nov > 0) {
-		if (buf_append_str(&b, "# barrage run with overrides:\n") < 0)
-			goto oom;
-		for (i = 0; i < nov; i++)
-			if (buf_printf(&b, "#   --set %s=%s\n", ov[i].path, ov[i].value) < 0)
-				goto oom;
-	}
+	if (preface && buf_append_str(&b, preface) < 0)
+		goto oom;
 	in = fopen(scenario, "re");
 	if (!in) {
 		err_set(err, "%s: cannot open: %s", scenario, strerror(errno));
@@ -271,57 +253,6 @@ out:
 	if (in)
 		fclose(in);
 	buf_free(&b);
-	return rc;
-}
-
-static json_t *load_json(const struct plan *p)
-{
-	json_t *j = json_object();
-
-	json_object_set_new(j, "model",
-			    json_string(p->load.model == PLAN_MODEL_OPEN     ? "open"
-					: p->load.model == PLAN_MODEL_CLOSED ? "closed"
-									     : "rate"));
-	json_object_set_new(j, "duration_s", json_real((double)plan_load_duration_us(p) / 1e6));
-	if (p->load.model == PLAN_MODEL_OPEN) {
-		json_t *ph = json_array();
-		size_t i;
-
-		for (i = 0; i < p->load.nphases; i++) {
-			const struct plan_phase *f = &p->load.phases[i];
-			json_t *o = json_object();
-
-			json_object_set_new(o, "duration_s",
-					    json_real((double)f->duration_us / 1e6));
-			json_object_set_new(o, "arrival_rate", json_real(f->arrival_rate));
-			json_object_set_new(o, "ramp_to",
-					    f->ramp_to >= 0 ? json_real(f->ramp_to) : json_null());
-			if (f->name)
-				json_object_set_new(o, "name", json_string(f->name));
-			json_array_append_new(ph, o);
-		}
-		json_object_set_new(j, "phases", ph);
-		json_object_set_new(j, "max_users", json_integer((json_int_t)p->load.max_users));
-	} else {
-		json_object_set_new(j, "users", json_integer((json_int_t)p->load.users));
-		json_object_set_new(j, "ramp_up_s", json_real((double)p->load.ramp_up_us / 1e6));
-		if (p->load.model == PLAN_MODEL_RATE)
-			json_object_set_new(j, "request_rate", json_real(p->load.request_rate));
-	}
-	return j;
-}
-
-static int dump_line(struct rundir *d, json_t *j)
-{
-	char *s = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(10));
-	int rc = -1;
-
-	if (!s)
-		return -1;
-	if (d->stats && fputs(s, d->stats) >= 0 && fputc('\n', d->stats) != EOF &&
-	    fflush(d->stats) == 0)
-		rc = 0;
-	free(s);
 	return rc;
 }
 
@@ -360,7 +291,7 @@ int rundir_write_plan(struct rundir *d, const struct plan *p, struct plan *const
 		}
 		json_object_set_new(o, "user_id_base",
 				    json_integer((json_int_t)a->share.user_id_base));
-		json_object_set_new(o, "load", load_json(a));
+		json_object_set_new(o, "load", statslog_write_load_json(a));
 		for (k = 0; k < a->ndata; k++) {
 			json_t *dj = json_object();
 
@@ -389,101 +320,29 @@ out:
 	return rc;
 }
 
+/* ---- stats.log: the records are written by reports/statslog_write.c ---- */
+
+static int stats_write_failed(const struct rundir *d, char **err)
+{
+	return err_set(err, "%s/stats.log: write failed: %s", d->path, strerror(errno));
+}
+
 int rundir_write_header(struct rundir *d, const struct plan *p, const char *scenario,
-			int64_t start_wall_ms, const struct rundir_agent *agents, size_t n,
+			int64_t start_wall_ms, const struct statslog_agent *agents, size_t n,
 			char **err)
 {
-	json_t *j = json_object(), *th = json_array(), *ag = json_array();
-	char iso[32];
-	size_t i;
-	int rc;
-
-	rundir_iso_time(start_wall_ms, iso, sizeof(iso));
-	json_object_set_new(j, "type", json_string("header"));
-	json_object_set_new(j, "version", json_integer(BARRAGE_STATSLOG_VERSION));
-	json_object_set_new(j, "barrage_version", json_string(BARRAGE_VERSION));
-	json_object_set_new(j, "name", json_string(p->name ? p->name : ""));
-	json_object_set_new(j, "scenario", json_string(scenario ? scenario : ""));
-	json_object_set_new(j, "started_at", json_string(iso));
-	json_object_set_new(j, "start_unix_ms", json_integer(start_wall_ms));
-	json_object_set_new(j, "interval_s", json_real((double)p->interval_us / 1e6));
-	json_object_set_new(j, "grace_s", json_real((double)p->grace_us / 1e6));
-	json_object_set_new(j, "load", load_json(p));
-	json_object_set_new(j, "target", json_string(p->target ? p->target : ""));
-	for (i = 0; i < p->nthresholds; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "metric", json_string(p->thresholds[i].metric));
-		json_object_set_new(o, "condition", json_string(p->thresholds[i].condition));
-		json_object_set_new(o, "abort_on_fail",
-				    json_boolean(p->thresholds[i].abort_on_fail));
-		json_array_append_new(th, o);
-	}
-	json_object_set_new(j, "thresholds", th);
-	for (i = 0; i < n; i++) {
-		json_t *o = json_object();
-
-		json_object_set_new(o, "id", json_string(agents[i].id));
-		json_object_set_new(o, "host", json_string(agents[i].host));
-		json_object_set_new(o, "fraction", json_real(agents[i].fraction));
-		json_object_set_new(o, "cpus", json_integer(agents[i].cpus));
-		json_array_append_new(ag, o);
-	}
-	json_object_set_new(j, "agents", ag);
-	rc = dump_line(d, j);
-	json_decref(j);
-	if (rc < 0)
-		err_set(err, "%s/stats.log: write failed: %s", d->path, strerror(errno));
-	return rc;
+	if (statslog_write_header(d->stats, p, scenario, start_wall_ms, agents, n) < 0)
+		return stats_write_failed(d, err);
+	return 0;
 }
 
 int rundir_write_interval(struct rundir *d, const struct stats_snapshot *s, bool late, char **err)
 {
-	static const char interval_prefix[] = "{\"type\":\"interval\"";
-	struct buf b;
-	int rc = -1;
+	int rc = statslog_write_interval(d->stats, s, late, err);
 
-	buf_init(&b, 0);
-	if (stats_to_json(s, &b) < 0) {
-		err_set(err, "interval %u: cannot encode", s->interval);
-		goto out;
-	}
-	if (late) {
-		/* Same record, type "late": readers add it to the interval with the same index. */
-		if (strncmp(b.data, interval_prefix, sizeof(interval_prefix) - 1) == 0) {
-			if (fputs("{\"type\":\"late\"", d->stats) < 0 ||
-			    fputs(b.data + sizeof(interval_prefix) - 1, d->stats) < 0)
-				goto io;
-		} else {
-			json_error_t je;
-			json_t *j = json_loadb(b.data, b.len, 0, &je);
-			char *txt;
-
-			if (!j) {
-				err_set(err, "interval %u: cannot re-encode", s->interval);
-				goto out;
-			}
-			json_object_set_new(j, "type", json_string("late"));
-			txt = json_dumps(j, JSON_COMPACT | JSON_PRESERVE_ORDER);
-			json_decref(j);
-			if (!txt || fputs(txt, d->stats) < 0) {
-				free(txt);
-				goto io;
-			}
-			free(txt);
-		}
-	} else if (fputs(b.data, d->stats) < 0) {
-		goto io;
-	}
-	if (fputc('\n', d->stats) == EOF || fflush(d->stats) != 0)
-		goto io;
-	rc = 0;
-	goto out;
-io:
-	err_set(err, "%s/stats.log: write failed: %s", d->path, strerror(errno));
-out:
-	buf_free(&b);
-	return rc;
+	if (rc == -1)
+		return stats_write_failed(d, err);
+	return rc < 0 ? -1 : 0;
 }
 
 int rundir_write_event(struct rundir *d, double t, const char *agent, const char *what,
@@ -495,43 +354,28 @@ int rundir_write_event(struct rundir *d, double t, const char *agent, const char
 int rundir_write_event_extra(struct rundir *d, double t, const char *agent, const char *what,
 			     const char *detail, json_t *extra)
 {
-	json_t *j = json_object();
-	int rc;
+	int rc = statslog_write_event(d->stats, t, agent, what, detail, extra);
 
-	json_object_set_new(j, "type", json_string("event"));
-	json_object_set_new(j, "t", json_real(t < 0 ? 0 : t));
-	json_object_set_new(j, "agent", agent ? json_string(agent) : json_null());
-	json_object_set_new(j, "what", json_string(what));
-	json_object_set_new(j, "detail", json_string(detail ? detail : ""));
-	if (extra) {
-		json_object_update_missing(j, extra);
-		json_decref(extra);
-	}
-	rc = dump_line(d, j);
-	json_decref(j);
 	if (d->on_event)
 		d->on_event(d->event_arg, t, agent, what, detail);
 	return rc;
 }
 
+int rundir_write_record(struct rundir *d, json_t *j)
+{
+	if (d->ended)
+		return 0;
+	return statslog_write_record(d->stats, j);
+}
+
 int rundir_write_end(struct rundir *d, int64_t end_wall_ms, double duration_s, const char *reason,
 		     int exit_code)
 {
-	json_t *j;
-	char iso[32];
 	int rc;
 
 	if (d->ended)
 		return 0;
-	j = json_object();
-	rundir_iso_time(end_wall_ms, iso, sizeof(iso));
-	json_object_set_new(j, "type", json_string("end"));
-	json_object_set_new(j, "ended_at", json_string(iso));
-	json_object_set_new(j, "duration_s", json_real(duration_s < 0 ? 0 : duration_s));
-	json_object_set_new(j, "reason", json_string(reason));
-	json_object_set_new(j, "exit_code", json_integer(exit_code));
-	rc = dump_line(d, j);
-	json_decref(j);
+	rc = statslog_write_end(d->stats, end_wall_ms, duration_s, reason, exit_code);
 	d->ended = true;
 	return rc;
 }

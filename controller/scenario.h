@@ -11,13 +11,8 @@
 #include <stdio.h>
 
 #include "common/plan.h"
-
-/* Overrides from `--set key=value` (dotted paths into the YAML: "load.users=50",
- * "target=http://127.0.0.1:8080"), applied before validation. */
-struct scenario_override {
-	const char *path;
-	const char *value;
-};
+#include "controller/scenario_override.h" /* struct scenario_override */
+#include "controller/scenario_print.h"	  /* scenario_print_plan */
 
 /* Load and check. Relative data and hosts file paths are resolved against the scenario's
  * folder. On error returns -1 with *err ("FILE:LINE:COL: ..."; several problems are listed one
@@ -34,9 +29,5 @@ int scenario_load_string(const char *name, const char *yaml, size_t len,
  * scenario's agents: block; the loader then skips the checks that compare the scenario's own
  * agent count with its load (the run checks the real count when it splits the plan). */
 void scenario_set_cli_agents(bool cli_agents);
-
-/* `barrage check`: print the plan a human reads — load model and phases with expected users and
- * requests, sessions with their steps, data files with row counts, thresholds, agents. */
-void scenario_print_plan(const struct plan *p, FILE *out);
 
 #endif

@@ -1,4 +1,5 @@
-/* Building a run directory's reports, `barrage report`, and the final console table.
+/* Building a run directory's reports (for `barrage run` and `barrage report`), and the final
+ * console table.
  *
  * reports_build is the one step both `barrage run` (at the end) and `barrage report RUN_DIR`
  * (afterwards) perform: read stats.log, write summary.json, tsung.log, report.html and, when the
@@ -7,10 +8,8 @@
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -101,7 +100,7 @@ out:
 
 int reports_build(const char *run_dir, bool quiet, struct reports_result *res, char **err)
 {
-	return build(run_dir, quiet, res, err) < 0 ? -1 : 0;
+	return build(run_dir, quiet, res, err);
 }
 
 /* ---- the console table ---- */
@@ -200,66 +199,4 @@ int reports_print_summary(const char *run_dir, char **err)
 	printf("duration %s; report: %s/report.html\n", b, run_dir);
 	json_decref(root);
 	return 0;
-}
-
-/* ---- barrage report ---- */
-
-static void report_usage(FILE *f)
-{
-	fprintf(f, "usage: barrage report RUN_DIR [-q]\n"
-		   "Rebuild summary.json, tsung.log, report.html and junit.xml (when the scenario "
-		   "has thresholds) from RUN_DIR/stats.log.\n"
-		   "  -q, --quiet   print nothing but errors\n"
-		   "Exit: 0 ok, 1 a threshold failed, 2 usage error or unreadable stats.log, "
-		   "4 cannot write the reports.\n");
-}
-
-int reports_report_main(int argc, char **argv)
-{
-	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {NULL, 0, NULL, 0}};
-	struct reports_result res;
-	bool quiet = false;
-	char *err = NULL;
-	int c, rc;
-
-	/* gnuplot runs behind a pipe (charts.c): one that exits early (missing, or a bad script)
-	 * must give an error we report, not a SIGPIPE that kills us half-way (as `run` does). */
-	signal(SIGPIPE, SIG_IGN);
-
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			quiet = true;
-			break;
-		case 'v':
-			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			report_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "barrage: report: expected one RUN_DIR\n");
-		report_usage(stderr);
-		return 2;
-	}
-	rc = build(argv[optind], quiet, &res, &err);
-	if (rc < 0) {
-		fprintf(stderr, "barrage: %s\n", err ? err : "cannot build the report");
-		free(err);
-		return rc == -1 ? 2 : 4;
-	}
-	if (!quiet && reports_print_summary(argv[optind], &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err);
-		free(err);
-		return 4;
-	}
-	return res.thresholds_failed ? 1 : 0;
 }

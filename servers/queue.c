@@ -19,13 +19,13 @@
 
 #include <jansson.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http.h"
 #include "servers/journal.h"
 #include "servers/queue.h"
 #include "servers/queue_store.h"
-#include "servers/util.h"
 
 #define QUEUE_DEFAULT_MAX      10
 #define QUEUE_DEFAULT_LEASE_MS 30000
@@ -237,7 +237,7 @@ static void do_enqueue(struct queue_state *st, const char *q, size_t qlen,
 	json_t *req = srv_body_json(rq, rs), *body, *nb;
 	const char *k;
 	json_t *v;
-	int64_t not_before = 0, now = srv_wall_ms();
+	int64_t not_before = 0, now = clock_wall_ms();
 	size_t blen;
 	char key[QSTORE_KEY_MAX];
 	int status;
@@ -357,7 +357,7 @@ static void do_claim(struct queue_state *st, const char *q, size_t qlen,
 			return;
 		}
 	}
-	if (qstore_claim(st->store, q, qlen, max, lease, srv_wall_ms(), &rs->body, &n, &status,
+	if (qstore_claim(st->store, q, qlen, max, lease, clock_wall_ms(), &rs->body, &n, &status,
 			 &err) < 0) {
 		reply_store_error(rs, status, err);
 		return;
@@ -419,7 +419,7 @@ static void do_stats(struct queue_state *st, const char *q, size_t qlen, struct 
 {
 	struct qstore_queue_stats qs;
 
-	qstore_queue_stats(st->store, q, qlen, srv_wall_ms(), &qs);
+	qstore_queue_stats(st->store, q, qlen, clock_wall_ms(), &qs);
 	buf_printf(&rs->body,
 		   "{\"queue\":\"%.*s\",\"ready\":%" PRIu64 ",\"leased\":%" PRIu64
 		   ",\"scheduled\":%" PRIu64 ",\"enqueued\":%" PRIu64 ",\"acked\":%" PRIu64 "}\n",

@@ -21,7 +21,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/log.h"
 #include "servers/http.h"
 #include "servers/util.h"
@@ -73,7 +75,7 @@ static uint64_t rnd(struct voting *v)
 
 static uint64_t hash_token(const char *t)
 {
-	return srv_hash_bytes(t, VOTING_TOKEN_LEN);
+	return hash_bytes(t, VOTING_TOKEN_LEN);
 }
 
 /* ---- sessions: open addressing by token, expired entries swept before the table grows ---- */
@@ -323,9 +325,9 @@ static void vote(struct srv *s, struct voting *v, uint32_t user, const struct sr
 		extra[i] = (uint8_t)((uint64_t)cand >> (8 * i));
 		extra[8 + i] = (uint8_t)((v->vote_seq + 1) >> (8 * i));
 	}
-	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, srv_wall_ms(),
+	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, txn, (size_t)tl, -1, clock_wall_ms(),
 			 VOTING_REC_VOTE, extra, sizeof(extra), &res, &err) < 0)
-		srv_fatal("voting: journal append failed", err);
+		log_fatal("voting: journal append failed", err);
 	if (res.outcome != WALLET_OK) {
 		v->rejected_votes++;
 		rs->status = 409;
@@ -375,9 +377,9 @@ static void credit(struct srv *s, struct voting *v, uint32_t user, const struct 
 	}
 	nl = user_name(user, name, sizeof(name));
 	if (wallet_apply(&v->ws, s->journal, name, (size_t)nl, json_string_value(t),
-			 json_string_length(t), (int64_t)json_integer_value(a), srv_wall_ms(),
+			 json_string_length(t), (int64_t)json_integer_value(a), clock_wall_ms(),
 			 WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
-		srv_fatal("voting: journal append failed", err);
+		log_fatal("voting: journal append failed", err);
 	if (res.outcome == WALLET_OK || res.outcome == WALLET_REPLAY) {
 		buf_printf(&rs->body,
 			   "{\"ok\":true,\"amount\":%lld,\"balance\":%lld,\"replayed\":%s}\n",
@@ -539,20 +541,6 @@ static struct voting *state(struct srv *s)
 	return s->state;
 }
 
-static int parse_long(const char *opt, const char *val, long lo, long hi, long *out, char **err)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(val, &end, 10);
-	if (errno || end == val || *end || x < lo || x > hi)
-		return err_set(err, "--%s: expected a number from %ld to %ld, got '%s'", opt, lo,
-			       hi, val);
-	*out = x;
-	return 0;
-}
-
 static int voting_option(struct srv *s, const char *name, const char *value, char **err)
 {
 	struct voting *v = state(s);
@@ -561,17 +549,17 @@ static int voting_option(struct srv *s, const char *name, const char *value, cha
 	if (!v)
 		return err_set(err, "out of memory");
 	if (strcmp(name, "accounts") == 0)
-		return parse_long(name, value, 1, VOTING_MAX_ACCOUNTS, &v->accounts, err);
+		return srv_parse_long(name, value, 1, VOTING_MAX_ACCOUNTS, &v->accounts, err);
 	if (strcmp(name, "candidates") == 0)
-		return parse_long(name, value, 1, VOTING_MAX_CANDIDATES, &v->candidates, err);
+		return srv_parse_long(name, value, 1, VOTING_MAX_CANDIDATES, &v->candidates, err);
 	if (strcmp(name, "initial-credits") == 0) {
-		if (parse_long(name, value, 0, 1000000000, &n, err) < 0)
+		if (srv_parse_long(name, value, 0, 1000000000, &n, err) < 0)
 			return -1;
 		v->initial = n;
 		return 0;
 	}
 	if (strcmp(name, "compact-min") == 0) {
-		if (parse_long(name, value, 1, 1000000000, &n, err) < 0)
+		if (srv_parse_long(name, value, 1, 1000000000, &n, err) < 0)
 			return -1;
 		v->compact_min = (uint64_t)n;
 		return 0;

@@ -15,10 +15,10 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http.h"
-#include "servers/util.h"
 #include "servers/wallet.h"
 
 struct wallet_srv {
@@ -104,8 +104,8 @@ static void move(struct srv *s, struct wallet_srv *w, const char *id, size_t idl
 	if (parse_body(rq, rs, txn, &txnlen, &amount) < 0)
 		return;
 	if (wallet_apply(&w->ws, s->journal, id, idlen, txn, txnlen, debit ? -amount : amount,
-			 srv_wall_ms(), WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
-		srv_fatal("wallet: journal append failed", err);
+			 clock_wall_ms(), WALLET_REC_TXN, NULL, 0, &res, &err) < 0)
+		log_fatal("wallet: journal append failed", err);
 	switch (res.outcome) {
 	case WALLET_OK:
 	case WALLET_REPLAY:

@@ -10,8 +10,10 @@
 #include <unistd.h>
 
 #include "common/err.h"
-#include "servers/util.h"
+#include "common/fdio.h"
+#include "common/hash.h"
 #include "servers/journal.h"
+#include "servers/util.h"
 
 #define WHIST_MAX_SEGMENTS ((uint32_t)1 << 24)
 
@@ -127,25 +129,6 @@ void whist_close(struct whist *h)
 	free(h);
 }
 
-static int pwrite_all(int fd, const void *data, size_t len, uint64_t off)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 int whist_append(struct whist *h, const void *data, size_t len, uint32_t *seg, uint64_t *off,
 		 char **err)
 {
@@ -158,7 +141,7 @@ int whist_append(struct whist *h, const void *data, size_t len, uint32_t *seg, u
 			return err_set(err, "history %s: too many segments", h->prefix);
 		fd = seg_fd(h, h->nseg + 1, 1);
 		if (fd < 0 || ftruncate(fd, 0) < 0 ||
-		    pwrite_all(fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, 0) < 0) {
+		    fdio_pwrite_all(fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, 0) < 0) {
 			seg_path(h, h->nseg + 1, path, sizeof(path));
 			return err_set(err, "history %s: %s", path, strerror(errno));
 		}
@@ -170,7 +153,7 @@ int whist_append(struct whist *h, const void *data, size_t len, uint32_t *seg, u
 			h->dirty_lo = h->nseg;
 	}
 	fd = seg_fd(h, h->nseg, 0);
-	if (fd < 0 || pwrite_all(fd, data, len, h->cur_size) < 0)
+	if (fd < 0 || fdio_pwrite_all(fd, data, len, h->cur_size) < 0)
 		return err_set(err, "history %s.%06u: write: %s", h->prefix, h->nseg,
 			       strerror(errno));
 	*seg = h->nseg;
@@ -246,9 +229,9 @@ int whist_sync(struct whist *h, char **err)
 
 uint64_t whist_fingerprint(const char *id, size_t idlen, const char *txn, size_t txnlen)
 {
-	uint64_t h = srv_hash_bytes(id, idlen);
+	uint64_t h = hash_bytes(id, idlen);
 
-	h ^= srv_hash_bytes(txn, txnlen) * 0x9e3779b97f4a7c15ull;
+	h ^= hash_bytes(txn, txnlen) * 0x9e3779b97f4a7c15ull;
 	h ^= h >> 29;
 	return h ? h : 1;
 }

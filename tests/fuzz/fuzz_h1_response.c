@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "agent/cookie.h"
 #include "agent/h1.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -17,7 +18,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	static const char base[] = "http://127.0.0.1:8080/a/b?c=d";
 	struct buf body, out;
 	struct h1_resp r;
-	struct h1_jar jar;
+	struct cookie_jar jar;
 	struct h1_url url;
 	size_t step, off = 0, total = 0;
 	int rc = H1_MORE;
@@ -35,7 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	buf_init(&body, 4096);
 	buf_init(&out, 0);
 	h1_resp_init(&r, &body);
-	h1_jar_init(&jar);
+	cookie_jar_init(&jar);
 	h1_resp_begin(&r, data[0] & 1, data[0] & 2, data[0] & 4, data[0] & 8);
 	while (off < size - 3 && rc == H1_MORE) {
 		size_t n = size - 3 - off < step ? size - 3 - off : step;
@@ -66,12 +67,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		const char *c = r.cookies.data + o;
 		size_t n = strnlen(c, r.cookies.len - o);
 
-		h1_jar_set(&jar, &url, c, n, 1000);
+		cookie_jar_set(&jar, &url, c, n, 1000);
 		o += n + 1;
 	}
 	buf_reset(&out);
-	h1_jar_header(&jar, &url, &out, 1000);
-	h1_jar_free(&jar);
+	cookie_jar_header(&jar, &url, &out, 1000);
+	cookie_jar_free(&jar);
 	h1_resp_free(&r);
 	buf_free(&body);
 	buf_free(&out);

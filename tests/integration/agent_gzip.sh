@@ -8,17 +8,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/hostile.sh"
 start_hostile h
 scenario() { # NAME EXTRA-HTTP-LINE
-  cat <<YAML
-name: $1
-target: http://127.0.0.1:$h_PORT
-http:
-  timeout: 5s
-  $2
-load:
-  users: 1
-  duration: 1s
-  grace: 2s
-sessions:
+  short_scenario "$1" "http://127.0.0.1:$h_PORT" 1 $'http:\n  timeout: 5s\n  '"$2" <<YAML
   - name: s
     steps:
       - request: { url: "/json", name: json }
@@ -26,15 +16,10 @@ sessions:
         capture: { token: { json: "$.token" } }
       - request: { url: "/echo/{{ token }}", name: echo }
       - think: 100ms
-agents:
-  local: 1
-report:
-  interval: 1s
 YAML
 }
 scenario gz "compression: true" >"$TEST_DIR/gz.yaml"
-"$BARRAGE" run "$TEST_DIR/gz.yaml" --out "$TEST_DIR/gz" >"$TEST_DIR/gz.out" 2>&1 ||
-  { cat "$TEST_DIR/gz.out"; fail "run failed"; }
+run_ok "$TEST_DIR/gz.yaml" "$TEST_DIR/gz"
 s=$TEST_DIR/gz/summary.json
 jq -c '.counters, .errors, .http_status' "$s"
 n=$(json "$s" '.stats.req_json.count')
@@ -49,8 +34,7 @@ assert_json "$s" ".counters.size_rcv < $n * 2000" "size_rcv counts compressed by
 
 : >"$TEST_DIR/h.requests"
 scenario plain "compression: false" >"$TEST_DIR/plain.yaml"
-"$BARRAGE" run "$TEST_DIR/plain.yaml" --out "$TEST_DIR/plain" >"$TEST_DIR/plain.out" 2>&1 ||
-  { cat "$TEST_DIR/plain.out"; fail "run failed"; }
+run_ok "$TEST_DIR/plain.yaml" "$TEST_DIR/plain"
 s=$TEST_DIR/plain/summary.json
 n=$(json "$s" '.stats.req_json.count')
 assert_json "$s" '.errors == {}' "plain answers captured too"

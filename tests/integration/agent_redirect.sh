@@ -8,16 +8,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/hostile.sh"
 start_hostile h
-cat >"$TEST_DIR/r.yaml" <<YAML
-name: redirects
-target: http://127.0.0.1:$h_PORT
-http:
-  follow_redirects: 5
-load:
-  users: 2
-  duration: 1s
-  grace: 2s
-sessions:
+short_scenario redirects "http://127.0.0.1:$h_PORT" 2 $'http:\n  follow_redirects: 5' >"$TEST_DIR/r.yaml" <<YAML
   - name: s
     steps:
       - request: { url: "/redirect/3", name: r }
@@ -25,13 +16,8 @@ sessions:
       - request: { method: POST, url: "/redirect/2", body: "x", follow_redirects: 1 }
         expect: { status: 302 }
       - think: 100ms
-agents:
-  local: 1
-report:
-  interval: 1s
 YAML
-"$BARRAGE" run "$TEST_DIR/r.yaml" --out "$TEST_DIR/run" >"$TEST_DIR/run.out" 2>&1 ||
-  { cat "$TEST_DIR/run.out"; fail "run failed"; }
+run_ok "$TEST_DIR/r.yaml" "$TEST_DIR/run"
 s=$TEST_DIR/run/summary.json
 log=$TEST_DIR/h.requests
 jq -c '.counters, .errors, .http_status' "$s"

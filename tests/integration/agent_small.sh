@@ -10,14 +10,7 @@ source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/hostile.sh"
 start_hostile h
 cd "$TEST_DIR"
-cat >small.yaml <<YAML
-name: small
-target: http://127.0.0.1:$h_PORT
-load:
-  users: 1
-  duration: 1s
-  grace: 2s
-sessions:
+short_scenario small "http://127.0.0.1:$h_PORT" 1 >small.yaml <<YAML
   - name: s
     steps:
       - request: { method: POST, url: "/raw", body: "a=1" }
@@ -36,12 +29,8 @@ sessions:
     steps:
       - request: { url: "/bigheader" }
       - think: 100ms
-agents:
-  local: 1
-report:
-  interval: 1s
 YAML
-"$BARRAGE" run -vv small.yaml --out run >run.out 2>&1 || { cat run.out; fail "run failed"; }
+run_ok small.yaml run -vv
 s=run/summary.json
 jq -c '.errors, .counters' "$s"
 assert_eq "$(jq -s '[.[] | select(.path == "/raw" and .content_type != null)] | length' h.requests)" 0 \
@@ -73,7 +62,7 @@ sessions:
 agents:
   local: 1
 YAML
-"$BARRAGE" run -vv tls.yaml --out tls >tls.out 2>&1 || { cat tls.out; fail "tls run failed"; }
+run_ok tls.yaml tls -vv
 assert_json tls/summary.json '.errors.error_tls > 0' "error_tls"
 grep -q 'tls.yaml:8:9: request GET / failed: [^(]*[a-z].* (counted as error_tls)' tls.out || { cat tls.out; fail "TLS reason in the log"; }
 # ... and beside the count in summary.json and the report's error table.

@@ -8,26 +8,15 @@ source "$(dirname "$0")/../lib.sh"
 source "$TESTS_SRC/hostile.sh"
 start_hostile h
 cd "$TEST_DIR"
-cat >url.yaml <<YAML
-name: url
-target: http://127.0.0.1:$h_PORT
-load:
-  users: 1
-  duration: 1s
-  grace: 2s
-sessions:
+short_scenario url "http://127.0.0.1:$h_PORT" 1 >url.yaml <<YAML
   - name: s
     steps:
       - set: { q: "a b#c&d=1" }
       - request: { url: "/enc?q={{ urlencode(q) }}&n={{ urlencode(5) }}", name: enc }
       - request: "/bad?q={{ q }}"
       - think: 100ms
-agents:
-  local: 1
-report:
-  interval: 1s
 YAML
-"$BARRAGE" run -vv url.yaml --out run >run.out 2>&1 || { cat run.out; fail "run failed"; }
+run_ok url.yaml run -vv
 s=run/summary.json
 jq -c '.errors, .counters' "$s"
 n=$(json "$s" '.stats.req_enc.count')

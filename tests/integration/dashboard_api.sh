@@ -11,23 +11,7 @@ source "$(dirname "$0")/../lib.sh"
 
 start_server tgt target
 cd "$TEST_DIR"
-cat >open.yaml <<YAML
-name: it-dash
-target: http://127.0.0.1:$tgt_PORT
-load:
-  phases:
-    - { duration: 60s, arrival_rate: 30 }
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-thresholds:
-  request.p99: "< 5s"
-agents:
-  local: 2
-report:
-  interval: 1s
-YAML
+open_scenario it-dash 60s 30 >open.yaml
 
 # A non-loopback address without --dashboard-public is a usage error, before any load.
 set +e
@@ -43,7 +27,7 @@ set -e
 assert_eq "$rc" 2 "exit code of a bad dashboard port"
 
 start_run open.yaml run --dashboard 127.0.0.1:0 --dashboard-linger 60s
-url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' run.err | head -1)
+url=$(dashboard_url run.err)
 [ -n "$url" ] || { cat run.err; fail "no dashboard URL printed"; }
 hp=${url#http://}; hp=${hp%%/*}
 tok=${url##*token=}

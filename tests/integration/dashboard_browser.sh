@@ -20,25 +20,9 @@ fi
 
 start_server tgt target
 cd "$TEST_DIR"
-cat >open.yaml <<YAML
-name: it-dash-browser
-target: http://127.0.0.1:$tgt_PORT
-load:
-  phases:
-    - { duration: 90s, arrival_rate: 30 }
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-thresholds:
-  request.p99: "< 5s"
-agents:
-  local: 2
-report:
-  interval: 1s
-YAML
+open_scenario it-dash-browser 90s 30 >open.yaml
 start_run open.yaml run --dashboard 127.0.0.1:0
-url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' run.err | head -1)
+url=$(dashboard_url run.err)
 [ -n "$url" ] || { cat run.err; fail "no dashboard URL"; }
 out=$TESTS_SRC/out
 mkdir -p "$out"

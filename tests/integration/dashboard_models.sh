@@ -22,24 +22,9 @@ last() { grep '"type":"interval"' "$1/stats.log" | tail -1; }
 users_now() { last "$1" | jq '.gauges.users[0]'; }
 requests_now() { last "$1" | jq '.hists.request.n // 0'; }
 
-cat >closed.yaml <<YAML
-name: it-closed-ctl
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 4
-  duration: 60s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 50ms
-agents:
-  local: 2
-report:
-  interval: 1s
-YAML
+loop_scenario it-closed-ctl 4 60s think=50ms >closed.yaml
 start_run closed.yaml closed --dashboard 127.0.0.1:0
-url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' closed.err | head -1)
+url=$(dashboard_url closed.err)
 assert_eq "$(users_now closed)" 4 "users at the start"
 "$BARRAGE" ctl "$url" users 10 >/dev/null || fail "ctl users 10"
 wait_intervals closed 3
@@ -79,7 +64,7 @@ report:
   interval: 1s
 YAML
 start_run rate.yaml rate --dashboard 127.0.0.1:0
-url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' rate.err | head -1)
+url=$(dashboard_url rate.err)
 wait_intervals rate 2
 before=$(requests_now rate)
 "$BARRAGE" ctl "$url" rate x2 >ctl.out || fail "ctl rate x2"
@@ -95,25 +80,9 @@ wait "$RUN_PID" || fail "rate run exited $?"
 
 # More worker threads than users: the workers that got none from the plan have left; users
 # added at runtime go to those that run (all 8 of them, not 8/4 on the one live worker).
-cat >threads.yaml <<YAML
-name: it-threads-ctl
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 1
-  duration: 60s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 50ms
-agents:
-  local: 1
-  threads: 4
-report:
-  interval: 1s
-YAML
+loop_scenario it-threads-ctl 1 60s think=50ms agents="local: 1, threads: 4" >threads.yaml
 start_run threads.yaml threads --dashboard 127.0.0.1:0
-url=$(grep -o 'http://127.0.0.1:[0-9]*/?token=[0-9a-f]*' threads.err | head -1)
+url=$(dashboard_url threads.err)
 "$BARRAGE" ctl "$url" users 8 >/dev/null || fail "ctl users 8"
 wait_intervals threads 3
 assert_eq "$(users_now threads)" 8 "users after 'users 8' with 4 threads and 1 planned user"

@@ -17,28 +17,17 @@ cd "$TEST_DIR"
 cp "$(command -v dash || command -v sh)" burnmon
 
 scenario() { # NAME DURATION THRESHOLD-LINES
-  cat >"$1.yaml" <<YAML
-name: $1
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 2
-  duration: $2
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 50ms
-agents:
-  local: 1
+  {
+    loop_scenario "$1" 2 "$2" think=50ms agents="local: 1"
+    cat <<YAML
 monitor:
   hosts: [ local ]
   processes: [ burnmon, barrage-target ]
   interval: 500ms
-report:
-  interval: 1s
 thresholds:
 $3
 YAML
+  } >"$1.yaml"
 }
 
 # 1. The burner while the run goes on.
@@ -50,14 +39,9 @@ scenario burn 7s '  monitor.local.cpu.max: "<= 100%"
 "$BARRAGE" check burn.yaml >check.out || fail "check refused the monitor scenario"
 grep -q "^monitor (every 500ms)" check.out && grep -q "^  local (this machine, no SSH)" check.out \
   || { cat check.out >&2; fail "check does not show the monitor section"; }
-"$BARRAGE" run burn.yaml --out run -q >run.out 2>run.err &
-rpid=$!
-_pids+=("$rpid")
-for _ in $(seq 1 300); do
-  n=$(grep -c '"type":"monitor"' run/stats.log 2>/dev/null || true)
-  [ "${n:-0}" -ge 3 ] && break
-  sleep 0.05
-done
+run_bg burn.yaml run -q
+rpid=$RUN_PID
+wait_records run monitor 3 300 || true
 grep -q '"type":"monitor"' run/stats.log || { cat run.err >&2; fail "no monitor record while the run goes"; }
 timeout 3 ./burnmon -c 'while :; do :; done' &
 _pids+=("$!")
@@ -132,9 +116,8 @@ for _ in $(seq 1 100); do [ -s silent.port ] && break; sleep 0.05; done
 scenario silent 2s '  request.count: ">= 0"'
 sed -i "s/hosts: \[ local \]/hosts: [ local, \"u@127.0.0.1:$(cat silent.port)\" ]/" silent.yaml
 before=$(curl -s "http://127.0.0.1:$tgt_PORT/__stats" | jq '.requests')
-"$BARRAGE" run silent.yaml --out silent -q >silent.out 2>silent.err &
-rpid=$!
-_pids+=("$rpid")
+run_bg silent.yaml silent -q
+rpid=$RUN_PID
 sleep 1.5
 kill -INT "$rpid"
 rc=0; wait "$rpid" || rc=$?

@@ -27,26 +27,15 @@ scenario() { # NAME DURATION HOST...
   local name=$1 dur=$2; shift 2
   local hosts="" h
   for h in "$@"; do hosts+="\"$h\", "; done
-  cat >"$name.yaml" <<YAML
-name: $name
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 2
-  duration: $dur
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 50ms
-agents:
-  local: 1
+  {
+    loop_scenario "$name" 2 "$dur" think=50ms agents="local: 1"
+    cat <<YAML
 monitor:
   hosts: [ ${hosts%, } ]
   processes: [ burnmon ]
   interval: 500ms
-report:
-  interval: 1s
 YAML
+  } >"$name.yaml"
 }
 monitor_records() { n=$(grep -c '"type":"monitor"' "$1/stats.log" 2>/dev/null || true); echo "${n:-0}"; }
 
@@ -60,13 +49,9 @@ if (ip netns add "brgprobe$$" && ip netns del "brgprobe$$") 2>/dev/null; then
 fi
 echo "$second" >mon-hosts
 scenario burn 7s "$H1"
-"$BARRAGE" run burn.yaml --out run -q "${ssh_args[@]}" --monitor mon-hosts >run.out 2>run.err &
-rpid=$!
-_pids+=("$rpid")
-for _ in $(seq 1 400); do
-  [ "$(monitor_records run)" -ge 6 ] && break
-  sleep 0.05
-done
+run_bg burn.yaml run -q "${ssh_args[@]}" --monitor mon-hosts
+rpid=$RUN_PID
+wait_records run monitor 6 || true
 [ "$(monitor_records run)" -ge 1 ] || { cat run.err >&2; fail "no monitor record over SSH"; }
 timeout 3 ./burnmon -c 'while :; do :; done' &
 _pids+=("$!")
@@ -104,13 +89,9 @@ echo "ok: host key mismatch refused; optional run goes on without the host"
 
 # 3. A host that dies mid-run: its sshd session is killed.
 scenario dies 6s "$H1" "$H2"
-"$BARRAGE" run dies.yaml --out dies -q "${ssh_args[@]}" >dies.out 2>dies.err &
-rpid=$!
-_pids+=("$rpid")
-for _ in $(seq 1 400); do
-  [ "$(monitor_records dies)" -ge 4 ] && break
-  sleep 0.05
-done
+run_bg dies.yaml dies -q "${ssh_args[@]}"
+rpid=$RUN_PID
+wait_records dies monitor 4 || true
 [ "$(monitor_records dies)" -ge 4 ] || { cat dies.err >&2; fail "monitoring did not start"; }
 # s2's listener forks one process per connection: the monitor's session is its child.
 pkill -9 -P "$s2_PID" || fail "no session on s2 to kill"
@@ -132,13 +113,9 @@ echo "ok: a host that dies mid-run is marked, the run completes"
 # keepalives go unanswered and it is marked down after the dead time; the run completes.
 if [ "$second" != "$H2" ]; then
   scenario cut 12s "$H1" "$second"
-  "$BARRAGE" run cut.yaml --out cut -q "${ssh_args[@]}" >cut.out 2>cut.err &
-  rpid=$!
-  _pids+=("$rpid")
-  for _ in $(seq 1 400); do
-    [ "$(monitor_records cut)" -ge 4 ] && break
-    sleep 0.05
-  done
+  run_bg cut.yaml cut -q "${ssh_args[@]}"
+  rpid=$RUN_PID
+  wait_records cut monitor 4 || true
   ip link set "${NS_VETH[1]}" down
   rc=0; wait "$rpid" || rc=$?
   ip link set "${NS_VETH[1]}" up

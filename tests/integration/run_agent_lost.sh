@@ -15,7 +15,7 @@ run_and_kill() {
   start_run lost.yaml "$out" "$@"
   local pid=$RUN_PID
   local victim
-  victim=$(awk '/started barrage-agent, pid/ {print $NF; exit}' "$out/agents/local-2.log")
+  victim=$(local_agent_pids "$out" local-2)
   [ -n "$victim" ] || fail "no pid in agents/local-2.log"
   kill -9 "$victim"
   set +e; wait "$pid"; rc=$?; set -e

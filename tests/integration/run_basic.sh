@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # timeout: 120
 # A whole run with two local agents against the test target: the run directory holds every
-# file of the brief; summary.json's counts per status code equal what the target served; the
+# file a run writes; summary.json's counts per status code equal what the target served; the
 # stats.log has a header, intervals in order, and an end record saying "completed".
 source "$(dirname "$0")/../lib.sh"
 

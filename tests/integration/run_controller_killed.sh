@@ -9,17 +9,10 @@ cd "$TEST_DIR"
 loop_scenario it-orphan 2 60s >orphan.yaml
 start_run orphan.yaml run
 pid=$RUN_PID
-agents=$(awk '/started barrage-agent, pid/ {print $NF}' run/agents/*.log)
+agents=$(local_agent_pids run)
 [ -n "$agents" ] || fail "no agent pids in the agent logs"
-for a in $agents; do _pids+=("$a"); done
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-sleep 5
-for a in $agents; do
-  if kill -0 "$a" 2>/dev/null && [ "$(ps -o stat= -p "$a" | cut -c1)" != Z ]; then
-    fail "agent $a still running 5 s after the controller was killed"
-  fi
-done
+# shellcheck disable=SC2086 # one pid a word
+kill_controller "$pid" agent $agents
 # What ran is on disk: every line a whole record, and no end record.
 jq -c . run/stats.log >/dev/null || fail "stats.log has a broken line"
 ! grep -q '"type":"end"' run/stats.log || fail "an end record from a killed controller"

@@ -9,7 +9,7 @@ cd "$TEST_DIR"
 loop_scenario it-int 2 60s >int.yaml
 start_run int.yaml run
 pid=$RUN_PID
-agents=$(awk '/started barrage-agent, pid/ {print $NF}' run/agents/*.log)
+agents=$(local_agent_pids run)
 kill -INT "$pid"
 set +e; wait "$pid"; rc=$?; set -e
 cat run.err >&2

@@ -9,27 +9,11 @@ source "$(dirname "$0")/../lib.sh"
 
 start_server tgt target
 cd "$TEST_DIR"
-cat >late.yaml <<YAML
-name: it-late
-target: http://127.0.0.1:$tgt_PORT
-load:
-  users: 2
-  duration: 12s
-  grace: 1s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 50ms
-agents:
-  local: 2
-  link_timeout: 10s
-report:
-  interval: 4s
-YAML
+loop_scenario it-late 2 12s grace=1s think=50ms agents="local: 2, link_timeout: 10s" interval=4s \
+  >late.yaml
 start_run late.yaml run
 pid=$RUN_PID
-victim=$(awk '/started barrage-agent, pid/ {print $NF; exit}' run/agents/local-2.log)
+victim=$(local_agent_pids run local-2)
 [ -n "$victim" ] || fail "no pid in agents/local-2.log"
 # Interval 1 ends about 4 s from now and is written 2 s after that without local-2; local-2
 # would be lost after 10 s of silence. Frozen for 7 s, it comes back in between.

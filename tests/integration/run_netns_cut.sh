@@ -40,24 +40,8 @@ for _ in $(seq 1 200); do [ -s t2.ports ] && break; sleep 0.05; done
 t2() { ip netns exec "${NS_NAME[2]}" curl -s "http://$taddr:$tport/__stats" | jq -r '.requests'; }
 t1() { curl -s "http://$taddr:$tport/__stats" | jq -r '.requests'; }
 
-cat >cut.yaml <<YAML
-name: it-cut
-target: http://$taddr:$tport
-load:
-  users: 4
-  duration: 16s
-  grace: 1s
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 20ms
-agents:
-  max_lost: 1
-  link_timeout: 3s
-report:
-  interval: 1s
-YAML
+loop_scenario it-cut 4 16s grace=1s target="http://$taddr:$tport" \
+  agents="max_lost: 1, link_timeout: 3s" >cut.yaml
 "$BARRAGE" run cut.yaml --out run --hosts hosts --identity "$K/id_ed25519" \
   --known-hosts "$K/known_hosts" --push-agent >run.out 2>run.err &
 pid=$!

@@ -59,14 +59,8 @@ echo "ok: preflight matches run --push-agent"
 
 # 1 and 2. A run with the pushed agent; its accounts file keeps its mode; kill -9 of the
 # controller leaves nothing behind.
-"$BARRAGE" run left.yaml --out run --hosts hosts.txt "${ssh_args[@]}" --push-agent >run.out 2>run.err &
-pid=$!
-_pids+=("$pid")
-for _ in $(seq 1 300); do
-  grep -q '"type":"interval"' run/stats.log 2>/dev/null && break
-  sleep 0.05
-done
-grep -q '"type":"interval"' run/stats.log || { cat run.err >&2; fail "no interval"; }
+start_run left.yaml run --hosts hosts.txt "${ssh_args[@]}" --push-agent
+pid=$RUN_PID
 d=$(remote_dirs)
 [ "$(echo "$d" | grep -c .)" = 1 ] || fail "expected one remote run directory, got: $d"
 assert_eq "$(stat -c %a "$d/accounts.csv")" 600 "mode of the uploaded accounts file"

@@ -25,22 +25,7 @@ TGT="http://${NS_GW[1]}:$(awk '$1=="http"{print $2}' tgt.ports)"
 served() { curl -s "$TGT/__stats"; }
 ssh_args=(--hosts hosts --known-hosts "$K/known_hosts" --identity "$K/id_ed25519" --push-agent)
 scenario() { # NAME DURATION
-  cat >"$1.yaml" <<YAML
-name: $1
-target: $TGT
-load:
-  users: 6
-  duration: $2
-sessions:
-  - name: s
-    steps:
-      - request: { url: "/?status=200" }
-      - think: 20ms
-agents:
-  max_lost: 1
-report:
-  interval: 1s
-YAML
+  loop_scenario "$1" 6 "$2" target="$TGT" agents="max_lost: 1" >"$1.yaml"
 }
 agent_pid() { sed -n 's/.*HELLO: .*"pid":\([0-9]*\).*/\1/p' "$1" | head -1; }
 
@@ -61,14 +46,8 @@ echo "ok: three hosts, $want requests, counts equal the target's"
 
 # 2. Cut host 2's link mid-run.
 scenario cut 12s
-"$BARRAGE" run cut.yaml --out cut "${ssh_args[@]}" >cut.out 2>cut.err &
-pid=$!
-_pids+=("$pid")
-for _ in $(seq 1 300); do
-  grep -q '"type":"interval"' cut/stats.log 2>/dev/null && break
-  sleep 0.1
-done
-grep -q '"type":"interval"' cut/stats.log || { cat cut.err >&2; fail "no interval"; }
+start_run cut.yaml cut "${ssh_args[@]}"
+pid=$RUN_PID
 victim_log=$(ls cut/agents/*"${NS_ADDR[2]}"*.log)
 victim=$(agent_pid "$victim_log")
 [ -n "$victim" ] && _pids+=("$victim")

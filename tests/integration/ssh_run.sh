@@ -37,13 +37,6 @@ served() { curl -s "http://127.0.0.1:$tgt_PORT/__stats"; }
 # agent_pids RUN: the remote agents' pids, from their HELLO in the agent logs (same machine,
 # same pid space).
 agent_pids() { cat "$1"/agents/*.log 2>/dev/null | sed -n 's/.*HELLO: .*"pid":\([0-9]*\).*/\1/p'; }
-wait_interval() {
-  for _ in $(seq 1 300); do
-    grep -q '"type":"interval"' "$1/stats.log" 2>/dev/null && return 0
-    sleep 0.1
-  done
-  cat "$1.err" >&2; fail "no interval in $1/stats.log"
-}
 
 # 1. A clean run over SSH: merged counts equal the target's.
 scenario e2e 3s
@@ -65,10 +58,8 @@ echo "ok: run over SSH, counts equal the target's"
 
 # 2. kill -9 one remote agent mid-run: reported, the run completes on the other (max_lost 1).
 scenario lost 6s
-"$BARRAGE" run lost.yaml --out lost "${ssh_args[@]}" >lost.out 2>lost.err &
-pid=$!
-_pids+=("$pid")
-wait_interval lost
+start_run lost.yaml lost "${ssh_args[@]}"
+pid=$RUN_PID
 victim=$(agent_pids lost | head -1)
 [ -n "$victim" ] || fail "no agent pid in lost/agents/*.log"
 kill -9 "$victim"
@@ -83,21 +74,12 @@ echo "ok: remote agent killed, run continued"
 
 # 3. kill -9 the controller: every remote agent stops by itself within 5 s.
 scenario orphan 60s
-"$BARRAGE" run orphan.yaml --out orphan "${ssh_args[@]}" >orphan.out 2>orphan.err &
-pid=$!
-_pids+=("$pid")
-wait_interval orphan
+start_run orphan.yaml orphan "${ssh_args[@]}"
+pid=$RUN_PID
 agents=$(agent_pids orphan)
 [ "$(echo "$agents" | wc -w)" = 2 ] || fail "expected 2 agent pids, got: $agents"
-for a in $agents; do _pids+=("$a"); done
-kill -9 "$pid"
-wait "$pid" 2>/dev/null || true
-sleep 5
-for a in $agents; do
-  if kill -0 "$a" 2>/dev/null && [ "$(ps -o stat= -p "$a" | cut -c1)" != Z ]; then
-    fail "remote agent $a still running 5 s after the controller was killed"
-  fi
-done
+# shellcheck disable=SC2086 # one pid a word
+kill_controller "$pid" "remote agent" $agents
 a=$(served | jq .requests); sleep 1; b=$(served | jq .requests)
 assert_eq "$b" "$a" "requests still arriving after the controller died"
 echo "ok: no remote agent survives the controller"

@@ -1,6 +1,6 @@
-/* Unit tests for the expression language (common/expr.c): table-driven good inputs with their
- * results, bad inputs with their exact message and offset, runtime errors, reproducible random
- * functions, and every truncated prefix of valid inputs. */
+/* Unit tests for the expression language (common/expr_compile.c, expr_eval.c, expr_fn.c):
+ * table-driven good inputs with their results, bad inputs with their exact message and offset,
+ * runtime errors, reproducible random functions, and every truncated prefix of valid inputs. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -75,11 +75,37 @@ out:
 	return rc;
 }
 
+/* An expression and its result's text, or the message of its runtime error. */
+struct expr_case {
+	const char *src, *text;
+};
+
+/* Run every case: each must evaluate to its text, or (errors) fail with its text. */
+static void run_cases(const struct expr_case *cases, size_t n, bool errors)
+{
+	struct buf out;
+
+	buf_init(&out, 0);
+	for (size_t i = 0; i < n; i++) {
+		char *err = NULL;
+		int rc = run(cases[i].src, &out, &err);
+
+		if (!errors && rc < 0)
+			fail_msg("%s: %s", cases[i].src, err);
+		if (!errors && strcmp(out.data, cases[i].text) != 0)
+			fail_msg("%s: got '%s', want '%s'", cases[i].src, out.data, cases[i].text);
+		if (errors && rc == 0)
+			fail_msg("'%s' evaluated to '%s'", cases[i].src, out.data);
+		if (errors && (!err || strcmp(err, cases[i].text) != 0))
+			fail_msg("'%s': got '%s', want '%s'", cases[i].src, err, cases[i].text);
+		free(err);
+	}
+	buf_free(&out);
+}
+
 static void test_good(void **state)
 {
-	static const struct {
-		const char *src, *want;
-	} cases[] = {
+	static const struct expr_case cases[] = {
 	    {"42", "42"},
 	    {"1.5", "1.5"},
 	    {"1e3", "1000"},
@@ -157,20 +183,9 @@ static void test_good(void **state)
 	    {"2 == 2 == true", "true"},
 	    {"random_int(n, big) >= 5", "true"},
 	};
-	struct buf out;
-	size_t i;
 
 	(void)state;
-	buf_init(&out, 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *err = NULL;
-
-		if (run(cases[i].src, &out, &err) < 0)
-			fail_msg("%s: %s", cases[i].src, err);
-		if (strcmp(out.data, cases[i].want) != 0)
-			fail_msg("%s: got '%s', want '%s'", cases[i].src, out.data, cases[i].want);
-	}
-	buf_free(&out);
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]), false);
 }
 
 static void test_compile_errors(void **state)
@@ -261,9 +276,7 @@ static void test_nesting_limits(void **state)
 
 static void test_runtime_errors(void **state)
 {
-	static const struct {
-		const char *src, *msg;
-	} cases[] = {
+	static const struct expr_case cases[] = {
 	    {"1 / 0", "division by zero"},
 	    {"n % zero", "modulo by zero"},
 	    {"token * 2", "'*' needs numbers, got \"abc\""},
@@ -275,21 +288,9 @@ static void test_runtime_errors(void **state)
 	    {"random_string(-1)", "random_string(-1): the length must be 0 to 65536"},
 	    {"random_string(1000000)", "random_string(1000000): the length must be 0 to 65536"},
 	};
-	struct buf out;
-	size_t i;
 
 	(void)state;
-	buf_init(&out, 0);
-	for (i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
-		char *err = NULL;
-
-		if (run(cases[i].src, &out, &err) == 0)
-			fail_msg("'%s' evaluated to '%s'", cases[i].src, out.data);
-		if (!err || strcmp(err, cases[i].msg) != 0)
-			fail_msg("'%s': got '%s', want '%s'", cases[i].src, err, cases[i].msg);
-		free(err);
-	}
-	buf_free(&out);
+	run_cases(cases, sizeof(cases) / sizeof(cases[0]), true);
 }
 
 static void test_random_reproducible(void **state)

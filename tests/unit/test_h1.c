@@ -1,7 +1,7 @@
-/* The lean HTTP/1.1 client's pure parts (agent/h1_parse.c): answers framed by Content-Length,
- * chunked and the connection's end, split at every byte; 1xx skipped; HEAD; keep-alive; the
- * header limit; gzip and deflate bodies decoded and capped; URLs and Location resolution; the
- * cookie jar's RFC 6265 rules and libcurl's order. */
+/* The lean HTTP/1.1 client's pure parts (agent/h1_parse.c, h1_url.c, cookie.c): answers framed by
+ * Content-Length, chunked and the connection's end, split at every byte; 1xx skipped; HEAD;
+ * keep-alive; the header limit; gzip and deflate bodies decoded and capped; URLs and Location
+ * resolution; the cookie jar's RFC 6265 rules and libcurl's order. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -12,6 +12,7 @@
 #include <cmocka.h>
 #include <zlib.h>
 
+#include "agent/cookie.h"
 #include "agent/h1.h"
 
 struct fix {
@@ -212,35 +213,35 @@ static void test_urls(void **state)
 	resolves("https://h/a/b", "//o/p", "https://o/p");
 }
 
-static void cookie_header(struct h1_jar *j, const char *url, int64_t now, const char *want)
+static void cookie_header(struct cookie_jar *j, const char *url, int64_t now, const char *want)
 {
 	struct h1_url u;
 	struct buf b;
 
 	assert_int_equal(h1_url_parse(url, strlen(url), &u), 0);
 	buf_init(&b, 0);
-	h1_jar_header(j, &u, &b, now);
+	cookie_jar_header(j, &u, &b, now);
 	buf_append_byte(&b, 0);
 	assert_string_equal(b.data, want);
 	buf_free(&b);
 }
 
-static void set(struct h1_jar *j, const char *url, const char *c, int64_t now)
+static void set(struct cookie_jar *j, const char *url, const char *c, int64_t now)
 {
 	struct h1_url u;
 
 	assert_int_equal(h1_url_parse(url, strlen(url), &u), 0);
-	h1_jar_set(j, &u, c, strlen(c), now);
+	cookie_jar_set(j, &u, c, strlen(c), now);
 }
 
 static void test_jar(void **state)
 {
-	struct h1_jar j;
+	struct cookie_jar j;
 	const char *v;
 	size_t vl;
 
 	(void)state;
-	h1_jar_init(&j);
+	cookie_jar_init(&j);
 	set(&j, "http://a.example.com/x/y", "sid=1", 100);		     /* path /x */
 	set(&j, "http://a.example.com/", "dom=2; Domain=.example.com", 100); /* domain cookie */
 	set(&j, "http://a.example.com/", "root=3; Path=/; Max-Age=10", 100);
@@ -255,14 +256,14 @@ static void test_jar(void **state)
 	cookie_header(&j, "http://a.example.com/", 200, "Cookie: dom=2\r\n");	 /* root expired */
 	/* Replace, then delete with Max-Age=0. */
 	set(&j, "http://a.example.com/x/", "sid=7; Path=/x", 100);
-	assert_int_equal(h1_jar_get(&j, "sid", 0, &v, &vl), 0);
+	assert_int_equal(cookie_jar_get(&j, "sid", 0, &v, &vl), 0);
 	assert_memory_equal(v, "7", vl);
-	assert_int_equal(h1_jar_get(&j, "sid", 1, &v, &vl), -1);
+	assert_int_equal(cookie_jar_get(&j, "sid", 1, &v, &vl), -1);
 	set(&j, "http://a.example.com/x/", "sid=; Path=/x; Max-Age=0", 100);
-	assert_int_equal(h1_jar_get(&j, "sid", 0, &v, &vl), -1);
-	h1_jar_clear(&j);
+	assert_int_equal(cookie_jar_get(&j, "sid", 0, &v, &vl), -1);
+	cookie_jar_clear(&j);
 	cookie_header(&j, "http://a.example.com/", 100, "");
-	h1_jar_free(&j);
+	cookie_jar_free(&j);
 }
 
 int main(void)

@@ -30,6 +30,80 @@ static FILE *devnull(void)
 	return f;
 }
 
+/* An importer from memory with the options these tests use; the name is "t.xml" or "t.har". */
+typedef int (*import_fn)(const char *data, size_t len, struct imp_doc *d, char **err);
+
+static int tsung_mem(const char *data, size_t len, struct imp_doc *d, char **err)
+{
+	return import_tsung_mem("t.xml", data, len, d, devnull(), err);
+}
+
+static int har_mem(const char *data, size_t len, struct imp_doc *d, char **err)
+{
+	static const struct import_opts o = {.think_min_s = 0.5, .max_har_bytes = 1 << 20};
+
+	return import_har_mem("t.har", data, len, &o, d, devnull(), err);
+}
+
+/* Import data and write it as YAML into y; the caller checks y, then calls checks_and_free. */
+static void import_yaml(import_fn fn, const char *data, struct imp_doc *d, struct buf *y)
+{
+	char *err = NULL;
+
+	imp_doc_init(d);
+	buf_init(y, 0);
+	if (fn(data, strlen(data), d, &err) != 0)
+		fail_msg("import failed: %s", err);
+	assert_int_equal(imp_write(d, y), 0);
+}
+
+/* The imported scenario loads in the scenario checker; d and y are freed. */
+static void checks_and_free(struct imp_doc *d, struct buf *y)
+{
+	struct plan *p = NULL;
+	char *err = NULL;
+
+	if (scenario_load_string("t.yaml", y->data, y->len, NULL, 0, &p, &err) != 0)
+		fail_msg("the imported scenario does not check: %s\n%s", err, y->data);
+	plan_free(p);
+	buf_free(y);
+	imp_doc_free(d);
+}
+
+/* Every string of want appears in the YAML y. */
+static void assert_has(const struct buf *y, const char *const *want, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		if (!strstr(y->data, want[i]))
+			fail_msg("missing '%s' in\n%s", want[i], y->data);
+}
+
+/* Every prefix of a valid file is an error with the file's name first, never a crash or a leak
+ * (the sanitizers watch); only a cut at whole_from or later (trailing whitespace) may succeed. */
+static void check_prefixes(import_fn fn, const char *data, const char *name, size_t whole_from)
+{
+	size_t n = strlen(data);
+
+	for (size_t cut = 0; cut < n; cut++) {
+		struct imp_doc d;
+		char *err = NULL;
+		int rc;
+
+		imp_doc_init(&d);
+		rc = fn(data, cut, &d, &err);
+
+		if (rc == 0) {
+			assert_true(cut >= whole_from);
+		} else {
+			assert_int_equal(rc, -1);
+			assert_non_null(err);
+			assert_int_equal(strncmp(err, name, strlen(name)), 0);
+		}
+		free(err);
+		imp_doc_free(&d);
+	}
+}
+
 /* Quote s, parse "k: QUOTED" with libyaml, and return the scalar it reads. */
 static char *round_trip(const char *s)
 {
@@ -202,67 +276,41 @@ static void test_tsung_imports_and_checks(void **state)
 {
 	struct imp_doc d;
 	struct buf y;
-	struct plan *p = NULL;
-	char *err = NULL;
+	static const char *const want[] = {
+	    "target: \"http://127.0.0.1:8080\"",
+	    "arrival_rate: 2/s",
+	    "max_users: 10",
+	    "method: \"POST\"",
+	    "url: \"/login?u={{ u }}\"",
+	    "body: \"a=1&b=2\"",
+	    "tok: { json: \"$.token\", default: \"\" }",
+	    "think: { min: 1s, max: 3s }",
+	    "if: \"tok != ''\"",
+	    "\"Authorization\": \"Bearer {{ tok }}\"",
+	    "ids: { regex: \"id=(\\\\d+)\", pick: all, default: \"\" }",
+	    "foreach: ids",
+	    "an <if> with no step inside: left out",
+	    "a <foreach> with no step inside: left out",
+	    "match_1: { regex: \"(err)\", default: \"\" }",
+	    "if: \"match_1 != ''\"",
+	    "abort: \"match_1\"",
+	    "body: { regex: \"ok\" }\n          on_fail: restart",
+	    /* u is used and never set: it becomes a variable with a note. */
+	    "# nothing in the Tsung file sets 'u' before it is used",
+	};
 
 	(void)state;
-	imp_doc_init(&d);
-	buf_init(&y, 0);
-	assert_int_equal(
-	    import_tsung_mem("t.xml", tsung_xml, strlen(tsung_xml), &d, devnull(), &err), 0);
-	assert_int_equal(imp_write(&d, &y), 0);
-	assert_non_null(strstr(y.data, "target: \"http://127.0.0.1:8080\""));
-	assert_non_null(strstr(y.data, "arrival_rate: 2/s"));
-	assert_non_null(strstr(y.data, "max_users: 10"));
-	assert_non_null(strstr(y.data, "method: \"POST\""));
-	assert_non_null(strstr(y.data, "url: \"/login?u={{ u }}\""));
-	assert_non_null(strstr(y.data, "body: \"a=1&b=2\""));
-	assert_non_null(strstr(y.data, "tok: { json: \"$.token\", default: \"\" }"));
-	assert_non_null(strstr(y.data, "think: { min: 1s, max: 3s }"));
-	assert_non_null(strstr(y.data, "if: \"tok != ''\""));
-	assert_non_null(strstr(y.data, "\"Authorization\": \"Bearer {{ tok }}\""));
-	assert_non_null(
-	    strstr(y.data, "ids: { regex: \"id=(\\\\d+)\", pick: all, default: \"\" }"));
-	assert_non_null(strstr(y.data, "foreach: ids"));
-	assert_non_null(strstr(y.data, "an <if> with no step inside: left out"));
-	assert_non_null(strstr(y.data, "a <foreach> with no step inside: left out"));
-	assert_non_null(strstr(y.data, "match_1: { regex: \"(err)\", default: \"\" }"));
-	assert_non_null(strstr(y.data, "if: \"match_1 != ''\""));
-	assert_non_null(strstr(y.data, "abort: \"match_1\""));
-	assert_non_null(strstr(y.data, "body: { regex: \"ok\" }\n          on_fail: restart"));
-	/* u is used and never set: it becomes a variable with a note. */
-	assert_non_null(strstr(y.data, "# nothing in the Tsung file sets 'u' before it is used"));
-	if (scenario_load_string("t.yaml", y.data, y.len, NULL, 0, &p, &err) != 0)
-		fail_msg("the imported scenario does not check: %s\n%s", err, y.data);
-	plan_free(p);
-	buf_free(&y);
-	imp_doc_free(&d);
+	import_yaml(tsung_mem, tsung_xml, &d, &y);
+	assert_has(&y, want, sizeof(want) / sizeof(want[0]));
+	checks_and_free(&d, &y);
 }
 
-/* Every prefix of a valid file is an error with the file's name first (or, for the whole
- * file, a success); never a crash or a leak (the sanitizers watch). */
+/* Cutting only the final newline or whitespace of the Tsung file still leaves a whole
+ * document. */
 static void test_tsung_prefixes(void **state)
 {
-	size_t n = strlen(tsung_xml);
-
 	(void)state;
-	for (size_t cut = 0; cut < n; cut++) {
-		struct imp_doc d;
-		char *err = NULL;
-		int rc;
-
-		imp_doc_init(&d);
-		rc = import_tsung_mem("t.xml", tsung_xml, cut, &d, devnull(), &err);
-		/* Cutting only the final newline or whitespace still leaves a whole document. */
-		if (rc == 0) {
-			assert_true(cut >= n - 2);
-		} else {
-			assert_non_null(err);
-			assert_int_equal(strncmp(err, "t.xml", 5), 0);
-		}
-		free(err);
-		imp_doc_free(&d);
-	}
+	check_prefixes(tsung_mem, tsung_xml, "t.xml", strlen(tsung_xml) - 2);
 }
 
 static const char har_json[] =
@@ -279,50 +327,29 @@ static const char har_json[] =
 
 static void test_har_imports_and_checks(void **state)
 {
-	struct import_opts o = {.think_min_s = 0.5, .max_har_bytes = 1 << 20};
 	struct imp_doc d;
 	struct buf y;
-	struct plan *p = NULL;
-	char *err = NULL;
+	static const char *const want[] = {
+	    "target: \"http://h:81\"",
+	    "token: { json: \"$.data.token\" }",
+	    "url: \"/me?t={{ token }}\"",
+	    "\"X-Token\": \"{{ token }}\"",
+	    /* +01:00 and Z are the same clock: 990 ms between the end of one and the start of the
+	     * next, rounded to 100 ms. */
+	    "- think: 1s",
+	};
 
 	(void)state;
-	imp_doc_init(&d);
-	buf_init(&y, 0);
-	assert_int_equal(
-	    import_har_mem("t.har", har_json, strlen(har_json), &o, &d, devnull(), &err), 0);
-	assert_int_equal(imp_write(&d, &y), 0);
-	assert_non_null(strstr(y.data, "target: \"http://h:81\""));
-	assert_non_null(strstr(y.data, "token: { json: \"$.data.token\" }"));
-	assert_non_null(strstr(y.data, "url: \"/me?t={{ token }}\""));
-	assert_non_null(strstr(y.data, "\"X-Token\": \"{{ token }}\""));
-	/* +01:00 and Z are the same clock: 990 ms between the end of one and the start of the
-	 * next, rounded to 100 ms. */
-	assert_non_null(strstr(y.data, "- think: 1s"));
-	if (scenario_load_string("t.yaml", y.data, y.len, NULL, 0, &p, &err) != 0)
-		fail_msg("the imported scenario does not check: %s\n%s", err, y.data);
-	plan_free(p);
-	buf_free(&y);
-	imp_doc_free(&d);
+	import_yaml(har_mem, har_json, &d, &y);
+	assert_has(&y, want, sizeof(want) / sizeof(want[0]));
+	checks_and_free(&d, &y);
 }
 
+/* No prefix of the HAR is a whole document. */
 static void test_har_prefixes(void **state)
 {
-	struct import_opts o = {.think_min_s = 0.5, .max_har_bytes = 1 << 20};
-	size_t n = strlen(har_json);
-
 	(void)state;
-	for (size_t cut = 0; cut < n; cut++) {
-		struct imp_doc d;
-		char *err = NULL;
-
-		imp_doc_init(&d);
-		assert_int_equal(import_har_mem("t.har", har_json, cut, &o, &d, devnull(), &err),
-				 -1);
-		assert_non_null(err);
-		assert_int_equal(strncmp(err, "t.har", 5), 0);
-		free(err);
-		imp_doc_free(&d);
-	}
+	check_prefixes(har_mem, har_json, "t.har", strlen(har_json));
 }
 
 int main(void)
