@@ -11,7 +11,12 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/capture.h"
+#include "agent/prog.h"
+#include "agent/transport.h"
+#include "agent/user.h"
+#include "agent/worker.h"
+#include "agent/wstats.h"
 
 struct collect {
 	struct user *u;
@@ -36,14 +41,14 @@ static int take(void *arg, const char *text, size_t len)
 	c->seen++;
 	switch (c->pick) {
 	case PLAN_PICK_ALL:
-		uvar_add_item(c->v, text, len);
+		user_var_add(c->v, text, len);
 		return 0;
 	case PLAN_PICK_RANDOM:
 		if (c->seen == 1 || sched_rand(&c->u->w->rng) % c->seen == 0)
-			uvar_set(c->v, text, len);
+			user_var_set(c->v, text, len);
 		return 0;
 	default:
-		uvar_set(c->v, text, len);
+		user_var_set(c->v, text, len);
 		return 1;
 	}
 }
@@ -69,40 +74,6 @@ static void capture_regex(struct collect *c, const pcre2_code *re, const char *b
 	}
 }
 
-static void capture_cookie(struct collect *c, const char *name)
-{
-	struct curl_slist *list = NULL;
-	size_t nl = strlen(name);
-
-	if (c->u->h1) {
-		const char *v;
-		size_t vl;
-
-		for (size_t i = 0; h1_cookie(c->u, name, i, &v, &vl) == 0; i++)
-			if (take(c, v, vl))
-				break;
-		return;
-	}
-	if (curl_easy_getinfo(c->u->easy, CURLINFO_COOKIELIST, &list) != CURLE_OK)
-		return;
-	/* Netscape format: domain, flag, path, secure, expiry, name, value (tab separated). */
-	for (struct curl_slist *l = list; l; l = l->next) {
-		const char *p = l->data;
-		int tabs = 0;
-
-		while (*p && tabs < 5)
-			if (*p++ == '\t')
-				tabs++;
-		if (tabs == 5 && strncmp(p, name, nl) == 0 && p[nl] == '\t') {
-			const char *v = p + nl + 1;
-
-			if (take(c, v, strlen(v)))
-				break;
-		}
-	}
-	curl_slist_free_all(list);
-}
-
 int capture_run(struct user *u, const struct creq *r, long status)
 {
 	int rc = 0;
@@ -115,7 +86,7 @@ int capture_run(struct user *u, const struct creq *r, long status)
 		struct collect c = {.u = u, .v = &u->vars[cap->sym], .pick = pc->pick};
 		const char *body = u->resp.data ? u->resp.data : "";
 
-		uvar_clear(c.v);
+		user_var_clear(c.v);
 		switch (pc->kind) {
 		case PLAN_CAPTURE_JSON:
 			if (!parsed) {
@@ -136,14 +107,14 @@ int capture_run(struct user *u, const struct creq *r, long status)
 			size_t vl;
 
 			/* Every occurrence of the header in the last response. */
-			for (size_t n = 0; n < 1000 && http_header(u, pc->expr, n, &v, &vl) == 0;
-			     n++)
+			for (size_t n = 0;
+			     n < 1000 && u->w->tp->header(u, pc->expr, n, &v, &vl) == 0; n++)
 				if (take(&c, v, vl))
 					break;
 			break;
 		}
 		case PLAN_CAPTURE_COOKIE:
-			capture_cookie(&c, pc->expr);
+			u->w->tp->cookies(u, pc->expr, take, &c);
 			break;
 		case PLAN_CAPTURE_STATUS: {
 			char num[16];
@@ -155,7 +126,7 @@ int capture_run(struct user *u, const struct creq *r, long status)
 		}
 		if (c.seen == 0) {
 			if (pc->default_value)
-				uvar_set(c.v, pc->default_value, strlen(pc->default_value));
+				user_var_set(c.v, pc->default_value, strlen(pc->default_value));
 			else {
 				u->w->cur->c[cap->err_ctr]++;
 				rc = -1;

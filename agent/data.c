@@ -12,7 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/data.h"
+#include "agent/prog.h"
+#include "agent/scheduler.h"
 #include "common/csv.h"
 #include "common/err.h"
 

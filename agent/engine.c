@@ -13,12 +13,38 @@
 
 #include <event2/event.h>
 
-#include "agent/agent.h"
+#include "agent/engine.h"
+#include "agent/health.h"
+#include "agent/loop.h"
+#include "agent/prog.h"
+#include "agent/worker.h"
+#include "agent/wstats.h"
 #include "common/err.h"
 #include "common/log.h"
+#include "common/plan.h"
+#include "common/stats.h"
 #include "common/units.h"
 
 #define SAFETY_MARGIN_US 5000000
+
+struct agent {
+	struct plan *plan;
+	struct prog *prog;
+	struct worker *workers;
+	int nworkers;
+	struct event_base *base; /* main thread */
+	struct event *collect;	 /* activated by workers after a hand-off */
+	int64_t t0;		 /* monotonic start of the load, µs */
+	atomic_uint_fast64_t user_seq;
+	uint64_t seed;
+	struct agent_emit emit;
+	bool started, stopping, done, joined;
+	int nstarted;		/* worker threads created */
+	uint32_t next_interval; /* index of the next STATS */
+	struct health_cpu cpu;
+	struct event *cpu_start; /* at t0: the first CPU window starts with the load */
+	struct event *safety;	 /* duration + grace + margin: stop no matter what */
+};
 
 static void on_collect(evutil_socket_t fd, short what, void *arg);
 
@@ -78,7 +104,8 @@ int agent_prepare(struct agent **out, struct plan *plan, struct event_base *base
 	}
 	a->nworkers = threads;
 	for (int i = 0; i < threads; i++)
-		if (worker_init(&a->workers[i], a, i, err) < 0)
+		if (worker_init(&a->workers[i], a->prog, i, a->seed, &a->user_seq, err) < 0 ||
+		    loop_init(&a->workers[i], threads, a->collect, err) < 0)
 			goto fail;
 	warn_nofile(plan);
 	*out = a;
@@ -128,7 +155,7 @@ int agent_start(struct agent *a, int64_t delay_us)
 		}
 	}
 	for (int i = 0; i < a->nworkers; i++) {
-		if (worker_start(&a->workers[i]) < 0) {
+		if (loop_start(&a->workers[i], a->t0) < 0) {
 			log_error("cannot start worker thread %d", i);
 			break;
 		}
@@ -157,7 +184,7 @@ void agent_stop(struct agent *a, int64_t hard_us)
 	}
 	a->stopping = true;
 	for (int i = 0; i < a->nstarted; i++)
-		worker_request_stop(&a->workers[i], hard_us);
+		loop_request_stop(&a->workers[i], hard_us);
 	if (a->nstarted == 0)
 		on_collect(-1, 0, a);
 }
@@ -170,7 +197,7 @@ void agent_control(struct agent *a, double scale, int64_t users, bool paused)
 	if (!a->started || a->stopping)
 		return;
 	/* A closed or rate worker that got no users from the plan has already left its loop
-	 * (worker_main): the users go to the workers that run. */
+	 * (loop.c): the users go to the workers that run. */
 	for (int i = 0; i < a->nstarted; i++)
 		live += l->model == PLAN_MODEL_OPEN ||
 			sched_split(l->users, (uint64_t)a->nworkers, (uint64_t)i) > 0;
@@ -178,9 +205,9 @@ void agent_control(struct agent *a, double scale, int64_t users, bool paused)
 		if (l->model != PLAN_MODEL_OPEN &&
 		    sched_split(l->users, (uint64_t)a->nworkers, (uint64_t)i) == 0)
 			continue;
-		worker_request_control(&a->workers[i], scale,
-				       users < 0 ? -1 : (int64_t)sched_split((uint64_t)users, live, k),
-				       paused);
+		loop_request_control(
+		    &a->workers[i], scale,
+		    users < 0 ? -1 : (int64_t)sched_split((uint64_t)users, live, k), paused);
 		k++;
 	}
 }
@@ -188,16 +215,6 @@ void agent_control(struct agent *a, double scale, int64_t users, bool paused)
 bool agent_started(const struct agent *a)
 {
 	return a->started;
-}
-
-bool agent_done(const struct agent *a)
-{
-	return a->done;
-}
-
-uint32_t agent_intervals_sent(const struct agent *a)
-{
-	return a->next_interval;
 }
 
 /* Merge what the workers handed over into a snapshot (with health) and emit it. */
@@ -325,12 +342,14 @@ void agent_free(struct agent *a)
 		return;
 	if (a->nstarted && !a->joined) {
 		for (int i = 0; i < a->nstarted; i++)
-			worker_request_stop(&a->workers[i], 0);
+			loop_request_stop(&a->workers[i], 0);
 		for (int i = 0; i < a->nstarted; i++)
 			pthread_join(a->workers[i].thread, NULL);
 	}
-	for (int i = 0; i < a->nworkers; i++)
+	for (int i = 0; i < a->nworkers; i++) {
+		loop_destroy(&a->workers[i]);
 		worker_destroy(&a->workers[i]);
+	}
 	free(a->workers);
 	if (a->collect)
 		event_free(a->collect);

@@ -7,7 +7,12 @@
 #include <pcre2.h>
 #include <string.h>
 
-#include "agent/agent.h"
+#include "agent/expect.h"
+#include "agent/prog.h"
+#include "agent/transport.h"
+#include "agent/user.h"
+#include "agent/worker.h"
+#include "agent/wstats.h"
 
 int expect_run(struct user *u, const struct creq *r, long status)
 {
@@ -42,7 +47,7 @@ int expect_run(struct user *u, const struct creq *r, long status)
 		const char *v;
 		size_t vl;
 
-		if (http_header(u, e->headers[i].name, 0, &v, &vl) < 0 ||
+		if (u->w->tp->header(u, e->headers[i].name, 0, &v, &vl) < 0 ||
 		    !memmem(v, vl, want, strlen(want))) {
 			c[C_ERR_EXPECT_HEADER]++;
 			return -1;

@@ -19,9 +19,8 @@
  * session; a reused connection that turns out dead before any byte of the answer is retried once
  * on a new one; the timings connect (TCP connect), ttfb (request ready to send -> first byte)
  * and request (send -> end) are taken at the same points; failures carry the CURLcode libcurl
- * would have given, so http_error_counter() names them the same way. */
+ * would have given, so xfer_error_counter() names them the same way. */
 #include <errno.h>
-#include <netdb.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
@@ -35,28 +34,25 @@
 #include <openssl/ssl.h>
 #include <openssl/x509.h>
 
-#include "agent/agent.h"
 #include "agent/cookie.h"
 #include "agent/h1.h"
+#include "agent/h1_dns.h"
 #include "agent/h1_request.h"
 #include "agent/h1_tls.h"
+#include "agent/prog.h"
+#include "agent/session.h"
+#include "agent/transport.h"
+#include "agent/user.h"
+#include "agent/worker.h"
 #include "common/clock.h"
 #include "common/err.h"
 
 #define H1_RBUF		   (64 * 1024)
-#define H1_DNS_MAX	   64
 #define H1_READS_PER_EVENT 16
-
-struct h1_dns {
-	char key[300]; /* "host\nport" */
-	struct sockaddr_storage ss;
-	socklen_t len;
-};
 
 struct h1_worker {
 	char rbuf[H1_RBUF];
-	struct h1_dns dns[H1_DNS_MAX];
-	size_t ndns, next_dns;
+	struct h1_dns dns;
 	SSL_CTX *ctx; /* the worker's one TLS context (the plan has one TLS configuration) */
 };
 
@@ -66,15 +62,22 @@ struct h1 {
 	struct user *u;
 	int fd;
 	struct event *ev;
+	evutil_socket_t ev_fd; /* the socket ev is assigned to (-2: none) */
+	short ev_what;	       /* and for what (EV_READ or EV_WRITE, always EV_PERSIST) */
 	int state;
 	struct buf key;		/* host of the open connection */
 	unsigned key_port;	/* and its port */
 	bool key_https;		/* and whether it speaks TLS */
 	SSL *ssl;		/* the connection's TLS, or NULL */
+	SSL_SESSION *sess;	/* the TLS session to resume (http.tls.session_reuse), or NULL */
+	uint64_t sess_key;	/* the host and port it is for (key_hash) */
 	const char *target_src; /* the constant URL h->target holds and pu parsed, or NULL */
 	struct h1_url pu;
-	struct buf req;	   /* the rendered request */
-	struct buf target; /* the request's URL (for a relative Location) */
+	struct buf req;		  /* the rendered request */
+	const struct creq *req_r; /* the step it is for when it can be sent again as it is */
+	bool req_to_get;	  /* with to_get as given then */
+	struct buf req_hdrs;	  /* and these header lines */
+	struct buf target;	  /* the request's URL (for a relative Location) */
 	size_t wr_off;
 	struct h1_resp resp; /* parser state (h1_parse.c) */
 	int64_t t_start, t_conn0, t_conn, t_tls, t_pre, t_first, t_end;
@@ -105,16 +108,24 @@ void h1_worker_free(struct worker *w)
 static void close_conn(struct h1 *h)
 {
 	if (h->ssl) {
-		SSL_free(h->ssl);
+		h1_tls_free(h->ssl);
 		h->ssl = NULL;
 	}
 	if (h->fd >= 0) {
 		event_del(h->ev);
+		h->ev_fd = -2;
 		close(h->fd);
 		h->fd = -1;
 		worker_count_conn(h->u->w, -1);
 	}
 	buf_reset(&h->key);
+}
+
+static void drop_session(struct h1 *h)
+{
+	if (h->sess)
+		SSL_SESSION_free(h->sess);
+	h->sess = NULL;
 }
 
 static void on_event(evutil_socket_t fd, short what, void *arg);
@@ -129,6 +140,7 @@ int h1_user_init(struct user *u, char **err)
 	}
 	h->u = u;
 	h->fd = -1;
+	h->ev_fd = -2;
 	h->ev = event_new(u->w->base, -1, 0, on_event, u);
 	if (!h->ev) {
 		free(h);
@@ -136,6 +148,7 @@ int h1_user_init(struct user *u, char **err)
 	}
 	buf_init(&h->key, 512);
 	buf_init(&h->req, (size_t)80 << 20);
+	buf_init(&h->req_hdrs, (size_t)80 << 20);
 	buf_init(&h->target, 1 << 16);
 	h1_resp_init(&h->resp, &u->resp);
 	cookie_jar_init(&h->jar);
@@ -150,9 +163,11 @@ void h1_user_free(struct user *u)
 	if (!h)
 		return;
 	close_conn(h);
+	drop_session(h);
 	event_free(h->ev);
 	buf_free(&h->key);
 	buf_free(&h->req);
+	buf_free(&h->req_hdrs);
 	buf_free(&h->target);
 	h1_resp_free(&h->resp);
 	cookie_jar_free(&h->jar);
@@ -163,6 +178,7 @@ void h1_user_free(struct user *u)
 void h1_new_share(struct user *u)
 {
 	close_conn(u->h1);
+	drop_session(u->h1); /* a new user: no TLS session to resume, as with libcurl's share */
 	cookie_jar_clear(&u->h1->jar);
 }
 
@@ -176,6 +192,7 @@ void h1_cancel(struct user *u)
 	struct h1 *h = u->h1;
 
 	event_del(h->ev);
+	h->ev_fd = -2;
 	close_conn(h);
 	h1_resp_end(&h->resp);
 	h->state = H1_IDLE;
@@ -189,23 +206,31 @@ static void finish(struct user *u, CURLcode rc)
 {
 	struct h1 *h = u->h1;
 
-	event_del(h->ev);
 	h->t_end = worker_now();
 	h->rc = rc;
 	set_cookies(u); /* as libcurl does, from any answer that got as far as its headers */
 	if (rc != CURLE_OK || !h->resp.keep_alive || !u->w->prog->plan->http.keepalive)
 		close_conn(h);
+	/* A connection kept open stays watched for reading, without a timeout (on_idle), so the
+	 * next request needs no event_add of its socket; anything else is unhooked. */
+	if (h->fd >= 0 && h->ev_fd == h->fd && h->ev_what == EV_READ)
+		event_remove_timer(h->ev);
+	else {
+		event_del(h->ev);
+		h->ev_fd = -2;
+	}
 	h1_resp_end(&h->resp);
 	h->state = H1_IDLE;
-	user_transfer_done(u, rc); /* may start the next request: h is not touched after */
+	session_transfer_done(u, rc); /* may start the next request: h is not touched after */
 }
 
-/* A failure found while starting: delivered from the event loop, not from inside http_send. */
+/* A failure found while starting: delivered from the event loop, not from inside h1_send. */
 static void fail_soon(struct user *u, CURLcode rc)
 {
 	struct h1 *h = u->h1;
 
 	event_del(h->ev);
+	h->ev_fd = -2;
 	h->state = H1_FAILED;
 	h->rc = rc;
 	event_assign(h->ev, u->w->base, -1, 0, on_event, u);
@@ -225,62 +250,19 @@ static void arm(struct user *u, short what)
 		left = 0;
 	tv.tv_sec = (time_t)(left / 1000000);
 	tv.tv_usec = (suseconds_t)(left % 1000000);
-	event_del(h->ev);
-	event_assign(h->ev, u->w->base, h->fd, what, on_event, u);
+	/* The event stays assigned (EV_PERSIST) while the socket and the direction are the same:
+	 * then event_add only moves its timeout, with no epoll_ctl. */
+	if (h->ev_fd != h->fd || h->ev_what != what) {
+		event_del(h->ev);
+		event_assign(h->ev, u->w->base, h->fd, what | EV_PERSIST, on_event, u);
+		h->ev_fd = h->fd;
+		h->ev_what = what;
+	}
 	event_base_update_cache_time(u->w->base);
 	event_add(h->ev, &tv);
 }
 
 /* ---- connecting ---- */
-
-static int resolve(struct user *u, const struct h1_url *url, struct sockaddr_storage *ss,
-		   socklen_t *len)
-{
-	struct h1_worker *ws = wstate(u->w);
-	char key[300], host[256], port[8];
-	struct addrinfo hints = {0}, *ai = NULL;
-	struct h1_dns *d;
-	int rc;
-
-	if (url->hlen >= sizeof(host))
-		return -1;
-	memcpy(host, url->host, url->hlen);
-	host[url->hlen] = '\0';
-	snprintf(port, sizeof(port), "%u", url->port);
-	snprintf(key, sizeof(key), "%s\n%s", host, port);
-	for (size_t i = 0; i < ws->ndns; i++)
-		if (strcmp(ws->dns[i].key, key) == 0) {
-			*ss = ws->dns[i].ss;
-			*len = ws->dns[i].len;
-			return 0;
-		}
-	hints.ai_socktype = SOCK_STREAM;
-	hints.ai_flags = AI_NUMERICSERV;
-	rc = getaddrinfo(host, port, &hints, &ai);
-	if (rc != 0 || !ai) {
-		snprintf(u->errbuf, sizeof(u->errbuf), "Could not resolve host: %s", host);
-		return -1;
-	}
-	{
-		/* IPv4 first when the name has both ("localhost": ::1 and 127.0.0.1), as servers
-		 * listening on 127.0.0.1 are the common case; libcurl tries both. */
-		const struct addrinfo *pick = ai;
-
-		for (const struct addrinfo *a = ai; a; a = a->ai_next)
-			if (a->ai_family == AF_INET) {
-				pick = a;
-				break;
-			}
-		memcpy(ss, pick->ai_addr, pick->ai_addrlen);
-		*len = (socklen_t)pick->ai_addrlen;
-	}
-	freeaddrinfo(ai);
-	d = &ws->dns[ws->ndns < H1_DNS_MAX ? ws->ndns++ : ws->next_dns++ % H1_DNS_MAX];
-	snprintf(d->key, sizeof(d->key), "%s", key);
-	d->ss = *ss;
-	d->len = *len;
-	return 0;
-}
 
 static void start_write(struct user *u);
 static void connected(struct user *u);
@@ -296,7 +278,7 @@ static void start_connect(struct user *u, const struct h1_url *url)
 	close_conn(h);
 	h->reused = false;
 	h->new_conn = true;
-	if (resolve(u, url, &ss, &len) < 0) {
+	if (h1_dns_resolve(&wstate(u->w)->dns, url, &ss, &len, u->errbuf, sizeof(u->errbuf)) < 0) {
 		fail_soon(u, CURLE_COULDNT_RESOLVE_HOST);
 		return;
 	}
@@ -414,18 +396,36 @@ static void handshake(struct user *u)
 	}
 }
 
+/* FNV-1a of host and port: which target a kept TLS session is for. */
+static uint64_t key_hash(const char *host, size_t n, unsigned port)
+{
+	uint64_t x = 14695981039346656037ULL;
+
+	for (size_t i = 0; i < n; i++)
+		x = (x ^ (unsigned char)host[i]) * 1099511628211ULL;
+	return (x ^ port) * 1099511628211ULL;
+}
+
 /* The TCP connection is up: TLS first for https://, then the request. */
 static void connected(struct user *u)
 {
 	struct h1 *h = u->h1;
+	const struct plan_http *ph = &u->w->prog->plan->http;
 
 	h->t_conn = worker_now();
 	if (!h->key_https) {
 		start_write(u);
 		return;
 	}
-	h->ssl = h1_tls_new(tls_ctx(u), h->fd, h->key.data, h->key.len,
-			    u->w->prog->plan->http.tls_verify);
+	if (ph->tls_session_reuse) {
+		uint64_t k = key_hash(h->key.data, h->key.len, h->key_port);
+
+		if (h->sess_key != k)
+			drop_session(h); /* another host's */
+		h->sess_key = k;
+	}
+	h->ssl = h1_tls_new(tls_ctx(u), h->fd, h->key.data, h->key.len, ph->tls_verify,
+			    ph->tls_session_reuse ? &h->sess : NULL);
 	if (!h->ssl) {
 		tls_reason(u, "TLS setup (http.tls)");
 		close_conn(h);
@@ -533,6 +533,21 @@ static void do_read(struct user *u)
 	arm(u, EV_READ);
 }
 
+/* An idle keep-alive connection became readable: the server closed it (or sent what nobody
+ * asked for, or TLS records such as session tickets that need no answer). Close it unless it
+ * was only the latter, so the next request opens a new connection instead of failing on it. */
+static void on_idle(struct user *u)
+{
+	struct h1 *h = u->h1;
+	ssize_t n;
+
+	if (h->fd < 0)
+		return;
+	n = h1_tls_recv(h->ssl, h->fd, wstate(u->w)->rbuf, H1_RBUF);
+	if (n != H1_TLS_WANT_READ)
+		close_conn(h);
+}
+
 static void on_event(evutil_socket_t fd, short what, void *arg)
 {
 	struct user *u = arg;
@@ -541,6 +556,10 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 	(void)fd;
 	if (h->state == H1_FAILED) {
 		finish(u, h->rc);
+		return;
+	}
+	if (h->state == H1_IDLE) {
+		on_idle(u);
 		return;
 	}
 	if (what & EV_TIMEOUT) {
@@ -595,6 +614,15 @@ static bool same_key(const struct h1 *h, const struct h1_url *pu)
 	       memcmp(h->key.data, pu->host, pu->hlen) == 0;
 }
 
+/* Can the request rendered last be sent again as it is? */
+static bool same_request(const struct h1 *h, const struct creq *r, const char *url, bool hop,
+			 const char *hdrs, size_t hdrs_len, bool to_get)
+{
+	return h->req_r == r && !hop && url && url == r->url_const && url == h->target_src &&
+	       h->req_to_get == to_get && h->jar.n == 0 && h->req_hdrs.len == hdrs_len &&
+	       (hdrs_len == 0 || memcmp(h->req_hdrs.data, hdrs, hdrs_len) == 0);
+}
+
 int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len, const char *hdrs,
 	    size_t hdrs_len, const char *body, size_t body_len, bool hop, bool to_get)
 {
@@ -636,9 +664,22 @@ int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_le
 		fail_soon(u, CURLE_URL_MALFORMAT);
 		return 0;
 	}
-	if (h1_request_render(q, method ? method : "GET", pu, hdrs, hdrs_len, hop, ph->compression,
-			      &h->jar, has_body, body, body_len) < 0)
-		return -1;
+	if (!same_request(h, r, url, hop, hdrs, hdrs_len, to_get)) {
+		/* Rendered again unless the URL and body are the step's constants, the header lines
+		 * are the same as last time and no cookie is to be sent (h1_request.h). */
+		bool constant = url == h->target_src && !hop && h->jar.n == 0 &&
+				(!has_body || body == r->body_const);
+
+		if (h1_request_render(q, method ? method : "GET", pu, hdrs, hdrs_len, hop,
+				      ph->compression, &h->jar, has_body, body, body_len) < 0)
+			return -1;
+		h->req_r = NULL;
+		buf_reset(&h->req_hdrs);
+		if (constant && buf_append(&h->req_hdrs, hdrs, hdrs_len) == 0) {
+			h->req_r = r;
+			h->req_to_get = to_get;
+		}
+	}
 	/* The user's connection, when it is to the same host and port. */
 	if (h->fd >= 0 && same_key(h, pu)) {
 		h->reused = true;

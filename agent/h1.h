@@ -57,4 +57,30 @@ void h1_resp_end(struct h1_resp *r);
 int h1_resp_header(const struct h1_resp *r, const char *name, size_t idx, const char **val,
 		   size_t *len);
 
+/* ---- the client over the worker's event loop (h1.c), as lean.c drives it ---- */
+
+struct creq;
+struct http_xfer;
+struct user;
+struct worker;
+
+/* Failures carry the CURLcode libcurl would give, through session_transfer_done(). */
+int h1_user_init(struct user *u, char **err);
+void h1_user_free(struct user *u);
+void h1_new_share(struct user *u);
+void h1_end_session(struct user *u);
+void h1_cancel(struct user *u);
+/* Send r to url with the rendered header lines (NUL-separated "Name: value") and body. hop: a
+ * redirect hop (the step's Host line is dropped); to_get: the hop goes on as a GET without a
+ * body. Failures are reported through session_transfer_done from the event loop. */
+int h1_send(struct user *u, const struct creq *r, const char *url, size_t url_len,
+	    const char *hdrs, size_t hdrs_len, const char *body, size_t body_len, bool hop,
+	    bool to_get);
+void h1_info(struct user *u, struct http_xfer *x);
+const char *h1_location(struct user *u, size_t *len);
+const char *h1_current_url(struct user *u, size_t *len);
+int h1_header(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+int h1_cookie(struct user *u, const char *name, size_t idx, const char **val, size_t *len);
+void h1_worker_free(struct worker *w);
+
 #endif

@@ -25,6 +25,20 @@ void h1_tls_reason(char *out, size_t n, const char *what)
 	snprintf(out, n, "%s: %s", what, e);
 }
 
+/* A new session from the server (TLS 1.2 at the end of the handshake, TLS 1.3 with each
+ * ticket): the connection's owner keeps the latest to resume with. */
+static int keep_session(SSL *ssl, SSL_SESSION *sess)
+{
+	SSL_SESSION **slot = SSL_get_app_data(ssl);
+
+	if (!slot)
+		return 0;
+	if (*slot)
+		SSL_SESSION_free(*slot);
+	*slot = sess;
+	return 1; /* the reference is the slot's now */
+}
+
 SSL_CTX *h1_tls_ctx_new(const struct plan_http *ph)
 {
 	SSL_CTX *c = SSL_CTX_new(TLS_client_method());
@@ -33,7 +47,13 @@ SSL_CTX *h1_tls_ctx_new(const struct plan_http *ph)
 		return NULL;
 	SSL_CTX_set_mode(c, SSL_MODE_RELEASE_BUFFERS | SSL_MODE_ENABLE_PARTIAL_WRITE |
 				SSL_MODE_ACCEPT_MOVING_WRITE_BUFFER);
-	SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
+	if (ph->tls_session_reuse) {
+		/* Sessions are kept by their connection's owner (h1_tls_new), not in a cache. */
+		SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_CLIENT |
+						      SSL_SESS_CACHE_NO_INTERNAL_STORE);
+		SSL_CTX_sess_set_new_cb(c, keep_session);
+	} else
+		SSL_CTX_set_session_cache_mode(c, SSL_SESS_CACHE_OFF);
 	if (ph->tls_verify) {
 		SSL_CTX_set_verify(c, SSL_VERIFY_PEER, NULL);
 		if (ph->tls_ca ? SSL_CTX_load_verify_locations(c, ph->tls_ca, NULL) != 1
@@ -52,7 +72,8 @@ fail:
 	return NULL;
 }
 
-SSL *h1_tls_new(SSL_CTX *c, int fd, const char *host_in, size_t hlen, bool verify)
+SSL *h1_tls_new(SSL_CTX *c, int fd, const char *host_in, size_t hlen, bool verify,
+		SSL_SESSION **resume)
 {
 	char host[256];
 	unsigned char tmp[16];
@@ -78,7 +99,21 @@ SSL *h1_tls_new(SSL_CTX *c, int fd, const char *host_in, size_t hlen, bool verif
 		else
 			SSL_set1_host(ssl, host);
 	}
+	if (resume) {
+		SSL_set_app_data(ssl, resume);
+		if (*resume)
+			SSL_set_session(ssl, *resume);
+	}
 	return ssl;
+}
+
+void h1_tls_free(SSL *ssl)
+{
+	/* A connection closed after its handshake leaves its session resumable (SSL_free would
+	 * mark it bad without a shutdown, and a close_notify costs a write for nothing). */
+	if (SSL_is_init_finished(ssl))
+		SSL_set_shutdown(ssl, SSL_SENT_SHUTDOWN | SSL_RECEIVED_SHUTDOWN);
+	SSL_free(ssl);
 }
 
 /* What a failed SSL_read or SSL_write (result r) means, as h1_tls_send / h1_tls_recv say it. */

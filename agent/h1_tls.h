@@ -21,8 +21,14 @@ struct plan_http;
  * reason is on OpenSSL's error queue). */
 SSL_CTX *h1_tls_ctx_new(const struct plan_http *ph);
 /* A TLS client on connected socket fd to host (a name or an IP address): SNI for a name, and
- * the name or address verified when verify is on. NULL on failure. */
-SSL *h1_tls_new(SSL_CTX *c, int fd, const char *host, size_t hlen, bool verify);
+ * the name or address verified when verify is on. With http.tls.session_reuse, resume points
+ * to its owner's session slot: the session in it (from an earlier connection to the same
+ * host and port) is offered for resumption, and the server's new sessions replace it (the
+ * owner frees the last with SSL_SESSION_free). NULL on failure. */
+SSL *h1_tls_new(SSL_CTX *c, int fd, const char *host, size_t hlen, bool verify,
+		SSL_SESSION **resume);
+/* Free a connection's TLS (the socket is the caller's to close). */
+void h1_tls_free(SSL *ssl);
 /* "what: <OpenSSL's reason, or errno's>" into out; clears OpenSSL's error queue. */
 void h1_tls_reason(char *out, size_t n, const char *what);
 /* I/O on a connection, over ssl when it is not NULL, else plain on fd: bytes, 0 at its end, -1

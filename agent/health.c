@@ -23,7 +23,8 @@
 #include <sys/resource.h>
 #include <sys/time.h>
 
-#include "agent/agent.h"
+#include "agent/health.h"
+#include "agent/worker.h"
 
 #define HEALTH_CPU_FRACTION 0.9
 #define HEALTH_LAG_MS	    100.0

@@ -28,11 +28,16 @@
 
 #include <event2/event.h>
 
-#include "agent/agent.h"
+#include "agent/engine.h"
+#include "agent/health.h"
 #include "agent/link.h"
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/hist.h"
 #include "common/log.h"
+#include "common/plan.h"
+#include "common/stats.h"
+#include "common/units.h"
 #include "common/version.h"
 #include "common/wire.h"
 
@@ -385,8 +390,9 @@ static void handle(struct link *l, int type, const uint8_t *payload, size_t len)
 		int paused = 0;
 
 		j = json_loadb((const char *)payload, len, 0, NULL);
-		if (!j || json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale,
-				      "users", &users, "paused", &paused) < 0 ||
+		if (!j ||
+		    json_unpack(j, "{s?I,s?F,s?I,s?b}", "seq", &seq, "rate_scale", &scale, "users",
+				&users, "paused", &paused) < 0 ||
 		    !(scale > 0 && scale <= 1000) || users < -1) {
 			json_decref(j);
 			log_warn("ignoring a malformed CONTROL frame");

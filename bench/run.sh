@@ -3,9 +3,13 @@
 #
 # Workloads: (a) keep-alive GET, 50 connections; (b) a session (login capturing a token, two
 # reads with it, a write when the captured balance is positive; no think time), 50 users each
-# looping it on its keep-alive connection. The target (barrage-target target) is pinned to one
-# core and the load generator to the other (taskset). Each tool runs ROUNDS times for DURATION
-# seconds; the figures are the median of the rounds.
+# looping it on its keep-alive connection; (c) a new connection per request, 50 connections
+# (Barrage: http.keepalive false; wrk: Connection: close); (d) HTTPS keep-alive GET, 50
+# connections (Barrage: http.client lean or curl; the target's TLS listener). Tsung runs (a)
+# and (b). The target (barrage-target target) is pinned to one core and the load generator to
+# the other (taskset). Each tool runs ROUNDS times for DURATION seconds; the figures are the
+# median of the rounds. Then memory per idle keep-alive user (bench/idle-memory.sh) and
+# instructions per request (bench/callgrind.sh).
 #
 # What is measured, in a steady-state window (from 1 s after the target sees the first request,
 # for WINDOW seconds), identically for every tool: requests/s as counted by the target, and the
@@ -17,10 +21,12 @@
 # both counted in the client's CPU).
 #
 # Environment: ROUNDS (3), DURATION (7 s), WINDOW (3 s), BIN (bin/), CLIENT_CPU (0),
-# TARGET_CPU (1), BENCH_OUT (bench/out), BARRAGE_VIA (agent or run).
+# TARGET_CPU (1), BENCH_OUT (bench/out), BARRAGE_VIA (agent or run), WORKLOADS ("get session
+# close https", any of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROUNDS=${ROUNDS:-3}
+WORKLOADS=${WORKLOADS:-get session close https}
 DURATION=${DURATION:-7}
 WINDOW=${WINDOW:-3}
 BIN=${BIN:-bin}
@@ -48,12 +54,14 @@ trap cleanup EXIT
 # The target, on its own core.
 rm -f "$OUT/target.ports"
 setsid taskset -c "$TARGET_CPU" "$BIN/barrage-target" target --listen 127.0.0.1:0 \
-  --port-file "$OUT/target.ports" >"$OUT/target.log" 2>&1 &
+  --tls-listen 127.0.0.1:0 --port-file "$OUT/target.ports" >"$OUT/target.log" 2>&1 &
 pids+=($!)
 for _ in $(seq 100); do [ -s "$OUT/target.ports" ] && break; sleep 0.05; done
 PORT=$(awk '$1=="http"{print $2}' "$OUT/target.ports")
 [ -n "$PORT" ] || { echo "bench: target did not start"; exit 1; }
+TLS_PORT=$(awk '$1=="https"{print $2}' "$OUT/target.ports")
 URL=http://127.0.0.1:$PORT
+TLS_URL=https://127.0.0.1:$TLS_PORT
 for _ in $(seq 100); do curl -sf "$URL/__stats" >/dev/null && break; sleep 0.05; done
 
 served() { curl -s "$URL/__stats" | jq .requests || echo 0; }
@@ -114,9 +122,14 @@ median() { sort -n | awk '{v[NR]=$1} END {print (NR ? v[int((NR + 1) / 2)] : 0)}
 fill() { sed -e "s/PORT/$PORT/g" -e "s/DURATION/$DURATION/g" "$1" >"$2"; }
 fill bench/get.plan.json "$OUT/get.plan.json"
 fill bench/session.plan.json "$OUT/session.plan.json"
+# (c) and (d) are (a) with a new connection per request, and over TLS with the lean client
+# (auto would take libcurl for https).
+jq -c '.name = "bench-close" | .http.keepalive = false' "$OUT/get.plan.json" >"$OUT/close.plan.json"
+jq -c --arg t "$TLS_URL" '.name = "bench-https" | .target = $t | .http.tls_verify = false |
+  .http.client = "lean"' "$OUT/get.plan.json" >"$OUT/https.plan.json"
 # Barrage with each HTTP client: the default (http.client: auto, the lean client for plain
 # HTTP/1.1) and libcurl.
-for w in get session; do
+for w in get session close https; do
   jq -c '.http.client = "curl"' "$OUT/$w.plan.json" >"$OUT/$w.curl.plan.json"
 done
 fill bench/get.xml "$OUT/get.xml"
@@ -145,8 +158,12 @@ run_tool() { # workload tool -> "rps us"
         measure "barrage-curl-$w" "$BIN/barrage-agent" --plan "$OUT/$w.curl.plan.json" -q
       fi ;;
     wrk)
-      if [ "$w" = get ]; then measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" "$URL/"
-      else measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" -s bench/session.lua "$URL/"; fi ;;
+      case $w in
+        get) measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" "$URL/" ;;
+        close) measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" -H "Connection: close" "$URL/" ;;
+        https) measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" "$TLS_URL/" ;;
+        *) measure "wrk-$w" wrk -t1 -c50 -d"${DURATION}s" -s bench/session.lua "$URL/" ;;
+      esac ;;
     tsung)
       rm -rf "$OUT/tsung-$w"; mkdir -p "$OUT/tsung-$w"
       measure "tsung-$w" tsung -f "$OUT/$w.xml" -l "$OUT/tsung-$w" start ;;
@@ -155,16 +172,17 @@ run_tool() { # workload tool -> "rps us"
 
 # Rounds are interleaved (barrage, wrk, tsung, barrage, ...) so that a busy neighbour on a
 # shared machine weighs on every tool alike.
+tools() { case $1 in get | session) echo barrage barrage-curl wrk tsung ;; *) echo barrage barrage-curl wrk ;; esac; }
 declare -A RPS US ALL_RPS ALL_US
-for w in get session; do
+for w in $WORKLOADS; do
   for r in $(seq "$ROUNDS"); do
-    for tool in barrage barrage-curl wrk tsung; do
+    for tool in $(tools "$w"); do
       read -r a b < <(run_tool "$w" "$tool")
       ALL_RPS[$w.$tool]+="$a "; ALL_US[$w.$tool]+="$b "
       echo "  $w $tool round $r: $a req/s, $b us/request" >&2
     done
   done
-  for tool in barrage barrage-curl wrk tsung; do
+  for tool in $(tools "$w"); do
     RPS[$w.$tool]=$(printf '%s\n' ${ALL_RPS[$w.$tool]} | median)
     US[$w.$tool]=$(printf '%s\n' ${ALL_US[$w.$tool]} | median)
   done
@@ -174,19 +192,28 @@ echo
 echo "Barrage vs wrk vs Tsung — client pinned to CPU $CLIENT_CPU, target to CPU $TARGET_CPU,"
 echo "median of $ROUNDS rounds, ${WINDOW}s steady-state window (client CPU per request, lower is better)"
 printf '%-34s %12s %12s %14s %14s\n' workload tool req/s "CPU us/req" "barrage ratio"
-for w in get session; do
-  label=$([ $w = get ] && echo "(a) keep-alive GET, 50 conns" || echo "(b) session, 50 users")
-  for tool in barrage barrage-curl wrk tsung; do
+for w in $WORKLOADS; do
+  case $w in
+    get) label="(a) keep-alive GET, 50 conns" ;;
+    session) label="(b) session, 50 users" ;;
+    close) label="(c) new conn per request, 50" ;;
+    https) label="(d) HTTPS keep-alive, 50 conns" ;;
+  esac
+  for tool in $(tools "$w"); do
     ratio=$(awk -v b="${US[$w.barrage]}" -v t="${US[$w.$tool]}" 'BEGIN { printf (t > 0 ? "%.2fx" : "-"), b / t }')
     printf '%-34s %12s %12s %14s %14s\n' "$label" "$tool" "${RPS[$w.$tool]}" "${US[$w.$tool]}" \
       "$([ $tool = barrage ] && echo - || echo "$ratio")"
   done
 done
-echo "(barrage ratio: Barrage's CPU per request / the tool's; targets: <= 2x wrk on (a),"
-echo " <= 1x wrk+Lua on (b), < 0.5x Tsung on both)"
-echo "(barrage: http.client auto, the lean client here; barrage-curl: http.client: curl)"
+echo "(barrage ratio: Barrage's CPU per request / the tool's; targets: <= 1.2x wrk on (a), (c)"
+echo " and (d), <= 1x wrk+Lua on (b), < 0.5x Tsung)"
+echo "(barrage: the lean client (http.client auto, lean on (d)); barrage-curl: http.client: curl)"
 
-# Instructions per keep-alive request (callgrind) for both clients and wrk.
+# Memory per idle keep-alive user, both clients.
+echo
+BIN=$BIN bench/idle-memory.sh
+
+# Instructions per request (callgrind) for both clients and wrk.
 if command -v valgrind >/dev/null; then
   echo
   BIN=$BIN CLIENT_CPU=$CLIENT_CPU TARGET_CPU=$TARGET_CPU bench/callgrind.sh

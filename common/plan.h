@@ -1,6 +1,6 @@
 /* The plan: a validated scenario, as the agent runs it.
  *
- * The controller parses the user's YAML (controller/scenario.c) into this model, checks it
+ * The controller parses the user's YAML (controller/scenario*.c) into this model, checks it
  * fully, splits the load across agents (each agent's plan carries its own share: its arrival
  * rates, user counts and data slice are already scaled), and sends it to each agent as JSON in
  * a PLAN frame. The agent decodes that JSON back into this model (plan_decode), which is why
@@ -11,7 +11,11 @@
  * are heap-allocated and owned by the plan; every array has a count; `line`/`col` (1-based) say
  * where in the scenario file an item was written, so the agent can report a runtime failure
  * against the user's source. Template strings ("{{ ... }}") are kept as written and compiled by
- * whoever runs them (common/tmpl.h). */
+ * whoever runs them (common/tmpl.h).
+ *
+ * The plain fields (durations, booleans, counts, sizes, strings) are described once, as data,
+ * in common/plan_schema.c: that table drives the YAML mapping, the JSON codec and free/clone
+ * (docs/architecture.md, "adding a plan field"). */
 #ifndef BARRAGE_PLAN_H
 #define BARRAGE_PLAN_H
 
@@ -71,6 +75,7 @@ struct plan_http {
 	bool keepalive;             /* default true */
 	int version;                /* 11 or 2 */
 	bool tls_verify;            /* default true */
+	bool tls_session_reuse;     /* http.tls.session_reuse, default true */
 	char *tls_ca, *tls_cert, *tls_key, *tls_ciphers; /* file paths / cipher list, or NULL */
 	struct plan_kv *headers;    /* default headers on every request */
 	size_t nheaders;

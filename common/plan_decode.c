@@ -13,78 +13,50 @@
 #include "common/plan.h"
 #include "common/plan_decode_steps.h"
 #include "common/plan_json.h"
+#include "common/plan_schema.h"
+#include "common/plan_validate.h"
 #include "common/threshold.h"
 #include "common/tmpl.h"
 #include "common/version.h"
 
-static int dec_http(struct plan_dec *d, json_t *o, struct plan_http *h)
+/* The plan's cross-field rules of a section (common/plan_validate.c), reported at the key. */
+static int dec_rules(struct plan_dec *d, const struct plan *p, const char *section)
 {
-	static const char *const keys[] = {"timeout_us",
-					   "connect_timeout_us",
-					   "keepalive",
-					   "version",
-					   "tls_verify",
-					   "tls_ca",
-					   "tls_cert",
-					   "tls_key",
-					   "tls_ciphers",
-					   "headers",
-					   "share_connections",
-					   "max_body",
-					   "compression",
-					   "follow_redirects",
-					   "client",
-					   "source_addresses",
-					   NULL};
+	struct plan_problem pb;
 
-	if (plan_json_check_keys(d, o, keys) != 0 ||
-	    plan_json_get_i64(d, o, "timeout_us", PLAN_OPT, 1, INT64_MAX, &h->timeout_us) != 0 ||
-	    plan_json_get_i64(d, o, "connect_timeout_us", PLAN_OPT, 1, INT64_MAX,
-			      &h->connect_timeout_us) != 0 ||
-	    plan_json_get_bool(d, o, "keepalive", &h->keepalive) != 0 ||
-	    plan_json_get_int(d, o, "version", PLAN_OPT, 0, 100, &h->version) != 0)
-		return -1;
-	if (h->version != 11 && h->version != 2) {
-		plan_json_push_key(d, "version");
-		return plan_json_fail(d, "%d is not 11 (HTTP/1.1) or 2 (HTTP/2)", h->version);
-	}
-	if (plan_json_get_bool(d, o, "tls_verify", &h->tls_verify) != 0 ||
-	    plan_json_get_str(d, o, "tls_ca", PLAN_OPT | PLAN_NONEMPTY, &h->tls_ca) != 0 ||
-	    plan_json_get_str(d, o, "tls_cert", PLAN_OPT | PLAN_NONEMPTY, &h->tls_cert) != 0 ||
-	    plan_json_get_str(d, o, "tls_key", PLAN_OPT | PLAN_NONEMPTY, &h->tls_key) != 0 ||
-	    plan_json_get_str(d, o, "tls_ciphers", PLAN_OPT | PLAN_NONEMPTY, &h->tls_ciphers) !=
-		0 ||
-	    plan_json_get_str(d, o, "source_addresses", PLAN_OPT | PLAN_NONEMPTY,
-			      &h->source_addresses) != 0 ||
-	    plan_decode_kvs(d, o, "headers", PLAN_OPT, TMPL_ESCAPE_NONE, &h->headers,
-			    &h->nheaders) != 0 ||
-	    plan_json_get_bool(d, o, "share_connections", &h->share_connections) != 0 ||
-	    plan_json_get_u64(d, o, "max_body", PLAN_OPT, 0, (uint64_t)1 << 32, &h->max_body) !=
-		0 ||
-	    plan_json_get_bool(d, o, "compression", &h->compression) != 0 ||
-	    plan_json_get_u32(d, o, "follow_redirects", PLAN_OPT, 0, PLAN_MAX_REDIRECTS,
-			      &h->follow_redirects) != 0)
-		return -1;
-	{
-		char *c = NULL;
+	if (plan_validate(p, section, &pb) == 0)
+		return 0;
+	plan_json_push_key(d, pb.json_key);
+	return plan_json_fail(d, "%s", pb.wire);
+}
 
-		if (plan_json_get_str(d, o, "client", PLAN_OPT | PLAN_NONEMPTY, &c) != 0)
-			return -1;
-		if (c) {
-			h->client = plan_client_parse(c);
-			if (h->client < 0) {
-				plan_json_push_key(d, "client");
-				free(c);
-				return plan_json_fail(d, "expected \"auto\", \"lean\" or \"curl\"");
-			}
-			free(c);
+static int dec_http_version(struct plan_dec *d, json_t *o, struct plan *p)
+{
+	if (plan_json_get_int(d, o, "version", PLAN_OPT, 0, 100, &p->http.version) != 0)
+		return -1;
+	return dec_rules(d, p, "http");
+}
+
+static int dec_http_client(struct plan_dec *d, json_t *o, struct plan_http *h)
+{
+	char *c = NULL;
+
+	if (plan_json_get_str(d, o, "client", PLAN_OPT | PLAN_NONEMPTY, &c) != 0)
+		return -1;
+	if (c) {
+		h->client = plan_client_parse(c);
+		free(c);
+		if (h->client < 0) {
+			plan_json_push_key(d, "client");
+			return plan_json_fail(d, "expected \"auto\", \"lean\" or \"curl\"");
 		}
 	}
 	return 0;
 }
 
-static int dec_load(struct plan_dec *d, json_t *o, struct plan_load *l)
+static int dec_load(struct plan_dec *d, json_t *o, struct plan *p)
 {
+	struct plan_load *l = &p->load;
 	static const char *const keys[] = {"model",	  "phases",	"max_users",	"users",
 					   "duration_us", "ramp_up_us", "request_rate", NULL};
 	static const char *const pkeys[] = {
@@ -136,20 +108,7 @@ static int dec_load(struct plan_dec *d, json_t *o, struct plan_load *l)
 	    plan_json_get_i64(d, o, "ramp_up_us", PLAN_OPT, 0, INT64_MAX, &l->ramp_up_us) != 0 ||
 	    plan_json_get_dbl(d, o, "request_rate", PLAN_OPT, 0, 1e9, &l->request_rate) != 0)
 		return -1;
-	if (l->model != PLAN_MODEL_OPEN) {
-		/* A closed or paced agent may get 0 users as its share, but never a run that
-		 * cannot end. */
-		if (l->duration_us <= 0) {
-			plan_json_push_key(d, "duration_us");
-			return plan_json_fail(d, "must be > 0 for the %s model",
-					      plan_model_names[m]);
-		}
-		if (l->ramp_up_us > l->duration_us) {
-			plan_json_push_key(d, "ramp_up_us");
-			return plan_json_fail(d, "longer than the load's duration");
-		}
-	}
-	return 0;
+	return dec_rules(d, p, "load");
 }
 
 static int dec_data(struct plan_dec *d, json_t *o, struct plan *p)
@@ -303,58 +262,44 @@ static int dec_thresholds(struct plan_dec *d, json_t *o, struct plan *p)
 	return 0;
 }
 
-static int dec_agents(struct plan_dec *d, json_t *o, struct plan_agents *ag)
+static int dec_hosts(struct plan_dec *d, json_t *o, struct plan_agents *ag)
 {
-	static const char *const keys[] = {"local",   "hosts",		 "hosts_file", "max_lost",
-					   "threads", "link_timeout_us", NULL};
 	static const char *const hkeys[] = {"user",   "host", "port", "agents",
 					    "weight", "line", "col",  NULL};
 	json_t *a;
 	size_t save, i;
 
-	if (plan_json_check_keys(d, o, keys) != 0 ||
-	    plan_json_get_u32(d, o, "local", PLAN_OPT, 0, 100000, &ag->local) != 0 ||
-	    plan_json_get_arr(d, o, "hosts", PLAN_OPT, &a, &save) != 0)
+	if (plan_json_get_arr(d, o, "hosts", PLAN_OPT, &a, &save) != 0)
 		return -1;
-	if (a) {
-		ag->hosts = plan_json_alloc_array(d, json_array_size(a), sizeof(*ag->hosts));
-		if (!ag->hosts)
-			return -1;
-		for (i = 0; i < json_array_size(a); i++) {
-			json_t *e = json_array_get(a, i);
-			struct plan_host *h = &ag->hosts[i];
-			size_t s2 = plan_json_push_idx(d, i);
+	if (!a)
+		return 0;
+	ag->hosts = plan_json_alloc_array(d, json_array_size(a), sizeof(*ag->hosts));
+	if (!ag->hosts)
+		return -1;
+	for (i = 0; i < json_array_size(a); i++) {
+		json_t *e = json_array_get(a, i);
+		struct plan_host *h = &ag->hosts[i];
+		size_t s2 = plan_json_push_idx(d, i);
 
-			ag->nhosts = i + 1;
-			h->port = 22;
-			h->agents = 1;
-			h->weight = 1;
-			if (plan_json_want_obj(d, e) != 0 ||
-			    plan_json_check_keys(d, e, hkeys) != 0 ||
-			    plan_json_get_str(d, e, "user", PLAN_OPT | PLAN_NONEMPTY, &h->user) !=
-				0 ||
-			    plan_json_get_str(d, e, "host", PLAN_REQ | PLAN_NONEMPTY, &h->host) !=
-				0 ||
-			    plan_json_get_int(d, e, "port", PLAN_OPT, 1, 65535, &h->port) != 0 ||
-			    plan_json_get_u32(d, e, "agents", PLAN_OPT, 1, 100000, &h->agents) !=
-				0 ||
-			    plan_json_get_dbl(d, e, "weight", PLAN_OPT, 0, 1e12, &h->weight) != 0 ||
-			    plan_json_get_pos(d, e, &h->pos) != 0)
-				return -1;
-			if (h->weight <= 0) {
-				plan_json_push_key(d, "weight");
-				return plan_json_fail(d, "must be > 0");
-			}
-			plan_json_pop(d, s2);
+		ag->nhosts = i + 1;
+		h->port = 22;
+		h->agents = 1;
+		h->weight = 1;
+		if (plan_json_want_obj(d, e) != 0 || plan_json_check_keys(d, e, hkeys) != 0 ||
+		    plan_json_get_str(d, e, "user", PLAN_OPT | PLAN_NONEMPTY, &h->user) != 0 ||
+		    plan_json_get_str(d, e, "host", PLAN_REQ | PLAN_NONEMPTY, &h->host) != 0 ||
+		    plan_json_get_int(d, e, "port", PLAN_OPT, 1, 65535, &h->port) != 0 ||
+		    plan_json_get_u32(d, e, "agents", PLAN_OPT, 1, 100000, &h->agents) != 0 ||
+		    plan_json_get_dbl(d, e, "weight", PLAN_OPT, 0, 1e12, &h->weight) != 0 ||
+		    plan_json_get_pos(d, e, &h->pos) != 0)
+			return -1;
+		if (h->weight <= 0) {
+			plan_json_push_key(d, "weight");
+			return plan_json_fail(d, "must be > 0");
 		}
-		plan_json_pop(d, save);
+		plan_json_pop(d, s2);
 	}
-	if (plan_json_get_str(d, o, "hosts_file", PLAN_OPT | PLAN_NONEMPTY, &ag->hosts_file) != 0 ||
-	    plan_json_get_u32(d, o, "max_lost", PLAN_OPT, 0, UINT32_MAX, &ag->max_lost) != 0 ||
-	    plan_json_get_u32(d, o, "threads", PLAN_OPT, 0, 1024, &ag->threads) != 0 ||
-	    plan_json_get_i64(d, o, "link_timeout_us", PLAN_OPT, 0, 3600000000LL,
-			      &ag->link_timeout_us) != 0)
-		return -1;
+	plan_json_pop(d, save);
 	return 0;
 }
 
@@ -375,55 +320,76 @@ static int dec_share(struct plan_dec *d, json_t *o, struct plan_share *s)
 	return 0;
 }
 
-static int dec_plan(struct plan_dec *d, json_t *root, struct plan *p)
+/* The compound keys of the plan's objects, in the order of the schema's rows
+ * (common/plan_schema.c); plain fields are read by plan_fields_decode. */
+static int dec_hook(struct plan_dec *d, json_t *o, const char *obj, const char *key,
+		    struct plan *p);
+
+/* The object at key, decoded with its rows; REQ: it must be there. */
+static int dec_object(struct plan_dec *d, json_t *root, const char *key, int flags, struct plan *p)
 {
-	static const char *const keys[] = {"version",  "name",	     "source", "target",
-					   "http",     "load",	     "data",   "variables",
-					   "sessions", "thresholds", "agents", "interval_us",
-					   "grace_us", "share",	     NULL};
 	json_t *o;
 	size_t save;
 
-	if (plan_json_want_obj(d, root) != 0 || plan_json_check_keys(d, root, keys) != 0 ||
-	    plan_json_get_int(d, root, "version", PLAN_REQ, 0, INT_MAX, &p->version) != 0)
+	if (plan_json_get_obj(d, root, key, flags, &o, &save) != 0)
+		return -1;
+	if (!o)
+		return 0;
+	if (strcmp(key, "load") == 0	? dec_load(d, o, p) != 0
+	    : strcmp(key, "share") == 0 ? dec_share(d, o, &p->share) != 0
+					: plan_fields_decode(d, o, key, p, dec_hook) != 0)
+		return -1;
+	plan_json_pop(d, save);
+	return 0;
+}
+
+static int dec_version(struct plan_dec *d, json_t *root, struct plan *p)
+{
+	if (plan_json_get_int(d, root, "version", PLAN_REQ, 0, INT_MAX, &p->version) != 0)
 		return -1;
 	if (p->version != BARRAGE_PLAN_VERSION) {
 		plan_json_push_key(d, "version");
 		return plan_json_fail(d, "plan version %d, this build speaks %d", p->version,
 				      BARRAGE_PLAN_VERSION);
 	}
-	if (plan_json_get_str(d, root, "name", PLAN_OPT, &p->name) != 0 ||
-	    plan_json_get_str(d, root, "source", PLAN_OPT, &p->source) != 0 ||
-	    plan_json_get_str(d, root, "target", PLAN_OPT | PLAN_NONEMPTY, &p->target) != 0)
-		return -1;
-	d->has_target = p->target != NULL;
-
-	if (plan_json_get_obj(d, root, "http", PLAN_OPT, &o, &save) != 0 ||
-	    (o && dec_http(d, o, &p->http) != 0))
-		return -1;
-	plan_json_pop(d, save);
-	if (plan_json_get_obj(d, root, "load", PLAN_REQ, &o, &save) != 0 ||
-	    dec_load(d, o, &p->load) != 0)
-		return -1;
-	plan_json_pop(d, save);
-	if (dec_data(d, root, p) != 0 ||
-	    plan_decode_kvs(d, root, "variables", PLAN_OPT, TMPL_ESCAPE_NONE, &p->variables,
-			    &p->nvariables) != 0 ||
-	    dec_sessions(d, root, p) != 0 || dec_thresholds(d, root, p) != 0)
-		return -1;
-	if (plan_json_get_obj(d, root, "agents", PLAN_OPT, &o, &save) != 0 ||
-	    (o && dec_agents(d, o, &p->agents) != 0))
-		return -1;
-	plan_json_pop(d, save);
-	if (plan_json_get_i64(d, root, "interval_us", PLAN_OPT, 1000, INT64_MAX, &p->interval_us) !=
-		0 ||
-	    plan_json_get_i64(d, root, "grace_us", PLAN_OPT, 0, INT64_MAX, &p->grace_us) != 0)
-		return -1;
-	if (plan_json_get_obj(d, root, "share", PLAN_OPT, &o, &save) != 0 ||
-	    (o && dec_share(d, o, &p->share) != 0))
-		return -1;
-	plan_json_pop(d, save);
 	return 0;
+}
+
+static int dec_hook(struct plan_dec *d, json_t *o, const char *obj, const char *key, struct plan *p)
+{
+	if (strcmp(obj, "http") == 0) {
+		if (strcmp(key, "version") == 0)
+			return dec_http_version(d, o, p);
+		if (strcmp(key, "client") == 0)
+			return dec_http_client(d, o, &p->http);
+		return plan_decode_kvs(d, o, "headers", PLAN_OPT, TMPL_ESCAPE_NONE,
+				       &p->http.headers, &p->http.nheaders);
+	}
+	if (strcmp(obj, "agents") == 0)
+		return dec_hosts(d, o, &p->agents);
+	if (strcmp(key, "version") == 0)
+		return dec_version(d, o, p);
+	if (strcmp(key, "load") == 0)
+		return dec_object(d, o, key, PLAN_REQ, p);
+	if (strcmp(key, "data") == 0)
+		return dec_data(d, o, p);
+	if (strcmp(key, "variables") == 0)
+		return plan_decode_kvs(d, o, "variables", PLAN_OPT, TMPL_ESCAPE_NONE, &p->variables,
+				       &p->nvariables);
+	if (strcmp(key, "sessions") == 0) {
+		d->has_target = p->target != NULL;
+		return dec_sessions(d, o, p);
+	}
+	if (strcmp(key, "thresholds") == 0)
+		return dec_thresholds(d, o, p);
+	return dec_object(d, o, key, PLAN_OPT, p); /* http, agents, share */
+}
+
+static int dec_plan(struct plan_dec *d, json_t *root, struct plan *p)
+{
+	if (plan_json_want_obj(d, root) != 0)
+		return -1;
+	return plan_fields_decode(d, root, "", p, dec_hook);
 }
 
 int plan_decode(const char *json, size_t len, struct plan **out, char **err)

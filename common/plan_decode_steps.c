@@ -35,7 +35,7 @@ int plan_decode_kvs(struct plan_dec *d, json_t *o, const char *key, int flags, i
 			0 ||
 		    plan_json_get_str(d, e, "value", PLAN_REQ, &(*out)[i].value) != 0 ||
 		    plan_json_get_pos(d, e, &(*out)[i].pos) != 0 ||
-		    plan_json_chk_tmpl(d, "value", (*out)[i].value, esc) != 0)
+		    plan_json_chk(d, "value", PLAN_TEXT_TEMPLATE, (*out)[i].value, esc) != 0)
 			return -1;
 		plan_json_pop(d, s2);
 	}
@@ -55,72 +55,12 @@ static bool is_token(const char *s)
 	return true;
 }
 
-static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
+static int dec_captures(struct plan_dec *d, json_t *o, struct plan_request *r)
 {
-	static const char *const keys[] = {
-	    "method", "url",	    "name",	"headers", "body_kind",	       "body",
-	    "form",   "timeout_us", "captures", "expect",  "follow_redirects", NULL};
 	static const char *const ckeys[] = {"var",     "kind", "expr", "pick",
 					    "default", "line", "col",  NULL};
-	static const char *const xkeys[] = {"status",  "body_contains", "body_regex", "headers",
-					    "on_fail", "line",		"col",	      NULL};
-	json_t *a, *x;
+	json_t *a;
 	size_t save, i;
-	int kind;
-
-	if (plan_json_check_keys(d, o, keys) != 0 ||
-	    plan_json_get_str(d, o, "method", PLAN_REQ, &r->method) != 0)
-		return -1;
-	if (!is_token(r->method)) {
-		plan_json_push_key(d, "method");
-		return plan_json_fail(d, "'%.40s' is not an HTTP method", r->method);
-	}
-	if (plan_json_get_str(d, o, "url", PLAN_REQ | PLAN_NONEMPTY, &r->url) != 0 ||
-	    plan_json_get_str(d, o, "name", PLAN_OPT | PLAN_NONEMPTY, &r->name) != 0 ||
-	    plan_decode_kvs(d, o, "headers", PLAN_OPT, TMPL_ESCAPE_NONE, &r->headers,
-			    &r->nheaders) != 0)
-		return -1;
-	if (plan_json_chk_tmpl(d, "url", r->url, TMPL_ESCAPE_NONE) != 0)
-		return -1;
-	if (r->url[0] == '/' && !d->has_target) {
-		plan_json_push_key(d, "url");
-		return plan_json_fail(d, "a path needs the plan's target");
-	}
-	kind = PLAN_BODY_NONE;
-	if (plan_json_get_enum(d, o, "body_kind", PLAN_OPT, plan_body_names,
-			       PLAN_NELEM(plan_body_names), &kind) != 0 ||
-	    plan_json_get_str(d, o, "body", PLAN_OPT, &r->body) != 0)
-		return -1;
-	r->body_kind = (enum plan_body_kind)kind;
-	if ((kind == PLAN_BODY_RAW || kind == PLAN_BODY_JSON) && !r->body) {
-		plan_json_push_key(d, "body");
-		return plan_json_fail(d, "missing (body_kind is %s)", plan_body_names[kind]);
-	}
-	if (plan_json_chk_tmpl(d, "body", r->body,
-			       kind == PLAN_BODY_JSON  ? TMPL_ESCAPE_JSON
-			       : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE
-						       : PLAN_NO_TMPL) != 0)
-		return -1;
-	if ((kind == PLAN_BODY_NONE || kind == PLAN_BODY_FORM) && r->body) {
-		plan_json_push_key(d, "body");
-		return plan_json_fail(d, "not allowed with body_kind %s", plan_body_names[kind]);
-	}
-	if (kind == PLAN_BODY_FORM) {
-		if (plan_decode_kvs(d, o, "form", PLAN_REQ, TMPL_ESCAPE_URL, &r->form, &r->nform) !=
-		    0)
-			return -1;
-	} else if (json_object_get(o, "form")) {
-		plan_json_push_key(d, "form");
-		return plan_json_fail(d, "only allowed with body_kind form");
-	}
-	if (plan_json_get_i64(d, o, "timeout_us", PLAN_OPT, 0, INT64_MAX, &r->timeout_us) != 0)
-		return -1;
-	if (json_object_get(o, "follow_redirects")) {
-		if (plan_json_get_u32(d, o, "follow_redirects", PLAN_OPT, 0, PLAN_MAX_REDIRECTS,
-				      &r->follow_redirects) != 0)
-			return -1;
-		r->has_follow_redirects = true;
-	}
 
 	if (plan_json_get_arr(d, o, "captures", PLAN_OPT, &a, &save) != 0)
 		return -1;
@@ -155,14 +95,23 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 						      plan_capture_names[ck]);
 			}
 			if ((ck == PLAN_CAPTURE_JSON &&
-			     plan_json_chk_jsonpath(d, "expr", pc->expr) != 0) ||
+			     plan_json_chk(d, "expr", PLAN_TEXT_JSONPATH, pc->expr, 0) != 0) ||
 			    (ck == PLAN_CAPTURE_REGEX &&
-			     plan_json_chk_regex(d, "expr", pc->expr) != 0))
+			     plan_json_chk(d, "expr", PLAN_TEXT_REGEX, pc->expr, 0) != 0))
 				return -1;
 			plan_json_pop(d, s2);
 		}
 		plan_json_pop(d, save);
 	}
+	return 0;
+}
+
+static int dec_expect(struct plan_dec *d, json_t *o, struct plan_request *r)
+{
+	static const char *const xkeys[] = {"status",  "body_contains", "body_regex", "headers",
+					    "on_fail", "line",		"col",	      NULL};
+	json_t *a, *x;
+	size_t save, i;
 
 	if (plan_json_get_obj(d, o, "expect", PLAN_OPT, &x, &save) != 0)
 		return -1;
@@ -208,11 +157,78 @@ static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
 		    plan_json_get_enum(d, x, "on_fail", PLAN_OPT, plan_on_fail_names,
 				       PLAN_NELEM(plan_on_fail_names), &of) != 0 ||
 		    plan_json_get_pos(d, x, &pe->pos) != 0 ||
-		    (pe->body_regex && plan_json_chk_regex(d, "body_regex", pe->body_regex) != 0))
+		    (pe->body_regex &&
+		     plan_json_chk(d, "body_regex", PLAN_TEXT_REGEX, pe->body_regex, 0) != 0))
 			return -1;
 		pe->on_fail = (enum plan_on_fail)of;
 		plan_json_pop(d, save);
 	}
+	return 0;
+}
+
+static int dec_request(struct plan_dec *d, json_t *o, struct plan_request *r)
+{
+	static const char *const keys[] = {
+	    "method", "url",	    "name",	"headers", "body_kind",	       "body",
+	    "form",   "timeout_us", "captures", "expect",  "follow_redirects", NULL};
+	int kind;
+
+	if (plan_json_check_keys(d, o, keys) != 0 ||
+	    plan_json_get_str(d, o, "method", PLAN_REQ, &r->method) != 0)
+		return -1;
+	if (!is_token(r->method)) {
+		plan_json_push_key(d, "method");
+		return plan_json_fail(d, "'%.40s' is not an HTTP method", r->method);
+	}
+	if (plan_json_get_str(d, o, "url", PLAN_REQ | PLAN_NONEMPTY, &r->url) != 0 ||
+	    plan_json_get_str(d, o, "name", PLAN_OPT | PLAN_NONEMPTY, &r->name) != 0 ||
+	    plan_decode_kvs(d, o, "headers", PLAN_OPT, TMPL_ESCAPE_NONE, &r->headers,
+			    &r->nheaders) != 0)
+		return -1;
+	if (plan_json_chk(d, "url", PLAN_TEXT_TEMPLATE, r->url, TMPL_ESCAPE_NONE) != 0)
+		return -1;
+	if (r->url[0] == '/' && !d->has_target) {
+		plan_json_push_key(d, "url");
+		return plan_json_fail(d, "a path needs the plan's target");
+	}
+	kind = PLAN_BODY_NONE;
+	if (plan_json_get_enum(d, o, "body_kind", PLAN_OPT, plan_body_names,
+			       PLAN_NELEM(plan_body_names), &kind) != 0 ||
+	    plan_json_get_str(d, o, "body", PLAN_OPT, &r->body) != 0)
+		return -1;
+	r->body_kind = (enum plan_body_kind)kind;
+	if ((kind == PLAN_BODY_RAW || kind == PLAN_BODY_JSON) && !r->body) {
+		plan_json_push_key(d, "body");
+		return plan_json_fail(d, "missing (body_kind is %s)", plan_body_names[kind]);
+	}
+	if (plan_json_chk(d, "body", PLAN_TEXT_TEMPLATE, r->body,
+			  kind == PLAN_BODY_JSON  ? TMPL_ESCAPE_JSON
+			  : kind == PLAN_BODY_RAW ? TMPL_ESCAPE_NONE
+						  : PLAN_NO_TMPL) != 0)
+		return -1;
+	if ((kind == PLAN_BODY_NONE || kind == PLAN_BODY_FORM) && r->body) {
+		plan_json_push_key(d, "body");
+		return plan_json_fail(d, "not allowed with body_kind %s", plan_body_names[kind]);
+	}
+	if (kind == PLAN_BODY_FORM) {
+		if (plan_decode_kvs(d, o, "form", PLAN_REQ, TMPL_ESCAPE_URL, &r->form, &r->nform) !=
+		    0)
+			return -1;
+	} else if (json_object_get(o, "form")) {
+		plan_json_push_key(d, "form");
+		return plan_json_fail(d, "only allowed with body_kind form");
+	}
+	if (plan_json_get_i64(d, o, "timeout_us", PLAN_OPT, 0, INT64_MAX, &r->timeout_us) != 0)
+		return -1;
+	if (json_object_get(o, "follow_redirects")) {
+		if (plan_json_get_u32(d, o, "follow_redirects", PLAN_OPT, 0, PLAN_MAX_REDIRECTS,
+				      &r->follow_redirects) != 0)
+			return -1;
+		r->has_follow_redirects = true;
+	}
+
+	if (dec_captures(d, o, r) != 0 || dec_expect(d, o, r) != 0)
+		return -1;
 	return 0;
 }
 
@@ -290,7 +306,7 @@ static int dec_step(struct plan_dec *d, json_t *o, struct plan_step *s)
 		break;
 	case PLAN_STEP_IF:
 		if (plan_json_get_str(d, o, "cond", PLAN_REQ | PLAN_NONEMPTY, &s->cond) != 0 ||
-		    plan_json_chk_expr(d, "cond", s->cond) != 0 ||
+		    plan_json_chk(d, "cond", PLAN_TEXT_EXPR, s->cond, 0) != 0 ||
 		    plan_decode_steps(d, o, "else", PLAN_OPT, &s->else_body) != 0)
 			return -1;
 		break;
@@ -300,7 +316,7 @@ static int dec_step(struct plan_dec *d, json_t *o, struct plan_step *s)
 		break;
 	case PLAN_STEP_WHILE:
 		if (plan_json_get_str(d, o, "cond", PLAN_REQ | PLAN_NONEMPTY, &s->cond) != 0 ||
-		    plan_json_chk_expr(d, "cond", s->cond) != 0 ||
+		    plan_json_chk(d, "cond", PLAN_TEXT_EXPR, s->cond, 0) != 0 ||
 		    plan_json_get_u64(d, o, "count", PLAN_REQ, 1, INT64_MAX, &s->count) != 0)
 			return -1;
 		break;

@@ -4,9 +4,11 @@
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "common/plan.h"
 #include "common/plan_json.h"
+#include "common/plan_schema.h"
 
 static json_t *enc_kvs(struct plan_enc *e, const struct plan_kv *kv, size_t n)
 {
@@ -172,75 +174,50 @@ static json_t *enc_steps(struct plan_enc *e, const struct plan_steps *s)
 	return a;
 }
 
-static json_t *enc_plan(struct plan_enc *e, const struct plan *p)
+static json_t *enc_phases(struct plan_enc *e, const struct plan_load *l)
 {
-	json_t *root = json_object();
-	json_t *o, *a;
-	size_t i, j;
+	json_t *a = json_array();
+	size_t i;
 
-	if (!root)
-		return NULL;
-	plan_json_put_int(e, root, "version", p->version);
-	plan_json_put_str(e, root, "name", p->name);
-	plan_json_put_str(e, root, "source", p->source);
-	plan_json_put_str(e, root, "target", p->target);
+	for (i = 0; a && i < l->nphases; i++) {
+		json_t *ph = json_object();
 
-	o = json_object();
-	if (o) {
-		const struct plan_http *h = &p->http;
-
-		plan_json_put_int(e, o, "timeout_us", h->timeout_us);
-		plan_json_put_int(e, o, "connect_timeout_us", h->connect_timeout_us);
-		plan_json_put(e, o, "keepalive", json_boolean(h->keepalive));
-		plan_json_put_int(e, o, "version", h->version);
-		plan_json_put(e, o, "tls_verify", json_boolean(h->tls_verify));
-		plan_json_put_str(e, o, "tls_ca", h->tls_ca);
-		plan_json_put_str(e, o, "tls_cert", h->tls_cert);
-		plan_json_put_str(e, o, "tls_key", h->tls_key);
-		plan_json_put_str(e, o, "tls_ciphers", h->tls_ciphers);
-		plan_json_put(e, o, "headers", enc_kvs(e, h->headers, h->nheaders));
-		plan_json_put(e, o, "share_connections", json_boolean(h->share_connections));
-		plan_json_put_int(e, o, "max_body", (int64_t)h->max_body);
-		plan_json_put(e, o, "compression", json_boolean(h->compression));
-		plan_json_put_int(e, o, "follow_redirects", (int64_t)h->follow_redirects);
-		plan_json_put_str(e, o, "client", plan_client_name(h->client));
-		plan_json_put_str(e, o, "source_addresses", h->source_addresses);
+		if (ph) {
+			plan_json_put_str(e, ph, "name", l->phases[i].name);
+			plan_json_put_int(e, ph, "duration_us", l->phases[i].duration_us);
+			plan_json_put(e, ph, "arrival_rate", json_real(l->phases[i].arrival_rate));
+			if (l->phases[i].ramp_to >= 0)
+				plan_json_put(e, ph, "ramp_to", json_real(l->phases[i].ramp_to));
+			plan_json_put_pos(e, ph, l->phases[i].pos);
+		}
+		plan_json_append(e, a, ph);
 	}
-	plan_json_put(e, root, "http", o);
+	return a;
+}
 
-	o = json_object();
+static json_t *enc_load(struct plan_enc *e, const struct plan_load *l)
+{
+	json_t *o = json_object();
+
 	if (o) {
-		const struct plan_load *l = &p->load;
-
 		plan_json_put(e, o, "model",
 			      json_string(plan_json_enum_name(
 				  plan_model_names, PLAN_NELEM(plan_model_names), l->model)));
-		a = json_array();
-		for (i = 0; a && i < l->nphases; i++) {
-			json_t *ph = json_object();
-
-			if (ph) {
-				plan_json_put_str(e, ph, "name", l->phases[i].name);
-				plan_json_put_int(e, ph, "duration_us", l->phases[i].duration_us);
-				plan_json_put(e, ph, "arrival_rate",
-					      json_real(l->phases[i].arrival_rate));
-				if (l->phases[i].ramp_to >= 0)
-					plan_json_put(e, ph, "ramp_to",
-						      json_real(l->phases[i].ramp_to));
-				plan_json_put_pos(e, ph, l->phases[i].pos);
-			}
-			plan_json_append(e, a, ph);
-		}
-		plan_json_put(e, o, "phases", a);
+		plan_json_put(e, o, "phases", enc_phases(e, l));
 		plan_json_put_int(e, o, "max_users", (int64_t)l->max_users);
 		plan_json_put_int(e, o, "users", (int64_t)l->users);
 		plan_json_put_int(e, o, "duration_us", l->duration_us);
 		plan_json_put_int(e, o, "ramp_up_us", l->ramp_up_us);
 		plan_json_put(e, o, "request_rate", json_real(l->request_rate));
 	}
-	plan_json_put(e, root, "load", o);
+	return o;
+}
 
-	a = json_array();
+static json_t *enc_data(struct plan_enc *e, const struct plan *p)
+{
+	json_t *a = json_array();
+	size_t i, j;
+
 	for (i = 0; a && i < p->ndata; i++) {
 		const struct plan_data *d = &p->data[i];
 		json_t *dobj = json_object();
@@ -264,10 +241,14 @@ static json_t *enc_plan(struct plan_enc *e, const struct plan *p)
 			json_decref(cols);
 		plan_json_append(e, a, dobj);
 	}
-	plan_json_put(e, root, "data", a);
-	plan_json_put(e, root, "variables", enc_kvs(e, p->variables, p->nvariables));
+	return a;
+}
 
-	a = json_array();
+static json_t *enc_sessions(struct plan_enc *e, const struct plan *p)
+{
+	json_t *a = json_array();
+	size_t i;
+
 	for (i = 0; a && i < p->nsessions; i++) {
 		json_t *so = json_object();
 
@@ -279,9 +260,14 @@ static json_t *enc_plan(struct plan_enc *e, const struct plan *p)
 		}
 		plan_json_append(e, a, so);
 	}
-	plan_json_put(e, root, "sessions", a);
+	return a;
+}
 
-	a = json_array();
+static json_t *enc_thresholds(struct plan_enc *e, const struct plan *p)
+{
+	json_t *a = json_array();
+	size_t i;
+
 	for (i = 0; a && i < p->nthresholds; i++) {
 		const struct plan_threshold *t = &p->thresholds[i];
 		json_t *to = json_object();
@@ -295,55 +281,98 @@ static json_t *enc_plan(struct plan_enc *e, const struct plan *p)
 		}
 		plan_json_append(e, a, to);
 	}
-	plan_json_put(e, root, "thresholds", a);
+	return a;
+}
 
-	o = json_object();
-	if (o) {
-		const struct plan_agents *ag = &p->agents;
+static json_t *enc_hosts(struct plan_enc *e, const struct plan_agents *ag)
+{
+	json_t *a = json_array();
+	size_t i;
 
-		plan_json_put_int(e, o, "local", ag->local);
-		a = json_array();
-		for (i = 0; a && i < ag->nhosts; i++) {
-			const struct plan_host *h = &ag->hosts[i];
-			json_t *ho = json_object();
+	for (i = 0; a && i < ag->nhosts; i++) {
+		const struct plan_host *h = &ag->hosts[i];
+		json_t *ho = json_object();
 
-			if (ho) {
-				plan_json_put_str(e, ho, "user", h->user);
-				plan_json_put_str(e, ho, "host", h->host);
-				plan_json_put_int(e, ho, "port", h->port);
-				plan_json_put_int(e, ho, "agents", h->agents);
-				plan_json_put(e, ho, "weight", json_real(h->weight));
-				plan_json_put_pos(e, ho, h->pos);
-			}
-			plan_json_append(e, a, ho);
+		if (ho) {
+			plan_json_put_str(e, ho, "user", h->user);
+			plan_json_put_str(e, ho, "host", h->host);
+			plan_json_put_int(e, ho, "port", h->port);
+			plan_json_put_int(e, ho, "agents", h->agents);
+			plan_json_put(e, ho, "weight", json_real(h->weight));
+			plan_json_put_pos(e, ho, h->pos);
 		}
-		plan_json_put(e, o, "hosts", a);
-		plan_json_put_str(e, o, "hosts_file", ag->hosts_file);
-		plan_json_put_int(e, o, "max_lost", ag->max_lost);
-		plan_json_put_int(e, o, "threads", ag->threads);
-		plan_json_put_int(e, o, "link_timeout_us", ag->link_timeout_us);
+		plan_json_append(e, a, ho);
 	}
-	plan_json_put(e, root, "agents", o);
-	plan_json_put_int(e, root, "interval_us", p->interval_us);
-	plan_json_put_int(e, root, "grace_us", p->grace_us);
+	return a;
+}
 
-	o = json_object();
+static json_t *enc_share(struct plan_enc *e, const struct plan_share *s)
+{
+	json_t *o = json_object();
+
 	if (o) {
-		plan_json_put_str(e, o, "agent_id", p->share.agent_id);
-		plan_json_put_int(e, o, "index", p->share.index);
-		plan_json_put_int(e, o, "count", p->share.count);
-		plan_json_put(e, o, "fraction", json_real(p->share.fraction));
+		plan_json_put_str(e, o, "agent_id", s->agent_id);
+		plan_json_put_int(e, o, "index", s->index);
+		plan_json_put_int(e, o, "count", s->count);
+		plan_json_put(e, o, "fraction", json_real(s->fraction));
 		/* Seeds and id bases are full 64-bit values; JSON integers here are signed 64-bit,
 		 * so they travel as decimal strings. */
-		plan_json_put(e, o, "seed",
-			      json_sprintf("%llu", (unsigned long long)p->share.seed));
+		plan_json_put(e, o, "seed", json_sprintf("%llu", (unsigned long long)s->seed));
 		plan_json_put(e, o, "user_id_base",
-			      json_sprintf("%llu", (unsigned long long)p->share.user_id_base));
+			      json_sprintf("%llu", (unsigned long long)s->user_id_base));
 		plan_json_put(e, o, "slot_base",
-			      json_sprintf("%llu", (unsigned long long)p->share.slot_base));
+			      json_sprintf("%llu", (unsigned long long)s->slot_base));
 	}
-	plan_json_put(e, root, "share", o);
-	return root;
+	return o;
+}
+
+/* The compound keys of the plan's objects, in the order of the schema's rows
+ * (common/plan_schema.c); plain fields are written by plan_fields_encode. */
+static void enc_hook(struct plan_enc *e, json_t *o, const char *obj, const char *key,
+		     const struct plan *p);
+
+static json_t *enc_object(struct plan_enc *e, const char *obj, const struct plan *p)
+{
+	json_t *o = json_object();
+
+	if (o)
+		plan_fields_encode(e, o, obj, p, enc_hook);
+	return o;
+}
+
+static void enc_hook(struct plan_enc *e, json_t *o, const char *obj, const char *key,
+		     const struct plan *p)
+{
+	json_t *v = NULL;
+
+	if (strcmp(key, "version") == 0)
+		v = json_integer(obj[0] ? p->http.version : p->version);
+	else if (strcmp(key, "http") == 0 || strcmp(key, "agents") == 0)
+		v = enc_object(e, key, p);
+	else if (strcmp(key, "load") == 0)
+		v = enc_load(e, &p->load);
+	else if (strcmp(key, "data") == 0)
+		v = enc_data(e, p);
+	else if (strcmp(key, "variables") == 0)
+		v = enc_kvs(e, p->variables, p->nvariables);
+	else if (strcmp(key, "sessions") == 0)
+		v = enc_sessions(e, p);
+	else if (strcmp(key, "thresholds") == 0)
+		v = enc_thresholds(e, p);
+	else if (strcmp(key, "share") == 0)
+		v = enc_share(e, &p->share);
+	else if (strcmp(key, "headers") == 0)
+		v = enc_kvs(e, p->http.headers, p->http.nheaders);
+	else if (strcmp(key, "client") == 0)
+		v = json_string(plan_client_name(p->http.client));
+	else if (strcmp(key, "hosts") == 0)
+		v = enc_hosts(e, &p->agents);
+	plan_json_put(e, o, key, v);
+}
+
+static json_t *enc_plan(struct plan_enc *e, const struct plan *p)
+{
+	return enc_object(e, "", p);
 }
 
 int plan_encode(const struct plan *p, struct buf *out)

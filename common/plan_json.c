@@ -12,13 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
 #include "common/err.h"
-#include "common/expr.h"
-#include "common/jsonpath.h"
-#include "common/tmpl.h"
+#include "common/plan_text.h"
 
 /* ---- names of enums on the wire ---- */
 
@@ -401,73 +396,24 @@ int plan_json_get_pos(struct plan_dec *d, json_t *o, struct plan_pos *pos)
 /* Templates, expressions, JSONPaths and regexes are compiled once here, so a plan that decodes
  * can be run: the agent never meets a syntax error under load. */
 
-int plan_json_chk_tmpl(struct plan_dec *d, const char *key, const char *src, int esc)
+int plan_json_chk(struct plan_dec *d, const char *key, enum plan_text_kind kind, const char *src,
+		  int esc)
 {
-	struct tmpl *t = NULL;
+	static const char *const what[] = {
+	    [PLAN_TEXT_TEMPLATE] = "template",
+	    [PLAN_TEXT_EXPR] = "expression",
+	    [PLAN_TEXT_REGEX] = "regex",
+	    [PLAN_TEXT_JSONPATH] = "JSONPath",
+	};
 	char *e = NULL;
 	size_t col = 0;
 
-	if (!src || esc == PLAN_NO_TMPL)
+	if (!src || (kind == PLAN_TEXT_TEMPLATE && esc == PLAN_NO_TMPL))
 		return 0;
-	if (tmpl_compile(src, (enum tmpl_escape)esc, &t, &e, &col) == 0) {
-		tmpl_free(t);
+	if (plan_text_check(kind, src, strlen(src), esc, &col, &e, NULL, NULL) == 0)
 		return 0;
-	}
 	plan_json_push_key(d, key);
-	plan_json_fail(d, "bad template at offset %zu: %s", col, e ? e : "?");
-	free(e);
-	return -1;
-}
-
-int plan_json_chk_expr(struct plan_dec *d, const char *key, const char *src)
-{
-	struct expr *x = NULL;
-	char *e = NULL;
-	size_t col = 0;
-
-	if (expr_compile(src, strlen(src), &x, &e, &col) == 0) {
-		expr_free(x);
-		return 0;
-	}
-	plan_json_push_key(d, key);
-	plan_json_fail(d, "bad expression at offset %zu: %s", col, e ? e : "?");
-	free(e);
-	return -1;
-}
-
-int plan_json_chk_regex(struct plan_dec *d, const char *key, const char *src)
-{
-	PCRE2_SIZE off;
-	pcre2_code *re;
-	int code;
-
-	re = pcre2_compile((PCRE2_SPTR)src, PCRE2_ZERO_TERMINATED, 0, &code, &off, NULL);
-	if (re) {
-		pcre2_code_free(re);
-		return 0;
-	}
-	{
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		plan_json_push_key(d, key);
-		return plan_json_fail(d, "bad regex at offset %zu: %s", (size_t)off,
-				      (const char *)msg);
-	}
-}
-
-int plan_json_chk_jsonpath(struct plan_dec *d, const char *key, const char *src)
-{
-	struct jsonpath *jp = NULL;
-	char *e = NULL;
-	size_t col = 0;
-
-	if (jsonpath_compile(src, &jp, &e, &col) == 0) {
-		jsonpath_free(jp);
-		return 0;
-	}
-	plan_json_push_key(d, key);
-	plan_json_fail(d, "bad JSONPath at offset %zu: %s", col, e ? e : "?");
+	plan_json_fail(d, "bad %s at offset %zu: %s", what[kind], col, e ? e : "?");
 	free(e);
 	return -1;
 }

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 #include "common/plan.h"
+#include "common/plan_text.h"
 
 /* Hard limits on what a decoded plan may hold: a plan is written by a person, so these are far
  * above anything real, and they keep a hostile or corrupt frame from eating the agent. */
@@ -57,7 +58,7 @@ struct plan_dec {
  * survive); a required one may not; a non-empty string or array may not be empty. */
 enum { PLAN_OPT = 0, PLAN_REQ = 1, PLAN_NONEMPTY = 2 };
 
-/* Template escape for plan_json_chk_tmpl: not a template at all. */
+/* Template escape for plan_json_chk: not a template at all. */
 enum { PLAN_NO_TMPL = -1 };
 
 void plan_json_put(struct plan_enc *e, json_t *o, const char *key, json_t *v);
@@ -121,13 +122,10 @@ int plan_json_get_obj(struct plan_dec *d, json_t *o, const char *key, int flags,
 
 int plan_json_get_pos(struct plan_dec *d, json_t *o, struct plan_pos *pos);
 
-int plan_json_chk_tmpl(struct plan_dec *d, const char *key, const char *src, int esc);
-
-int plan_json_chk_expr(struct plan_dec *d, const char *key, const char *src);
-
-int plan_json_chk_regex(struct plan_dec *d, const char *key, const char *src);
-
-int plan_json_chk_jsonpath(struct plan_dec *d, const char *key, const char *src);
+/* Compiles src (NULL: nothing to check) as `kind` (common/plan_text.h); a failure names the key
+ * and the offset. A template with esc PLAN_NO_TMPL is not a template. */
+int plan_json_chk(struct plan_dec *d, const char *key, enum plan_text_kind kind, const char *src,
+		  int esc);
 
 void *plan_json_alloc_array(struct plan_dec *d, size_t n, size_t size);
 

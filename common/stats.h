@@ -14,7 +14,7 @@
  * `size_sent`, `requests`; gauges `users`, `connected` (value at the end of the interval and the
  * maximum during it).
  *
- * Subset relations (agent/agent.h): requests (attempted) == request.count + request_failed.count
+ * Subset relations (agent/metrics.h): requests (attempted) == request.count + request_failed.count
  * + error_cut; request.count == sum of http_NNN (only complete responses are timed or get a
  * status; failed ones are counted in error_connect, error_timeout, error_tls, ...). */
 #ifndef BARRAGE_COMMON_STATS_H

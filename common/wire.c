@@ -8,6 +8,7 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fdio.h"
 #include "common/version.h"
 
 static const char *const type_names[] = {NULL,	  "HELLO", "PLAN",     "READY", "START",
@@ -103,24 +104,6 @@ int wire_reader_next(struct wire_reader *r, int *type, const uint8_t **payload, 
 	return 1;
 }
 
-static int write_all(int fd, const void *data, size_t len)
-{
-	const char *p = data;
-
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-	}
-	return 0;
-}
-
 int wire_write_fd(int fd, enum wire_type type, const void *payload, size_t len)
 {
 	struct buf b;
@@ -129,7 +112,7 @@ int wire_write_fd(int fd, enum wire_type type, const void *payload, size_t len)
 	buf_init(&b, 0);
 	rc = wire_frame(&b, type, payload, len);
 	if (rc == 0)
-		rc = write_all(fd, b.data, b.len);
+		rc = fdio_write_all(fd, b.data, b.len);
 	buf_free(&b);
 	return rc;
 }

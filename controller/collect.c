@@ -11,7 +11,6 @@
  *
  * Running it twice is harmless: agents already collected are skipped. */
 #include <errno.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -36,18 +35,6 @@ struct lost {
 	bool found, complete;
 	json_t *got; /* interval indexes appended */
 };
-
-static void usage(FILE *to)
-{
-	fprintf(to,
-		"usage: barrage collect RUN_DIR [--known-hosts FILE] [-i KEY]\n"
-		"                       [--accept-new-host-keys] [-q]\n"
-		"\n"
-		"Fetches over SSH the statistics that agents lost during the run (their link was\n"
-		"cut) kept on their hosts, adds them to RUN_DIR/stats.log, removes them from the\n"
-		"hosts and rebuilds the reports. Exit 0 when every lost agent's statistics were\n"
-		"collected, 3 when some host or spool could not be read, 2 on a usage error.\n");
-}
 
 static void lost_free(struct lost *l, size_t n)
 {
@@ -212,223 +199,238 @@ static int take_spools(struct rundir *d, struct lost *v, size_t n, const uint8_t
 	return rc < 0 ? -1 : 0;
 }
 
-int collect_main(int argc, char **argv)
+struct collect {
+	const char *run_dir;
+	char path[4096]; /* RUN_DIR/stats.log */
+	const struct ssh_options *opt;
+	bool quiet;
+	struct lost *v;
+	size_t n;
+	struct plan_host *hosts; /* the SSH targets, each once */
+	size_t nh;
+	char **cmds;
+	struct ssh_result *res;
+};
+
+/* The SSH targets of the lost agents, each once, as a hosts file the parser checks. Returns
+ * how many, or -1 with *err. */
+static int collect_targets(struct collect *c, char **err)
 {
-	static const struct option longopts[] = {
-	    {"known-hosts", required_argument, NULL, 'k'},
-	    {"identity", required_argument, NULL, 'i'},
-	    {"accept-new-host-keys", no_argument, NULL, 'a'},
-	    {"quiet", no_argument, NULL, 'q'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	struct ssh_options opt = {.connect_timeout_ms = 5000, .quiet = true};
-	struct lost *v = NULL;
-	size_t n = 0, nh = 0, i, k;
-	struct plan_host *hosts = NULL;
-	struct ssh_result *res = NULL;
-	char **cmds = NULL, *err = NULL, path[4096];
-	struct buf targets, cmd;
-	struct rundir d = {0};
-	bool quiet = false;
-	int c, rc = 2, bad = 0;
+	struct buf targets;
+	size_t i, j, k = 0;
+	int rc = -1;
 
 	buf_init(&targets, 0);
-	buf_init(&cmd, 0);
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "i:qh", longopts, NULL)) != -1) {
-		switch (c) {
-		case 'k':
-			opt.known_hosts = optarg;
-			break;
-		case 'i':
-			opt.identity = optarg;
-			break;
-		case 'a':
-			opt.accept_new_host_keys = true;
-			break;
-		case 'q':
-			quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			usage(stderr);
-			goto out;
-		}
-	}
-	if (optind + 1 != argc) {
-		fprintf(stderr, "barrage: collect: %s\n",
-			optind >= argc ? "which run directory?" : "one run directory at a time");
-		usage(stderr);
-		goto out;
-	}
-	snprintf(path, sizeof(path), "%s/stats.log", argv[optind]);
-	if (read_lost(path, &v, &n, &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err);
-		goto out;
-	}
-	/* The SSH targets, each once, as a hosts file the parser checks. */
-	for (i = 0, k = 0; i < n; i++) {
-		size_t j;
+	for (i = 0; i < c->n; i++) {
+		struct lost *l = &c->v[i];
 
-		if (v[i].collected)
+		if (l->collected)
 			continue;
 		for (j = 0; j < i; j++)
-			if (!v[j].collected && strcmp(v[j].ssh, v[i].ssh) == 0)
+			if (!c->v[j].collected && strcmp(c->v[j].ssh, l->ssh) == 0)
 				break;
 		if (j < i) {
-			v[i].host = v[j].host;
+			l->host = c->v[j].host;
 			continue;
 		}
-		v[i].host = k++;
-		buf_printf(&targets, "%s\n", v[i].ssh);
+		l->host = k++;
+		buf_printf(&targets, "%s\n", l->ssh);
 	}
 	if (k == 0) {
-		if (!quiet)
-			printf("%s: no lost agent left statistics to collect\n", argv[optind]);
 		rc = 0;
 		goto out;
 	}
-	if (hosts_parse(path, targets.data, targets.len, &hosts, &nh, &err) < 0 || nh != k) {
-		fprintf(stderr, "barrage: %s: agent_lost events: %s\n", path,
-			err ? err : "bad SSH targets");
+	if (hosts_parse(c->path, targets.data, targets.len, &c->hosts, &c->nh, err) < 0 ||
+	    c->nh != k)
 		goto out;
-	}
-	/* Phase 1: read the spools (nothing is removed before stats.log has them). */
-	cmds = calloc(nh, sizeof(*cmds));
-	res = calloc(nh, sizeof(*res));
-	if (!cmds || !res) {
-		rc = 4;
-		goto out;
-	}
-	for (i = 0; i < nh; i++) {
-		buf_reset(&cmd);
-		for (k = 0; k < n; k++)
-			if (!v[k].collected && v[k].host == i)
-				buf_printf(&cmd, "cat -- '%s' 2>/dev/null; ", v[k].spool);
-		buf_append_str(&cmd, "true");
-		cmds[i] = buf_steal(&cmd);
+	rc = (int)k;
+out:
+	buf_free(&targets);
+	return rc;
+}
+
+/* One command per host: read every spool (remove = false), or remove the spools collected and
+ * the directories they kept. */
+static void spool_commands(struct collect *c, bool remove)
+{
+	struct buf cmd;
+
+	for (size_t i = 0; i < c->nh; i++) {
+		free(c->cmds[i]);
 		buf_init(&cmd, 0);
+		for (size_t k = 0; k < c->n; k++) {
+			const struct lost *l = &c->v[k];
+			const char *slash = strrchr(l->spool, '/');
+
+			if (l->collected || l->host != i || (remove && !l->found))
+				continue;
+			if (!remove) {
+				buf_printf(&cmd, "cat -- '%s' 2>/dev/null; ", l->spool);
+				continue;
+			}
+			buf_printf(&cmd, "rm -f -- '%s'; ", l->spool);
+			if (slash)
+				buf_printf(&cmd, "rmdir -- '%.*s' 2>/dev/null; ",
+					   (int)(slash - l->spool), l->spool);
+		}
+		buf_append_str(&cmd, "true");
+		c->cmds[i] = buf_steal(&cmd);
 	}
-	if (ssh_run_on_hosts(hosts, nh, &opt, cmds, res, &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err);
-		rc = 3;
-		goto out;
-	}
-	d.path = argv[optind];
-	d.ended = true;
-	d.stats = fopen(path, "a");
-	if (!d.stats) {
-		fprintf(stderr, "barrage: %s: %s\n", path, strerror(errno));
-		rc = 4;
-		goto out;
-	}
-	for (i = 0; i < nh; i++) {
-		if (res[i].error) {
-			for (k = 0; k < n; k++)
-				if (!v[k].collected && v[k].host == i)
-					break;
-			fprintf(stderr, "barrage: %s: %s\n", k < n ? v[k].ssh : "host",
-				res[i].error);
+}
+
+/* A spool_collected event per agent whose spool was read; the ones not found are counted. */
+static int record_collected(struct collect *c, struct rundir *d)
+{
+	int bad = 0;
+
+	for (size_t i = 0; i < c->n; i++) {
+		struct lost *l = &c->v[i];
+		char detail[512];
+		json_t *extra;
+
+		if (l->collected)
+			continue;
+		if (!l->found) {
+			bad++;
+			fprintf(stderr, "barrage: agent %s: no spool read from %s:%s%s\n", l->agent,
+				l->ssh, l->spool, c->res[l->host].error ? " (host failed)" : "");
 			continue;
 		}
-		if (take_spools(&d, v, n, (const uint8_t *)res[i].out, res[i].len, &err) < 0) {
+		snprintf(detail, sizeof(detail), "%zu interval%s collected from %s (%s)",
+			 json_array_size(l->got), json_array_size(l->got) == 1 ? "" : "s", l->spool,
+			 l->complete ? "complete: its load ended there"
+				     : "incomplete: the bound of what was not counted stays");
+		extra = json_object();
+		json_object_set(extra, "intervals", l->got);
+		json_object_set_new(extra, "complete", json_boolean(l->complete));
+		rundir_write_event_extra(d, 0, l->agent, "spool_collected", detail, extra);
+		if (!c->quiet)
+			printf("%s: %s\n", l->agent, detail);
+	}
+	return bad;
+}
+
+/* Phase 1: read the spools and append what was missing to stats.log (nothing is removed
+ * before stats.log has it). Returns the number of agents whose spool was not read, or -1 after
+ * a message (*rc is then the exit code). */
+static int collect_spools(struct collect *c, int *rc)
+{
+	struct rundir d = {0};
+	char *err = NULL;
+	int bad;
+
+	if (ssh_run_on_hosts(c->hosts, c->nh, c->opt, c->cmds, c->res, &err) < 0) {
+		fprintf(stderr, "barrage: %s\n", err);
+		free(err);
+		*rc = 3;
+		return -1;
+	}
+	d.path = (char *)c->run_dir; /* not freed: no rundir_close */
+	d.ended = true;
+	d.stats = fopen(c->path, "a");
+	if (!d.stats) {
+		fprintf(stderr, "barrage: %s: %s\n", c->path, strerror(errno));
+		*rc = 4;
+		return -1;
+	}
+	for (size_t i = 0; i < c->nh; i++) {
+		size_t k;
+
+		if (c->res[i].error) {
+			for (k = 0; k < c->n; k++)
+				if (!c->v[k].collected && c->v[k].host == i)
+					break;
+			fprintf(stderr, "barrage: %s: %s\n", k < c->n ? c->v[k].ssh : "host",
+				c->res[i].error);
+			continue;
+		}
+		if (take_spools(&d, c->v, c->n, (const uint8_t *)c->res[i].out, c->res[i].len,
+				&err) < 0) {
 			fprintf(stderr, "barrage: spools from host %zu: %s\n", i + 1,
 				err ? err : "unreadable");
 			free(err);
 			err = NULL;
 		}
 	}
-	for (i = 0; i < n; i++) {
-		char detail[512];
-		json_t *extra;
-
-		if (v[i].collected)
-			continue;
-		if (!v[i].found) {
-			bad++;
-			fprintf(stderr, "barrage: agent %s: no spool read from %s:%s%s\n",
-				v[i].agent, v[i].ssh, v[i].spool,
-				res[v[i].host].error ? " (host failed)" : "");
-			continue;
-		}
-		snprintf(detail, sizeof(detail), "%zu interval%s collected from %s (%s)",
-			 json_array_size(v[i].got), json_array_size(v[i].got) == 1 ? "" : "s",
-			 v[i].spool,
-			 v[i].complete ? "complete: its load ended there"
-				       : "incomplete: the bound of what was not counted stays");
-		extra = json_object();
-		json_object_set(extra, "intervals", v[i].got);
-		json_object_set_new(extra, "complete", json_boolean(v[i].complete));
-		rundir_write_event_extra(&d, 0, v[i].agent, "spool_collected", detail, extra);
-		if (!quiet)
-			printf("%s: %s\n", v[i].agent, detail);
-	}
+	bad = record_collected(c, &d);
 	fclose(d.stats);
-	d.stats = NULL;
-	/* Phase 2: the spools are in stats.log; remove them and the directories they kept. */
-	for (i = 0; i < nh; i++) {
-		free(cmds[i]);
-		buf_reset(&cmd);
-		for (k = 0; k < n; k++)
-			if (!v[k].collected && v[k].found && v[k].host == i) {
-				char *slash = strrchr(v[k].spool, '/');
+	return bad;
+}
 
-				buf_printf(&cmd, "rm -f -- '%s'; ", v[k].spool);
-				if (slash)
-					buf_printf(&cmd, "rmdir -- '%.*s' 2>/dev/null; ",
-						   (int)(slash - v[k].spool), v[k].spool);
-			}
-		buf_append_str(&cmd, "true");
-		cmds[i] = buf_steal(&cmd);
-		buf_init(&cmd, 0);
-	}
-	{
-		struct ssh_result *r2 = calloc(nh, sizeof(*r2));
+/* Phase 2: the spools are in stats.log; remove them and the directories they kept. */
+static void remove_spools(struct collect *c)
+{
+	struct ssh_result *r2 = calloc(c->nh, sizeof(*r2));
+	char *err = NULL;
 
-		if (r2 && ssh_run_on_hosts(hosts, nh, &opt, cmds, r2, &err) == 0)
-			for (i = 0; i < nh; i++) {
-				if (r2[i].error)
-					fprintf(stderr,
-						"barrage: warning: cannot remove the spools: %s\n",
-						r2[i].error);
-				free(r2[i].out);
-				free(r2[i].error);
-			}
-		free(r2);
-	}
-	{
-		struct reports_result rr;
-
-		memset(&rr, 0, sizeof(rr));
-		if (reports_build(argv[optind], quiet, &rr, &err) < 0) {
-			fprintf(stderr, "barrage: %s: %s\n", argv[optind],
-				err ? err : "reports failed");
-			rc = 4;
-			goto out;
+	spool_commands(c, true);
+	if (r2 && ssh_run_on_hosts(c->hosts, c->nh, c->opt, c->cmds, r2, &err) == 0)
+		for (size_t i = 0; i < c->nh; i++) {
+			if (r2[i].error)
+				fprintf(stderr, "barrage: warning: cannot remove the spools: %s\n",
+					r2[i].error);
+			free(r2[i].out);
+			free(r2[i].error);
 		}
-		if (!quiet)
-			(void)reports_print_summary(argv[optind], &err);
+	free(err);
+	free(r2);
+}
+
+int collect_run(const char *run_dir, const struct ssh_options *opt, bool quiet)
+{
+	struct collect c = {.run_dir = run_dir, .opt = opt, .quiet = quiet};
+	struct reports_result rr;
+	char *err = NULL;
+	int rc = 2, bad, k;
+
+	snprintf(c.path, sizeof(c.path), "%s/stats.log", run_dir);
+	if (read_lost(c.path, &c.v, &c.n, &err) < 0) {
+		fprintf(stderr, "barrage: %s\n", err);
+		goto out;
 	}
+	k = collect_targets(&c, &err);
+	if (k < 0) {
+		fprintf(stderr, "barrage: %s: agent_lost events: %s\n", c.path,
+			err ? err : "bad SSH targets");
+		goto out;
+	}
+	if (k == 0) {
+		if (!quiet)
+			printf("%s: no lost agent left statistics to collect\n", run_dir);
+		rc = 0;
+		goto out;
+	}
+	c.cmds = calloc(c.nh, sizeof(*c.cmds));
+	c.res = calloc(c.nh, sizeof(*c.res));
+	if (!c.cmds || !c.res) {
+		rc = 4;
+		goto out;
+	}
+	spool_commands(&c, false);
+	bad = collect_spools(&c, &rc);
+	if (bad < 0)
+		goto out;
+	remove_spools(&c);
+	memset(&rr, 0, sizeof(rr));
+	if (reports_build(run_dir, quiet, &rr, &err) < 0) {
+		fprintf(stderr, "barrage: %s: %s\n", run_dir, err ? err : "reports failed");
+		rc = 4;
+		goto out;
+	}
+	if (!quiet)
+		(void)reports_print_summary(run_dir, &err);
 	rc = bad ? 3 : 0;
 out:
-	if (d.stats)
-		fclose(d.stats);
-	for (i = 0; res && i < nh; i++) {
-		free(res[i].out);
-		free(res[i].error);
+	for (size_t i = 0; c.res && i < c.nh; i++) {
+		free(c.res[i].out);
+		free(c.res[i].error);
 	}
-	free(res);
-	for (i = 0; cmds && i < nh; i++)
-		free(cmds[i]);
-	free(cmds);
-	hosts_free(hosts, nh);
-	lost_free(v, n);
-	buf_free(&targets);
-	buf_free(&cmd);
+	free(c.res);
+	for (size_t i = 0; c.cmds && i < c.nh; i++)
+		free(c.cmds[i]);
+	free(c.cmds);
+	hosts_free(c.hosts, c.nh);
+	lost_free(c.v, c.n);
 	free(err);
 	return rc;
 }

@@ -1,11 +1,10 @@
-/* `barrage ctl` (see ctl.h). A thin client: the words become the same JSON body the page sends,
- * and the dashboard checks everything (token, values, whether the run can take it), so the
- * terminal and the page can never disagree about what is allowed. */
+/* The client side of runtime control (see ctl.h). A thin client: the words become the same JSON
+ * body the page sends, and the dashboard checks everything (token, values, whether the run can
+ * take it), so the terminal and the page can never disagree about what is allowed. */
 #include "controller/ctl.h"
 
 #include <curl/curl.h>
 #include <errno.h>
-#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,26 +12,6 @@
 
 #include "common/buf.h"
 #include "common/err.h"
-
-static const char usage_ctl[] =
-    "usage: barrage ctl ADDR [--token T] ACTION\n"
-    "\n"
-    "Change a running load through its dashboard (barrage run --dashboard). ADDR is the\n"
-    "dashboard's HOST:PORT or the URL it printed (whose ?token= is then used).\n"
-    "\n"
-    "actions:\n"
-    "  rate xF        multiply the load by F: the open model's arrival rate, the rate model's\n"
-    "                 request rate, the closed model's users (e.g. rate x1.5, rate x0.5)\n"
-    "  users N | xF   closed and rate models: N users in total, or F times the current number\n"
-    "  pause          no new users or requests until resume\n"
-    "  resume\n"
-    "  stop           end the run now (reports are written as usual)\n"
-    "\n"
-    "options:\n"
-    "      --token T  the token printed with the dashboard URL (or BARRAGE_DASHBOARD_TOKEN)\n"
-    "  -h, --help     this text\n"
-    "\n"
-    "exit codes: 0 done, 2 usage error, 3 refused or unreachable\n";
 
 static int parse_factor(const char *w, double *f)
 {
@@ -92,73 +71,16 @@ static size_t on_body(char *p, size_t sz, size_t n, void *arg)
 	return buf_append(arg, p, sz * n) < 0 ? 0 : sz * n;
 }
 
-int ctl_main(int argc, char **argv)
+int ctl_send(const char *url, const char *token, const char *body)
 {
-	static const struct option opts[] = {
-	    {"token", required_argument, NULL, 't'},
-	    {"help", no_argument, NULL, 'h'},
-	    {NULL, 0, NULL, 0},
-	};
-	const char *token = getenv("BARRAGE_DASHBOARD_TOKEN"), *addr;
-	char body[256], url[1024], auth[300], *err = NULL;
+	char auth[300];
 	struct curl_slist *hdr = NULL;
 	struct buf resp;
 	CURL *c = NULL;
 	CURLcode cc;
 	long status = 0;
-	int opt, rc = 3;
+	int rc = -1;
 
-	optind = 0;
-	opterr = 0;
-	/* "+": options end at the first action word, so "rate x-1" is not an option. */
-	while ((opt = getopt_long(argc, argv, "+h", opts, NULL)) != -1) {
-		if (opt == 't')
-			token = optarg;
-		else if (opt == 'h') {
-			fputs(usage_ctl, stdout);
-			return 0;
-		} else {
-			fprintf(stderr, "barrage: ctl: bad option '%s'\n%s", argv[optind - 1],
-				usage_ctl);
-			return 2;
-		}
-	}
-	if (optind >= argc) {
-		fprintf(stderr, "barrage: ctl: which dashboard? (barrage ctl HOST:PORT ACTION)\n%s",
-			usage_ctl);
-		return 2;
-	}
-	addr = argv[optind++];
-	/* --token may also follow the address. */
-	while (optind + 1 < argc && strcmp(argv[optind], "--token") == 0) {
-		token = argv[optind + 1];
-		optind += 2;
-	}
-	if (ctl_body(argc - optind, argv + optind, body, sizeof(body), &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err);
-		free(err);
-		return 2;
-	}
-	if (strncmp(addr, "http://", 7) == 0) {
-		const char *q = strstr(addr, "token=");
-		size_t hl = strcspn(addr + 7, "/?");
-
-		if (q && !token) {
-			static char tk[128];
-
-			snprintf(tk, sizeof(tk), "%.*s", (int)strcspn(q + 6, "&#"), q + 6);
-			token = tk;
-		}
-		snprintf(url, sizeof(url), "http://%.*s/api/control", (int)hl, addr + 7);
-	} else {
-		snprintf(url, sizeof(url), "http://%s/api/control", addr);
-	}
-	if (!token) {
-		fprintf(stderr,
-			"barrage: ctl: control needs the dashboard's token: --token T (it is "
-			"printed with the dashboard URL)\n");
-		return 2;
-	}
 	buf_init(&resp, 1 << 20);
 	c = curl_easy_init();
 	snprintf(auth, sizeof(auth), "Authorization: Bearer %s", token);

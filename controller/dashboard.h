@@ -14,8 +14,8 @@
  * has one (a page elsewhere cannot drive a local dashboard), and a body of at most
  * DASHBOARD_MAX_BODY bytes. Only loopback addresses are bound unless the user says
  * --dashboard-public. */
-#ifndef BARRAGE_DASHBOARD_H
-#define BARRAGE_DASHBOARD_H
+#ifndef BARRAGE_CONTROLLER_DASHBOARD_H
+#define BARRAGE_CONTROLLER_DASHBOARD_H
 
 #include <stdbool.h>
 #include <stdint.h>
@@ -24,6 +24,7 @@
 
 #include "common/plan.h"
 #include "common/stats.h"
+#include "controller/dashboard_parse.h"
 
 #define DASHBOARD_DEFAULT_ADDR "127.0.0.1:8091"
 #define DASHBOARD_MAX_BODY     4096
@@ -31,14 +32,6 @@
 
 struct event_base;
 struct dashboard;
-
-/* A control request, checked for form by the dashboard: action is "rate", "users", "pause",
- * "resume" or "stop"; factor > 0 when given (0 when not); users >= 0 when given (-1 when not). */
-struct dashboard_control {
-	const char *action;
-	double factor;
-	int64_t users;
-};
 
 /* Apply a control request. Returns 0, or -1 with *err (the dashboard frees it) and *status the
  * HTTP status to answer (400 for a request that does not fit the run, 409 for one that comes
@@ -70,15 +63,6 @@ void dashboard_interval(struct dashboard *d, const struct plan *p, const struct 
 void dashboard_event(struct dashboard *d, double t, const char *agent, const char *what,
 		     const char *detail);
 
-/* Pure helpers, for the unit tests. */
-/* Parse a control body (JSON). Returns 0, or -1 with *err and *status (400). c->action points
- * into *json_out, which the caller frees with json_decref. */
-int dashboard_parse_control(const char *body, size_t len, struct dashboard_control *c,
-			    json_t **json_out, char **err);
-/* Parse a listen address. Returns 0, or -1 with *err. */
-int dashboard_parse_listen(const char *listen, char *host, size_t hsize, uint16_t *port,
-			   char **err);
-bool dashboard_host_is_loopback(const char *host);
 /* The one-interval summary the page draws (rate, errors, percentiles in ms, users, ...). */
 json_t *dashboard_summary(const struct plan *p, const struct stats_snapshot *s);
 

@@ -6,8 +6,8 @@
  * with backoff what the receiver may take later (5xx, 429, no connection) and drops what it will
  * never take (other 4xx). export_close() gives the queue a bounded time to drain and says what
  * was sent and dropped. */
-#ifndef BARRAGE_EXPORT_H
-#define BARRAGE_EXPORT_H
+#ifndef BARRAGE_CONTROLLER_EXPORT_H
+#define BARRAGE_CONTROLLER_EXPORT_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -5,8 +5,8 @@
  * because a typo here sends load from the wrong machines: every mistake is reported as
  * "FILE:LINE:COL: what is wrong", and a host listed twice is refused (agents=N is the way to run
  * several agents on one host). hosts_parse() works on a buffer so the fuzzer and the unit tests
- * can drive it without files. `barrage hosts check` itself lives in ssh.c next to the transport
- * it exercises. */
+ * can drive it without files. `barrage hosts check` itself is controller/cli_hosts.c over
+ * controller/ssh_check.c. */
 #include "controller/ssh.h"
 
 #include <ctype.h>

@@ -1,5 +1,5 @@
 /* `barrage import har|tsung`: turn what people already have (a browser's HTTP Archive, a Tsung
- * configuration) into a Barrage scenario. import.c is the command line; import_har.c and
+ * configuration) into a Barrage scenario. cli_import.c is the command line; import_har.c and
  * import_tsung.c build an imp_doc (import_model.h) that import_model.c writes as YAML.
  * docs/import.md is the reference. */
 #ifndef BARRAGE_CONTROLLER_IMPORT_H
@@ -30,8 +30,5 @@ int import_har_mem(const char *name, const char *data, size_t len, const struct 
 		   struct imp_doc *d, FILE *report, char **err);
 int import_tsung_mem(const char *name, const char *data, size_t len, struct imp_doc *d,
 		     FILE *report, char **err);
-
-/* `barrage import ...`: argv[0] is "import". Returns the exit code. */
-int import_main(int argc, char **argv);
 
 #endif

@@ -2,8 +2,9 @@
  *
  * Two transports implement it: local agents (fork/exec with pipes to the agent's stdin and
  * stdout; controller/local.c) and remote agents (an exec channel of an SSH session;
- * controller/ssh.c). The run loop (controller/run.c) sees only this interface: it writes frames
- * (common/wire.h) and gets bytes and a close notification back, all on one libevent base. */
+ * controller/ssh_link.c). The run loop (controller/run.c) sees only this interface: it writes
+ * frames (common/wire.h) and gets bytes and a close notification back, all on one libevent
+ * base. */
 #ifndef BARRAGE_LINK_H
 #define BARRAGE_LINK_H
 

@@ -5,8 +5,8 @@
  * elapsed time at the end of the interval, the load phase, users alive, requests per second,
  * the interval's p50 and p99 request time, errors in the interval, the busiest agent's CPU (as
  * a share of the cores it may use), and agents connected of total. Quiet with -q. */
-#ifndef BARRAGE_LIVE_H
-#define BARRAGE_LIVE_H
+#ifndef BARRAGE_CONTROLLER_LIVE_H
+#define BARRAGE_CONTROLLER_LIVE_H
 
 #include <stddef.h>
 #include <stdio.h>

@@ -7,8 +7,8 @@
  * the open indexes out (merge_flush_before), and when the late agent's snapshot for an index
  * already written arrives, it is emitted on its own as a "late" record with the same index, so
  * nothing it measured is dropped. */
-#ifndef BARRAGE_MERGE_H
-#define BARRAGE_MERGE_H
+#ifndef BARRAGE_CONTROLLER_MERGE_H
+#define BARRAGE_CONTROLLER_MERGE_H
 
 #include <stdbool.h>
 #include <stddef.h>

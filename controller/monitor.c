@@ -2,7 +2,7 @@
  *
  * Why things are done the way they are:
  * - One source per host behind the agent link interface: `local` (monitor_local.c) and an SSH
- *   exec channel (controller/ssh.c, opened with no setup steps: nothing is checked, created or
+ *   exec channel (controller/ssh_fleet.c, opened with no setup steps: nothing is checked, created or
  *   uploaded on a monitored host). This file never knows which one it reads.
  * - The remote side is a plain `sh` loop that cats the files and sleeps: one long-lived
  *   channel, nothing to install, and the rates are computed from the host's own /proc/uptime
@@ -158,14 +158,8 @@ static double now_t(const struct monitor *m)
 
 static void write_json(struct monitor *m, json_t *j)
 {
-	char *txt = json_dumps(j, JSON_COMPACT | JSON_REAL_PRECISION(10));
-
-	if (txt && m->dir && m->dir->stats && !m->dir->ended) {
-		fputs(txt, m->dir->stats);
-		fputc('\n', m->dir->stats);
-		fflush(m->dir->stats);
-	}
-	free(txt);
+	if (m->dir)
+		rundir_write_record(m->dir, j);
 	json_decref(j);
 }
 

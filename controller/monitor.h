@@ -4,12 +4,12 @@
  * Agentless: nothing is installed on a monitored host. Each host is a source behind the agent
  * link interface (controller/link.h): `local` reads the controller's own /proc on a timer
  * (controller/monitor_local.c); a remote host is one exec channel of an SSH session opened with
- * the fleet's code (controller/ssh.c: strict known_hosts, keys, keepalives) running a shell
+ * the fleet's code (controller/ssh_fleet.c: strict known_hosts, keys, keepalives) running a shell
  * loop that cats the /proc files every interval. Both deliver the same block text, parsed by
  * common/procfs.c. Each sample becomes a `monitor` record in stats.log; a host whose source
  * ends is marked down there (and in an event), and the run goes on. */
-#ifndef BARRAGE_MONITOR_H
-#define BARRAGE_MONITOR_H
+#ifndef BARRAGE_CONTROLLER_MONITOR_H
+#define BARRAGE_CONTROLLER_MONITOR_H
 
 #include <stdbool.h>
 #include <stddef.h>

@@ -361,6 +361,13 @@ int rundir_write_event_extra(struct rundir *d, double t, const char *agent, cons
 	return rc;
 }
 
+int rundir_write_record(struct rundir *d, json_t *j)
+{
+	if (d->ended)
+		return 0;
+	return statslog_write_record(d->stats, j);
+}
+
 int rundir_write_end(struct rundir *d, int64_t end_wall_ms, double duration_s, const char *reason,
 		     int exit_code)
 {

@@ -3,8 +3,8 @@
  * run goes (header, interval, late, event and end records, each line flushed as it is written,
  * so a controller killed midway leaves every completed interval) and agents/ID.log with each
  * agent's own log. reports/ derives everything else from stats.log afterwards. */
-#ifndef BARRAGE_RUNDIR_H
-#define BARRAGE_RUNDIR_H
+#ifndef BARRAGE_CONTROLLER_RUNDIR_H
+#define BARRAGE_CONTROLLER_RUNDIR_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,6 +53,9 @@ int rundir_write_event(struct rundir *d, double t, const char *agent, const char
  * into the record (e.g. an agent_lost event's "missing" intervals and "uncounted_max"). */
 int rundir_write_event_extra(struct rundir *d, double t, const char *agent, const char *what,
 			     const char *detail, json_t *extra);
+/* A record built by its owner (monitor samples); nothing once the end record is written. The
+ * caller keeps j. */
+int rundir_write_record(struct rundir *d, json_t *j);
 int rundir_write_end(struct rundir *d, int64_t end_wall_ms, double duration_s, const char *reason,
 		     int exit_code);
 

@@ -21,6 +21,7 @@
 
 #include "common/err.h"
 #include "common/tmpl.h"
+#include "controller/scenario_fields.h"
 #include "controller/scenario_override.h"
 #include "controller/scenario_scalars.h"
 #include "controller/scenario_sections.h"
@@ -252,7 +253,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	static const char *const keys[] = {
 	    "name",	  "target", "http",   "load",	 "data",   "variables", "sessions",
 	    "thresholds", "agents", "report", "monitor", "export", NULL};
-	static const char *const rkeys[] = {"interval", NULL};
+	const char *rkeys[8]; /* from the schema: common/plan_schema.c */
 	const struct ynode *v, *k;
 	size_t i;
 
@@ -276,14 +277,14 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	    sc_get_string(sc, v, "target", true, &p->target) == 0)
 		check_target(sc, v, p->target);
 	if ((v = sc_map_get(root, "http")))
-		sc_parse_http(sc, v, &p->http, p->target);
+		sc_parse_http(sc, v, p);
 	if (!(v = sc_map_get(root, "load"))) {
 		if (!sc_has_typo_of(root, "load"))
 			sc_err(sc, NULL, 0,
 			       "the scenario has no load: section (phases, users or "
 			       "request_rate)");
 	} else
-		sc_parse_load(sc, sc_map_key(root, "load"), v, &p->load, &p->grace_us);
+		sc_parse_load(sc, sc_map_key(root, "load"), v, p);
 	if ((v = sc_map_get(root, "data")))
 		sc_parse_data(sc, v, p);
 	if ((v = sc_map_get(root, "variables")) &&
@@ -307,7 +308,7 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 	if ((v = sc_map_get(root, "thresholds")))
 		sc_parse_thresholds(sc, v, p);
 	if ((v = sc_map_get(root, "agents"))) {
-		sc_parse_agents(sc, v, &p->agents);
+		sc_parse_agents(sc, v, p);
 		check_agent_count(sc, v, p);
 	}
 	if ((v = sc_map_get(root, "monitor")))
@@ -330,9 +331,8 @@ static void map_plan(struct sc *sc, const struct ynode *root, struct plan *p)
 		}
 	}
 	if ((v = sc_map_get(root, "report")) && sc_want_kind(sc, v, YN_MAP, "report") == 0) {
-		sc_check_keys(sc, v, "report", rkeys);
-		if ((k = sc_map_get(v, "interval")))
-			sc_get_duration(sc, k, "report interval", 100000, &p->interval_us);
+		sc_check_keys(sc, v, "report", sc_field_keys("report", rkeys, 8));
+		sc_map_fields(sc, v, "report", p); /* interval */
 	}
 	for (i = 0; i < p->nsessions; i++)
 		check_foreach(sc, &p->sessions[i].steps, root);

@@ -43,56 +43,52 @@ static struct ynode *scalar_new(struct sc *sc, const char *s, const char *origin
  * be given in flow style), falling back to a plain string. Path segments are mapping keys or
  * list indexes; at a mapping, the longest run of segments that is an existing key wins, so
  * dotted keys such as thresholds' request.p95 can be reached. */
-int scenario_override_apply(struct sc *sc, struct ynode **rootp, const struct scenario_override *o)
+/* The override's value as a node (YAML when it parses, else a plain string), named by its
+ * origin ("--set KEY=VALUE") in messages. NULL on error (reported). */
+static struct ynode *override_value(struct sc *sc, const struct scenario_override *o,
+				    const char **originp)
 {
-	char *origin = NULL, *path = NULL;
-	struct ynode *cur, *val = NULL;
-	char *seg;
+	char *origin = NULL;
+	struct ynode *val = NULL;
+	int before = sc->nerr;
+	size_t mark = sc->errs.len;
 
-	if (!o->path || !o->value || !o->path[0]) {
-		sc_err(sc, NULL, 0, "--set needs KEY=VALUE");
-		return -1;
-	}
 	if (asprintf(&origin, "--set %s=%s", o->path, o->value) < 0) {
 		sc->oom = true;
-		return -1;
+		return NULL;
 	}
 	if (sc_push_str(sc, &sc->origins, &sc->norigins, &sc->corigins, origin) != 0) {
 		free(origin);
-		return -1;
+		return NULL;
 	}
 	free(origin);
-	origin = sc->origins[sc->norigins - 1];
-	{
-		int before = sc->nerr;
-		size_t mark = sc->errs.len;
+	*originp = sc->origins[sc->norigins - 1];
+	if (o->value[0] && sc_yaml_build(sc, o->value, strlen(o->value), *originp, &val) == 0 &&
+	    val)
+		return val;
+	/* Not YAML: the value is a plain string; forget the parse problem. */
+	sc_node_free(val);
+	sc->nerr = before;
+	sc->errs.len = mark;
+	if (sc->errs.data)
+		sc->errs.data[mark] = '\0';
+	return scalar_new(sc, o->value, *originp);
+}
 
-		if (o->value[0] &&
-		    sc_yaml_build(sc, o->value, strlen(o->value), origin, &val) == 0 && val)
-			;
-		else {
-			/* Not YAML: the value is a plain string; forget the parse problem. */
-			sc_node_free(val);
-			sc->nerr = before;
-			sc->errs.len = mark;
-			if (sc->errs.data)
-				sc->errs.data[mark] = '\0';
-			val = scalar_new(sc, o->value, origin);
-			if (!val)
-				return -1;
-		}
-	}
+/* Puts val at the dotted path under *rootp; 0, or -1 after reporting (val is then not in the
+ * tree and the caller frees it). */
+static int override_place(struct sc *sc, struct ynode **rootp, char *path, const char *origin,
+			  struct ynode *val)
+{
+	struct ynode *cur;
+	char *seg;
+
 	if (!*rootp) {
 		yaml_mark_t m = {0};
 
 		*rootp = sc_node_new(sc, YN_MAP, &m, origin);
 		if (!*rootp)
-			goto fail;
-	}
-	path = strdup(o->path);
-	if (!path) {
-		sc->oom = true;
-		goto fail;
+			return -1;
 	}
 	cur = *rootp;
 	seg = path;
@@ -111,7 +107,7 @@ int scenario_override_apply(struct sc *sc, struct ynode **rootp, const struct sc
 				sc_err(sc, NULL, 0,
 				       "%s: '%s' is not an index of the list (0 to %zu)", origin,
 				       seg, cur->n ? cur->n - 1 : 0);
-				goto fail;
+				return -1;
 			}
 			if (!dot) {
 				sc_node_free(cur->kids[k]);
@@ -124,7 +120,7 @@ int scenario_override_apply(struct sc *sc, struct ynode **rootp, const struct sc
 		}
 		if (cur->kind != YN_MAP) {
 			sc_err(sc, NULL, 0, "%s: cannot set '%s' inside a scalar", origin, seg);
-			goto fail;
+			return -1;
 		}
 		/* The longest run of segments that is an existing key. */
 		end = seg + strlen(seg);
@@ -157,7 +153,7 @@ int scenario_override_apply(struct sc *sc, struct ynode **rootp, const struct sc
 			dot = NULL;
 		kn = scalar_new(sc, seg, origin);
 		if (!kn)
-			goto fail;
+			return -1;
 		if (dot) {
 			yaml_mark_t m = {0};
 
@@ -168,23 +164,46 @@ int scenario_override_apply(struct sc *sc, struct ynode **rootp, const struct sc
 			sc_node_free(kn);
 			if (nv != val)
 				sc_node_free(nv);
-			goto fail;
+			return -1;
 		}
 		if (sc_node_add(sc, cur, nv) != 0) {
 			/* kn is in the tree now; keep the mapping even, with an empty value. */
 			if (nv != val)
 				sc_node_free(nv);
-			goto fail;
+			return -1;
 		}
 		if (!dot)
 			break;
 		cur = nv;
 		seg = dot + 1;
 	}
+	return 0;
+}
+
+int scenario_override_apply(struct sc *sc, struct ynode **rootp, const struct scenario_override *o)
+{
+	const char *origin = NULL;
+	struct ynode *val;
+	char *path;
+
+	if (!o->path || !o->value || !o->path[0]) {
+		sc_err(sc, NULL, 0, "--set needs KEY=VALUE");
+		return -1;
+	}
+	val = override_value(sc, o, &origin);
+	if (!val)
+		return -1;
+	path = strdup(o->path);
+	if (!path) {
+		sc->oom = true;
+		sc_node_free(val);
+		return -1;
+	}
+	if (override_place(sc, rootp, path, origin, val) != 0) {
+		free(path);
+		sc_node_free(val);
+		return -1;
+	}
 	free(path);
 	return 0;
-fail:
-	free(path);
-	sc_node_free(val);
-	return -1;
 }

@@ -189,23 +189,10 @@ static double count_requests(const struct plan_steps *s, bool *loops)
 	return n;
 }
 
-void scenario_print_plan(const struct plan *p, FILE *out)
+static void print_http(const struct plan *p, FILE *out)
 {
-	double per_user = 0;
-	bool loops = false;
-	static const char *const orders[] = {"sequential", "random", "unique"};
-	const struct plan_load *l = &p->load;
-	char a[32], b[32], c[32];
-	double total_w = 0, users = 0, *wts = NULL;
-	uint64_t *slots = NULL;
+	char a[32], b[32];
 	size_t i;
-
-	for (i = 0; i < p->nsessions; i++)
-		total_w += p->sessions[i].weight;
-	for (i = 0; i < p->nsessions; i++)
-		if (total_w > 0)
-			per_user += p->sessions[i].weight / total_w *
-				    count_requests(&p->sessions[i].steps, &loops);
 
 	fprintf(out, "scenario %s", p->name ? p->name : "(unnamed)");
 	if (p->source)
@@ -229,33 +216,50 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 	for (i = 0; i < p->http.nheaders; i++)
 		fprintf(out, "           header %s: %s\n", p->http.headers[i].name,
 			p->http.headers[i].value);
+}
+
+/* The open model's phases with the users and requests they bring (per_user: requests per
+ * session, weighted; loops: some session loops, so "+" after the figure). */
+static void print_phases(const struct plan *p, double per_user, bool loops, FILE *out)
+{
+	const struct plan_load *l = &p->load;
+	char a[32], b[32], c[32];
+	double users = 0;
+	size_t i;
+
+	fprintf(out, "  open model: users arrive (Poisson) and run one session each");
+	if (l->max_users)
+		fprintf(out, "; at most %llu at once", (unsigned long long)l->max_users);
+	fputc('\n', out);
+	for (i = 0; i < l->nphases; i++) {
+		const struct plan_phase *ph = &l->phases[i];
+		double secs = (double)ph->duration_us / 1e6;
+		double end = ph->ramp_to >= 0 ? ph->ramp_to : ph->arrival_rate;
+		double n = (ph->arrival_rate + end) / 2 * secs;
+
+		fprintf(out, "  phase %zu%s%s%s: %s at %s", i + 1, ph->name ? " (" : "",
+			ph->name ? ph->name : "", ph->name ? ")" : "",
+			units_fmt_duration(a, sizeof(a), (double)ph->duration_us),
+			units_fmt_rate(b, sizeof(b), ph->arrival_rate));
+		if (ph->ramp_to >= 0)
+			fprintf(out, " ramping to %s", units_fmt_rate(c, sizeof(c), ph->ramp_to));
+		fprintf(out, ", ~%.0f users\n", n);
+		users += n;
+	}
+	fprintf(out, "  total: %s, ~%.0f users and ~%.0f%s requests expected\n",
+		units_fmt_duration(a, sizeof(a), (double)plan_load_duration_us(p)), users,
+		users * per_user, loops ? "+" : "");
+}
+
+static void print_load(const struct plan *p, double per_user, bool loops, FILE *out)
+{
+	const struct plan_load *l = &p->load;
+	char a[32], b[32];
 
 	fputs("load\n", out);
 	switch (l->model) {
 	case PLAN_MODEL_OPEN:
-		fprintf(out, "  open model: users arrive (Poisson) and run one session each");
-		if (l->max_users)
-			fprintf(out, "; at most %llu at once", (unsigned long long)l->max_users);
-		fputc('\n', out);
-		for (i = 0; i < l->nphases; i++) {
-			const struct plan_phase *ph = &l->phases[i];
-			double secs = (double)ph->duration_us / 1e6;
-			double end = ph->ramp_to >= 0 ? ph->ramp_to : ph->arrival_rate;
-			double n = (ph->arrival_rate + end) / 2 * secs;
-
-			fprintf(out, "  phase %zu%s%s%s: %s at %s", i + 1, ph->name ? " (" : "",
-				ph->name ? ph->name : "", ph->name ? ")" : "",
-				units_fmt_duration(a, sizeof(a), (double)ph->duration_us),
-				units_fmt_rate(b, sizeof(b), ph->arrival_rate));
-			if (ph->ramp_to >= 0)
-				fprintf(out, " ramping to %s",
-					units_fmt_rate(c, sizeof(c), ph->ramp_to));
-			fprintf(out, ", ~%.0f users\n", n);
-			users += n;
-		}
-		fprintf(out, "  total: %s, ~%.0f users and ~%.0f%s requests expected\n",
-			units_fmt_duration(a, sizeof(a), (double)plan_load_duration_us(p)), users,
-			users * per_user, loops ? "+" : "");
+		print_phases(p, per_user, loops, out);
 		break;
 	case PLAN_MODEL_CLOSED:
 		fprintf(out, "  closed model: %llu users at all times for %s",
@@ -276,12 +280,17 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 	}
 	fprintf(out, "  grace %s after the load ends\n",
 		units_fmt_duration(a, sizeof(a), (double)p->grace_us));
+}
+
+static void print_data(const struct plan *p, FILE *out)
+{
+	static const char *const orders[] = {"sequential", "random", "unique"};
+	size_t i, j;
 
 	if (p->ndata) {
 		fputs("data\n", out);
 		for (i = 0; i < p->ndata; i++) {
 			const struct plan_data *d = &p->data[i];
-			size_t j;
 
 			fprintf(out, "  %s: %s, %llu rows, order %s, columns", d->name, d->file,
 				(unsigned long long)d->rows, orders[d->order]);
@@ -295,6 +304,15 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		for (i = 0; i < p->nvariables; i++)
 			fprintf(out, "  %s = %s\n", p->variables[i].name, p->variables[i].value);
 	}
+}
+
+static void print_sessions(const struct plan *p, double total_w, FILE *out)
+{
+	const struct plan_load *l = &p->load;
+	double *wts = NULL;
+	uint64_t *slots = NULL;
+	size_t i;
+
 	fputs("sessions\n", out);
 	/* Closed and rate models: the exact number of user slots each session gets, as the agents
 	 * will assign them (common/swrr.h); the open model draws each arrival's session. */
@@ -327,44 +345,61 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 	}
 	free(wts);
 	free(slots);
-	if (p->nthresholds) {
-		fputs("thresholds\n", out);
-		for (i = 0; i < p->nthresholds; i++) {
-			fprintf(out, "  %s %s", p->thresholds[i].metric,
-				p->thresholds[i].condition);
-			if (p->thresholds[i].abort_on_fail)
-				fprintf(out, " (aborts the run, after %s)",
-					units_fmt_duration(a, sizeof(a),
-							   (double)p->thresholds[i].delay_us));
-			fputc('\n', out);
-		}
+}
+
+static void print_thresholds(const struct plan *p, FILE *out)
+{
+	char a[32];
+	size_t i;
+
+	if (!p->nthresholds)
+		return;
+	fputs("thresholds\n", out);
+	for (i = 0; i < p->nthresholds; i++) {
+		fprintf(out, "  %s %s", p->thresholds[i].metric, p->thresholds[i].condition);
+		if (p->thresholds[i].abort_on_fail)
+			fprintf(
+			    out, " (aborts the run, after %s)",
+			    units_fmt_duration(a, sizeof(a), (double)p->thresholds[i].delay_us));
+		fputc('\n', out);
 	}
+}
+
+static void print_hosts(const struct plan *p, FILE *out)
+{
+	struct plan_host *hs = p->agents.hosts, *own = NULL;
+	size_t i, nh = p->agents.nhosts;
+	uint64_t nagents = 0;
+
+	if (p->agents.hosts_file) {
+		/* The file as the run reads it: its hosts, how many agents in all. */
+		fprintf(out, "  hosts from %s\n", p->agents.hosts_file);
+		nh = 0;
+		if (hosts_file_read(p->agents.hosts_file, &own, &nh, NULL) == 0)
+			hs = own;
+	}
+	for (i = 0; i < nh; i++) {
+		const struct plan_host *h = &hs[i];
+		unsigned na = h->agents ? h->agents : 1;
+
+		nagents += na;
+		fprintf(out, "  %s%s%s:%d, %u agent%s, weight %g\n", h->user ? h->user : "",
+			h->user ? "@" : "", h->host, h->port ? h->port : 22, na, na == 1 ? "" : "s",
+			h->weight > 0 ? h->weight : 1);
+	}
+	fprintf(out, "  %zu host%s, %llu agent%s in all\n", nh, nh == 1 ? "" : "s",
+		(unsigned long long)nagents, nagents == 1 ? "" : "s");
+	hosts_free(own, nh);
+}
+
+static void print_agents(const struct plan *p, FILE *out)
+{
+	char a[32];
+
 	fputs("agents\n", out);
-	if (p->agents.nhosts || p->agents.hosts_file) {
-		struct plan_host *hs = p->agents.hosts, *own = NULL;
-		size_t nh = p->agents.nhosts;
-		uint64_t nagents = 0;
-
-		if (p->agents.hosts_file) {
-			/* The file as the run reads it: its hosts, how many agents in all. */
-			fprintf(out, "  hosts from %s\n", p->agents.hosts_file);
-			nh = 0;
-			if (hosts_file_read(p->agents.hosts_file, &own, &nh, NULL) == 0)
-				hs = own;
-		}
-		for (i = 0; i < nh; i++) {
-			const struct plan_host *h = &hs[i];
-			unsigned na = h->agents ? h->agents : 1;
-
-			nagents += na;
-			fprintf(out, "  %s%s%s:%d, %u agent%s, weight %g\n", h->user ? h->user : "",
-				h->user ? "@" : "", h->host, h->port ? h->port : 22, na,
-				na == 1 ? "" : "s", h->weight > 0 ? h->weight : 1);
-		}
-		fprintf(out, "  %zu host%s, %llu agent%s in all\n", nh, nh == 1 ? "" : "s",
-			(unsigned long long)nagents, nagents == 1 ? "" : "s");
-		hosts_free(own, nh);
-	} else if (p->agents.local)
+	if (p->agents.nhosts || p->agents.hosts_file)
+		print_hosts(p, out);
+	else if (p->agents.local)
 		fprintf(out, "  %u local agent%s\n", p->agents.local,
 			p->agents.local == 1 ? "" : "s");
 	else
@@ -374,6 +409,27 @@ void scenario_print_plan(const struct plan *p, FILE *out)
 		p->agents.max_lost, p->agents.max_lost == 1 ? " is" : "s are");
 	fprintf(out, "  an agent silent for %s is lost (and stops its own load)\n",
 		units_fmt_duration(a, sizeof(a), (double)p->agents.link_timeout_us));
+}
+
+void scenario_print_plan(const struct plan *p, FILE *out)
+{
+	double per_user = 0, total_w = 0;
+	bool loops = false;
+	char a[32];
+	size_t i;
+
+	for (i = 0; i < p->nsessions; i++)
+		total_w += p->sessions[i].weight;
+	for (i = 0; i < p->nsessions; i++)
+		if (total_w > 0)
+			per_user += p->sessions[i].weight / total_w *
+				    count_requests(&p->sessions[i].steps, &loops);
+	print_http(p, out);
+	print_load(p, per_user, loops, out);
+	print_data(p, out);
+	print_sessions(p, total_w, out);
+	print_thresholds(p, out);
+	print_agents(p, out);
 	monitor_print_plan(p, out);
 	fprintf(out, "report\n  interval %s\n",
 		units_fmt_duration(a, sizeof(a), (double)p->interval_us));

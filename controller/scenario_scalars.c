@@ -12,12 +12,8 @@
 #include <unistd.h>
 #include <stdio.h>
 
-#define PCRE2_CODE_UNIT_WIDTH 8
-#include <pcre2.h>
-
-#include "common/expr.h"
-#include "common/jsonpath.h"
 #include "common/stats.h"
+#include "common/plan_text.h"
 #include "common/tmpl.h"
 #include "common/units.h"
 #include "controller/scenario_yaml.h"
@@ -342,21 +338,32 @@ void sc_define(struct sc *sc, const char *name)
 
 /* Compile src (the text of node n, or a part of it starting at offset base) as a template, so
  * a syntax error or an unknown function is reported where it was written. */
+/* Variables a template or expression reads, noted at its node (checked at the end). */
+struct use_at {
+	struct sc *sc;
+	const struct ynode *n;
+};
+
+static void note_use(void *ctx, const char *name)
+{
+	struct use_at *at = ctx;
+
+	sc_note_use(at->sc, name, at->n);
+}
+
 static int check_tmpl_at(struct sc *sc, const struct ynode *n, const char *src, size_t base,
 			 enum tmpl_escape esc)
 {
-	struct tmpl *t = NULL;
+	struct use_at at = {sc, n};
 	char *e = NULL;
-	size_t col = 0, i;
+	size_t col = 0;
 
-	if (tmpl_compile(src, esc, &t, &e, &col) != 0) {
+	if (plan_text_check(PLAN_TEXT_TEMPLATE, src, strlen(src), esc, &col, &e, note_use, &at) !=
+	    0) {
 		sc_err(sc, n, base + col, "%s", e ? e : "bad template");
 		free(e);
 		return -1;
 	}
-	for (i = 0; i < tmpl_var_count(t); i++)
-		sc_note_use(sc, tmpl_var_name(t, i), n);
-	tmpl_free(t);
 	return 0;
 }
 
@@ -375,9 +382,9 @@ int sc_get_tmpl(struct sc *sc, const struct ynode *n, const char *what, bool non
 
 int sc_get_expr(struct sc *sc, const struct ynode *n, const char *what, char **out)
 {
-	struct expr *x = NULL;
+	struct use_at at = {sc, n};
 	char *e = NULL;
-	size_t col = 0, i;
+	size_t col = 0;
 	const char *src;
 	size_t off = 0, len;
 
@@ -402,7 +409,8 @@ int sc_get_expr(struct sc *sc, const struct ynode *n, const char *what, char **o
 				len--;
 		}
 	}
-	if (expr_compile(src + off, len - off, &x, &e, &col) != 0) {
+	if (plan_text_check(PLAN_TEXT_EXPR, src + off, len - off, 0, &col, &e, note_use, &at) !=
+	    0) {
 		sc_err(sc, n, off + col, "%s", e ? e : "bad expression");
 		free(e);
 		return -1;
@@ -413,48 +421,37 @@ int sc_get_expr(struct sc *sc, const struct ynode *n, const char *what, char **o
 
 		if (!bare) {
 			sc->oom = true;
-			expr_free(x);
 			return -1;
 		}
 		free(*out);
 		*out = bare;
 	}
-	for (i = 0; i < expr_var_count(x); i++)
-		sc_note_use(sc, expr_var_name(x, i), n);
-	expr_free(x);
 	return 0;
 }
 
 int sc_check_regex(struct sc *sc, const struct ynode *n, const char *what)
 {
-	int code;
-	PCRE2_SIZE off;
-	pcre2_code *re;
+	char *e = NULL;
+	size_t off = 0;
 
-	re = pcre2_compile((PCRE2_SPTR)n->str, n->len, 0, &code, &off, NULL);
-	if (!re) {
-		PCRE2_UCHAR msg[256];
-
-		pcre2_get_error_message(code, msg, sizeof(msg));
-		sc_err(sc, n, off, "%s: bad regex: %s", what, (const char *)msg);
+	if (plan_text_check(PLAN_TEXT_REGEX, n->str, n->len, 0, &off, &e, NULL, NULL) != 0) {
+		sc_err(sc, n, off, "%s: bad regex: %s", what, e ? e : "?");
+		free(e);
 		return -1;
 	}
-	pcre2_code_free(re);
 	return 0;
 }
 
 int sc_check_jsonpath(struct sc *sc, const struct ynode *n)
 {
-	struct jsonpath *jp = NULL;
 	char *e = NULL;
 	size_t col = 0;
 
-	if (jsonpath_compile(n->str, &jp, &e, &col) != 0) {
+	if (plan_text_check(PLAN_TEXT_JSONPATH, n->str, n->len, 0, &col, &e, NULL, NULL) != 0) {
 		sc_err(sc, n, col, "bad JSONPath: %s", e ? e : "syntax error");
 		free(e);
 		return -1;
 	}
-	jsonpath_free(jp);
 	return 0;
 }
 

@@ -6,6 +6,7 @@
 #include <ctype.h>
 #include <limits.h>
 #include <stdlib.h>
+#include <unistd.h>
 #include <string.h>
 #include <stdio.h>
 
@@ -14,6 +15,8 @@
 #include "common/tmpl.h"
 #include "common/units.h"
 #include "controller/monitor.h"
+#include "controller/scenario_fields.h"
+#include "common/plan_validate.h"
 #include "controller/scenario_scalars.h"
 #include "controller/scenario_yaml.h"
 #include "controller/ssh.h"
@@ -60,43 +63,16 @@ static void parse_source_addresses(struct sc *sc, const struct ynode *v, struct 
 	buf_free(&b);
 }
 
-void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h, const char *target)
+void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan *p)
 {
-	static const char *const keys[] = {
-	    "timeout", "connect_timeout",   "keepalive", "version",	"tls",
-	    "headers", "share_connections", "max_body",	 "compression", "follow_redirects",
-	    "client",  "source_addresses",  NULL};
-	static const char *const tkeys[] = {"verify", "ca", "cert", "key", "ciphers", NULL};
+	struct plan_http *h = &p->http;
+	const char *keys[32], *tkeys[32]; /* from the schema: common/plan_schema.c */
 	const struct ynode *v, *t;
 
 	if (sc_want_kind(sc, n, YN_MAP, "http") != 0)
 		return;
-	sc_check_keys(sc, n, "http", keys);
-	if ((v = sc_map_get(n, "timeout")))
-		sc_get_duration(sc, v, "timeout", 1000, &h->timeout_us);
-	if ((v = sc_map_get(n, "connect_timeout")))
-		sc_get_duration(sc, v, "connect_timeout", 1000, &h->connect_timeout_us);
-	if ((v = sc_map_get(n, "keepalive")))
-		sc_get_bool(sc, v, "keepalive", &h->keepalive);
-	if ((v = sc_map_get(n, "share_connections")))
-		sc_get_bool(sc, v, "share_connections", &h->share_connections);
-	if ((v = sc_map_get(n, "compression")))
-		sc_get_bool(sc, v, "compression", &h->compression);
-	if ((v = sc_map_get(n, "follow_redirects")))
-		sc_get_u32(sc, v, "follow_redirects", 0, PLAN_MAX_REDIRECTS, &h->follow_redirects);
-	if ((v = sc_map_get(n, "max_body"))) {
-		char *e = NULL;
-
-		if (sc_want_scalar(sc, v, "max_body") == 0 &&
-		    (units_parse_size(v->str, &h->max_body, &e) != 0 ||
-		     h->max_body > ((uint64_t)1 << 32))) {
-			sc_err(sc, v, 0,
-			       "max_body: expected a size like 64k or 1MiB (at most 4GiB), "
-			       "got '%.60s'",
-			       v->str);
-		}
-		free(e);
-	}
+	sc_check_keys(sc, n, "http", sc_field_keys("http", keys, 32));
+	sc_map_fields(sc, n, "http", p); /* the plain fields: common/plan_schema.c */
 	if ((v = sc_map_get(n, "version")) && sc_want_scalar(sc, v, "version") == 0) {
 		if (strcmp(v->str, "1.1") == 0)
 			h->version = 11;
@@ -109,17 +85,8 @@ void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h, co
 	if ((v = sc_map_get(n, "headers")))
 		sc_get_kvs(sc, v, "header", TMPL_ESCAPE_NONE, false, &h->headers, &h->nheaders);
 	if ((t = sc_map_get(n, "tls")) && sc_want_kind(sc, t, YN_MAP, "tls") == 0) {
-		sc_check_keys(sc, t, "tls", tkeys);
-		if ((v = sc_map_get(t, "verify")))
-			sc_get_bool(sc, v, "verify", &h->tls_verify);
-		if ((v = sc_map_get(t, "ca")))
-			sc_get_file(sc, v, "tls ca", &h->tls_ca);
-		if ((v = sc_map_get(t, "cert")))
-			sc_get_file(sc, v, "tls cert", &h->tls_cert);
-		if ((v = sc_map_get(t, "key")))
-			sc_get_file(sc, v, "tls key", &h->tls_key);
-		if ((v = sc_map_get(t, "ciphers")))
-			sc_get_string(sc, v, "tls ciphers", true, &h->tls_ciphers);
+		sc_check_keys(sc, t, "tls", sc_field_keys("http.tls", tkeys, 32));
+		sc_map_fields(sc, t, "http.tls", p);
 		if (!!h->tls_cert != !!h->tls_key &&
 		    (v = sc_map_get(t, h->tls_cert ? "cert" : "key")))
 			sc_err(sc, v, 0, "a client certificate needs both cert and key");
@@ -147,9 +114,9 @@ void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h, co
 	}
 }
 
-void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n,
-		   struct plan_load *l, int64_t *grace_us)
+void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n, struct plan *p)
 {
+	struct plan_load *l = &p->load;
 	static const char *const keys[] = {"phases",  "max_users",    "users", "duration",
 					   "ramp_up", "request_rate", "grace", NULL};
 	static const char *const pkeys[] = {"duration", "arrival_rate", "ramp_to", "name", NULL};
@@ -176,8 +143,7 @@ void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n
 		       users ? "users" : "request_rate");
 		return;
 	}
-	if ((v = sc_map_get(n, "grace")))
-		sc_get_duration(sc, v, "grace", 0, grace_us);
+	sc_map_fields(sc, n, "load", p); /* grace */
 	if (phases) {
 		l->model = PLAN_MODEL_OPEN;
 		if (sc_map_get(n, "duration"))
@@ -244,10 +210,9 @@ void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n
 		       rate ? "constant-rate" : "closed");
 	else
 		sc_get_duration(sc, v, "duration", 1000, &l->duration_us);
-	if ((v = sc_map_get(n, "ramp_up")) &&
-	    sc_get_duration(sc, v, "ramp_up", 0, &l->ramp_up_us) == 0 && l->duration_us > 0 &&
-	    l->ramp_up_us > l->duration_us)
-		sc_err(sc, v, 0, "ramp_up (%s) is longer than the duration", v->str);
+	if ((v = sc_map_get(n, "ramp_up")))
+		sc_get_duration(sc, v, "ramp_up", 0, &l->ramp_up_us);
+	sc_check_rules(sc, n, p, "load");
 }
 
 void sc_parse_data(struct sc *sc, const struct ynode *n, struct plan *p)
@@ -485,29 +450,21 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 	return 0;
 }
 
-void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan_agents *ag)
+void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan *p)
 {
-	static const char *const keys[] = {"local",   "hosts",	      "hosts_file", "max_lost",
-					   "threads", "link_timeout", NULL};
+	struct plan_agents *ag = &p->agents;
+	const char *keys[32]; /* from the schema: common/plan_schema.c */
 	static const char *const hkeys[] = {"host", "user", "port", "agents", "weight", NULL};
 	const struct ynode *v, *hosts;
 	size_t i;
 
 	if (sc_want_kind(sc, n, YN_MAP, "agents") != 0)
 		return;
-	sc_check_keys(sc, n, "agents", keys);
-	if ((v = sc_map_get(n, "local")))
-		sc_get_u32(sc, v, "local agents", 1, 1024, &ag->local);
-	if ((v = sc_map_get(n, "max_lost")))
-		sc_get_u32(sc, v, "max_lost", 0, 100000, &ag->max_lost);
-	if ((v = sc_map_get(n, "threads")))
-		sc_get_u32(sc, v, "threads", 1, 1024, &ag->threads);
-	if ((v = sc_map_get(n, "link_timeout")) &&
-	    sc_get_duration(sc, v, "link_timeout", 2000000, &ag->link_timeout_us) == 0 &&
-	    ag->link_timeout_us > 3600000000LL)
-		sc_err(sc, v, 0, "link_timeout: at most 1h, got '%.60s'", v->str);
-	if ((v = sc_map_get(n, "hosts_file")) &&
-	    sc_get_file(sc, v, "hosts_file", &ag->hosts_file) == 0) {
+	sc_check_keys(sc, n, "agents", sc_field_keys("agents", keys, 32));
+	sc_map_fields(sc, n, "agents", p); /* the plain fields: common/plan_schema.c */
+	/* hosts_file was read as a path that exists and can be read (sc_get_file). */
+	if ((v = sc_map_get(n, "hosts_file")) && ag->hosts_file &&
+	    access(ag->hosts_file, R_OK) == 0) {
 		/* Read it now so its mistakes are found by `barrage check`; the controller reads
 		 * it again when it starts the run. */
 		struct plan_host *hs = NULL;

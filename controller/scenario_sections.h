@@ -7,16 +7,15 @@
 #include "common/plan.h"
 #include "controller/scenario_yaml.h"
 
-void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan_http *h, const char *target);
+void sc_parse_http(struct sc *sc, const struct ynode *n, struct plan *p);
 
-void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n,
-		   struct plan_load *l, int64_t *grace_us);
+void sc_parse_load(struct sc *sc, const struct ynode *key, const struct ynode *n, struct plan *p);
 
 void sc_parse_data(struct sc *sc, const struct ynode *n, struct plan *p);
 
 void sc_parse_thresholds(struct sc *sc, const struct ynode *n, struct plan *p);
 
-void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan_agents *ag);
+void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan *p);
 
 /* monitor: { hosts: [local, "user@host:port"], processes: [name], interval, optional,
  * hosts_file } (controller/monitor.c checks each host string). */

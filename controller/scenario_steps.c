@@ -360,17 +360,63 @@ static void parse_think(struct sc *sc, const struct ynode *n, struct plan_think 
 		       "distribution: exponential }");
 }
 
-static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s)
+/* foreach: ids (or "{{ ids }}"), with `as: id` naming the item (default item). */
+static void parse_foreach(struct sc *sc, const struct ynode *n, const struct ynode *kv,
+			  struct plan_step *s)
 {
-	const struct ynode *kv = NULL, *kk = NULL, *v;
-	const char *valid[16];
-	size_t i, nv = 0;
+	const struct ynode *v;
+
+	if (kv->kind == YN_SCALAR) {
+		/* foreach: ids, or foreach: "{{ ids }}" */
+		const char *src = kv->str;
+		size_t len = kv->len;
+		char name[128];
+
+		while (len && isspace((unsigned char)*src)) {
+			src++;
+			len--;
+		}
+		if (len >= 4 && strncmp(src, "{{", 2) == 0 &&
+		    strncmp(src + len - 2, "}}", 2) == 0) {
+			src += 2;
+			len -= 4;
+		}
+		while (len && isspace((unsigned char)*src)) {
+			src++;
+			len--;
+		}
+		while (len && isspace((unsigned char)src[len - 1]))
+			len--;
+		snprintf(name, sizeof(name), "%.*s", (int)(len < 127 ? len : 127), src);
+		if (!sc_is_ident(name) || len > 127)
+			sc_err(sc, kv, 0,
+			       "foreach walks a list variable (captured with pick: all); "
+			       "'%.60s' is not a variable name",
+			       kv->str);
+		else {
+			s->list_var = sc_strdup(sc, name);
+			sc_note_use(sc, name, kv);
+		}
+	} else
+		sc_want_scalar(sc, kv, "foreach");
+	if ((v = sc_map_get(n, "as"))) {
+		if (sc_get_ident(sc, v, "foreach variable", &s->item_var) == 0)
+			sc_define(sc, s->item_var);
+	} else {
+		s->item_var = sc_strdup(sc, "item");
+		sc_define(sc, "item");
+	}
+}
+
+/* The step's kind: the one key from step_kinds it holds (*kk that key, *kv its value); -1
+ * after reporting when it holds none or two. */
+static int step_kind(struct sc *sc, const struct ynode *n, const struct ynode **kkp,
+		     const struct ynode **kvp)
+{
+	const struct ynode *kk = NULL;
+	size_t i;
 	int kind = -1;
 
-	s->pos.line = n->line;
-	s->pos.col = n->col;
-	if (sc_want_kind(sc, n, YN_MAP, "step") != 0)
-		return;
 	/* The step's kind is the one key from step_kinds it holds. */
 	for (i = 0; i + 1 < n->n; i += 2) {
 		size_t k;
@@ -385,11 +431,11 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 			    sc, n->kids[i], 0,
 			    "a step has one kind; this one is both '%s' and '%s' (make two steps)",
 			    kk->str, n->kids[i]->str);
-			return;
+			return -1;
 		}
 		kind = (int)k;
 		kk = n->kids[i];
-		kv = n->kids[i + 1];
+		*kvp = n->kids[i + 1];
 	}
 	if (kind < 0) {
 		const char *near = NULL;
@@ -404,8 +450,26 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 			    sc, n, 0,
 			    "a step needs one of request, think, transaction, if, repeat, while, "
 			    "foreach, set or abort");
-		return;
+		return -1;
 	}
+	*kkp = kk;
+	return kind;
+}
+
+static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s)
+{
+	const struct ynode *kv = NULL, *kk = NULL, *v;
+	const char *valid[16];
+	size_t i, nv = 0;
+	int kind = -1;
+
+	s->pos.line = n->line;
+	s->pos.col = n->col;
+	if (sc_want_kind(sc, n, YN_MAP, "step") != 0)
+		return;
+	kind = step_kind(sc, n, &kk, &kv);
+	if (kind < 0)
+		return;
 	s->kind = (enum plan_step_kind)kind;
 	s->pos.line = kk->line;
 	s->pos.col = kk->col;
@@ -463,46 +527,7 @@ static void parse_step(struct sc *sc, const struct ynode *n, struct plan_step *s
 			sc_get_count(sc, v, "while max", 1, INT64_MAX, &s->count);
 		break;
 	case PLAN_STEP_FOREACH:
-		if (kv->kind == YN_SCALAR) {
-			/* foreach: ids, or foreach: "{{ ids }}" */
-			const char *src = kv->str;
-			size_t len = kv->len;
-			char name[128];
-
-			while (len && isspace((unsigned char)*src)) {
-				src++;
-				len--;
-			}
-			if (len >= 4 && strncmp(src, "{{", 2) == 0 &&
-			    strncmp(src + len - 2, "}}", 2) == 0) {
-				src += 2;
-				len -= 4;
-			}
-			while (len && isspace((unsigned char)*src)) {
-				src++;
-				len--;
-			}
-			while (len && isspace((unsigned char)src[len - 1]))
-				len--;
-			snprintf(name, sizeof(name), "%.*s", (int)(len < 127 ? len : 127), src);
-			if (!sc_is_ident(name) || len > 127)
-				sc_err(sc, kv, 0,
-				       "foreach walks a list variable (captured with pick: all); "
-				       "'%.60s' is not a variable name",
-				       kv->str);
-			else {
-				s->list_var = sc_strdup(sc, name);
-				sc_note_use(sc, name, kv);
-			}
-		} else
-			sc_want_scalar(sc, kv, "foreach");
-		if ((v = sc_map_get(n, "as"))) {
-			if (sc_get_ident(sc, v, "foreach variable", &s->item_var) == 0)
-				sc_define(sc, s->item_var);
-		} else {
-			s->item_var = sc_strdup(sc, "item");
-			sc_define(sc, "item");
-		}
+		parse_foreach(sc, n, kv, s);
 		break;
 	case PLAN_STEP_SET:
 		if (sc_get_kvs(sc, kv, "set", TMPL_ESCAPE_NONE, true, &s->set, &s->nset) == 0) {

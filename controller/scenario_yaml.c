@@ -227,6 +227,92 @@ static void check_duplicates(struct sc *sc, const struct ynode *m)
 
 /* Parse text into a tree. Returns 0 with *out (NULL for an empty document) or -1 after
  * recording the problem. */
+/* libyaml's parse error at its mark (or, for encoding problems, at its byte offset). */
+static void parse_error(struct sc *sc, const yaml_parser_t *parser, const char *text, size_t len,
+			const char *origin)
+{
+	struct ynode at = {.line = (int)parser->problem_mark.line + 1,
+			   .col = (int)parser->problem_mark.column + 1,
+			   .origin = origin};
+
+	if (parser->error == YAML_READER_ERROR && parser->problem_offset <= len) {
+		size_t i;
+
+		at.line = at.col = 1;
+		for (i = 0; i < parser->problem_offset; i++) {
+			at.col++;
+			if (text[i] == '\n') {
+				at.line++;
+				at.col = 1;
+			}
+		}
+	}
+	sc_err(sc, &at, 0, "invalid YAML: %s%s%s",
+	       parser->problem ? parser->problem : "syntax error", parser->context ? " " : "",
+	       parser->context ? parser->context : "");
+}
+
+/* A scalar event as a node: its text, whether it is plain (typed by its look), quoted (the
+ * text starts one column in) or a block (its lines are found in the source). */
+static struct ynode *scalar_node(struct sc *sc, const yaml_event_t *ev, const yaml_mark_t *mark,
+				 const char *origin)
+{
+	struct ynode *n = sc_node_new(sc, YN_SCALAR, mark, origin);
+
+	if (!n)
+		return NULL;
+	n->len = ev->data.scalar.length;
+	n->str = malloc(n->len + 1);
+	if (!n->str) {
+		sc->oom = true;
+		free(n);
+		return NULL;
+	}
+	memcpy(n->str, ev->data.scalar.value, n->len);
+	n->str[n->len] = '\0';
+	n->plain = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev->data.scalar.tag;
+	if (ev->data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
+	    ev->data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
+		n->qoff = 1;
+	n->multiline = ev->data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
+		       ev->data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+	return n;
+}
+
+/* Puts node n under the open collection at the top of the stack (or as the root), and opens
+ * it when it is a collection. -1 after reporting (n is freed unless it is in the tree). */
+static int attach(struct sc *sc, struct ynode **stack, int *depth, struct ynode **root,
+		  struct ynode *n)
+{
+	if (*depth == 0) {
+		if (*root) { /* cannot happen in one document; be safe */
+			sc_node_free(n);
+			return -1;
+		}
+		*root = n;
+	} else {
+		struct ynode *parent = stack[*depth - 1];
+
+		if (parent->kind == YN_MAP && parent->n % 2 == 0 && n->kind != YN_SCALAR) {
+			sc_err(sc, n, 0, "a key must be a plain string, not %s", sc_kind_word(n));
+			sc_node_free(n);
+			return -1;
+		}
+		if (sc_node_add(sc, parent, n) != 0) {
+			sc_node_free(n);
+			return -1;
+		}
+	}
+	if (n->kind != YN_SCALAR) {
+		if (*depth == SC_MAX_DEPTH) {
+			sc_err(sc, n, 0, "nested deeper than %d levels", SC_MAX_DEPTH);
+			return -1;
+		}
+		stack[(*depth)++] = n;
+	}
+	return 0;
+}
+
 int sc_yaml_build(struct sc *sc, const char *text, size_t len, const char *origin,
 		  struct ynode **out)
 {
@@ -248,26 +334,7 @@ int sc_yaml_build(struct sc *sc, const char *text, size_t len, const char *origi
 		yaml_mark_t mark;
 
 		if (!yaml_parser_parse(&parser, &ev)) {
-			struct ynode at = {.line = (int)parser.problem_mark.line + 1,
-					   .col = (int)parser.problem_mark.column + 1,
-					   .origin = origin};
-
-			/* Encoding problems carry a byte offset rather than a mark. */
-			if (parser.error == YAML_READER_ERROR && parser.problem_offset <= len) {
-				size_t i;
-
-				at.line = at.col = 1;
-				for (i = 0; i < parser.problem_offset; i++) {
-					at.col++;
-					if (text[i] == '\n') {
-						at.line++;
-						at.col = 1;
-					}
-				}
-			}
-			sc_err(sc, &at, 0, "invalid YAML: %s%s%s",
-			       parser.problem ? parser.problem : "syntax error",
-			       parser.context ? " " : "", parser.context ? parser.context : "");
+			parse_error(sc, &parser, text, len, origin);
 			goto out;
 		}
 		mark = ev.start_mark;
@@ -298,26 +365,7 @@ int sc_yaml_build(struct sc *sc, const char *text, size_t len, const char *origi
 			goto out;
 		}
 		case YAML_SCALAR_EVENT:
-			n = sc_node_new(sc, YN_SCALAR, &mark, origin);
-			if (!n)
-				break;
-			n->len = ev.data.scalar.length;
-			n->str = malloc(n->len + 1);
-			if (!n->str) {
-				sc->oom = true;
-				free(n);
-				n = NULL;
-				break;
-			}
-			memcpy(n->str, ev.data.scalar.value, n->len);
-			n->str[n->len] = '\0';
-			n->plain =
-			    ev.data.scalar.style == YAML_PLAIN_SCALAR_STYLE && !ev.data.scalar.tag;
-			if (ev.data.scalar.style == YAML_SINGLE_QUOTED_SCALAR_STYLE ||
-			    ev.data.scalar.style == YAML_DOUBLE_QUOTED_SCALAR_STYLE)
-				n->qoff = 1;
-			n->multiline = ev.data.scalar.style == YAML_LITERAL_SCALAR_STYLE ||
-				       ev.data.scalar.style == YAML_FOLDED_SCALAR_STYLE;
+			n = scalar_node(sc, &ev, &mark, origin);
 			break;
 		case YAML_SEQUENCE_START_EVENT:
 		case YAML_MAPPING_START_EVENT:
@@ -347,38 +395,9 @@ int sc_yaml_build(struct sc *sc, const char *text, size_t len, const char *origi
 				yaml_event_delete(&ev);
 				goto out;
 			}
-			if (depth == 0) {
-				if (root) { /* cannot happen in one document; be safe */
-					sc_node_free(n);
-					yaml_event_delete(&ev);
-					goto out;
-				}
-				root = n;
-			} else {
-				struct ynode *parent = stack[depth - 1];
-
-				if (parent->kind == YN_MAP && parent->n % 2 == 0 &&
-				    n->kind != YN_SCALAR) {
-					sc_err(sc, n, 0, "a key must be a plain string, not %s",
-					       sc_kind_word(n));
-					sc_node_free(n);
-					yaml_event_delete(&ev);
-					goto out;
-				}
-				if (sc_node_add(sc, parent, n) != 0) {
-					sc_node_free(n);
-					yaml_event_delete(&ev);
-					goto out;
-				}
-			}
-			if (n->kind != YN_SCALAR) {
-				if (depth == SC_MAX_DEPTH) {
-					sc_err(sc, n, 0, "nested deeper than %d levels",
-					       SC_MAX_DEPTH);
-					yaml_event_delete(&ev);
-					goto out;
-				}
-				stack[depth++] = n;
+			if (attach(sc, stack, &depth, &root, n) != 0) {
+				yaml_event_delete(&ev);
+				goto out;
 			}
 		}
 		yaml_event_delete(&ev);

@@ -5,8 +5,8 @@
  * up to exactly the scenario's figure; `order: unique` data is partitioned (each row used by one
  * agent). Each agent gets an id, an index, a seed derived from the scenario name and its index
  * (runs are reproducible), and the base of its user_id() numbering. */
-#ifndef BARRAGE_SPLIT_H
-#define BARRAGE_SPLIT_H
+#ifndef BARRAGE_CONTROLLER_SPLIT_H
+#define BARRAGE_CONTROLLER_SPLIT_H
 
 #include <stddef.h>
 #include <stdint.h>

@@ -2,9 +2,14 @@
  *
  * One SSH session per host; each agent on the host is an exec channel running
  * `barrage-agent` in the run's remote directory, its stdin/stdout carrying the wire protocol
- * and its stderr the agent's log. Host keys are checked strictly against known_hosts. */
-#ifndef BARRAGE_SSH_H
-#define BARRAGE_SSH_H
+ * and its stderr the agent's log. Host keys are checked strictly against known_hosts.
+ *
+ * The fleet API below is controller/ssh_fleet.c; behind it ssh_drive.c runs each host through
+ * ssh_session.c (connect, authenticate), ssh_keys.c (host and user keys), ssh_setup.c (remote
+ * commands, uploads) and ssh_link.c (agent channels). Hosts files are controller/hosts.c;
+ * `hosts check` and `hosts clean` are ssh_check.c. */
+#ifndef BARRAGE_CONTROLLER_SSH_H
+#define BARRAGE_CONTROLLER_SSH_H
 
 #include <stdbool.h>
 #include <stddef.h>
@@ -22,7 +27,7 @@ struct ssh_options {
 	bool keep_remote;	   /* leave the per-run remote directory in place */
 	const char *remote_agent;  /* agent path on the hosts; NULL = "barrage-agent" on PATH */
 	int connect_timeout_ms;	   /* default 5000 */
-	/* Added by the ssh branch (zero-initialised fields keep the defaults): */
+	/* Zero-initialised fields below keep their defaults: */
 	const char *local_agent; /* barrage-agent to push; NULL = next to this executable */
 	int dead_after_ms;	 /* a host silent this long (keepalives unanswered) is lost;
 				    0 = 6000 */
@@ -32,6 +37,21 @@ struct ssh_options {
 	bool allow_failed;
 	bool no_setup; /* connect and authenticate only: no agent check, no remote directory, no
 			  uploads (controller/monitor.c watches hosts that have no agent) */
+};
+
+/* What a connection learns about its host (hosts check, hosts clean; controller/ssh_check.c).
+ * Numbers are -1 when unknown; nofile is LONG_MAX for "unlimited". */
+struct ssh_host_facts {
+	bool reachable, auth_ok;
+	char *uname;	     /* `uname -sm` */
+	char *agent_version; /* what `barrage-agent --version` said */
+	char *agent_problem; /* agent missing, not executable, of another version, or NULL */
+	long cpus, nofile;
+	bool have_clock;
+	double clock_offset_ms, rtt_ms; /* remote minus local; the probe's round trip */
+	char **stale; /* check: stale run directories found; clean: the ones removed */
+	size_t nstale;
+	size_t nspool; /* run directories kept for a lost agent's spool (barrage collect) */
 };
 
 struct ssh_fleet;
@@ -85,15 +105,5 @@ int hosts_parse(const char *path, const char *text, size_t len, struct plan_host
 		size_t *nhosts, char **err);
 /* Frees what hosts_file_read returned. Accepts NULL. */
 void hosts_free(struct plan_host *hosts, size_t nhosts);
-
-/* `barrage hosts check FILE [--json]`: the whole command. argv is what follows `barrage hosts`
- * (argv[0] == "check"); a leading "hosts" is skipped too. Further options: --known-hosts FILE,
- * -i/--identity FILE, --accept-new-host-keys, --agent PATH, --connect-timeout DURATION.
- * Returns the exit code (0 all hosts fine, 2 usage or hosts file error, 3 a host has a
- * problem). */
-int hosts_check_main(int argc, char **argv);
-/* `barrage hosts clean FILE`: removes the stale run directories (no agent uses them) from every
- * host. Same connection options as hosts check. Returns 0, 2 (usage) or 3 (a host failed). */
-int hosts_clean_main(int argc, char **argv);
 
 #endif

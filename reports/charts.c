@@ -1,28 +1,20 @@
-/* Charts for report.html: gnuplot scripts fed through a pipe, SVG read back and inlined.
- *
- * Each chart is one gnuplot process: the script (with its data as an inline datablock) goes to
- * gnuplot's stdin through popen, gnuplot writes the SVG to a temporary file, and we read it
- * back, drop the XML prologue and prefix every id so that twenty charts can live in one page.
- * No JavaScript (gnuplot's "mouse" option is off) and no external reference, so the report
- * opens from file:// with no network. BARRAGE_GNUPLOT names another gnuplot binary; when none
- * can run, the report carries a note instead of the charts.
+/* The charts of report.html: throughput, latency over time and its distribution, per
+ * transaction and per page, counters, users, connections, errors and the agents' health, each
+ * one a gnuplot script (reports/gnuplot.c draws it) inlined as SVG in a <figure>.
  *
  * What each chart shows and how it is computed is in docs/report.md. */
-#include "reports/run.h"
+#include "reports/charts.h"
 
-#include <errno.h>
-#include <fcntl.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "common/err.h"
+#include "reports/gnuplot.h"
+#include "reports/output.h"
+#include "reports/run.h"
 
-#define CHART_MAX_SVG	 ((size_t)16 << 20)
 #define CHART_MAX_SERIES 12
 #define CHART_MAX_TR	 12
 #define LATENCY_CAPTION                                                                            \
@@ -32,142 +24,6 @@
 static const char *const palette[] = {"#1f77b4", "#d62728", "#2ca02c", "#ff7f0e",
 				      "#9467bd", "#8c564b", "#e377c2", "#17becf",
 				      "#7f7f7f", "#bcbd22", "#393b79", "#637939"};
-
-static const char *gnuplot_bin(void)
-{
-	const char *g = getenv("BARRAGE_GNUPLOT");
-
-	return g && *g ? g : "gnuplot";
-}
-
-/* Append src to out with every gnuplot id made unique by prefix. */
-static int inline_svg(struct buf *out, const char *svg, size_t len, const char *prefix)
-{
-	const char *p = strstr(svg, "<svg");
-	const char *end = svg + len;
-
-	if (!p)
-		return -1;
-	while (p < end) {
-		const char *q;
-		size_t skip = 0;
-
-		/* ids and references: id='gpPt0' id="gnuplot_canvas" href='#gpPt5' */
-		if (strncmp(p, "id='", 4) == 0 || strncmp(p, "id=\"", 4) == 0)
-			skip = 4;
-		else if (strncmp(p, "href='#", 7) == 0 || strncmp(p, "href=\"#", 7) == 0 ||
-			 strncmp(p, "url(#", 5) == 0)
-			skip = p[0] == 'u' ? 5 : 7;
-		else if (strncmp(p, "<title>Gnuplot</title>", 22) == 0) {
-			p += 22;
-			continue;
-		} else if (strncmp(p, "<desc>", 6) == 0 && (q = strstr(p, "</desc>")) != NULL) {
-			p = q + 7;
-			continue;
-		}
-		if (skip) {
-			buf_append(out, p, skip);
-			buf_append_str(out, prefix);
-			p += skip;
-			continue;
-		}
-		q = p + 1;
-		while (q < end && *q != 'i' && *q != 'h' && *q != 'u' && *q != '<')
-			q++;
-		buf_append(out, p, (size_t)(q - p));
-		p = q;
-	}
-	return 0;
-}
-
-/* What went wrong with a gnuplot process, from its wait status and the write error (0 when the
- * whole script went in). The exit status says more than the write: a gnuplot that is not
- * installed (127) or that died also closes its end of the pipe. */
-static void gnuplot_failure(int status, int write_errno, char **err)
-{
-	const char *g = gnuplot_bin();
-
-	if (status == -1)
-		err_set(err, "waiting for %s: %s", g, strerror(errno));
-	else if (WIFEXITED(status) && WEXITSTATUS(status) == 127)
-		err_set(err, "cannot run %s (is gnuplot installed?)", g);
-	else if (WIFEXITED(status) && WEXITSTATUS(status) != 0)
-		err_set(err, "%s exited with status %d", g, WEXITSTATUS(status));
-	else if (WIFSIGNALED(status))
-		err_set(err, "%s was killed by signal %d", g, WTERMSIG(status));
-	else
-		err_set(err, "%s did not read the whole chart script: %s", g,
-			strerror(write_errno));
-}
-
-int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err)
-{
-	char tmpl[] = "/tmp/barrage-chart-XXXXXX";
-	char cmd[512];
-	struct buf svg;
-	FILE *gp = NULL;
-	int fd = -1, rc = -1, status, werr = 0;
-	struct stat st;
-
-	buf_init(&svg, CHART_MAX_SVG);
-	fd = mkstemp(tmpl);
-	if (fd < 0)
-		return err_set(err, "temporary file: %s", strerror(errno));
-	snprintf(cmd, sizeof(cmd), "%s 2>/dev/null", gnuplot_bin());
-	gp = popen(cmd, "w");
-	if (!gp) {
-		err_set(err, "cannot run %s: %s", gnuplot_bin(), strerror(errno));
-		goto out;
-	}
-	/* A gnuplot that is missing, crashes or stops reading closes the pipe while we write:
-	 * the write fails with EPIPE (the controller ignores SIGPIPE, controller/main.c), and
-	 * the chart is given up, never the report. */
-	if (fprintf(gp,
-		    "set terminal svg size 1160,400 dynamic enhanced font 'Helvetica,13' "
-		    "background rgb 'white'\nset output '%s'\n%s\nunset output\n",
-		    tmpl, script) < 0 ||
-	    fflush(gp) != 0)
-		werr = errno ? errno : EIO;
-	status = pclose(gp);
-	gp = NULL;
-	if (werr || status == -1 || !WIFEXITED(status) || WEXITSTATUS(status) != 0) {
-		gnuplot_failure(status, werr, err);
-		goto out;
-	}
-	if (fstat(fd, &st) < 0 || st.st_size <= 0 || (size_t)st.st_size > CHART_MAX_SVG) {
-		err_set(err, "%s wrote no chart", gnuplot_bin());
-		goto out;
-	}
-	if (buf_reserve(&svg, (size_t)st.st_size + 1) < 0) {
-		err_set(err, "out of memory");
-		goto out;
-	}
-	for (;;) {
-		ssize_t n =
-		    pread(fd, svg.data + svg.len, (size_t)st.st_size - svg.len, (off_t)svg.len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			break;
-		svg.len += (size_t)n;
-		if (svg.len == (size_t)st.st_size)
-			break;
-	}
-	svg.data[svg.len] = '\0';
-	if (inline_svg(out, svg.data, svg.len, id_prefix) < 0) {
-		err_set(err, "%s wrote something that is not SVG", gnuplot_bin());
-		goto out;
-	}
-	rc = 0;
-out:
-	if (gp)
-		pclose(gp);
-	close(fd);
-	unlink(tmpl);
-	buf_free(&svg);
-	return rc;
-}
 
 /* ---- building scripts ---- */
 
@@ -180,21 +36,6 @@ struct series {
 	bool skip_zero;	   /* no point where the value is 0 (latency with no requests) */
 	const bool *valid; /* optional: no point where valid[i] is false */
 };
-
-/* Append TEXT as a gnuplot single-quoted string: no backslash escapes are processed in one,
- * and a quote is written twice. The key is noenhanced, so '_', '^', '@', '{' stay as they are:
- * a statistic's name (any UTF-8 text, common/stats.h) reaches the chart unchanged. */
-void reports_gp_str(struct buf *s, const char *text)
-{
-	buf_append_byte(s, '\'');
-	for (; *text; text++) {
-		if (*text == '\'')
-			buf_append_byte(s, '\'');
-		/* A newline would end the command; names carry none, but a title is one line. */
-		buf_append_byte(s, *text == '\n' || *text == '\r' ? ' ' : (uint8_t)*text);
-	}
-	buf_append_byte(s, '\'');
-}
 
 static void common_style(struct buf *s, const char *title, const char *ylabel)
 {
@@ -267,17 +108,29 @@ static void time_chart(struct buf *s, const struct reports_run *run, const char 
 	buf_append_str(s, "\n");
 }
 
-static int emit(struct buf *out, int *nchart, const char *title, const char *caption,
-		const char *script, char **err)
+/* Building the charts of one report: where they go, the script being written, how many so
+ * far (for unique SVG ids) and why gnuplot failed, if it did. */
+struct charts {
+	const struct reports_run *run;
+	struct buf *out;
+	struct buf s;
+	int nchart;
+	char *err;
+};
+
+/* Draw the script in c->s as a <figure> with TITLE and CAPTION, and start a new script. On
+ * failure nothing of the figure is left in out and c->err says why. */
+static int emit(struct charts *c, const char *title, const char *caption)
 {
 	char prefix[32];
+	struct buf *out = c->out;
 	size_t mark = out->len;
 
-	snprintf(prefix, sizeof(prefix), "c%d_", ++*nchart);
+	snprintf(prefix, sizeof(prefix), "c%d_", ++c->nchart);
 	buf_append_str(out, "<figure class=\"chart\"><div class=\"ct\">");
 	reports_html_escape(out, title);
 	buf_append_str(out, "</div>");
-	if (reports_gnuplot_svg(script, prefix, out, err) < 0) {
+	if (reports_gnuplot_svg(c->s.data, prefix, out, &c->err) < 0) {
 		out->len = mark;
 		out->data[mark] = '\0';
 		return -1;
@@ -285,7 +138,29 @@ static int emit(struct buf *out, int *nchart, const char *title, const char *cap
 	buf_append_str(out, "<figcaption>");
 	reports_html_escape(out, caption);
 	buf_append_str(out, "</figcaption></figure>\n");
+	buf_reset(&c->s);
 	return 0;
+}
+
+/* A chart of series over time (time_chart) emitted with its title and caption. */
+static int emit_time_chart(struct charts *c, const char *title, const char *ylabel,
+			   const struct series *sr, size_t n, const char *caption)
+{
+	time_chart(&c->s, c->run, title, ylabel, sr, n);
+	return emit(c, title, caption);
+}
+
+/* Append a series to sr[*n]: Y per interval times SCALE, divided by the interval when
+ * PER_INTERVAL (counts become rates). */
+static void add_series(struct series *sr, size_t *n, const char *title, const double *y,
+		       double scale, bool per_interval)
+{
+	memset(&sr[*n], 0, sizeof(sr[*n]));
+	snprintf(sr[*n].title, sizeof(sr[*n].title), "%s", title);
+	sr[*n].y = y;
+	sr[*n].scale = scale;
+	sr[*n].per_interval = per_interval;
+	(*n)++;
 }
 
 static void latency_chart(struct buf *s, const struct reports_run *run, const char *title,
@@ -346,32 +221,17 @@ static void distribution_chart(struct buf *s, const struct reports_run *run,
 	buf_append_str(s, "\n");
 }
 
-int reports_charts_html(const struct reports_run *run, struct buf *out, char **why)
+/* Response times over time: request, page, connect, session, then each transaction. The
+ * request and page statistics and the transactions charted go into lat[] for the
+ * distribution chart. */
+static int times_section(struct charts *c, const struct reports_hist **lat, size_t *nlat)
 {
-	struct buf s;
-	struct series sr[CHART_MAX_SERIES];
-	const struct reports_hist *lat[CHART_MAX_SERIES];
-	size_t n, nlat = 0, ntr = 0;
-	int nchart = 0, rc = 0;
-	char *err = NULL;
-	char title[STATS_MAX_NAME + 80];
 	static const char *const main_stats[] = {"request", "page", "connect", "session"};
+	const struct reports_run *run = c->run;
+	char title[STATS_MAX_NAME + 80];
+	size_t ntr = 0;
 
-	buf_init(&s, 0);
-	if (run->niv == 0) {
-		buf_append_str(
-		    out, "<p class=\"note\">No interval was recorded: nothing to chart.</p>\n");
-		return 0;
-	}
-#define EMIT(title, caption)                                                                       \
-	do {                                                                                       \
-		if (emit(out, &nchart, (title), (caption), s.data, &err) < 0)                      \
-			goto fail;                                                                 \
-		buf_reset(&s);                                                                     \
-	} while (0)
-
-	/* Response times over time: request, page, then each transaction. */
-	buf_append_str(out, "<h3 id=\"chart-times\">Response times</h3>\n");
+	buf_append_str(c->out, "<h3 id=\"chart-times\">Response times</h3>\n");
 	for (size_t m = 0; m < sizeof(main_stats) / sizeof(main_stats[0]); m++) {
 		const struct reports_hist *h = reports_run_hist(run, main_stats[m]);
 
@@ -379,10 +239,11 @@ int reports_charts_html(const struct reports_run *run, struct buf *out, char **w
 			continue;
 		snprintf(title, sizeof(title), "%s time per interval: mean, p50, p95, p99",
 			 h->name);
-		latency_chart(&s, run, title, h);
-		EMIT(title, LATENCY_CAPTION);
-		if (nlat < CHART_MAX_SERIES && m < 2)
-			lat[nlat++] = h;
+		latency_chart(&c->s, run, title, h);
+		if (emit(c, title, LATENCY_CAPTION) < 0)
+			return -1;
+		if (*nlat < CHART_MAX_SERIES && m < 2)
+			lat[(*nlat)++] = h;
 	}
 	for (size_t k = 0; k < run->nhists && ntr < CHART_MAX_TR; k++) {
 		const struct reports_hist *h = &run->hists[k];
@@ -392,176 +253,174 @@ int reports_charts_html(const struct reports_run *run, struct buf *out, char **w
 		ntr++;
 		snprintf(title, sizeof(title), "transaction %s per interval: mean, p50, p95, p99",
 			 h->name);
-		latency_chart(&s, run, title, h);
-		EMIT(title, LATENCY_CAPTION);
-		if (nlat < CHART_MAX_SERIES)
-			lat[nlat++] = h;
+		latency_chart(&c->s, run, title, h);
+		if (emit(c, title, LATENCY_CAPTION) < 0)
+			return -1;
+		if (*nlat < CHART_MAX_SERIES)
+			lat[(*nlat)++] = h;
 	}
+	return 0;
+}
 
-	/* Throughput: requests, pages, sessions and transactions per second. */
-	buf_append_str(out, "<h3 id=\"chart-throughput\">Throughput</h3>\n");
-	n = 0;
+/* Throughput: requests, pages, sessions and transactions per second. */
+static int throughput_section(struct charts *c)
+{
+	const struct reports_run *run = c->run;
+	struct series sr[CHART_MAX_SERIES];
+	size_t n = 0;
+
+	buf_append_str(c->out, "<h3 id=\"chart-throughput\">Throughput</h3>\n");
 	for (size_t k = 0; k < run->nhists && n < CHART_MAX_SERIES; k++) {
 		const struct reports_hist *h = &run->hists[k];
+		char title[STATS_MAX_NAME + 16];
 
 		if (h->first < 0 || strcmp(h->name, "request_service") == 0 ||
 		    strcmp(h->name, "ttfb") == 0 || strcmp(h->name, "tls") == 0 ||
 		    strncmp(h->name, "req_", 4) == 0)
 			continue;
-		memset(&sr[n], 0, sizeof(sr[n]));
-		snprintf(sr[n].title, sizeof(sr[n].title), "%s/s", h->name);
-		sr[n].y = h->n;
-		sr[n].scale = 1;
-		sr[n].per_interval = true;
-		n++;
+		snprintf(title, sizeof(title), "%s/s", h->name);
+		add_series(sr, &n, title, h->n, 1, true);
 	}
-	if (n) {
-		time_chart(&s, run, "Throughput (completed per second)", "per second", sr, n);
-		EMIT(
-		    "Throughput (completed per second)",
-		    "Throughput: requests, pages, sessions, transactions and connections completed "
-		    "per second, per interval");
-	}
+	if (!n)
+		return 0;
+	return emit_time_chart(c, "Throughput (completed per second)", "per second", sr, n,
+			       "Throughput: requests, pages, sessions, transactions and "
+			       "connections completed per second, per interval");
+}
 
-	/* Simultaneous users and open connections (gauges: value at the interval's end). */
+/* Simultaneous users and open connections (gauges: value at the interval's end), then users
+ * arriving, finishing and dropped per second. */
+static int users_section(struct charts *c)
+{
+	static const char *const names[] = {"users_count", "finish_users_count", "dropped_users"};
+	static const char *const titles[] = {"arrivals/s", "departures/s", "dropped/s"};
+	const struct reports_counter *u = reports_run_counter(c->run, "users");
+	const struct reports_counter *cn = reports_run_counter(c->run, "connected");
+	struct series sr[CHART_MAX_SERIES];
+	size_t n = 0;
+
+	if (u)
+		add_series(sr, &n, "users", u->v, 1, false);
+	if (cn)
+		add_series(sr, &n, "connections", cn->v, 1, false);
+	if (n) {
+		buf_append_str(c->out, "<h3 id=\"chart-users\">Users and connections</h3>\n");
+		if (emit_time_chart(c, "Simultaneous users and open connections", "count", sr, n,
+				    "Simultaneous users and open connections at the end of each "
+				    "interval") < 0)
+			return -1;
+	}
 	n = 0;
-	{
-		const struct reports_counter *u = reports_run_counter(run, "users");
-		const struct reports_counter *c = reports_run_counter(run, "connected");
+	for (size_t k = 0; k < 3; k++) {
+		const struct reports_counter *ct = reports_run_counter(c->run, names[k]);
 
-		if (u) {
-			memset(&sr[n], 0, sizeof(sr[n]));
-			snprintf(sr[n].title, sizeof(sr[n].title), "users");
-			sr[n].y = u->v;
-			sr[n].scale = 1;
-			n++;
-		}
-		if (c) {
-			memset(&sr[n], 0, sizeof(sr[n]));
-			snprintf(sr[n].title, sizeof(sr[n].title), "connections");
-			sr[n].y = c->v;
-			sr[n].scale = 1;
-			n++;
-		}
+		if (!ct || (ct->first < 0 && k == 2))
+			continue;
+		add_series(sr, &n, titles[k], ct->v, 1, true);
 	}
+	if (!n)
+		return 0;
+	return emit_time_chart(
+	    c, "User arrival and departure rate", "users per second", sr, n,
+	    "Users arriving (starting a session), finishing and dropped per second");
+}
+
+/* Network throughput in Mbit/s. */
+static int network_section(struct charts *c)
+{
+	const struct reports_counter *r = reports_run_counter(c->run, "size_rcv");
+	const struct reports_counter *t = reports_run_counter(c->run, "size_sent");
+	struct series sr[2];
+	size_t n = 0;
+
+	if (r)
+		add_series(sr, &n, "received", r->v, 8e-6, true);
+	if (t)
+		add_series(sr, &n, "sent", t->v, 8e-6, true);
+	if (!n)
+		return 0;
+	buf_append_str(c->out, "<h3 id=\"chart-network\">Network</h3>\n");
+	return emit_time_chart(c, "Network throughput", "Mbit/s", sr, n,
+			       "Network throughput: bytes received and sent, in megabits per "
+			       "second");
+}
+
+/* The counters named PFX* (http_ or error_) that counted something, per second; the status
+ * codes are titled without their prefix. */
+static size_t counter_series(const struct reports_run *run, const char *pfx, struct series *sr)
+{
+	size_t n = 0;
+
+	for (size_t k = 0; k < run->ncounters && n < CHART_MAX_SERIES; k++) {
+		const struct reports_counter *c = &run->counters[k];
+
+		if (c->gauge || strncmp(c->name, pfx, strlen(pfx)) != 0 || c->first < 0)
+			continue;
+		add_series(sr, &n, strcmp(pfx, "http_") == 0 ? c->name + 5 : c->name, c->v, 1,
+			   true);
+	}
+	return n;
+}
+
+/* HTTP status codes and errors per second. */
+static int status_section(struct charts *c)
+{
+	struct series sr[CHART_MAX_SERIES];
+	size_t n = counter_series(c->run, "http_", sr);
+
 	if (n) {
-		buf_append_str(out, "<h3 id=\"chart-users\">Users and connections</h3>\n");
-		time_chart(&s, run, "Simultaneous users and open connections", "count", sr, n);
-		EMIT("Simultaneous users and open connections",
-		     "Simultaneous users and open connections at the end of each interval");
+		buf_append_str(c->out, "<h3 id=\"chart-http\">HTTP return codes</h3>\n");
+		if (emit_time_chart(c, "HTTP return codes", "responses per second", sr, n,
+				    "HTTP responses per second by status code") < 0)
+			return -1;
 	}
-
-	/* Arrival rate: users arriving, finishing and dropped per second. */
-	n = 0;
-	{
-		static const char *const names[] = {"users_count", "finish_users_count",
-						    "dropped_users"};
-		static const char *const titles[] = {"arrivals/s", "departures/s", "dropped/s"};
-
-		for (size_t k = 0; k < 3; k++) {
-			const struct reports_counter *c = reports_run_counter(run, names[k]);
-
-			if (!c || (c->first < 0 && k == 2))
-				continue;
-			memset(&sr[n], 0, sizeof(sr[n]));
-			snprintf(sr[n].title, sizeof(sr[n].title), "%s", titles[k]);
-			sr[n].y = c->v;
-			sr[n].scale = 1;
-			sr[n].per_interval = true;
-			n++;
-		}
+	n = counter_series(c->run, "error_", sr);
+	buf_append_str(c->out, "<h3 id=\"chart-errors\">Errors</h3>\n");
+	if (!n) {
+		buf_append_str(c->out, "<p class=\"note\">No errors were counted.</p>\n");
+		return 0;
 	}
-	if (n) {
-		time_chart(&s, run, "User arrival and departure rate", "users per second", sr, n);
-		EMIT("User arrival and departure rate",
-		     "Users arriving (starting a session), finishing and dropped per second");
+	return emit_time_chart(c, "Errors", "errors per second", sr, n,
+			       "Errors per second by kind");
+}
+
+int reports_charts_html(const struct reports_run *run, struct buf *out, char **why)
+{
+	struct charts c = {.run = run, .out = out};
+	const struct reports_hist *lat[CHART_MAX_SERIES];
+	size_t nlat = 0;
+	int rc = 0;
+
+	if (run->niv == 0) {
+		buf_append_str(
+		    out, "<p class=\"note\">No interval was recorded: nothing to chart.</p>\n");
+		return 0;
 	}
-
-	/* Network throughput in Mbit/s. */
-	n = 0;
-	{
-		const struct reports_counter *r = reports_run_counter(run, "size_rcv");
-		const struct reports_counter *t = reports_run_counter(run, "size_sent");
-
-		if (r) {
-			memset(&sr[n], 0, sizeof(sr[n]));
-			snprintf(sr[n].title, sizeof(sr[n].title), "received");
-			sr[n].y = r->v;
-			sr[n].scale = 8e-6;
-			sr[n].per_interval = true;
-			n++;
-		}
-		if (t) {
-			memset(&sr[n], 0, sizeof(sr[n]));
-			snprintf(sr[n].title, sizeof(sr[n].title), "sent");
-			sr[n].y = t->v;
-			sr[n].scale = 8e-6;
-			sr[n].per_interval = true;
-			n++;
-		}
-	}
-	if (n) {
-		buf_append_str(out, "<h3 id=\"chart-network\">Network</h3>\n");
-		time_chart(&s, run, "Network throughput", "Mbit/s", sr, n);
-		EMIT("Network throughput",
-		     "Network throughput: bytes received and sent, in megabits per second");
-	}
-
-	/* HTTP status codes and errors per second. */
-	for (int pass = 0; pass < 2; pass++) {
-		const char *pfx = pass == 0 ? "http_" : "error_";
-
-		n = 0;
-		for (size_t k = 0; k < run->ncounters && n < CHART_MAX_SERIES; k++) {
-			const struct reports_counter *c = &run->counters[k];
-
-			if (c->gauge || strncmp(c->name, pfx, strlen(pfx)) != 0 || c->first < 0)
-				continue;
-			memset(&sr[n], 0, sizeof(sr[n]));
-			snprintf(sr[n].title, sizeof(sr[n].title), "%s",
-				 pass == 0 ? c->name + 5 : c->name);
-			sr[n].y = c->v;
-			sr[n].scale = 1;
-			sr[n].per_interval = true;
-			n++;
-		}
-		if (pass == 0 && n) {
-			buf_append_str(out, "<h3 id=\"chart-http\">HTTP return codes</h3>\n");
-			time_chart(&s, run, "HTTP return codes", "responses per second", sr, n);
-			EMIT("HTTP return codes", "HTTP responses per second by status code");
-		} else if (pass == 1) {
-			buf_append_str(out, "<h3 id=\"chart-errors\">Errors</h3>\n");
-			if (n) {
-				time_chart(&s, run, "Errors", "errors per second", sr, n);
-				EMIT("Errors", "Errors per second by kind");
-			} else {
-				buf_append_str(out,
-					       "<p class=\"note\">No errors were counted.</p>\n");
-			}
-		}
-	}
-
+	buf_init(&c.s, 0);
+	if (times_section(&c, lat, &nlat) < 0 || throughput_section(&c) < 0 ||
+	    users_section(&c) < 0 || network_section(&c) < 0 || status_section(&c) < 0)
+		goto fail;
 	if (nlat) {
 		buf_append_str(out, "<h3 id=\"chart-distribution\">Latency distribution</h3>\n");
-		distribution_chart(&s, run, lat, nlat);
-		EMIT("Latency distribution (whole run, merged histograms)",
-		     "Latency by percentile over the whole run (log-log: each step right is one "
-		     "more nine)");
+		distribution_chart(&c.s, run, lat, nlat);
+		if (emit(&c, "Latency distribution (whole run, merged histograms)",
+			 "Latency by percentile over the whole run (log-log: each step right is "
+			 "one more nine)") < 0)
+			goto fail;
 	}
-#undef EMIT
 	goto out;
 fail:
 	buf_append_str(out, "<p class=\"note warn\">Charts are missing: ");
-	reports_html_escape(out, err ? err : "gnuplot failed");
+	reports_html_escape(out, c.err ? c.err : "gnuplot failed");
 	buf_append_str(out, ". Install gnuplot (Debian: gnuplot-nox) and run "
 			    "<code>barrage report RUN_DIR</code> again.</p>\n");
 	rc = -1;
 	if (why) {
-		*why = err ? err : strdup("gnuplot failed");
-		err = NULL;
+		*why = c.err ? c.err : strdup("gnuplot failed");
+		c.err = NULL;
 	}
 out:
-	free(err);
-	buf_free(&s);
+	free(c.err);
+	buf_free(&c.s);
 	return rc;
 }

@@ -12,9 +12,7 @@
  * error_rate: failed attempts / attempts) grows by more than P percentage points. Exit 1 when a
  * limit is exceeded. */
 #include "reports/reports.h"
-#include "reports/run.h"
 
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -24,6 +22,11 @@
 
 #include "common/err.h"
 #include "common/log.h"
+#include "reports/format.h"
+#include "reports/output.h"
+#include "reports/run.h"
+#include "reports/statslog.h"
+#include "reports/summary.h"
 
 #define COMPARE_MAX_LIMITS 64
 
@@ -261,81 +264,105 @@ static void compare_objects(struct out *o, json_t *b, json_t *c, const char *pre
 	}
 }
 
-static void usage(FILE *f)
+struct reports_compare {
+	struct limit lim[COMPARE_MAX_LIMITS];
+	size_t nlim;
+};
+
+struct reports_compare *reports_compare_new(void)
 {
-	fprintf(f,
-		"usage: barrage compare BASE_DIR NEW_DIR [--max-regression LIMITS] [--out FILE]\n"
-		"Compare two runs (their stats.log, or summary.json when there is no stats.log).\n"
-		"  --max-regression p95=10%%,rate=5%%,tr_login.p99=20%%,errors=1%%\n"
-		"      latency fields fail when they grow by more than P%%, rate and count when\n"
-		"      they drop by more than P%%, errors when the error rate grows by more than\n"
-		"      P percentage points; a bare field means request.FIELD\n"
-		"  --out FILE   write the HTML comparison there (default NEW_DIR/compare.html)\n"
-		"  -q, --quiet  print only the verdict\n"
-		"Exit: 0 within limits, 1 a limit exceeded, 2 usage error or unreadable run.\n");
+	return calloc(1, sizeof(struct reports_compare));
 }
 
-int reports_compare_main(int argc, char **argv)
+void reports_compare_free(struct reports_compare *c)
 {
-	static const struct option opts[] = {{"max-regression", required_argument, NULL, 'm'},
-					     {"out", required_argument, NULL, 'o'},
-					     {"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {NULL, 0, NULL, 0}};
-	struct limit lim[COMPARE_MAX_LIMITS];
-	size_t nlim = 0;
-	const char *outpath = NULL, *bdir, *cdir;
-	char pathbuf[4096];
-	json_t *base = NULL, *cand = NULL;
-	struct out o;
-	char *err = NULL;
-	int c, rc = 2, exceeded = 0;
+	free(c);
+}
+
+int reports_compare_add_limits(struct reports_compare *c, const char *spec, char **err)
+{
+	return parse_limits(spec, c->lim, &c->nlim, err);
+}
+
+/* The limits decide the exit code: checked first, printed and put in the page. */
+static int check_limits(struct reports_compare *cmp, struct out *o, json_t *base, json_t *cand)
+{
+	struct limit *lim = cmp->lim;
+	int exceeded = 0;
+
+	for (size_t i = 0; i < cmp->nlim; i++) {
+		check_limit(&lim[i], base, cand);
+		if (lim[i].exceeded)
+			exceeded++;
+	}
+	if (!cmp->nlim)
+		return 0;
+	buf_append_str(&o->html, "<section><h2>Regression limits</h2><table><tr><th>Limit"
+				 "</th><th>Result</th><th>Detail</th></tr>\n");
+	for (size_t i = 0; i < cmp->nlim; i++) {
+		printf("limit %-9s %s.%s %g%%: %s\n", lim[i].exceeded ? "EXCEEDED" : "ok",
+		       lim[i].stat, lim[i].field, lim[i].pct, lim[i].why);
+		buf_printf(&o->html,
+			   "<tr><td>%s.%s &le; %g%%</td><td data-cell=\"limit.%s.%s\">"
+			   "<span class=\"badge %s\">%s</span></td><td>",
+			   lim[i].stat, lim[i].field, lim[i].pct, lim[i].stat, lim[i].field,
+			   lim[i].exceeded ? "fail" : "pass", lim[i].exceeded ? "EXCEEDED" : "OK");
+		reports_html_escape(&o->html, lim[i].why);
+		buf_append_str(&o->html, "</td></tr>\n");
+	}
+	buf_append_str(&o->html, "</table></section>\n");
+	return exceeded;
+}
+
+/* Every timing statistic's fields, those of both runs first, then those only the new one has. */
+static void compare_stats(struct out *o, json_t *base, json_t *cand)
+{
+	json_t *bs = json_object_get(base, "stats"), *cs = json_object_get(cand, "stats");
+	char m[STATS_MAX_NAME + 64];
 	const char *k;
 	json_t *v;
 
-	buf_init(&o.html, 0);
-	o.quiet = false;
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "m:o:qh", opts, NULL)) != -1) {
-		switch (c) {
-		case 'm':
-			if (parse_limits(optarg, lim, &nlim, &err) < 0) {
-				fprintf(stderr, "barrage: %s\n", err);
-				goto out;
+	for (int pass = 0; pass < 2; pass++) {
+		json_object_foreach(pass == 0 ? bs : cs, k, v)
+		{
+			json_t *w = json_object_get(pass == 0 ? cs : bs, k);
+
+			if (pass == 1 && w)
+				continue; /* done in the first pass */
+			for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
+				json_t *x = json_object_get(v, fields[f]);
+				json_t *y = json_object_get(w, fields[f]);
+				json_t *bx = pass == 0 ? x : y, *cx = pass == 0 ? y : x;
+				bool lat = latency_field(fields[f]);
+
+				snprintf(m, sizeof(m), "%s.%.*s", k,
+					 lat ? (int)strlen(fields[f]) - 3 : (int)strlen(fields[f]),
+					 fields[f]);
+				row(o, m,
+				    lat ? " ms" : (strcmp(fields[f], "rate") == 0 ? "/s" : ""),
+				    bx != NULL, json_number_value(bx), cx != NULL,
+				    json_number_value(cx), lat);
 			}
-			break;
-		case 'o':
-			outpath = optarg;
-			break;
-		case 'q':
-			o.quiet = true;
-			break;
-		case 'h':
-			usage(stdout);
-			rc = 0;
-			goto out;
-		default:
-			usage(stderr);
-			goto out;
 		}
 	}
-	if (argc - optind != 2) {
-		fprintf(stderr, "barrage: compare: expected BASE_DIR and NEW_DIR\n");
-		usage(stderr);
+}
+
+int reports_compare_runs(struct reports_compare *cmp, const char *bdir, const char *cdir,
+			 const char *outpath, bool quiet, int *exceeded, char **err)
+{
+	char pathbuf[4096];
+	json_t *base = NULL, *cand = NULL;
+	struct out o;
+	int rc = -1;
+
+	buf_init(&o.html, 0);
+	o.quiet = quiet;
+	base = load_run(bdir, err);
+	if (!base)
 		goto out;
-	}
-	bdir = argv[optind];
-	cdir = argv[optind + 1];
-	base = load_run(bdir, &err);
-	if (!base) {
-		fprintf(stderr, "barrage: %s\n", err);
+	cand = load_run(cdir, err);
+	if (!cand)
 		goto out;
-	}
-	cand = load_run(cdir, &err);
-	if (!cand) {
-		fprintf(stderr, "barrage: %s\n", err);
-		goto out;
-	}
 
 	reports_html_head(&o.html, "Barrage comparison");
 	buf_append_str(&o.html, "<style>td.worse{color:#b42318;font-weight:600}"
@@ -345,66 +372,14 @@ int reports_compare_main(int argc, char **argv)
 	buf_append_str(&o.html, " &rarr; new ");
 	reports_html_escape(&o.html, cdir);
 	buf_append_str(&o.html, "</div></header>\n<main>\n");
-
-	/* Limits first: they decide the exit code. */
-	for (size_t i = 0; i < nlim; i++) {
-		check_limit(&lim[i], base, cand);
-		if (lim[i].exceeded)
-			exceeded++;
-	}
-	if (nlim) {
-		buf_append_str(&o.html, "<section><h2>Regression limits</h2><table><tr><th>Limit"
-					"</th><th>Result</th><th>Detail</th></tr>\n");
-		for (size_t i = 0; i < nlim; i++) {
-			printf("limit %-9s %s.%s %g%%: %s\n", lim[i].exceeded ? "EXCEEDED" : "ok",
-			       lim[i].stat, lim[i].field, lim[i].pct, lim[i].why);
-			buf_printf(&o.html,
-				   "<tr><td>%s.%s &le; %g%%</td><td data-cell=\"limit.%s.%s\">"
-				   "<span class=\"badge %s\">%s</span></td><td>",
-				   lim[i].stat, lim[i].field, lim[i].pct, lim[i].stat, lim[i].field,
-				   lim[i].exceeded ? "fail" : "pass",
-				   lim[i].exceeded ? "EXCEEDED" : "OK");
-			reports_html_escape(&o.html, lim[i].why);
-			buf_append_str(&o.html, "</td></tr>\n");
-		}
-		buf_append_str(&o.html, "</table></section>\n");
-	}
+	*exceeded = check_limits(cmp, &o, base, cand);
 
 	if (!o.quiet)
 		printf("\n%-34s %14s %14s %14s %9s\n", "metric", "base", "new", "change",
 		       "change%");
 	buf_append_str(&o.html, "<section><h2>Statistics</h2><table><tr><th>Metric</th><th>Base"
 				"</th><th>New</th><th>Change</th><th>Change %</th></tr>\n");
-	{
-		json_t *bs = json_object_get(base, "stats"), *cs = json_object_get(cand, "stats");
-		char m[STATS_MAX_NAME + 64];
-
-		for (int pass = 0; pass < 2; pass++) {
-			json_object_foreach(pass == 0 ? bs : cs, k, v)
-			{
-				json_t *w = json_object_get(pass == 0 ? cs : bs, k);
-
-				if (pass == 1 && w)
-					continue; /* done in the first pass */
-				for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
-					json_t *x = json_object_get(v, fields[f]);
-					json_t *y = json_object_get(w, fields[f]);
-					json_t *bx = pass == 0 ? x : y, *cx = pass == 0 ? y : x;
-					bool lat = latency_field(fields[f]);
-
-					snprintf(m, sizeof(m), "%s.%.*s", k,
-						 lat ? (int)strlen(fields[f]) - 3
-						     : (int)strlen(fields[f]),
-						 fields[f]);
-					row(&o, m,
-					    lat ? " ms"
-						: (strcmp(fields[f], "rate") == 0 ? "/s" : ""),
-					    bx != NULL, json_number_value(bx), cx != NULL,
-					    json_number_value(cx), lat);
-				}
-			}
-		}
-	}
+	compare_stats(&o, base, cand);
 	compare_objects(&o, json_object_get(base, "counters"), json_object_get(cand, "counters"),
 			"", false);
 	compare_objects(&o, json_object_get(base, "http_status"),
@@ -419,19 +394,17 @@ int reports_compare_main(int argc, char **argv)
 		snprintf(pathbuf, sizeof(pathbuf), "%s/compare.html", cdir);
 		outpath = pathbuf;
 	}
-	if (reports_write_file(outpath, o.html.data, o.html.len, &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err);
-		rc = 4;
+	if (reports_write_file(outpath, o.html.data, o.html.len, err) < 0) {
+		rc = -2;
 		goto out;
 	}
 	printf("\n%s; comparison written to %s\n",
-	       nlim == 0  ? "no regression limits given"
-	       : exceeded ? "REGRESSION: a limit was exceeded"
-			  : "within the regression limits",
+	       cmp->nlim == 0 ? "no regression limits given"
+	       : *exceeded    ? "REGRESSION: a limit was exceeded"
+			      : "within the regression limits",
 	       outpath);
-	rc = exceeded ? 1 : 0;
+	rc = 0;
 out:
-	free(err);
 	json_decref(base);
 	json_decref(cand);
 	buf_free(&o.html);

@@ -7,9 +7,7 @@
  * columns as tsung_stats.pl does; the percentile columns come from the merged histograms.
  * Every figure cell carries data-cell="ROW.COLUMN" so tests (and scripts) can find it.
  * docs/report.md says how each cell is computed. */
-#include "reports/reports.h"
-#include "reports/run.h"
-#include "reports/monitor.h"
+#include "reports/html.h"
 
 #include <jansson.h>
 #include <math.h>
@@ -20,178 +18,13 @@
 
 #include "common/err.h"
 #include "common/version.h"
-
-/* ---- formatting ---- */
-
-const char *reports_fmt_ms(char *buf, size_t size, double ms)
-{
-	if (!isfinite(ms))
-		snprintf(buf, size, "-");
-	else if (ms < 1)
-		snprintf(buf, size, "%.3f ms", ms);
-	else if (ms < 100)
-		snprintf(buf, size, "%.2f ms", ms);
-	else if (ms < 1000)
-		snprintf(buf, size, "%.1f ms", ms);
-	else
-		snprintf(buf, size, "%.2f s", ms / 1000.0);
-	return buf;
-}
-
-const char *reports_fmt_num(char *buf, size_t size, double v)
-{
-	if (!isfinite(v))
-		snprintf(buf, size, "-");
-	else if (v == floor(v) && fabs(v) < 1e15)
-		snprintf(buf, size, "%.0f", v);
-	else
-		snprintf(buf, size, "%.2f", v);
-	return buf;
-}
-
-const char *reports_fmt_bytes(char *buf, size_t size, double v)
-{
-	static const char *const unit[] = {"B", "KiB", "MiB", "GiB", "TiB"};
-	int u = 0;
-
-	while (v >= 1024 && u < 4) {
-		v /= 1024;
-		u++;
-	}
-	snprintf(buf, size, u ? "%.2f %s" : "%.0f %s", v, unit[u]);
-	return buf;
-}
-
-/* tsung_stats.pl's formattime: the argument is in ms; an empty cell for 0. */
-const char *reports_fmt_tsung_time(char *buf, size_t size, double ms)
-{
-	double v = ms / 1000.0;
-
-	if (ms == 0)
-		snprintf(buf, size, "%s", "");
-	else if (v < 0.001)
-		snprintf(buf, size, "%.3f msec", v * 1000);
-	else if (v < 0.1)
-		snprintf(buf, size, "%.2f msec", v * 1000);
-	else if (v < 60)
-		snprintf(buf, size, "%.2f sec", v);
-	else if (v < 3600) {
-		int mn = (int)(v / 60);
-
-		snprintf(buf, size, "%dmn  %dsec", mn, (int)(v - mn * 60));
-	} else {
-		int h = (int)(v / 3600);
-		int mn = (int)((v - h * 3600) / 60);
-
-		snprintf(buf, size, "%d h %dmn  %dsec", h, mn, (int)(v - (h * 3600 + mn * 60)));
-	}
-	return buf;
-}
-
-/* tsung_stats.pl's formatsize. */
-const char *reports_fmt_tsung_size(char *buf, size_t size, double v, const char *unit)
-{
-	if (v == 0)
-		snprintf(buf, size, "%s", "");
-	else if (v < 1024)
-		snprintf(buf, size, "%d %s", (int)v, unit);
-	else if (v < 1024.0 * 1024)
-		snprintf(buf, size, "%.2f K%s", v / 1024, unit);
-	else if (v < 1024.0 * 1024 * 1024)
-		snprintf(buf, size, "%.2f M%s", v / (1024.0 * 1024), unit);
-	else
-		snprintf(buf, size, "%.2f G%s", v / (1024.0 * 1024 * 1024), unit);
-	return buf;
-}
-
-void reports_html_escape(struct buf *b, const char *s)
-{
-	for (; s && *s; s++) {
-		switch (*s) {
-		case '<':
-			buf_append_str(b, "&lt;");
-			break;
-		case '>':
-			buf_append_str(b, "&gt;");
-			break;
-		case '&':
-			buf_append_str(b, "&amp;");
-			break;
-		case '"':
-			buf_append_str(b, "&quot;");
-			break;
-		case '\'':
-			buf_append_str(b, "&#39;");
-			break;
-		default:
-			/* Control characters are not allowed in XML 1.0. */
-			if ((unsigned char)*s < 0x20 && *s != '\t' && *s != '\n')
-				buf_append_byte(b, ' ');
-			else
-				buf_append_byte(b, (uint8_t)*s);
-		}
-	}
-}
-
-/* ---- page furniture ---- */
-
-static const char css[] =
-    ":root{--fg:#1d2330;--mut:#5b6475;--line:#dfe3ea;--bg:#f5f7fa;--acc:#1f5fbf;--ok:#1e7d3a;"
-    "--bad:#b42318;--warn:#a15c00}"
-    "*{box-sizing:border-box}"
-    "body{margin:0;font:14px/1.45 -apple-system,'Segoe UI',Helvetica,Arial,sans-serif;"
-    "color:var(--fg);background:var(--bg)}"
-    "header.top{background:#1d2330;color:#fff;padding:18px 32px}"
-    "header.top h1{margin:0;font-size:22px;font-weight:600}"
-    "header.top .sub{color:#b9c2d3;margin-top:4px}"
-    "nav{background:#fff;border-bottom:1px solid var(--line);padding:8px "
-    "32px;position:sticky;top:0}"
-    "nav a{color:var(--acc);text-decoration:none;margin-right:16px;font-size:13px}"
-    "main{max-width:1240px;margin:0 auto;padding:16px 24px 48px}"
-    "section{background:#fff;border:1px solid var(--line);border-radius:6px;padding:16px 20px;"
-    "margin:16px 0}"
-    "h2{font-size:18px;margin:0 0 12px;font-weight:600}"
-    "h3{font-size:15px;margin:20px 0 8px;font-weight:600;color:#333}"
-    "table{border-collapse:collapse;width:100%;font-size:13px;margin:4px 0 8px}"
-    "th,td{padding:5px 8px;border-bottom:1px solid var(--line);text-align:right;white-space:nowrap}"
-    "th{background:#eef1f6;font-weight:600;color:#333;border-bottom:2px solid #c9d0db}"
-    "th:first-child,td:first-child{text-align:left}"
-    "td{font-variant-numeric:tabular-nums}"
-    "tr:nth-child(even) td{background:#fafbfc}"
-    "th.pct{background:#e6eefb}"
-    "table.kv td{text-align:left;white-space:normal}table.kv "
-    "td:first-child{width:220px;color:var(--mut)}"
-    ".tiles{display:grid;gap:10px;grid-template-columns:repeat(auto-fit,minmax(140px,1fr))}"
-    "table.narrow{width:auto;min-width:640px}table.left td,table.left th{text-align:left;"
-    "white-space:normal}"
-    ".tile{background:#fff;border:1px solid var(--line);border-radius:6px;"
-    "padding:12px 14px}"
-    ".tile .v{font-size:22px;font-weight:600}.tile .l{color:var(--mut);font-size:12px}"
-    ".badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:12px;font-weight:600;"
-    "color:#fff}"
-    ".pass{background:var(--ok)}.fail{background:var(--bad)}.warnb{background:var(--warn)}"
-    ".notice{border-left:4px solid var(--warn);background:#fff8eb;padding:10px 14px;margin:8px 0;"
-    "border-radius:4px}"
-    ".notice.bad{border-color:var(--bad);background:#fdf0ef}"
-    ".note{color:var(--mut)}.note.warn{color:var(--bad)}"
-    "figure.chart{margin:12px 0 20px}figure.chart svg{width:100%;height:auto;display:block;"
-    "border:1px solid var(--line);border-radius:4px}"
-    "figure.chart .ct{font-weight:600;font-size:14px;margin:0 0 6px}"
-    "figcaption{color:var(--mut);font-size:12px;margin-top:4px}"
-    ".muted{color:var(--mut)}footer{color:var(--mut);font-size:12px;text-align:center;"
-    "margin:24px 0}"
-    "code{font:12px ui-monospace,Menlo,Consolas,monospace;background:#eef1f6;padding:1px 4px;"
-    "border-radius:3px}";
-
-void reports_html_head(struct buf *b, const char *title)
-{
-	buf_append_str(b,
-		       "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
-		       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n"
-		       "<title>");
-	reports_html_escape(b, title);
-	buf_printf(b, "</title>\n<style>%s</style>\n</head>\n<body>\n", css);
-}
+#include "reports/charts.h"
+#include "reports/format.h"
+#include "reports/monitor_html.h"
+#include "reports/output.h"
+#include "reports/reasons.h"
+#include "reports/run.h"
+#include "reports/thresholds.h"
 
 /* ---- cells ---- */
 
@@ -224,7 +57,6 @@ static void counter_cells(struct buf *b, const struct reports_counter *c, char *
 	snprintf(v, size, "%lld", (long long)c->total);
 	td(b, c->name, "total", v);
 }
-
 
 static void td_name(struct buf *b, const char *name)
 {
@@ -570,76 +402,70 @@ static void agents_table(struct buf *b, const struct reports_run *run)
 	buf_append_str(b, "</table>\n");
 }
 
-int reports_html_write(const struct reports_run *run, const char *path, char **err,
-		       char **charts_why)
+/* The title bar (name, verdict, start, duration, target) and the navigation. */
+static void title_bar(struct buf *b, const struct reports_run *run)
 {
-	struct buf b, load;
-	const struct reports_hist *rq = reports_run_hist(run, "request");
-	const struct reports_counter *users = reports_run_counter(run, "users");
-	char v[96], title[256];
-	struct reports_attempts att = {0};
-	time_t now = time(NULL);
-	struct tm tm;
-	int rc;
-
-	buf_init(&b, 0);
-	buf_init(&load, 0);
-	snprintf(title, sizeof(title), "Barrage report: %s", run->name);
-	reports_html_head(&b, title);
-
-	/* Title bar */
-	buf_append_str(&b, "<header class=\"top\"><h1>");
-	reports_html_escape(&b, run->name);
-	buf_append_str(&b,
-		       " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
+	buf_append_str(b, "<header class=\"top\"><h1>");
+	reports_html_escape(b, run->name);
+	buf_append_str(b, " <span style=\"font-weight:400;color:#b9c2d3\">load test report</span>");
 	if (run->nthresholds)
-		buf_printf(&b, " <span class=\"badge %s\" data-cell=\"verdict\">%s</span>",
+		buf_printf(b, " <span class=\"badge %s\" data-cell=\"verdict\">%s</span>",
 			   run->thresholds_failed ? "fail" : "pass",
 			   run->thresholds_failed ? "THRESHOLDS FAILED" : "THRESHOLDS PASSED");
-	buf_append_str(&b, "</h1><div class=\"sub\">");
-	reports_html_escape(&b, run->started_at ? run->started_at : "start unknown");
-	buf_printf(&b, " &middot; %.1f s", run->duration_s);
+	buf_append_str(b, "</h1><div class=\"sub\">");
+	reports_html_escape(b, run->started_at ? run->started_at : "start unknown");
+	buf_printf(b, " &middot; %.1f s", run->duration_s);
 	if (run->target) {
-		buf_append_str(&b, " &middot; ");
-		reports_html_escape(&b, run->target);
+		buf_append_str(b, " &middot; ");
+		reports_html_escape(b, run->target);
 	}
-	buf_append_str(&b, "</div></header>\n");
-	buf_printf(
-	    &b, "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
-		"<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
-		"<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
-		"<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
-		"<a href=\"#agents\">Agents</a>%s<a href=\"#charts\">Charts</a></nav>\n<main>\n",
-	    run->monitor ? "<a href=\"#monitor\">Monitoring</a>" : "");
+	buf_append_str(b, "</div></header>\n");
+	buf_printf(b,
+		   "<nav><a href=\"#summary\">Summary</a><a href=\"#stats\">Main Statistics</a>"
+		   "<a href=\"#transaction\">Transactions</a><a href=\"#network\">Network</a>"
+		   "<a href=\"#count\">Counters</a><a href=\"#http_status\">HTTP codes</a>"
+		   "<a href=\"#errors\">Errors</a><a href=\"#thresholds\">Thresholds</a>"
+		   "<a href=\"#agents\">Agents</a>%s<a href=\"#charts\">Charts</a></nav>\n<main>\n",
+		   run->monitor ? "<a href=\"#monitor\">Monitoring</a>" : "");
+}
 
-	/* Notices: saturation and lost agents in red, the rest amber. */
+/* Notices: saturation and lost agents in red, the rest amber. */
+static void notices(struct buf *b, const struct reports_run *run)
+{
 	for (size_t i = 0; i < run->nnotices; i++) {
 		bool bad = strstr(run->notices[i], "saturated") || strstr(run->notices[i], "lost");
 
-		buf_printf(&b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "",
-			   i);
+		buf_printf(b, "<div class=\"notice%s\" data-notice=\"%zu\">", bad ? " bad" : "", i);
 		if (bad)
-			buf_append_str(&b, "<strong>Warning:</strong> ");
+			buf_append_str(b, "<strong>Warning:</strong> ");
 		else
-			buf_append_str(&b, "<strong>Notice:</strong> ");
-		reports_html_escape(&b, run->notices[i]);
-		buf_append_str(&b, "</div>\n");
+			buf_append_str(b, "<strong>Notice:</strong> ");
+		reports_html_escape(b, run->notices[i]);
+		buf_append_str(b, "</div>\n");
 	}
+}
 
-	/* Summary tiles */
-	buf_append_str(&b, "<section id=\"summary\"><h2>Summary</h2><div class=\"tiles\">\n");
+/* The summary tiles: requests, rate, request percentiles, errors, dropped and peak users. */
+static void summary_tiles(struct buf *b, const struct reports_run *run)
+{
+	const struct reports_hist *rq = reports_run_hist(run, "request");
+	const struct reports_counter *users = reports_run_counter(run, "users");
+	struct reports_attempts att = {0};
+	char v[96];
+
+	buf_append_str(b, "<div class=\"tiles\">\n");
 	snprintf(v, sizeof(v), "%llu", rq ? (unsigned long long)rq->total->count : 0ULL);
-	tile(&b, "requests", v, "requests");
+	tile(b, "requests", v, "requests");
 	snprintf(v, sizeof(v), "%.1f/s",
 		 rq && run->duration_s > 0 ? (double)rq->total->count / run->duration_s : 0);
-	tile(&b, "mean request rate", v, "rate");
-	tile(&b, "request p50",
+	tile(b, "mean request rate", v, "rate");
+	tile(b, "request p50",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 50) / 1000.0 : 0),
 	     "p50");
-	tile(&b, "request p95",
+	tile(b, "request p95",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 95) / 1000.0 : 0),
 	     "p95");
-	tile(&b, "request p99",
+	tile(b, "request p99",
 	     reports_fmt_ms(v, sizeof(v), rq ? (double)hist_percentile(rq->total, 99) / 1000.0 : 0),
 	     "p99");
 	/* errors.rate's figures (reports_attempts): failed over attempted, with the users who
@@ -648,121 +474,161 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		reports_attempts(run->total, &att);
 	snprintf(v, sizeof(v), "%llu (%.2f%%)", (unsigned long long)att.failed,
 		 att.attempted ? 100.0 * (double)att.failed / (double)att.attempted : 0);
-	tile(&b, "errors (of attempts)", v, "errors");
+	tile(b, "errors (of attempts)", v, "errors");
 	snprintf(v, sizeof(v), "%llu", (unsigned long long)att.dropped);
-	tile(&b, "dropped users", v, "dropped_users");
+	tile(b, "dropped users", v, "dropped_users");
 	snprintf(v, sizeof(v), "%lld", users ? (long long)users->max : 0LL);
-	tile(&b, "max simultaneous users", v, "users_max");
-	buf_append_str(&b, "</div>\n");
+	tile(b, "max simultaneous users", v, "users_max");
+	buf_append_str(b, "</div>\n");
+}
 
-	/* Run settings */
-	buf_append_str(&b, "<h3 id=\"settings\">Run settings</h3>\n<table class=\"kv\">\n");
-	kv(&b, "Scenario", run->scenario);
-	kv(&b, "Target", run->target);
+/* The run's settings: scenario, target, load, agents, times, interval, end. */
+static void settings_table(struct buf *b, const struct reports_run *run)
+{
+	struct buf load;
+	char v[96];
+
+	buf_init(&load, 0);
+	buf_append_str(b, "<h3 id=\"settings\">Run settings</h3>\n<table class=\"kv\">\n");
+	kv(b, "Scenario", run->scenario);
+	kv(b, "Target", run->target);
 	load_text(&load, run);
-	kv(&b, "Load", load.data);
+	kv(b, "Load", load.data);
 	snprintf(v, sizeof(v), "%zu", run->nagents_list);
-	kv(&b, "Agents", v);
-	kv(&b, "Started", run->started_at);
-	kv(&b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
+	kv(b, "Agents", v);
+	kv(b, "Started", run->started_at);
+	kv(b, "Ended", run->has_end ? run->ended_at : "did not end (no end record)");
 	snprintf(v, sizeof(v), "%.1f s", run->duration_s);
-	kv(&b, "Duration", v);
+	kv(b, "Duration", v);
 	snprintf(v, sizeof(v), "%g s (%zu intervals, %zu gap%s)", run->interval_s, run->niv,
 		 run->ngaps, run->ngaps == 1 ? "" : "s");
-	kv(&b, "Stats interval", v);
-	kv(&b, "End reason", run->has_end ? run->end_reason : "truncated");
-	kv(&b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
-	buf_append_str(&b, "</table>\n</section>\n");
+	kv(b, "Stats interval", v);
+	kv(b, "End reason", run->has_end ? run->end_reason : "truncated");
+	kv(b, "Barrage", run->barrage_version ? run->barrage_version : BARRAGE_VERSION);
+	buf_append_str(b, "</table>\n");
+	buf_free(&load);
+}
 
-	/* Tsung's tables */
-	buf_append_str(&b, "<section><h2 id=\"stats\">Main Statistics</h2>\n");
-	timing_table(&b, run, 0);
-	buf_append_str(&b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
-	timing_table(&b, run, 1);
+/* Tsung's tables: Main Statistics, Transactions, other timings, then the counters'. */
+static void tsung_section(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<section><h2 id=\"stats\">Main Statistics</h2>\n");
+	timing_table(b, run, 0);
+	buf_append_str(b, "<h3 id=\"transaction\">Transactions Statistics</h3>\n");
+	timing_table(b, run, 1);
 	if (has_kind(run, 2)) {
-		buf_append_str(&b, "<h3 id=\"other\">Other timings</h3>\n");
-		timing_table(&b, run, 2);
+		buf_append_str(b, "<h3 id=\"other\">Other timings</h3>\n");
+		timing_table(b, run, 2);
 	}
-	counters_tables(&b, run);
-	buf_append_str(&b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
-			   "Mean, Count) are computed as tsung_stats.pl computes them; the "
-			   "percentile columns come from the merged histograms of every agent and "
-			   "interval (3 significant digits).</p></section>\n");
+	counters_tables(b, run);
+	buf_append_str(b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
+			  "Mean, Count) are computed as tsung_stats.pl computes them; the "
+			  "percentile columns come from the merged histograms of every agent and "
+			  "interval (3 significant digits).</p></section>\n");
+}
 
-	/* Thresholds */
+static void events_table(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<h3>Events</h3>\n<table class=\"left\">\n<tr>");
+	th(b, "Time", false);
+	th(b, "Agent", false);
+	th(b, "Event", false);
+	th(b, "Detail", false);
+	buf_append_str(b, "</tr>\n");
+	for (size_t i = 0; i < run->nevents; i++) {
+		const struct reports_event *e = &run->events[i];
+
+		buf_printf(b, "<tr><td>%.1f s</td><td>", e->t);
+		reports_html_escape(b, e->agent ? e->agent : "");
+		buf_append_str(b, "</td><td>");
+		reports_html_escape(b, e->what);
+		buf_append_str(b, "</td><td>");
+		reports_html_escape(b, e->detail ? e->detail : "");
+		buf_append_str(b, "</td></tr>\n");
+	}
+	buf_append_str(b, "</table>\n");
+}
+
+/* The intervals i where which[i], as "0&ndash;10 s, 20&ndash;30 s"; false when none. */
+static bool interval_list(struct buf *b, const struct reports_run *run, const bool *which)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < run->niv; i++)
+		if (which[i])
+			buf_printf(b, "%s%g&ndash;%g s", n++ ? ", " : "",
+				   (double)i * run->interval_s, (double)(i + 1) * run->interval_s);
+	return n > 0;
+}
+
+static bool any_interval(const struct reports_run *run, const bool *which)
+{
+	for (size_t i = 0; i < run->niv; i++)
+		if (which[i])
+			return true;
+	return false;
+}
+
+/* Agents: saturation, the health table, events, gaps, and what lost agents left uncounted. */
+static void agents_section(struct buf *b, const struct reports_run *run)
+{
+	buf_append_str(b, "<section id=\"agents\"><h2>Agents</h2>\n");
+	if (run->saturated)
+		buf_append_str(b, "<div class=\"notice bad\" data-cell=\"saturation\"><strong>"
+				  "An agent was saturated.</strong> While an agent is saturated "
+				  "its latencies and rates measure the load generator, not the "
+				  "target: add agents or lower the load.</div>\n");
+	agents_table(b, run);
+	if (run->nevents)
+		events_table(b, run);
+	if (run->ngaps) {
+		buf_append_str(b, "<h3>Gaps</h3>");
+		if (any_interval(run, run->gap)) {
+			buf_append_str(b, "<p>Intervals with no statistics: ");
+			interval_list(b, run, run->gap);
+			buf_append_str(b, "</p>\n");
+		}
+	}
+	if (run->uncounted_max || any_interval(run, run->partial)) {
+		/* Lost agents (agent_lost events): which intervals miss their statistics (shaded on
+		 * the charts when others reported in them) and how much went uncounted. */
+		buf_append_str(b, "<p data-cell=\"uncounted\">Intervals missing a lost agent's "
+				  "statistics: ");
+		interval_list(b, run, run->partial);
+		buf_printf(b, ". Up to %llu requests could not be counted.</p>\n",
+			   (unsigned long long)run->uncounted_max);
+	}
+	buf_append_str(b, "</section>\n");
+}
+
+int reports_html_write(const struct reports_run *run, const char *path, char **err,
+		       char **charts_why)
+{
+	struct buf b;
+	char v[96], title[256];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc;
+
+	buf_init(&b, 0);
+	snprintf(title, sizeof(title), "Barrage report: %s", run->name);
+	reports_html_head(&b, title);
+	title_bar(&b, run);
+	notices(&b, run);
+	buf_append_str(&b, "<section id=\"summary\"><h2>Summary</h2>");
+	summary_tiles(&b, run);
+	settings_table(&b, run);
+	buf_append_str(&b, "</section>\n");
+	tsung_section(&b, run);
+
 	buf_append_str(&b, "<section id=\"thresholds\"><h2>Thresholds</h2>\n");
 	if (run->nthresholds)
 		thresholds_table(&b, run);
 	else
 		buf_append_str(&b, "<p class=\"note\">The scenario sets no thresholds.</p>\n");
 	buf_append_str(&b, "</section>\n");
-
-	/* Agents */
-	buf_append_str(&b, "<section id=\"agents\"><h2>Agents</h2>\n");
-	if (run->saturated)
-		buf_append_str(&b, "<div class=\"notice bad\" data-cell=\"saturation\"><strong>"
-				   "An agent was saturated.</strong> While an agent is saturated "
-				   "its latencies and rates measure the load generator, not the "
-				   "target: add agents or lower the load.</div>\n");
-	agents_table(&b, run);
-	if (run->nevents) {
-		buf_append_str(&b, "<h3>Events</h3>\n<table class=\"left\">\n<tr>");
-		th(&b, "Time", false);
-		th(&b, "Agent", false);
-		th(&b, "Event", false);
-		th(&b, "Detail", false);
-		buf_append_str(&b, "</tr>\n");
-		for (size_t i = 0; i < run->nevents; i++) {
-			const struct reports_event *e = &run->events[i];
-
-			buf_printf(&b, "<tr><td>%.1f s</td><td>", e->t);
-			reports_html_escape(&b, e->agent ? e->agent : "");
-			buf_append_str(&b, "</td><td>");
-			reports_html_escape(&b, e->what);
-			buf_append_str(&b, "</td><td>");
-			reports_html_escape(&b, e->detail ? e->detail : "");
-			buf_append_str(&b, "</td></tr>\n");
-		}
-		buf_append_str(&b, "</table>\n");
-	}
-	if (run->ngaps) {
-		bool any = false;
-
-		buf_append_str(&b, "<h3>Gaps</h3>");
-		for (size_t i = 0, n = 0; i < run->niv; i++)
-			if (run->gap[i]) {
-				if (!n)
-					buf_append_str(&b, "<p>Intervals with no statistics: ");
-				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
-					   (double)i * run->interval_s,
-					   (double)(i + 1) * run->interval_s);
-				any = true;
-			}
-		if (any)
-			buf_append_str(&b, "</p>\n");
-	}
-	bool lost_iv = false;
-
-	for (size_t i = 0; i < run->niv; i++)
-		lost_iv = lost_iv || run->partial[i];
-	if (run->uncounted_max || lost_iv) {
-		/* Lost agents (agent_lost events): which intervals miss their statistics (shaded on
-		 * the charts when others reported in them) and how much went uncounted. */
-		buf_append_str(&b, "<p data-cell=\"uncounted\">Intervals missing a lost agent's "
-				   "statistics: ");
-		for (size_t i = 0, n = 0; i < run->niv; i++)
-			if (run->partial[i])
-				buf_printf(&b, "%s%g&ndash;%g s", n++ ? ", " : "",
-					   (double)i * run->interval_s,
-					   (double)(i + 1) * run->interval_s);
-		buf_printf(&b, ". Up to %llu requests could not be counted.</p>\n",
-			   (unsigned long long)run->uncounted_max);
-	}
-	buf_append_str(&b, "</section>\n");
-
+	agents_section(&b, run);
 	reports_monitor_html(run, &b);
-
-	/* Charts */
 	buf_append_str(&b, "<section id=\"charts\"><h2>Charts</h2>\n");
 	reports_charts_html(run, &b, charts_why);
 	buf_append_str(&b, "</section>\n");
@@ -775,6 +641,5 @@ int reports_html_write(const struct reports_run *run, const char *path, char **e
 		   BARRAGE_VERSION, v);
 	rc = reports_write_file(path, b.data, b.len, err);
 	buf_free(&b);
-	buf_free(&load);
 	return rc;
 }

@@ -1,13 +1,15 @@
 /* junit.xml: one test case per threshold, so a CI system shows which gate failed and by how
  * much. A threshold that could not be evaluated (no data, invalid) is a failure too: a gate
  * that silently passes on a run that measured nothing is worse than none. */
-#include "reports/run.h"
+#include "reports/junit.h"
 
 #include <stdio.h>
 #include <string.h>
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "reports/output.h"
+#include "reports/run.h"
 
 static const char *unit_str(const struct reports_threshold *t)
 {

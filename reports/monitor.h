@@ -1,21 +1,17 @@
 /* Target monitoring in the reports: the `monitor` records of stats.log (written by
- * controller/monitor.c; docs/monitor.md) read back per host, and what every output makes of
- * them: summary.json's `monitor` section, tsung.log's os_mon lines, report.html's section
- * (charts against request rate and latency, the "where was the bottleneck" table), and the
- * `monitor.HOST.FIGURE.STAT` thresholds. Internal to reports/. */
+ * controller/monitor.c; docs/monitor.md) read back per host, and the figures over them. What
+ * the outputs make of them is in monitor_report.h (summary.json, tsung.log, console),
+ * monitor_html.h (report.html) and monitor_threshold.h (monitor.HOST.FIGURE.STAT).
+ * Internal to reports/. */
 #ifndef BARRAGE_REPORTS_MONITOR_H
 #define BARRAGE_REPORTS_MONITOR_H
 
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <stdio.h>
 
 #include "common/buf.h"
 #include "common/procfs.h"
-
-struct reports_run;
-struct reports_threshold;
 
 struct reports_mon_sample {
 	double t;      /* seconds since the start */
@@ -56,19 +52,17 @@ struct reports_monitor {
 int reports_monitor_add(struct reports_monitor **m, const void *record);
 void reports_monitor_free(struct reports_monitor *m);
 
-/* summary.json's "monitor" object (jansson json_t *, as void *): per host, per figure
- * {mean, max, max_t}, processes, samples, down, gaps, missing. */
-void *reports_monitor_json(const struct reports_run *run);
-/* tsung.log: the os_mon lines of interval i (those of the samples taken during it). */
-void reports_monitor_tsung(const struct reports_run *run, size_t i, struct buf *b);
-/* report.html: the monitoring section (bottleneck table, charts). Nothing when no host. */
-void reports_monitor_html(const struct reports_run *run, struct buf *b);
-/* The console summary's lines for summary.json's "monitor" object (a jansson json_t *, as
- * const void *; nothing when NULL): per host, the highest CPU, busiest core, memory, disk and
- * network figures, and whether it went down. */
-void reports_monitor_print(const void *monitor, FILE *out);
-/* Threshold monitor.HOST.FIGURE.STAT: fills rt (valid, has_value, value, ok, error). Returns
- * true when rt's metric is a monitor one (then the caller counts rt->ok). */
-bool reports_monitor_threshold_eval(const struct reports_run *run, struct reports_threshold *rt);
+/* A figure over a host's samples: how many had it, their sum, the highest and when (t). */
+struct reports_mon_agg {
+	size_t n;
+	double sum, max, max_t;
+};
+/* fig >= 0: a figure (enum procfs_fig); fig < 0: process -fig-1's CPU (rss: its memory). */
+struct reports_mon_agg reports_monitor_aggregate(const struct reports_mon_host *h, int fig,
+						 bool rss);
+/* The host's sampling interval: the one its records gave, else the run's, else 10 s. */
+double reports_monitor_interval(const struct reports_mon_host *h, double run_interval_s);
+/* A figure's value in its unit (docs/monitor.md), for people: "12.5%", "1.20 MiB/s". */
+void reports_monitor_fmt(char *v, size_t size, int fig, double x);
 
 #endif

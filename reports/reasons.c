@@ -5,12 +5,14 @@
  * back so the report's error table and summary.json can show the first reason per error name
  * beside its count. Nothing here is required: a run directory without agents/ (a stats.log
  * copied elsewhere) simply has no reasons. */
-#include "reports/run.h"
+#include "reports/reasons.h"
 
 #include <dirent.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include "reports/run.h"
 
 #define REASON_MAX 400 /* characters of a reason kept */
 

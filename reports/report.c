@@ -1,18 +1,15 @@
-/* Building a run directory's reports, `barrage report`, and the final console table.
+/* Building a run directory's reports (for `barrage run` and `barrage report`), and the final
+ * console table.
  *
  * reports_build is the one step both `barrage run` (at the end) and `barrage report RUN_DIR`
  * (afterwards) perform: read stats.log, write summary.json, tsung.log, report.html and, when the
  * scenario has thresholds, junit.xml, and print one verdict line per threshold. */
 #include "reports/reports.h"
-#include "reports/run.h"
-#include "reports/monitor.h"
 
 #include <errno.h>
 #include <fcntl.h>
-#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,31 +18,16 @@
 
 #include "common/err.h"
 #include "common/log.h"
-
-int reports_write_file(const char *path, const char *data, size_t len, char **err)
-{
-	char tmp[4096];
-	FILE *f;
-	int n = snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-
-	if (n < 0 || (size_t)n >= sizeof(tmp))
-		return err_set(err, "%s: path too long", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return err_set(err, "%s: %s", tmp, strerror(errno));
-	if ((len && fwrite(data, 1, len, f) != len) || fflush(f) != 0) {
-		err_set(err, "%s: %s", tmp, strerror(errno));
-		fclose(f);
-		unlink(tmp);
-		return -1;
-	}
-	if (fclose(f) != 0 || rename(tmp, path) < 0) {
-		err_set(err, "%s: %s", path, strerror(errno));
-		unlink(tmp);
-		return -1;
-	}
-	return 0;
-}
+#include "reports/format.h"
+#include "reports/html.h"
+#include "reports/junit.h"
+#include "reports/monitor_report.h"
+#include "reports/reasons.h"
+#include "reports/run.h"
+#include "reports/statslog.h"
+#include "reports/summary.h"
+#include "reports/thresholds.h"
+#include "reports/tsunglog.h"
 
 static int join(char *out, size_t size, const char *dir, const char *file)
 {
@@ -118,23 +100,10 @@ out:
 
 int reports_build(const char *run_dir, bool quiet, struct reports_result *res, char **err)
 {
-	return build(run_dir, quiet, res, err) < 0 ? -1 : 0;
+	return build(run_dir, quiet, res, err);
 }
 
 /* ---- the console table ---- */
-
-void reports_print_name(const char *name, int width)
-{
-	int cols = 0;
-
-	for (const unsigned char *p = (const unsigned char *)name; *p; p++)
-		if ((*p & 0xc0) != 0x80)
-			cols++;
-	if (cols > width)
-		printf("%s\n%*s", name, width, "");
-	else
-		printf("%s%*s", name, width - cols, "");
-}
 
 static double jnum(json_t *o, const char *k)
 {
@@ -227,66 +196,4 @@ int reports_print_summary(const char *run_dir, char **err)
 	printf("duration %s; report: %s/report.html\n", b, run_dir);
 	json_decref(root);
 	return 0;
-}
-
-/* ---- barrage report ---- */
-
-static void report_usage(FILE *f)
-{
-	fprintf(f, "usage: barrage report RUN_DIR [-q]\n"
-		   "Rebuild summary.json, tsung.log, report.html and junit.xml (when the scenario "
-		   "has thresholds) from RUN_DIR/stats.log.\n"
-		   "  -q, --quiet   print nothing but errors\n"
-		   "Exit: 0 ok, 1 a threshold failed, 2 usage error or unreadable stats.log, "
-		   "4 cannot write the reports.\n");
-}
-
-int reports_report_main(int argc, char **argv)
-{
-	static const struct option opts[] = {{"quiet", no_argument, NULL, 'q'},
-					     {"help", no_argument, NULL, 'h'},
-					     {"verbose", no_argument, NULL, 'v'},
-					     {NULL, 0, NULL, 0}};
-	struct reports_result res;
-	bool quiet = false;
-	char *err = NULL;
-	int c, rc;
-
-	/* gnuplot runs behind a pipe (charts.c): one that exits early (missing, or a bad script)
-	 * must give an error we report, not a SIGPIPE that kills us half-way (as `run` does). */
-	signal(SIGPIPE, SIG_IGN);
-
-	optind = 0;
-	while ((c = getopt_long(argc, argv, "qhv", opts, NULL)) != -1) {
-		switch (c) {
-		case 'q':
-			quiet = true;
-			break;
-		case 'v':
-			break;
-		case 'h':
-			report_usage(stdout);
-			return 0;
-		default:
-			report_usage(stderr);
-			return 2;
-		}
-	}
-	if (argc - optind != 1) {
-		fprintf(stderr, "barrage: report: expected one RUN_DIR\n");
-		report_usage(stderr);
-		return 2;
-	}
-	rc = build(argv[optind], quiet, &res, &err);
-	if (rc < 0) {
-		fprintf(stderr, "barrage: %s\n", err ? err : "cannot build the report");
-		free(err);
-		return rc == -1 ? 2 : 4;
-	}
-	if (!quiet && reports_print_summary(argv[optind], &err) < 0) {
-		fprintf(stderr, "barrage: %s\n", err);
-		free(err);
-		return 4;
-	}
-	return res.thresholds_failed ? 1 : 0;
 }

@@ -2,9 +2,10 @@
  * figures every output needs — whole-run histograms, per-interval series, Tsung's Main
  * Statistics figures, counters, agents' health, events, thresholds.
  *
- * This header is internal to reports/: summary.c, tsunglog.c, html.c, charts.c, junit.c and
- * compare.c all read a struct reports_run and never stats.log itself, so the numbers in every
- * file of a run directory come from one computation. Interval arrays are dense: index i is the
+ * This header is internal to reports/: statslog.c reads stats.log into a struct reports_run,
+ * figures.c computes its figures, and summary.c, tsunglog.c, html.c, charts.c, junit.c and
+ * compare.c all read the struct and never stats.log itself, so the numbers in every file of a
+ * run directory come from one computation. Interval arrays are dense: index i is the
  * interval [i * interval_s, (i + 1) * interval_s); an index with no record is a gap. */
 #ifndef BARRAGE_REPORTS_RUN_H
 #define BARRAGE_REPORTS_RUN_H
@@ -13,7 +14,6 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "common/buf.h"
 #include "common/hist.h"
 #include "common/stats.h"
 #include "common/threshold.h"
@@ -22,12 +22,6 @@
 #define REPORTS_NPCT 5
 extern const double reports_pct[REPORTS_NPCT];
 extern const char *const reports_pct_key[REPORTS_NPCT]; /* "p50", ..., "p999" */
-
-/* Refuse interval indexes beyond this (a corrupt or hostile file would otherwise make us
- * allocate per-interval arrays of any size): 10^6 intervals is 115 days at 10 s. */
-#define REPORTS_MAX_INTERVALS 1000000
-/* Longest stats.log line accepted. */
-#define REPORTS_MAX_LINE ((size_t)64 << 20)
 
 /* One timing statistic (a histogram name). Times in milliseconds. */
 struct reports_hist {
@@ -145,73 +139,18 @@ struct reports_run {
 	struct reports_monitor *monitor; /* monitor records (reports/monitor.h), or NULL */
 };
 
-/* reasons.c: read the first reason per error counter from the .log files in RUN_DIR/agents (absent logs
- * give none), and look one up (NULL when none). */
-void reports_run_load_reasons(struct reports_run *run, const char *run_dir);
-const char *reports_run_reason(const struct reports_run *run, const char *name);
-
-/* statslog.c: read PATH (a stats.log) into a run. Returns 0, or -1 with *err naming the line
- * and what is wrong. A missing end record or a cut last line is not an error: run->truncated is
- * set and a notice explains it. */
-int reports_run_load(const char *path, struct reports_run **out, char **err);
+/* run.c: free a run (NULL is fine); find a statistic by name (NULL when the run has none). */
 void reports_run_free(struct reports_run *run);
 const struct reports_hist *reports_run_hist(const struct reports_run *run, const char *name);
 const struct reports_counter *reports_run_counter(const struct reports_run *run, const char *name);
 /* Sum of all counters named error_* (whole run, or one interval when i >= 0). */
 int64_t reports_run_errors(const struct reports_run *run, long i);
-
-/* report.c: print a statistic's name as a console table's first column, WIDTH characters wide.
- * Names are UTF-8 text of any length: never cut (a cut could split a character, or make two
- * names look the same); a name wider than the column gets its own line and the figures start,
- * indented, on the next. */
-void reports_print_name(const char *name, int width);
-
-/* thresholds.c: evaluate run->thresholds (fills value/ok and thresholds_failed). */
-void reports_thresholds_eval_run(struct reports_run *run);
-
-/* summary.c: the summary.json document (jansson json_t *, as void * to keep jansson out of
- * this header). */
-void *reports_summary_json(const struct reports_run *run);
-int reports_summary_write(const struct reports_run *run, const char *path, char **err);
-
-/* tsunglog.c */
-int reports_tsunglog_write(const struct reports_run *run, const char *path, char **err);
-
-/* junit.c */
-int reports_junit_write(const struct reports_run *run, const char *path, char **err);
-
-/* charts.c: append one chart per figure, each an inline <svg> in a <figure>, to out. When
- * gnuplot cannot be run (missing, crashed, stopped reading), appends a note instead and returns
- * -1 with *why (when why is not NULL; the caller frees it) saying what happened: the report is
- * still valid, and the commands warn "gnuplot failed: WHY; report written without charts". */
-int reports_charts_html(const struct reports_run *run, struct buf *out, char **why);
-/* charts.c: append TEXT to a gnuplot script as a single-quoted string (quotes doubled, line
- * breaks as spaces); the charts and the monitoring charts (monitor.c) both use it. */
-void reports_gp_str(struct buf *s, const char *text);
-/* Render a gnuplot script (terminal and output are set by this function) to SVG text appended
- * to out, prefixing element ids with id_prefix so several charts can share a page. */
-int reports_gnuplot_svg(const char *script, const char *id_prefix, struct buf *out, char **err);
-
-/* html.c: write report.html; *charts_why as reports_charts_html's why (the report is written
- * all the same, and 0 returned). */
-int reports_html_write(const struct reports_run *run, const char *path, char **err,
-		       char **charts_why);
-/* Shared page furniture for report.html and compare.html. */
-void reports_html_head(struct buf *b, const char *title);
-/* Escape for HTML text and attributes, and for XML 1.0 (junit.xml): markup characters become
- * entities and control characters (not allowed in XML) become spaces. */
-void reports_html_escape(struct buf *b, const char *s);
-const char *reports_threshold_value_str(char *v, size_t size, const struct reports_threshold *t);
-
-/* Formatting (html.c), into buf of size >= 32. */
-const char *reports_fmt_ms(char *buf, size_t size, double ms);
-const char *reports_fmt_num(char *buf, size_t size, double v);
-const char *reports_fmt_bytes(char *buf, size_t size, double bytes);
-/* Tsung's formattime and formatsize, as tsung_stats.pl prints them. */
-const char *reports_fmt_tsung_time(char *buf, size_t size, double ms);
-const char *reports_fmt_tsung_size(char *buf, size_t size, double v, const char *unit);
-
-/* Write a whole file (via a temporary name and rename, so a reader never sees half of it). */
-int reports_write_file(const char *path, const char *data, size_t len, char **err);
+/* While a run is built (statslog.c, figures.c): an agent's entry, created on first use (NULL
+ * on no memory); a notice (a human sentence for the console and the report; -1 on no memory);
+ * statistics and counters put in name order, which reports_run_hist and _counter rely on. */
+struct reports_agent *reports_run_agent(struct reports_run *run, const char *id);
+int reports_run_notice(struct reports_run *run, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+void reports_run_sort(struct reports_run *run);
 
 #endif

@@ -166,8 +166,8 @@ out:
 	return rc;
 }
 
-int statslog_write_event(FILE *f, double t, const char *agent, const char *what,
-			 const char *detail, json_t *extra)
+int statslog_write_event(FILE *f, double t, const char *agent, const char *what, const char *detail,
+			 json_t *extra)
 {
 	json_t *j = json_object();
 	int rc;
@@ -184,6 +184,11 @@ int statslog_write_event(FILE *f, double t, const char *agent, const char *what,
 	rc = dump_line(f, j);
 	json_decref(j);
 	return rc;
+}
+
+int statslog_write_record(FILE *f, json_t *j)
+{
+	return dump_line(f, j);
 }
 
 int statslog_write_end(FILE *f, int64_t end_wall_ms, double duration_s, const char *reason,

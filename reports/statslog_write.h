@@ -40,8 +40,11 @@ int statslog_write_header(FILE *f, const struct plan *p, const char *scenario,
  * fails. */
 int statslog_write_interval(FILE *f, const struct stats_snapshot *s, bool late, char **err);
 /* An event; `extra` (an object, or NULL; this function takes it) is merged into the record. */
-int statslog_write_event(FILE *f, double t, const char *agent, const char *what,
-			 const char *detail, json_t *extra);
+int statslog_write_event(FILE *f, double t, const char *agent, const char *what, const char *detail,
+			 json_t *extra);
+/* Any other record, built by its owner (the `monitor` samples of controller/monitor.c, read
+ * by reports/monitor.c): one line, flushed. The caller keeps j. */
+int statslog_write_record(FILE *f, json_t *j);
 int statslog_write_end(FILE *f, int64_t end_wall_ms, double duration_s, const char *reason,
 		       int exit_code);
 

@@ -12,9 +12,7 @@
  *   errors.count / errors.rate    failed attempts (reports_attempts(): every error_* but the
  *                                 dropped users'); as a ratio to attempted requests when the
  *                                 condition is a percentage, else per second */
-#include "reports/reports.h"
-#include "reports/run.h"
-#include "reports/monitor.h"
+#include "reports/thresholds.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -22,6 +20,9 @@
 #include <string.h>
 
 #include "common/err.h"
+#include "reports/format.h"
+#include "reports/monitor_threshold.h"
+#include "reports/run.h"
 
 /* error_* counters that count users who never started: reported with dropped_users. */
 static bool dropped_error(const char *name)

@@ -27,8 +27,7 @@
  * bytes (>= 0x80, valid UTF-8 by the time a name gets here) are kept; every other byte is
  * written as =XX (hex), as in quoted-printable: "no credit" becomes "no=20credit". '=' is
  * neither special nor a '%' (which --nohtml's printf would read as a conversion). */
-#include "reports/run.h"
-#include "reports/monitor.h"
+#include "reports/tsunglog.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -37,6 +36,9 @@
 
 #include "common/buf.h"
 #include "common/err.h"
+#include "reports/monitor_report.h"
+#include "reports/output.h"
+#include "reports/run.h"
 
 /* The statistics Tsung knows, in the order its report lists them. */
 static bool tsung_sample(const char *name)

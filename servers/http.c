@@ -1,37 +1,17 @@
-/* HTTP plumbing for barrage-target: listeners (plain and TLS, both served by the HTTP/1.1 code
- * of http1.c), replies held for group commit, the built-in /health and /metrics routes,
- * counters, and a clean stop on SIGTERM/SIGINT. See http.h for the contract. */
+/* What a service of barrage-target is handed (see http.h for the contract): building replies,
+ * reading a request (target, query, cookies, headers, JSON body, the fake login), and the
+ * dispatch that answers the built-in /health and /metrics routes before the service's handler.
+ * The loops, listeners and transport are elsewhere: servers/run.c, loop.c, http1.c. */
 #include "servers/http.h"
 
-#include <arpa/inet.h>
-#include <errno.h>
-#include <netinet/in.h>
-#include <pthread.h>
-#include <signal.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
 #include <time.h>
-#include <unistd.h>
 
-#include <event2/event.h>
-#include <event2/thread.h>
-
-#include "common/err.h"
-#include "common/log.h"
-#include "servers/http_internal.h"
-#include "servers/tls.h"
-
-#define SRV_HELD_MAX ((size_t)1 << 20)
-
-static void ctr_add(uint64_t *c, uint64_t n)
-{
-	__atomic_fetch_add(c, n, __ATOMIC_RELAXED);
-}
+#include "servers/http1_parse.h"
 
 int64_t srv_now_us(void)
 {
@@ -276,33 +256,67 @@ void srv_headers_each(const struct srv_request *rq,
 
 		if (!eol)
 			eol = end;
-		colon = memchr(p, ':', (size_t)(eol - p));
-		if (colon) {
-			v = colon + 1;
-			while (v < eol && (*v == ' ' || *v == '\t'))
-				v++;
-			vlen = (size_t)(eol - v);
-			while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-				vlen--;
+		colon = h1_header_value(p, eol, &v, &vlen);
+		if (colon)
 			fn(ctx, p, (size_t)(colon - p), v, vlen);
-		}
 		p = eol + 2;
 	}
 }
 
-void srv_counters_sum(struct srv *s, struct srv_counters *out)
+int srv_target_split(const char *target, const char **path, size_t *path_len, const char **query)
 {
-	memset(out, 0, sizeof(*out));
-	for (int i = 0; i < s->nthr; i++) {
-		const uint64_t *src = (const uint64_t *)&s->thr[i].ctr;
-		uint64_t *dst = (uint64_t *)out;
+	const char *p = target, *q;
 
-		for (size_t k = 0; k < sizeof(*out) / sizeof(uint64_t); k++)
-			dst[k] += __atomic_load_n(&src[k], __ATOMIC_RELAXED);
+	if (p[0] != '/') {
+		const char *sl = strstr(p, "://");
+
+		p = sl ? strchr(sl + 3, '/') : NULL;
+		if (!p)
+			return -1;
 	}
+	q = strchr(p, '?');
+	*path = p;
+	*path_len = q ? (size_t)(q - p) : strlen(p);
+	*query = q ? q + 1 : "";
+	return 0;
 }
 
 /* ---- built-in routes ---- */
+
+/* A /metrics line: its name and where its uint64_t value sits in the struct it is read from. */
+struct metric_line {
+	const char *name;
+	size_t off;
+};
+
+/* The /metrics lines, in the order they are printed. */
+static const struct metric_line counter_lines[] = {
+    {"requests", offsetof(struct srv_counters, requests)},
+    {"responses_2xx", offsetof(struct srv_counters, status_2xx)},
+    {"responses_3xx", offsetof(struct srv_counters, status_3xx)},
+    {"responses_4xx", offsetof(struct srv_counters, status_4xx)},
+    {"responses_5xx", offsetof(struct srv_counters, status_5xx)},
+    {"bytes_in", offsetof(struct srv_counters, bytes_in)},
+    {"bytes_out", offsetof(struct srv_counters, bytes_out)},
+    {"held_replies", offsetof(struct srv_counters, held_replies)},
+};
+
+static const struct metric_line journal_lines[] = {
+    {"journal_appended", offsetof(struct journal_stats, appended)},
+    {"journal_commits", offsetof(struct journal_stats, commits)},
+    {"journal_fsyncs", offsetof(struct journal_stats, fsyncs)},
+    {"journal_compactions", offsetof(struct journal_stats, compactions)},
+    {"journal_file_bytes", offsetof(struct journal_stats, file_bytes)},
+    {"journal_file_records", offsetof(struct journal_stats, file_records)},
+};
+
+static void print_u64(struct buf *b, const char *name, const void *base, size_t off)
+{
+	uint64_t v;
+
+	memcpy(&v, (const char *)base + off, sizeof(v));
+	buf_printf(b, "%s %llu\n", name, (unsigned long long)v);
+}
 
 static void metrics(struct srv *s, struct srv_response *rs)
 {
@@ -313,25 +327,15 @@ static void metrics(struct srv *s, struct srv_response *rs)
 	rs->content_type = "text/plain; charset=utf-8";
 	buf_printf(b, "service %s\n", s->service->name);
 	buf_printf(b, "uptime_s %.3f\n", (double)(srv_now_us() - s->start_us) / 1e6);
-	buf_printf(b, "requests %llu\n", (unsigned long long)c.requests);
-	buf_printf(b, "responses_2xx %llu\n", (unsigned long long)c.status_2xx);
-	buf_printf(b, "responses_3xx %llu\n", (unsigned long long)c.status_3xx);
-	buf_printf(b, "responses_4xx %llu\n", (unsigned long long)c.status_4xx);
-	buf_printf(b, "responses_5xx %llu\n", (unsigned long long)c.status_5xx);
-	buf_printf(b, "bytes_in %llu\n", (unsigned long long)c.bytes_in);
-	buf_printf(b, "bytes_out %llu\n", (unsigned long long)c.bytes_out);
-	buf_printf(b, "held_replies %llu\n", (unsigned long long)c.held_replies);
+	for (size_t i = 0; i < sizeof(counter_lines) / sizeof(counter_lines[0]); i++)
+		print_u64(b, counter_lines[i].name, &c, counter_lines[i].off);
 	if (s->journal) {
 		struct journal_stats js;
 
 		journal_get_stats(s->journal, &js);
 		buf_printf(b, "journal_sync %s\n", journal_sync_name(s->sync));
-		buf_printf(b, "journal_appended %llu\n", (unsigned long long)js.appended);
-		buf_printf(b, "journal_commits %llu\n", (unsigned long long)js.commits);
-		buf_printf(b, "journal_fsyncs %llu\n", (unsigned long long)js.fsyncs);
-		buf_printf(b, "journal_compactions %llu\n", (unsigned long long)js.compactions);
-		buf_printf(b, "journal_file_bytes %llu\n", (unsigned long long)js.file_bytes);
-		buf_printf(b, "journal_file_records %llu\n", (unsigned long long)js.file_records);
+		for (size_t i = 0; i < sizeof(journal_lines) / sizeof(journal_lines[0]); i++)
+			print_u64(b, journal_lines[i].name, &js, journal_lines[i].off);
 	}
 	if (s->service->metrics)
 		s->service->metrics(s, b);
@@ -348,379 +352,4 @@ void srv_dispatch(struct srv *s, const struct srv_request *rq, struct srv_respon
 		return;
 	}
 	s->service->handle(s, rq, rs);
-}
-
-/* ---- sending ---- */
-
-static void send_held(struct srv_thread *t, struct srv_held *h)
-{
-	(void)t;
-	h1_release(h->conn);
-}
-
-static void fatal_journal(struct srv *s, const char *err)
-{
-	char what[4200];
-
-	snprintf(what, sizeof(what),
-		 "journal %s: commit failed, stopping so memory is not ahead of disk",
-		 journal_path(s->journal));
-	log_fatal(what, err);
-}
-
-void srv_flush(struct srv_thread *t)
-{
-	struct srv *s = t->s;
-	struct srv_held *batch;
-	size_t n, bcap;
-	char *err = NULL;
-
-	t->flush_armed = 0;
-	if (s->journal && journal_pending(s->journal)) {
-		if (journal_commit(s->journal, &err) < 0)
-			fatal_journal(s, err);
-		ctr_add(&t->ctr.commits, 1);
-	}
-	/* Replies released now may parse pipelined requests that hold new replies: those go to
-	 * the other array and wait for the next commit. Both arrays are kept, so steady state
-	 * allocates nothing. */
-	batch = t->held;
-	n = t->nheld;
-	bcap = t->capheld;
-	t->held = t->held_spare;
-	t->capheld = t->capspare;
-	t->nheld = 0;
-	t->held_spare = NULL;
-	t->capspare = 0;
-	for (size_t i = 0; i < n; i++)
-		send_held(t, &batch[i]);
-	if (t->held_spare) {
-		free(batch); /* a nested flush already parked an array */
-	} else {
-		t->held_spare = batch;
-		t->capspare = bcap;
-	}
-}
-
-static void flush_cb(evutil_socket_t fd, short what, void *arg)
-{
-	srv_flush(arg);
-}
-
-int srv_hold(struct srv_thread *t, const struct srv_held *h)
-{
-	if (t->nheld == t->capheld) {
-		size_t nc = t->capheld ? t->capheld * 2 : 256;
-		struct srv_held *nh;
-
-		if (nc > SRV_HELD_MAX)
-			return -1;
-		nh = realloc(t->held, nc * sizeof(*nh));
-		if (!nh)
-			return -1;
-		t->held = nh;
-		t->capheld = nc;
-	}
-	t->held[t->nheld++] = *h;
-	if (!t->flush_armed) {
-		t->flush_armed = 1;
-		event_active(t->flush_ev, EV_TIMEOUT, 0);
-	}
-	return 0;
-}
-
-int srv_must_hold(struct srv_thread *t)
-{
-	return t->nheld > 0 || (t->s->journal && journal_pending(t->s->journal));
-}
-
-void srv_count(struct srv_thread *t, int status, size_t blen)
-{
-	ctr_add(&t->ctr.requests, 1);
-	ctr_add(&t->ctr.bytes_out, blen);
-	if (status < 300)
-		ctr_add(&t->ctr.status_2xx, 1);
-	else if (status < 400)
-		ctr_add(&t->ctr.status_3xx, 1);
-	else if (status < 500)
-		ctr_add(&t->ctr.status_4xx, 1);
-	else
-		ctr_add(&t->ctr.status_5xx, 1);
-}
-
-/* ---- listeners ---- */
-
-static int parse_addr(const char *spec, struct sockaddr_storage *ss, socklen_t *len, char **err)
-{
-	char host[256];
-	const char *colon = strrchr(spec, ':');
-	char *end;
-	long port;
-	size_t hl;
-
-	if (!colon)
-		return err_set(err, "listen address '%s': expected ADDR:PORT", spec);
-	hl = (size_t)(colon - spec);
-	if (hl >= sizeof(host))
-		return err_set(err, "listen address '%s': address too long", spec);
-	memcpy(host, spec, hl);
-	host[hl] = '\0';
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (errno || *end || end == colon + 1 || port < 0 || port > 65535)
-		return err_set(err, "listen address '%s': port must be 0..65535", spec);
-	memset(ss, 0, sizeof(*ss));
-	if (host[0] == '[' && hl >= 2 && host[hl - 1] == ']') {
-		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)ss;
-
-		host[hl - 1] = '\0';
-		if (inet_pton(AF_INET6, host + 1, &a6->sin6_addr) != 1)
-			return err_set(err, "listen address '%s': bad IPv6 address", spec);
-		a6->sin6_family = AF_INET6;
-		a6->sin6_port = htons((uint16_t)port);
-		*len = sizeof(*a6);
-	} else {
-		struct sockaddr_in *a4 = (struct sockaddr_in *)ss;
-
-		if (hl == 0 || strcmp(host, "*") == 0)
-			a4->sin_addr.s_addr = htonl(INADDR_ANY);
-		else if (strcmp(host, "localhost") == 0)
-			a4->sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-		else if (inet_pton(AF_INET, host, &a4->sin_addr) != 1)
-			return err_set(err, "listen address '%s': bad IPv4 address", spec);
-		a4->sin_family = AF_INET;
-		a4->sin_port = htons((uint16_t)port);
-		*len = sizeof(*a4);
-	}
-	return 0;
-}
-
-/* Bind a listening socket. port_io: in, the port to use when the spec says 0 (0 = let the
- * kernel pick); out, the port bound. */
-static int bind_one(const char *spec, int reuseport, int *port_io, char **err)
-{
-	struct sockaddr_storage ss;
-	socklen_t len;
-	int fd, one = 1;
-
-	if (parse_addr(spec, &ss, &len, err) < 0)
-		return -1;
-	if (*port_io) {
-		if (ss.ss_family == AF_INET)
-			((struct sockaddr_in *)&ss)->sin_port = htons((uint16_t)*port_io);
-		else
-			((struct sockaddr_in6 *)&ss)->sin6_port = htons((uint16_t)*port_io);
-	}
-	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
-	if (fd < 0)
-		return err_set(err, "listen %s: socket: %s", spec, strerror(errno));
-	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (reuseport)
-		setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof(one));
-	if (bind(fd, (struct sockaddr *)&ss, len) < 0 || listen(fd, 4096) < 0) {
-		err_set(err, "listen %s: %s", spec, strerror(errno));
-		close(fd);
-		return -1;
-	}
-	len = sizeof(ss);
-	if (getsockname(fd, (struct sockaddr *)&ss, &len) == 0)
-		*port_io = ntohs(ss.ss_family == AF_INET ? ((struct sockaddr_in *)&ss)->sin_port
-							 : ((struct sockaddr_in6 *)&ss)->sin6_port);
-	return fd;
-}
-
-static void stop_all(struct srv *s)
-{
-	s->stopping = 1;
-	for (int i = 0; i < s->nthr; i++)
-		if (s->thr[i].base)
-			event_base_loopexit(s->thr[i].base, NULL);
-}
-
-static void signal_cb(evutil_socket_t sig, short what, void *arg)
-{
-	struct srv *s = arg;
-
-	log_info("%s: signal %d, stopping", s->service->name, (int)sig);
-	stop_all(s);
-}
-
-static void *thread_main(void *arg)
-{
-	struct srv_thread *t = arg;
-
-	event_base_dispatch(t->base);
-	return NULL;
-}
-
-static int write_port_file(const char *path, int http_port, int https_port, char **err)
-{
-	char tmp[4096];
-	FILE *f;
-
-	if (snprintf(tmp, sizeof(tmp), "%s.tmp", path) >= (int)sizeof(tmp))
-		return err_set(err, "port file '%s': name too long", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return err_set(err, "port file '%s': %s", tmp, strerror(errno));
-	if (http_port >= 0)
-		fprintf(f, "http %d\n", http_port);
-	if (https_port >= 0)
-		fprintf(f, "https %d\n", https_port);
-	if (fclose(f) != 0 || rename(tmp, path) != 0)
-		return err_set(err, "port file '%s': %s", path, strerror(errno));
-	return 0;
-}
-
-int srv_run(struct srv *s, char **err)
-{
-	int rc = -1;
-	int *ports = NULL, *tls_ports = NULL;
-	int first_http = -1, first_https = -1;
-	int reuse = s->threads > 1;
-
-	if (s->threads > 1 && evthread_use_pthreads() < 0)
-		return err_set(err, "libevent threads unavailable");
-	signal(SIGPIPE, SIG_IGN);
-	s->nthr = s->threads;
-	s->thr = calloc((size_t)s->nthr, sizeof(*s->thr));
-	ports = calloc((size_t)s->nlisten + 1, sizeof(int));
-	tls_ports = calloc((size_t)s->ntls_listen + 1, sizeof(int));
-	if (!s->thr || !ports || !tls_ports) {
-		err_set(err, "out of memory");
-		goto out;
-	}
-	if (s->ntls_listen > 0) {
-		s->ssl_ctx = srv_tls_ctx_new(s->cert_file, s->key_file, err);
-		if (!s->ssl_ctx)
-			goto out;
-	}
-	for (int i = 0; i < s->nthr; i++) {
-		struct srv_thread *t = &s->thr[i];
-		struct event_config *cfg = event_config_new();
-
-		t->s = s;
-		t->idx = i;
-		srv_response_init(&t->rs);
-		/* Stateless loops need no locks inside libevent. */
-		if (cfg && s->threads == 1)
-			event_config_set_flag(cfg, EVENT_BASE_FLAG_NOLOCK);
-		/* The target's delay=50ms and --freeze are measured by tests: without this flag
-		 * libevent times with CLOCK_MONOTONIC_COARSE and a delay is off by up to a tick. */
-		if (cfg)
-			event_config_set_flag(cfg, EVENT_BASE_FLAG_PRECISE_TIMER);
-		t->base = cfg ? event_base_new_with_config(cfg) : NULL;
-		event_config_free(cfg);
-		/* Three priorities: I/O runs at the default (1); the commit flush at 2 runs only
-		 * once every ready callback of this turn has run, so it batches them. */
-		if (!t->base || event_base_priority_init(t->base, 3) < 0) {
-			err_set(err, "cannot create an event loop");
-			goto out;
-		}
-		t->flush_ev = event_new(t->base, -1, 0, flush_cb, t);
-		if (!t->flush_ev || event_priority_set(t->flush_ev, 2) < 0) {
-			err_set(err, "cannot create the commit event");
-			goto out;
-		}
-		for (int k = 0; k < s->nlisten; k++) {
-			int fd = bind_one(s->listen[k], reuse, &ports[k], err);
-
-			if (fd < 0)
-				goto out;
-			if (h1_listen(t, fd, 0) < 0) {
-				close(fd);
-				err_set(err, "listen %s: cannot accept", s->listen[k]);
-				goto out;
-			}
-		}
-		for (int k = 0; k < s->ntls_listen; k++) {
-			int fd = bind_one(s->tls_listen[k], reuse, &tls_ports[k], err);
-			int one = 1;
-
-			if (fd < 0)
-				goto out;
-			/* Accepted sockets inherit TCP_NODELAY from the listener on Linux. Without
-			 * it a TLS record written in two pieces waits for the client's delayed ACK:
-			 * ~40 ms per request on a reused HTTPS connection. */
-			(void)setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
-			if (h1_listen(t, fd, 1) < 0) {
-				close(fd);
-				err_set(err, "listen %s: cannot accept", s->tls_listen[k]);
-				goto out;
-			}
-		}
-	}
-	s->base = s->thr[0].base;
-	if (s->nlisten > 0)
-		first_http = ports[0];
-	if (s->ntls_listen > 0)
-		first_https = tls_ports[0];
-	s->thr[0].sig_term = evsignal_new(s->base, SIGTERM, signal_cb, s);
-	s->thr[0].sig_int = evsignal_new(s->base, SIGINT, signal_cb, s);
-	if (!s->thr[0].sig_term || !s->thr[0].sig_int ||
-	    evsignal_add(s->thr[0].sig_term, NULL) < 0 ||
-	    evsignal_add(s->thr[0].sig_int, NULL) < 0) {
-		err_set(err, "cannot install signal handlers");
-		goto out;
-	}
-	if (s->port_file && write_port_file(s->port_file, first_http, first_https, err) < 0)
-		goto out;
-	{
-		char lbuf[512];
-		int o = 0;
-
-		lbuf[0] = '\0';
-		for (int k = 0; k < s->nlisten && o < (int)sizeof(lbuf) - 64; k++)
-			o +=
-			    snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " http port %d", ports[k]);
-		for (int k = 0; k < s->ntls_listen && o < (int)sizeof(lbuf) - 64; k++)
-			o += snprintf(lbuf + o, sizeof(lbuf) - (size_t)o, " https port %d",
-				      tls_ports[k]);
-		log_info("%s: listening on%s (%d thread%s, sync %s)", s->service->name, lbuf,
-			 s->nthr, s->nthr == 1 ? "" : "s", journal_sync_name(s->sync));
-	}
-	for (int i = 1; i < s->nthr; i++) {
-		if (pthread_create(&s->thr[i].tid, NULL, thread_main, &s->thr[i]) != 0) {
-			err_set(err, "cannot start thread %d", i);
-			stop_all(s);
-			for (int k = 1; k < i; k++)
-				pthread_join(s->thr[k].tid, NULL);
-			goto out;
-		}
-	}
-	event_base_dispatch(s->base);
-	stop_all(s);
-	for (int i = 1; i < s->nthr; i++)
-		pthread_join(s->thr[i].tid, NULL);
-	/* Anything appended but not yet answered is committed before the process goes. */
-	srv_flush(&s->thr[0]);
-	log_info("%s: stopped", s->service->name);
-	rc = 0;
-out:
-	for (int i = 0; s->thr && i < s->nthr; i++) {
-		struct srv_thread *t = &s->thr[i];
-
-		h1_close_all(t);
-		if (t->flush_ev)
-			event_free(t->flush_ev);
-		if (t->sig_term)
-			event_free(t->sig_term);
-		if (t->sig_int)
-			event_free(t->sig_int);
-		if (t->base)
-			event_base_free(t->base);
-		free(t->held);
-		free(t->held_spare);
-		srv_response_free(&t->rs);
-	}
-	free(s->thr);
-	s->thr = NULL;
-	s->nthr = 0;
-	s->base = NULL;
-	if (s->ssl_ctx)
-		srv_tls_ctx_free(s->ssl_ctx);
-	s->ssl_ctx = NULL;
-	free(ports);
-	free(tls_ports);
-	return rc;
 }

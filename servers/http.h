@@ -3,8 +3,12 @@
  *
  * A service is a table row (struct srv_service, registered in servers/services.c). Its handler
  * sees a socket-free request (struct srv_request) and fills a reusable response
- * (struct srv_response); http.c turns that into bytes. Because the handler never touches the
- * connection, the same handler runs from the fuzzer and from unit tests with no network.
+ * (struct srv_response); the transport (http1.c) turns that into bytes. Because the handler
+ * never touches the connection, the same handler runs from the fuzzer and from unit tests with
+ * no network.
+ *
+ * Where things are: http.c (this contract's helpers and the built-in routes), loop.c (a loop's
+ * counters and the group commit), http1.c and http1_parse.c (the transport), run.c (srv_run).
  *
  * Group commit: a service that keeps state opens a journal (servers/journal.h) in its init and
  * stores it in srv->journal. After each handler call, if the journal holds records not yet
@@ -70,7 +74,7 @@ struct srv_request {
 #define SRV_MAX_HEADERS	     8
 #define SRV_HEADER_VALUE_MAX 512
 
-/* The reply a handler fills. http.c resets it before each call and reuses its memory. */
+/* The reply a handler fills. The transport resets it before each call and reuses its memory. */
 struct srv_response {
 	int status;		  /* 0 means 200 */
 	struct buf body;	  /* the body, unless static_body is set */
@@ -126,7 +130,7 @@ struct srv_counters {
 	uint64_t held_replies; /* replies that waited for a commit */
 };
 
-struct srv_thread; /* http.c's own */
+struct srv_thread; /* one event loop: servers/loop.h */
 
 struct srv {
 	const struct srv_service *service;
@@ -140,7 +144,7 @@ struct srv {
 	int verbose;		 /* -v count; -q sets log_level to errors */
 	struct event_base *base; /* loop 0's base, available after srv_run started */
 
-	/* http.c's own */
+	/* the loops' own (servers/run.c, loop.c) */
 	struct srv_thread *thr;
 	int nthr;
 	char **listen;
@@ -157,7 +161,7 @@ struct srv {
 int srv_run(struct srv *s, char **err);
 
 /* Run a request through the service without a socket: the built-in routes (/health, /metrics)
- * and then the service's handler. Used by http.c itself, the fuzzer and unit tests. */
+ * and then the service's handler. Used by the transport, the fuzzer and unit tests. */
 void srv_dispatch(struct srv *s, const struct srv_request *rq, struct srv_response *rs);
 
 /* Response helpers. */
@@ -190,6 +194,12 @@ int srv_query_get(const char *query, const char *name, char *out, size_t outsize
 
 /* Find cookie NAME in a Cookie header; copies its value. Returns the length or -1. */
 int srv_cookie_get(const char *cookie, const char *name, char *out, size_t outsize);
+
+/* Find the path and the query of a NUL-terminated request target: origin form "/p?q" or
+ * absolute form "http://host/p?q". Sets *path and *path_len (the path ends at the '?', not
+ * NUL-terminated) and *query (after the '?', "" when none). Returns 0, or -1 when the target
+ * has no path starting with '/'. */
+int srv_target_split(const char *target, const char **path, size_t *path_len, const char **query);
 
 /* True when the path equals s (paths compare exactly, case-sensitive). */
 int srv_path_is(const struct srv_request *rq, const char *s);

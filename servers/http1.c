@@ -18,7 +18,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -28,10 +27,11 @@
 #include <openssl/ssl.h>
 
 #include "common/log.h"
-#include "servers/http_internal.h"
+#include "servers/http1.h"
+#include "servers/http1_parse.h"
+#include "servers/loop.h"
 
 #define H1_READ_MIN 16384
-#define H1_MAX_HEAD (64 * 1024)
 #define H1_OUT_MAX  ((size_t)256 << 20)
 #define H1_IDLE_S   120
 
@@ -295,25 +295,8 @@ static void fail_request(struct h1_conn *c, int status, const char *msg)
 	srv_reply_error(rs, status, "%s", msg);
 	c->close_after = 1;
 	serialize(c, NULL, rs, status, 0);
-	srv_count(c->t, status, rs->body.len);
+	loop_count(c->t, status, rs->body.len);
 	c->ready = c->out.len;
-}
-
-static int ieq(const char *a, size_t alen, const char *b)
-{
-	size_t bl = strlen(b);
-
-	return alen == bl && strncasecmp(a, b, bl) == 0;
-}
-
-static int has_token(const char *v, size_t vlen, const char *tok)
-{
-	size_t tl = strlen(tok);
-
-	for (size_t i = 0; i + tl <= vlen; i++)
-		if (strncasecmp(v + i, tok, tl) == 0)
-			return 1;
-	return 0;
 }
 
 static enum srv_method parse_method(const char *m, size_t n, const char **name)
@@ -335,296 +318,96 @@ static enum srv_method parse_method(const char *m, size_t n, const char **name)
 }
 
 static void on_timer(evutil_socket_t fd, short what, void *arg);
+static void h1_release(struct h1_conn *c);
 
-/* RFC 9110 tchar: what a method and a header field name are made of. */
-static int is_tchar(unsigned char ch)
+/* Copy a header the service reads as a C string (Cookie, Authorization) into its thread-local
+ * buffer. Returns 0, or -1 after refusing the request with 431 when it does not fit. */
+static int copy_header(struct h1_conn *c, const char *v, size_t vlen, char *dst, size_t size,
+		       const char *name, const char **out)
 {
-	return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9') ||
-	       (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
+	char msg[64];
 
-static int refuse(struct h1_head *hd, int status, const char *msg)
-{
-	hd->status = status;
-	snprintf(hd->msg, sizeof(hd->msg), "%s", msg);
-	return 1;
-}
-
-/* A Content-Length value: 1*DIGIT, or a list of identical ones ("5, 5", RFC 9110 8.6). No sign,
- * no spaces inside a number, no overflow. Returns 0 with *out, -1 when invalid. */
-static int parse_clen(const char *v, size_t vlen, size_t *out)
-{
-	size_t i = 0, first = 0;
-	int n = 0;
-
-	for (;;) {
-		size_t x = 0, start = i;
-
-		while (i < vlen && v[i] >= '0' && v[i] <= '9') {
-			if (x > (SIZE_MAX - 9) / 10)
-				return -1;
-			x = x * 10 + (size_t)(v[i] - '0');
-			i++;
-		}
-		if (i == start || (n && x != first))
-			return -1;
-		first = x;
-		n++;
-		while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
-			i++;
-		if (i == vlen)
-			break;
-		if (v[i] != ',')
-			return -1;
-		i++;
-		while (i < vlen && (v[i] == ' ' || v[i] == '\t'))
-			i++;
+	if (!v)
+		return 0;
+	if (vlen >= size) {
+		snprintf(msg, sizeof(msg), "%s header too long", name);
+		fail_request(c, 431, msg);
+		return -1;
 	}
-	*out = first;
+	memcpy(dst, v, vlen);
+	dst[vlen] = '\0';
+	*out = dst;
 	return 0;
 }
 
-/* Parse the request head (RFC 9112). Anything that could make this server and another one on
- * the path disagree about where the request ends is refused with 400, and the connection is
- * then closed: whitespace between a field name and its colon, obsolete line folding, control
- * characters in a field, Content-Length with a sign or conflicting values, Content-Length
- * together with Transfer-Encoding, Transfer-Encoding in HTTP/1.0, more than one Host. A
- * Transfer-Encoding alone gets 501 (request bodies must be sent with Content-Length). */
-int h1_parse_head(char *p, size_t avail, size_t max_body, struct h1_head *hd)
+/* The head is parsed but the body is not all in: make room for it, and answer an Expect:
+ * 100-continue so a polite client sends it. */
+static void wait_for_body(struct h1_conn *c, const struct h1_head *hd)
 {
-	char *head_end, *line_end, *sp1, *sp2, *h;
-	int have_clen = 0, have_te = 0, hosts = 0;
+	size_t avail = c->in_len - c->in_off;
+	size_t need = c->in_off + hd->head_len + hd->clen;
 
-	memset(hd, 0, sizeof(*hd));
-	hd->keepalive = -1;
-	head_end = avail ? memmem(p, avail, "\r\n\r\n", 4) : NULL;
-	if (!head_end) {
-		if (avail <= H1_MAX_HEAD)
-			return 0;
-		return refuse(hd, 431, "request head over 64 KiB");
-	}
-	hd->head_len = (size_t)(head_end - p) + 4;
-	line_end = memmem(p, hd->head_len, "\r\n", 2);
-	sp1 = memchr(p, ' ', (size_t)(line_end - p));
-	sp2 = sp1 ? memchr(sp1 + 1, ' ', (size_t)(line_end - sp1 - 1)) : NULL;
-	if (!sp1 || !sp2 || sp1 == p || sp2 == sp1 + 1 || line_end - sp2 != 9 ||
-	    memcmp(sp2 + 1, "HTTP/1.", 7) != 0 || (sp2[8] != '0' && sp2[8] != '1'))
-		return refuse(hd, 400, "malformed request line");
-	for (const char *m = p; m < sp1; m++)
-		if (!is_tchar((unsigned char)*m))
-			return refuse(hd, 400, "malformed request line: bad method");
-	for (const char *u = sp1 + 1; u < sp2; u++)
-		if ((unsigned char)*u <= 0x20 || (unsigned char)*u == 0x7f)
-			return refuse(hd, 400,
-				      "malformed request line: control character in target");
-	hd->http10 = sp2[8] == '0';
-	hd->method = p;
-	hd->method_len = (size_t)(sp1 - p);
-	hd->uri = sp1 + 1;
-	hd->uri_len = (size_t)(sp2 - hd->uri);
-	hd->version_sp = sp2;
-	hd->headers = line_end + 2;
-	hd->headers_len = (size_t)(head_end + 2 - (line_end + 2));
-	for (h = line_end + 2; h < head_end + 2;) {
-		char *eol = memmem(h, (size_t)(head_end + 2 - h), "\r\n", 2);
-		char *colon = memchr(h, ':', (size_t)(eol - h));
-		const char *v;
-		size_t nlen, vlen;
+	if (need > c->in_cap) {
+		char *ni;
 
-		if (*h == ' ' || *h == '\t')
-			return refuse(hd, 400, "obsolete line folding in the header");
-		if (!colon || colon == h)
-			return refuse(hd, 400, "malformed header line");
-		for (const char *n = h; n < colon; n++)
-			if (!is_tchar((unsigned char)*n))
-				return refuse(hd, 400,
-					      *n == ' ' || *n == '\t'
-						  ? "whitespace between a header name and its colon"
-						  : "malformed header name");
-		for (const char *x = colon + 1; x < eol; x++)
-			if (((unsigned char)*x < 0x20 && *x != '\t') || (unsigned char)*x == 0x7f)
-				return refuse(hd, 400, "control character in a header value");
-		nlen = (size_t)(colon - h);
-		v = colon + 1;
-		while (v < eol && (*v == ' ' || *v == '\t'))
-			v++;
-		vlen = (size_t)(eol - v);
-		while (vlen && (v[vlen - 1] == ' ' || v[vlen - 1] == '\t'))
-			vlen--;
-		if (ieq(h, nlen, "Content-Length")) {
-			size_t x;
-
-			if (parse_clen(v, vlen, &x) < 0)
-				return refuse(hd, 400, "bad Content-Length");
-			if (have_clen && x != hd->clen)
-				return refuse(hd, 400, "conflicting Content-Length headers");
-			if (x > max_body) {
-				hd->status = 413;
-				snprintf(hd->msg, sizeof(hd->msg),
-					 "request body over the %zu-byte limit", max_body);
-				return 1;
-			}
-			hd->clen = x;
-			have_clen = 1;
-		} else if (ieq(h, nlen, "Transfer-Encoding")) {
-			have_te = 1;
-		} else if (ieq(h, nlen, "Host")) {
-			hosts++;
-		} else if (ieq(h, nlen, "Connection")) {
-			if (has_token(v, vlen, "close"))
-				hd->keepalive = 0;
-			else if (has_token(v, vlen, "keep-alive"))
-				hd->keepalive = 1;
-		} else if (ieq(h, nlen, "Cookie")) {
-			hd->cookie = v;
-			hd->cookie_len = vlen;
-		} else if (ieq(h, nlen, "Authorization")) {
-			hd->auth = v;
-			hd->auth_len = vlen;
-		} else if (ieq(h, nlen, "Expect")) {
-			hd->expect = has_token(v, vlen, "100-continue");
+		if (c->in_off) {
+			memmove(c->in, c->in + c->in_off, avail);
+			c->in_len = avail;
+			c->in_off = 0;
+			need = hd->head_len + hd->clen;
 		}
-		h = eol + 2;
+		if (need > c->in_cap) {
+			ni = realloc(c->in, need);
+			if (!ni) {
+				fail_request(c, 503, "out of memory");
+				return;
+			}
+			c->in = ni;
+			c->in_cap = need;
+		}
 	}
-	if (hosts > 1)
-		return refuse(hd, 400, "more than one Host header");
-	if (have_te && have_clen)
-		return refuse(hd, 400, "both Transfer-Encoding and Content-Length");
-	if (have_te && hd->http10)
-		return refuse(hd, 400, "Transfer-Encoding in an HTTP/1.0 request");
-	if (have_te)
-		return refuse(hd, 501,
-			      "chunked request bodies are not supported: send Content-Length");
-	return 1;
+	if (hd->expect && !c->sent_continue) {
+		c->sent_continue = 1;
+		buf_append_str(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
+		c->ready = c->out.len;
+	}
 }
 
-static int handle_one(struct h1_conn *c)
+/* Find the path and query of the request target and run the request through the service. The
+ * request line is consumed, so the target is terminated in place. */
+static void route(struct srv_thread *t, const struct h1_head *hd, struct srv_request *rq,
+		  struct srv_response *rs)
+{
+	const char *path;
+	size_t plen;
+
+	*hd->version_sp = '\0';
+	if (srv_target_split(hd->uri, &path, &plen, &rq->query) < 0) {
+		srv_reply_error(rs, 400, "request target must be a path starting with '/'");
+		return;
+	}
+	if (plen >= sizeof(t->path)) {
+		srv_reply_error(rs, 414, "path longer than %zu bytes", sizeof(t->path) - 1);
+		return;
+	}
+	memcpy(t->path, path, plen);
+	t->path[plen] = '\0';
+	rq->path = t->path;
+	rq->path_len = plen;
+	srv_dispatch(t->s, rq, rs);
+}
+
+static void release_held(void *conn)
+{
+	h1_release(conn);
+}
+
+/* The reply is serialized: let it go now, after its delay, or after the next commit. Returns
+ * non-zero when the next pipelined request may be parsed at once. */
+static int schedule_reply(struct h1_conn *c, const struct srv_response *rs, int status)
 {
 	struct srv_thread *t = c->t;
-	struct srv *s = t->s;
-	struct srv_response *rs = &t->rs;
-	struct srv_request rq;
-	char *p = c->in + c->in_off;
-	size_t avail = c->in_len - c->in_off;
-	struct h1_head hd;
-	char *sp2, *uri;
-	size_t head_len, clen, uri_len;
-	int http10, keepalive, expect, status;
 
-	if (h1_parse_head(p, avail, s->max_body, &hd) == 0)
-		return 0;
-	if (hd.status) {
-		fail_request(c, hd.status, hd.msg);
-		return 0;
-	}
-	memset(&rq, 0, sizeof(rq));
-	if (hd.cookie) {
-		if (hd.cookie_len >= sizeof(h1_cookie)) {
-			fail_request(c, 431, "Cookie header too long");
-			return 0;
-		}
-		memcpy(h1_cookie, hd.cookie, hd.cookie_len);
-		h1_cookie[hd.cookie_len] = '\0';
-		rq.cookie = h1_cookie;
-	}
-	if (hd.auth) {
-		if (hd.auth_len >= sizeof(h1_auth)) {
-			fail_request(c, 431, "Authorization header too long");
-			return 0;
-		}
-		memcpy(h1_auth, hd.auth, hd.auth_len);
-		h1_auth[hd.auth_len] = '\0';
-		rq.authorization = h1_auth;
-	}
-	rq.method = parse_method(hd.method, hd.method_len, &rq.method_name);
-	rq.raw_headers = hd.headers;
-	rq.raw_headers_len = hd.headers_len;
-	head_len = hd.head_len;
-	clen = hd.clen;
-	http10 = hd.http10;
-	keepalive = hd.keepalive;
-	expect = hd.expect;
-	uri = hd.uri;
-	uri_len = hd.uri_len;
-	sp2 = hd.version_sp;
-	if (avail < head_len + clen) {
-		/* Wait for the body; make room for it and let a polite client send it. */
-		size_t need = c->in_off + head_len + clen;
-
-		if (need > c->in_cap) {
-			char *ni;
-
-			if (c->in_off) {
-				memmove(c->in, c->in + c->in_off, avail);
-				c->in_len = avail;
-				c->in_off = 0;
-				need = head_len + clen;
-			}
-			if (need > c->in_cap) {
-				ni = realloc(c->in, need);
-				if (!ni) {
-					fail_request(c, 503, "out of memory");
-					return 0;
-				}
-				c->in = ni;
-				c->in_cap = need;
-			}
-		}
-		if (expect && !c->sent_continue) {
-			c->sent_continue = 1;
-			buf_append_str(&c->out, "HTTP/1.1 100 Continue\r\n\r\n");
-			c->ready = c->out.len;
-		}
-		return 0;
-	}
-
-	/* The request is whole: dispatch it. */
-	c->sent_continue = 0;
-	c->close_after = keepalive == 0 || (http10 && keepalive != 1);
-	rq.body = clen ? p + head_len : NULL;
-	rq.body_len = clen;
-	rq.uri = uri;
-	rq.uri_len = uri_len;
-	rq.now_us = srv_now_us();
-	__atomic_fetch_add(&t->ctr.bytes_in, clen, __ATOMIC_RELAXED);
-	srv_response_reset(rs);
-	{
-		char *path = uri, *q;
-		size_t plen;
-
-		*sp2 = '\0'; /* the request line is consumed: terminate the target in place */
-		if (path[0] != '/') {
-			char *sl = strstr(path, "://");
-
-			path = sl ? strchr(sl + 3, '/') : NULL;
-			if (!path) {
-				srv_reply_error(rs, 400,
-						"request target must be a path starting with '/'");
-				goto answer;
-			}
-		}
-		q = strchr(path, '?');
-		plen = q ? (size_t)(q - path) : strlen(path);
-		if (plen >= sizeof(t->path)) {
-			srv_reply_error(rs, 414, "path longer than %zu bytes", sizeof(t->path) - 1);
-			goto answer;
-		}
-		memcpy(t->path, path, plen);
-		t->path[plen] = '\0';
-		rq.path = t->path;
-		rq.path_len = plen;
-		rq.query = q ? q + 1 : "";
-		srv_dispatch(s, &rq, rs);
-	}
-answer:
-	status = rs->status ? rs->status : 200;
-	if (rs->close)
-		c->close_after = 1;
-	serialize(c, &rq, rs, status, rq.method == SRV_HEAD);
-	srv_count(t, status, rs->static_body ? rs->static_len : rs->body.len);
-	c->in_off += head_len + clen;
-	if (c->in_off == c->in_len)
-		c->in_off = c->in_len = 0;
 	if (rs->delay_us > 0) {
 		struct timeval tv = {(time_t)(rs->delay_us / 1000000),
 				     (suseconds_t)(rs->delay_us % 1000000)};
@@ -633,20 +416,74 @@ answer:
 		evtimer_add(c->timer, &tv);
 		return 0;
 	}
-	if (srv_must_hold(t)) {
-		struct srv_held held = {.status = status, .conn = c};
+	if (loop_must_hold(t)) {
+		struct loop_held held = {.status = status, .conn = c, .release = release_held};
 
 		c->busy = 1;
-		if (srv_hold(t, &held) == 0) {
-			__atomic_fetch_add(&t->ctr.held_replies, 1, __ATOMIC_RELAXED);
+		if (loop_hold(t, &held) == 0) {
+			loop_counter_add(&t->ctr.held_replies, 1);
 			return 0;
 		}
 		/* The queue is full: commit now; that releases every held reply, this one too. */
-		srv_flush(t);
+		loop_flush(t);
 		return 0;
 	}
 	c->ready = c->out.len;
 	return !c->close_after;
+}
+
+/* Parse, dispatch and serialize the next request of the input, if it is whole. Returns
+ * non-zero when the next one may be handled at once. */
+static int handle_one(struct h1_conn *c)
+{
+	struct srv_thread *t = c->t;
+	struct srv_response *rs = &t->rs;
+	struct srv_request rq;
+	char *p = c->in + c->in_off;
+	size_t avail = c->in_len - c->in_off;
+	struct h1_head hd;
+	int status;
+
+	if (h1_parse_head(p, avail, t->s->max_body, &hd) == 0)
+		return 0;
+	if (hd.status) {
+		fail_request(c, hd.status, hd.msg);
+		return 0;
+	}
+	memset(&rq, 0, sizeof(rq));
+	if (copy_header(c, hd.cookie, hd.cookie_len, h1_cookie, sizeof(h1_cookie), "Cookie",
+			&rq.cookie) < 0 ||
+	    copy_header(c, hd.auth, hd.auth_len, h1_auth, sizeof(h1_auth), "Authorization",
+			&rq.authorization) < 0)
+		return 0;
+	rq.method = parse_method(hd.method, hd.method_len, &rq.method_name);
+	rq.raw_headers = hd.headers;
+	rq.raw_headers_len = hd.headers_len;
+	if (avail < hd.head_len + hd.clen) {
+		wait_for_body(c, &hd);
+		return 0;
+	}
+
+	/* The request is whole: dispatch it. */
+	c->sent_continue = 0;
+	c->close_after = hd.keepalive == 0 || (hd.http10 && hd.keepalive != 1);
+	rq.body = hd.clen ? p + hd.head_len : NULL;
+	rq.body_len = hd.clen;
+	rq.uri = hd.uri;
+	rq.uri_len = hd.uri_len;
+	rq.now_us = srv_now_us();
+	loop_counter_add(&t->ctr.bytes_in, hd.clen);
+	srv_response_reset(rs);
+	route(t, &hd, &rq, rs);
+	status = rs->status ? rs->status : 200;
+	if (rs->close)
+		c->close_after = 1;
+	serialize(c, &rq, rs, status, rq.method == SRV_HEAD);
+	loop_count(t, status, rs->static_body ? rs->static_len : rs->body.len);
+	c->in_off += hd.head_len + hd.clen;
+	if (c->in_off == c->in_len)
+		c->in_off = c->in_len = 0;
+	return schedule_reply(c, rs, status);
 }
 
 /* Handle what the input holds, then write. Returns -1 when the connection went away. */
@@ -668,7 +505,7 @@ static int process(struct h1_conn *c)
 	return flush_out(c);
 }
 
-void h1_release(struct h1_conn *c)
+static void h1_release(struct h1_conn *c)
 {
 	c->busy = 0;
 	if (c->dead) {
@@ -684,10 +521,10 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 	struct h1_conn *c = arg;
 
 	/* A delayed reply that must also wait for a commit joins the held queue. */
-	if (!c->dead && srv_must_hold(c->t)) {
-		struct srv_held hd = {.status = 200, .conn = c};
+	if (!c->dead && loop_must_hold(c->t)) {
+		struct loop_held hd = {.status = 200, .conn = c, .release = release_held};
 
-		if (srv_hold(c->t, &hd) == 0)
+		if (loop_hold(c->t, &hd) == 0)
 			return;
 	}
 	h1_release(c);

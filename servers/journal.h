@@ -3,11 +3,8 @@
  * commit: one write and one fsync for everything appended in an event-loop turn) before it
  * replies, and on start replays the file to rebuild its state.
  *
- * File format (little-endian):
- *   header  8 bytes  "BRGJRNL1"
- *   record  u32 len | u32 crc | u8 type | len bytes of payload
- * where crc is CRC32C (Castagnoli) over the type byte and the payload. Types are the service's
- * own (1..255; 0 is refused). A record is at most JOURNAL_MAX_RECORD bytes.
+ * The file format, the record codec and the payload helpers are in servers/journal_record.h
+ * (included here); the offline check and repair is servers/journal_fsck.c.
  *
  * Recovery: replay stops at the first record that is short, oversized, of type 0 or fails its
  * CRC. When no well-formed record starts anywhere after it, it is a torn tail (the last write,
@@ -27,15 +24,7 @@
 #include <stdio.h>
 #include <stdint.h>
 
-#define JOURNAL_MAGIC	      "BRGJRNL1"
-#define JOURNAL_HEADER_SIZE   8
-#define JOURNAL_RECORD_HEADER 9 /* len, crc, type */
-#define JOURNAL_MAX_RECORD    ((size_t)1 << 24)
-/* Written by `fsck --repair` in place of bad bytes it moved aside: i64 offset and i64 length
- * of the bad bytes in the file as it was, i64 offset in the side file, str side file name.
- * journal_open hands it to the service's replay like any record (so a service knows that
- * records may be missing from here on) and counts it in journal_recovery.gaps. */
-#define JOURNAL_REC_GAP 255
+#include "servers/journal_record.h"
 
 enum journal_sync {
 	JOURNAL_SYNC_NONE = 0, /* write at commit, never fsync */
@@ -106,13 +95,6 @@ int journal_compact(struct journal *j, journal_snapshot_fn snapshot, void *ctx, 
 typedef int (*journal_precommit_fn)(void *ctx, char **err);
 void journal_set_precommit(struct journal *j, journal_precommit_fn fn, void *ctx);
 
-/* Append one record in the journal's framing to b (for files that share the format). */
-int journal_frame(struct buf *b, unsigned type, const void *data, size_t len);
-/* Parse the framed record at p (avail bytes): 1 with *type, *data, *len when it is
- * well-formed (length fits, CRC matches, type not 0), else 0. */
-int journal_parse(const uint8_t *p, size_t avail, unsigned *type, const uint8_t **data,
-		  uint32_t *len);
-
 void journal_get_stats(const struct journal *j, struct journal_stats *st);
 const char *journal_path(const struct journal *j);
 
@@ -125,28 +107,5 @@ void journal_close(struct journal *j);
  * place of each region, and every good record is kept, in order (written to a copy, fsynced,
  * renamed over path). Returns 0 clean, 1 damage found and left, 2 repaired, -1 with *err. */
 int journal_fsck(const char *path, int repair, FILE *out, char **err);
-
-/* CRC32C of data, continuing from crc (start with 0). */
-uint32_t journal_crc32c(uint32_t crc, const void *data, size_t len);
-
-/* Small helpers for binary record payloads: little-endian integers and u16-length strings.
- * Writers append to a struct buf (common/buf.h); a reader walks a payload and sets its error
- * flag instead of reading past the end. */
-struct buf;
-int journal_put_u8(struct buf *b, uint8_t v);
-int journal_put_u32(struct buf *b, uint32_t v);
-int journal_put_i64(struct buf *b, int64_t v);
-int journal_put_str(struct buf *b, const char *s, size_t len);
-
-struct journal_reader {
-	const uint8_t *p, *end;
-	int bad; /* set when a read ran past the end */
-};
-void journal_reader_init(struct journal_reader *r, const uint8_t *data, size_t len);
-uint8_t journal_get_u8(struct journal_reader *r);
-uint32_t journal_get_u32(struct journal_reader *r);
-int64_t journal_get_i64(struct journal_reader *r);
-/* Points *s at the string inside the payload (not NUL-terminated); returns its length. */
-size_t journal_get_str(struct journal_reader *r, const char **s);
 
 #endif

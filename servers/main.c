@@ -12,6 +12,7 @@
 #include "common/log.h"
 #include "common/version.h"
 #include "servers/http.h"
+#include "servers/util.h"
 
 static void usage(FILE *f, const struct srv_service *only)
 {
@@ -57,20 +58,6 @@ static int add_str(char ***arr, int *n, const char *v)
 		return -1;
 	*arr = na;
 	na[(*n)++] = (char *)v;
-	return 0;
-}
-
-static int parse_int(const char *opt, const char *v, long lo, long hi, long *out, char **err)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(v, &end, 10);
-	if (errno || end == v || *end || x < lo || x > hi)
-		return err_set(err, "%s: expected a number from %ld to %ld, got '%s'", opt, lo, hi,
-			       v);
-	*out = x;
 	return 0;
 }
 
@@ -153,6 +140,141 @@ static int fsck_main(int argc, char **argv)
 	return rc == 1 ? 1 : 0;
 }
 
+/* What parse_args found. */
+enum { ARGS_OK, ARGS_HELP, ARGS_USAGE, ARGS_OOM };
+
+/* Whether option name takes a value: 1 or 0, or -1 when neither barrage-target nor the service
+ * knows it. */
+static int option_arity(const struct srv_service *sv, const char *name)
+{
+	static const char *const common_arg[] = {"listen",    "tls-listen", "cert", "key",
+						 "port-file", "data-dir",   "sync", "threads",
+						 "max-body",  NULL};
+
+	for (int k = 0; common_arg[k]; k++)
+		if (strcmp(name, common_arg[k]) == 0)
+			return 1;
+	for (const struct srv_option *so = sv->options; so && so->name; so++)
+		if (strcmp(so->name, name) == 0)
+			return so->has_arg;
+	return -1;
+}
+
+/* Apply one option: the options of every service here, the rest through the service's option
+ * callback. Returns ARGS_OK, ARGS_USAGE with *err, or ARGS_OOM. */
+static int apply_option(struct srv *s, const char *name, const char *val, char **err)
+{
+	const struct srv_service *sv = s->service;
+
+	if (strcmp(name, "listen") == 0) {
+		if (add_str(&s->listen, &s->nlisten, val) < 0)
+			return ARGS_OOM;
+	} else if (strcmp(name, "tls-listen") == 0) {
+		if (add_str(&s->tls_listen, &s->ntls_listen, val) < 0)
+			return ARGS_OOM;
+	} else if (strcmp(name, "cert") == 0) {
+		s->cert_file = val;
+	} else if (strcmp(name, "key") == 0) {
+		s->key_file = val;
+	} else if (strcmp(name, "port-file") == 0) {
+		s->port_file = val;
+	} else if (strcmp(name, "data-dir") == 0) {
+		s->data_dir = val;
+	} else if (strcmp(name, "sync") == 0) {
+		if (journal_sync_parse(val, &s->sync, err) < 0)
+			return ARGS_USAGE;
+	} else if (strcmp(name, "threads") == 0) {
+		long n = 1;
+
+		if (srv_parse_long("threads", val, 1, 256, &n, err) < 0)
+			return ARGS_USAGE;
+		s->threads = (int)n;
+	} else if (strcmp(name, "max-body") == 0) {
+		uint64_t n = 0;
+
+		if (parse_size(val, &n) < 0 || n < 1 || n > ((uint64_t)1 << 30)) {
+			err_set(err, "--max-body: must be from 1 byte to 1GiB");
+			return ARGS_USAGE;
+		}
+		s->max_body = (size_t)n;
+	} else if (!sv->option || sv->option(s, name, val, err) < 0) {
+		if (!*err)
+			err_set(err, "option '--%s' is not handled", name);
+		return ARGS_USAGE;
+	}
+	return ARGS_OK;
+}
+
+/* Read the options after the service name into s (s->service is set). Returns ARGS_OK,
+ * ARGS_HELP (the help was printed), ARGS_USAGE with *err, or ARGS_OOM. */
+static int parse_args(struct srv *s, int argc, char **argv, char **err)
+{
+	const struct srv_service *sv = s->service;
+
+	for (int i = 2; i < argc; i++) {
+		char name[64];
+		const char *a = argv[i], *val = NULL, *eq;
+		int needs, rc;
+
+		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
+			log_level = LOG_ERROR;
+			continue;
+		}
+		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
+			s->verbose++;
+			log_level = LOG_DEBUG;
+			continue;
+		}
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			usage(stdout, sv);
+			return ARGS_HELP;
+		}
+		if (strncmp(a, "--", 2) != 0) {
+			err_set(err, "unexpected argument '%s'", a);
+			return ARGS_USAGE;
+		}
+		a += 2;
+		eq = strchr(a, '=');
+		if ((size_t)(eq ? eq - a : (long)strlen(a)) >= sizeof(name)) {
+			err_set(err, "unknown option '%s'", argv[i]);
+			return ARGS_USAGE;
+		}
+		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a : (long)strlen(a)), a);
+		if (eq)
+			val = eq + 1;
+		needs = option_arity(sv, name);
+		if (needs < 0) {
+			err_set(err, "unknown option '--%s' for %s (see barrage-target %s --help)",
+				name, sv->name, sv->name);
+			return ARGS_USAGE;
+		}
+		if (needs && !val) {
+			if (i + 1 >= argc) {
+				err_set(err, "option '--%s' needs a value", name);
+				return ARGS_USAGE;
+			}
+			val = argv[++i];
+		} else if (!needs && val) {
+			err_set(err, "option '--%s' takes no value", name);
+			return ARGS_USAGE;
+		}
+		rc = apply_option(s, name, val, err);
+		if (rc != ARGS_OK)
+			return rc;
+	}
+	if (s->threads > 1 && !sv->threads_ok) {
+		err_set(err,
+			"--threads: %s keeps state on one event loop; only the test target "
+			"runs several",
+			sv->name);
+		return ARGS_USAGE;
+	}
+	if (s->nlisten == 0 && s->ntls_listen == 0 &&
+	    add_str(&s->listen, &s->nlisten, "127.0.0.1:8080") < 0)
+		return ARGS_OOM;
+	return ARGS_OK;
+}
+
 int main(int argc, char **argv)
 {
 	struct srv s;
@@ -190,117 +312,15 @@ int main(int argc, char **argv)
 	s.threads = 1;
 	s.max_body = SRV_DEFAULT_MAX_BODY;
 	s.start_us = srv_now_us();
-
-	for (int i = 2; i < argc; i++) {
-		char name[64];
-		const char *a = argv[i], *val = NULL, *eq;
-		const struct srv_option *so = NULL;
-		int needs;
-
-		if (strcmp(a, "-q") == 0 || strcmp(a, "--quiet") == 0) {
-			log_level = LOG_ERROR;
-			continue;
-		}
-		if (strcmp(a, "-v") == 0 || strcmp(a, "--verbose") == 0) {
-			s.verbose++;
-			log_level = LOG_DEBUG;
-			continue;
-		}
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			usage(stdout, sv);
-			rc = 0;
-			goto out;
-		}
-		if (strncmp(a, "--", 2) != 0) {
-			err_set(&err, "unexpected argument '%s'", a);
-			goto usage_err;
-		}
-		a += 2;
-		eq = strchr(a, '=');
-		if ((size_t)(eq ? eq - a : (long)strlen(a)) >= sizeof(name)) {
-			err_set(&err, "unknown option '%s'", argv[i]);
-			goto usage_err;
-		}
-		snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a : (long)strlen(a)), a);
-		if (eq)
-			val = eq + 1;
-
-		static const char *const common_arg[] = {
-		    "listen",	"tls-listen", "cert",	 "key",	     "port-file",
-		    "data-dir", "sync",	      "threads", "max-body", NULL};
-		needs = -1;
-		for (int k = 0; common_arg[k]; k++)
-			if (strcmp(name, common_arg[k]) == 0)
-				needs = 1;
-		if (needs < 0 && sv->options)
-			for (so = sv->options; so->name; so++)
-				if (strcmp(so->name, name) == 0) {
-					needs = so->has_arg;
-					break;
-				}
-		if (needs < 0 || (so && !so->name)) {
-			err_set(&err, "unknown option '--%s' for %s (see barrage-target %s --help)",
-				name, sv->name, sv->name);
-			goto usage_err;
-		}
-		if (needs && !val) {
-			if (i + 1 >= argc) {
-				err_set(&err, "option '--%s' needs a value", name);
-				goto usage_err;
-			}
-			val = argv[++i];
-		} else if (!needs && val) {
-			err_set(&err, "option '--%s' takes no value", name);
-			goto usage_err;
-		}
-
-		if (strcmp(name, "listen") == 0) {
-			if (add_str(&s.listen, &s.nlisten, val) < 0)
-				goto oom;
-		} else if (strcmp(name, "tls-listen") == 0) {
-			if (add_str(&s.tls_listen, &s.ntls_listen, val) < 0)
-				goto oom;
-		} else if (strcmp(name, "cert") == 0) {
-			s.cert_file = val;
-		} else if (strcmp(name, "key") == 0) {
-			s.key_file = val;
-		} else if (strcmp(name, "port-file") == 0) {
-			s.port_file = val;
-		} else if (strcmp(name, "data-dir") == 0) {
-			s.data_dir = val;
-		} else if (strcmp(name, "sync") == 0) {
-			if (journal_sync_parse(val, &s.sync, &err) < 0)
-				goto usage_err;
-		} else if (strcmp(name, "threads") == 0) {
-			long n = 1;
-
-			if (parse_int("--threads", val, 1, 256, &n, &err) < 0)
-				goto usage_err;
-			s.threads = (int)n;
-		} else if (strcmp(name, "max-body") == 0) {
-			uint64_t n = 0;
-
-			if (parse_size(val, &n) < 0 || n < 1 || n > ((uint64_t)1 << 30)) {
-				err_set(&err, "--max-body: must be from 1 byte to 1GiB");
-				goto usage_err;
-			}
-			s.max_body = (size_t)n;
-		} else if (!sv->option || sv->option(&s, name, val, &err) < 0) {
-			if (!err)
-				err_set(&err, "option '--%s' is not handled", name);
-			goto usage_err;
-		}
-	}
-	if (s.threads > 1 && !sv->threads_ok) {
-		err_set(&err,
-			"--threads: %s keeps state on one event loop; only the test target "
-			"runs several",
-			sv->name);
+	switch (parse_args(&s, argc, argv, &err)) {
+	case ARGS_HELP:
+		rc = 0;
+		goto out;
+	case ARGS_USAGE:
 		goto usage_err;
-	}
-	if (s.nlisten == 0 && s.ntls_listen == 0 &&
-	    add_str(&s.listen, &s.nlisten, "127.0.0.1:8080") < 0)
+	case ARGS_OOM:
 		goto oom;
+	}
 	if (mkdir(s.data_dir, 0755) < 0 && errno != EEXIST) {
 		log_error("--data-dir %s: %s", s.data_dir, strerror(errno));
 		rc = 1;

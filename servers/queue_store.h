@@ -13,9 +13,13 @@
  * grows by one per message across restarts, so it alone identifies a message; the other fields
  * are checked on acknowledgement so a stale or foreign key is reported as unknown. Leases are
  * not journaled: after a restart every unacknowledged message is ready again (at-least-once
- * delivery), and an acknowledged one is never delivered again. */
-#ifndef BARRAGE_QUEUE_STORE_H
-#define BARRAGE_QUEUE_STORE_H
+ * delivery), and an acknowledged one is never delivered again.
+ *
+ * Where things are: queue_ops.c (the operations, open and free), queue_records.c (journal
+ * records, replay, recovery, snapshot), queue_state.c (messages, queues, heaps, spill file),
+ * queue_parse.c (names, leases, times). */
+#ifndef BARRAGE_SERVERS_QUEUE_STORE_H
+#define BARRAGE_SERVERS_QUEUE_STORE_H
 
 #include <stddef.h>
 #include <stdint.h>

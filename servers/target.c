@@ -191,29 +191,11 @@ static void login(struct target *tg, const struct srv_request *rq, struct srv_re
 	buf_printf(&rs->body, "{\"token\":\"%s\",\"ok\":true}\n", token);
 }
 
-static void target_handle(struct srv *s, const struct srv_request *rq, struct srv_response *rs)
+/* The fake login API (see the top of the file); other paths get the plain-text default.
+ * Returns -1 after an error reply. */
+static int answer_route(struct target *tg, const struct srv_request *rq, struct srv_response *rs)
 {
-	struct target *tg = s->state;
 	char v[256];
-	int64_t delay = 0;
-
-	if (srv_path_is(rq, "/__stats")) {
-		stats(tg, rs);
-		return;
-	}
-	if (srv_path_is(rq, "/__reset")) {
-		if (rq->method != SRV_POST) {
-			srv_reply_error(rs, 405, "/__reset: use POST");
-			return;
-		}
-		__atomic_store_n(&tg->requests, 0, __ATOMIC_RELAXED);
-		for (int i = 0; i < 600; i++)
-			__atomic_store_n(&tg->status[i], 0, __ATOMIC_RELAXED);
-		buf_append_str(&rs->body, "{\"ok\":true}\n");
-		return;
-	}
-	if (tg->record)
-		record(tg, rq);
 
 	rs->content_type = "text/plain";
 	if (srv_path_is(rq, "/login") && rq->method == SRV_POST) {
@@ -234,7 +216,7 @@ static void target_handle(struct srv *s, const struct srv_request *rq, struct sr
 			if (errno || end == v || *end) {
 				srv_reply_error(rs, 400, "balance: expected an integer, got '%s'",
 						v);
-				goto count;
+				return -1;
 			}
 		}
 		buf_printf(&rs->body, "{\"balance\":%lld}\n", bal);
@@ -242,97 +224,140 @@ static void target_handle(struct srv *s, const struct srv_request *rq, struct sr
 		rs->content_type = NULL;
 		buf_append_str(&rs->body, "{\"ok\":true}\n");
 	}
+	return 0;
+}
 
-	if (rq->query[0]) {
-		if (srv_query_get(rq->query, "status", v, sizeof(v)) >= 0) {
-			char *end;
-			long st;
+/* size=BYTES: a body of that many 'x' (k and M suffixes). Returns -1 after an error reply. */
+static int query_size(const char *v, struct srv_response *rs)
+{
+	char *end;
+	unsigned long long n;
 
-			errno = 0;
-			st = strtol(v, &end, 10);
-			if (errno || end == v || *end || st < 100 || st > 599) {
-				srv_reply_error(rs, 400, "status: expected 100..599, got '%s'", v);
-				goto count;
-			}
-			rs->status = (int)st;
-		}
-		if (srv_query_get(rq->query, "size", v, sizeof(v)) >= 0) {
-			char *end;
-			unsigned long long n;
-
-			errno = 0;
-			n = strtoull(v, &end, 10);
-			if (*end == 'k' || *end == 'K')
-				n <<= 10, end++;
-			else if (*end == 'M')
-				n <<= 20, end++;
-			if (errno || end == v || *end || v[0] == '-' || n > TARGET_MAX_SIZE) {
-				srv_reply_error(rs, 400, "size: expected 0..%zu bytes, got '%s'",
-						TARGET_MAX_SIZE, v);
-				goto count;
-			}
-			buf_reset(&rs->body);
-			if (n <= TARGET_PAYLOAD) {
-				rs->static_body = target_payload;
-				rs->static_len = (size_t)n;
-			} else {
-				for (size_t left = (size_t)n; left > 0;) {
-					size_t k = left < TARGET_PAYLOAD ? left : TARGET_PAYLOAD;
-
-					if (buf_append(&rs->body, target_payload, k) < 0) {
-						srv_reply_error(rs, 500, "size: out of memory");
-						goto count;
-					}
-					left -= k;
-				}
-			}
-		}
-		if (srv_query_get(rq->query, "delay", v, sizeof(v)) >= 0) {
-			char *dash = strchr(v, '-');
-			int64_t lo, hi;
-
-			if (dash ? (parse_dur(v, dash, &lo) < 0 ||
-				    parse_dur(dash + 1, dash + strlen(dash), &hi) < 0 || hi < lo)
-				 : parse_dur(v, v + strlen(v), &lo) < 0) {
-				srv_reply_error(rs, 400,
-						"delay: expected like 50ms or 10ms-50ms, "
-						"got '%s'",
-						v);
-				goto count;
-			}
-			delay = dash ? lo + (int64_t)(rnd(tg) % (uint64_t)(hi - lo + 1)) : lo;
-		}
-		if (srv_query_get(rq->query, "close", v, sizeof(v)) >= 0 && strcmp(v, "0") != 0)
-			rs->close = 1;
-		if (srv_query_get(rq->query, "chunked", v, sizeof(v)) >= 0 && strcmp(v, "0") != 0)
-			rs->chunked = 1;
-		if (srv_query_get(rq->query, "header", v, sizeof(v)) >= 0) {
-			char *colon = strchr(v, ':');
-			char *val;
-
-			if (!colon || colon == v) {
-				srv_reply_error(rs, 400, "header: expected Name:Value, got '%s'",
-						v);
-				goto count;
-			}
-			*colon = '\0';
-			val = colon + 1;
-			while (*val == ' ')
-				val++;
-			for (char *c = v; *c; c++)
-				if (*c <= ' ' || *c == ':' || *c >= 127) {
-					srv_reply_error(rs, 400,
-							"header: bad character in the name");
-					goto count;
-				}
-			for (char *c = val; *c; c++)
-				if (*c == '\r' || *c == '\n') {
-					srv_reply_error(rs, 400, "header: line break in the value");
-					goto count;
-				}
-			srv_add_header(rs, v, val);
-		}
+	errno = 0;
+	n = strtoull(v, &end, 10);
+	if (*end == 'k' || *end == 'K')
+		n <<= 10, end++;
+	else if (*end == 'M')
+		n <<= 20, end++;
+	if (errno || end == v || *end || v[0] == '-' || n > TARGET_MAX_SIZE) {
+		srv_reply_error(rs, 400, "size: expected 0..%zu bytes, got '%s'", TARGET_MAX_SIZE,
+				v);
+		return -1;
 	}
+	buf_reset(&rs->body);
+	if (n <= TARGET_PAYLOAD) {
+		rs->static_body = target_payload;
+		rs->static_len = (size_t)n;
+		return 0;
+	}
+	for (size_t left = (size_t)n; left > 0;) {
+		size_t k = left < TARGET_PAYLOAD ? left : TARGET_PAYLOAD;
+
+		if (buf_append(&rs->body, target_payload, k) < 0) {
+			srv_reply_error(rs, 500, "size: out of memory");
+			return -1;
+		}
+		left -= k;
+	}
+	return 0;
+}
+
+/* header=Name:Value: one more response header. v is modified. Returns -1 after an error
+ * reply. */
+static int query_header(char *v, struct srv_response *rs)
+{
+	char *colon = strchr(v, ':');
+	char *val;
+
+	if (!colon || colon == v) {
+		srv_reply_error(rs, 400, "header: expected Name:Value, got '%s'", v);
+		return -1;
+	}
+	*colon = '\0';
+	val = colon + 1;
+	while (*val == ' ')
+		val++;
+	for (char *c = v; *c; c++)
+		if (*c <= ' ' || *c == ':' || *c >= 127) {
+			srv_reply_error(rs, 400, "header: bad character in the name");
+			return -1;
+		}
+	for (char *c = val; *c; c++)
+		if (*c == '\r' || *c == '\n') {
+			srv_reply_error(rs, 400, "header: line break in the value");
+			return -1;
+		}
+	srv_add_header(rs, v, val);
+	return 0;
+}
+
+/* The query parameters that choose the answer (see the top of the file); *delay gets the
+ * delay= one. Returns -1 after an error reply. */
+static int apply_query(struct target *tg, const struct srv_request *rq, struct srv_response *rs,
+		       int64_t *delay)
+{
+	char v[256];
+
+	if (srv_query_get(rq->query, "status", v, sizeof(v)) >= 0) {
+		char *end;
+		long st;
+
+		errno = 0;
+		st = strtol(v, &end, 10);
+		if (errno || end == v || *end || st < 100 || st > 599) {
+			srv_reply_error(rs, 400, "status: expected 100..599, got '%s'", v);
+			return -1;
+		}
+		rs->status = (int)st;
+	}
+	if (srv_query_get(rq->query, "size", v, sizeof(v)) >= 0 && query_size(v, rs) < 0)
+		return -1;
+	if (srv_query_get(rq->query, "delay", v, sizeof(v)) >= 0) {
+		char *dash = strchr(v, '-');
+		int64_t lo, hi;
+
+		if (dash ? (parse_dur(v, dash, &lo) < 0 ||
+			    parse_dur(dash + 1, dash + strlen(dash), &hi) < 0 || hi < lo)
+			 : parse_dur(v, v + strlen(v), &lo) < 0) {
+			srv_reply_error(rs, 400, "delay: expected like 50ms or 10ms-50ms, got '%s'",
+					v);
+			return -1;
+		}
+		*delay = dash ? lo + (int64_t)(rnd(tg) % (uint64_t)(hi - lo + 1)) : lo;
+	}
+	if (srv_query_get(rq->query, "close", v, sizeof(v)) >= 0 && strcmp(v, "0") != 0)
+		rs->close = 1;
+	if (srv_query_get(rq->query, "chunked", v, sizeof(v)) >= 0 && strcmp(v, "0") != 0)
+		rs->chunked = 1;
+	if (srv_query_get(rq->query, "header", v, sizeof(v)) >= 0 && query_header(v, rs) < 0)
+		return -1;
+	return 0;
+}
+
+static void target_handle(struct srv *s, const struct srv_request *rq, struct srv_response *rs)
+{
+	struct target *tg = s->state;
+	int64_t delay = 0;
+
+	if (srv_path_is(rq, "/__stats")) {
+		stats(tg, rs);
+		return;
+	}
+	if (srv_path_is(rq, "/__reset")) {
+		if (rq->method != SRV_POST) {
+			srv_reply_error(rs, 405, "/__reset: use POST");
+			return;
+		}
+		__atomic_store_n(&tg->requests, 0, __ATOMIC_RELAXED);
+		for (int i = 0; i < 600; i++)
+			__atomic_store_n(&tg->status[i], 0, __ATOMIC_RELAXED);
+		buf_append_str(&rs->body, "{\"ok\":true}\n");
+		return;
+	}
+	if (tg->record)
+		record(tg, rq);
+	if (answer_route(tg, rq, rs) < 0 || (rq->query[0] && apply_query(tg, rq, rs, &delay) < 0))
+		goto count;
 	if (tg->period_us > 0) {
 		/* The freeze is the last freeze_us of every period since start: a reply that
 		 * would go out inside it waits for its end. */

@@ -26,6 +26,7 @@
 #include "common/hash.h"
 #include "common/log.h"
 #include "servers/http.h"
+#include "servers/util.h"
 #include "servers/wallet.h"
 
 #define VOTING_REC_VOTE	      16
@@ -540,20 +541,6 @@ static struct voting *state(struct srv *s)
 	return s->state;
 }
 
-static int parse_long(const char *opt, const char *val, long lo, long hi, long *out, char **err)
-{
-	char *end;
-	long x;
-
-	errno = 0;
-	x = strtol(val, &end, 10);
-	if (errno || end == val || *end || x < lo || x > hi)
-		return err_set(err, "--%s: expected a number from %ld to %ld, got '%s'", opt, lo,
-			       hi, val);
-	*out = x;
-	return 0;
-}
-
 static int voting_option(struct srv *s, const char *name, const char *value, char **err)
 {
 	struct voting *v = state(s);
@@ -562,17 +549,17 @@ static int voting_option(struct srv *s, const char *name, const char *value, cha
 	if (!v)
 		return err_set(err, "out of memory");
 	if (strcmp(name, "accounts") == 0)
-		return parse_long(name, value, 1, VOTING_MAX_ACCOUNTS, &v->accounts, err);
+		return srv_parse_long(name, value, 1, VOTING_MAX_ACCOUNTS, &v->accounts, err);
 	if (strcmp(name, "candidates") == 0)
-		return parse_long(name, value, 1, VOTING_MAX_CANDIDATES, &v->candidates, err);
+		return srv_parse_long(name, value, 1, VOTING_MAX_CANDIDATES, &v->candidates, err);
 	if (strcmp(name, "initial-credits") == 0) {
-		if (parse_long(name, value, 0, 1000000000, &n, err) < 0)
+		if (srv_parse_long(name, value, 0, 1000000000, &n, err) < 0)
 			return -1;
 		v->initial = n;
 		return 0;
 	}
 	if (strcmp(name, "compact-min") == 0) {
-		if (parse_long(name, value, 1, 1000000000, &n, err) < 0)
+		if (srv_parse_long(name, value, 1, 1000000000, &n, err) < 0)
 			return -1;
 		v->compact_min = (uint64_t)n;
 		return 0;

@@ -1,5 +1,4 @@
 /* History segments and the txn index of the wallet store (see wallet_history.h). */
-#include "common/hash.h"
 #include "servers/wallet_history.h"
 
 #include <errno.h>
@@ -11,7 +10,10 @@
 #include <unistd.h>
 
 #include "common/err.h"
+#include "common/fdio.h"
+#include "common/hash.h"
 #include "servers/journal.h"
+#include "servers/util.h"
 
 #define WHIST_MAX_SEGMENTS ((uint32_t)1 << 24)
 
@@ -127,25 +129,6 @@ void whist_close(struct whist *h)
 	free(h);
 }
 
-static int pwrite_all(int fd, const void *data, size_t len, uint64_t off)
-{
-	const char *p = data;
-
-	while (len > 0) {
-		ssize_t n = pwrite(fd, p, len, (off_t)off);
-
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -1;
-		}
-		p += n;
-		len -= (size_t)n;
-		off += (uint64_t)n;
-	}
-	return 0;
-}
-
 int whist_append(struct whist *h, const void *data, size_t len, uint32_t *seg, uint64_t *off,
 		 char **err)
 {
@@ -158,7 +141,7 @@ int whist_append(struct whist *h, const void *data, size_t len, uint32_t *seg, u
 			return err_set(err, "history %s: too many segments", h->prefix);
 		fd = seg_fd(h, h->nseg + 1, 1);
 		if (fd < 0 || ftruncate(fd, 0) < 0 ||
-		    pwrite_all(fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, 0) < 0) {
+		    fdio_pwrite_all(fd, JOURNAL_MAGIC, JOURNAL_HEADER_SIZE, 0) < 0) {
 			seg_path(h, h->nseg + 1, path, sizeof(path));
 			return err_set(err, "history %s: %s", path, strerror(errno));
 		}
@@ -170,7 +153,7 @@ int whist_append(struct whist *h, const void *data, size_t len, uint32_t *seg, u
 			h->dirty_lo = h->nseg;
 	}
 	fd = seg_fd(h, h->nseg, 0);
-	if (fd < 0 || pwrite_all(fd, data, len, h->cur_size) < 0)
+	if (fd < 0 || fdio_pwrite_all(fd, data, len, h->cur_size) < 0)
 		return err_set(err, "history %s.%06u: write: %s", h->prefix, h->nseg,
 			       strerror(errno));
 	*seg = h->nseg;

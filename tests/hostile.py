@@ -12,6 +12,8 @@ Listens on 127.0.0.1, port 0, writes the port to PORT_FILE, and answers by path:
   /garbage         a line that is not a status line, then a close
   /infinite        a chunked 200 whose body never ends (64 KiB chunks as fast as they go)
   /reset           a 200 promising 100 bytes, 3 of them, then a TCP reset
+  /trickle         a 200 with a 100,000-byte body, sent one byte a second (a day's answer)
+  /huge            a 200 with a 200 MiB body (Content-Length: 209715200), as fast as it goes
   /json            {"token":"abc123","n":7,"pad":"xxx..."} (20,000 x), gzip- or deflate-encoded when the request's
                    Accept-Encoding allows it (gzip preferred), else plain
   /redirect/N      302 to /redirect/N-1 with Set-Cookie hopN=1; /redirect/0 answers 200 with
@@ -28,6 +30,7 @@ import json
 import socket
 import sys
 import threading
+import time
 import zlib
 
 BODY = b'{"token":"abc123","n":7,"pad":"' + b'x' * 20000 + b'"}'
@@ -102,6 +105,17 @@ def serve(c):
                 import struct
                 c.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
                 return
+            if path.startswith("/trickle"):
+                for b in answer("200 OK", [], b"x" * 100000):
+                    c.sendall(bytes([b]))
+                    time.sleep(1)
+                return
+            if path.startswith("/huge"):
+                c.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % (200 << 20))
+                chunk = b"x" * (1 << 20)
+                for _ in range(200):
+                    c.sendall(chunk)
+                continue
             if path.startswith("/bigheader"):
                 c.sendall(answer("200 OK", [("X-Big", "a" * (1 << 20))], b"ok"))
                 continue

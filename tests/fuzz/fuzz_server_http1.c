@@ -1,12 +1,12 @@
 /* libFuzzer target for the plain HTTP/1.1 request-head parser of the reference servers
- * (h1_parse_head in servers/http1.c). The input is copied into a buffer of exactly its size, so
- * any read past the end is caught; a parsed head must lie inside the input, and every shorter
- * prefix of a complete head must read as "incomplete", never as a different request. */
+ * (h1_parse_head in servers/http1_parse.c). The input is copied into a buffer of exactly its
+ * size, so any read past the end is caught; a parsed head must lie inside the input, and every
+ * shorter prefix of a complete head must read as "incomplete", never as a different request. */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
-#include "servers/http_internal.h"
+#include "servers/http1_parse.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

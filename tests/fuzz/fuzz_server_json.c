@@ -97,7 +97,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	struct srv_request rq;
 	struct srv *s;
 	char line1[4096], line2[512], hdr[600], cookie[700], auth[700];
-	const char *p, *end, *nl, *sp, *q;
+	const char *p, *end, *nl, *sp, *tpath;
+	char pathbuf[sizeof(line1)];
+	size_t tlen;
 	char *path;
 	size_t n;
 
@@ -140,17 +142,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 			rq.method = SRV_DELETE, rq.method_name = "DELETE";
 		path = (char *)sp + 1;
 	}
-	if (path[0] != '/')
-		return 0; /* http.c answers these itself */
-	q = strchr(path, '?');
-	if (q) {
-		*(char *)q = '\0';
-		rq.query = q + 1;
-	} else {
-		rq.query = "";
-	}
-	rq.path = path;
-	rq.path_len = strlen(path);
+	if (srv_target_split(path, &tpath, &tlen, &rq.query) < 0)
+		return 0; /* the transport answers these itself */
+	memcpy(pathbuf, tpath, tlen);
+	pathbuf[tlen] = '\0';
+	rq.path = pathbuf;
+	rq.path_len = tlen;
 	/* Never ask the target to sleep or to build huge bodies: those are not parsing. */
 	if (s == &servers[0] && (strstr(rq.query, "size") || strstr(rq.query, "delay")))
 		return 0;

@@ -10,6 +10,9 @@
 #include <unistd.h>
 
 #include "reports/run.h"
+#include "reports/statslog.h"
+#include "reports/summary.h"
+#include "reports/tsunglog.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 

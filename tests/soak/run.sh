@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # `make soak`: long runs that do not belong in `make test`. Bounded: SOAK_DURATION (default 10m)
 # of the voting scenario against the voting server on 127.0.0.1, then the server's own audit
-# must pass and the run must have lost no agent. Everything stops by itself.
+# must pass and the run must have lost no agent. Then 12,000 think-time users on one local agent
+# against the bundled target (bench/scale.sh: every request answered, no error, the agent never
+# lost), and with SOAK_100K=1 the 100,000-user run (bench/scale-100k.sh, docs/scale.md).
+# Everything stops by itself.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 dur=${SOAK_DURATION:-10m}
@@ -21,4 +24,7 @@ echo "audit: $audit"
 echo "$audit" | jq -e '.ok == true' >/dev/null || { echo "soak: audit failed"; exit 1; }
 jq -e '[.agents[] | select(.lost)] | length == 0' "$work/run/summary.json" >/dev/null \
   || { echo "soak: an agent was lost"; exit 1; }
-echo "soak: ok (run exit $rc; report $work/run/report.html)"
+echo "soak: voting ok (run exit $rc; report $work/run/report.html)"
+USERS=${SOAK_USERS:-12000} bench/scale.sh
+if [ "${SOAK_100K:-0}" = 1 ]; then bench/scale-100k.sh; fi
+echo "soak: ok"

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include "agent/agent.h"
+#include "agent/metrics.h"
+#include "agent/prog.h"
+#include "agent/wstats.h"
 #include "common/plan.h"
 #include "common/stats.h"
 

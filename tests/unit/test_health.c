@@ -11,7 +11,7 @@
 #include <math.h>
 #include <stdint.h>
 
-#include "agent/agent.h"
+#include "agent/health.h"
 
 #define MS 1000
 #define S  1000000

@@ -50,14 +50,8 @@ static struct plan_step *steps_alloc(size_t n)
 	return s;
 }
 
-/* A plan in which every field of every struct differs from its default. */
-static struct plan *full_plan(void)
+static void full_http(struct plan *p)
 {
-	struct plan *p = plan_new();
-	struct plan_step *st, *inner;
-	struct plan_request *r;
-
-	assert_non_null(p);
 	p->name = xstrdup("voting-night");
 	p->source = xstrdup("scenarios/voting.yaml");
 	p->target = xstrdup("https://127.0.0.1:8443");
@@ -78,7 +72,10 @@ static struct plan *full_plan(void)
 	p->http.follow_redirects = 7;
 	p->http.client = PLAN_CLIENT_LEAN;
 	p->http.source_addresses = xstrdup("127.0.0.2,::1");
+}
 
+static void full_load_data(struct plan *p)
+{
 	p->load.model = PLAN_MODEL_OPEN;
 	p->load.phases = calloc(2, sizeof(*p->load.phases));
 	assert_non_null(p->load.phases);
@@ -113,27 +110,11 @@ static struct plan *full_plan(void)
 	p->data[0].pos = (struct plan_pos){12, 3};
 	p->variables = kvs(1, "var");
 	p->nvariables = 1;
+}
 
-	p->sessions = calloc(2, sizeof(*p->sessions));
-	assert_non_null(p->sessions);
-	p->nsessions = 2;
-	p->sessions[0].name = xstrdup("voter");
-	p->sessions[0].weight = 9;
-	p->sessions[0].pos = (struct plan_pos){20, 5};
-	st = steps_alloc(9);
-	p->sessions[0].steps.v = st;
-	p->sessions[0].steps.n = 9;
-
-	/* 0: transaction holding a request with every request field */
-	st[0].kind = PLAN_STEP_TRANSACTION;
-	st[0].name = xstrdup("login");
-	st[0].pos = (struct plan_pos){22, 9};
-	inner = steps_alloc(2);
-	st[0].body.v = inner;
-	st[0].body.n = 2;
-	inner[0].kind = PLAN_STEP_REQUEST;
-	inner[0].pos = (struct plan_pos){24, 13};
-	r = &inner[0].request;
+/* A request with every request field set. */
+static void full_request(struct plan_request *r)
+{
 	r->method = xstrdup("POST");
 	r->url = xstrdup("/login");
 	r->name = xstrdup("login");
@@ -174,6 +155,23 @@ static struct plan *full_plan(void)
 	r->expect.nheaders = 1;
 	r->expect.on_fail = PLAN_ON_FAIL_RESTART;
 	r->expect.pos = (struct plan_pos){25, 13};
+}
+
+/* Step 0: a transaction holding a request with every request field, and a form request. */
+static void full_transaction(struct plan_step *st)
+{
+	struct plan_step *inner;
+	struct plan_request *r;
+
+	st[0].kind = PLAN_STEP_TRANSACTION;
+	st[0].name = xstrdup("login");
+	st[0].pos = (struct plan_pos){22, 9};
+	inner = steps_alloc(2);
+	st[0].body.v = inner;
+	st[0].body.n = 2;
+	inner[0].kind = PLAN_STEP_REQUEST;
+	inner[0].pos = (struct plan_pos){24, 13};
+	full_request(&inner[0].request);
 	inner[1].kind = PLAN_STEP_REQUEST;
 	r = &inner[1].request;
 	r->method = xstrdup("PUT");
@@ -181,8 +179,11 @@ static struct plan *full_plan(void)
 	r->body_kind = PLAN_BODY_FORM;
 	r->form = kvs(2, "f");
 	r->nform = 2;
+}
 
-	/* 1..8: one of each other kind */
+/* Steps 1..8: one of each other kind. */
+static void full_other_steps(struct plan_step *st)
+{
 	st[1].kind = PLAN_STEP_THINK;
 	st[1].think =
 	    (struct plan_think){.kind = PLAN_THINK_UNIFORM, .min_us = 1000000, .max_us = 3000000};
@@ -222,6 +223,23 @@ static struct plan *full_plan(void)
 	st[7].nset = 3;
 	st[8].kind = PLAN_STEP_ABORT;
 	st[8].reason = xstrdup("done");
+}
+
+static void full_sessions(struct plan *p)
+{
+	struct plan_step *st;
+
+	p->sessions = calloc(2, sizeof(*p->sessions));
+	assert_non_null(p->sessions);
+	p->nsessions = 2;
+	p->sessions[0].name = xstrdup("voter");
+	p->sessions[0].weight = 9;
+	p->sessions[0].pos = (struct plan_pos){20, 5};
+	st = steps_alloc(9);
+	p->sessions[0].steps.v = st;
+	p->sessions[0].steps.n = 9;
+	full_transaction(st);
+	full_other_steps(st);
 
 	p->sessions[1].name = xstrdup("browser");
 	p->sessions[1].weight = 0.5;
@@ -229,7 +247,10 @@ static struct plan *full_plan(void)
 	p->sessions[1].steps.n = 1;
 	p->sessions[1].steps.v[0].kind = PLAN_STEP_THINK;
 	p->sessions[1].steps.v[0].think.value_us = 1;
+}
 
+static void full_thresholds_agents_share(struct plan *p)
+{
 	p->thresholds = calloc(2, sizeof(*p->thresholds));
 	assert_non_null(p->thresholds);
 	p->nthresholds = 2;
@@ -265,6 +286,18 @@ static struct plan *full_plan(void)
 	p->share.fraction = 0.2;
 	p->share.seed = UINT64_MAX;
 	p->share.user_id_base = 0x8000000000000001ULL;
+}
+
+/* A plan in which every field of every struct differs from its default. */
+static struct plan *full_plan(void)
+{
+	struct plan *p = plan_new();
+
+	assert_non_null(p);
+	full_http(p);
+	full_load_data(p);
+	full_sessions(p);
+	full_thresholds_agents_share(p);
 	return p;
 }
 
@@ -489,6 +522,11 @@ static const struct bad_case bad_cases[] = {
      "plan: agents.hosts[0].port: 70000 is out of range [1, 65535]"},
     {"agents", "{\"hosts\":[{\"port\":22}]}", "plan: agents.hosts[0].host: missing"},
     {"interval_us", "0", "plan: interval_us: 0 is out of range [1000, 9223372036854775807]"},
+    /* cross-field rules (common/plan_validate.c) */
+    {"load", "{\"model\":\"closed\",\"users\":1}",
+     "plan: load.duration_us: must be > 0 for the closed model"},
+    {"load", "{\"model\":\"rate\",\"users\":1,\"duration_us\":10,\"ramp_up_us\":11}",
+     "plan: load.ramp_up_us: longer than the load's duration"},
     {"share", "{\"count\":2,\"index\":2}", "plan: share.index: 2 is out of range [0, 1]"},
     {"share", "{\"seed\":\"-1\"}", "plan: share.seed: '-1' is not an unsigned 64-bit integer"},
     {"share", "{\"fraction\":1.5}", "plan: share.fraction: 1.5 is out of range [0, 1]"},

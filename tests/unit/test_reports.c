@@ -20,8 +20,12 @@
 #include "common/hist.h"
 #include "common/stats.h"
 #include "common/threshold.h"
+#include "controller/cli.h"
 #include "reports/reports.h"
+#include "reports/format.h"
+#include "reports/gnuplot.h"
 #include "reports/run.h"
+#include "reports/statslog.h"
 
 #define NIV	6
 #define NAGENTS 3
@@ -451,9 +455,9 @@ static void test_build_and_compare(void **state)
 	json_decref(sum);
 	snprintf(path, sizeof(path), "%s/junit.xml", tmpdir);
 	assert_int_equal(access(path, R_OK), 0);
-	assert_int_equal(reports_report_main(3, rep_argv), 0);
-	assert_int_equal(reports_compare_main(6, ok_argv), 0);
-	assert_int_equal(reports_compare_main(5, bad_argv), 2);
+	assert_int_equal(cli_report_main(3, rep_argv), 0);
+	assert_int_equal(cli_compare_main(6, ok_argv), 0);
+	assert_int_equal(cli_compare_main(5, bad_argv), 2);
 	assert_int_equal(reports_print_summary("/nonexistent", &err), -1);
 	free(err);
 	buf_free(&b);

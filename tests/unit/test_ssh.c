@@ -1,4 +1,4 @@
-/* The SSH transport (controller/ssh.c).
+/* The SSH transport (controller/ssh.h and the controller/ssh_*.c files behind it).
  *
  * Without arguments: cmocka tests that need no server (a refused connection is reported as
  * such and quickly; `hosts check` usage errors). With arguments it is the driver the
@@ -29,6 +29,7 @@
 
 #include "common/buf.h"
 #include "common/log.h"
+#include "controller/cli.h"
 #include "controller/ssh.h"
 
 /* ---- the link harness ---- */
@@ -386,9 +387,9 @@ static void test_check_usage(void **state)
 	char *a3[] = {(char *)"check", (char *)"f", (char *)"--connect-timeout", (char *)"soon"};
 
 	(void)state;
-	assert_int_equal(hosts_check_main(1, a1), 2);
-	assert_int_equal(hosts_check_main(2, a2), 2);
-	assert_int_equal(hosts_check_main(4, a3), 2);
+	assert_int_equal(cli_hosts_check_main(1, a1), 2);
+	assert_int_equal(cli_hosts_check_main(2, a2), 2);
+	assert_int_equal(cli_hosts_check_main(4, a3), 2);
 }
 
 int main(int argc, char **argv)
@@ -396,7 +397,7 @@ int main(int argc, char **argv)
 	if (getenv("SSH_DEBUG"))
 		log_level = LOG_DEBUG;
 	if (argc >= 2 && strcmp(argv[1], "hosts") == 0)
-		return hosts_check_main(argc - 2, argv + 2);
+		return cli_hosts_check_main(argc - 2, argv + 2);
 	if (argc == 5 && strcmp(argv[1], "links") == 0)
 		return drive_links(argv[2], argv[3], argv[4]);
 	if (argc == 5 && strcmp(argv[1], "many") == 0)

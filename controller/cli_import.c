@@ -1,9 +1,9 @@
-/* `barrage import har|tsung FILE [-o scenario.yaml]`: the command line around the importers.
+/* `barrage import har|tsung FILE [-o scenario.yaml]`: the command line around the importers
+ * (controller/import.h).
  * The scenario goes to -o (or stdout); what a person should know about it (correlations, what
  * was not mapped) goes to stderr. With -o, the written scenario is loaded back with the same
  * checks as `barrage check`, so an import that would not run says so at once. */
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,10 +12,9 @@
 #include "common/err.h"
 #include "common/plan.h"
 #include "common/units.h"
+#include "controller/cli.h"
 #include "controller/import.h"
 #include "controller/scenario.h"
-
-#define EXIT_USAGE 2
 
 static const char usage_import[] =
     "usage: barrage import har FILE.har [-o scenario.yaml] [options]\n"
@@ -39,15 +38,6 @@ static const char usage_import[] =
     "\n"
     "exit codes: 0 imported, 2 usage error or a file that cannot be imported\n"
     "            (see docs/import.md)\n";
-
-static int usage_error(const char *fmt, const char *a, const char *b)
-{
-	fputs("barrage: import: ", stderr);
-	fprintf(stderr, fmt, a, b);
-	fputs("\n\n", stderr);
-	fputs(usage_import, stderr);
-	return EXIT_USAGE;
-}
 
 static int write_file(const char *path, bool force, const struct buf *b, char **err)
 {
@@ -74,161 +64,158 @@ static const struct option longs[] = {
     {"keep-user-agent", no_argument, NULL, 'U'},    {"help", no_argument, NULL, 'h'},
     {"max-size", required_argument, NULL, 'M'},	    {NULL, 0, NULL, 0}};
 
-/* All options, wherever they are (GNU getopt moves the operands, kind and file, to the end).
- * Returns -1 to go on, or the exit code. */
-static int options(int argc, char **argv, struct import_opts *o, const char **out_path, bool *force)
+struct import_args {
+	struct import_opts o;
+	const char *out_path;
+	bool force;
+};
+
+/* All options, wherever they are (GNU getopt moves the operands, kind and file, to the end). */
+static int import_option(void *ctx, int c, char *arg, int argc, char **argv)
 {
+	struct import_args *a = ctx;
+	struct import_opts *o = &a->o;
 	char *err = NULL;
-	int c;
+	int rc = CLI_GO_ON;
+	int64_t us;
+	uint64_t n;
 
-	opterr = 0; /* our own messages, below */
-	while ((c = getopt_long(argc, argv, ":o:fh", longs, NULL)) != -1) {
-		switch (c) {
-		case 'o':
-			*out_path = optarg;
-			break;
-		case 'f':
-			*force = true;
-			break;
-		case 'S':
-			o->keep_static = true;
-			break;
-		case 'U':
-			o->keep_user_agent = true;
-			break;
-		case 'I':
-			o->include_hosts[o->ninclude++] = optarg;
-			break;
-		case 'X':
-			o->exclude_hosts[o->nexclude++] = optarg;
-			break;
-		case 'T': {
-			int64_t us;
-			int rc;
-
-			if (units_parse_duration(optarg, &us, &err) < 0) {
-				rc = usage_error("--think-min '%s': %s", optarg, err);
-				free(err);
-				return rc;
-			}
+	switch (c) {
+	case 'o':
+		a->out_path = arg;
+		break;
+	case 'f':
+		a->force = true;
+		break;
+	case 'S':
+		o->keep_static = true;
+		break;
+	case 'U':
+		o->keep_user_agent = true;
+		break;
+	case 'I':
+		o->include_hosts[o->ninclude++] = arg;
+		break;
+	case 'X':
+		o->exclude_hosts[o->nexclude++] = arg;
+		break;
+	case 'T':
+		if (units_parse_duration(arg, &us, &err) < 0)
+			rc =
+			    cli_usage_error(usage_import, "import: --think-min '%s': %s", arg, err);
+		else
 			o->think_min_s = (double)us / 1e6;
-			break;
-		}
-		case 'M': {
-			uint64_t n;
-			int rc;
-
-			if (units_parse_size(optarg, &n, &err) < 0) {
-				rc = usage_error("--max-size '%s': %s", optarg, err);
-				free(err);
-				return rc;
-			}
+		break;
+	case 'M':
+		if (units_parse_size(arg, &n, &err) < 0)
+			rc = cli_usage_error(usage_import, "import: --max-size '%s': %s", arg, err);
+		else
 			o->max_har_bytes = (size_t)n;
-			break;
-		}
-		case 'h':
-			fputs(usage_import, stdout);
-			return 0;
-		case ':':
-			return usage_error("option '%s' needs a value%s", argv[optind - 1], "");
-		default:
-			if (optopt && optopt != '?') {
-				char opt[3] = {'-', (char)optopt, '\0'};
-
-				return usage_error("unknown option '%s'%s", opt, "");
-			}
-			return usage_error("unknown option '%s'%s", argv[optind - 1], "");
-		}
+		break;
 	}
-	return -1;
+	free(err);
+	return rc;
 }
 
-int import_main(int argc, char **argv)
+static const struct cli_command cli_import = {
+    .name = "import",
+    .usage = usage_import,
+    .optstring = ":o:fh",
+    .longopts = longs,
+    .bad = CLI_BAD_NAMED,
+    .option = import_option,
+};
+
+int cli_import_main(int argc, char **argv)
 {
-	struct import_opts o = {.think_min_s = 0.5, .max_har_bytes = (size_t)64 << 20};
-	const char *out_path = NULL, *kind, *file;
-	bool force = false, har;
+	struct import_args a = {.o = {.think_min_s = 0.5, .max_har_bytes = (size_t)64 << 20}};
+	struct import_opts *o = &a.o;
+	const char *kind, *file;
+	bool har;
 	struct imp_doc d;
 	struct buf yaml;
 	char *err = NULL;
-	int rc = EXIT_USAGE;
+	int rc = CLI_EXIT_USAGE;
 
 	imp_doc_init(&d);
 	buf_init(&yaml, 0);
-	o.include_hosts = calloc((size_t)argc, sizeof(char *));
-	o.exclude_hosts = calloc((size_t)argc, sizeof(char *));
-	if (!o.include_hosts || !o.exclude_hosts) {
+	o->include_hosts = calloc((size_t)argc, sizeof(char *));
+	o->exclude_hosts = calloc((size_t)argc, sizeof(char *));
+	if (!o->include_hosts || !o->exclude_hosts) {
 		fputs("barrage: out of memory\n", stderr);
-		rc = 4;
+		rc = CLI_EXIT_INTERNAL;
 		goto out;
 	}
-	optind = 0;
-	if ((rc = options(argc, argv, &o, &out_path, &force)) >= 0)
+	rc = cli_parse(&cli_import, argc, argv, &a);
+	if (rc != CLI_GO_ON)
 		goto out;
 	if (optind >= argc) {
-		rc = usage_error("what to import? (har or tsung)%s%s", "", "");
+		rc = cli_usage_error(usage_import, "import: what to import? (har or tsung)");
 		goto out;
 	}
 	kind = argv[optind++];
 	if (strcmp(kind, "har") != 0 && strcmp(kind, "tsung") != 0) {
-		rc = usage_error("unknown format '%s' (expected har or tsung)%s", kind, "");
+		rc = cli_usage_error(usage_import,
+				     "import: unknown format '%s' (expected har or tsung)", kind);
 		goto out;
 	}
 	har = strcmp(kind, "har") == 0;
 	if (optind >= argc) {
-		rc = usage_error("import %s: which file?%s", kind, "");
+		rc = cli_usage_error(usage_import, "import: import %s: which file?", kind);
 		goto out;
 	}
 	file = argv[optind++];
 	if (optind < argc) {
-		rc = usage_error("one file at a time (got '%s' too)%s", argv[optind], "");
+		rc = cli_usage_error(usage_import, "import: one file at a time (got '%s' too)",
+				     argv[optind]);
 		goto out;
 	}
-	if (!har && (o.keep_static || o.keep_user_agent || o.ninclude || o.nexclude)) {
-		rc = usage_error("the HAR options do not apply to a Tsung file%s%s", "", "");
+	if (!har && (o->keep_static || o->keep_user_agent || o->ninclude || o->nexclude)) {
+		rc = cli_usage_error(usage_import,
+				     "import: the HAR options do not apply to a Tsung file");
 		goto out;
 	}
-	if ((har ? import_har(file, &o, &d, stderr, &err) : import_tsung(file, &d, stderr, &err)) <
+	if ((har ? import_har(file, o, &d, stderr, &err) : import_tsung(file, &d, stderr, &err)) <
 	    0) {
 		err_print_lines(stderr, "barrage", err);
-		rc = EXIT_USAGE;
+		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
 	if (imp_write(&d, &yaml) < 0) {
 		fputs("barrage: import: the scenario is too large to write\n", stderr);
-		rc = 4;
+		rc = CLI_EXIT_INTERNAL;
 		goto out;
 	}
-	if (!out_path) {
+	if (!a.out_path) {
 		fwrite(yaml.data, 1, yaml.len, stdout);
 		rc = fflush(stdout) == 0 ? 0 : 4;
 		goto out;
 	}
-	if (write_file(out_path, force, &yaml, &err) < 0) {
+	if (write_file(a.out_path, a.force, &yaml, &err) < 0) {
 		err_print_lines(stderr, "barrage: import", err);
-		rc = EXIT_USAGE;
+		rc = CLI_EXIT_USAGE;
 		goto out;
 	}
 	{
 		struct plan *p = NULL;
 
-		if (scenario_load(out_path, NULL, 0, &p, &err) < 0) {
+		if (scenario_load(a.out_path, NULL, 0, &p, &err) < 0) {
 			fprintf(stderr,
 				"barrage: import: %s was written, but barrage check refuses "
 				"it; fix what it says:\n",
-				out_path);
+				a.out_path);
 			err_print_lines(stderr, "barrage", err);
-			rc = EXIT_USAGE;
+			rc = CLI_EXIT_USAGE;
 			goto out;
 		}
 		plan_free(p);
 	}
-	fprintf(stderr, "barrage: import: wrote %s (barrage check accepts it)\n", out_path);
+	fprintf(stderr, "barrage: import: wrote %s (barrage check accepts it)\n", a.out_path);
 	rc = 0;
 out:
 	free(err);
-	free(o.include_hosts);
-	free(o.exclude_hosts);
+	free(o->include_hosts);
+	free(o->exclude_hosts);
 	buf_free(&yaml);
 	imp_doc_free(&d);
 	return rc;

@@ -1,7 +1,7 @@
-/* Part of controller/run.c, kept in its own file so the run loop stays readable: the live
- * dashboard's life in a run and runtime control of the load (docs/dashboard.md). It is included
- * by run.c (not compiled alone) because control acts on the run's own state: its agents, their
- * links and shares, stop_all() and stats.log.
+/* The live dashboard's life in a run and runtime control of the load (docs/dashboard.md):
+ * the dashboard (controller/dashboard.c) serves HTTP and checks requests for form; this file
+ * applies them to the run's own state (its agents, their links and shares, run_stop_all() and
+ * stats.log).
  *
  * A control request becomes the new absolute state of the load (struct run_control) and one
  * CONTROL frame per live agent with that agent's part of it:
@@ -10,10 +10,53 @@
  * the agent's number of users in the closed and rate models (its share of the new total, split
  * in proportion to the plan's split so the parts add up to the total). Each change is an event
  * `control` in stats.log, so the report shows when and how the load was changed. */
+#include "controller/run_control.h"
+
+#include <event2/event.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/err.h"
+#include "controller/dashboard.h"
+#include "controller/live.h"
+#include "controller/rundir.h"
+
+void run_control_tick(struct run *r)
+{
+	char ph[64];
+
+	if (!r->dash)
+		return;
+	switch (r->phase) {
+	case RUN_PHASE_SETUP:
+		snprintf(ph, sizeof(ph), "setup");
+		break;
+	case RUN_PHASE_RUNNING:
+		live_phase(r->plan, run_elapsed_s(r), ph, sizeof(ph));
+		if (r->ctl.paused)
+			snprintf(ph, sizeof(ph), "paused");
+		break;
+	case RUN_PHASE_STOPPING:
+		snprintf(ph, sizeof(ph), "stopping");
+		break;
+	default:
+		snprintf(ph, sizeof(ph), "over");
+		break;
+	}
+	dashboard_set_phase(r->dash, ph, run_elapsed_s(r));
+}
+
+static void on_rundir_event(void *arg, double t, const char *agent, const char *what,
+			    const char *detail)
+{
+	dashboard_event(((struct run *)arg)->dash, t, agent, what, detail);
+}
 
 static const char *model_name(const struct plan *p)
 {
-	return p->load.model == PLAN_MODEL_OPEN ? "open"
+	return p->load.model == PLAN_MODEL_OPEN	    ? "open"
 	       : p->load.model == PLAN_MODEL_CLOSED ? "closed"
 						    : "rate";
 }
@@ -32,8 +75,9 @@ static double open_rate_at(const struct plan *p, double t)
 			double x = d > 0 ? (t - start) / d : 0;
 
 			x = x < 0 ? 0 : x > 1 ? 1 : x;
-			return f->ramp_to >= 0 ? f->arrival_rate + (f->ramp_to - f->arrival_rate) * x
-					       : f->arrival_rate;
+			return f->ramp_to >= 0
+				   ? f->arrival_rate + (f->ramp_to - f->arrival_rate) * x
+				   : f->arrival_rate;
 		}
 		start += d;
 	}
@@ -69,11 +113,12 @@ static void control_send(struct run *r)
 		json_t *j = json_object();
 		int64_t upto;
 
-		/* Cumulative rounding: agent i gets floor(total * (its share and those before)) less
-		 * what the ones before got, so the parts always add up to the total. */
+		/* Cumulative rounding: agent i gets floor(total * (its share and those before))
+		 * less what the ones before got, so the parts always add up to the total. */
 		cum += a->plan->load.users;
-		upto = plan_users ? (int64_t)((double)r->ctl.users * (double)cum / (double)plan_users)
-				  : 0;
+		upto = plan_users
+			   ? (int64_t)((double)r->ctl.users * (double)cum / (double)plan_users)
+			   : 0;
 		json_object_set_new(j, "seq", json_integer(r->ctl.seq));
 		json_object_set_new(j, "rate_scale", json_real(r->ctl.rate_scale));
 		if (r->plan->load.model != PLAN_MODEL_OPEN)
@@ -84,8 +129,8 @@ static void control_send(struct run *r)
 			json_decref(j);
 			continue;
 		}
-		send_json(a, WIRE_CONTROL, j);
-		agent_log(a, "CONTROL sent (seq %u)", r->ctl.seq);
+		run_send_json(a, WIRE_CONTROL, j);
+		run_agent_log(a, "CONTROL sent (seq %u)", r->ctl.seq);
 	}
 }
 
@@ -98,16 +143,16 @@ static int on_control(void *arg, const struct dashboard_control *c, json_t **app
 	char detail[256];
 
 	*status = 409;
-	if (r->phase != PHASE_RUNNING)
+	if (r->phase != RUN_PHASE_RUNNING)
 		return err_set(err, "the run is %s: nothing to control",
-			       r->phase == PHASE_SETUP ? "not started yet" : "over");
+			       r->phase == RUN_PHASE_SETUP ? "not started yet" : "over");
 	*status = 400;
 	if (strcmp(c->action, "stop") == 0) {
-		rundir_write_event(r->dir, elapsed_s(r), NULL, "control",
+		rundir_write_event(r->dir, run_elapsed_s(r), NULL, "control",
 				   "stop: the run was stopped by runtime control");
 		if (!r->o->quiet)
-			live_event(stderr, elapsed_s(r), "control: stop");
-		stop_all(r, "stopped", 0);
+			live_event(stderr, run_elapsed_s(r), "control: stop");
+		run_stop_all(r, "stopped", 0);
 		*applied = control_state_json(r);
 		return 0;
 	}
@@ -123,31 +168,35 @@ static int on_control(void *arg, const struct dashboard_control *c, json_t **app
 			double u = (double)r->ctl.users * c->factor;
 
 			if (u > 100000000)
-				return err_set(err, "factor %g: more than 100000000 users", c->factor);
+				return err_set(err, "factor %g: more than 100000000 users",
+					       c->factor);
 			r->ctl.users = (int64_t)(u + 0.5);
 			snprintf(detail, sizeof(detail), "rate x%g: users %lld -> %lld", c->factor,
 				 (long long)was.users, (long long)r->ctl.users);
 		} else {
 			if (r->ctl.rate_scale * c->factor > 1000 ||
 			    r->ctl.rate_scale * c->factor < 1e-6)
-				return err_set(err, "factor %g: the rate would be %g times the plan's "
-						    "(allowed: 1e-6 to 1000)",
+				return err_set(err,
+					       "factor %g: the rate would be %g times the plan's "
+					       "(allowed: 1e-6 to 1000)",
 					       c->factor, r->ctl.rate_scale * c->factor);
 			r->ctl.rate_scale *= c->factor;
-			snprintf(detail, sizeof(detail), "rate x%g: %s rate %g/s -> %g/s (x%g of the plan)",
-				 c->factor, p->load.model == PLAN_MODEL_OPEN ? "arrival" : "request",
+			snprintf(detail, sizeof(detail),
+				 "rate x%g: %s rate %g/s -> %g/s (x%g of the plan)", c->factor,
+				 p->load.model == PLAN_MODEL_OPEN ? "arrival" : "request",
 				 was.rate_scale * (p->load.model == PLAN_MODEL_RATE
 						       ? p->load.request_rate
-						       : open_rate_at(p, elapsed_s(r))),
+						       : open_rate_at(p, run_elapsed_s(r))),
 				 r->ctl.rate_scale * (p->load.model == PLAN_MODEL_RATE
 							  ? p->load.request_rate
-							  : open_rate_at(p, elapsed_s(r))),
+							  : open_rate_at(p, run_elapsed_s(r))),
 				 r->ctl.rate_scale);
 		}
 	} else { /* users */
 		if (p->load.model == PLAN_MODEL_OPEN)
-			return err_set(err, "the open model has no fixed number of users: change its "
-					    "arrival rate with {\"action\":\"rate\",\"factor\":F}");
+			return err_set(err,
+				       "the open model has no fixed number of users: change its "
+				       "arrival rate with {\"action\":\"rate\",\"factor\":F}");
 		if (c->users >= 0)
 			r->ctl.users = c->users;
 		else if ((double)r->ctl.users * c->factor > 100000000)
@@ -166,15 +215,15 @@ static int on_control(void *arg, const struct dashboard_control *c, json_t **app
 		json_t *extra = control_state_json(r);
 
 		json_object_set_new(extra, "action", json_string(c->action));
-		rundir_write_event_extra(r->dir, elapsed_s(r), NULL, "control", detail, extra);
+		rundir_write_event_extra(r->dir, run_elapsed_s(r), NULL, "control", detail, extra);
 	}
 	if (!r->o->quiet)
-		live_event(stderr, elapsed_s(r), "control: %s", detail);
+		live_event(stderr, run_elapsed_s(r), "control: %s", detail);
 	*applied = control_state_json(r);
 	return 0;
 }
 
-static int run_dashboard_open(struct run *r, char **err)
+int run_control_open(struct run *r, char **err)
 {
 	char host[256];
 	uint16_t port;
@@ -199,56 +248,6 @@ static int run_dashboard_open(struct run *r, char **err)
 	return 0;
 }
 
-/* --export (or the scenario's export:): started before the agents, closed before the end
- * record so that what it sent and dropped is in stats.log. */
-static int run_export_open(struct run *r, char **err)
-{
-	char *spec = NULL;
-	const char *slash = strrchr(r->dir->path, '/');
-	int rc;
-
-	if (!r->o->export_spec && !r->plan->export.prometheus_rw)
-		return 0;
-	if (!r->o->export_spec &&
-	    asprintf(&spec, "prometheus-rw=%s", r->plan->export.prometheus_rw) < 0)
-		return err_set(err, "out of memory");
-	rc = export_open(r->o->export_spec ? r->o->export_spec : spec,
-			 slash ? slash + 1 : r->dir->path, r->plan->name ? r->plan->name : "run",
-			 &r->exp, err);
-	free(spec);
-	return rc;
-}
-
-#define RUN_EXPORT_DRAIN_MS 10000
-
-static void run_export_close(struct run *r)
-{
-	struct export_result res;
-	char detail[512];
-	json_t *extra;
-
-	if (!r->exp)
-		return;
-	export_close(r->exp, RUN_EXPORT_DRAIN_MS, &res);
-	r->exp = NULL;
-	snprintf(detail, sizeof(detail),
-		 "prometheus remote write: %llu requests sent (%llu samples), %llu dropped, %llu "
-		 "retries%s%s",
-		 (unsigned long long)res.sent, (unsigned long long)res.samples,
-		 (unsigned long long)res.dropped, (unsigned long long)res.retries,
-		 res.last_error[0] ? "; last error: " : "", res.last_error);
-	extra = json_object();
-	json_object_set_new(extra, "sent", json_integer((json_int_t)res.sent));
-	json_object_set_new(extra, "dropped", json_integer((json_int_t)res.dropped));
-	json_object_set_new(extra, "retries", json_integer((json_int_t)res.retries));
-	json_object_set_new(extra, "samples", json_integer((json_int_t)res.samples));
-	rundir_write_event_extra(r->dir, elapsed_s(r), NULL, "export", detail, extra);
-	if (res.dropped > 0)
-		fprintf(stderr, "barrage: warning: %s\n", detail);
-	else if (!r->o->quiet)
-		fprintf(stderr, "barrage: %s\n", detail);
-}
-
 static void on_linger_signal(evutil_socket_t sig, short what, void *arg)
 {
 	event_base_loopexit(arg, NULL);
@@ -256,14 +255,14 @@ static void on_linger_signal(evutil_socket_t sig, short what, void *arg)
 
 /* --dashboard-linger: the page stays up (showing the finished run) for a while after the
  * reports are written; Ctrl-C ends the wait. */
-static void run_dashboard_linger(struct run *r)
+void run_control_linger(struct run *r)
 {
 	struct timeval tv;
 	struct event *si, *st;
 
 	if (!r->dash || r->o->dashboard_linger_us <= 0)
 		return;
-	dashboard_set_phase(r->dash, "over", elapsed_s(r));
+	dashboard_set_phase(r->dash, "over", run_elapsed_s(r));
 	if (r->sigint)
 		event_del(r->sigint);
 	if (r->sigterm)
