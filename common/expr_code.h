@@ -23,42 +23,42 @@
 #define EXPR_MAX_NEST 48   /* parser recursion (parentheses, unary operators, calls) */
 #define EXPR_MAX_OPS  4096 /* compiled size */
 
-enum op_kind {
-	OP_NUM,	    /* push num */
-	OP_STR,	    /* push pool[a .. a+b) */
-	OP_VAR,	    /* push variable a (index into vars) */
-	OP_LEN_VAR, /* push len(variable a) */
-	OP_CALL,    /* call function sub with argc arguments from the stack */
-	OP_NOT,
-	OP_NEG,
-	OP_BIN, /* binary operator sub */
-	OP_AND, /* if top is false: replace by false and jump to a; else pop */
-	OP_OR,	/* if top is true: replace by true and jump to a; else pop */
-	OP_BOOL /* replace top by its truth value */
+enum expr_op_kind {
+	EXPR_OP_NUM,	 /* push num */
+	EXPR_OP_STR,	 /* push pool[a .. a+b) */
+	EXPR_OP_VAR,	 /* push variable a (index into vars) */
+	EXPR_OP_LEN_VAR, /* push len(variable a) */
+	EXPR_OP_CALL,	 /* call function sub with argc arguments from the stack */
+	EXPR_OP_NOT,
+	EXPR_OP_NEG,
+	EXPR_OP_BIN, /* binary operator sub */
+	EXPR_OP_AND, /* if top is false: replace by false and jump to a; else pop */
+	EXPR_OP_OR,  /* if top is true: replace by true and jump to a; else pop */
+	EXPR_OP_BOOL /* replace top by its truth value */
 };
 
-enum bin_op {
-	BIN_EQ,
-	BIN_NE,
-	BIN_LT,
-	BIN_LE,
-	BIN_GT,
-	BIN_GE,
-	BIN_ADD,
-	BIN_SUB,
-	BIN_MUL,
-	BIN_DIV,
-	BIN_MOD
+enum expr_bin_op {
+	EXPR_BIN_EQ,
+	EXPR_BIN_NE,
+	EXPR_BIN_LT,
+	EXPR_BIN_LE,
+	EXPR_BIN_GT,
+	EXPR_BIN_GE,
+	EXPR_BIN_ADD,
+	EXPR_BIN_SUB,
+	EXPR_BIN_MUL,
+	EXPR_BIN_DIV,
+	EXPR_BIN_MOD
 };
 
-enum fn_id {
-	FN_RANDOM_INT,
-	FN_RANDOM_STRING,
-	FN_UUID,
-	FN_USER_ID,
-	FN_NOW_MS,
-	FN_LEN,
-	FN_URLENCODE
+enum expr_fn_id {
+	EXPR_FN_RANDOM_INT,
+	EXPR_FN_RANDOM_STRING,
+	EXPR_FN_UUID,
+	EXPR_FN_USER_ID,
+	EXPR_FN_NOW_MS,
+	EXPR_FN_LEN,
+	EXPR_FN_URLENCODE
 };
 
 /* The built-in functions by fn_id (expr_fn.c): what the parser checks a call against. */
@@ -70,9 +70,9 @@ struct expr_fn {
 extern const struct expr_fn expr_fn_table[];
 extern const size_t expr_fn_count;
 
-struct op {
+struct expr_op {
 	uint8_t kind;
-	uint8_t sub; /* bin_op or fn_id */
+	uint8_t sub; /* expr_bin_op or expr_fn_id */
 	uint16_t argc;
 	uint32_t a, b;
 	double num;
@@ -83,7 +83,7 @@ struct expr_var {
 };
 
 struct expr {
-	struct op *ops;
+	struct expr_op *ops;
 	size_t nops;
 	char *pool;
 	struct expr_var *vars;
@@ -92,29 +92,30 @@ struct expr {
 };
 
 /* A value on the evaluator's stack. */
-enum val_kind { V_NUM, V_STR, V_SCR };
+enum expr_val_kind { EXPR_V_NUM, EXPR_V_STR, EXPR_V_SCR };
 
-struct val {
+struct expr_val {
 	uint8_t kind;
 	double num;
-	const char *p; /* V_STR */
-	size_t off;    /* V_SCR: offset in scratch */
+	const char *p; /* EXPR_V_STR */
+	size_t off;    /* EXPR_V_SCR: offset in scratch */
 	size_t len;
 };
 
-static inline const char *expr_val_ptr(const struct val *v, const struct buf *scratch)
+static inline const char *expr_val_ptr(const struct expr_val *v, const struct buf *scratch)
 {
-	return v->kind == V_SCR ? scratch->data + v->off : v->p;
+	return v->kind == EXPR_V_SCR ? scratch->data + v->off : v->p;
 }
 
 /* expr_eval.c: a value read as a number (true) or not; v's text appended to scratch; a runtime
  * error "what, got <v>" into *err (v may be NULL), returning -1. */
-bool expr_val_num(const struct val *v, const struct buf *scratch, double *d);
-int expr_val_scratch_append(struct buf *scratch, const struct val *v);
-int expr_val_error(char **err, const struct val *v, const struct buf *scratch, const char *what);
+bool expr_val_num(const struct expr_val *v, const struct buf *scratch, double *d);
+int expr_val_scratch_append(struct buf *scratch, const struct expr_val *v);
+int expr_val_error(char **err, const struct expr_val *v, const struct buf *scratch,
+		   const char *what);
 
 /* expr_fn.c: call built-in fn with its arguments; the result goes to *res. */
-int expr_fn_call(uint8_t fn, struct val *args, const struct expr_env *env, struct buf *scratch,
-		 struct val *res, char **err);
+int expr_fn_call(uint8_t fn, struct expr_val *args, const struct expr_env *env, struct buf *scratch,
+		 struct expr_val *res, char **err);
 
 #endif

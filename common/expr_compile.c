@@ -43,7 +43,7 @@ struct parser {
 	size_t tstart, tend;
 	double num;
 	/* output */
-	struct op *ops;
+	struct expr_op *ops;
 	size_t nops, cap;
 	struct buf pool;
 	struct expr_var *vars;
@@ -240,7 +240,7 @@ static int grow(struct parser *p, void **arr, size_t *cap, size_t n, size_t elem
 	return 0;
 }
 
-static int emit(struct parser *p, const struct op *o, int stack_delta)
+static int emit(struct parser *p, const struct expr_op *o, int stack_delta)
 {
 	if (p->nops >= EXPR_MAX_OPS)
 		return perr(p, p->tstart, "expression too long");
@@ -326,7 +326,7 @@ static int parse_call(struct parser *p)
 	size_t name_at = p->tstart, name_len = p->tend - p->tstart;
 	const char *name = p->src + name_at;
 	size_t fn, argc = 0;
-	struct op o = {.kind = OP_CALL};
+	struct expr_op o = {.kind = EXPR_OP_CALL};
 	size_t args_start;
 
 	for (fn = 0; fn < expr_fn_count; fn++)
@@ -366,8 +366,9 @@ static int parse_call(struct parser *p)
 	if (next(p) < 0) /* past ')' */
 		return -1;
 	/* len(variable) asks the store for the list's length instead of reading its value. */
-	if (fn == FN_LEN && p->nops == args_start + 1 && p->ops[args_start].kind == OP_VAR) {
-		p->ops[args_start].kind = OP_LEN_VAR;
+	if (fn == EXPR_FN_LEN && p->nops == args_start + 1 &&
+	    p->ops[args_start].kind == EXPR_OP_VAR) {
+		p->ops[args_start].kind = EXPR_OP_LEN_VAR;
 		return 0;
 	}
 	o.sub = (uint8_t)fn;
@@ -379,17 +380,17 @@ static int parse_unary(struct parser *p);
 
 static int parse_primary(struct parser *p)
 {
-	struct op o = {0};
+	struct expr_op o = {0};
 
 	switch (p->tok) {
 	case T_NUM:
-		o.kind = OP_NUM;
+		o.kind = EXPR_OP_NUM;
 		o.num = p->num;
 		if (emit(p, &o, 1) < 0)
 			return -1;
 		return next(p);
 	case T_STR:
-		o.kind = OP_STR;
+		o.kind = EXPR_OP_STR;
 		if (decode_string(p, &o.a, &o.b) < 0 || emit(p, &o, 1) < 0)
 			return -1;
 		return next(p);
@@ -405,13 +406,13 @@ static int parse_primary(struct parser *p)
 			return parse_call(p);
 		if ((n == 4 && memcmp(s, "true", 4) == 0) ||
 		    (n == 5 && memcmp(s, "false", 5) == 0)) {
-			o.kind = OP_STR;
+			o.kind = EXPR_OP_STR;
 			o.a = (uint32_t)p->pool.len;
 			o.b = (uint32_t)n;
 			if (buf_append(&p->pool, s, n) < 0 || buf_append_byte(&p->pool, 0) < 0)
 				return perr(p, p->tstart, "expression too long");
 		} else {
-			o.kind = OP_VAR;
+			o.kind = EXPR_OP_VAR;
 			if (intern_var(p, &o.a) < 0)
 				return -1;
 		}
@@ -443,7 +444,7 @@ static int parse_unary(struct parser *p)
 	if (++p->nest > EXPR_MAX_NEST)
 		return perr(p, p->tstart, "expression nested too deeply");
 	if (p->tok == T_OP && (p->op == O_NOT || p->op == O_MINUS)) {
-		struct op o = {.kind = p->op == O_NOT ? OP_NOT : OP_NEG};
+		struct expr_op o = {.kind = p->op == O_NOT ? EXPR_OP_NOT : EXPR_OP_NEG};
 
 		if (next(p) < 0 || parse_unary(p) < 0)
 			return -1;
@@ -460,13 +461,13 @@ static int parse_level(struct parser *p, int level)
 {
 	static const struct {
 		enum tok_op tok;
-		enum bin_op bin;
+		enum expr_bin_op bin;
 		int level;
 	} ops[] = {
-	    {O_EQ, BIN_EQ, 0},	   {O_NE, BIN_NE, 0},	  {O_LT, BIN_LT, 1},
-	    {O_LE, BIN_LE, 1},	   {O_GT, BIN_GT, 1},	  {O_GE, BIN_GE, 1},
-	    {O_PLUS, BIN_ADD, 2},  {O_MINUS, BIN_SUB, 2}, {O_STAR, BIN_MUL, 3},
-	    {O_SLASH, BIN_DIV, 3}, {O_PCT, BIN_MOD, 3},
+	    {O_EQ, EXPR_BIN_EQ, 0},	{O_NE, EXPR_BIN_NE, 0},	    {O_LT, EXPR_BIN_LT, 1},
+	    {O_LE, EXPR_BIN_LE, 1},	{O_GT, EXPR_BIN_GT, 1},	    {O_GE, EXPR_BIN_GE, 1},
+	    {O_PLUS, EXPR_BIN_ADD, 2},	{O_MINUS, EXPR_BIN_SUB, 2}, {O_STAR, EXPR_BIN_MUL, 3},
+	    {O_SLASH, EXPR_BIN_DIV, 3}, {O_PCT, EXPR_BIN_MOD, 3},
 	};
 
 	if (level > 3)
@@ -475,7 +476,7 @@ static int parse_level(struct parser *p, int level)
 		return -1;
 	for (;;) {
 		size_t k;
-		struct op o = {.kind = OP_BIN};
+		struct expr_op o = {.kind = EXPR_OP_BIN};
 
 		if (p->tok != T_OP)
 			return 0;
@@ -498,8 +499,8 @@ static int parse_logic(struct parser *p, enum tok_op which)
 	if (which == O_OR ? parse_logic(p, O_AND) < 0 : parse_level(p, 0) < 0)
 		return -1;
 	while (p->tok == T_OP && p->op == which) {
-		struct op j = {.kind = which == O_AND ? OP_AND : OP_OR};
-		struct op b = {.kind = OP_BOOL};
+		struct expr_op j = {.kind = which == O_AND ? EXPR_OP_AND : EXPR_OP_OR};
+		struct expr_op b = {.kind = EXPR_OP_BOOL};
 		size_t at = p->nops;
 
 		if (emit(p, &j, -1) < 0 || next(p) < 0)
@@ -601,7 +602,7 @@ bool expr_constant(const struct expr *e)
 
 const char *expr_single_var(const struct expr *e, size_t *len)
 {
-	if (e->nops != 1 || e->ops[0].kind != OP_VAR)
+	if (e->nops != 1 || e->ops[0].kind != EXPR_OP_VAR)
 		return NULL;
 	if (len)
 		*len = e->vars[0].len;

@@ -20,9 +20,9 @@ static bool is_digit(int c)
 static const char str_true[] = "true";
 static const char str_false[] = "false";
 
-static struct val val_bool(bool b)
+static struct expr_val val_bool(bool b)
 {
-	struct val v = {.kind = V_STR, .p = b ? str_true : str_false, .len = b ? 4 : 5};
+	struct expr_val v = {.kind = EXPR_V_STR, .p = b ? str_true : str_false, .len = b ? 4 : 5};
 
 	return v;
 }
@@ -123,9 +123,9 @@ int expr_parse_number(const char *s, size_t len, double *out)
 	return isfinite(*out) ? 0 : -1;
 }
 
-bool expr_val_num(const struct val *v, const struct buf *scratch, double *d)
+bool expr_val_num(const struct expr_val *v, const struct buf *scratch, double *d)
 {
-	if (v->kind == V_NUM) {
+	if (v->kind == EXPR_V_NUM) {
 		*d = v->num;
 		return true;
 	}
@@ -143,9 +143,9 @@ static bool text_truthy(const char *s, size_t len)
 	return true;
 }
 
-static bool val_truthy(const struct val *v, const struct buf *scratch)
+static bool val_truthy(const struct expr_val *v, const struct buf *scratch)
 {
-	if (v->kind == V_NUM)
+	if (v->kind == EXPR_V_NUM)
 		return v->num != 0 && !isnan(v->num);
 	return text_truthy(expr_val_ptr(v, scratch), v->len);
 }
@@ -157,10 +157,10 @@ bool expr_truthy(const struct expr_value *v)
 	return text_truthy(v->str, v->len);
 }
 
-/* Append v's text to scratch. Reserving first keeps a V_SCR source valid across the move. */
-int expr_val_scratch_append(struct buf *scratch, const struct val *v)
+/* Append v's text to scratch. Reserving first keeps a EXPR_V_SCR source valid across the move. */
+int expr_val_scratch_append(struct buf *scratch, const struct expr_val *v)
 {
-	if (v->kind == V_NUM) {
+	if (v->kind == EXPR_V_NUM) {
 		char tmp[40];
 		int n = expr_format_number(v->num, tmp, sizeof(tmp));
 
@@ -182,11 +182,12 @@ int expr_value_append(const struct expr_value *v, struct buf *out)
 	return buf_append(out, v->str, v->len);
 }
 
-int expr_val_error(char **err, const struct val *v, const struct buf *scratch, const char *what)
+int expr_val_error(char **err, const struct expr_val *v, const struct buf *scratch,
+		   const char *what)
 {
 	if (!v)
 		return err_set(err, "%s", what);
-	if (v->kind == V_NUM) {
+	if (v->kind == EXPR_V_NUM) {
 		char tmp[40];
 
 		expr_format_number(v->num, tmp, sizeof(tmp));
@@ -196,7 +197,7 @@ int expr_val_error(char **err, const struct val *v, const struct buf *scratch, c
 		       expr_val_ptr(v, scratch), v->len > 40 ? "..." : "");
 }
 
-static int compare(const struct val *l, const struct val *r, const struct buf *scratch)
+static int compare(const struct expr_val *l, const struct expr_val *r, const struct buf *scratch)
 {
 	double a, b;
 	char ta[40], tb[40];
@@ -206,14 +207,14 @@ static int compare(const struct val *l, const struct val *r, const struct buf *s
 
 	if (expr_val_num(l, scratch, &a) && expr_val_num(r, scratch, &b))
 		return a < b ? -1 : a > b ? 1 : 0;
-	if (l->kind == V_NUM) {
+	if (l->kind == EXPR_V_NUM) {
 		la = (size_t)expr_format_number(l->num, ta, sizeof(ta));
 		pa = ta;
 	} else {
 		la = l->len;
 		pa = expr_val_ptr(l, scratch);
 	}
-	if (r->kind == V_NUM) {
+	if (r->kind == EXPR_V_NUM) {
 		lb = (size_t)expr_format_number(r->num, tb, sizeof(tb));
 		pb = tb;
 	} else {
@@ -226,40 +227,41 @@ static int compare(const struct val *l, const struct val *r, const struct buf *s
 	return la < lb ? -1 : la > lb ? 1 : 0;
 }
 
-static int binary(uint8_t op, struct val *l, const struct val *r, struct buf *scratch, char **err)
+static int binary(uint8_t op, struct expr_val *l, const struct expr_val *r, struct buf *scratch,
+		  char **err)
 {
 	double a, b;
 	char what[48];
 
 	switch (op) {
-	case BIN_EQ:
+	case EXPR_BIN_EQ:
 		*l = val_bool(compare(l, r, scratch) == 0);
 		return 0;
-	case BIN_NE:
+	case EXPR_BIN_NE:
 		*l = val_bool(compare(l, r, scratch) != 0);
 		return 0;
-	case BIN_LT:
+	case EXPR_BIN_LT:
 		*l = val_bool(compare(l, r, scratch) < 0);
 		return 0;
-	case BIN_LE:
+	case EXPR_BIN_LE:
 		*l = val_bool(compare(l, r, scratch) <= 0);
 		return 0;
-	case BIN_GT:
+	case EXPR_BIN_GT:
 		*l = val_bool(compare(l, r, scratch) > 0);
 		return 0;
-	case BIN_GE:
+	case EXPR_BIN_GE:
 		*l = val_bool(compare(l, r, scratch) >= 0);
 		return 0;
 	default:
 		break;
 	}
-	if (op == BIN_ADD && !(expr_val_num(l, scratch, &a) && expr_val_num(r, scratch, &b))) {
+	if (op == EXPR_BIN_ADD && !(expr_val_num(l, scratch, &a) && expr_val_num(r, scratch, &b))) {
 		size_t off = scratch->len;
 
 		if (expr_val_scratch_append(scratch, l) < 0 ||
 		    expr_val_scratch_append(scratch, r) < 0)
 			return err_set(err, "'+': result too long");
-		*l = (struct val){.kind = V_SCR, .off = off, .len = scratch->len - off};
+		*l = (struct expr_val){.kind = EXPR_V_SCR, .off = off, .len = scratch->len - off};
 		return 0;
 	}
 	snprintf(what, sizeof(what), "'%s' needs numbers", bin_names[op]);
@@ -268,71 +270,74 @@ static int binary(uint8_t op, struct val *l, const struct val *r, struct buf *sc
 	if (!expr_val_num(r, scratch, &b))
 		return expr_val_error(err, r, scratch, what);
 	switch (op) {
-	case BIN_ADD:
+	case EXPR_BIN_ADD:
 		a += b;
 		break;
-	case BIN_SUB:
+	case EXPR_BIN_SUB:
 		a -= b;
 		break;
-	case BIN_MUL:
+	case EXPR_BIN_MUL:
 		a *= b;
 		break;
-	case BIN_DIV:
+	case EXPR_BIN_DIV:
 		if (b == 0)
 			return err_set(err, "division by zero");
 		a /= b;
 		break;
-	case BIN_MOD:
+	case EXPR_BIN_MOD:
 		if (b == 0)
 			return err_set(err, "modulo by zero");
 		a = fmod(a, b);
 		break;
 	}
-	*l = (struct val){.kind = V_NUM, .num = a};
+	*l = (struct expr_val){.kind = EXPR_V_NUM, .num = a};
 	return 0;
 }
 
 int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scratch,
 	      struct expr_value *out, char **err)
 {
-	struct val st[EXPR_STACK];
+	struct expr_val st[EXPR_STACK];
 	size_t sp = 0, pc = 0;
 
 	while (pc < e->nops) {
-		const struct op *o = &e->ops[pc++];
+		const struct expr_op *o = &e->ops[pc++];
 
 		switch (o->kind) {
-		case OP_NUM:
-			st[sp++] = (struct val){.kind = V_NUM, .num = o->num};
+		case EXPR_OP_NUM:
+			st[sp++] = (struct expr_val){.kind = EXPR_V_NUM, .num = o->num};
 			break;
-		case OP_STR:
-			st[sp++] = (struct val){.kind = V_STR, .p = e->pool + o->a, .len = o->b};
+		case EXPR_OP_STR:
+			st[sp++] =
+			    (struct expr_val){.kind = EXPR_V_STR, .p = e->pool + o->a, .len = o->b};
 			break;
-		case OP_VAR:
-		case OP_LEN_VAR: {
+		case EXPR_OP_VAR:
+		case EXPR_OP_LEN_VAR: {
 			const struct expr_var *v = &e->vars[o->a];
 			const char *val = NULL;
 			size_t vlen = 0, count = SIZE_MAX;
-			int found = env->lookup
-					? env->lookup(env->ctx, e->pool + v->off, v->len, &val,
-						      &vlen, o->kind == OP_LEN_VAR ? &count : NULL)
-					: -1;
+			int found =
+			    env->lookup
+				? env->lookup(env->ctx, e->pool + v->off, v->len, &val, &vlen,
+					      o->kind == EXPR_OP_LEN_VAR ? &count : NULL)
+				: -1;
 
 			if (found < 0) {
 				val = "";
 				vlen = 0;
 				count = 0;
 			}
-			if (o->kind == OP_VAR)
-				st[sp++] =
-				    (struct val){.kind = V_STR, .p = val ? val : "", .len = vlen};
+			if (o->kind == EXPR_OP_VAR)
+				st[sp++] = (struct expr_val){
+				    .kind = EXPR_V_STR, .p = val ? val : "", .len = vlen};
 			else
-				st[sp++] = (struct val){
-				    .kind = V_NUM, .num = (double)(count == SIZE_MAX ? 1 : count)};
+				st[sp++] = (struct expr_val){
+				    .kind = EXPR_V_NUM,
+				    .num = (double)(count == SIZE_MAX ? 1 : count)};
 			break;
 		}
-		case OP_CALL: {
-			struct val res;
+		case EXPR_OP_CALL: {
+			struct expr_val res;
 
 			sp -= o->argc;
 			if (expr_fn_call(o->sub, &st[sp], env, scratch, &res, err) < 0)
@@ -340,28 +345,28 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 			st[sp++] = res;
 			break;
 		}
-		case OP_NOT:
+		case EXPR_OP_NOT:
 			st[sp - 1] = val_bool(!val_truthy(&st[sp - 1], scratch));
 			break;
-		case OP_NEG: {
+		case EXPR_OP_NEG: {
 			double d;
 
 			if (!expr_val_num(&st[sp - 1], scratch, &d))
 				return expr_val_error(err, &st[sp - 1], scratch,
 						      "'-' needs a number");
-			st[sp - 1] = (struct val){.kind = V_NUM, .num = -d};
+			st[sp - 1] = (struct expr_val){.kind = EXPR_V_NUM, .num = -d};
 			break;
 		}
-		case OP_BIN:
+		case EXPR_OP_BIN:
 			sp--;
 			if (binary(o->sub, &st[sp - 1], &st[sp], scratch, err) < 0)
 				return -1;
 			break;
-		case OP_AND:
-		case OP_OR: {
+		case EXPR_OP_AND:
+		case EXPR_OP_OR: {
 			bool t = val_truthy(&st[sp - 1], scratch);
 
-			if (t == (o->kind == OP_OR)) {
+			if (t == (o->kind == EXPR_OP_OR)) {
 				st[sp - 1] = val_bool(t);
 				pc = o->a;
 			} else {
@@ -369,12 +374,12 @@ int expr_eval(const struct expr *e, const struct expr_env *env, struct buf *scra
 			}
 			break;
 		}
-		case OP_BOOL:
+		case EXPR_OP_BOOL:
 			st[sp - 1] = val_bool(val_truthy(&st[sp - 1], scratch));
 			break;
 		}
 	}
-	if (st[0].kind == V_NUM)
+	if (st[0].kind == EXPR_V_NUM)
 		*out = (struct expr_value){.is_num = true, .num = st[0].num};
 	else
 		*out = (struct expr_value){.str = expr_val_ptr(&st[0], scratch), .len = st[0].len};

@@ -11,13 +11,13 @@
 #define EXPR_MAX_RANDOM_STRING 65536
 
 const struct expr_fn expr_fn_table[] = {
-    [FN_RANDOM_INT] = {"random_int", 2, false},
-    [FN_RANDOM_STRING] = {"random_string", 1, false},
-    [FN_UUID] = {"uuid", 0, false},
-    [FN_USER_ID] = {"user_id", 0, false},
-    [FN_NOW_MS] = {"now_ms", 0, false},
-    [FN_LEN] = {"len", 1, true},
-    [FN_URLENCODE] = {"urlencode", 1, true},
+    [EXPR_FN_RANDOM_INT] = {"random_int", 2, false},
+    [EXPR_FN_RANDOM_STRING] = {"random_string", 1, false},
+    [EXPR_FN_UUID] = {"uuid", 0, false},
+    [EXPR_FN_USER_ID] = {"user_id", 0, false},
+    [EXPR_FN_NOW_MS] = {"now_ms", 0, false},
+    [EXPR_FN_LEN] = {"len", 1, true},
+    [EXPR_FN_URLENCODE] = {"urlencode", 1, true},
 };
 const size_t expr_fn_count = sizeof(expr_fn_table) / sizeof(expr_fn_table[0]);
 
@@ -38,7 +38,7 @@ static uint64_t rng_below(uint64_t *s, uint64_t n)
 	return (uint64_t)(((unsigned __int128)rng_next(s) * n) >> 64);
 }
 
-static int need_int(const struct val *v, const struct buf *scratch, const char *fn, double *d,
+static int need_int(const struct expr_val *v, const struct buf *scratch, const char *fn, double *d,
 		    char **err)
 {
 	char what[64];
@@ -49,18 +49,82 @@ static int need_int(const struct val *v, const struct buf *scratch, const char *
 	return expr_val_error(err, v, scratch, what);
 }
 
-int expr_fn_call(uint8_t fn, struct val *args, const struct expr_env *env, struct buf *scratch,
-		 struct val *res, char **err)
+/* uuid(): a version 4 UUID from the user's random source, in scratch. */
+static int fn_uuid(const struct expr_env *env, struct buf *scratch, struct expr_val *res,
+		   char **err)
+{
+	static const char hex[] = "0123456789abcdef";
+	uint8_t r[16];
+	uint64_t x = rng_next(env->rng), y = rng_next(env->rng);
+	char *o;
+	size_t i;
+
+	memcpy(r, &x, 8);
+	memcpy(r + 8, &y, 8);
+	r[6] = (uint8_t)((r[6] & 0x0f) | 0x40); /* version 4 */
+	r[8] = (uint8_t)((r[8] & 0x3f) | 0x80); /* RFC 4122 variant */
+	if (buf_reserve(scratch, 36) < 0)
+		return err_set(err, "uuid(): scratch buffer full");
+	o = scratch->data + scratch->len;
+	for (i = 0; i < 16; i++) {
+		if (i == 4 || i == 6 || i == 8 || i == 10)
+			*o++ = '-';
+		*o++ = hex[r[i] >> 4];
+		*o++ = hex[r[i] & 15];
+	}
+	*res = (struct expr_val){.kind = EXPR_V_SCR, .off = scratch->len, .len = 36};
+	scratch->len += 36;
+	scratch->data[scratch->len] = '\0';
+	return 0;
+}
+
+/* urlencode(v), RFC 3986: unreserved characters as they are, every other byte %XX, so the
+ * value can go in a query or a path segment whatever it holds (spaces, &, #, UTF-8). */
+static int fn_urlencode(const struct expr_val *v, struct buf *scratch, struct expr_val *res,
+			char **err)
+{
+	static const char HEX[] = "0123456789ABCDEF";
+	size_t off = scratch->len, n, i;
+	const char *s;
+
+	if (expr_val_scratch_append(scratch, v) < 0)
+		return err_set(err, "urlencode(): scratch buffer full");
+	n = scratch->len - off;
+	if (buf_reserve(scratch, 3 * n) < 0)
+		return err_set(err, "urlencode(): scratch buffer full");
+	s = scratch->data + off; /* stable now: the room is reserved */
+	for (i = 0; i < n; i++) {
+		unsigned char c = (unsigned char)s[i];
+		char *o = scratch->data + scratch->len;
+
+		if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		    c == '-' || c == '.' || c == '_' || c == '~') {
+			*o = (char)c;
+			scratch->len++;
+		} else {
+			o[0] = '%';
+			o[1] = HEX[c >> 4];
+			o[2] = HEX[c & 15];
+			scratch->len += 3;
+		}
+	}
+	*res = (struct expr_val){.kind = EXPR_V_SCR, .off = off + n, .len = scratch->len - off - n};
+	scratch->data[scratch->len] = '\0';
+	return 0;
+}
+
+int expr_fn_call(uint8_t fn, struct expr_val *args, const struct expr_env *env, struct buf *scratch,
+		 struct expr_val *res, char **err)
 {
 	static const char alnum[] =
 	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
-	static const char hex[] = "0123456789abcdef";
 	double a, b;
 
-	if ((fn == FN_RANDOM_INT || fn == FN_RANDOM_STRING || fn == FN_UUID) && !env->rng)
+	if ((fn == EXPR_FN_RANDOM_INT || fn == EXPR_FN_RANDOM_STRING || fn == EXPR_FN_UUID) &&
+	    !env->rng)
 		return err_set(err, "%s(): no random source", expr_fn_table[fn].name);
 	switch (fn) {
-	case FN_RANDOM_INT: {
+	case EXPR_FN_RANDOM_INT: {
 		uint64_t span;
 
 		if (need_int(&args[0], scratch, "random_int", &a, err) < 0 ||
@@ -71,10 +135,11 @@ int expr_fn_call(uint8_t fn, struct val *args, const struct expr_env *env, struc
 			    err, "random_int(%lld, %lld): the low bound is above the high bound",
 			    (long long)a, (long long)b);
 		span = (uint64_t)((long long)b - (long long)a) + 1;
-		*res = (struct val){.kind = V_NUM, .num = a + (double)rng_below(env->rng, span)};
+		*res = (struct expr_val){.kind = EXPR_V_NUM,
+					 .num = a + (double)rng_below(env->rng, span)};
 		return 0;
 	}
-	case FN_RANDOM_STRING: {
+	case EXPR_FN_RANDOM_STRING: {
 		size_t n, i;
 
 		if (need_int(&args[0], scratch, "random_string", &a, err) < 0)
@@ -85,87 +150,34 @@ int expr_fn_call(uint8_t fn, struct val *args, const struct expr_env *env, struc
 		n = (size_t)a;
 		if (buf_reserve(scratch, n) < 0)
 			return err_set(err, "random_string(): scratch buffer full");
-		*res = (struct val){.kind = V_SCR, .off = scratch->len, .len = n};
+		*res = (struct expr_val){.kind = EXPR_V_SCR, .off = scratch->len, .len = n};
 		for (i = 0; i < n; i++)
 			scratch->data[scratch->len + i] = alnum[rng_below(env->rng, 62)];
 		scratch->len += n;
 		scratch->data[scratch->len] = '\0';
 		return 0;
 	}
-	case FN_UUID: {
-		uint8_t r[16];
-		uint64_t x = rng_next(env->rng), y = rng_next(env->rng);
-		char *o;
-		size_t i;
-
-		memcpy(r, &x, 8);
-		memcpy(r + 8, &y, 8);
-		r[6] = (uint8_t)((r[6] & 0x0f) | 0x40); /* version 4 */
-		r[8] = (uint8_t)((r[8] & 0x3f) | 0x80); /* RFC 4122 variant */
-		if (buf_reserve(scratch, 36) < 0)
-			return err_set(err, "uuid(): scratch buffer full");
-		o = scratch->data + scratch->len;
-		for (i = 0; i < 16; i++) {
-			if (i == 4 || i == 6 || i == 8 || i == 10)
-				*o++ = '-';
-			*o++ = hex[r[i] >> 4];
-			*o++ = hex[r[i] & 15];
-		}
-		*res = (struct val){.kind = V_SCR, .off = scratch->len, .len = 36};
-		scratch->len += 36;
-		scratch->data[scratch->len] = '\0';
+	case EXPR_FN_UUID:
+		return fn_uuid(env, scratch, res, err);
+	case EXPR_FN_USER_ID:
+		*res = (struct expr_val){.kind = EXPR_V_NUM, .num = (double)env->user_id};
 		return 0;
-	}
-	case FN_USER_ID:
-		*res = (struct val){.kind = V_NUM, .num = (double)env->user_id};
+	case EXPR_FN_NOW_MS:
+		*res = (struct expr_val){.kind = EXPR_V_NUM, .num = (double)env->now_ms};
 		return 0;
-	case FN_NOW_MS:
-		*res = (struct val){.kind = V_NUM, .num = (double)env->now_ms};
-		return 0;
-	case FN_LEN:
-		if (args[0].kind == V_NUM) {
+	case EXPR_FN_LEN:
+		if (args[0].kind == EXPR_V_NUM) {
 			char tmp[40];
 
-			*res = (struct val){
-			    .kind = V_NUM,
+			*res = (struct expr_val){
+			    .kind = EXPR_V_NUM,
 			    .num = (double)expr_format_number(args[0].num, tmp, sizeof(tmp))};
 		} else {
-			*res = (struct val){.kind = V_NUM, .num = (double)args[0].len};
+			*res = (struct expr_val){.kind = EXPR_V_NUM, .num = (double)args[0].len};
 		}
 		return 0;
-	case FN_URLENCODE: {
-		/* RFC 3986: unreserved characters as they are, every other byte %XX, so the value
-		 * can go in a query or a path segment whatever it holds (spaces, &, #, UTF-8). */
-		static const char HEX[] = "0123456789ABCDEF";
-		size_t off = scratch->len, n, i;
-		const char *s;
-
-		if (expr_val_scratch_append(scratch, &args[0]) < 0)
-			return err_set(err, "urlencode(): scratch buffer full");
-		n = scratch->len - off;
-		if (buf_reserve(scratch, 3 * n) < 0)
-			return err_set(err, "urlencode(): scratch buffer full");
-		s = scratch->data + off; /* stable now: the room is reserved */
-		for (i = 0; i < n; i++) {
-			unsigned char c = (unsigned char)s[i];
-			char *o = scratch->data + scratch->len;
-
-			if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-			    (c >= '0' && c <= '9') || c == '-' || c == '.' || c == '_' ||
-			    c == '~') {
-				*o = (char)c;
-				scratch->len++;
-			} else {
-				o[0] = '%';
-				o[1] = HEX[c >> 4];
-				o[2] = HEX[c & 15];
-				scratch->len += 3;
-			}
-		}
-		*res = (struct val){.kind = V_SCR, .off = off + n, .len = scratch->len - off - n};
-		scratch->data[scratch->len] = '\0';
-		return 0;
-	}
+	case EXPR_FN_URLENCODE:
+		return fn_urlencode(&args[0], scratch, res, err);
 	default:
 		return err_set(err, "bad function");
 	}
