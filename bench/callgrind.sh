@@ -18,7 +18,7 @@ WORKLOADS=${WORKLOADS:-get close https}
 command -v valgrind >/dev/null || { echo "callgrind: valgrind not installed"; exit 1; }
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 taskset -c "$TARGET_CPU" "$BIN/barrage-target" target --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
   --threads 1 --port-file "$tmp/ports" >"$tmp/target.log" 2>&1 &
