@@ -3,22 +3,25 @@
 # against barrage-target on another core: keep-alive GET, a new connection per request
 # (Barrage: http.keepalive false; wrk: Connection: close) and HTTPS keep-alive GET (Barrage's
 # lean client: http.client lean). Each client runs twice under callgrind (SHORT and LONG
-# seconds); the difference in instructions over the difference in requests (as the target
-# counted them) leaves start-up and teardown out.
-# Environment: BIN (bin/), SHORT (2), LONG (5), CLIENT_CPU (0), TARGET_CPU (1), WORKLOADS
-# ("get close https", any of them).
+# seconds; TLS_SHORT and TLS_LONG for HTTPS, whose 50 handshakes take seconds under callgrind);
+# the difference in instructions over the difference in requests (as the target counted them)
+# leaves start-up, handshakes and teardown out.
+# Environment: BIN (bin/), SHORT (2), LONG (5), TLS_SHORT (8), TLS_LONG (16), CLIENT_CPU (0),
+# TARGET_CPU (1), WORKLOADS ("get close https", any of them).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 BIN=${BIN:-bin}
 SHORT=${SHORT:-2}
 LONG=${LONG:-5}
+TLS_SHORT=${TLS_SHORT:-8}
+TLS_LONG=${TLS_LONG:-16}
 CLIENT_CPU=${CLIENT_CPU:-0}
 TARGET_CPU=${TARGET_CPU:-1}
 WORKLOADS=${WORKLOADS:-get close https}
 command -v valgrind >/dev/null || { echo "callgrind: valgrind not installed"; exit 1; }
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 taskset -c "$TARGET_CPU" "$BIN/barrage-target" target --listen 127.0.0.1:0 --tls-listen 127.0.0.1:0 \
   --threads 1 --port-file "$tmp/ports" >"$tmp/target.log" 2>&1 &
@@ -59,8 +62,8 @@ for w in $WORKLOADS; do
   esac
   declare -A per=()
   for c in wrk curl lean; do
-    read -r i1 r1 < <(run "$w" "$c" "$SHORT")
-    read -r i2 r2 < <(run "$w" "$c" "$LONG")
+    read -r i1 r1 < <(run "$w" "$c" "$([ "$w" = https ] && echo "$TLS_SHORT" || echo "$SHORT")")
+    read -r i2 r2 < <(run "$w" "$c" "$([ "$w" = https ] && echo "$TLS_LONG" || echo "$LONG")")
     per[$c]=$(( (i2 - i1) / (r2 - r1 > 0 ? r2 - r1 : 1) ))
     printf '%-26s %-6s %14s %10s %14s %10s\n' "$label" "$c" "$((i2 - i1))" "$((r2 - r1))" "${per[$c]}" \
       "$(awk -v a="${per[$c]}" -v b="${per[wrk]}" 'BEGIN { printf (b > 0 ? "%.2fx" : "-"), a / b }')"

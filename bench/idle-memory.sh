@@ -15,7 +15,7 @@ SECS=${SECS:-5}
 command -v /usr/bin/time >/dev/null || { echo "idle-memory: /usr/bin/time not installed"; exit 1; }
 tmp=$(mktemp -d)
 pids=()
-cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null && wait "$p" 2>/dev/null; done; rm -rf "$tmp"; }
+cleanup() { for p in "${pids[@]:-}"; do kill -9 "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done; rm -rf "$tmp"; }
 trap cleanup EXIT
 "$BIN/barrage-target" target --listen 127.0.0.1:0 --port-file "$tmp/ports" >"$tmp/target.log" 2>&1 &
 pids+=($!)

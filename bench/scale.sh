@@ -34,7 +34,7 @@ OUT=${OUT:-$(mktemp -d "${TMPDIR:-/tmp}/barrage-scale.XXXXXX")}
 mkdir -p "$OUT"
 pids=()
 cleanup() {
-  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null && wait "$p" 2>/dev/null; done
+  for p in "${pids[@]:-}"; do [ -n "$p" ] && kill "$p" 2>/dev/null && { wait "$p" 2>/dev/null || true; }; done
   [ -s "$OUT/nginx.pid" ] && kill "$(cat "$OUT/nginx.pid")" 2>/dev/null || true
 }
 trap cleanup EXIT
