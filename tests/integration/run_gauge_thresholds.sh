@@ -30,7 +30,7 @@ scenario '  users.count: "<= 4"
   connected.count: ">= 1"
   users_count.count: ">= 4"' >ok.yaml
 rc=0; "$BARRAGE" run -q ok.yaml --out ok >/dev/null 2>ok.err || rc=$?
-[ "$rc" = 0 ] || { cat ok.err ok/summary.json 2>/dev/null | head -40; fail "gauge gates exit $rc"; }
+[ "$rc" = 0 ] || { cat ok.err; jq -c ".thresholds, .gauges" ok/summary.json 2>/dev/null; fail "gauge gates exit $rc"; }
 S=ok/summary.json
 assert_json "$S" '[.thresholds[] | [.metric, .value, .ok]] == [["users.count",4,true],["users.max",4,true],["connected.max",4,true],["connected.count",4,true],["users_count.count",.counters.users_count,true]]' "gauge thresholds measured"
 assert_json "$S" '.gauges.users | .load_end == 4 and .max == 4 and .last == 0' "users gauge"

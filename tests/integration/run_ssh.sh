@@ -59,7 +59,9 @@ tail -1 run/stats.log | jq -e '.reason == "completed"' >/dev/null || fail "SSH r
 sed -i 's/duration: 3s/duration: 30s/' ssh.yaml
 start_run ssh.yaml run2 "${ssh_args[@]}"
 pid=$RUN_PID
-victim=$(pgrep -f "^$AGENT" | head -1 || true)
+# Only this test's agents (their --run-dir is under TEST_DIR): other runs of the same build may
+# be going on beside it.
+victim=$(pgrep -f "^$AGENT --run-dir $TEST_DIR/" | head -1 || true)
 [ -n "$victim" ] || fail "no remote agent process found"
 kill -9 "$victim"
 set +e; wait "$pid"; rc=$?; set -e
