@@ -148,11 +148,10 @@ static bool is_error(const struct reports_counter *c)
 	return !c->gauge && strncmp(c->name, "error_", 6) == 0;
 }
 
+/* Tsung's Network Throughput and Counters Statistics tables. */
 static void counters_tables(struct buf *b, const struct reports_run *run)
 {
 	char v[64];
-	int64_t nresp = 0;
-	size_t rows = 0;
 	const char *net[] = {"size_rcv", "size_sent"};
 
 	/* Network Throughput: Tsung shows bits per second and bytes in total. */
@@ -213,6 +212,15 @@ static void counters_tables(struct buf *b, const struct reports_run *run)
 		buf_append_str(b, "</tr>\n");
 	}
 	buf_append_str(b, "</table>\n");
+}
+
+/* Tsung's HTTP return code table (with each code's share of the responses) and the errors
+ * table (with the first reason the agents' logs gave). */
+static void status_tables(struct buf *b, const struct reports_run *run)
+{
+	char v[64];
+	int64_t nresp = 0;
+	size_t rows = 0;
 
 	/* HTTP return code */
 	for (size_t k = 0; k < run->ncounters; k++)
@@ -515,6 +523,7 @@ static void tsung_section(struct buf *b, const struct reports_run *run)
 		timing_table(b, run, 2);
 	}
 	counters_tables(b, run);
+	status_tables(b, run);
 	buf_append_str(b, "<p class=\"note\">Tsung's columns (highest/lowest 10sec mean, rates, "
 			  "Mean, Count) are computed as tsung_stats.pl computes them; the "
 			  "percentile columns come from the merged histograms of every agent and "
