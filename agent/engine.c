@@ -19,6 +19,7 @@
 #include "agent/prog.h"
 #include "agent/worker.h"
 #include "agent/wstats.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/plan.h"
@@ -142,7 +143,7 @@ int agent_start(struct agent *a, int64_t delay_us)
 	if (a->started)
 		return -1;
 	a->started = true;
-	a->t0 = worker_now() + (delay_us > 0 ? delay_us : 0);
+	a->t0 = clock_mono_us() + (delay_us > 0 ? delay_us : 0);
 	/* The first CPU window opens when the load starts: the wait for a common start (up to
 	 * seconds on a fleet) is not part of interval 0. */
 	health_cpu_start(&a->cpu);
@@ -161,7 +162,7 @@ int agent_start(struct agent *a, int64_t delay_us)
 		}
 		a->nstarted++;
 	}
-	limit = (a->t0 - worker_now()) + plan_load_duration_us(a->plan) + a->plan->grace_us +
+	limit = (a->t0 - clock_mono_us()) + plan_load_duration_us(a->plan) + a->plan->grace_us +
 		SAFETY_MARGIN_US;
 	a->safety = evtimer_new(a->base, on_safety, a);
 	if (a->safety) {
@@ -261,7 +262,7 @@ static void emit_interval(struct agent *a, bool final)
 	/* The window ends at the interval's end: now for a full interval; for the last one, when
 	 * the last worker's load ended (the threads are joined, their samples are ours to read),
 	 * so tearing users down and joining is not counted as load. */
-	end_wall = worker_now();
+	end_wall = clock_mono_us();
 	end_cpu = health_cpu_now_us();
 	if (final) {
 		int64_t last = 0, last_cpu = 0;

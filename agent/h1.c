@@ -46,6 +46,7 @@
 #include "agent/worker.h"
 #include "common/clock.h"
 #include "common/err.h"
+#include "common/hash.h"
 
 #define H1_RBUF		   (64 * 1024)
 #define H1_READS_PER_EVENT 16
@@ -206,7 +207,7 @@ static void finish(struct user *u, CURLcode rc)
 {
 	struct h1 *h = u->h1;
 
-	h->t_end = worker_now();
+	h->t_end = clock_mono_us();
 	h->rc = rc;
 	set_cookies(u); /* as libcurl does, from any answer that got as far as its headers */
 	if (rc != CURLE_OK || !h->resp.keep_alive || !u->w->prog->plan->http.keepalive)
@@ -245,7 +246,7 @@ static void arm(struct user *u, short what)
 
 	if ((h->state == H1_CONNECTING || h->state == H1_TLS) && h->conn_deadline < dl)
 		dl = h->conn_deadline;
-	left = dl - worker_now();
+	left = dl - clock_mono_us();
 	if (left < 0)
 		left = 0;
 	tv.tv_sec = (time_t)(left / 1000000);
@@ -282,7 +283,7 @@ static void start_connect(struct user *u, const struct h1_url *url)
 		fail_soon(u, CURLE_COULDNT_RESOLVE_HOST);
 		return;
 	}
-	h->t_conn0 = worker_now();
+	h->t_conn0 = clock_mono_us();
 	h->conn_deadline = h->t_conn0 + (ct ? ct : 3000000);
 	fd = socket(ss.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
@@ -369,7 +370,7 @@ static void handshake(struct user *u)
 	int r = SSL_connect(h->ssl);
 
 	if (r == 1) {
-		h->t_tls = worker_now();
+		h->t_tls = clock_mono_us();
 		start_write(u);
 		return;
 	}
@@ -401,14 +402,10 @@ static void handshake(struct user *u)
 	}
 }
 
-/* FNV-1a of host and port: which target a kept TLS session is for. */
+/* Which target a kept TLS session is for: host and port. */
 static uint64_t key_hash(const char *host, size_t n, unsigned port)
 {
-	uint64_t x = 14695981039346656037ULL;
-
-	for (size_t i = 0; i < n; i++)
-		x = (x ^ (unsigned char)host[i]) * 1099511628211ULL;
-	return (x ^ port) * 1099511628211ULL;
+	return (hash_bytes(host, n) ^ port) * 1099511628211ULL;
 }
 
 /* The TCP connection is up: TLS first for https://, then the request. */
@@ -417,7 +414,7 @@ static void connected(struct user *u)
 	struct h1 *h = u->h1;
 	const struct plan_http *ph = &u->w->prog->plan->http;
 
-	h->t_conn = worker_now();
+	h->t_conn = clock_mono_us();
 	if (!h->key_https) {
 		start_write(u);
 		return;
@@ -450,7 +447,7 @@ static void start_write(struct user *u)
 	struct h1 *h = u->h1;
 
 	h->state = H1_SENDING;
-	h->t_pre = worker_now();
+	h->t_pre = clock_mono_us();
 	while (h->wr_off < h->req.len) {
 		ssize_t n =
 		    h1_tls_send(h->ssl, h->fd, h->req.data + h->wr_off, h->req.len - h->wr_off);
@@ -504,7 +501,7 @@ static void do_read(struct user *u)
 			return;
 		}
 		if (n > 0 && !h->resp.got_bytes)
-			h->t_first = worker_now();
+			h->t_first = clock_mono_us();
 		h->rcv += (uint64_t)n;
 		st = h1_resp_feed(&h->resp, rb, (size_t)n);
 		if (st == H1_DONE) {
@@ -568,7 +565,7 @@ static void on_event(evutil_socket_t fd, short what, void *arg)
 		return;
 	}
 	if (what & EV_TIMEOUT) {
-		int64_t now = worker_now();
+		int64_t now = clock_mono_us();
 
 		if (h->state == H1_CONNECTING && now < h->deadline)
 			snprintf(u->errbuf, sizeof(u->errbuf), "Connection timed out after %lld ms",

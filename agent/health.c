@@ -25,6 +25,7 @@
 
 #include "agent/health.h"
 #include "agent/worker.h"
+#include "common/clock.h"
 
 #define HEALTH_CPU_FRACTION 0.9
 #define HEALTH_LAG_MS	    100.0
@@ -41,7 +42,7 @@ int64_t health_cpu_now_us(void)
 
 void health_cpu_start(struct health_cpu *c)
 {
-	c->wall_us = worker_now();
+	c->wall_us = clock_mono_us();
 	c->cpu_us = health_cpu_now_us();
 }
 

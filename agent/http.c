@@ -35,6 +35,7 @@
 #include "agent/transport.h"
 #include "agent/user.h"
 #include "agent/worker.h"
+#include "common/clock.h"
 #include "common/err.h"
 
 static size_t on_write(char *ptr, size_t size, size_t nmemb, void *arg)
@@ -355,7 +356,7 @@ static int set_headers(struct user *u, const struct creq *r)
 static int curl_add(struct user *u)
 {
 	u->errbuf[0] = '\0';
-	u->sent_us = worker_now();
+	u->sent_us = clock_mono_us();
 	if (curl_multi_add_handle(u->w->multi, u->easy) != CURLM_OK)
 		return -1;
 	u->w->added++;

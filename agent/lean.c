@@ -9,6 +9,7 @@
 #include "agent/transport.h"
 #include "agent/user.h"
 #include "agent/worker.h"
+#include "common/clock.h"
 
 static int lean_send(struct user *u, const struct creq *r)
 {
@@ -22,7 +23,7 @@ static int lean_send(struct user *u, const struct creq *r)
 	if (render_headers(u, r, offs, &n) < 0 || render_body(u, r, &body, &body_len) < 0)
 		return -1;
 	u->errbuf[0] = '\0';
-	u->sent_us = worker_now();
+	u->sent_us = clock_mono_us();
 	return h1_send(u, r, url, url_len, u->hdrs.data, u->hdrs.len, body, body_len, false, false);
 }
 
@@ -54,7 +55,7 @@ static int lean_follow(struct user *u, long status)
 	}
 	buf_reset(&u->resp);
 	u->errbuf[0] = '\0';
-	u->sent_us = worker_now();
+	u->sent_us = clock_mono_us();
 	if (h1_send(u, u->req, u->url.data, u->url.len, u->hdrs.data, u->hdrs.len, body, body_len,
 		    true, to_get) < 0)
 		return -1;

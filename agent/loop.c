@@ -26,6 +26,7 @@
 #include "agent/user.h"
 #include "agent/worker.h"
 #include "agent/wstats.h"
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/swrr.h"
 
@@ -43,9 +44,9 @@ static void add_at(struct event *ev, int64_t when)
 {
 	struct timeval tv;
 
-	/* Refresh libevent's cached time first: it adds tv to that, not to worker_now(). */
+	/* Refresh libevent's cached time first: it adds tv to that, not to clock_mono_us(). */
 	event_base_update_cache_time(event_get_base(ev));
-	tv_of(&tv, when - worker_now());
+	tv_of(&tv, when - clock_mono_us());
 	evtimer_add(ev, &tv);
 }
 
@@ -99,7 +100,7 @@ static void maybe_finish(struct worker *w)
 static void on_user_done(struct worker *w, struct user *u)
 {
 	if (!w->stopping && !u->retired && !w->paused &&
-	    w->prog->plan->load.model != PLAN_MODEL_OPEN && worker_now() < w->t_end_load) {
+	    w->prog->plan->load.model != PLAN_MODEL_OPEN && clock_mono_us() < w->t_end_load) {
 		/* Closed and rate models: a new user takes the slot, from the event loop (not from
 		 * inside this call chain, so a session without requests cannot recurse), after
 		 * the user's backoff when its session failed without any response. */
@@ -145,7 +146,7 @@ static void start_user(struct worker *w, int64_t delay_us, uint64_t slot)
 	u->slot_round = 0;
 	if (w->pace_interval_us > 0)
 		/* Spread users' pacing phases over one interval so they do not fire together. */
-		u->pace_next_us = (double)(worker_now() + delay_us) +
+		u->pace_next_us = (double)(clock_mono_us() + delay_us) +
 				  sched_rand_unit(&w->rng) * w->pace_interval_us;
 	session_schedule_begin(u, delay_us);
 }
@@ -153,7 +154,7 @@ static void start_user(struct worker *w, int64_t delay_us, uint64_t slot)
 static void on_arrive(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	int64_t now = worker_now();
+	int64_t now = clock_mono_us();
 
 	(void)fd;
 	(void)what;
@@ -230,7 +231,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	note_lag(w, worker_now() - due);
+	note_lag(w, clock_mono_us() - due);
 	hand_off(w, false);
 	w->interval++;
 	add_at(w->tick, due + I);
@@ -239,7 +240,7 @@ static void on_tick(evutil_socket_t fd, short what, void *arg)
 static void on_lag(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
-	int64_t now = worker_now();
+	int64_t now = clock_mono_us();
 
 	(void)fd;
 	(void)what;
@@ -268,7 +269,7 @@ static void note_end(struct worker *w)
 {
 	if (w->end_wall_us)
 		return;
-	w->end_wall_us = worker_now();
+	w->end_wall_us = clock_mono_us();
 	w->end_cpu_us = health_cpu_now_us();
 }
 
@@ -338,7 +339,7 @@ static void on_stop(evutil_socket_t fd, short what, void *arg)
 
 	(void)fd;
 	(void)what;
-	count_missed(w, worker_now());
+	count_missed(w, clock_mono_us());
 	soft_stop(w);
 	w->load_ended = true; /* end_ev now means the hard stop */
 	if (hard < w->t_hard)
@@ -366,7 +367,7 @@ static void on_control(evutil_socket_t fd, short what, void *arg)
 {
 	struct worker *w = arg;
 	const struct plan_load *l = &w->prog->plan->load;
-	int64_t now = worker_now(), users;
+	int64_t now = clock_mono_us(), users;
 	double scale;
 	bool paused;
 	struct user *u;
@@ -419,7 +420,7 @@ static void on_control(evutil_socket_t fd, short what, void *arg)
 			pending = w->users_target - w->users_started;
 			add_at(w->arrive, now);
 		}
-		while (alive + pending < w->users_target && worker_now() < w->t_end_load) {
+		while (alive + pending < w->users_target && clock_mono_us() < w->t_end_load) {
 			start_user(w, 0, w->slot_first + w->users_started + w->extra_slots++);
 			alive++;
 		}
@@ -438,7 +439,7 @@ void loop_request_control(struct worker *w, double scale, int64_t users, bool pa
 
 void loop_request_stop(struct worker *w, int64_t hard_us)
 {
-	atomic_store(&w->stop_hard_at, worker_now() + hard_us);
+	atomic_store(&w->stop_hard_at, clock_mono_us() + hard_us);
 	event_active(w->stop_ev, EV_READ, 0);
 }
 

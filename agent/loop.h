@@ -12,7 +12,7 @@ struct worker;
 /* Set up the loop of w (after worker_init): its events and its share of the plan's load among
  * nworkers. collect is the main thread's event, activated after each hand-off. */
 int loop_init(struct worker *w, int nworkers, struct event *collect, char **err);
-/* Run the loop on a new thread; the load starts at t0 (monotonic µs, worker_now()). */
+/* Run the loop on a new thread; the load starts at t0 (monotonic µs, clock_mono_us()). */
 int loop_start(struct worker *w, int64_t t0);
 /* Ask a worker to stop (from any thread): its users stop at their next step, in-flight requests
  * get up to hard_us to finish. */

@@ -11,6 +11,7 @@
 #include "agent/metrics.h"
 #include "agent/prog.h"
 #include "common/err.h"
+#include "common/hash.h"
 #include "common/stats.h"
 
 static const char *const fixed_hists[H_FIXED] = {
@@ -110,22 +111,13 @@ int prog_stat_index(struct prog *g, bool hist, const char *prefix, const char *n
 	return i;
 }
 
-static uint64_t hash_name(const char *s, size_t len)
-{
-	uint64_t h = 1469598103934665603ULL;
-
-	for (size_t i = 0; i < len; i++)
-		h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
-	return h;
-}
-
 int prog_sym_find(const struct prog *g, const char *name, size_t len)
 {
 	size_t mask = g->sym_hash_size - 1;
 
 	if (!g->sym_hash)
 		return -1;
-	for (size_t i = hash_name(name, len) & mask;; i = (i + 1) & mask) {
+	for (size_t i = hash_bytes(name, len) & mask;; i = (i + 1) & mask) {
 		int s = g->sym_hash[i];
 
 		if (s < 0)
@@ -171,7 +163,7 @@ int prog_build_sym_hash(struct prog *g)
 		g->sym_hash[i] = -1;
 	g->sym_hash_size = size;
 	for (size_t s = 0; s < g->nsyms; s++) {
-		size_t i = hash_name(g->syms[s].name, strlen(g->syms[s].name)) & (size - 1);
+		size_t i = hash_bytes(g->syms[s].name, strlen(g->syms[s].name)) & (size - 1);
 
 		while (g->sym_hash[i] >= 0)
 			i = (i + 1) & (size - 1);

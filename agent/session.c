@@ -33,6 +33,7 @@
 #include "agent/worker.h"
 #include "agent/wstats.h"
 #include "agent/xfer.h"
+#include "common/clock.h"
 
 #define USER_BUDGET 1000
 
@@ -189,7 +190,7 @@ static void user_end(struct user *u, enum end_how how)
 		u->backoff_us = 0;
 	if (u->counted && how != END_STOPPED) {
 		wstats_record(w->prog, w->cur, H_SESSION,
-			      (uint64_t)(worker_now() - u->session_start));
+			      (uint64_t)(clock_mono_us() - u->session_start));
 		w->cur->c[C_FINISH_USERS]++;
 	}
 	u->counted = false;
@@ -293,7 +294,7 @@ static size_t list_len(struct user *u, int sym)
 static void push(struct user *u, const struct cstep *owner, const struct cstep *steps, size_t n)
 {
 	u->stack[u->depth++] =
-	    (struct frame){.owner = owner, .steps = steps, .n = n, .t_start = worker_now()};
+	    (struct frame){.owner = owner, .steps = steps, .n = n, .t_start = clock_mono_us()};
 }
 
 /* The top frame ran out of steps: loop it again or close it. Returns false when the session
@@ -326,7 +327,7 @@ static bool frame_next(struct user *u)
 		break;
 	case PLAN_STEP_TRANSACTION:
 		wstats_record(u->w->prog, u->w->cur, o->hist,
-			      (uint64_t)(worker_now() - f->t_start));
+			      (uint64_t)(clock_mono_us() - f->t_start));
 		break;
 	default:
 		break;
@@ -415,7 +416,7 @@ static void user_run(struct user *u)
 			if (u->w->pace_interval_us > 0) {
 				/* wrk2 pacing: never before the intended time, at once when late.
 				 */
-				int64_t now = worker_now();
+				int64_t now = clock_mono_us();
 
 				u->intended_us = (int64_t)sched_pace_take(&u->pace_next_us,
 									  u->w->pace_interval_us);
@@ -497,7 +498,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 		return;
 	case W_BEGIN:
 		u->wait = W_NONE;
-		session_begin(u, worker_now());
+		session_begin(u, clock_mono_us());
 		return;
 	case W_RESTART:
 		u->wait = W_NONE;
@@ -505,7 +506,7 @@ static void on_timer(evutil_socket_t fd, short what, void *arg)
 			user_end(u, END_STOPPED);
 			return;
 		}
-		start_session(u, worker_now());
+		start_session(u, clock_mono_us());
 		user_run(u);
 		return;
 	default:
@@ -536,7 +537,7 @@ void session_transfer_done(struct user *u, CURLcode rc)
 		failed = true;
 	}
 
-	u->page_last_end = worker_now();
+	u->page_last_end = clock_mono_us();
 	u->state = US_RUN;
 	if (failed)
 		/* A page with a failed request has no load time: it did not load. */
@@ -560,7 +561,7 @@ void session_transfer_done(struct user *u, CURLcode rc)
 					arm(u, W_RESTART, next_backoff(u));
 					return;
 				}
-				start_session(u, worker_now());
+				start_session(u, clock_mono_us());
 			}
 			break;
 		default:

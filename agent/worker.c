@@ -24,14 +24,6 @@
 #include "common/err.h"
 #include "common/log.h"
 
-int64_t worker_now(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
-
 void worker_note_once(struct worker *w, const void *site, const char *fmt, ...)
 {
 	char msg[1024];

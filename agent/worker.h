@@ -112,7 +112,6 @@ int worker_init(struct worker *w, const struct prog *g, int id, uint64_t seed,
 		atomic_uint_fast64_t *user_seq, char **err);
 void worker_destroy(struct worker *w);
 /* Monotonic time, µs. */
-int64_t worker_now(void);
 void worker_count_conn(struct worker *w, int delta);
 /* http.source_addresses: bind a new socket of this family to the next source address (round
  * robin over the worker's connections). 0 when bound or there is no pool, -1 with errno. */

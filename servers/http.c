@@ -12,14 +12,7 @@
 #include <time.h>
 
 #include "servers/http1_parse.h"
-
-int64_t srv_now_us(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000000 + ts.tv_nsec / 1000;
-}
+#include "common/clock.h"
 
 /* ---- responses ---- */
 
@@ -326,7 +319,7 @@ static void metrics(struct srv *s, struct srv_response *rs)
 	srv_counters_sum(s, &c);
 	rs->content_type = "text/plain; charset=utf-8";
 	buf_printf(b, "service %s\n", s->service->name);
-	buf_printf(b, "uptime_s %.3f\n", (double)(srv_now_us() - s->start_us) / 1e6);
+	buf_printf(b, "uptime_s %.3f\n", (double)(clock_mono_us() - s->start_us) / 1e6);
 	for (size_t i = 0; i < sizeof(counter_lines) / sizeof(counter_lines[0]); i++)
 		print_u64(b, counter_lines[i].name, &c, counter_lines[i].off);
 	if (s->journal) {

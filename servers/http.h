@@ -214,7 +214,4 @@ void srv_headers_each(const struct srv_request *rq,
 /* Sum of every thread's counters. */
 void srv_counters_sum(struct srv *s, struct srv_counters *out);
 
-/* Monotonic microseconds. */
-int64_t srv_now_us(void);
-
 #endif

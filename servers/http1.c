@@ -26,6 +26,7 @@
 #include <openssl/err.h>
 #include <openssl/ssl.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "servers/http1.h"
 #include "servers/http1_parse.h"
@@ -471,7 +472,7 @@ static int handle_one(struct h1_conn *c)
 	rq.body_len = hd.clen;
 	rq.uri = hd.uri;
 	rq.uri_len = hd.uri_len;
-	rq.now_us = srv_now_us();
+	rq.now_us = clock_mono_us();
 	loop_counter_add(&t->ctr.bytes_in, hd.clen);
 	srv_response_reset(rs);
 	route(t, &hd, &rq, rs);
@@ -659,7 +660,7 @@ static void on_accept_error(struct evconnlistener *l, void *arg)
 {
 	struct srv_thread *t = arg;
 	int e = EVUTIL_SOCKET_ERROR();
-	int64_t now = srv_now_us();
+	int64_t now = clock_mono_us();
 
 	t->accept_errors++;
 	if (e == EMFILE || e == ENFILE || e == ENOBUFS || e == ENOMEM) {

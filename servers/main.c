@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "common/version.h"
@@ -311,7 +312,7 @@ int main(int argc, char **argv)
 	s.sync = JOURNAL_SYNC_BATCH;
 	s.threads = 1;
 	s.max_body = SRV_DEFAULT_MAX_BODY;
-	s.start_us = srv_now_us();
+	s.start_us = clock_mono_us();
 	switch (parse_args(&s, argc, argv, &err)) {
 	case ARGS_HELP:
 		rc = 0;

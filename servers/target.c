@@ -23,6 +23,7 @@
 
 #include <strings.h>
 
+#include "common/clock.h"
 #include "common/err.h"
 #include "common/log.h"
 #include "servers/http.h"
@@ -411,7 +412,7 @@ static struct target *target_state(struct srv *s)
 	if (!tg)
 		return NULL;
 	pthread_mutex_init(&tg->record_lock, NULL);
-	tg->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)srv_now_us();
+	tg->rng = 0x9e3779b97f4a7c15ull ^ (uint64_t)clock_mono_us();
 	memset(target_payload, 'x', sizeof(target_payload));
 	s->state = tg;
 	return tg;

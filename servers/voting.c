@@ -606,7 +606,7 @@ static int voting_init(struct srv *s, char **err)
 	if (!v->votes)
 		return err_set(err, "out of memory");
 	if (getrandom(v->rng, sizeof(v->rng), 0) != (ssize_t)sizeof(v->rng)) {
-		v->rng[0] = (uint64_t)srv_now_us() | 1;
+		v->rng[0] = (uint64_t)clock_mono_us() | 1;
 		v->rng[1] = (uint64_t)getpid() * 0x9e3779b97f4a7c15ull;
 	}
 	buf_init(&b, 0);

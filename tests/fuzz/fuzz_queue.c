@@ -10,6 +10,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "servers/http.h"
 #include "servers/journal.h"
@@ -121,7 +122,7 @@ static void one(const char *req, size_t len)
 	rq.query = query;
 	rq.body = nl ? nl + 1 : NULL;
 	rq.body_len = nl ? len - (size_t)(nl + 1 - req) : 0;
-	rq.now_us = srv_now_us();
+	rq.now_us = clock_mono_us();
 	srv_response_reset(&rs);
 	srv_dispatch(&srv, &rq, &rs);
 	if (rs.status && (rs.status < 200 || rs.status > 599))

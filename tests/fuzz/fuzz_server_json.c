@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "common/clock.h"
 #include "common/log.h"
 #include "servers/http.h"
 
@@ -61,7 +62,7 @@ static void setup(void)
 		s->sync = JOURNAL_SYNC_NONE;
 		s->threads = 1;
 		s->max_body = SRV_DEFAULT_MAX_BODY;
-		s->start_us = srv_now_us();
+		s->start_us = clock_mono_us();
 		if (s->service->init && s->service->init(s, &err) < 0) {
 			fprintf(stderr, "fuzz setup: %s\n", err);
 			abort();
@@ -77,7 +78,7 @@ static void setup(void)
 					 .query = "",
 					 .body = body,
 					 .body_len = sizeof(body) - 1,
-					 .now_us = srv_now_us()};
+					 .now_us = clock_mono_us()};
 		json_t *v;
 
 		srv_response_reset(&rs);
@@ -167,7 +168,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	rq.authorization = hdr[0] ? auth : NULL;
 	rq.body = p;
 	rq.body_len = (size_t)(end - p);
-	rq.now_us = srv_now_us();
+	rq.now_us = clock_mono_us();
 	srv_response_reset(&rs);
 	srv_dispatch(s, &rq, &rs);
 	if (s->journal && journal_pending(s->journal)) {
