@@ -4,7 +4,7 @@
 # adding a .c file needs no edit here. A folder may add rules of its own in module.mk.
 #
 #   make                 release build into bin/ (barrage, barrage-agent, barrage-target)
-#   make test            ASan+UBSan build of everything, unit tests, fuzz-corpus replay,
+#   make test            structure check, ASan+UBSan build of everything, unit tests, fuzz-corpus replay,
 #                        integration tests; the agent's threading again under TSan
 #   make test-repeat N=5 the ASan unit, fuzz-replay and integration suites N times; lists every
 #                        test that failed in any round, with counts (flaky-test hunting)
@@ -115,7 +115,7 @@ integration: $(PROGRAMS)
 # The whole suite: the release build must compile (-O2 finds warnings -O1 does not), then the
 # sanitizer build and its tests, then the agent's threads under TSan.
 test:
-	$(MAKE) check-banned
+	$(MAKE) check-banned structure-check
 	$(MAKE) VARIANT=release all
 	$(MAKE) VARIANT=asan all unit fuzz-replay
 	$(MAKE) VARIANT=asan integration

@@ -16,8 +16,8 @@
  * The plain fields (durations, booleans, counts, sizes, strings) are described once, as data,
  * in common/plan_schema.c: that table drives the YAML mapping, the JSON codec and free/clone
  * (docs/architecture.md, "adding a plan field"). */
-#ifndef BARRAGE_PLAN_H
-#define BARRAGE_PLAN_H
+#ifndef BARRAGE_COMMON_PLAN_H
+#define BARRAGE_COMMON_PLAN_H
 
 #include <stdbool.h>
 #include <stddef.h>

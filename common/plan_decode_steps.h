@@ -1,6 +1,6 @@
 /* Decoding steps and name/value lists (common/plan_decode_steps.c), for common/plan_decode.c. */
-#ifndef BARRAGE_PLAN_DECODE_STEPS_H
-#define BARRAGE_PLAN_DECODE_STEPS_H
+#ifndef BARRAGE_COMMON_PLAN_DECODE_STEPS_H
+#define BARRAGE_COMMON_PLAN_DECODE_STEPS_H
 
 #include <jansson.h>
 #include <stddef.h>

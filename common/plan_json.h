@@ -1,7 +1,7 @@
 /* The JSON primitives of the plan's codec (common/plan_json.c), shared by common/plan_*.c only:
  * enum names on the wire, the encoder's writers and the decoder's typed getters. */
-#ifndef BARRAGE_PLAN_JSON_H
-#define BARRAGE_PLAN_JSON_H
+#ifndef BARRAGE_COMMON_PLAN_JSON_H
+#define BARRAGE_COMMON_PLAN_JSON_H
 
 #include <jansson.h>
 #include <stdbool.h>

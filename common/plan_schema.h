@@ -9,8 +9,8 @@
  * object's keys, in the order they are written, are the table's rows. Adding a plain field is
  * one row here (plus its member in struct plan and its line in the docs); see
  * docs/architecture.md, "adding a plan field". */
-#ifndef BARRAGE_PLAN_SCHEMA_H
-#define BARRAGE_PLAN_SCHEMA_H
+#ifndef BARRAGE_COMMON_PLAN_SCHEMA_H
+#define BARRAGE_COMMON_PLAN_SCHEMA_H
 
 #include <jansson.h>
 #include <stddef.h>

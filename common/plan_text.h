@@ -2,8 +2,8 @@
  * JSONPaths - checked in one place (common/plan_text.c) for the scenario loader, which reports
  * at file:line:col, and for the plan decoder, which reports at the JSON path: a plan that
  * loads or decodes never meets a syntax error under load. */
-#ifndef BARRAGE_PLAN_TEXT_H
-#define BARRAGE_PLAN_TEXT_H
+#ifndef BARRAGE_COMMON_PLAN_TEXT_H
+#define BARRAGE_COMMON_PLAN_TEXT_H
 
 #include <stddef.h>
 

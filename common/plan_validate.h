@@ -2,8 +2,8 @@
  * value the user wrote, file:line:col) and the plan decoder (which reports at the JSON path).
  * Single values are checked where they are read, by their type and bounds (common/
  * plan_schema.h); text that compiles by common/plan_text.h. */
-#ifndef BARRAGE_PLAN_VALIDATE_H
-#define BARRAGE_PLAN_VALIDATE_H
+#ifndef BARRAGE_COMMON_PLAN_VALIDATE_H
+#define BARRAGE_COMMON_PLAN_VALIDATE_H
 
 #include "common/plan.h"
 

@@ -5,8 +5,8 @@
  * controller/ssh_link.c). The run loop (controller/run.c) sees only this interface: it writes
  * frames (common/wire.h) and gets bytes and a close notification back, all on one libevent
  * base. */
-#ifndef BARRAGE_LINK_H
-#define BARRAGE_LINK_H
+#ifndef BARRAGE_CONTROLLER_LINK_H
+#define BARRAGE_CONTROLLER_LINK_H
 
 #include <stddef.h>
 

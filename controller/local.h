@@ -5,8 +5,8 @@
  * which then stops the agents cleanly) and gets PR_SET_PDEATHSIG as a second line of defence
  * behind the agent's own rule that stdin EOF stops its load: no orphan load. Every pipe end is
  * close-on-exec, so one agent never holds another agent's stdin open. */
-#ifndef BARRAGE_LOCAL_H
-#define BARRAGE_LOCAL_H
+#ifndef BARRAGE_CONTROLLER_LOCAL_H
+#define BARRAGE_CONTROLLER_LOCAL_H
 
 #include <stddef.h>
 #include <sys/types.h>

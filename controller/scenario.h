@@ -4,8 +4,8 @@
  * closest valid key), types, units, ranges, templates and expressions (they are compiled),
  * regexes and JSONPaths, data files (present, header row, no ragged rows), thresholds (common/
  * threshold.h), hosts files. Errors read "FILE:LINE:COL: what is wrong". */
-#ifndef BARRAGE_SCENARIO_H
-#define BARRAGE_SCENARIO_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_H
+#define BARRAGE_CONTROLLER_SCENARIO_H
 
 #include <stdbool.h>
 #include <stdio.h>

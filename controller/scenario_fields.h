@@ -1,7 +1,7 @@
 /* The plan schema's plain fields read from a scenario mapping (controller/scenario_fields.c),
  * for the loader's files only. */
-#ifndef BARRAGE_SCENARIO_FIELDS_H
-#define BARRAGE_SCENARIO_FIELDS_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_FIELDS_H
+#define BARRAGE_CONTROLLER_SCENARIO_FIELDS_H
 
 #include <stddef.h>
 

@@ -1,6 +1,6 @@
 /* `--set key=value` overrides of a scenario (controller/scenario_override.c). */
-#ifndef BARRAGE_SCENARIO_OVERRIDE_H
-#define BARRAGE_SCENARIO_OVERRIDE_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_OVERRIDE_H
+#define BARRAGE_CONTROLLER_SCENARIO_OVERRIDE_H
 
 struct sc;
 struct ynode;

@@ -1,6 +1,6 @@
 /* `barrage check`'s printout of a plan (controller/scenario_print.c). */
-#ifndef BARRAGE_SCENARIO_PRINT_H
-#define BARRAGE_SCENARIO_PRINT_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_PRINT_H
+#define BARRAGE_CONTROLLER_SCENARIO_PRINT_H
 
 #include <stdio.h>
 

@@ -1,8 +1,8 @@
 /* Typed scalars of a scenario (controller/scenario_scalars.c), for the loader's files only.
  * Each getter returns 0 or -1 after reporting at the node (sc_err), and leaves *out alone on
  * error so defaults survive. */
-#ifndef BARRAGE_SCENARIO_SCALARS_H
-#define BARRAGE_SCENARIO_SCALARS_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_SCALARS_H
+#define BARRAGE_CONTROLLER_SCENARIO_SCALARS_H
 
 #include <stdbool.h>
 #include <stdint.h>

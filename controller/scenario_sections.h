@@ -1,6 +1,6 @@
 /* The scenario's top-level sections (controller/scenario_sections.c), for the loader only. */
-#ifndef BARRAGE_SCENARIO_SECTIONS_H
-#define BARRAGE_SCENARIO_SECTIONS_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_SECTIONS_H
+#define BARRAGE_CONTROLLER_SCENARIO_SECTIONS_H
 
 #include <stdint.h>
 

@@ -1,6 +1,6 @@
 /* A session's steps (controller/scenario_steps.c), for the loader's files only. */
-#ifndef BARRAGE_SCENARIO_STEPS_H
-#define BARRAGE_SCENARIO_STEPS_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_STEPS_H
+#define BARRAGE_CONTROLLER_SCENARIO_STEPS_H
 
 #include <stdbool.h>
 

@@ -2,8 +2,8 @@
  * with positions, the loader's state (struct sc: errors, names defined and read), error
  * reporting against a node, and key checks with closest-key suggestions. Symbols carry the
  * loader's prefix sc_. */
-#ifndef BARRAGE_SCENARIO_YAML_H
-#define BARRAGE_SCENARIO_YAML_H
+#ifndef BARRAGE_CONTROLLER_SCENARIO_YAML_H
+#define BARRAGE_CONTROLLER_SCENARIO_YAML_H
 
 #include <stdbool.h>
 #include <stddef.h>

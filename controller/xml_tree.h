@@ -3,8 +3,8 @@
  * (a billion-laughs file is an error at its first <!ENTITY>), no external DTD or entity is ever
  * loaded, and the file, the nesting depth, the number of elements and attributes are bounded.
  * Every element keeps its line and column for error messages. */
-#ifndef BARRAGE_XML_TREE_H
-#define BARRAGE_XML_TREE_H
+#ifndef BARRAGE_CONTROLLER_XML_TREE_H
+#define BARRAGE_CONTROLLER_XML_TREE_H
 
 #include <stddef.h>
 

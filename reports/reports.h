@@ -4,8 +4,8 @@
  * What the rest of the tree uses of reports/. Inside the folder each file has a header of its
  * own (run.h the data, statslog.h reading, figures.h the computation, one per output) and
  * none of them includes this one, so the folder's include graph has no cycle. */
-#ifndef BARRAGE_REPORTS_H
-#define BARRAGE_REPORTS_H
+#ifndef BARRAGE_REPORTS_REPORTS_H
+#define BARRAGE_REPORTS_REPORTS_H
 
 #include <stdbool.h>
 #include <stddef.h>

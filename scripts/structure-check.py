@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """The structure rules of docs/architecture.md, checked: no source file over 800 lines, no
 function over 120 lines, no include cycle between the files of a folder (a file is its .c and
-.h together) unless listed in ALLOWED_CYCLES with the reason. Exit 1 with one line per
-finding. Run by `make structure-check` (part of `make test`)."""
+.h together) unless listed in ALLOWED_CYCLES with the reason, and one include-guard style
+(BARRAGE_FOLDER_FILE_H, from the header's path). Exit 1 with one line per finding. Run by
+`make structure-check` (part of `make test`)."""
 import glob
 import os
 import re
@@ -104,6 +105,10 @@ def main():
             if len(lines) > MAX_FILE:
                 findings.append(f"{f}: {len(lines)} lines (at most {MAX_FILE})")
             if f.endswith(".h"):
+                want = "BARRAGE_" + re.sub(r"[^A-Za-z0-9]", "_", f[:-2]).upper() + "_H"
+                text = "\n".join(lines)
+                if not re.search(rf"^#ifndef {want}\n#define {want}\n", text, flags=re.M):
+                    findings.append(f"{f}: include guard is not {want}")
                 continue
             for name, first, n in functions(f, lines):
                 if n > MAX_FUNC:

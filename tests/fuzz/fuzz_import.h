@@ -1,8 +1,8 @@
 /* What the two import fuzz targets check of one input: any bytes must either import into a
  * scenario the writer can print, or fail with a message that starts with the file's name;
  * never crash, leak or hang. */
-#ifndef BARRAGE_TESTS_FUZZ_IMPORT_H
-#define BARRAGE_TESTS_FUZZ_IMPORT_H
+#ifndef BARRAGE_TESTS_FUZZ_FUZZ_IMPORT_H
+#define BARRAGE_TESTS_FUZZ_FUZZ_IMPORT_H
 
 #include <stdint.h>
 #include <stdio.h>
