@@ -152,20 +152,33 @@ int plan_json_check_keys(struct plan_dec *d, json_t *o, const char *const *keys)
 	return 0;
 }
 
+/* The member at key, its name pushed on the path: 1 when present (pop the path when done with
+ * it), 0 when absent and optional (path popped, *out left alone by the caller), -1 when a
+ * required key is missing. A JSON null counts as absent where null_absent says so. */
+static int member(struct plan_dec *d, json_t *o, const char *key, int flags, bool null_absent,
+		  json_t **v, size_t *save)
+{
+	*v = json_object_get(o, key);
+	*save = plan_json_push_key(d, key);
+	if (*v && !(null_absent && json_is_null(*v)))
+		return 1;
+	if (flags & PLAN_REQ)
+		return plan_json_fail(d, "missing");
+	plan_json_pop(d, *save);
+	return 0;
+}
+
 /* Getters: each names the key in the path while it checks, and leaves *out alone when an
  * optional key is absent (so defaults set by plan_new survive). */
 int plan_json_get_str(struct plan_dec *d, json_t *o, const char *key, int flags, char **out)
 {
-	json_t *v = json_object_get(o, key);
-	size_t save = plan_json_push_key(d, key);
+	json_t *v;
+	size_t save;
 	size_t len;
+	int rc = member(d, o, key, flags, true, &v, &save);
 
-	if (!v || json_is_null(v)) {
-		if (flags & PLAN_REQ)
-			return plan_json_fail(d, "missing");
-		plan_json_pop(d, save);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_string(v))
 		return plan_json_fail(d, "expected a string, got %s", json_type_word(v));
 	len = json_string_length(v);
@@ -186,16 +199,13 @@ int plan_json_get_str(struct plan_dec *d, json_t *o, const char *key, int flags,
 int plan_json_get_i64(struct plan_dec *d, json_t *o, const char *key, int flags, int64_t min,
 		      int64_t max, int64_t *out)
 {
-	json_t *v = json_object_get(o, key);
-	size_t save = plan_json_push_key(d, key);
+	json_t *v;
+	size_t save;
 	int64_t n;
+	int rc = member(d, o, key, flags, false, &v, &save);
 
-	if (!v) {
-		if (flags & PLAN_REQ)
-			return plan_json_fail(d, "missing");
-		plan_json_pop(d, save);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_integer(v))
 		return plan_json_fail(d, "expected an integer, got %s", json_type_word(v));
 	n = (int64_t)json_integer_value(v);
@@ -243,16 +253,13 @@ int plan_json_get_int(struct plan_dec *d, json_t *o, const char *key, int flags,
 int plan_json_get_dbl(struct plan_dec *d, json_t *o, const char *key, int flags, double min,
 		      double max, double *out)
 {
-	json_t *v = json_object_get(o, key);
-	size_t save = plan_json_push_key(d, key);
+	json_t *v;
+	size_t save;
 	double n;
+	int rc = member(d, o, key, flags, false, &v, &save);
 
-	if (!v) {
-		if (flags & PLAN_REQ)
-			return plan_json_fail(d, "missing");
-		plan_json_pop(d, save);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_number(v))
 		return plan_json_fail(d, "expected a number, got %s", json_type_word(v));
 	n = json_number_value(v);
@@ -265,13 +272,12 @@ int plan_json_get_dbl(struct plan_dec *d, json_t *o, const char *key, int flags,
 
 int plan_json_get_bool(struct plan_dec *d, json_t *o, const char *key, bool *out)
 {
-	json_t *v = json_object_get(o, key);
-	size_t save = plan_json_push_key(d, key);
+	json_t *v;
+	size_t save;
+	int rc = member(d, o, key, PLAN_OPT, false, &v, &save);
 
-	if (!v) {
-		plan_json_pop(d, save);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_boolean(v))
 		return plan_json_fail(d, "expected a boolean, got %s", json_type_word(v));
 	*out = json_is_true(v);
@@ -281,16 +287,15 @@ int plan_json_get_bool(struct plan_dec *d, json_t *o, const char *key, bool *out
 
 int plan_json_get_u64_str(struct plan_dec *d, json_t *o, const char *key, uint64_t *out)
 {
-	json_t *v = json_object_get(o, key);
-	size_t save = plan_json_push_key(d, key);
+	json_t *v;
+	size_t save;
 	unsigned long long n;
 	const char *s;
 	char *end;
+	int rc = member(d, o, key, PLAN_OPT, false, &v, &save);
 
-	if (!v) {
-		plan_json_pop(d, save);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (json_is_integer(v) && json_integer_value(v) >= 0) {
 		*out = (uint64_t)json_integer_value(v);
 		plan_json_pop(d, save);
@@ -312,16 +317,13 @@ int plan_json_get_u64_str(struct plan_dec *d, json_t *o, const char *key, uint64
 int plan_json_get_enum(struct plan_dec *d, json_t *o, const char *key, int flags,
 		       const char *const *names, size_t n, int *out)
 {
-	json_t *v = json_object_get(o, key);
-	size_t save = plan_json_push_key(d, key);
+	json_t *v;
+	size_t save;
 	size_t i;
+	int rc = member(d, o, key, flags, false, &v, &save);
 
-	if (!v) {
-		if (flags & PLAN_REQ)
-			return plan_json_fail(d, "missing");
-		plan_json_pop(d, save);
-		return 0;
-	}
+	if (rc <= 0)
+		return rc;
 	if (!json_is_string(v))
 		return plan_json_fail(d, "expected a string, got %s", json_type_word(v));
 	for (i = 0; i < n; i++)
@@ -338,16 +340,13 @@ int plan_json_get_enum(struct plan_dec *d, json_t *o, const char *key, int flags
 int plan_json_get_arr(struct plan_dec *d, json_t *o, const char *key, int flags, json_t **out,
 		      size_t *save)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int rc;
 
-	*save = plan_json_push_key(d, key);
 	*out = NULL;
-	if (!v || json_is_null(v)) {
-		if (flags & PLAN_REQ)
-			return plan_json_fail(d, "missing");
-		plan_json_pop(d, *save);
-		return 0;
-	}
+	rc = member(d, o, key, flags, true, &v, save);
+	if (rc <= 0)
+		return rc;
 	if (!json_is_array(v))
 		return plan_json_fail(d, "expected an array, got %s", json_type_word(v));
 	if (json_array_size(v) > PLAN_MAX_ARRAY)
@@ -369,16 +368,13 @@ int plan_json_want_obj(struct plan_dec *d, json_t *v)
 int plan_json_get_obj(struct plan_dec *d, json_t *o, const char *key, int flags, json_t **out,
 		      size_t *save)
 {
-	json_t *v = json_object_get(o, key);
+	json_t *v;
+	int rc;
 
-	*save = plan_json_push_key(d, key);
 	*out = NULL;
-	if (!v) {
-		if (flags & PLAN_REQ)
-			return plan_json_fail(d, "missing");
-		plan_json_pop(d, *save);
-		return 0;
-	}
+	rc = member(d, o, key, flags, false, &v, save);
+	if (rc <= 0)
+		return rc;
 	if (plan_json_want_obj(d, v) != 0)
 		return -1;
 	*out = v;
