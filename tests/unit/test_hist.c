@@ -10,16 +10,7 @@
 #include <string.h>
 
 #include "common/hist.h"
-
-static uint64_t rng_state = 88172645463325252ULL;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
+#include "tests/unit/test_rng.h"
 
 static int cmp_u64(const void *a, const void *b)
 {

@@ -26,19 +26,10 @@
 #include "reports/gnuplot.h"
 #include "reports/run.h"
 #include "reports/statslog.h"
+#include "tests/unit/test_rng.h"
 
 #define NIV	6
 #define NAGENTS 3
-
-static uint64_t rng_state = 88172645463325252ULL;
-
-static uint64_t rnd(void)
-{
-	rng_state ^= rng_state << 13;
-	rng_state ^= rng_state >> 7;
-	rng_state ^= rng_state << 17;
-	return rng_state;
-}
 
 static char tmpdir[64];
 
