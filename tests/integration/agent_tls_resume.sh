@@ -11,7 +11,8 @@ cd "$TEST_DIR"
 openssl req -x509 -newkey rsa:2048 -nodes -keyout key.pem -out cert.pem -days 1 \
   -subj /CN=127.0.0.1 >/dev/null 2>&1 || fail "cannot make a certificate"
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-timeout 80 openssl s_server -accept "127.0.0.1:$port" -cert cert.pem -key key.pem -www -quiet \
+# Started directly (not under timeout(1)), so the pid is the server's and lib.sh's cleanup ends it.
+openssl s_server -accept "127.0.0.1:$port" -cert cert.pem -key key.pem -www -quiet \
   >s_server.log 2>&1 &
 _pids+=($!)
 hits() { curl -sk "https://127.0.0.1:$port/" | awk '/ session cache hits/{print $1}'; }
