@@ -210,7 +210,7 @@ static int compile_headers(struct prog *g, const struct plan_step *st, struct cr
 	const struct plan_request *pr = &st->request;
 	size_t nh = g->plan->http.nheaders + pr->nheaders + 2;
 
-	r->hdrs = calloc(nh + 2, sizeof(*r->hdrs));
+	r->hdrs = calloc(nh + 3, sizeof(*r->hdrs));
 	if (!r->hdrs)
 		return err_set(err, "out of memory");
 	if (r->url_handle && g->plan->http.version != 2 && auto_headers(r) < 0)
@@ -229,6 +229,11 @@ static int compile_headers(struct prog *g, const struct plan_step *st, struct cr
 	 * empty "Content-Type:" line tells libcurl to send no such header). */
 	if (pr->body_kind == PLAN_BODY_RAW)
 		default_header(r, true, pr, "Content-Type", "Content-Type:");
+	/* Without keep-alive the client says so (RFC 9112, 9.6): the server then closes first, so
+	 * the TIME-WAIT state stays on the server's side instead of filling the agent's ports
+	 * (whose search for a free one then costs every connect). HTTP/2 has no such header. */
+	if (!g->plan->http.keepalive && g->plan->http.version != 2)
+		default_header(r, true, pr, "Connection", "Connection: close");
 	for (size_t i = 0; i < r->nhdrs; i++)
 		if (r->hdrs[i].t)
 			r->nhdr_tmpl++;

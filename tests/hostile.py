@@ -44,7 +44,8 @@ def log(method, path, headers, peer):
         f.write(json.dumps({"method": method, "path": path, "peer": peer,
                             "accept_encoding": headers.get("accept-encoding"),
                             "content_type": headers.get("content-type"),
-                            "cookie": headers.get("cookie")}) + "\n")
+                            "cookie": headers.get("cookie"),
+                            "connection": headers.get("connection")}) + "\n")
 
 
 def answer(status, headers, body):
