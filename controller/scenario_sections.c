@@ -450,6 +450,20 @@ static int parse_host_string(struct sc *sc, const struct ynode *n, struct plan_h
 	return 0;
 }
 
+/* A hosts file named by the scenario, read now so that its mistakes are reported by
+ * `barrage check` at the value that names it; the controller reads it again when it runs. */
+static void check_hosts_file(struct sc *sc, const struct ynode *v, const char *path)
+{
+	struct plan_host *hs = NULL;
+	size_t nh = 0;
+	char *e = NULL;
+
+	if (hosts_file_read(path, &hs, &nh, &e) != 0)
+		sc_err(sc, v, 0, "hosts_file: %s", e ? e : "cannot read");
+	free(e);
+	hosts_free(hs, nh);
+}
+
 void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan *p)
 {
 	struct plan_agents *ag = &p->agents;
@@ -464,18 +478,8 @@ void sc_parse_agents(struct sc *sc, const struct ynode *n, struct plan *p)
 	sc_map_fields(sc, n, "agents", p); /* the plain fields: common/plan_schema.c */
 	/* hosts_file was read as a path that exists and can be read (sc_get_file). */
 	if ((v = sc_map_get(n, "hosts_file")) && ag->hosts_file &&
-	    access(ag->hosts_file, R_OK) == 0) {
-		/* Read it now so its mistakes are found by `barrage check`; the controller reads
-		 * it again when it starts the run. */
-		struct plan_host *hs = NULL;
-		size_t nh = 0;
-		char *e = NULL;
-
-		if (hosts_file_read(ag->hosts_file, &hs, &nh, &e) != 0)
-			sc_err(sc, v, 0, "hosts_file: %s", e ? e : "cannot read");
-		free(e);
-		hosts_free(hs, nh);
-	}
+	    access(ag->hosts_file, R_OK) == 0)
+		check_hosts_file(sc, v, ag->hosts_file);
 	if ((hosts = sc_map_get(n, "hosts")) && sc_want_kind(sc, hosts, YN_SEQ, "hosts") == 0) {
 		ag->hosts = sc_calloc(sc, hosts->n, sizeof(*ag->hosts));
 		for (i = 0; ag->hosts && i < hosts->n; i++) {
@@ -574,16 +578,8 @@ void sc_parse_monitor(struct sc *sc, const struct ynode *n, struct plan_monitor 
 	if ((v = sc_map_get(n, "optional")))
 		sc_get_bool(sc, v, "optional", &m->optional);
 	if ((v = sc_map_get(n, "hosts_file")) &&
-	    sc_get_file(sc, v, "hosts_file", &m->hosts_file) == 0) {
-		struct plan_host *hs = NULL;
-		size_t nh = 0;
-		char *e = NULL;
-
-		if (hosts_file_read(m->hosts_file, &hs, &nh, &e) != 0)
-			sc_err(sc, v, 0, "hosts_file: %s", e ? e : "cannot read");
-		free(e);
-		hosts_free(hs, nh);
-	}
+	    sc_get_file(sc, v, "hosts_file", &m->hosts_file) == 0)
+		check_hosts_file(sc, v, m->hosts_file);
 	if (m->nhosts == 0 && !m->hosts_file)
 		sc_err(sc, n, 0, "monitor: needs hosts: (local, or user@host:port) or hosts_file:");
 }
